@@ -1,0 +1,83 @@
+# lading: one binary, plain make. `make check` installs test dependencies first.
+PROG      = lading
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+
+SRCDIRS  = lib images bundle charts providers serve inventory provision
+PKGS     = libarchive libzstd libcurl yaml-0.1 openssl jansson libssh2 libxml-2.0 libmicrohttpd
+
+SRCS     = $(wildcard $(addsuffix /*.c,$(SRCDIRS)))
+OBJS     = $(SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/lading.o
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+MANS     = $(wildcard man/*.[0-9])
+TESTS    = $(sort $(wildcard tests/t[0-9]*.sh))
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror \
+            -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+PROVE    ?= prove
+PROVE_FLAGS ?= -j2
+
+.PHONY: all check check-asan unit demo bench install clean deps lint
+
+all: $(PROG)
+
+$(PROG): $(BUILD)/$(PROG)
+	cp $< $@
+
+$(BUILD)/$(PROG): $(MAIN_OBJ) $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+
+deps:
+	./scripts/deps
+
+# Every test prints TAP; prove runs unit binaries and shell tests alike.
+check: deps
+	$(MAKE) $(PROG) unit
+	LADING=$(CURDIR)/$(BUILD)/$(PROG) LADING_UNIT_DIR=$(CURDIR)/$(BUILD)/tests/unit \
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(PROVE_FLAGS) -e '' $(UNIT_BINS) $(TESTS)
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan CC=clang CFLAGS="-O1 -g $(SANFLAGS)" LDFLAGS="$(SANFLAGS)" \
+		build-asan/$(PROG) unit
+	LADING=$(CURDIR)/build-asan/$(PROG) LADING_UNIT_DIR=$(CURDIR)/build-asan/tests/unit \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(PROVE_FLAGS) -e '' \
+		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/unit/%) $(TESTS)
+
+demo: deps $(PROG)
+	./scripts/demo
+
+bench: deps $(PROG)
+	@for b in scripts/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
+	for m in $(MANS); do \
+		sec=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$sec/; done
+
+clean:
+	rm -rf build build-asan $(PROG)
+
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,75 @@
+/*
+ * lading: carry container images, charts, providers and files across an air
+ * gap in one signed tarball, and provision the nodes on the far side.
+ * This file only dispatches: every command parses its own options.
+ */
+#include <curl/curl.h>
+#include <libssh2.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lading.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *out)
+{
+	const struct command *cmd;
+
+	fprintf(out, "usage: lading <command> [options]\n"
+		     "       lading --version | --help\n\n"
+		     "commands:\n");
+	for (cmd = commands; cmd->name != NULL; cmd++)
+		fprintf(out, "  %-10s %s\n", cmd->name, cmd->summary);
+	fprintf(out, "\nRun 'lading <command> --help' for a command's options; see lading(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd;
+	int status;
+
+	setlocale(LC_CTYPE, "");
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("lading %s\n", LADING_VERSION);
+		return 0;
+	}
+	for (cmd = commands; cmd->name != NULL; cmd++)
+		if (strcmp(cmd->name, argv[1]) == 0)
+			break;
+	if (cmd->name == NULL) {
+		fprintf(stderr, "lading: unknown command '%s' (see 'lading --help')\n", argv[1]);
+		return 2;
+	}
+	/* libcurl and libssh2 want one global init before any thread exists. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "lading: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (libssh2_init(0) != 0) {
+		fprintf(stderr, "lading: cannot initialise libssh2\n");
+		curl_global_cleanup();
+		return 1;
+	}
+	status = cmd->run(argc - 1, argv + 1);
+	libssh2_exit();
+	curl_global_cleanup();
+	return status;
+}

@@ -1,0 +1,50 @@
+#ifndef LADING_FSUTIL_H
+#define LADING_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* Creates dir and its parents with mode 0755; existing directories are fine. */
+int fs_mkdir_p(const char *dir, struct lerr *err);
+
+/*
+ * An output file written under a temporary name in the final directory, then
+ * fsynced and renamed into place by fs_atomic_commit: a reader never sees a
+ * partial file under the final name. fs_atomic_abort removes the temporary.
+ */
+struct fs_atomic {
+	char *final_path;
+	char *tmp_path;
+	int fd;
+};
+
+/* Opens "<path>.tmp.<pid>" for writing with the given mode. */
+int fs_atomic_open(struct fs_atomic *out, const char *path, mode_t mode, struct lerr *err);
+/* fsyncs, closes, renames to the final name and fsyncs the directory. Frees names. */
+int fs_atomic_commit(struct fs_atomic *out, struct lerr *err);
+/* Closes and unlinks the temporary; safe to call after commit or twice. */
+void fs_atomic_abort(struct fs_atomic *out);
+
+/* Writes all len bytes to fd, retrying on EINTR and short writes. */
+int fs_write_all(int fd, const void *data, size_t len, const char *what, struct lerr *err);
+
+/* Writes data to path atomically (tmp, fsync, rename). */
+int fs_write_file(const char *path, const void *data, size_t len, mode_t mode, struct lerr *err);
+
+/* Reads a whole small file into b (whose cap bounds the size). */
+int fs_read_file(const char *path, struct buf *b, struct lerr *err);
+
+/* Copies from in_fd to out_fd in bounded chunks; counts bytes into *copied when not NULL. */
+int fs_copy_fd(int in_fd, int out_fd, uint64_t *copied, const char *what, struct lerr *err);
+
+/* Recursively removes path (no error when it does not exist). */
+int fs_remove_tree(const char *path, struct lerr *err);
+
+/* True when path exists (any type). */
+int fs_exists(const char *path);
+
+#endif

@@ -1,0 +1,110 @@
+# Sourced by every tests/tNNNN-*.sh: TAP output, a per-test trash directory,
+# and cleanup of everything the test started (by PID, also on failure).
+# Usage: . "$(dirname "$0")/test-lib.sh"; plan N; ok "name" cmd...; done_testing
+
+set -u
+TEST_NAME=$(basename "$0" .sh)
+TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$TESTS_DIR/.." && pwd)
+LADING=${LADING:-$TOP/lading}
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lading-$TEST_NAME.XXXXXX")
+test_count=0
+test_failed=0
+_cleanup_cmds=""
+
+# Registers a shell command to run at exit (last registered runs first).
+at_exit() {
+	_cleanup_cmds="$1
+$_cleanup_cmds"
+}
+
+_test_exit() {
+	status=$?
+	set +e
+	printf '%s\n' "$_cleanup_cmds" | while IFS= read -r cmd; do
+		[ -n "$cmd" ] && eval "$cmd" >/dev/null 2>&1
+	done
+	if [ "$test_failed" -ne 0 ] && [ -z "${KEEP_TRASH:-}" ]; then
+		# Keep server logs of a failed test for the reader, drop the bulk.
+		for f in "$TRASH"/*.log; do
+			[ -f "$f" ] && { echo "# --- $f"; tail -n 20 "$f" | sed 's/^/# /'; }
+		done
+	fi
+	[ -z "${KEEP_TRASH:-}" ] && rm -rf "$TRASH"
+	exit $status
+}
+trap _test_exit EXIT
+trap 'exit 130' INT TERM
+
+plan() { echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+
+_report() {
+	test_count=$((test_count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $test_count - $2"
+	else
+		echo "not ok $test_count - $2"
+		test_failed=$((test_failed + 1))
+	fi
+}
+
+# ok NAME CMD...: passes when CMD exits 0; shows its output on failure.
+ok() {
+	name=$1; shift
+	out=$("$@" 2>&1); rc=$?
+	_report $rc "$name"
+	[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30 | sed 's/^/#   /'
+	return 0
+}
+
+# fails_with NAME STATUS PATTERN CMD...: CMD exits STATUS and its stderr matches PATTERN (grep -E).
+fails_with() {
+	name=$1; want=$2; pattern=$3; shift 3
+	out=$("$@" 2>&1 >/dev/null); rc=$?
+	if [ $rc -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+		_report 0 "$name"
+	else
+		_report 1 "$name"
+		echo "#   exit $rc (wanted $want), stderr:"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
+		echo "#   wanted pattern: $pattern"
+	fi
+	[ "$(printf '%s\n' "$out" | grep -c .)" -le 1 ] || echo "#   note: more than one line on stderr"
+	return 0
+}
+
+# is NAME GOT WANT
+is() {
+	if [ "$2" = "$3" ]; then _report 0 "$1"; else
+		_report 1 "$1"; echo "#   got:  '$2'"; echo "#   want: '$3'"; fi
+}
+
+done_testing() {
+	[ "$test_failed" -eq 0 ]
+}
+
+# A free TCP port on 127.0.0.1 (bound and released by the kernel's choice).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_port PORT [HOST] [SECONDS]: polls until something accepts connections.
+wait_for_port() {
+	_host=${2:-127.0.0.1}; _tries=$(( ${3:-20} * 10 ))
+	while [ $_tries -gt 0 ]; do
+		if (exec 3<>"/dev/tcp/$_host/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1; _tries=$((_tries - 1))
+	done
+	return 1
+}
+
+# kill_pid PID: TERM, wait up to 5 s, then KILL. Never by name.
+kill_pid() {
+	[ -n "${1:-}" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	_n=50
+	while kill -0 "$1" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	kill -9 "$1" 2>/dev/null
+	return 0
+}
