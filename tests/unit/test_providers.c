@@ -13,7 +13,9 @@
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 #include "providers/dirhash.h"
+#include "providers/mirror.h"
 #include "providers/tfversion.h"
+#include "lib/buf.h"
 
 static int tf_matches(const char *constraint, const char *version)
 {
@@ -109,12 +111,57 @@ static void h1_of_a_non_zip_is_an_error(void **state)
 	assert_non_null(strstr(err.msg, "/etc/hostname"));
 }
 
+static void zip_names_parse_like_terraform(void **state)
+{
+	char version[64], platform[64];
+
+	(void)state;
+	assert_int_equal(provider_zip_name_parse("terraform-provider-vsphere_2.10.0_linux_amd64.zip", "vsphere", version,
+						 sizeof(version), platform, sizeof(platform)), 0);
+	assert_string_equal(version, "2.10.0");
+	assert_string_equal(platform, "linux_amd64");
+	assert_int_equal(provider_zip_name_parse("terraform-provider-vsphere_2.10.0_linux.zip", "vsphere", version,
+						 sizeof(version), platform, sizeof(platform)), -1);
+	assert_int_equal(provider_zip_name_parse("terraform-provider-aws_1.0.0_linux_amd64.zip", "vsphere", version,
+						 sizeof(version), platform, sizeof(platform)), -1);
+}
+
+static void mirror_json_lists_versions_and_hashes(void **state)
+{
+	char dir[] = "/tmp/lading-mirror-XXXXXX";
+	struct buf text = BUF_INIT(1 << 20);
+	struct lerr err;
+	char *zip, *path;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	zip = xasprintf("%s/terraform-provider-x_1.0.0_linux_amd64.zip", dir);
+	write_zip(zip, "terraform-provider-x_v1.0.0", "hello\n");
+	assert_int_equal(provider_mirror_write_json(dir, "x", &err), 0);
+	path = xasprintf("%s/index.json", dir);
+	assert_int_equal(fs_read_file(path, &text, &err), 0);
+	assert_string_equal(text.data, "{\n  \"versions\": {\n    \"1.0.0\": {}\n  }\n}");
+	free(path);
+	buf_reset(&text);
+	path = xasprintf("%s/1.0.0.json", dir);
+	assert_int_equal(fs_read_file(path, &text, &err), 0);
+	assert_non_null(strstr(text.data, "\"url\": \"terraform-provider-x_1.0.0_linux_amd64.zip\""));
+	assert_non_null(strstr(text.data, "\"h1:TH2UijXm21NIPW4/f5wiuw73s8o6ut6DIWdH/wElwqY=\""));
+	assert_non_null(strstr(text.data, "\"zh:"));
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+	buf_free(&text);
+	free(path);
+	free(zip);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tf_constraints_follow_go_version),
 		cmocka_unit_test(h1_matches_go_dirhash),
 		cmocka_unit_test(h1_of_a_non_zip_is_an_error),
+		cmocka_unit_test(zip_names_parse_like_terraform),
+		cmocka_unit_test(mirror_json_lists_versions_and_hashes),
 	};
 	return cmocka_run_group_tests_name("providers", tests, NULL, NULL);
 }
