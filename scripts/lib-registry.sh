@@ -45,3 +45,25 @@ push_layout() {
 	_layout=$1; _ref=$2; _dest=$3; shift 3
 	skopeo copy --quiet --all --dest-tls-verify=false "$@" "oci:$_layout:$_ref" "docker://$_dest"
 }
+
+# registry_client_config FILE: appends a `registries:` entry with plain_http for the
+# registry started last (writes the `registries:` key when FILE is new). For
+# `lading image pull --registry-config FILE`.
+registry_client_config() {
+	[ -s "$1" ] || echo "registries:" >"$1"
+	printf '  - host: 127.0.0.1:%s\n    plain_http: true\n' "$REGISTRY_PORT" >>"$1"
+}
+
+# oci_blob_set DIR: the sorted blob digests (hex) of an OCI layout or lading store.
+oci_blob_set() {
+	(cd "$1/blobs/sha256" && ls | grep -E '^[0-9a-f]{64}$' | sort)
+}
+
+# store_verify DIR: every blob's sha256 equals its name; prints the first bad one.
+store_verify() {
+	for _f in "$1"/blobs/sha256/*; do
+		_want=$(basename "$_f")
+		_got=$(sha256sum "$_f" | cut -d' ' -f1)
+		[ "$_want" = "$_got" ] || { echo "bad blob $_want (is $_got)"; return 1; }
+	done
+}
