@@ -184,6 +184,12 @@ int store_partial_finish(struct store_partial *p, struct lerr *err)
 	return 0;
 }
 
+void store_partial_discard(struct store_partial *p)
+{
+	if (p->partial_path != NULL)
+		unlink(p->partial_path);
+}
+
 void store_partial_close(struct store_partial *p)
 {
 	if (p->fd >= 0)

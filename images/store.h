@@ -55,6 +55,8 @@ int store_partial_restart(struct store_partial *p, struct lerr *err);
  * mismatch the partial file is removed and LADING_ERR_SIGNATURE names the digest.
  */
 int store_partial_finish(struct store_partial *p, struct lerr *err);
+/* Removes the partial file (its bytes are known bad); close still needed. */
+void store_partial_discard(struct store_partial *p);
 /* Closes (keeping the partial file for a later resume) and frees; safe after finish. */
 void store_partial_close(struct store_partial *p);
 

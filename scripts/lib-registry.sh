@@ -67,3 +67,20 @@ store_verify() {
 		[ "$_want" = "$_got" ] || { echo "bad blob $_want (is $_got)"; return 1; }
 	done
 }
+
+# fake_registry_start NAME LAYOUT [fake-registry.py options]: a misbehaving
+# registry of the tests' own serving LAYOUT on 127.0.0.1; sets FAKE_PORT, FAKE_LOG.
+fake_registry_start() {
+	_name=$1; _layout=$2; shift 2
+	FAKE_LOG=$TRASH/fake-$_name.log
+	rm -f "$TRASH/fake-$_name.port"
+	: >"$FAKE_LOG"
+	python3 "$TOP/scripts/fake-registry.py" "$_layout" --port-file "$TRASH/fake-$_name.port" \
+		--log "$FAKE_LOG" "$@" 2>>"$TRASH/fake-$_name.err" &
+	_pid=$!
+	at_exit "kill_pid $_pid"
+	eval "FAKE_PID_$_name=$_pid"
+	_n=100
+	while [ ! -s "$TRASH/fake-$_name.port" ] && [ $_n -gt 0 ]; do sleep 0.05; _n=$((_n - 1)); done
+	FAKE_PORT=$(cat "$TRASH/fake-$_name.port" 2>/dev/null) || return 1
+}
