@@ -120,15 +120,15 @@ static int authenticate(struct registry_client *c, const char *header, struct le
 
 	if (header == NULL)
 		return lerr_set(err, LADING_ERR_AUTH, "%s: registry answered 401 without a WWW-Authenticate challenge",
-				c->domain);
+				c->name);
 	if (auth_challenge_parse(header, &ch, err) != 0)
-		return lerr_prefix(err, "%s", c->domain);
+		return lerr_prefix(err, "%s", c->name);
 	if (strcasecmp(ch.scheme, "Basic") == 0) {
 		if (!c->have_creds || c->creds.username == NULL) {
 			lerr_set(err, LADING_ERR_AUTH,
 				 "%s: registry requires credentials (add them to ~/.docker/config.json or "
 				 "$LADING_REGISTRY_AUTH_FILE)",
-				 c->domain);
+				 c->name);
 			goto out;
 		}
 		value = auth_basic_value(&c->creds);
@@ -137,12 +137,12 @@ static int authenticate(struct registry_client *c, const char *header, struct le
 			value = xasprintf("Bearer %s", c->creds.registry_token);
 		} else {
 			scope = ch.scope ? xstrdup(ch.scope) : xasprintf("repository:%s:pull", c->repository);
-			if (auth_fetch_token(c->http, &ch, scope, c->have_creds ? &c->creds : NULL, c->domain, &value,
+			if (auth_fetch_token(c->http, &ch, scope, c->have_creds ? &c->creds : NULL, c->name, &value,
 					     err) != 0)
 				goto out;
 		}
 	} else {
-		lerr_set(err, LADING_ERR_AUTH, "%s: unsupported authentication scheme '%s'", c->domain, ch.scheme);
+		lerr_set(err, LADING_ERR_AUTH, "%s: unsupported authentication scheme '%s'", c->name, ch.scheme);
 		goto out;
 	}
 	auth_secret_free(c->authorization);

@@ -61,7 +61,7 @@ ok "basic auth and blobs redirected to another host" \
 	"127.0.0.1:$FAKE_PORT/x/bad:1"
 ok "the storage host got blob requests" grep -q "host=127.0.0.2:$FAKE_PORT auth=no" "$FAKE_LOG"
 is "Authorization never went to the other host" "$(grep -c "host=127.0.0.2:$FAKE_PORT auth=yes" "$FAKE_LOG")" "0"
-fails_with "without credentials the basic registry refuses with exit 1" 1 "127.0.0.1:$FAKE_PORT: registry requires credentials" \
+fails_with "without credentials the basic registry refuses with exit 1" 1 "127.0.0.1:$FAKE_PORT/x/bad: registry requires credentials" \
 	env HOME="$TRASH" LADING_REGISTRY_AUTH_FILE= "$LADING" image pull --store "$TRASH/s-redir2" \
 	-r "$TRASH/redirect.yaml" "127.0.0.1:$FAKE_PORT/x/bad:1"
 done_testing
