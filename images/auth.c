@@ -228,7 +228,8 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 		lerr_set(err, LADING_ERR_FORMAT, "%s: 'auths' is not an object", name);
 		goto out;
 	}
-	json_object_foreach((json_t *)auths, key, entry) {
+	json_object_foreach((json_t *)auths, key, entry)
+	{
 		char *norm = normal_key(key);
 		int match = strcmp(norm, host) == 0 || (is_docker_hub(norm) && is_docker_hub(host));
 		int got;
@@ -355,7 +356,7 @@ out:
 int auth_fetch_token(struct http_session *http, const struct auth_challenge *ch, const char *scope,
 		     const struct auth_creds *creds, const char *subject, char **authorization, struct lerr *err)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	struct http_response resp;
 	struct buf body = BUF_INIT(TOKEN_REPLY_MAX);
 	char *url = token_url(ch, scope);

@@ -8,7 +8,7 @@
 
 /* One WWW-Authenticate challenge (SPECS §1.9): Bearer or Basic with its parameters. */
 struct auth_challenge {
-	char *scheme;  /* "Bearer" or "Basic" (as sent) */
+	char *scheme; /* "Bearer" or "Basic" (as sent) */
 	char *realm;
 	char *service;
 	char *scope;

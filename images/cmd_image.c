@@ -14,20 +14,20 @@
 #include "lib/xmalloc.h"
 
 static const char pull_usage[] =
-	"usage: lading image pull [options] REF...\n"
-	"\n"
-	"Fetch images into a content-addressed store (STORE/blobs/sha256/<hex>).\n"
-	"\n"
-	"  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
-	"  -p, --platform OS/ARCH[/V] platform to fetch; repeatable or comma list (default linux/amd64)\n"
-	"  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
-	"  -a, --auth-file FILE       docker config.json with credentials\n"
-	"  -j, --jobs N               parallel blob downloads (default 4)\n"
-	"      --limit-rate BYTES     cap each download at BYTES per second (k/m suffix)\n"
-	"      --json                 one JSON object per image on stdout\n"
-	"  -v, --verbose              more messages (-vv: every HTTP request)\n"
-	"  -q, --quiet                errors only\n"
-	"  -h, --help                 this help\n";
+    "usage: lading image pull [options] REF...\n"
+    "\n"
+    "Fetch images into a content-addressed store (STORE/blobs/sha256/<hex>).\n"
+    "\n"
+    "  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
+    "  -p, --platform OS/ARCH[/V] platform to fetch; repeatable or comma list (default linux/amd64)\n"
+    "  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
+    "  -a, --auth-file FILE       docker config.json with credentials\n"
+    "  -j, --jobs N               parallel blob downloads (default 4)\n"
+    "      --limit-rate BYTES     cap each download at BYTES per second (k/m suffix)\n"
+    "      --json                 one JSON object per image on stdout\n"
+    "  -v, --verbose              more messages (-vv: every HTTP request)\n"
+    "  -q, --quiet                errors only\n"
+    "  -h, --help                 this help\n";
 
 static const char image_usage[] = "usage: lading image <verb> [options]\n"
 				  "\n"
@@ -84,12 +84,17 @@ static int parse_size(const char *text, uint64_t *out)
 static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 {
 	static const struct option longopts[] = {
-		{ "store", required_argument, NULL, 's' },  { "platform", required_argument, NULL, 'p' },
-		{ "registry-config", required_argument, NULL, 'r' }, { "auth-file", required_argument, NULL, 'a' },
-		{ "jobs", required_argument, NULL, 'j' },   { "limit-rate", required_argument, NULL, 'L' },
-		{ "json", no_argument, NULL, 'J' },         { "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"store", required_argument, NULL, 's'},
+	    {"platform", required_argument, NULL, 'p'},
+	    {"registry-config", required_argument, NULL, 'r'},
+	    {"auth-file", required_argument, NULL, 'a'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"limit-rate", required_argument, NULL, 'L'},
+	    {"json", no_argument, NULL, 'J'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 	char *end;
@@ -99,10 +104,18 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:p:r:a:j:vqh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': a->store = optarg; break;
-		case 'p': add_platforms(a, optarg); break;
-		case 'r': a->registry_config = optarg; break;
-		case 'a': a->auth_file = optarg; break;
+		case 's':
+			a->store = optarg;
+			break;
+		case 'p':
+			add_platforms(a, optarg);
+			break;
+		case 'r':
+			a->registry_config = optarg;
+			break;
+		case 'a':
+			a->auth_file = optarg;
+			break;
 		case 'j':
 			a->jobs = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || a->jobs < 1 || a->jobs > 64) {
@@ -116,11 +129,21 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 				return 2;
 			}
 			break;
-		case 'J': a->lg.json = 1; break;
-		case 'v': a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1; break;
-		case 'q': a->lg.level = LOG_ERROR; break;
-		case 'h': fputs(pull_usage, stdout); return 0;
-		default: fputs(pull_usage, stderr); return 2;
+		case 'J':
+			a->lg.json = 1;
+			break;
+		case 'v':
+			a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1;
+			break;
+		case 'q':
+			a->lg.level = LOG_ERROR;
+			break;
+		case 'h':
+			fputs(pull_usage, stdout);
+			return 0;
+		default:
+			fputs(pull_usage, stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {
@@ -178,9 +201,9 @@ static void print_result(const struct image_result *res, int json)
 
 static int cmd_image_pull(int argc, char **argv)
 {
-	struct pull_args a = { 0 };
-	struct registry_set registries = { 0 };
-	struct image_fetch_opts opts = { 0 };
+	struct pull_args a = {0};
+	struct registry_set registries = {0};
+	struct image_fetch_opts opts = {0};
 	struct image_request *reqs = NULL;
 	struct image_result *results = NULL;
 	struct lerr err;
@@ -230,8 +253,8 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
-	{ "pull", cmd_image_pull },
-	{ NULL, NULL },
+    {"pull", cmd_image_pull},
+    {NULL, NULL},
 };
 
 int cmd_image(int argc, char **argv)

@@ -92,8 +92,8 @@ static int fetch_child(struct fetch_ctx *ctx, struct registry_client *c, const s
 		goto out;
 	}
 	if (m.is_index) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s@%s: nested image indexes are not supported", registry_client_name(c),
-			 d->digest);
+		lerr_set(err, LADING_ERR_FORMAT, "%s@%s: nested image indexes are not supported",
+			 registry_client_name(c), d->digest);
 	} else if (store_put(ctx->opts->store_dir, d->digest, body.data, body.len, err) == 0) {
 		result_add_blob(res, d->digest, body.len);
 		queue_manifest_blobs(ctx, c, &m, res);
@@ -119,7 +119,7 @@ static int resolve_index(struct fetch_ctx *ctx, struct registry_client *c, const
 			 const struct oci_manifest *index, const struct buf *body, const char *index_digest,
 			 struct image_result *res, struct lerr *err)
 {
-	static const char *const default_platform[] = { "linux/amd64" };
+	static const char *const default_platform[] = {"linux/amd64"};
 	const char *const *names = req->platform_count > 0 ? req->platforms : default_platform;
 	size_t count = req->platform_count > 0 ? req->platform_count : 1;
 	struct oci_platform *want = xcalloc(count, sizeof(*want));
@@ -185,7 +185,7 @@ static int resolve_manifest(struct fetch_ctx *ctx, struct registry_client *c, co
 			    struct image_result *res, struct lerr *err)
 {
 	struct buf config = BUF_INIT(CONFIG_MAX_BYTES);
-	struct oci_platform have = { 0 }, want;
+	struct oci_platform have = {0}, want;
 	size_t i;
 	int r = -1, matched = req->platform_count == 0;
 
@@ -234,7 +234,8 @@ static int choose_reference(const struct image_fetch_opts *opts, const struct im
 		return 0;
 	}
 	if (opts->locked)
-		return lerr_set(err, LADING_ERR_USAGE, "not pinned in the lock file (refusing to resolve with --locked)");
+		return lerr_set(err, LADING_ERR_USAGE,
+				"not pinned in the lock file (refusing to resolve with --locked)");
 	*out = ref->digest != NULL ? ref->digest : ref->tag;
 	return 0;
 }
@@ -242,11 +243,11 @@ static int choose_reference(const struct image_fetch_opts *opts, const struct im
 static int resolve_one(struct fetch_ctx *ctx, const struct image_request *req, struct image_result *res,
 		       struct lerr *err)
 {
-	struct registry_client_opts copts = { ctx->opts->registries, ctx->opts->auth_file, ctx->opts->max_recv_speed,
-					      ctx->opts->lg };
+	struct registry_client_opts copts = {ctx->opts->registries, ctx->opts->auth_file, ctx->opts->max_recv_speed,
+					     ctx->opts->lg};
 	struct registry_client *c = NULL;
 	struct image_ref ref;
-	struct oci_manifest m = { 0 };
+	struct oci_manifest m = {0};
 	struct buf body = BUF_INIT(0);
 	char *content_type = NULL;
 	char digest[DIGEST_STR_MAX];
@@ -285,7 +286,7 @@ out:
 int images_fetch(const struct image_fetch_opts *opts, const struct image_request *reqs, size_t count,
 		 struct image_result **results, struct lerr *err)
 {
-	struct fetch_ctx ctx = { opts, NULL, 0, { NULL, 0 } };
+	struct fetch_ctx ctx = {opts, NULL, 0, {NULL, 0}};
 	struct image_result *res = xcalloc(count + 1, sizeof(*res));
 	size_t i;
 	int r = -1;

@@ -211,8 +211,7 @@ int oci_platform_parse(const char *text, struct oci_platform *out, struct lerr *
 	if (first == NULL || !platform_part_valid(text, (size_t)(first - text)) ||
 	    !platform_part_valid(first + 1, (size_t)(arch_end - first - 1)) ||
 	    (second != NULL && !platform_part_valid(second + 1, strlen(second + 1))))
-		return lerr_set(err, LADING_ERR_USAGE, "'%s': not a platform (want os/arch or os/arch/variant)",
-				text);
+		return lerr_set(err, LADING_ERR_USAGE, "'%s': not a platform (want os/arch or os/arch/variant)", text);
 	out->os = xstrndup(text, (size_t)(first - text));
 	out->architecture = xstrndup(first + 1, (size_t)(arch_end - first - 1));
 	out->variant = second ? xstrdup(second + 1) : NULL;
@@ -274,8 +273,8 @@ static void list_platforms(const struct oci_manifest *index, struct buf *out)
 		buf_puts(out, "none");
 }
 
-int oci_index_select(const struct oci_manifest *index, const struct oci_platform *want, size_t count,
-		     size_t *chosen, struct lerr *err)
+int oci_index_select(const struct oci_manifest *index, const struct oci_platform *want, size_t count, size_t *chosen,
+		     struct lerr *err)
 {
 	size_t w, i;
 
@@ -291,7 +290,8 @@ int oci_index_select(const struct oci_manifest *index, const struct oci_platform
 				found = i;
 		}
 		for (i = 0; i < index->manifest_count && found == index->manifest_count; i++)
-			if (index->manifests[i].has_platform && oci_platform_match(&want[w], &index->manifests[i].platform))
+			if (index->manifests[i].has_platform &&
+			    oci_platform_match(&want[w], &index->manifests[i].platform))
 				found = i;
 		if (found == index->manifest_count) {
 			struct buf have = BUF_INIT(0);

@@ -12,15 +12,15 @@
 #define MEDIA_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 /* The Accept header of a manifest request: every type we handle (SPECS §1.3). */
-#define MANIFEST_ACCEPT                                                                                           \
+#define MANIFEST_ACCEPT                                                                                                \
 	"Accept: " MEDIA_OCI_INDEX ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_LIST ", " MEDIA_DOCKER_MANIFEST
 /* Manifests and indexes larger than this are refused (registries must take 4 MB). */
 #define MANIFEST_MAX_BYTES (4 * 1024 * 1024)
 
 struct oci_platform {
-	char *os;           /* "linux" */
+	char *os;	    /* "linux" */
 	char *architecture; /* "amd64" */
-	char *variant;      /* "v8" or NULL */
+	char *variant;	    /* "v8" or NULL */
 };
 
 struct oci_descriptor {
@@ -35,8 +35,8 @@ struct oci_descriptor {
 struct oci_manifest {
 	int is_index;
 	char *media_type;
-	struct oci_descriptor config;     /* manifests only */
-	struct oci_descriptor *layers;    /* manifests only */
+	struct oci_descriptor config;  /* manifests only */
+	struct oci_descriptor *layers; /* manifests only */
 	size_t layer_count;
 	struct oci_descriptor *manifests; /* indexes only */
 	size_t manifest_count;
@@ -68,8 +68,8 @@ void oci_platform_free(struct oci_platform *p);
  * chosen[] (count entries). A platform the index lacks fails with
  * LADING_ERR_NOTFOUND and a message listing the platforms it has.
  */
-int oci_index_select(const struct oci_manifest *index, const struct oci_platform *want, size_t count,
-		     size_t *chosen, struct lerr *err);
+int oci_index_select(const struct oci_manifest *index, const struct oci_platform *want, size_t count, size_t *chosen,
+		     struct lerr *err);
 
 /* True when chosen[0..count) covers every entry of the index. */
 int oci_index_selection_is_all(const struct oci_manifest *index, const size_t *chosen, size_t count);

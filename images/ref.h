@@ -9,10 +9,10 @@
  * colon or equal to "localhost" is a registry host.
  */
 struct image_ref {
-	char *domain;     /* "docker.io", "127.0.0.1:5000" */
+	char *domain;	  /* "docker.io", "127.0.0.1:5000" */
 	char *repository; /* "library/nginx" */
-	char *tag;        /* "latest" unless a digest alone was given; may be NULL */
-	char *digest;     /* "sha256:<hex>" or NULL */
+	char *tag;	  /* "latest" unless a digest alone was given; may be NULL */
+	char *digest;	  /* "sha256:<hex>" or NULL */
 };
 
 /* Parses text into out (free with image_ref_free); fails with LADING_ERR_USAGE naming text. */

@@ -179,8 +179,8 @@ static int status_error(const struct registry_client *c, const struct http_respo
 			struct lerr *err)
 {
 	json_error_t jerr;
-	json_t *root = resp->error_body.len > 0 ? json_loadb(resp->error_body.data, resp->error_body.len, 0, &jerr)
-						 : NULL;
+	json_t *root =
+	    resp->error_body.len > 0 ? json_loadb(resp->error_body.data, resp->error_body.len, 0, &jerr) : NULL;
 	json_t *first = json_array_get(json_object_get(root, "errors"), 0);
 	const char *code = json_string_value(json_object_get(first, "code"));
 	const char *message = json_string_value(json_object_get(first, "message"));
@@ -205,7 +205,7 @@ static int status_error(const struct registry_client *c, const struct http_respo
 
 int registry_ping(struct registry_client *c, struct lerr *err)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	struct http_response resp;
 	char *url = xasprintf("%s/v2/", c->base_url);
 	int r = -1;
@@ -244,8 +244,8 @@ static int check_manifest_digest(const struct registry_client *c, const char *re
 int registry_manifest_get(struct registry_client *c, const char *reference, struct buf *body, char **content_type,
 			  char digest[DIGEST_STR_MAX], struct lerr *err)
 {
-	static const char *const headers[] = { MANIFEST_ACCEPT, NULL };
-	struct http_request req = { 0 };
+	static const char *const headers[] = {MANIFEST_ACCEPT, NULL};
+	struct http_request req = {0};
 	struct http_response resp;
 	char *url = xasprintf("%s/v2/%s/manifests/%s", c->base_url, c->repository, reference);
 	char *what = xasprintf("manifest %s", reference);
@@ -270,8 +270,7 @@ int registry_manifest_get(struct registry_client *c, const char *reference, stru
 	}
 	sha256_hex(body->data ? body->data : "", body->len, hex);
 	snprintf(digest, DIGEST_STR_MAX, "sha256:%s", hex);
-	if (check_manifest_digest(c, reference, http_response_header(&resp, "Docker-Content-Digest"), digest, err) !=
-	    0)
+	if (check_manifest_digest(c, reference, http_response_header(&resp, "Docker-Content-Digest"), digest, err) != 0)
 		goto out;
 	type = http_response_header(&resp, "Content-Type");
 	*content_type = xstrdup(type ? type : "");
@@ -288,8 +287,8 @@ out:
 int registry_manifest_head(struct registry_client *c, const char *reference, char digest[DIGEST_STR_MAX],
 			   uint64_t *size, struct lerr *err)
 {
-	static const char *const headers[] = { MANIFEST_ACCEPT, NULL };
-	struct http_request req = { 0 };
+	static const char *const headers[] = {MANIFEST_ACCEPT, NULL};
+	struct http_request req = {0};
 	struct http_response resp;
 	char *url = xasprintf("%s/v2/%s/manifests/%s", c->base_url, c->repository, reference);
 	char *what = xasprintf("manifest %s", reference);
@@ -351,9 +350,9 @@ static int blob_sink(long status, const void *data, size_t len, void *arg, struc
 static int blob_attempt(struct registry_client *c, struct store_partial *p, const char *url,
 			registry_progress_fn progress, void *progress_arg, struct lerr *err)
 {
-	struct http_request req = { 0 };
+	struct http_request req = {0};
 	struct http_response resp;
-	struct blob_sink sink = { p, p->offset, 0, progress, progress_arg };
+	struct blob_sink sink = {p, p->offset, 0, progress, progress_arg};
 	char *what = xasprintf("blob %s", p->digest);
 	int r = -1;
 

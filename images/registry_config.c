@@ -8,7 +8,7 @@
 
 #define REGISTRY_CONFIG_MAX (1024 * 1024)
 
-static const char *const entry_keys[] = { "host", "plain_http", "ca_file", "insecure_skip_verify", NULL };
+static const char *const entry_keys[] = {"host", "plain_http", "ca_file", "insecure_skip_verify", NULL};
 
 /* ca_file relative to the directory of the YAML file it was written in. */
 static char *resolve_path(const struct ynode *node, const char *path)
@@ -82,7 +82,7 @@ fail:
 
 int registry_config_load(const char *path, struct registry_set *out, struct lerr *err)
 {
-	static const char *const top_keys[] = { "registries", NULL };
+	static const char *const top_keys[] = {"registries", NULL};
 	struct ydoc doc;
 	const struct ynode *seq;
 	int r = -1;

@@ -143,8 +143,9 @@ fail:
 int store_partial_write(struct store_partial *p, const void *data, size_t len, struct lerr *err)
 {
 	if (len > p->size - p->offset)
-		return lerr_set(err, LADING_ERR_SIGNATURE, "%s: the registry sent more than the %llu bytes the manifest lists",
-				p->digest, (unsigned long long)p->size);
+		return lerr_set(err, LADING_ERR_SIGNATURE,
+				"%s: the registry sent more than the %llu bytes the manifest lists", p->digest,
+				(unsigned long long)p->size);
 	if (fs_write_all(p->fd, data, len, p->partial_path, err) != 0)
 		return -1;
 	sha256_update(p->sha, data, len);

@@ -33,7 +33,7 @@ struct store_partial {
 	char *final_path;
 	char *partial_path;
 	char digest[DIGEST_STR_MAX];
-	uint64_t size;   /* expected size */
+	uint64_t size;	 /* expected size */
 	uint64_t offset; /* bytes in the partial file */
 	int fd;
 	struct sha256_ctx *sha;

@@ -288,8 +288,8 @@ static int translate_curl_error(struct http_session *s, CURLcode rc, const char 
 			     hostport ? hostport : url, detail);
 		break;
 	default:
-		r = lerr_set(err, LADING_ERR_NETWORK, "%s: %s %s failed: %s", hostport ? hostport : url, method,
-			     url, detail);
+		r = lerr_set(err, LADING_ERR_NETWORK, "%s: %s %s failed: %s", hostport ? hostport : url, method, url,
+			     detail);
 	}
 	free(hostport);
 	return r;
@@ -319,8 +319,7 @@ static int retryable_status(long status)
 }
 
 /* One request to one URL, no redirects followed. Returns the curl code; sink errors are in x. */
-static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url,
-			     int send_auth)
+static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url, int send_auth)
 {
 	struct curl_slist *headers = build_headers(x->req, send_auth);
 	CURL *curl = s->curl;
@@ -399,7 +398,7 @@ static CURLcode perform_chain(struct http_session *s, const struct http_request 
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
@@ -504,7 +503,7 @@ char *http_escape(const char *s)
 		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
 			buf_add(&b, s, 1, NULL);
 		} else {
-			char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+			char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
 
 			buf_add(&b, enc, 3, NULL);
 		}

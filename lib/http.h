@@ -19,7 +19,7 @@ struct http_session;
 
 /* TLS settings for one host. */
 struct http_tls {
-	const char *ca_file;      /* extra CA bundle (PEM) used instead of the system store, or NULL */
+	const char *ca_file;	  /* extra CA bundle (PEM) used instead of the system store, or NULL */
 	int insecure_skip_verify; /* no peer or host name check: explicit only */
 };
 
@@ -33,11 +33,11 @@ typedef int (*http_sink_fn)(long status, const void *data, size_t len, void *arg
 typedef long (*http_source_fn)(void *buf, size_t len, void *arg, struct lerr *err);
 
 struct http_request {
-	const char *method;         /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
-	const char *url;            /* absolute http:// or https:// URL */
+	const char *method;	    /* "GET", "HEAD", "PUT", "POST", "PATCH", "DELETE" */
+	const char *url;	    /* absolute http:// or https:// URL */
 	const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
 	const char *authorization;  /* value of Authorization, sent to the first URL's host only; never logged */
-	uint64_t range_start;       /* > 0: ask for "Range: bytes=N-" */
+	uint64_t range_start;	    /* > 0: ask for "Range: bytes=N-" */
 	/* Reply body of a 2xx status goes to body (its cap is enforced) or to sink; else discarded. */
 	struct buf *body;
 	http_sink_fn sink;
@@ -57,12 +57,12 @@ struct http_header {
 };
 
 struct http_response {
-	long status;              /* final status after redirects */
-	char *url;                /* final URL (after redirects) */
+	long status;		     /* final status after redirects */
+	char *url;		     /* final URL (after redirects) */
 	struct http_header *headers; /* headers of the final reply */
 	size_t header_count;
-	struct buf error_body;    /* first bytes of a non-2xx body (capped), for registry error JSON */
-	uint64_t body_bytes;      /* bytes handed to body/sink */
+	struct buf error_body; /* first bytes of a non-2xx body (capped), for registry error JSON */
+	uint64_t body_bytes;   /* bytes handed to body/sink */
 };
 
 /* A new session; lg (may be NULL) gets -vv request lines. Free with http_session_free. */

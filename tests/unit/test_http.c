@@ -43,8 +43,8 @@ static void retry_after_forms(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(urls_resolve_and_split),
-		cmocka_unit_test(retry_after_forms),
+	    cmocka_unit_test(urls_resolve_and_split),
+	    cmocka_unit_test(retry_after_forms),
 	};
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }

@@ -16,10 +16,11 @@ static void bearer_challenge_params_in_any_order(void **state)
 	struct lerr err;
 
 	(void)state;
-	assert_int_equal(auth_challenge_parse("Bearer service=\"registry.docker.io\",scope=\"repository:library/nginx:pull\","
-					      "realm=\"https://auth.docker.io/token\"",
-					      &ch, &err),
-			 0);
+	assert_int_equal(
+	    auth_challenge_parse("Bearer service=\"registry.docker.io\",scope=\"repository:library/nginx:pull\","
+				 "realm=\"https://auth.docker.io/token\"",
+				 &ch, &err),
+	    0);
 	assert_string_equal(ch.scheme, "Bearer");
 	assert_string_equal(ch.realm, "https://auth.docker.io/token");
 	assert_string_equal(ch.service, "registry.docker.io");
@@ -109,7 +110,7 @@ static void docker_config_errors_name_the_file(void **state)
 
 static void basic_value_is_base64_user_colon_password(void **state)
 {
-	struct auth_creds creds = { "admin", "s3cr3t", NULL };
+	struct auth_creds creds = {"admin", "s3cr3t", NULL};
 	char *value;
 
 	(void)state;
@@ -121,11 +122,11 @@ static void basic_value_is_base64_user_colon_password(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(bearer_challenge_params_in_any_order),
-		cmocka_unit_test(basic_and_bad_challenges),
-		cmocka_unit_test(docker_config_auths_match_hosts),
-		cmocka_unit_test(docker_config_errors_name_the_file),
-		cmocka_unit_test(basic_value_is_base64_user_colon_password),
+	    cmocka_unit_test(bearer_challenge_params_in_any_order),
+	    cmocka_unit_test(basic_and_bad_challenges),
+	    cmocka_unit_test(docker_config_auths_match_hosts),
+	    cmocka_unit_test(docker_config_errors_name_the_file),
+	    cmocka_unit_test(basic_value_is_base64_user_colon_password),
 	};
 	return cmocka_run_group_tests_name("images_auth", tests, NULL, NULL);
 }

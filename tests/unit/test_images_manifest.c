@@ -17,21 +17,21 @@
 #define D4 "sha256:4444444444444444444444444444444444444444444444444444444444444444"
 
 static const char index_json[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1 "\",\"size\":10,"
-	"\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2 "\",\"size\":20,"
-	"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"},\"annotations\":{\"k\":\"v\"}},"
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D3 "\",\"size\":30,"
-	"\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1 "\",\"size\":10,"
+    "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2 "\",\"size\":20,"
+    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"},\"annotations\":{\"k\":\"v\"}},"
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D3 "\",\"size\":30,"
+    "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}}]}";
 
 static void docker_manifest_parses_config_and_layers(void **state)
 {
 	static const char json[] =
-		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
-		"\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" D1
-		"\",\"size\":7},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
-		"\"digest\":\"" D2 "\",\"size\":1234567890123}]}";
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+	    "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"" D1
+	    "\",\"size\":7},\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\","
+	    "\"digest\":\"" D2 "\",\"size\":1234567890123}]}";
 	struct oci_manifest m;
 	struct lerr err;
 
@@ -64,15 +64,15 @@ static void index_parses_platforms(void **state)
 static void bad_manifests_are_refused(void **state)
 {
 	static const char *const bad[] = {
-		"not json",
-		"{\"schemaVersion\":1,\"name\":\"x\"}",
-		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
-		"\"md5:00\",\"size\":1},\"layers\":[]}",
-		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
-		"\"" D1 "\",\"size\":-1},\"layers\":[]}",
-		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
-		"\"" D1 "\",\"size\":1}}",
-		"{\"schemaVersion\":2,\"mediaType\":\"text/plain\"}",
+	    "not json",
+	    "{\"schemaVersion\":1,\"name\":\"x\"}",
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
+	    "\"md5:00\",\"size\":1},\"layers\":[]}",
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
+	    "\"" D1 "\",\"size\":-1},\"layers\":[]}",
+	    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"digest\":"
+	    "\"" D1 "\",\"size\":1}}",
+	    "{\"schemaVersion\":2,\"mediaType\":\"text/plain\"}",
 	};
 	struct oci_manifest m;
 	struct lerr err;
@@ -125,7 +125,7 @@ static void platforms_select_with_arm64_variant_rules(void **state)
 
 static void filtered_index_keeps_descriptors_and_names_its_source(void **state)
 {
-	size_t chosen[2] = { 2, 1 };
+	size_t chosen[2] = {2, 1};
 	struct oci_manifest m;
 	struct lerr err;
 	char *out;
@@ -164,12 +164,12 @@ static void config_platform_is_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(docker_manifest_parses_config_and_layers),
-		cmocka_unit_test(index_parses_platforms),
-		cmocka_unit_test(bad_manifests_are_refused),
-		cmocka_unit_test(platforms_select_with_arm64_variant_rules),
-		cmocka_unit_test(filtered_index_keeps_descriptors_and_names_its_source),
-		cmocka_unit_test(config_platform_is_read),
+	    cmocka_unit_test(docker_manifest_parses_config_and_layers),
+	    cmocka_unit_test(index_parses_platforms),
+	    cmocka_unit_test(bad_manifests_are_refused),
+	    cmocka_unit_test(platforms_select_with_arm64_variant_rules),
+	    cmocka_unit_test(filtered_index_keeps_descriptors_and_names_its_source),
+	    cmocka_unit_test(config_platform_is_read),
 	};
 	return cmocka_run_group_tests_name("images_manifest", tests, NULL, NULL);
 }

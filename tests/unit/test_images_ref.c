@@ -67,8 +67,8 @@ static void hosts_ports_tags_and_digests_split(void **state)
 static void bad_references_are_usage_errors(void **state)
 {
 	static const char *const bad[] = {
-		"", "Nginx", "nginx:", "nginx@sha256:abc", "a//b", "host:5000/a:bad tag", "-a",
-		"nginx@sha512:00", "a/b:.x", "ho_st:5000/a",
+	    "",	  "Nginx",	     "nginx:", "nginx@sha256:abc", "a//b", "host:5000/a:bad tag",
+	    "-a", "nginx@sha512:00", "a/b:.x", "ho_st:5000/a",
 	};
 	struct image_ref ref;
 	struct lerr err;
@@ -87,9 +87,9 @@ static void bad_references_are_usage_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(short_names_resolve_like_docker),
-		cmocka_unit_test(hosts_ports_tags_and_digests_split),
-		cmocka_unit_test(bad_references_are_usage_errors),
+	    cmocka_unit_test(short_names_resolve_like_docker),
+	    cmocka_unit_test(hosts_ports_tags_and_digests_split),
+	    cmocka_unit_test(bad_references_are_usage_errors),
 	};
 	return cmocka_run_group_tests_name("images_ref", tests, NULL, NULL);
 }

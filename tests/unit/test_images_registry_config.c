@@ -75,8 +75,8 @@ static void bad_entries_name_file_line_col(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(registries_list_parses),
-		cmocka_unit_test(bad_entries_name_file_line_col),
+	    cmocka_unit_test(registries_list_parses),
+	    cmocka_unit_test(bad_entries_name_file_line_col),
 	};
 	return cmocka_run_group_tests_name("images_registry_config", tests, NULL, NULL);
 }
