@@ -309,11 +309,20 @@ static char *token_url(const struct auth_challenge *ch, const char *scope)
 		sep = '&';
 		free(esc);
 	}
+	/* Several space-separated scopes go as repeated scope parameters (SPECS §1.9). */
 	if (scope != NULL) {
-		char *esc = http_escape(scope);
+		char *copy = xstrdup(scope);
+		char *save = NULL;
+		char *one;
 
-		buf_printf(&url, "%cscope=%s", sep, esc);
-		free(esc);
+		for (one = strtok_r(copy, " ", &save); one != NULL; one = strtok_r(NULL, " ", &save)) {
+			char *esc = http_escape(one);
+
+			buf_printf(&url, "%cscope=%s", sep, esc);
+			sep = '&';
+			free(esc);
+		}
+		free(copy);
 	}
 	return buf_detach(&url, &len);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "images/fetch.h"
+#include "images/push.h"
 #include "images/registry_config.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
@@ -29,10 +30,27 @@ static const char pull_usage[] =
     "  -q, --quiet                errors only\n"
     "  -h, --help                 this help\n";
 
+static const char push_usage[] =
+    "usage: lading image push [options] DEST[:TAG]@sha256:DIGEST...\n"
+    "\n"
+    "Push images from a content-addressed store to registries: the manifest or index\n"
+    "DIGEST (and everything it names) goes to repository DEST, tagged TAG when given.\n"
+    "\n"
+    "  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
+    "  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
+    "  -a, --auth-file FILE       docker config.json with credentials\n"
+    "  -j, --jobs N               parallel blob uploads (default 4)\n"
+    "      --chunk-size BYTES     upload blobs above BYTES in chunks of BYTES (k/m suffix; default 16m)\n"
+    "      --json                 the summary as one JSON object on stdout\n"
+    "  -v, --verbose              more messages (-vv: every HTTP request)\n"
+    "  -q, --quiet                errors only\n"
+    "  -h, --help                 this help\n";
+
 static const char image_usage[] = "usage: lading image <verb> [options]\n"
 				  "\n"
 				  "verbs:\n"
 				  "  pull    fetch images from registries into a local store\n"
+				  "  push    put images from a local store into a registry\n"
 				  "\n"
 				  "Run 'lading image <verb> --help' for its options; see lading-image(1).\n";
 
@@ -45,6 +63,8 @@ struct pull_args {
 	size_t platform_count;
 	int jobs;
 	uint64_t limit_rate;
+	uint64_t chunk_size;
+	int push; /* parsing for `push` (else `pull`) */
 	struct logger lg;
 };
 
@@ -81,7 +101,7 @@ static int parse_size(const char *text, uint64_t *out)
 }
 
 /* Returns -1 on success-to-continue... 0/2 when the command should exit with that status. */
-static int parse_pull_args(int argc, char **argv, struct pull_args *a)
+static int parse_args(int argc, char **argv, struct pull_args *a)
 {
 	static const struct option longopts[] = {
 	    {"store", required_argument, NULL, 's'},
@@ -90,12 +110,15 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 	    {"auth-file", required_argument, NULL, 'a'},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"limit-rate", required_argument, NULL, 'L'},
+	    {"chunk-size", required_argument, NULL, 'C'},
 	    {"json", no_argument, NULL, 'J'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *verb = a->push ? "push" : "pull";
+	const char *usage = a->push ? push_usage : pull_usage;
 	int opt;
 	char *end;
 
@@ -108,6 +131,8 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 			a->store = optarg;
 			break;
 		case 'p':
+			if (a->push)
+				goto bad;
 			add_platforms(a, optarg);
 			break;
 		case 'r':
@@ -119,13 +144,19 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 		case 'j':
 			a->jobs = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || a->jobs < 1 || a->jobs > 64) {
-				fprintf(stderr, "lading: image pull: --jobs wants a number from 1 to 64\n");
+				fprintf(stderr, "lading: image %s: --jobs wants a number from 1 to 64\n", verb);
 				return 2;
 			}
 			break;
 		case 'L':
-			if (parse_size(optarg, &a->limit_rate) != 0) {
+			if (a->push || parse_size(optarg, &a->limit_rate) != 0) {
 				fprintf(stderr, "lading: image pull: --limit-rate wants bytes (k/m suffix)\n");
+				return 2;
+			}
+			break;
+		case 'C':
+			if (!a->push || parse_size(optarg, &a->chunk_size) != 0 || a->chunk_size == 0) {
+				fprintf(stderr, "lading: image push: --chunk-size wants bytes (k/m suffix)\n");
 				return 2;
 			}
 			break;
@@ -139,15 +170,16 @@ static int parse_pull_args(int argc, char **argv, struct pull_args *a)
 			a->lg.level = LOG_ERROR;
 			break;
 		case 'h':
-			fputs(pull_usage, stdout);
+			fputs(usage, stdout);
 			return 0;
 		default:
-			fputs(pull_usage, stderr);
+		bad:
+			fputs(usage, stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "lading: image pull: give at least one image reference\n");
+		fprintf(stderr, "lading: image %s: give at least one image reference\n", verb);
 		return 2;
 	}
 	if (a->store == NULL) {
@@ -210,7 +242,7 @@ static int cmd_image_pull(int argc, char **argv)
 	size_t i, count;
 	int status;
 
-	if ((status = parse_pull_args(argc, argv, &a)) >= 0)
+	if ((status = parse_args(argc, argv, &a)) >= 0)
 		goto out;
 	status = 1;
 	lerr_clear(&err);
@@ -249,11 +281,88 @@ out:
 	return status;
 }
 
+static void print_push_stats(const struct image_push_stats *st, double seconds, int json)
+{
+	char bytes[32];
+
+	if (json) {
+		printf("{\"images\":%zu,\"manifests_sent\":%zu,\"manifests_present\":%zu,\"blobs_sent\":%zu,"
+		       "\"blobs_present\":%zu,\"blobs_mounted\":%zu,\"bytes_sent\":%llu,\"seconds\":%.3f}\n",
+		       st->images, st->manifests_sent, st->manifests_present, st->blobs_sent, st->blobs_present,
+		       st->blobs_mounted, (unsigned long long)st->bytes_sent, seconds);
+		return;
+	}
+	log_format_bytes(st->bytes_sent, bytes, sizeof(bytes));
+	printf("pushed %zu image%s: %zu blob%s sent (%s), %zu already present, %zu mounted; %zu manifest%s sent, "
+	       "%zu already present; %.1fs\n",
+	       st->images, st->images == 1 ? "" : "s", st->blobs_sent, st->blobs_sent == 1 ? "" : "s", bytes,
+	       st->blobs_present, st->blobs_mounted, st->manifests_sent, st->manifests_sent == 1 ? "" : "s",
+	       st->manifests_present, seconds);
+}
+
+/* DEST[:TAG]@sha256:DIGEST into a push request; the digest points into text. */
+static int push_request(const char *text, struct image_push_request *req, struct lerr *err)
+{
+	const char *at = strchr(text, '@');
+
+	req->dest_ref = text;
+	req->digest = at ? at + 1 : NULL;
+	if (req->digest == NULL || !digest_is_sha256(req->digest))
+		return lerr_set(err, LADING_ERR_USAGE, "'%s': want DEST[:TAG]@sha256:DIGEST (the image in the store)",
+				text);
+	return 0;
+}
+
+static int cmd_image_push(int argc, char **argv)
+{
+	struct pull_args a = {0};
+	struct registry_set registries = {0};
+	struct image_push_opts opts = {0};
+	struct image_push_request *reqs = NULL;
+	struct image_push_stats stats;
+	struct lerr err;
+	double started = log_now();
+	size_t i, count;
+	int status;
+
+	a.push = 1;
+	if ((status = parse_args(argc, argv, &a)) >= 0)
+		goto out;
+	lerr_clear(&err);
+	count = (size_t)(argc - optind);
+	reqs = xcalloc(count, sizeof(*reqs));
+	for (i = 0; i < count; i++)
+		if (push_request(argv[optind + (int)i], &reqs[i], &err) != 0)
+			goto fail;
+	if (a.registry_config != NULL && registry_config_load(a.registry_config, &registries, &err) != 0)
+		goto fail;
+	opts.store_dir = a.store;
+	opts.registries = &registries;
+	opts.auth_file = a.auth_file;
+	opts.jobs = a.jobs;
+	opts.chunk_size = a.chunk_size;
+	opts.lg = &a.lg;
+	if (images_push(&opts, reqs, count, &stats, &err) != 0)
+		goto fail;
+	print_push_stats(&stats, log_now() - started, a.lg.json);
+	status = 0;
+	goto out;
+fail:
+	fprintf(stderr, "lading: %s\n", err.msg);
+	status = lerr_exit_code(&err);
+out:
+	registry_config_free(&registries);
+	free(a.store_default);
+	free(reqs);
+	return status;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } verbs[] = {
     {"pull", cmd_image_pull},
+    {"push", cmd_image_push},
     {NULL, NULL},
 };
 

@@ -297,7 +297,7 @@ int images_fetch(const struct image_fetch_opts *opts, const struct image_request
 	for (i = 0; i < count; i++)
 		if (resolve_one(&ctx, &reqs[i], &res[i], err) != 0)
 			goto out;
-	if (blob_jobs_run(&ctx.jobs, opts->store_dir, opts->jobs > 0 ? opts->jobs : 4, opts->lg, err) != 0)
+	if (blob_jobs_fetch(&ctx.jobs, opts->store_dir, opts->jobs > 0 ? opts->jobs : 4, opts->lg, err) != 0)
 		goto out;
 	*results = res;
 	res = NULL;

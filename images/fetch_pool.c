@@ -8,6 +8,19 @@
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
+void blob_jobs_append(struct blob_jobs *jobs, const char *digest, uint64_t size, struct registry_client *origin,
+		      const char *mount_from)
+{
+	struct blob_job *job;
+
+	jobs->items = xreallocarray(jobs->items, jobs->count + 1, sizeof(*jobs->items));
+	job = &jobs->items[jobs->count++];
+	snprintf(job->digest, DIGEST_STR_MAX, "%s", digest);
+	job->size = size;
+	job->origin = origin;
+	job->mount_from = mount_from;
+}
+
 void blob_jobs_add(struct blob_jobs *jobs, const char *digest, uint64_t size, struct registry_client *origin)
 {
 	size_t i;
@@ -15,11 +28,7 @@ void blob_jobs_add(struct blob_jobs *jobs, const char *digest, uint64_t size, st
 	for (i = 0; i < jobs->count; i++)
 		if (strcmp(jobs->items[i].digest, digest) == 0)
 			return;
-	jobs->items = xreallocarray(jobs->items, jobs->count + 1, sizeof(*jobs->items));
-	snprintf(jobs->items[jobs->count].digest, DIGEST_STR_MAX, "%s", digest);
-	jobs->items[jobs->count].size = size;
-	jobs->items[jobs->count].origin = origin;
-	jobs->count++;
+	blob_jobs_append(jobs, digest, size, origin, NULL);
 }
 
 void blob_jobs_free(struct blob_jobs *jobs)
@@ -30,7 +39,8 @@ void blob_jobs_free(struct blob_jobs *jobs)
 
 struct pool {
 	const struct blob_jobs *jobs;
-	const char *store;
+	blob_job_fn fn;
+	void *arg;
 	pthread_mutex_t lock;
 	size_t next;
 	int failed;
@@ -75,7 +85,7 @@ static void *worker(void *arg)
 			client_origin = job->origin;
 		}
 		lerr_clear(&err);
-		if (registry_blob_fetch(client, pool->store, job->digest, job->size, on_progress, pool, &err) != 0) {
+		if (pool->fn(client, job, on_progress, pool, pool->arg, &err) != 0) {
 			pthread_mutex_lock(&pool->lock);
 			if (!pool->failed) {
 				pool->failed = 1;
@@ -88,8 +98,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int blob_jobs_run(const struct blob_jobs *jobs, const char *store, int workers, const struct logger *lg,
-		  struct lerr *err)
+int blob_jobs_run(const struct blob_jobs *jobs, int workers, const char *what, blob_job_fn fn, void *arg,
+		  const struct logger *lg, struct lerr *err)
 {
 	struct pool pool;
 	pthread_t *threads;
@@ -100,11 +110,12 @@ int blob_jobs_run(const struct blob_jobs *jobs, const char *store, int workers, 
 		return 0;
 	memset(&pool, 0, sizeof(pool));
 	pool.jobs = jobs;
-	pool.store = store;
+	pool.fn = fn;
+	pool.arg = arg;
 	pthread_mutex_init(&pool.lock, NULL);
 	for (i = 0; (size_t)i < jobs->count; i++)
 		total += jobs->items[i].size;
-	progress_start(&pool.progress, lg, "fetching blobs", total);
+	progress_start(&pool.progress, lg, what, total);
 	if (workers < 1)
 		workers = 1;
 	if ((size_t)workers > jobs->count)
@@ -127,4 +138,16 @@ int blob_jobs_run(const struct blob_jobs *jobs, const char *store, int workers, 
 		return -1;
 	}
 	return 0;
+}
+
+static int fetch_job(struct registry_client *c, const struct blob_job *job, registry_progress_fn progress,
+		     void *progress_arg, void *arg, struct lerr *err)
+{
+	return registry_blob_fetch(c, arg, job->digest, job->size, progress, progress_arg, err);
+}
+
+int blob_jobs_fetch(const struct blob_jobs *jobs, const char *store, int workers, const struct logger *lg,
+		    struct lerr *err)
+{
+	return blob_jobs_run(jobs, workers, "fetching blobs", fetch_job, (void *)store, lg, err);
 }

@@ -8,25 +8,12 @@
 
 #include "images/auth.h"
 #include "images/manifest.h"
+#include "images/registry_internal.h"
 #include "images/registry_config.h"
 #include "images/store.h"
 #include "lib/xmalloc.h"
 
 #define BLOB_ATTEMPTS 5
-
-struct registry_client {
-	char *domain;
-	char *api_host;
-	char *repository;
-	char *name; /* "domain/repository" */
-	char *base_url;
-	struct registry_client_opts opts;
-	struct http_session *http;
-	struct http_tls tls; /* answer of the TLS lookup */
-	struct auth_creds creds;
-	int have_creds;
-	char *authorization; /* "Bearer ..." or "Basic ..."; never logged */
-};
 
 static const struct http_tls *tls_lookup(const char *hostport, void *arg)
 {
@@ -155,8 +142,7 @@ out:
 }
 
 /* Performs req against the registry, answering one 401 challenge. */
-static int registry_do(struct registry_client *c, struct http_request *req, struct http_response *resp,
-		       struct lerr *err)
+int registry_do(struct registry_client *c, struct http_request *req, struct http_response *resp, struct lerr *err)
 {
 	int attempt;
 
@@ -171,12 +157,15 @@ static int registry_do(struct registry_client *c, struct http_request *req, stru
 		http_response_free(resp);
 		if (req->body != NULL)
 			buf_reset(req->body);
+		if (req->source != NULL && (req->rewind == NULL || req->rewind(req->source_arg) != 0))
+			return lerr_set(err, LADING_ERR_AUTH, "%s: %s refused after authentication", c->name,
+					req->method);
 	}
 }
 
 /* Turns a failed reply into an error naming what was asked, with the registry's error code. */
-static int status_error(const struct registry_client *c, const struct http_response *resp, const char *what,
-			struct lerr *err)
+int registry_status_error(const struct registry_client *c, const struct http_response *resp, const char *what,
+			  struct lerr *err)
 {
 	json_error_t jerr;
 	json_t *root =
@@ -265,7 +254,7 @@ int registry_manifest_get(struct registry_client *c, const char *reference, stru
 		goto out;
 	}
 	if (resp.status != 200) {
-		status_error(c, &resp, what, err);
+		registry_status_error(c, &resp, what, err);
 		goto out;
 	}
 	sha256_hex(body->data ? body->data : "", body->len, hex);
@@ -301,7 +290,7 @@ int registry_manifest_head(struct registry_client *c, const char *reference, cha
 	if (registry_do(c, &req, &resp, err) != 0)
 		goto out;
 	if (resp.status != 200) {
-		status_error(c, &resp, what, err);
+		registry_status_error(c, &resp, what, err);
 		goto out;
 	}
 	header = http_response_header(&resp, "Docker-Content-Digest");
@@ -376,7 +365,7 @@ static int blob_attempt(struct registry_client *c, struct store_partial *p, cons
 		goto out;
 	}
 	if (resp.status != 200 && resp.status != 206) {
-		status_error(c, &resp, what, err);
+		registry_status_error(c, &resp, what, err);
 		goto out;
 	}
 	r = 0;

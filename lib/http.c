@@ -428,7 +428,8 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 			*err = x.sink_err;
 			return -1;
 		}
-		may_retry = attempt < s->attempts && resp->body_bytes == 0 && !req->no_retry && req->source == NULL;
+		may_retry = attempt < s->attempts && resp->body_bytes == 0 && !req->no_retry &&
+			    (req->source == NULL || req->rewind != NULL);
 		if (rc != CURLE_OK) {
 			if (!may_retry || !retryable_curl(rc))
 				return translate_curl_error(s, rc, req->method, resp->url, err);
@@ -448,6 +449,9 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 		}
 		sleep_ms(wait);
 		delay *= 2;
+		if (req->source != NULL && req->rewind(req->source_arg) != 0)
+			return lerr_set(err, LADING_ERR_SYSTEM, "%s %s: cannot rewind the upload", req->method,
+					req->url);
 	}
 }
 

@@ -48,6 +48,8 @@ struct http_request {
 	http_source_fn source;
 	void *source_arg;
 	uint64_t upload_len;
+	/* Rewinds source to its first byte so the request may be repeated; NULL = never repeated. */
+	int (*rewind)(void *source_arg);
 	int no_retry; /* a request that must not be repeated (non-idempotent upload) */
 };
 

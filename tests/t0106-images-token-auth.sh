@@ -4,7 +4,7 @@
 # credentials from LADING_REGISTRY_AUTH_FILE where required, no secret in -vv.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 12
+plan 15
 
 PASS='wonder-land-77'
 python3 "$TOP/scripts/mkimage.py" "$TRASH/layout" t:1 --layer 100k:token >/dev/null
@@ -37,6 +37,15 @@ while read -r token; do
 	grep -qF -- "${token##*.}" "$TRASH/vv.out" && leaked=$((leaked + 1))
 done <"$TOKEN_ISSUED"
 is "-vv never shows an issued token" "$leaked" "0"
+
+D=$(grep "^$REG/team/t:1" "$TRASH/vv.out" | cut -f2)
+ok "push with a token: two repositories, the second mounts from the first" \
+	env LADING_REGISTRY_AUTH_FILE="$TRASH/auth.json" "$LADING" image push --store "$TRASH/s-ok" \
+	-r "$TRASH/reg.yaml" "$REG/copy/one:1@$D" "$REG/copy/two:1@$D"
+ok "the mount was allowed by a token for both repositories" \
+	grep -q '"POST /v2/copy/two/blobs/uploads/?mount=sha256:[0-9a-f]*&from=copy/one HTTP/1.1" 201' "$REGISTRY_LOG"
+is "the pushed image keeps its digest" \
+	"sha256:$(skopeo inspect --raw --tls-verify=false --creds "alice:$PASS" "docker://$REG/copy/two:1" | sha256sum | cut -c1-64)" "$D"
 
 token_server_start open --user "alice:$PASS"
 registry_start_token open
