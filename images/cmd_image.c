@@ -41,6 +41,7 @@ static const char push_usage[] =
     "  -a, --auth-file FILE       docker config.json with credentials\n"
     "  -j, --jobs N               parallel blob uploads (default 4)\n"
     "      --chunk-size BYTES     upload blobs above BYTES in chunks of BYTES (k/m suffix; default 16m)\n"
+    "      --limit-rate BYTES     cap each upload at BYTES per second (k/m suffix)\n"
     "      --json                 the summary as one JSON object on stdout\n"
     "  -v, --verbose              more messages (-vv: every HTTP request)\n"
     "  -q, --quiet                errors only\n"
@@ -149,8 +150,8 @@ static int parse_args(int argc, char **argv, struct pull_args *a)
 			}
 			break;
 		case 'L':
-			if (a->push || parse_size(optarg, &a->limit_rate) != 0) {
-				fprintf(stderr, "lading: image pull: --limit-rate wants bytes (k/m suffix)\n");
+			if (parse_size(optarg, &a->limit_rate) != 0) {
+				fprintf(stderr, "lading: image %s: --limit-rate wants bytes (k/m suffix)\n", verb);
 				return 2;
 			}
 			break;
@@ -341,6 +342,7 @@ static int cmd_image_push(int argc, char **argv)
 	opts.auth_file = a.auth_file;
 	opts.jobs = a.jobs;
 	opts.chunk_size = a.chunk_size;
+	opts.max_speed = a.limit_rate;
 	opts.lg = &a.lg;
 	if (images_push(&opts, reqs, count, &stats, &err) != 0)
 		goto fail;

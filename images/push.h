@@ -25,7 +25,9 @@ struct image_push_opts {
 	const struct registry_set *registries; /* per-host TLS settings; may be NULL */
 	const char *auth_file;		       /* see images_fetch */
 	int jobs;			       /* parallel blob uploads (default 4) */
-	uint64_t chunk_size;		       /* blobs above it go in PATCH chunks (0 = 16 MiB) */
+	uint64_t chunk_size;
+	uint64_t max_speed;
+	    /* bytes per second per upload, 0 = no cap */ /* blobs above it go in PATCH chunks (0 = 16 MiB) */
 	const struct logger *lg;
 };
 

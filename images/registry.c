@@ -48,7 +48,7 @@ static struct registry_client *client_alloc(const char *domain, const char *repo
 		abort();
 	}
 	http_session_set_tls(c->http, tls_lookup, c);
-	http_session_set_max_recv_speed(c->http, opts->max_recv_speed);
+	http_session_set_max_speed(c->http, opts->max_speed);
 	return c;
 }
 

@@ -23,7 +23,7 @@ struct http_session {
 	void *tls_arg;
 	int attempts;
 	long base_ms;
-	uint64_t max_recv_speed;
+	uint64_t max_speed;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -71,9 +71,9 @@ void http_session_set_retries(struct http_session *s, int attempts, long base_ms
 	s->base_ms = base_ms < 0 ? 0 : base_ms;
 }
 
-void http_session_set_max_recv_speed(struct http_session *s, uint64_t bytes_per_second)
+void http_session_set_max_speed(struct http_session *s, uint64_t bytes_per_second)
 {
-	s->max_recv_speed = bytes_per_second;
+	s->max_speed = bytes_per_second;
 }
 
 static void headers_clear(struct http_response *resp)
@@ -342,8 +342,10 @@ static CURLcode perform_once(struct http_session *s, struct xfer *x, const char 
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
 	curl_easy_setopt(curl, CURLOPT_READDATA, x);
-	if (s->max_recv_speed > 0)
-		curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->max_recv_speed);
+	if (s->max_speed > 0) {
+		curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->max_speed);
+		curl_easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->max_speed);
+	}
 	set_method(curl, x->req, method);
 	set_tls(s, url);
 	log_msg(s->lg, LOG_DEBUG, "http: %s %s%s", method, url,

@@ -75,8 +75,8 @@ void http_session_free(struct http_session *s);
 void http_session_set_tls(struct http_session *s, http_tls_lookup_fn lookup, void *arg);
 /* Retry policy: attempts >= 1 in total; backoff doubles from base_ms (default 4 attempts, 250 ms). */
 void http_session_set_retries(struct http_session *s, int attempts, long base_ms);
-/* Caps the receive rate in bytes per second (0 = no cap). */
-void http_session_set_max_recv_speed(struct http_session *s, uint64_t bytes_per_second);
+/* Caps the transfer rate, each way, in bytes per second (0 = no cap). */
+void http_session_set_max_speed(struct http_session *s, uint64_t bytes_per_second);
 
 /*
  * Performs req (following up to 10 redirects) and fills resp (free with

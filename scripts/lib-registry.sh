@@ -157,3 +157,15 @@ registry_start_token() {
 	} >"$_rdir/extra.yml"
 	registry_start "$1" "$_rdir/extra.yml"
 }
+
+# registry_restart NAME: starts registry NAME again on its port, config and storage
+# (after registry_stop or a kill); sets REGISTRY_PID.
+registry_restart() {
+	_dir=$TRASH/registry-$1
+	_port=$(sed -n 's/^  addr: 127.0.0.1://p' "$_dir/config.yml")
+	"$REGISTRY_BIN" serve "$_dir/config.yml" >>"$TRASH/registry-$1.log" 2>&1 &
+	REGISTRY_PID=$!
+	eval "REGISTRY_PID_$1=$REGISTRY_PID"
+	at_exit "kill_pid $REGISTRY_PID"
+	wait_for_port "$_port" 127.0.0.1 20
+}
