@@ -287,6 +287,11 @@ static int translate_curl_error(struct http_session *s, CURLcode rc, const char 
 			     "%s: tls verification failed: %s (give the registry's CA with ca_file)",
 			     hostport ? hostport : url, detail);
 		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		r = lerr_set(err, LADING_ERR_NETWORK,
+			     "%s: tls handshake failed: %s (if it speaks plain HTTP, say so with plain_http)",
+			     hostport ? hostport : url, detail);
+		break;
 	default:
 		r = lerr_set(err, LADING_ERR_NETWORK, "%s: %s %s failed: %s", hostport ? hostport : url, method, url,
 			     detail);

@@ -3,7 +3,7 @@
 # store holds exactly what skopeo copies, shared layers once, nothing refetched.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 17
+plan 18
 
 registry_start plain
 REG=127.0.0.1:$REGISTRY_PORT
@@ -52,6 +52,8 @@ fails_with "unknown tag is exit 1 naming it" 1 "$REG/test/a: manifest nosuchtag 
 closed=$(free_port)
 fails_with "unreachable registry is exit 1 naming the host" 1 "127.0.0.1:$closed: .*(onnect|refused)" \
 	"$LADING" image pull --store "$S1" --registry-config "$CONF" "127.0.0.1:$closed/test/a:1"
+fails_with "a plain-HTTP registry not configured as such: exit 1 with a hint" 1 "$REG: tls handshake failed.*plain_http" \
+	"$LADING" image pull --store "$S1" "$REG/test/a:1"
 fails_with "a malformed reference is a usage error" 2 "'Test/A': not an image reference" \
 	"$LADING" image pull --store "$S1" Test/A
 done_testing
