@@ -4,7 +4,7 @@
 # blobs in PATCH chunks, a second push sends no blob, relative Location works.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 19
+plan 21
 
 registry_start src
 SRC=127.0.0.1:$REGISTRY_PORT
@@ -54,6 +54,8 @@ out=$(push -a "$TRASH/auth.json" --json "$DST/copy/a:1@$DA" "$DST/other/b:1@$DB"
 is "second push: no blob sent" "$(printf '%s' "$out" | jq -c '[.blobs_sent, .bytes_sent, .images]')" "[0,0,4]"
 is "second push: the registry saw no upload at all" "$(grep -Ec '"(PUT|PATCH|POST) /v2/[^ ]*/blobs/uploads/' "$DLOG")" "$uploads_before"
 
+ok "a destination without a tag is pushed by digest" push -a "$TRASH/auth.json" "$DST/copy/untagged@$DA"
+is "and is pullable by that digest" "sha256:$(raw_digest "copy/untagged@$DA")" "$DA"
 fails_with "wrong password: one line, exit 1" 1 "$DST/copy/a: HEAD blob .*credentials refused" \
 	push -a "$TRASH/bad.json" "$DST/copy/a:2@$DA"
 fails_with "an image not in the store: exit 1 naming it" 1 "sha256:0{64} is not in the store" \
