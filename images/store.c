@@ -95,6 +95,19 @@ out:
 	return r;
 }
 
+/*
+ * The blob arrived under its final name while we waited: if the partial name
+ * still is the (empty) file we hold locked, nobody else needs it.
+ */
+static void drop_own_partial(const struct store_partial *p)
+{
+	struct stat held, named;
+
+	if (fstat(p->fd, &held) == 0 && stat(p->partial_path, &named) == 0 && held.st_ino == named.st_ino &&
+	    held.st_dev == named.st_dev)
+		unlink(p->partial_path);
+}
+
 int store_partial_open(const char *store, const char *digest, uint64_t size, struct store_partial *p, int *complete,
 		       struct lerr *err)
 {
@@ -119,8 +132,10 @@ int store_partial_open(const char *store, const char *digest, uint64_t size, str
 		}
 	}
 	/* Another process may have finished it while we waited for the lock. */
-	if (fs_exists(p->final_path))
+	if (fs_exists(p->final_path)) {
+		drop_own_partial(p);
 		goto done;
+	}
 	p->sha = sha256_new();
 	if (hash_existing(p, err) != 0)
 		goto fail;

@@ -3,7 +3,7 @@
 # the final name); the next pull asks the registry only for the rest (Range).
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 7
+plan 10
 
 registry_start plain
 REG=127.0.0.1:$REGISTRY_PORT
@@ -41,4 +41,16 @@ echo "# resumed: $sent bytes sent of $size"
 ok "only the missing bytes were sent" test "${sent:-0}" -gt 0 -a "$((${sent:-0} + kept))" -ge "$size" -a "${sent:-0}" -lt "$size"
 ok "the resumed layer is sound" store_verify "$S"
 is "no partial file is left" "$(find "$S/blobs/sha256" -name '*.partial' | wc -l)" "0"
+
+# Two pulls into one store at once: the partial file's lock lets one write it.
+S2=$TRASH/store2
+"$LADING" image pull --store "$S2" --registry-config "$CONF" "$REG/test/r:1" >/dev/null 2>"$TRASH/p1.err" &
+p1=$!
+"$LADING" image pull --store "$S2" --registry-config "$CONF" "$REG/test/r:1" >/dev/null 2>"$TRASH/p2.err" &
+p2=$!
+wait "$p1"; rc1=$?
+wait "$p2"; rc2=$?
+is "two concurrent pulls into one store both succeed" "$rc1 $rc2" "0 0"
+ok "the shared store is sound" store_verify "$S2"
+is "no partial file is left by either" "$(find "$S2/blobs/sha256" -name '*.partial' | wc -l)" "0"
 done_testing
