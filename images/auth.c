@@ -142,6 +142,7 @@ void auth_creds_free(struct auth_creds *creds)
 	auth_secret_free(creds->username);
 	auth_secret_free(creds->password);
 	auth_secret_free(creds->registry_token);
+	auth_secret_free(creds->identity_token);
 	memset(creds, 0, sizeof(*creds));
 }
 
@@ -194,7 +195,12 @@ static int creds_from_entry(const json_t *entry, const char *name, struct auth_c
 	const char *user = json_string_value(json_object_get(entry, "username"));
 	const char *pass = json_string_value(json_object_get(entry, "password"));
 	const char *token = json_string_value(json_object_get(entry, "registrytoken"));
+	const char *identity = json_string_value(json_object_get(entry, "identitytoken"));
 
+	if (identity != NULL && *identity != '\0') {
+		out->identity_token = xstrdup(identity);
+		return 0;
+	}
 	if (auth != NULL && *auth != '\0')
 		return decode_auth(auth, out, name, err);
 	if (user != NULL && pass != NULL) {
@@ -362,16 +368,77 @@ out:
 	return r;
 }
 
+/* The OAuth2 form body of a refresh_token grant (SPECS §1.9); a secret: free with auth_secret_free. */
+static char *oauth_form(const struct auth_challenge *ch, const char *scope, const char *refresh_token)
+{
+	char *service = http_escape(ch->service ? ch->service : "");
+	char *scope_esc = http_escape(scope ? scope : "");
+	char *token = http_escape(refresh_token);
+	char *form = xasprintf("grant_type=refresh_token&client_id=lading&service=%s&scope=%s&refresh_token=%s",
+			       service, scope_esc, token);
+
+	free(service);
+	free(scope_esc);
+	auth_secret_free(token);
+	return form;
+}
+
+/* POST realm with the identity token. Returns 1 when the realm does not take POST (404). */
+static int fetch_token_oauth(struct http_session *http, const struct auth_challenge *ch, const char *scope,
+			     const struct auth_creds *creds, const char *subject, char **authorization,
+			     struct lerr *err)
+{
+	static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	struct http_request req = {0};
+	struct http_response resp = {0};
+	struct buf body = BUF_INIT(TOKEN_REPLY_MAX);
+	char *form = oauth_form(ch, scope, creds->identity_token);
+	int r = -1;
+
+	req.method = "POST";
+	req.url = ch->realm;
+	req.headers = headers;
+	req.upload = form;
+	req.upload_len_mem = strlen(form);
+	req.body = &body;
+	if (http_do(http, &req, &resp, err) != 0) {
+		lerr_prefix(err, "%s: token server", subject);
+		goto out;
+	}
+	if (resp.status == 404) {
+		r = 1;
+	} else if (resp.status == 401 || resp.status == 403 || resp.status == 400) {
+		lerr_set(err, LADING_ERR_AUTH, "%s: identity token refused by the token server %s (status %ld)",
+			 subject, ch->realm, resp.status);
+	} else if (resp.status != 200) {
+		lerr_set(err, LADING_ERR_NETWORK, "%s: token server %s answered status %ld", subject, ch->realm,
+			 resp.status);
+	} else {
+		r = parse_token_reply(&body, subject, authorization, err);
+	}
+out:
+	http_response_free(&resp);
+	if (body.data != NULL)
+		OPENSSL_cleanse(body.data, body.len);
+	buf_free(&body);
+	auth_secret_free(form);
+	return r;
+}
+
 int auth_fetch_token(struct http_session *http, const struct auth_challenge *ch, const char *scope,
 		     const struct auth_creds *creds, const char *subject, char **authorization, struct lerr *err)
 {
 	struct http_request req = {0};
-	struct http_response resp;
+	struct http_response resp = {0};
 	struct buf body = BUF_INIT(TOKEN_REPLY_MAX);
 	char *url = token_url(ch, scope);
 	char *basic = creds != NULL && creds->username != NULL ? auth_basic_value(creds) : NULL;
 	int r = -1;
 
+	if (creds != NULL && creds->identity_token != NULL &&
+	    (r = fetch_token_oauth(http, ch, scope, creds, subject, authorization, err)) <= 0)
+		goto out;
+	r = -1;
 	req.method = "GET";
 	req.url = url;
 	req.authorization = basic;

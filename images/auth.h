@@ -28,6 +28,7 @@ struct auth_creds {
 	char *username;
 	char *password;
 	char *registry_token; /* "registrytoken": a bearer token used as is */
+	char *identity_token; /* "identitytoken": an OAuth2 refresh token for the realm */
 };
 
 /*
@@ -52,7 +53,8 @@ char *auth_basic_value(const struct auth_creds *creds);
 
 /*
  * Asks the challenge's realm for a token for scope (distribution token spec),
- * sending Basic credentials when creds has them. Returns "Bearer <token>" in
+ * sending Basic credentials when creds has them; with an identity token, an
+ * OAuth2 refresh_token POST first (falling back to GET when the realm answers 404). Returns "Bearer <token>" in
  * *authorization (free with auth_secret_free). LADING_ERR_AUTH when refused.
  */
 int auth_fetch_token(struct http_session *http, const struct auth_challenge *ch, const char *scope,

@@ -73,6 +73,7 @@ struct registry_client *registry_client_clone(const struct registry_client *c)
 	copy->creds.username = c->creds.username ? xstrdup(c->creds.username) : NULL;
 	copy->creds.password = c->creds.password ? xstrdup(c->creds.password) : NULL;
 	copy->creds.registry_token = c->creds.registry_token ? xstrdup(c->creds.registry_token) : NULL;
+	copy->creds.identity_token = c->creds.identity_token ? xstrdup(c->creds.identity_token) : NULL;
 	copy->authorization = c->authorization ? xstrdup(c->authorization) : NULL;
 	return copy;
 }

@@ -3,21 +3,24 @@
 for tests only, Python standard library plus the openssl CLI.
 
 usage: token-server.py --key KEY.pem --cert CERT.pem --issuer ISS --port-file F --log F
-                       [--user USER:PASS]... [--require-auth] [--token-log F]
+                       [--user USER:PASS]... [--refresh-token TOKEN:USER]... [--require-auth]
+                       [--token-log F]
 
 GET /token?service=S&scope=repository:NAME:ACTIONS[&scope=...] answers
 {"token", "access_token", "expires_in", "issued_at"} with a JWT signed RS256
 by KEY; its header carries CERT in x5c, which the registry checks against its
 rootcertbundle. Users given with --user get every action they ask for;
 anonymous callers get `pull` only, or 401 with --require-auth; wrong
-credentials always get 401. Log: one line per request (never the secrets);
+credentials always get 401. POST /token takes the OAuth2 refresh_token grant
+(form: grant_type, service, client_id, scope, refresh_token) for the refresh
+tokens given with --refresh-token and answers {"access_token", ...}. Log: one line per request (never the secrets);
 --token-log records issued tokens so tests can prove they are not leaked.
 """
 import base64, datetime, json, os, subprocess, sys, time, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-opts = {"users": {}, "require_auth": False, "token_log": None}
+opts = {"users": {}, "refresh": {}, "require_auth": False, "token_log": None}
 
 
 def b64url(data):
@@ -60,6 +63,40 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = parse_qs(self.rfile.read(length).decode())
+        if urlparse(self.path).path != "/token":
+            return self.answer(404, {"error": "not found"}, "-")
+        if form.get("grant_type") != ["refresh_token"]:
+            return self.answer(400, {"error": "unsupported_grant_type"}, "-")
+        user = opts["refresh"].get(form.get("refresh_token", [""])[0])
+        if user is None:
+            return self.answer(401, {"error": "invalid_grant"}, "?")
+        scopes = form.get("scope", [""])[0].split(" ")
+        self.grant(user, [s for s in scopes if s], form.get("service", [""])[0], oauth=True)
+
+    def grant(self, user, scopes, service, oauth=False):
+        access = []
+        for one in scopes:
+            item = parse_scope(one)
+            if user is None:
+                item["actions"] = [a for a in item["actions"] if a == "pull"]
+            access.append(item)
+        now = int(time.time())
+        claims = {"iss": opts["issuer"], "sub": user or "", "aud": service,
+                  "exp": now + 300, "nbf": now - 10, "iat": now, "jti": str(uuid.uuid4()),
+                  "access": access}
+        token = sign(claims)
+        if opts["token_log"]:
+            with open(opts["token_log"], "a") as f:
+                f.write(token + "\n")
+        issued = datetime.datetime.utcfromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%SZ")
+        reply = {"access_token": token, "expires_in": 300, "issued_at": issued}
+        if not oauth:
+            reply["token"] = token
+        self.answer(200, reply, user or "anonymous")
+
     def do_GET(self):
         url = urlparse(self.path)
         if url.path != "/token":
@@ -77,24 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             user = name
         elif opts["require_auth"]:
             return self.answer(401, {"error": "authentication required"}, "anonymous")
-        access = []
-        for scope in query.get("scope", []):
-            for one in scope.split(" "):
-                item = parse_scope(one)
-                if user is None:
-                    item["actions"] = [a for a in item["actions"] if a == "pull"]
-                access.append(item)
-        now = int(time.time())
-        claims = {"iss": opts["issuer"], "sub": user or "", "aud": query.get("service", [""])[0],
-                  "exp": now + 300, "nbf": now - 10, "iat": now, "jti": str(uuid.uuid4()),
-                  "access": access}
-        token = sign(claims)
-        if opts["token_log"]:
-            with open(opts["token_log"], "a") as f:
-                f.write(token + "\n")
-        issued = datetime.datetime.utcfromtimestamp(now).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.answer(200, {"token": token, "access_token": token, "expires_in": 300, "issued_at": issued},
-                    user or "anonymous")
+        scopes = [one for scope in query.get("scope", []) for one in scope.split(" ") if one]
+        self.grant(user, scopes, query.get("service", [""])[0])
 
 
 def main(argv):
@@ -111,6 +132,9 @@ def main(argv):
             opts["users"][name] = password
         elif opt in ("--key", "--cert", "--issuer", "--log"):
             opts[opt[2:]] = val
+        elif opt == "--refresh-token":
+            token, _, name = val.partition(":")
+            opts["refresh"][token] = name
         elif opt == "--port-file":
             opts["port_file"] = val
         elif opt == "--token-log":

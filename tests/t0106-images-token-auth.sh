@@ -4,12 +4,13 @@
 # credentials from LADING_REGISTRY_AUTH_FILE where required, no secret in -vv.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 15
+plan 19
 
 PASS='wonder-land-77'
 python3 "$TOP/scripts/mkimage.py" "$TRASH/layout" t:1 --layer 100k:token >/dev/null
 
-token_server_start strict --user "alice:$PASS" --require-auth
+RT=rt-secret-4711
+token_server_start strict --user "alice:$PASS" --refresh-token "$RT:alice" --require-auth
 registry_start_token strict
 REG=127.0.0.1:$REGISTRY_PORT
 push_layout "$TRASH/layout" t:1 "$REG/team/t:1" --dest-creds "alice:$PASS"
@@ -37,6 +38,16 @@ while read -r token; do
 	grep -qF -- "${token##*.}" "$TRASH/vv.out" && leaked=$((leaked + 1))
 done <"$TOKEN_ISSUED"
 is "-vv never shows an issued token" "$leaked" "0"
+
+printf '{"auths":{"%s":{"identitytoken":"%s"}}}\n' "$REG" "$RT" >"$TRASH/identity.json"
+printf '{"auths":{"%s":{"identitytoken":"rt-wrong"}}}\n' "$REG" >"$TRASH/identity-bad.json"
+"$LADING" image pull -vv --store "$TRASH/s-id" -r "$TRASH/reg.yaml" -a "$TRASH/identity.json" "$REG/team/t:1" \
+	>"$TRASH/vv-id.out" 2>&1
+ok "an identity token (OAuth2 refresh_token POST) gets a token and pulls" grep -q "^$REG/team/t:1" "$TRASH/vv-id.out"
+ok "the token server saw the POST grant for alice" grep -q "^POST /token user=alice status=200" "$TOKEN_LOG"
+is "-vv never shows the identity token" "$(grep -c -- "$RT" "$TRASH/vv-id.out")" "0"
+fails_with "a refused identity token is exit 1" 1 "$REG/team/t: identity token refused by the token server" \
+	"$LADING" image pull --store "$TRASH/s-id2" -r "$TRASH/reg.yaml" -a "$TRASH/identity-bad.json" "$REG/team/t:1"
 
 D=$(grep "^$REG/team/t:1" "$TRASH/vv.out" | cut -f2)
 ok "push with a token: two repositories, the second mounts from the first" \

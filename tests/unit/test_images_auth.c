@@ -64,7 +64,8 @@ static void docker_config_auths_match_hosts(void **state)
 				   "\"https://index.docker.io/v1/\":{\"auth\":\"dXNlcjpwYXNzOndvcmQ=\"},"
 				   "\"https://127.0.0.1:5000\":{\"auth\":\"YWRtaW46czNjcjN0\"},"
 				   "\"legacy.example\":{\"username\":\"u\",\"password\":\"p\"},"
-				   "\"tok.example\":{\"registrytoken\":\"abc\"}},"
+				   "\"tok.example\":{\"registrytoken\":\"abc\"},"
+				   "\"id.example\":{\"auth\":\"\",\"identitytoken\":\"refresh-me\"}},"
 				   "\"credsStore\":\"desktop\"}";
 	struct auth_creds creds;
 	struct lerr err;
@@ -86,6 +87,11 @@ static void docker_config_auths_match_hosts(void **state)
 	auth_creds_free(&creds);
 	assert_int_equal(auth_creds_from_json(json, strlen(json), "c.json", "tok.example", &creds, &found, &err), 0);
 	assert_string_equal(creds.registry_token, "abc");
+	auth_creds_free(&creds);
+	assert_int_equal(auth_creds_from_json(json, strlen(json), "c.json", "id.example", &creds, &found, &err), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(creds.identity_token, "refresh-me");
+	assert_null(creds.username);
 	auth_creds_free(&creds);
 	assert_int_equal(auth_creds_from_json(json, strlen(json), "c.json", "127.0.0.1:5001", &creds, &found, &err), 0);
 	assert_int_equal(found, 0);
@@ -110,7 +116,7 @@ static void docker_config_errors_name_the_file(void **state)
 
 static void basic_value_is_base64_user_colon_password(void **state)
 {
-	struct auth_creds creds = {"admin", "s3cr3t", NULL};
+	struct auth_creds creds = {"admin", "s3cr3t", NULL, NULL};
 	char *value;
 
 	(void)state;
