@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "images/cmd_image.h"
 #include "lading.h"
 
 struct command {
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "image", cmd_image, "fetch images from registries into a local store" },
 	{ NULL, NULL, NULL },
 };
 
