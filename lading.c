@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lading.h"
+#include "inventory/cmd_inventory.h"
 
 struct command {
 	const char *name;
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ NULL, NULL, NULL },
 };
 

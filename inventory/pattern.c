@@ -1,0 +1,281 @@
+/*
+ * Host patterns as Ansible reads them (inventory/manager.py): terms separated
+ * by ':' or ',', each a group or host name, a glob, or ~regex, optionally with
+ * a subscript [i] / [i:j]; "&term" intersects, "!term" excludes. Plain terms
+ * are joined first, then intersections, then exclusions, whatever their
+ * position. The result keeps inventory order.
+ */
+#include <ctype.h>
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory/inventory.h"
+#include "lib/xmalloc.h"
+
+struct subscript {
+	int present;
+	long start;
+	long end; /* inclusive; LONG_MAX-ish for "to the end" */
+	int single;
+};
+
+static int is_glob(const char *term)
+{
+	return strpbrk(term, "*?[") != NULL;
+}
+
+static size_t group_index(const struct inventory *inv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inv->group_count; i++)
+		if (strcmp(inv->groups[i].name, name) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+static size_t host_index(const struct inventory *inv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inv->host_count; i++)
+		if (strcmp(inv->hosts[i].name, name) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+/* Marks every host of group g and of its descendants. */
+static void mark_group(const struct inventory *inv, size_t g, unsigned char *hits, unsigned char *seen)
+{
+	const struct inv_group *group = &inv->groups[g];
+	size_t i, j;
+
+	if (seen[g])
+		return;
+	seen[g] = 1;
+	if (g == 0) {
+		memset(hits, 1, inv->host_count);
+		return;
+	}
+	for (i = 0; i < group->host_count; i++)
+		if ((j = host_index(inv, group->hosts[i])) != (size_t)-1)
+			hits[j] = 1;
+	for (i = 0; i < group->child_count; i++)
+		if ((j = group_index(inv, group->children[i])) != (size_t)-1)
+			mark_group(inv, j, hits, seen);
+}
+
+/* "name[3]", "name[1:4]", "name[2:]", "name[:2]", "name[-1]" (Ansible's _split_subscript). */
+static int split_subscript(char *term, struct subscript *sub)
+{
+	size_t len = strlen(term);
+	char *open, *colon, *end;
+
+	memset(sub, 0, sizeof(*sub));
+	if (len < 3 || term[0] == '~' || term[len - 1] != ']' || (open = strrchr(term, '[')) == NULL || open == term)
+		return 0;
+	term[len - 1] = '\0';
+	colon = strchr(open + 1, ':');
+	if (colon == NULL) {
+		sub->start = strtol(open + 1, &end, 10);
+		if (end == open + 1 || *end != '\0') {
+			term[len - 1] = ']';
+			return 0;
+		}
+		sub->single = 1;
+	} else {
+		*colon = '\0';
+		sub->start = open[1] == '\0' ? 0 : strtol(open + 1, &end, 10);
+		if (open[1] != '\0' && (*end != '\0' || sub->start < 0))
+			goto not_subscript;
+		sub->end = colon[1] == '\0' ? -1 : strtol(colon + 1, &end, 10);
+		if (colon[1] != '\0' && (*end != '\0' || sub->end < 0))
+			goto not_subscript;
+	}
+	sub->present = 1;
+	*open = '\0';
+	return 0;
+not_subscript:
+	*colon = ':';
+	term[len - 1] = ']';
+	return 0;
+}
+
+/* Keeps only the subscripted positions (in inventory order) of hits. */
+static int apply_subscript(const struct inventory *inv, const struct subscript *sub, const char *term,
+			   unsigned char *hits, struct lerr *err)
+{
+	size_t i, n = 0, pos = 0;
+	long start = sub->start, end = sub->end;
+
+	for (i = 0; i < inv->host_count; i++)
+		n += hits[i];
+	if (sub->single) {
+		if (start < 0)
+			start += (long)n;
+		if (start < 0 || (size_t)start >= n)
+			return lerr_set(err, LADING_ERR_USAGE, "pattern '%s[%ld]': subscript out of range (%zu hosts)",
+					term, sub->start, n);
+		end = start;
+	} else if (end < 0) {
+		end = (long)n - 1;
+	}
+	for (i = 0; i < inv->host_count; i++)
+		if (hits[i]) {
+			hits[i] = (long)pos >= start && (long)pos <= end;
+			pos++;
+		}
+	return 0;
+}
+
+static int match_regex(const struct inventory *inv, const char *term, unsigned char *hits, struct lerr *err)
+{
+	unsigned char *seen = xcalloc(inv->group_count, 1);
+	regex_t re;
+	size_t i;
+	int rc;
+
+	if ((rc = regcomp(&re, term + 1, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char msg[128];
+
+		regerror(rc, &re, msg, sizeof(msg));
+		free(seen);
+		return lerr_set(err, LADING_ERR_USAGE, "pattern '%s': bad regular expression: %s", term, msg);
+	}
+	for (i = 0; i < inv->group_count; i++)
+		if (regexec(&re, inv->groups[i].name, 0, NULL, 0) == 0)
+			mark_group(inv, i, hits, seen);
+	for (i = 0; i < inv->host_count; i++)
+		if (regexec(&re, inv->hosts[i].name, 0, NULL, 0) == 0)
+			hits[i] = 1;
+	regfree(&re);
+	free(seen);
+	return 0;
+}
+
+/* One term without its '&' or '!' prefix into hits. */
+static int match_term(const struct inventory *inv, const char *text, unsigned char *hits, struct lerr *err)
+{
+	unsigned char *seen = xcalloc(inv->group_count ? inv->group_count : 1, 1);
+	char *term = xstrdup(text);
+	struct subscript sub;
+	size_t i;
+	int groups = 0, r = -1;
+
+	split_subscript(term, &sub);
+	memset(hits, 0, inv->host_count);
+	if (strcmp(term, "all") == 0 || strcmp(term, "*") == 0) {
+		memset(hits, 1, inv->host_count);
+	} else if (term[0] == '~') {
+		if (match_regex(inv, term, hits, err) != 0)
+			goto out;
+	} else if (is_glob(term)) {
+		for (i = 0; i < inv->group_count; i++)
+			if (fnmatch(term, inv->groups[i].name, 0) == 0)
+				mark_group(inv, i, hits, seen);
+		for (i = 0; i < inv->host_count; i++)
+			if (fnmatch(term, inv->hosts[i].name, 0) == 0)
+				hits[i] = 1;
+	} else {
+		if ((i = group_index(inv, term)) != (size_t)-1) {
+			mark_group(inv, i, hits, seen);
+			groups = 1;
+		}
+		if (!groups && (i = host_index(inv, term)) == (size_t)-1) {
+			lerr_set(err, LADING_ERR_NOTFOUND, "pattern '%s' matches no group or host in the inventory", term);
+			goto out;
+		}
+		if (!groups)
+			hits[i] = 1;
+	}
+	if (sub.present && apply_subscript(inv, &sub, term, hits, err) != 0)
+		goto out;
+	r = 0;
+out:
+	free(term);
+	free(seen);
+	return r;
+}
+
+/* Splits on ':' and ',' outside brackets; blank terms are dropped. */
+static char **split_terms(const char *pattern, size_t *count)
+{
+	char **terms = NULL;
+	const char *start = pattern, *p;
+	int depth = 0;
+
+	*count = 0;
+	for (p = pattern;; p++) {
+		if (*p == '[')
+			depth++;
+		else if (*p == ']' && depth > 0)
+			depth--;
+		if (*p == '\0' || ((*p == ':' || *p == ',') && depth == 0)) {
+			const char *a = start, *b = p;
+
+			while (a < b && isspace((unsigned char)*a))
+				a++;
+			while (b > a && isspace((unsigned char)b[-1]))
+				b--;
+			if (b > a) {
+				terms = xreallocarray(terms, *count + 1, sizeof(*terms));
+				terms[(*count)++] = xstrndup(a, (size_t)(b - a));
+			}
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return terms;
+}
+
+int inv_select(const struct inventory *inv, const char *pattern, const struct inv_host ***hosts, size_t *count,
+	       struct lerr *err)
+{
+	size_t n = inv->host_count ? inv->host_count : 1, term_count = 0, i, j, k;
+	unsigned char *result = xcalloc(n, 1), *hits = xcalloc(n, 1);
+	char **terms = split_terms(pattern != NULL ? pattern : "", &term_count);
+	const struct inv_host **out = NULL;
+	int plain = 0, pass, r = -1;
+
+	for (i = 0; i < term_count; i++)
+		plain += terms[i][0] != '&' && terms[i][0] != '!';
+	if (plain == 0) /* only & and ! terms (or nothing): start from all */
+		memset(result, 1, inv->host_count);
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < term_count; i++) {
+			char prefix = terms[i][0] == '&' || terms[i][0] == '!' ? terms[i][0] : 0;
+
+			if ((pass == 0 && prefix != 0) || (pass == 1 && prefix != '&') || (pass == 2 && prefix != '!'))
+				continue;
+			if (prefix != 0 && terms[i][1] == '\0') {
+				lerr_set(err, LADING_ERR_USAGE, "pattern '%s': '%c' must be followed by a name", pattern,
+					 prefix);
+				goto out;
+			}
+			if (match_term(inv, terms[i] + (prefix != 0), hits, err) != 0)
+				goto out;
+			for (j = 0; j < inv->host_count; j++)
+				result[j] = prefix == 0 ? (result[j] | hits[j])
+					    : prefix == '&' ? (result[j] & hits[j])
+							    : (result[j] & !hits[j]);
+		}
+	out = xcalloc(n, sizeof(*out));
+	for (j = 0, k = 0; j < inv->host_count; j++)
+		if (result[j])
+			out[k++] = &inv->hosts[j];
+	*hosts = out;
+	*count = k;
+	out = NULL;
+	r = 0;
+out:
+	for (i = 0; i < term_count; i++)
+		free(terms[i]);
+	free(terms);
+	free(result);
+	free(hits);
+	free(out);
+	return r;
+}

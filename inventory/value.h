@@ -1,0 +1,29 @@
+#ifndef LADING_INVENTORY_VALUE_H
+#define LADING_INVENTORY_VALUE_H
+
+/*
+ * Variable values typed as Ansible types them: YAML 1.1 plain scalars (PyYAML's
+ * resolver) and INI values (Python's ast.literal_eval, as the INI plugin does).
+ */
+#include <jansson.h>
+
+#include "inventory/inventory.h"
+#include "lib/yamltree.h"
+
+/* Types a YAML scalar; *out is allocated (caller frees). */
+void inv_value_yaml_scalar(const char *text, int plain, char **out, enum inv_kind *kind);
+
+/* Types any YAML node: sequences and maps become compact JSON text (INV_JSON). Caller frees *out. */
+void inv_value_yaml(const struct ynode *node, char **out, enum inv_kind *kind);
+
+/*
+ * Reads text as Python's ast.literal_eval would (numbers, quoted strings, True,
+ * False, None, lists, tuples, dicts); text that is no literal stays a string,
+ * as in Ansible's INI plugin. Caller frees *out.
+ */
+void inv_value_python(const char *text, char **out, enum inv_kind *kind);
+
+/* A new JSON value for a typed variable (caller decrefs). */
+json_t *inv_value_json(const char *text, enum inv_kind kind);
+
+#endif
