@@ -228,7 +228,7 @@ int inv_build_group_var(struct inv_build *b, size_t group, const char *name, con
 		long prio = strtol(value, &end, 10);
 
 		if (*value == '\0' || *end != '\0' || prio < -1000000 || prio > 1000000)
-			return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: group '%s': ansible_group_priority must be an integer, got '%s'",
+			return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: group '%s': ansible_group_priority must be an integer, got '%s'",
 					pos.file, pos.line, pos.col, g->name, value);
 		g->priority = (int)prio;
 		return 0;
@@ -270,13 +270,13 @@ int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv
 		if (p->children[i] == child)
 			return 0;
 	if (child == 0)
-		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: group 'all' cannot be a child of '%s'", pos.file,
+		return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: group 'all' cannot be a child of '%s'", pos.file,
 				pos.line, pos.col, p->name);
 	seen = xcalloc(b->group_count, 1);
 	cycle = reaches(b, child, parent, seen);
 	free(seen);
 	if (cycle)
-		return lerr_set(err, LADING_ERR_FORMAT,
+		return lerr_set(err, LADING_ERR_USAGE,
 				"%s:%d:%d: group '%s' as a child of '%s' makes a cycle in children; remove one of the two edges",
 				pos.file, pos.line, pos.col, b->groups[child].name, p->name);
 	push_index(&p->children, &p->child_count, child);
@@ -307,7 +307,7 @@ static int check_repeat(const struct bgroup *g, size_t member, const char *host,
 	for (i = 0; vars != NULL && i < vars->count; i++) {
 		old = vars_get(&g->host_vars[member], vars->items[i].name);
 		if (old != NULL && (old->kind != vars->items[i].kind || strcmp(old->value, vars->items[i].value) != 0))
-			return lerr_set(err, LADING_ERR_FORMAT,
+			return lerr_set(err, LADING_ERR_USAGE,
 					"%s:%d:%d: host '%s' is listed twice in group '%s' with conflicting values for '%s' (first at line %d)",
 					pos.file, pos.line, pos.col, host, g->name, vars->items[i].name,
 					g->host_pos[member].line);

@@ -92,7 +92,8 @@ static int load(const struct opts *o, struct inventory **inv)
 	return 0;
 fail:
 	fprintf(stderr, "lading inventory: %s\n", err.msg);
-	return lerr_exit_code(&err);
+	/* a YAML syntax error is as much the user's input as a bad group */
+	return err.code == LADING_ERR_FORMAT ? 2 : lerr_exit_code(&err);
 }
 
 static int selected(const struct inv_host **hosts, size_t count, const char *name)

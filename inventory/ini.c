@@ -45,7 +45,7 @@ struct word {
 
 static int ini_error(struct ini *in, int col, const char *msg, const char *subject)
 {
-	return lerr_set(in->err, LADING_ERR_FORMAT, "%s:%d:%d: %s '%s'", in->file, in->line, col, msg, subject);
+	return lerr_set(in->err, LADING_ERR_USAGE, "%s:%d:%d: %s '%s'", in->file, in->line, col, msg, subject);
 }
 
 static struct inv_pos at(const struct ini *in, int col)
@@ -262,7 +262,7 @@ static int section_line(struct ini *in, const char *line, int col0)
 			if (strlen(tags[i]) == tag_len && strncmp(tag, tags[i], tag_len) == 0)
 				break;
 		if (tags[i] == NULL)
-			return lerr_set(in->err, LADING_ERR_FORMAT,
+			return lerr_set(in->err, LADING_ERR_USAGE,
 					"%s:%d:%d: unknown section type '%.*s' (expected hosts, children or vars)", in->file,
 					in->line, col0 + 2 + (int)len, (int)tag_len, tag);
 		in->state = (enum ini_state)i;
@@ -300,10 +300,10 @@ static int check_pending(struct ini *in)
 		return 0;
 	p = &in->pending[0];
 	if (p->parent == NULL)
-		return lerr_set(in->err, LADING_ERR_FORMAT,
+		return lerr_set(in->err, LADING_ERR_USAGE,
 				"%s:%d:%d: section [%s:vars] is for group '%s', which has no [%s] or [%s:children] section",
 				p->pos.file, p->pos.line, p->pos.col, p->name, p->name, p->name, p->name);
-	return lerr_set(in->err, LADING_ERR_FORMAT,
+	return lerr_set(in->err, LADING_ERR_USAGE,
 			"%s:%d:%d: unknown group '%s' in [%s:children]: declare it with a [%s] section", p->pos.file,
 			p->pos.line, p->pos.col, p->name, p->parent, p->name);
 }

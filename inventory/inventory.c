@@ -58,7 +58,7 @@ static int read_file(struct inv_build *b, const char *path, struct lerr *err)
 	}
 	if (data.len > 0 && memchr(data.data, '\0', data.len) != NULL) {
 		buf_free(&data);
-		return lerr_set(err, LADING_ERR_FORMAT, "%s: not a text file", path);
+		return lerr_set(err, LADING_ERR_USAGE, "%s: not a text file", path);
 	}
 	if (looks_like_yaml(data.data != NULL ? data.data : ""))
 		r = inv_yaml_read(b, path, data.data != NULL ? data.data : "", data.len, err);

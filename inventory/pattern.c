@@ -36,35 +36,85 @@ static size_t group_index(const struct inventory *inv, const char *name)
 	return (size_t)-1;
 }
 
-static size_t host_index(const struct inventory *inv, const char *name)
-{
-	size_t i;
+/* Host names sorted for bsearch: patterns over 10 000-host inventories stay fast. */
+struct by_name {
+	const char *name;
+	size_t index;
+};
 
-	for (i = 0; i < inv->host_count; i++)
-		if (strcmp(inv->hosts[i].name, name) == 0)
-			return i;
-	return (size_t)-1;
+static int cmp_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct by_name *)a)->name, ((const struct by_name *)b)->name);
 }
 
-/* Marks every host of group g and of its descendants. */
-static void mark_group(const struct inventory *inv, size_t g, unsigned char *hits, unsigned char *seen)
+static struct by_name *names_index(const struct inventory *inv)
 {
-	const struct inv_group *group = &inv->groups[g];
-	size_t i, j;
+	struct by_name *names = xcalloc(inv->host_count ? inv->host_count : 1, sizeof(*names));
+	size_t i;
 
-	if (seen[g])
-		return;
-	seen[g] = 1;
-	if (g == 0) {
-		memset(hits, 1, inv->host_count);
-		return;
+	for (i = 0; i < inv->host_count; i++) {
+		names[i].name = inv->hosts[i].name;
+		names[i].index = i;
 	}
-	for (i = 0; i < group->host_count; i++)
-		if ((j = host_index(inv, group->hosts[i])) != (size_t)-1)
-			hits[j] = 1;
-	for (i = 0; i < group->child_count; i++)
-		if ((j = group_index(inv, group->children[i])) != (size_t)-1)
-			mark_group(inv, j, hits, seen);
+	qsort(names, inv->host_count, sizeof(*names), cmp_by_name);
+	return names;
+}
+
+static size_t host_index(const struct inventory *inv, const struct by_name *names, const char *name)
+{
+	struct by_name key = { name, 0 };
+	const struct by_name *found = bsearch(&key, names, inv->host_count, sizeof(*names), cmp_by_name);
+
+	return found != NULL ? found->index : (size_t)-1;
+}
+
+/* The hosts a term selects, in Ansible's order (what subscripts count), each once. */
+struct hostlist {
+	size_t *items;
+	size_t count;
+	unsigned char *in; /* per inventory host */
+	const struct by_name *names;
+};
+
+static void list_add(struct hostlist *l, size_t host)
+{
+	if (host == (size_t)-1 || l->in[host])
+		return;
+	l->in[host] = 1;
+	l->items[l->count++] = host;
+}
+
+/*
+ * Ansible's Group.get_hosts: the group's own hosts, then those of its
+ * descendants level by level, each level in child order.
+ */
+static void add_group(const struct inventory *inv, size_t g, struct hostlist *l)
+{
+	size_t *queue = xcalloc(inv->group_count, sizeof(*queue));
+	unsigned char *queued = xcalloc(inv->group_count, 1);
+	size_t head = 0, tail = 0, i, j;
+
+	if (g == 0) {
+		for (i = 0; i < inv->host_count; i++)
+			list_add(l, i);
+		goto out;
+	}
+	queue[tail++] = g;
+	queued[g] = 1;
+	while (head < tail) {
+		const struct inv_group *group = &inv->groups[queue[head++]];
+
+		for (i = 0; i < group->host_count; i++)
+			list_add(l, host_index(inv, l->names, group->hosts[i]));
+		for (i = 0; i < group->child_count; i++)
+			if ((j = group_index(inv, group->children[i])) != (size_t)-1 && !queued[j]) {
+				queued[j] = 1;
+				queue[tail++] = j;
+			}
+	}
+out:
+	free(queue);
+	free(queued);
 }
 
 /* "name[3]", "name[1:4]", "name[2:]", "name[:2]", "name[-1]" (Ansible's _split_subscript). */
@@ -103,36 +153,33 @@ not_subscript:
 	return 0;
 }
 
-/* Keeps only the subscripted positions (in inventory order) of hits. */
-static int apply_subscript(const struct inventory *inv, const struct subscript *sub, const char *term,
-			   unsigned char *hits, struct lerr *err)
+/* Keeps the subscripted positions of l (Python slicing with an inclusive end, as Ansible does). */
+static int apply_subscript(const struct subscript *sub, const char *term, struct hostlist *l, struct lerr *err)
 {
-	size_t i, n = 0, pos = 0;
-	long start = sub->start, end = sub->end;
+	long start = sub->start, end = sub->end, n = (long)l->count, i;
 
-	for (i = 0; i < inv->host_count; i++)
-		n += hits[i];
 	if (sub->single) {
 		if (start < 0)
-			start += (long)n;
-		if (start < 0 || (size_t)start >= n)
-			return lerr_set(err, LADING_ERR_USAGE, "pattern '%s[%ld]': subscript out of range (%zu hosts)",
+			start += n;
+		if (start < 0 || start >= n)
+			return lerr_set(err, LADING_ERR_USAGE, "pattern '%s[%ld]': subscript out of range (%ld hosts)",
 					term, sub->start, n);
 		end = start;
-	} else if (end < 0) {
-		end = (long)n - 1;
+	} else if (end < 0 || end >= n) {
+		end = n - 1;
 	}
-	for (i = 0; i < inv->host_count; i++)
-		if (hits[i]) {
-			hits[i] = (long)pos >= start && (long)pos <= end;
-			pos++;
-		}
+	if (start > end) {
+		l->count = 0;
+		return 0;
+	}
+	for (i = start; i <= end; i++)
+		l->items[i - start] = l->items[i];
+	l->count = (size_t)(end - start + 1);
 	return 0;
 }
 
-static int match_regex(const struct inventory *inv, const char *term, unsigned char *hits, struct lerr *err)
+static int match_regex(const struct inventory *inv, const char *term, struct hostlist *l, struct lerr *err)
 {
-	unsigned char *seen = xcalloc(inv->group_count, 1);
 	regex_t re;
 	size_t i;
 	int rc;
@@ -141,61 +188,59 @@ static int match_regex(const struct inventory *inv, const char *term, unsigned c
 		char msg[128];
 
 		regerror(rc, &re, msg, sizeof(msg));
-		free(seen);
 		return lerr_set(err, LADING_ERR_USAGE, "pattern '%s': bad regular expression: %s", term, msg);
 	}
 	for (i = 0; i < inv->group_count; i++)
 		if (regexec(&re, inv->groups[i].name, 0, NULL, 0) == 0)
-			mark_group(inv, i, hits, seen);
+			add_group(inv, i, l);
 	for (i = 0; i < inv->host_count; i++)
 		if (regexec(&re, inv->hosts[i].name, 0, NULL, 0) == 0)
-			hits[i] = 1;
+			list_add(l, i);
 	regfree(&re);
-	free(seen);
 	return 0;
 }
 
 /* One term without its '&' or '!' prefix into hits. */
-static int match_term(const struct inventory *inv, const char *text, unsigned char *hits, struct lerr *err)
+static int match_term(const struct inventory *inv, const struct by_name *names, const char *text,
+		      unsigned char *hits, struct lerr *err)
 {
-	unsigned char *seen = xcalloc(inv->group_count ? inv->group_count : 1, 1);
+	size_t n = inv->host_count ? inv->host_count : 1, i;
+	struct hostlist l = { xcalloc(n, sizeof(size_t)), 0, xcalloc(n, 1), names };
 	char *term = xstrdup(text);
 	struct subscript sub;
-	size_t i;
-	int groups = 0, r = -1;
+	int r = -1;
 
 	split_subscript(term, &sub);
-	memset(hits, 0, inv->host_count);
 	if (strcmp(term, "all") == 0 || strcmp(term, "*") == 0) {
-		memset(hits, 1, inv->host_count);
+		add_group(inv, 0, &l);
 	} else if (term[0] == '~') {
-		if (match_regex(inv, term, hits, err) != 0)
+		if (match_regex(inv, term, &l, err) != 0)
 			goto out;
 	} else if (is_glob(term)) {
 		for (i = 0; i < inv->group_count; i++)
 			if (fnmatch(term, inv->groups[i].name, 0) == 0)
-				mark_group(inv, i, hits, seen);
+				add_group(inv, i, &l);
 		for (i = 0; i < inv->host_count; i++)
 			if (fnmatch(term, inv->hosts[i].name, 0) == 0)
-				hits[i] = 1;
+				list_add(&l, i);
+	} else if ((i = group_index(inv, term)) != (size_t)-1) {
+		add_group(inv, i, &l);
+	} else if ((i = host_index(inv, names, term)) != (size_t)-1) {
+		list_add(&l, i);
 	} else {
-		if ((i = group_index(inv, term)) != (size_t)-1) {
-			mark_group(inv, i, hits, seen);
-			groups = 1;
-		}
-		if (!groups && (i = host_index(inv, term)) == (size_t)-1) {
-			lerr_set(err, LADING_ERR_NOTFOUND, "pattern '%s' matches no group or host in the inventory", term);
-			goto out;
-		}
-		if (!groups)
-			hits[i] = 1;
-	}
-	if (sub.present && apply_subscript(inv, &sub, term, hits, err) != 0)
+		lerr_set(err, LADING_ERR_USAGE, "pattern '%s' matches no group or host in the inventory", term);
 		goto out;
+	}
+	if (sub.present && apply_subscript(&sub, term, &l, err) != 0)
+		goto out;
+	memset(hits, 0, inv->host_count);
+	for (i = 0; i < l.count; i++)
+		hits[l.items[i]] = 1;
 	r = 0;
 out:
 	free(term);
-	free(seen);
+	free(l.items);
+	free(l.in);
 	return r;
 }
 
@@ -238,6 +283,7 @@ int inv_select(const struct inventory *inv, const char *pattern, const struct in
 	unsigned char *result = xcalloc(n, 1), *hits = xcalloc(n, 1);
 	char **terms = split_terms(pattern != NULL ? pattern : "", &term_count);
 	const struct inv_host **out = NULL;
+	struct by_name *names = names_index(inv);
 	int plain = 0, pass, r = -1;
 
 	for (i = 0; i < term_count; i++)
@@ -255,7 +301,7 @@ int inv_select(const struct inventory *inv, const char *pattern, const struct in
 					 prefix);
 				goto out;
 			}
-			if (match_term(inv, terms[i] + (prefix != 0), hits, err) != 0)
+			if (match_term(inv, names, terms[i] + (prefix != 0), hits, err) != 0)
 				goto out;
 			for (j = 0; j < inv->host_count; j++)
 				result[j] = prefix == 0 ? (result[j] | hits[j])
@@ -276,6 +322,7 @@ out:
 	free(terms);
 	free(result);
 	free(hits);
+	free(names);
 	free(out);
 	return r;
 }

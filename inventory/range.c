@@ -62,7 +62,7 @@ static int parse_count(const char *s, size_t len, long *out)
 		return -1;
 	errno = 0;
 	*out = strtol(buf, &end, 10);
-	return errno != 0 || *end != '\0' || *out > INV_RANGE_MAX ? -1 : 0;
+	return errno != 0 || *end != '\0' || *out > 1000000000000L ? -1 : 0;
 }
 
 /* The values of one "[beg:end:step]" as strings. */
@@ -75,21 +75,21 @@ static int range_values(const char *spec, size_t len, struct names *out, struct 
 
 	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - spec));
 	if (c2 != NULL && memchr(c2 + 1, ':', len - (size_t)(c2 + 1 - spec)) != NULL)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': expected [begin:end] or [begin:end:step]",
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': expected [begin:end] or [begin:end:step]",
 				(int)len, spec);
 	beg_len = (size_t)(c1 - spec);
 	end_len = (size_t)((c2 ? c2 : spec + len) - (c1 + 1));
 	step_len = c2 ? (size_t)(spec + len - (c2 + 1)) : 0;
 	if (end_len == 0)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': no end value", (int)len, spec);
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': no end value", (int)len, spec);
 	if (c2 != NULL && (parse_count(c2 + 1, step_len, &step) != 0 || step < 1))
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': step must be a positive integer",
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': step must be a positive integer",
 				(int)len, spec);
 	if (beg_len == 1 && end_len == 1 && isalpha((unsigned char)spec[0]) && isalpha((unsigned char)c1[1])) {
 		lb = strchr(letters, spec[0]);
 		le = strchr(letters, c1[1]);
 		if (lb > le)
-			return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': begin is after end", (int)len,
+			return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': begin is after end", (int)len,
 					spec);
 		for (; lb <= le; lb += step) {
 			names_push(out, xstrndup(lb, 1));
@@ -101,17 +101,19 @@ static int range_values(const char *spec, size_t len, struct names *out, struct 
 	if (beg_len == 0)
 		beg = 0;
 	else if (parse_count(spec, beg_len, &beg) != 0)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': begin must be a number or a letter",
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': begin must be a number or a letter",
 				(int)len, spec);
 	if (parse_count(c1 + 1, end_len, &end) != 0)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': end must be a number or a letter",
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': end must be a number or a letter",
 				(int)len, spec);
 	if (beg_len > 1 && spec[0] == '0' && beg_len != end_len)
-		return lerr_set(err, LADING_ERR_FORMAT,
+		return lerr_set(err, LADING_ERR_USAGE,
 				"bad host range '[%.*s]': a zero-padded begin and its end must have the same width",
 				(int)len, spec);
 	if (beg > end)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad host range '[%.*s]': begin is after end", (int)len, spec);
+		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': begin is after end", (int)len, spec);
+	if ((end - beg) / step + 1 > INV_RANGE_MAX)
+		return lerr_set(err, LADING_ERR_LIMIT, "host range expands to more than %d names", INV_RANGE_MAX);
 	for (v = beg; v <= end; v += step)
 		names_push(out, xasprintf("%0*ld", beg_len > 1 && spec[0] == '0' ? (int)beg_len : 1, v));
 	return 0;
@@ -172,7 +174,7 @@ static int parse_port(const char *s, int *port, struct lerr *err)
 	errno = 0;
 	value = strtol(s, &end, 10);
 	if (errno != 0 || *s == '\0' || *end != '\0' || value < 1 || value > 65535)
-		return lerr_set(err, LADING_ERR_FORMAT, "bad port '%s': expected 1 to 65535", s);
+		return lerr_set(err, LADING_ERR_USAGE, "bad port '%s': expected 1 to 65535", s);
 	*port = (int)value;
 	return 0;
 }
@@ -206,7 +208,7 @@ int inv_host_port(const char *pattern, char **host, int *port, struct lerr *err)
 	}
 	if (colon == NULL || strspn(colon + 1, "0123456789") != strlen(colon + 1) || colon[1] == '\0') {
 		if (colon != NULL && colon[1] == '\0')
-			return lerr_set(err, LADING_ERR_FORMAT, "host '%s' ends in ':' without a port", pattern);
+			return lerr_set(err, LADING_ERR_USAGE, "host '%s' ends in ':' without a port", pattern);
 		*host = xstrdup(pattern);
 		return 0;
 	}

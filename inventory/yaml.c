@@ -33,7 +33,7 @@ static int section(const struct ynode *node, const char *what, const char *group
 {
 	if (node->type == YNODE_MAP || is_null(node) || (name_ok && node->type == YNODE_SCALAR))
 		return 0;
-	return ynode_error(node, err, LADING_ERR_FORMAT, "group '%s': '%s' must be a mapping, got a %s", group, what,
+	return ynode_error(node, err, LADING_ERR_USAGE, "group '%s': '%s' must be a mapping, got a %s", group, what,
 			   ynode_type_name(node->type));
 }
 
@@ -63,7 +63,7 @@ static int host_vars(const struct ynode *value, int port, struct inv_vars *vars,
 	if (is_null(value))
 		return 0;
 	if (value->type != YNODE_MAP)
-		return ynode_error(value, err, LADING_ERR_FORMAT, "host variables must be a mapping, got a %s",
+		return ynode_error(value, err, LADING_ERR_USAGE, "host variables must be a mapping, got a %s",
 				   ynode_type_name(value->type));
 	for (i = 0; i < value->count; i++) {
 		char *text;
@@ -87,7 +87,7 @@ static int read_host(struct inv_build *b, size_t group, const struct ynode *key,
 
 	inv_value_yaml_scalar(key->value, key->plain, &text, &kind);
 	if (kind == INV_INT || kind == INV_FLOAT) {
-		ynode_error(key, err, LADING_ERR_FORMAT, "host name %s must be a string: quote it", key->value);
+		ynode_error(key, err, LADING_ERR_USAGE, "host name %s must be a string: quote it", key->value);
 		goto out;
 	}
 	if (inv_host_port(key->value, &pattern, &port, err) != 0) {
@@ -144,14 +144,14 @@ static int read_group(struct inv_build *b, const struct ynode *key, const struct
 	int r;
 
 	if (name[0] == '\0')
-		return ynode_error(key, err, LADING_ERR_FORMAT, "empty group name");
+		return ynode_error(key, err, LADING_ERR_USAGE, "empty group name");
 	group = inv_build_group(b, name);
 	if (parent != INV_NONE && inv_build_child(b, parent, group, node_pos(b, key), err) != 0)
 		return -1;
 	if (is_null(value))
 		return 0;
 	if (value->type != YNODE_MAP)
-		return ynode_error(value, err, LADING_ERR_FORMAT,
+		return ynode_error(value, err, LADING_ERR_USAGE,
 				   "group '%s' must be a mapping with hosts, vars or children, got a %s", name,
 				   ynode_type_name(value->type));
 	where = xasprintf("group '%s' (only hosts, vars and children are allowed)", name);
@@ -184,11 +184,11 @@ int inv_yaml_read(struct inv_build *b, const char *path, const char *data, size_
 	if (ydoc_load_string(&doc, inv_build_file(b, path), data, len, err) != 0)
 		return -1;
 	if (doc.root == NULL) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: empty inventory", path);
+		lerr_set(err, LADING_ERR_USAGE, "%s: empty inventory", path);
 		goto out;
 	}
 	if (doc.root->type != YNODE_MAP) {
-		ynode_error(doc.root, err, LADING_ERR_FORMAT, "an inventory must be a mapping of group names, got a %s",
+		ynode_error(doc.root, err, LADING_ERR_USAGE, "an inventory must be a mapping of group names, got a %s",
 			    ynode_type_name(doc.root->type));
 		goto out;
 	}
