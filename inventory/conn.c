@@ -116,17 +116,63 @@ unterminated:
 	return lerr_set(err, LADING_ERR_USAGE, "unterminated quote");
 }
 
-/* The ProxyJump value in ssh arguments ("-o ProxyJump=x", "-oProxyJump=x", "-J x"), or NULL. */
+/*
+ * The destination of a ProxyCommand that is itself ssh forwarding with -W
+ * ("ssh -W %h:%p -q -p 2222 user@bastion"), as [user@]host[:port], or NULL.
+ */
+static char *proxy_command_jump(const char *command, struct lerr *err)
+{
+	static const char with_arg[] = "bcDEeFIiJLlmOoPpQRSWw";
+	size_t count = 0, i;
+	char **words = NULL, *dest = NULL, *user = NULL, *port = NULL, *out = NULL;
+	int forwards = 0;
+
+	if (split_words(command, &words, &count, err) != 0)
+		return NULL;
+	if (count == 0 || (strcmp(words[0], "ssh") != 0 && strcmp(words[0], "/usr/bin/ssh") != 0))
+		goto out;
+	for (i = 1; i < count; i++) {
+		const char *w = words[i];
+
+		if (w[0] != '-' || w[1] == '\0') {
+			if (dest == NULL)
+				dest = words[i];
+			continue;
+		}
+		if (strchr(with_arg, w[1]) == NULL)
+			continue;
+		if (w[2] == '\0' && i + 1 < count)
+			i++;
+		if (w[1] == 'W')
+			forwards = 1;
+		else if (w[1] == 'p')
+			port = words[i] + (w[2] != '\0' ? 2 : 0);
+		else if (w[1] == 'l')
+			user = words[i] + (w[2] != '\0' ? 2 : 0);
+	}
+	if (forwards && dest != NULL)
+		out = xasprintf("%s%s%s%s%s", user != NULL && strchr(dest, '@') == NULL ? user : "",
+				user != NULL && strchr(dest, '@') == NULL ? "@" : "", dest, port != NULL ? ":" : "",
+				port != NULL ? port : "");
+out:
+	for (i = 0; i < count; i++)
+		free(words[i]);
+	free(words);
+	return out;
+}
+
+/* The jump host in ssh arguments ("-o ProxyJump=x", "-oProxyJump=x", "-J x", ProxyCommand ssh -W), or NULL. */
 static int find_proxy_jump(const char *args, char **jump, struct lerr *err)
 {
 	size_t count = 0, i;
 	char **words = NULL;
 	const char *option;
+	int r = 0;
 
 	*jump = NULL;
 	if (split_words(args, &words, &count, err) != 0)
 		return -1;
-	for (i = 0; i < count; i++) {
+	for (i = 0; i < count && r == 0; i++) {
 		option = NULL;
 		if (strcmp(words[i], "-o") == 0 && i + 1 < count)
 			option = words[++i];
@@ -137,19 +183,31 @@ static int find_proxy_jump(const char *args, char **jump, struct lerr *err)
 			*jump = xstrdup(words[++i]);
 			continue;
 		}
-		if (option != NULL && strncasecmp(option, "ProxyJump", 9) == 0 &&
-		    (option[9] == '=' || option[9] == ' ')) {
-			option += 10;
-			while (*option == ' ' || *option == '=')
-				option++;
+		if (option == NULL)
+			continue;
+		if (strncasecmp(option, "ProxyJump", 9) == 0 && (option[9] == '=' || option[9] == ' ')) {
 			free(*jump);
-			*jump = xstrdup(option);
+			*jump = xstrdup(option + 10 + strspn(option + 10, " ="));
+		} else if (strncasecmp(option, "ProxyCommand", 12) == 0 && (option[12] == '=' || option[12] == ' ')) {
+			char *found = proxy_command_jump(option + 13 + strspn(option + 13, " ="), err);
+
+			if (found == NULL) {
+				r = lerr_set(err, LADING_ERR_USAGE,
+					     "only a ProxyCommand of the form 'ssh -W %%h:%%p [user@]host' is understood; use -o ProxyJump= or lading_jump");
+				break;
+			}
+			free(*jump);
+			*jump = found;
 		}
 	}
 	for (i = 0; i < count; i++)
 		free(words[i]);
 	free(words);
-	return 0;
+	if (r != 0) {
+		free(*jump);
+		*jump = NULL;
+	}
+	return r;
 }
 
 static int var_bool(const struct inv_var *v, int *out)
@@ -167,6 +225,16 @@ static int var_bool(const struct inv_var *v, int *out)
 	return -1;
 }
 
+/* The first of two variables that is set and not empty. */
+static const struct inv_var *first_var(const struct inv_host *host, const char *name, const char *alias)
+{
+	const struct inv_var *v = inv_host_var_full(host, name);
+
+	if ((v == NULL || v->value[0] == '\0') && alias != NULL)
+		v = inv_host_var_full(host, alias);
+	return v != NULL && v->value[0] != '\0' ? v : NULL;
+}
+
 int inv_host_conn(const struct inv_host *host, struct inv_conn *conn, struct lerr *err)
 {
 	const struct inv_var *v;
@@ -177,16 +245,18 @@ int inv_host_conn(const struct inv_host *host, struct inv_conn *conn, struct ler
 	memset(conn, 0, sizeof(*conn));
 	conn->address = host->name;
 	conn->port = 22;
-	if ((v = inv_host_var_full(host, "ansible_host")) != NULL && v->value[0] != '\0')
+	if ((v = first_var(host, "ansible_host", "ansible_ssh_host")) != NULL)
 		conn->address = v->value;
-	if ((v = inv_host_var_full(host, "ansible_port")) != NULL &&
+	if ((v = first_var(host, "ansible_port", "ansible_ssh_port")) != NULL &&
 	    parse_port(v->value, strlen(v->value), &conn->port) != 0)
-		return lerr_set(err, LADING_ERR_USAGE, "host '%s': ansible_port '%s' is not a port (1-65535)",
-				host->name, v->value);
-	if ((v = inv_host_var_full(host, "ansible_user")) != NULL && v->value[0] != '\0')
+		return lerr_set(err, LADING_ERR_USAGE, "host '%s': %s '%s' is not a port (1-65535)", host->name,
+				v->name, v->value);
+	if ((v = first_var(host, "ansible_user", "ansible_ssh_user")) != NULL)
 		conn->user = v->value;
-	if ((v = inv_host_var_full(host, "ansible_ssh_private_key_file")) != NULL && v->value[0] != '\0')
+	if ((v = first_var(host, "ansible_ssh_private_key_file", "ansible_private_key_file")) != NULL)
 		conn->key_file = v->value;
+	if ((v = first_var(host, "ansible_become_user", NULL)) != NULL)
+		conn->become_user = v->value;
 	if ((v = inv_host_var_full(host, "ansible_become")) != NULL && var_bool(v, &conn->become) != 0)
 		return lerr_set(err, LADING_ERR_USAGE, "host '%s': ansible_become '%s' is not a boolean", host->name,
 				v->value);

@@ -91,12 +91,13 @@ const struct inv_var *inv_host_var_full(const struct inv_host *host, const char 
 
 /* How to reach a host, from ansible_* and lading_* variables; see inv_host_conn. */
 struct inv_conn {
-	const char *address;  /* ansible_host, else the inventory name (points into the host) */
-	int port;             /* ansible_port, else 22 */
-	const char *user;     /* ansible_user, else NULL */
-	const char *key_file; /* ansible_ssh_private_key_file, else NULL */
+	const char *address;  /* ansible_host (or ansible_ssh_host), else the inventory name; points into the host */
+	int port;             /* ansible_port (or ansible_ssh_port), else 22 */
+	const char *user;     /* ansible_user (or ansible_ssh_user), else NULL */
+	const char *key_file; /* ansible_ssh_private_key_file (or ansible_private_key_file), else NULL */
 	int become;           /* ansible_become (true/yes/1) */
-	char *jump_user;      /* lading_jump, else ProxyJump in ansible_ssh_common_args; NULL = none */
+	const char *become_user; /* ansible_become_user, else NULL (root) */
+	char *jump_user;      /* lading_jump, else ProxyJump (-J, ProxyCommand ssh -W) in ansible_ssh_common_args */
 	char *jump_host;      /* allocated; NULL when there is no jump host */
 	int jump_port;        /* 22 unless given */
 };

@@ -318,7 +318,11 @@ static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 					  "    b: {lading_jump: 'root@[fd00::1]:22', ansible_ssh_common_args: '-J x@y'}\n"
 					  "    c: {ansible_ssh_common_args: '-oProxyJump=y'}\n"
 					  "    d: {ansible_port: 70000}\n"
-					  "    e: {lading_jump: 'a,b'}\n");
+					  "    e: {lading_jump: 'a,b'}\n"
+					  "    f: {ansible_ssh_host: 198.18.0.7, ansible_ssh_user: old, ansible_ssh_port: 2200,\n"
+					  "        ansible_become_user: svc,\n"
+					  "        ansible_ssh_common_args: '-o ProxyCommand=\"ssh -W %h:%p -q -p 2022 -l ops bastion\"'}\n"
+					  "    g: {ansible_ssh_common_args: '-o ProxyCommand=\"nc -x proxy %h %p\"'}\n");
 	struct inv_conn conn;
 	struct lerr err;
 
@@ -347,6 +351,18 @@ static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 	assert_string_equal(err.msg, "host 'd': ansible_port '70000' is not a port (1-65535)");
 	assert_int_equal(inv_host_conn(inv_host_find(inv, "e"), &conn, &err), -1);
 	assert_non_null(strstr(err.msg, "chained jumps are not supported"));
+	assert_int_equal(inv_host_conn(inv_host_find(inv, "f"), &conn, &err), 0);
+	assert_string_equal(conn.address, "198.18.0.7");
+	assert_string_equal(conn.user, "old");
+	assert_int_equal(conn.port, 2200);
+	assert_string_equal(conn.become_user, "svc");
+	assert_string_equal(conn.jump_user, "ops");
+	assert_string_equal(conn.jump_host, "bastion");
+	assert_int_equal(conn.jump_port, 2022);
+	inv_conn_free(&conn);
+	assert_int_equal(inv_host_conn(inv_host_find(inv, "g"), &conn, &err), -1);
+	assert_string_equal(err.msg, "host 'g': ansible_ssh_common_args: only a ProxyCommand of the form "
+				     "'ssh -W %h:%p [user@]host' is understood; use -o ProxyJump= or lading_jump");
 	inv_free(inv);
 }
 
