@@ -3,6 +3,7 @@
  * variables and child edges, hosts with their host variables. Positions are
  * kept so errors name file:line:col.
  */
+#include "inventory/grow.h"
 #include "inventory/build.h"
 
 #include <stdint.h>
@@ -115,7 +116,7 @@ void inv_vars_set(struct inv_vars *vars, const char *name, char *value, enum inv
 			vars->items[i].kind = kind;
 			return;
 		}
-	vars->items = xreallocarray(vars->items, vars->count + 1, sizeof(*vars->items));
+	vars->items = inv_grow(vars->items, vars->count, sizeof(*vars->items));
 	vars->items[vars->count].name = xstrdup(name);
 	vars->items[vars->count].value = value;
 	vars->items[vars->count].kind = kind;
@@ -194,7 +195,7 @@ const char *inv_build_file(struct inv_build *b, const char *path)
 	for (i = 0; i < b->file_count; i++)
 		if (strcmp(b->files[i], path) == 0)
 			return b->files[i];
-	b->files = xreallocarray(b->files, b->file_count + 1, sizeof(*b->files));
+	b->files = inv_grow(b->files, b->file_count, sizeof(*b->files));
 	b->files[b->file_count] = xstrdup(path);
 	return b->files[b->file_count++];
 }
@@ -210,7 +211,7 @@ size_t inv_build_group(struct inv_build *b, const char *name)
 
 	if (i != INV_NONE)
 		return i;
-	b->groups = xreallocarray(b->groups, b->group_count + 1, sizeof(*b->groups));
+	b->groups = inv_grow(b->groups, b->group_count, sizeof(*b->groups));
 	memset(&b->groups[b->group_count], 0, sizeof(b->groups[0]));
 	b->groups[b->group_count].name = xstrdup(name);
 	b->groups[b->group_count].priority = 1;
@@ -255,7 +256,7 @@ static int reaches(const struct inv_build *b, size_t group, size_t target, unsig
 
 static void push_index(size_t **array, size_t *count, size_t value)
 {
-	*array = xreallocarray(*array, *count + 1, sizeof(**array));
+	*array = inv_grow(*array, *count, sizeof(**array));
 	(*array)[(*count)++] = value;
 }
 
@@ -290,7 +291,7 @@ static size_t host_add(struct inv_build *b, const char *name)
 
 	if (i != INV_NONE)
 		return i;
-	b->hosts = xreallocarray(b->hosts, b->host_count + 1, sizeof(*b->hosts));
+	b->hosts = inv_grow(b->hosts, b->host_count, sizeof(*b->hosts));
 	memset(&b->hosts[b->host_count], 0, sizeof(b->hosts[0]));
 	b->hosts[b->host_count].name = xstrdup(name);
 	index_put(&b->host_index, b->host_count, host_name_at, b);
@@ -330,9 +331,9 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		if (check_repeat(g, member, host, vars, pos, err) != 0)
 			return -1;
 	} else {
-		g->hosts = xreallocarray(g->hosts, g->host_count + 1, sizeof(*g->hosts));
-		g->host_vars = xreallocarray(g->host_vars, g->host_count + 1, sizeof(*g->host_vars));
-		g->host_pos = xreallocarray(g->host_pos, g->host_count + 1, sizeof(*g->host_pos));
+		g->hosts = inv_grow(g->hosts, g->host_count, sizeof(*g->hosts));
+		g->host_vars = inv_grow(g->host_vars, g->host_count, sizeof(*g->host_vars));
+		g->host_pos = inv_grow(g->host_pos, g->host_count, sizeof(*g->host_pos));
 		g->hosts[g->host_count] = h;
 		g->host_vars[g->host_count] = (struct inv_vars){ NULL, 0 };
 		g->host_pos[g->host_count] = pos;
@@ -377,24 +378,23 @@ static void mark_ancestors(const struct inv_build *b, size_t group, unsigned cha
 		mark_ancestors(b, b->groups[group].parents[i], mark);
 }
 
-struct merge_order {
-	const struct inv_build *b;
-	const int *depth;
+/* A group as Ansible's sort_groups orders it: depth, then ansible_group_priority, then name. */
+struct merge_key {
+	int depth;
+	int priority;
+	const char *name;
+	size_t group;
 };
 
-static struct merge_order sort_ctx; /* qsort has no context argument in C11 */
-
-/* Ansible's sort_groups: depth, then ansible_group_priority, then name. */
 static int cmp_groups(const void *x, const void *y)
 {
-	size_t a = *(const size_t *)x, c = *(const size_t *)y;
-	const struct bgroup *ga = &sort_ctx.b->groups[a], *gc = &sort_ctx.b->groups[c];
+	const struct merge_key *a = x, *c = y;
 
-	if (sort_ctx.depth[a] != sort_ctx.depth[c])
-		return sort_ctx.depth[a] < sort_ctx.depth[c] ? -1 : 1;
-	if (ga->priority != gc->priority)
-		return ga->priority < gc->priority ? -1 : 1;
-	return strcmp(ga->name, gc->name);
+	if (a->depth != c->depth)
+		return a->depth < c->depth ? -1 : 1;
+	if (a->priority != c->priority)
+		return a->priority < c->priority ? -1 : 1;
+	return strcmp(a->name, c->name);
 }
 
 static int cmp_vars(const void *x, const void *y)
@@ -435,25 +435,28 @@ static void finish_host(const struct inv_build *b, size_t h, const unsigned char
 			struct inv_host *out)
 {
 	struct inv_vars merged = { NULL, 0 };
-	size_t *order = xcalloc(b->group_count, sizeof(*order));
+	struct merge_key *order = xcalloc(b->group_count, sizeof(*order));
 	size_t i, n = 0;
 
 	for (i = 0; i < b->group_count; i++)
-		if (mark[i])
-			order[n++] = i;
-	sort_ctx.b = b;
-	sort_ctx.depth = depth;
+		if (mark[i]) {
+			order[n].depth = depth[i];
+			order[n].priority = b->groups[i].priority;
+			order[n].name = b->groups[i].name;
+			order[n++].group = i;
+		}
 	qsort(order, n, sizeof(*order), cmp_groups);
 	for (i = 0; i < n; i++)
-		copy_vars(&b->groups[order[i]].vars, &merged);
+		copy_vars(&b->groups[order[i].group].vars, &merged);
 	copy_vars(&b->hosts[h].vars, &merged);
-	qsort(merged.items, merged.count, sizeof(*merged.items), cmp_vars);
+	if (merged.count > 1)
+		qsort(merged.items, merged.count, sizeof(*merged.items), cmp_vars);
 	out->name = xstrdup(b->hosts[h].name);
 	out->vars = merged.items;
 	out->var_count = merged.count;
 	out->groups = xcalloc(n, sizeof(*out->groups));
 	for (i = 0; i < n; i++)
-		out->groups[i] = xstrdup(b->groups[order[i]].name);
+		out->groups[i] = xstrdup(order[i].name);
 	out->group_count = n;
 	qsort(out->groups, n, sizeof(*out->groups), cmp_strings);
 	free(order);
@@ -461,13 +464,18 @@ static void finish_host(const struct inv_build *b, size_t h, const unsigned char
 
 static void push_name(char ***names, size_t *count, const char *name)
 {
+	*names = inv_grow(*names, *count, sizeof(**names));
+	(*names)[(*count)++] = xstrdup(name);
+}
+
+static void push_unique(char ***names, size_t *count, const char *name)
+{
 	size_t i;
 
 	for (i = 0; i < *count; i++)
 		if (strcmp((*names)[i], name) == 0)
 			return;
-	*names = xreallocarray(*names, *count + 1, sizeof(**names));
-	(*names)[(*count)++] = xstrdup(name);
+	push_name(names, count, name);
 }
 
 static void finish_group(const struct inv_build *b, size_t group, const int *depth, struct inv_group *out)
@@ -481,10 +489,10 @@ static void finish_group(const struct inv_build *b, size_t group, const int *dep
 	if (group == 0) {
 		push_name(&out->children, &out->child_count, "ungrouped");
 		for (i = 0; i < g->child_count; i++)
-			push_name(&out->children, &out->child_count, b->groups[g->children[i]].name);
+			push_unique(&out->children, &out->child_count, b->groups[g->children[i]].name);
 		for (i = 1; i < b->group_count; i++)
 			if (b->groups[i].parent_count == 0)
-				push_name(&out->children, &out->child_count, b->groups[i].name);
+				push_unique(&out->children, &out->child_count, b->groups[i].name);
 	} else {
 		for (i = 0; i < g->child_count; i++)
 			push_name(&out->children, &out->child_count, b->groups[g->children[i]].name);

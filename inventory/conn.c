@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "inventory/grow.h"
 #include "inventory/inventory.h"
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
@@ -80,7 +81,7 @@ static int split_words(const char *s, char ***out, size_t *count, struct lerr *e
 	for (;; s++) {
 		if (*s == '\0' || isspace((unsigned char)*s)) {
 			if (in_word) {
-				words = xreallocarray(words, *count + 1, sizeof(*words));
+				words = inv_grow(words, *count, sizeof(*words));
 				words[(*count)++] = buf_detach(&word, NULL);
 				in_word = 0;
 			}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inventory/grow.h"
 #include "inventory/build.h"
 #include "inventory/range.h"
 #include "inventory/value.h"
@@ -67,7 +68,7 @@ static int split_line(struct ini *in, const char *line, int col0, struct word **
 	for (;; p++) {
 		if (*p == '\0' || *p == '#' || isspace((unsigned char)*p)) {
 			if (in_word) {
-				words = xreallocarray(words, *count + 1, sizeof(*words));
+				words = inv_grow(words, *count, sizeof(*words));
 				words[*count].text = buf_detach(&word, NULL);
 				words[(*count)++].col = start;
 				in_word = 0;
@@ -198,7 +199,7 @@ static char *group_name(const char *s, size_t *len_out)
 
 static void pend(struct ini *in, const char *name, const char *parent, int col)
 {
-	in->pending = xreallocarray(in->pending, in->pending_count + 1, sizeof(*in->pending));
+	in->pending = inv_grow(in->pending, in->pending_count, sizeof(*in->pending));
 	in->pending[in->pending_count].name = xstrdup(name);
 	in->pending[in->pending_count].parent = parent != NULL ? xstrdup(parent) : NULL;
 	in->pending[in->pending_count].pos = at(in, col);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inventory/grow.h"
 #include "inventory/inventory.h"
 #include "lib/xmalloc.h"
 
@@ -265,7 +266,7 @@ static char **split_terms(const char *pattern, size_t *count)
 			while (b > a && isspace((unsigned char)b[-1]))
 				b--;
 			if (b > a) {
-				terms = xreallocarray(terms, *count + 1, sizeof(*terms));
+				terms = inv_grow(terms, *count, sizeof(*terms));
 				terms[(*count)++] = xstrndup(a, (size_t)(b - a));
 			}
 			if (*p == '\0')

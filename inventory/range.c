@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inventory/grow.h"
 #include "lib/xmalloc.h"
 
 static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -21,7 +22,7 @@ struct names {
 
 static void names_push(struct names *n, char *name)
 {
-	n->items = xreallocarray(n->items, n->count + 1, sizeof(*n->items));
+	n->items = inv_grow(n->items, n->count, sizeof(*n->items));
 	n->items[n->count++] = name;
 }
 
