@@ -74,13 +74,12 @@ static size_t index_find(const struct name_index *ix, const char *name, const ch
 	return INV_NONE;
 }
 
-static void index_put(struct name_index *ix, size_t value, const char *(*names)(const void *, size_t),
-		      const void *ctx)
+static void index_put(struct name_index *ix, size_t value, const char *(*names)(const void *, size_t), const void *ctx)
 {
 	size_t slot, i;
 
 	if ((ix->used + 1) * 2 > ix->cap) {
-		struct name_index bigger = { NULL, ix->cap ? ix->cap * 2 : 64, 0 };
+		struct name_index bigger = {NULL, ix->cap ? ix->cap * 2 : 64, 0};
 
 		bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
 		for (i = 0; i < ix->cap; i++)
@@ -89,7 +88,8 @@ static void index_put(struct name_index *ix, size_t value, const char *(*names)(
 		free(ix->slots);
 		*ix = bigger;
 	}
-	for (slot = name_hash(names(ctx, value)) & (ix->cap - 1); ix->slots[slot] != 0; slot = (slot + 1) & (ix->cap - 1))
+	for (slot = name_hash(names(ctx, value)) & (ix->cap - 1); ix->slots[slot] != 0;
+	     slot = (slot + 1) & (ix->cap - 1))
 		;
 	ix->slots[slot] = value + 1;
 	ix->used++;
@@ -229,7 +229,8 @@ int inv_build_group_var(struct inv_build *b, size_t group, const char *name, con
 		long prio = strtol(value, &end, 10);
 
 		if (*value == '\0' || *end != '\0' || prio < -1000000 || prio > 1000000)
-			return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: group '%s': ansible_group_priority must be an integer, got '%s'",
+			return lerr_set(err, LADING_ERR_USAGE,
+					"%s:%d:%d: group '%s': ansible_group_priority must be an integer, got '%s'",
 					pos.file, pos.line, pos.col, g->name, value);
 		g->priority = (int)prio;
 		return 0;
@@ -277,9 +278,10 @@ int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv
 	cycle = reaches(b, child, parent, seen);
 	free(seen);
 	if (cycle)
-		return lerr_set(err, LADING_ERR_USAGE,
-				"%s:%d:%d: group '%s' as a child of '%s' makes a cycle in children; remove one of the two edges",
-				pos.file, pos.line, pos.col, b->groups[child].name, p->name);
+		return lerr_set(
+		    err, LADING_ERR_USAGE,
+		    "%s:%d:%d: group '%s' as a child of '%s' makes a cycle in children; remove one of the two edges",
+		    pos.file, pos.line, pos.col, b->groups[child].name, p->name);
 	push_index(&p->children, &p->child_count, child);
 	push_index(&b->groups[child].parents, &b->groups[child].parent_count, parent);
 	return 0;
@@ -309,15 +311,16 @@ static int check_repeat(const struct bgroup *g, size_t member, const char *host,
 		old = vars_get(&g->host_vars[member], vars->items[i].name);
 		if (old != NULL && (old->kind != vars->items[i].kind || strcmp(old->value, vars->items[i].value) != 0))
 			return lerr_set(err, LADING_ERR_USAGE,
-					"%s:%d:%d: host '%s' is listed twice in group '%s' with conflicting values for '%s' (first at line %d)",
+					"%s:%d:%d: host '%s' is listed twice in group '%s' with conflicting values for "
+					"'%s' (first at line %d)",
 					pos.file, pos.line, pos.col, host, g->name, vars->items[i].name,
 					g->host_pos[member].line);
 	}
 	return 0;
 }
 
-int inv_build_host(struct inv_build *b, size_t group, const char *host, const struct inv_vars *vars,
-		   struct inv_pos pos, struct lerr *err)
+int inv_build_host(struct inv_build *b, size_t group, const char *host, const struct inv_vars *vars, struct inv_pos pos,
+		   struct lerr *err)
 {
 	struct bgroup *g;
 	size_t h, i, member = INV_NONE;
@@ -335,7 +338,7 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		g->host_vars = inv_grow(g->host_vars, g->host_count, sizeof(*g->host_vars));
 		g->host_pos = inv_grow(g->host_pos, g->host_count, sizeof(*g->host_pos));
 		g->hosts[g->host_count] = h;
-		g->host_vars[g->host_count] = (struct inv_vars){ NULL, 0 };
+		g->host_vars[g->host_count] = (struct inv_vars){NULL, 0};
 		g->host_pos[g->host_count] = pos;
 		member = g->host_count++;
 	}
@@ -434,7 +437,7 @@ static void host_groups(const struct inv_build *b, const size_t *direct, size_t 
 static void finish_host(const struct inv_build *b, size_t h, const unsigned char *mark, const int *depth,
 			struct inv_host *out)
 {
-	struct inv_vars merged = { NULL, 0 };
+	struct inv_vars merged = {NULL, 0};
 	struct merge_key *order = xcalloc(b->group_count, sizeof(*order));
 	size_t i, n = 0;
 
@@ -481,7 +484,7 @@ static void push_unique(char ***names, size_t *count, const char *name)
 static void finish_group(const struct inv_build *b, size_t group, const int *depth, struct inv_group *out)
 {
 	const struct bgroup *g = &b->groups[group];
-	struct inv_vars vars = { NULL, 0 };
+	struct inv_vars vars = {NULL, 0};
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
@@ -560,14 +563,14 @@ void inv_build_clear(struct inventory *inv)
 	size_t i;
 
 	for (i = 0; i < inv->host_count; i++) {
-		struct inv_vars vars = { inv->hosts[i].vars, inv->hosts[i].var_count };
+		struct inv_vars vars = {inv->hosts[i].vars, inv->hosts[i].var_count};
 
 		free(inv->hosts[i].name);
 		inv_vars_free(&vars);
 		free_strings(inv->hosts[i].groups, inv->hosts[i].group_count);
 	}
 	for (i = 0; i < inv->group_count; i++) {
-		struct inv_vars vars = { inv->groups[i].vars, inv->groups[i].var_count };
+		struct inv_vars vars = {inv->groups[i].vars, inv->groups[i].var_count};
 
 		free(inv->groups[i].name);
 		inv_vars_free(&vars);

@@ -48,8 +48,8 @@ int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv
  * win across groups, but giving the same host twice in one group with a
  * different value for a variable fails naming pos.
  */
-int inv_build_host(struct inv_build *b, size_t group, const char *host, const struct inv_vars *vars,
-		   struct inv_pos pos, struct lerr *err);
+int inv_build_host(struct inv_build *b, size_t group, const char *host, const struct inv_vars *vars, struct inv_pos pos,
+		   struct lerr *err);
 
 /* Fills inv's public fields from the builder (freeing what they held before). */
 void inv_build_finish(struct inv_build *b, struct inventory *inv);

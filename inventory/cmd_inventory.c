@@ -25,22 +25,22 @@ struct opts {
 };
 
 static const char usage_text[] =
-	"usage: lading inventory list -i FILE [-i FILE ...] [--limit PATTERN] [--json]\n"
-	"       lading inventory graph -i FILE [-i FILE ...] [GROUP]\n"
-	"\n"
-	"  -i, --inventory FILE  an Ansible inventory, YAML or INI (repeatable; later files add to earlier)\n"
-	"  -l, --limit PATTERN   only hosts matching an Ansible host pattern (list)\n"
-	"      --json            print the inventory as `ansible-inventory --list` does (list)\n"
-	"  -h, --help            this help\n";
+    "usage: lading inventory list -i FILE [-i FILE ...] [--limit PATTERN] [--json]\n"
+    "       lading inventory graph -i FILE [-i FILE ...] [GROUP]\n"
+    "\n"
+    "  -i, --inventory FILE  an Ansible inventory, YAML or INI (repeatable; later files add to earlier)\n"
+    "  -l, --limit PATTERN   only hosts matching an Ansible host pattern (list)\n"
+    "      --json            print the inventory as `ansible-inventory --list` does (list)\n"
+    "  -h, --help            this help\n";
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"inventory", required_argument, NULL, 'i'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -258,8 +258,8 @@ int cmd_inventory(int argc, char **argv)
 		const char *name;
 		int (*run)(int, char **);
 	} verbs[] = {
-		{ "list", cmd_list },
-		{ "graph", cmd_graph },
+	    {"list", cmd_list},
+	    {"graph", cmd_graph},
 	};
 	size_t i;
 

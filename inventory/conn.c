@@ -43,7 +43,8 @@ int inv_jump_parse(const char *spec, char **user, char **host, int *port, struct
 		spec += 6;
 	if (*spec == '\0' || strchr(spec, ',') != NULL || strpbrk(spec, " \t/") != NULL)
 		return lerr_set(err, LADING_ERR_USAGE,
-				"jump host '%s': expected one [user@]host[:port] (chained jumps are not supported)", spec);
+				"jump host '%s': expected one [user@]host[:port] (chained jumps are not supported)",
+				spec);
 	at = strrchr(spec, '@');
 	h = at != NULL ? at + 1 : spec;
 	if (at == spec)
@@ -61,7 +62,8 @@ int inv_jump_parse(const char *spec, char **user, char **host, int *port, struct
 		} else {
 			if (colon == h || *h == '\0' ||
 			    (colon != NULL && parse_port(colon + 1, strlen(colon + 1), port) != 0))
-				return lerr_set(err, LADING_ERR_USAGE, "jump host '%s': expected [user@]host[:port]", spec);
+				return lerr_set(err, LADING_ERR_USAGE, "jump host '%s': expected [user@]host[:port]",
+						spec);
 			*host = colon != NULL ? xstrndup(h, (size_t)(colon - h)) : xstrdup(h);
 		}
 	}
@@ -194,7 +196,8 @@ static int find_proxy_jump(const char *args, char **jump, struct lerr *err)
 
 			if (found == NULL) {
 				r = lerr_set(err, LADING_ERR_USAGE,
-					     "only a ProxyCommand of the form 'ssh -W %%h:%%p [user@]host' is understood; use -o ProxyJump= or lading_jump");
+					     "only a ProxyCommand of the form 'ssh -W %%h:%%p [user@]host' is "
+					     "understood; use -o ProxyJump= or lading_jump");
 				break;
 			}
 			free(*jump);
@@ -213,8 +216,8 @@ static int find_proxy_jump(const char *args, char **jump, struct lerr *err)
 
 static int var_bool(const struct inv_var *v, int *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1", "y", "t", NULL };
-	static const char *const no[] = { "false", "no", "off", "0", "n", "f", "", NULL };
+	static const char *const yes[] = {"true", "yes", "on", "1", "y", "t", NULL};
+	static const char *const no[] = {"false", "no", "off", "0", "n", "f", "", NULL};
 	int i;
 
 	for (i = 0; yes[i] != NULL; i++)

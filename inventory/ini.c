@@ -51,7 +51,7 @@ static int ini_error(struct ini *in, int col, const char *msg, const char *subje
 
 static struct inv_pos at(const struct ini *in, int col)
 {
-	struct inv_pos pos = { in->file, in->line, col };
+	struct inv_pos pos = {in->file, in->line, col};
 
 	return pos;
 }
@@ -109,7 +109,7 @@ static int split_line(struct ini *in, const char *line, int col0, struct word **
 
 static int host_line(struct ini *in, const char *line, int col0)
 {
-	struct inv_vars vars = { NULL, 0 };
+	struct inv_vars vars = {NULL, 0};
 	struct word *words = NULL;
 	char **names = NULL, *pattern = NULL;
 	size_t count = 0, name_count = 0, i, bad;
@@ -218,9 +218,8 @@ static int declare(struct ini *in, const char *name)
 			i++;
 			continue;
 		}
-		if (p->parent != NULL &&
-		    inv_build_child(in->b, inv_build_group(in->b, p->parent), inv_build_group(in->b, name), p->pos,
-				    in->err) != 0)
+		if (p->parent != NULL && inv_build_child(in->b, inv_build_group(in->b, p->parent),
+							 inv_build_group(in->b, name), p->pos, in->err) != 0)
 			return -1;
 		free(p->name);
 		free(p->parent);
@@ -243,7 +242,7 @@ static int is_pending(const struct ini *in, const char *name)
 
 static int section_line(struct ini *in, const char *line, int col0)
 {
-	static const char *const tags[] = { "hosts", "children", "vars", NULL };
+	static const char *const tags[] = {"hosts", "children", "vars", NULL};
 	size_t len = strcspn(line + 1, ":] \t#"), i;
 	const char *p = line + 1 + len, *tag = NULL;
 	size_t tag_len = 0;
@@ -264,8 +263,8 @@ static int section_line(struct ini *in, const char *line, int col0)
 				break;
 		if (tags[i] == NULL)
 			return lerr_set(in->err, LADING_ERR_USAGE,
-					"%s:%d:%d: unknown section type '%.*s' (expected hosts, children or vars)", in->file,
-					in->line, col0 + 2 + (int)len, (int)tag_len, tag);
+					"%s:%d:%d: unknown section type '%.*s' (expected hosts, children or vars)",
+					in->file, in->line, col0 + 2 + (int)len, (int)tag_len, tag);
 		in->state = (enum ini_state)i;
 	}
 	free(in->group_name);
@@ -301,9 +300,10 @@ static int check_pending(struct ini *in)
 		return 0;
 	p = &in->pending[0];
 	if (p->parent == NULL)
-		return lerr_set(in->err, LADING_ERR_USAGE,
-				"%s:%d:%d: section [%s:vars] is for group '%s', which has no [%s] or [%s:children] section",
-				p->pos.file, p->pos.line, p->pos.col, p->name, p->name, p->name, p->name);
+		return lerr_set(
+		    in->err, LADING_ERR_USAGE,
+		    "%s:%d:%d: section [%s:vars] is for group '%s', which has no [%s] or [%s:children] section",
+		    p->pos.file, p->pos.line, p->pos.col, p->name, p->name, p->name, p->name);
 	return lerr_set(in->err, LADING_ERR_USAGE,
 			"%s:%d:%d: unknown group '%s' in [%s:children]: declare it with a [%s] section", p->pos.file,
 			p->pos.line, p->pos.col, p->name, p->parent, p->name);
@@ -326,7 +326,7 @@ static int ini_line(struct ini *in, const char *line, int col0)
 
 int inv_ini_read(struct inv_build *b, const char *path, const char *data, size_t len, struct lerr *err)
 {
-	struct ini in = { b, inv_build_file(b, path), 0, 1, NULL, INI_HOSTS, NULL, 0, err };
+	struct ini in = {b, inv_build_file(b, path), 0, 1, NULL, INI_HOSTS, NULL, 0, err};
 	const char *p = data, *end = data + len;
 	int r = -1;
 	size_t i;

@@ -33,7 +33,8 @@ static int looks_like_yaml(const char *data)
 		if (p < line + len && *p != '#' && *p != ';') {
 			if (*p == '[')
 				return 0;
-			if (strncmp(p, "---", 3) == 0 || *p == '{' || (*p == '-' && (p + 1 == line + len || p[1] == ' ')))
+			if (strncmp(p, "---", 3) == 0 || *p == '{' ||
+			    (*p == '-' && (p + 1 == line + len || p[1] == ' ')))
 				return 1;
 			for (; p < line + len && !isspace((unsigned char)*p) && *p != '='; p++)
 				if (*p == ':' && (p + 1 == line + len || isspace((unsigned char)p[1])))

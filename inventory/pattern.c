@@ -63,7 +63,7 @@ static struct by_name *names_index(const struct inventory *inv)
 
 static size_t host_index(const struct inventory *inv, const struct by_name *names, const char *name)
 {
-	struct by_name key = { name, 0 };
+	struct by_name key = {name, 0};
 	const struct by_name *found = bsearch(&key, names, inv->host_count, sizeof(*names), cmp_by_name);
 
 	return found != NULL ? found->index : (size_t)-1;
@@ -202,11 +202,11 @@ static int match_regex(const struct inventory *inv, const char *term, struct hos
 }
 
 /* One term without its '&' or '!' prefix into hits. */
-static int match_term(const struct inventory *inv, const struct by_name *names, const char *text,
-		      unsigned char *hits, struct lerr *err)
+static int match_term(const struct inventory *inv, const struct by_name *names, const char *text, unsigned char *hits,
+		      struct lerr *err)
 {
 	size_t n = inv->host_count ? inv->host_count : 1, i;
-	struct hostlist l = { xcalloc(n, sizeof(size_t)), 0, xcalloc(n, 1), names };
+	struct hostlist l = {xcalloc(n, sizeof(size_t)), 0, xcalloc(n, 1), names};
 	char *term = xstrdup(text);
 	struct subscript sub;
 	int r = -1;
@@ -298,14 +298,14 @@ int inv_select(const struct inventory *inv, const char *pattern, const struct in
 			if ((pass == 0 && prefix != 0) || (pass == 1 && prefix != '&') || (pass == 2 && prefix != '!'))
 				continue;
 			if (prefix != 0 && terms[i][1] == '\0') {
-				lerr_set(err, LADING_ERR_USAGE, "pattern '%s': '%c' must be followed by a name", pattern,
-					 prefix);
+				lerr_set(err, LADING_ERR_USAGE, "pattern '%s': '%c' must be followed by a name",
+					 pattern, prefix);
 				goto out;
 			}
 			if (match_term(inv, names, terms[i] + (prefix != 0), hits, err) != 0)
 				goto out;
 			for (j = 0; j < inv->host_count; j++)
-				result[j] = prefix == 0 ? (result[j] | hits[j])
+				result[j] = prefix == 0	    ? (result[j] | hits[j])
 					    : prefix == '&' ? (result[j] & hits[j])
 							    : (result[j] & !hits[j]);
 		}

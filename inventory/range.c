@@ -76,8 +76,8 @@ static int range_values(const char *spec, size_t len, struct names *out, struct 
 
 	c2 = memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - spec));
 	if (c2 != NULL && memchr(c2 + 1, ':', len - (size_t)(c2 + 1 - spec)) != NULL)
-		return lerr_set(err, LADING_ERR_USAGE, "bad host range '[%.*s]': expected [begin:end] or [begin:end:step]",
-				(int)len, spec);
+		return lerr_set(err, LADING_ERR_USAGE,
+				"bad host range '[%.*s]': expected [begin:end] or [begin:end:step]", (int)len, spec);
 	beg_len = (size_t)(c1 - spec);
 	end_len = (size_t)((c2 ? c2 : spec + len) - (c1 + 1));
 	step_len = c2 ? (size_t)(spec + len - (c2 + 1)) : 0;
@@ -123,7 +123,7 @@ static int range_values(const char *spec, size_t len, struct names *out, struct 
 static int expand(const char *pattern, struct names *out, size_t base, size_t *bad_offset, struct lerr *err)
 {
 	const char *open, *close;
-	struct names values = { NULL, 0 }, tails = { NULL, 0 };
+	struct names values = {NULL, 0}, tails = {NULL, 0};
 	size_t i, j;
 	int r = -1;
 
@@ -155,7 +155,7 @@ out:
 
 int inv_range_expand(const char *pattern, char ***names, size_t *count, size_t *bad_offset, struct lerr *err)
 {
-	struct names out = { NULL, 0 };
+	struct names out = {NULL, 0};
 
 	*bad_offset = 0;
 	if (expand(pattern, &out, 0, bad_offset, err) != 0) {

@@ -95,8 +95,8 @@ static int count_lines(const char *from, const char *to)
 	return lines;
 }
 
-int tmpl_render(const char *text, size_t len, const char *where, int first_line, tmpl_lookup_fn lookup,
-		void *ctx, struct buf *out, struct lerr *err)
+int tmpl_render(const char *text, size_t len, const char *where, int first_line, tmpl_lookup_fn lookup, void *ctx,
+		struct buf *out, struct lerr *err)
 {
 	const char *p = text, *end = text + len, *open, *close;
 	struct expr e;
@@ -121,7 +121,8 @@ int tmpl_render(const char *text, size_t len, const char *where, int first_line,
 		open = brace;
 		if (brace[1] == '%')
 			return lerr_set(err, LADING_ERR_USAGE,
-					"%s:%d: '{%%' statements are not supported (only {{ name }} and {{ name | default('text') }})",
+					"%s:%d: '{%%' statements are not supported (only {{ name }} and {{ name | "
+					"default('text') }})",
 					where, first_line + count_lines(text, open));
 		for (close = open + 2; close + 1 < end && !(close[0] == '}' && close[1] == '}'); close++)
 			;
@@ -129,9 +130,10 @@ int tmpl_render(const char *text, size_t len, const char *where, int first_line,
 			return lerr_set(err, LADING_ERR_USAGE, "%s:%d: '{{' without its closing '}}'", where,
 					first_line + count_lines(text, open));
 		if (parse_expr(open + 2, close, &e) != 0)
-			return lerr_set(err, LADING_ERR_USAGE,
-					"%s:%d: cannot read '%.*s': expected {{ name }} or {{ name | default('text') }}",
-					where, first_line + count_lines(text, open), (int)(close + 2 - open), open);
+			return lerr_set(
+			    err, LADING_ERR_USAGE,
+			    "%s:%d: cannot read '%.*s': expected {{ name }} or {{ name | default('text') }}", where,
+			    first_line + count_lines(text, open), (int)(close + 2 - open), open);
 		value = lookup(ctx, e.name);
 		if (value != NULL) {
 			if (buf_addstr(out, value, err) != 0)

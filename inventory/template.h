@@ -23,8 +23,8 @@ typedef const char *(*tmpl_lookup_fn)(void *ctx, const char *name);
  * an undefined variable without a default, a malformed or unterminated
  * expression, or when out's cap is reached.
  */
-int tmpl_render(const char *text, size_t len, const char *where, int first_line, tmpl_lookup_fn lookup,
-		void *ctx, struct buf *out, struct lerr *err);
+int tmpl_render(const char *text, size_t len, const char *where, int first_line, tmpl_lookup_fn lookup, void *ctx,
+		struct buf *out, struct lerr *err);
 
 /* Renders the file at path (at most max_bytes) into out; messages name path and line. */
 int tmpl_render_file(const char *path, size_t max_bytes, tmpl_lookup_fn lookup, void *ctx, struct buf *out,

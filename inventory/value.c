@@ -33,9 +33,9 @@ static int digits_ok(const char *s, int base, int python)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++) {
-		int d = isdigit((unsigned char)*s) ? *s - '0'
+		int d = isdigit((unsigned char)*s)    ? *s - '0'
 			: isxdigit((unsigned char)*s) ? tolower((unsigned char)*s) - 'a' + 10
-			: -1;
+						      : -1;
 
 		if (*s == '_') {
 			if (python && !prev_digit)
@@ -139,9 +139,9 @@ static char *strip_underscores(const char *s)
 
 void inv_value_yaml_scalar(const char *text, int plain, char **out, enum inv_kind *kind)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
-	static const char *const trues[] = { "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL };
-	static const char *const falses[] = { "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+	static const char *const trues[] = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", NULL};
+	static const char *const falses[] = {"no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", NULL};
 	char *number;
 
 	if (!plain) {
@@ -373,7 +373,8 @@ static json_t *py_string(struct py *s)
 	struct buf out = BUF_INIT(0);
 	json_t *v = NULL;
 
-	while (*s->p == '\'' || *s->p == '"' || ((*s->p == 'u' || *s->p == 'U') && (s->p[1] == '\'' || s->p[1] == '"'))) {
+	while (*s->p == '\'' || *s->p == '"' ||
+	       ((*s->p == 'u' || *s->p == 'U') && (s->p[1] == '\'' || s->p[1] == '"'))) {
 		char quote;
 
 		if (*s->p == 'u' || *s->p == 'U')
@@ -497,7 +498,7 @@ static json_t *py_value(struct py *s)
 
 void inv_value_python(const char *text, char **out, enum inv_kind *kind)
 {
-	struct py s = { text, 0 };
+	struct py s = {text, 0};
 	json_t *v;
 
 	while (*s.p == ' ' || *s.p == '\t')

@@ -16,7 +16,7 @@
 /* Positions outlive the YAML tree: the file name is the builder's copy. */
 static struct inv_pos node_pos(struct inv_build *b, const struct ynode *node)
 {
-	struct inv_pos pos = { inv_build_file(b, node->file), node->line, node->col };
+	struct inv_pos pos = {inv_build_file(b, node->file), node->line, node->col};
 
 	return pos;
 }
@@ -79,7 +79,7 @@ static int host_vars(const struct ynode *value, int port, struct inv_vars *vars,
 static int read_host(struct inv_build *b, size_t group, const struct ynode *key, const struct ynode *value,
 		     struct lerr *err)
 {
-	struct inv_vars vars = { NULL, 0 };
+	struct inv_vars vars = {NULL, 0};
 	char **names = NULL, *pattern = NULL, *text = NULL;
 	size_t count = 0, i, bad = 0;
 	enum inv_kind kind;
@@ -112,12 +112,13 @@ out:
 	return r;
 }
 
-static int read_group(struct inv_build *b, const struct ynode *key, const struct ynode *value, size_t parent, struct lerr *err);
+static int read_group(struct inv_build *b, const struct ynode *key, const struct ynode *value, size_t parent,
+		      struct lerr *err);
 
 static int read_entries(struct inv_build *b, size_t group, const struct ynode *section_node, int children,
 			struct lerr *err)
 {
-	struct ynode none = { YNODE_SCALAR, NULL, 0, 0, (char *)"", 1, 0, NULL, NULL };
+	struct ynode none = {YNODE_SCALAR, NULL, 0, 0, (char *)"", 1, 0, NULL, NULL};
 	size_t i;
 
 	none.file = section_node->file;
@@ -126,8 +127,8 @@ static int read_entries(struct inv_build *b, size_t group, const struct ynode *s
 				: read_host(b, group, section_node, &none, err);
 	for (i = 0; section_node->type == YNODE_MAP && i < section_node->count; i++) {
 		const struct ypair *p = &section_node->pairs[i];
-		int r = children ? read_group(b, p->key, p->value, group, err)
-				 : read_host(b, group, p->key, p->value, err);
+		int r =
+		    children ? read_group(b, p->key, p->value, group, err) : read_host(b, group, p->key, p->value, err);
 
 		if (r != 0)
 			return -1;
@@ -135,9 +136,10 @@ static int read_entries(struct inv_build *b, size_t group, const struct ynode *s
 	return 0;
 }
 
-static int read_group(struct inv_build *b, const struct ynode *key, const struct ynode *value, size_t parent, struct lerr *err)
+static int read_group(struct inv_build *b, const struct ynode *key, const struct ynode *value, size_t parent,
+		      struct lerr *err)
 {
-	static const char *const keys[] = { "hosts", "vars", "children", NULL };
+	static const char *const keys[] = {"hosts", "vars", "children", NULL};
 	const char *name = key->value;
 	char *where;
 	size_t group, i;
@@ -177,7 +179,7 @@ static int read_group(struct inv_build *b, const struct ynode *key, const struct
 
 int inv_yaml_read(struct inv_build *b, const char *path, const char *data, size_t len, struct lerr *err)
 {
-	struct ydoc doc = { NULL, NULL };
+	struct ydoc doc = {NULL, NULL};
 	size_t i;
 	int r = -1;
 

@@ -143,13 +143,13 @@ static void pattern_unknown_plain_name_is_an_error_naming_it(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(pattern_all_and_empty_select_everything_in_inventory_order),
-		cmocka_unit_test(pattern_group_includes_child_groups),
-		cmocka_unit_test(pattern_union_with_colon_and_comma_keeps_inventory_order),
-		cmocka_unit_test(pattern_intersection_and_exclusion),
-		cmocka_unit_test(pattern_globs_and_regex_match_hosts_and_groups),
-		cmocka_unit_test(pattern_subscripts_count_in_inventory_order),
-		cmocka_unit_test(pattern_unknown_plain_name_is_an_error_naming_it),
+	    cmocka_unit_test(pattern_all_and_empty_select_everything_in_inventory_order),
+	    cmocka_unit_test(pattern_group_includes_child_groups),
+	    cmocka_unit_test(pattern_union_with_colon_and_comma_keeps_inventory_order),
+	    cmocka_unit_test(pattern_intersection_and_exclusion),
+	    cmocka_unit_test(pattern_globs_and_regex_match_hosts_and_groups),
+	    cmocka_unit_test(pattern_subscripts_count_in_inventory_order),
+	    cmocka_unit_test(pattern_unknown_plain_name_is_an_error_naming_it),
 	};
 	return cmocka_run_group_tests_name("inv_pattern", tests, setup, teardown);
 }

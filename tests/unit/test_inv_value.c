@@ -57,13 +57,16 @@ static void range_letters_and_strides(void **state)
 static void range_errors_point_at_the_bracket(void **state)
 {
 	(void)state;
-	assert_string_equal(expand("gpu-[01:100]"),
-			    "ERROR@4: bad host range '[01:100]': a zero-padded begin and its end must have the same width");
+	assert_string_equal(
+	    expand("gpu-[01:100]"),
+	    "ERROR@4: bad host range '[01:100]': a zero-padded begin and its end must have the same width");
 	assert_string_equal(expand("n-[5:1]"), "ERROR@2: bad host range '[5:1]': begin is after end");
 	assert_string_equal(expand("n-[1:]"), "ERROR@2: bad host range '[1:]': no end value");
-	assert_string_equal(expand("ok[1:2]-n-[1:2:0]"), "ERROR@10: bad host range '[1:2:0]': step must be a positive integer");
+	assert_string_equal(expand("ok[1:2]-n-[1:2:0]"),
+			    "ERROR@10: bad host range '[1:2:0]': step must be a positive integer");
 	assert_string_equal(expand("n[1:x]"), "ERROR@1: bad host range '[1:x]': end must be a number or a letter");
-	assert_string_equal(expand("n[1:2:3:4]"), "ERROR@1: bad host range '[1:2:3:4]': expected [begin:end] or [begin:end:step]");
+	assert_string_equal(expand("n[1:2:3:4]"),
+			    "ERROR@1: bad host range '[1:2:3:4]': expected [begin:end] or [begin:end:step]");
 	assert_string_equal(expand("n[0:999999]-[0:9]"), "ERROR@1: host range expands to more than 1000000 names");
 	assert_string_equal(expand("n[0:99999999]"), "ERROR@1: host range expands to more than 1000000 names");
 }
@@ -151,7 +154,10 @@ static void ini_values_read_like_literal_eval(void **state)
 	check_python("true", "true", INV_STRING);
 	check_python("None", "", INV_NULL);
 	check_python("'a b'", "a b", INV_STRING);
-	check_python("\"x\\ty\" 'z'", "x\ty" "z", INV_STRING);
+	check_python("\"x\\ty\" 'z'",
+		     "x\ty"
+		     "z",
+		     INV_STRING);
 	check_python("'\\u00e9'", "\xc3\xa9", INV_STRING);
 	check_python("[1, 'a', (2,), {'k': None}]", "[1,\"a\",[2],{\"k\":null}]", INV_JSON);
 	check_python("{1: True}", "{\"1\":true}", INV_JSON);
@@ -165,12 +171,9 @@ static void ini_values_read_like_literal_eval(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(range_numbers_keep_zero_padding),
-		cmocka_unit_test(range_letters_and_strides),
-		cmocka_unit_test(range_errors_point_at_the_bracket),
-		cmocka_unit_test(host_port_forms),
-		cmocka_unit_test(yaml_scalars_resolve_like_pyyaml),
-		cmocka_unit_test(ini_values_read_like_literal_eval),
+	    cmocka_unit_test(range_numbers_keep_zero_padding),	 cmocka_unit_test(range_letters_and_strides),
+	    cmocka_unit_test(range_errors_point_at_the_bracket), cmocka_unit_test(host_port_forms),
+	    cmocka_unit_test(yaml_scalars_resolve_like_pyyaml),	 cmocka_unit_test(ini_values_read_like_literal_eval),
 	};
 	return cmocka_run_group_tests_name("inv_value", tests, NULL, NULL);
 }

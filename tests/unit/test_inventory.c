@@ -97,10 +97,11 @@ static void yaml_child_group_beats_parent_and_host_beats_all(void **state)
 
 static void yaml_same_depth_groups_merge_alphabetically_unless_priority(void **state)
 {
-	struct inventory *inv = load_text("a.yml", "zeta:\n  vars: {x: zeta}\n  hosts: {h: }\n"
-						   "alpha:\n  vars: {x: alpha}\n  hosts: {h: }\n"
-						   "beta:\n  vars: {y: beta, ansible_group_priority: 0}\n  hosts: {g: }\n"
-						   "gamma:\n  vars: {y: gamma}\n  hosts: {g: }\n");
+	struct inventory *inv =
+	    load_text("a.yml", "zeta:\n  vars: {x: zeta}\n  hosts: {h: }\n"
+			       "alpha:\n  vars: {x: alpha}\n  hosts: {h: }\n"
+			       "beta:\n  vars: {y: beta, ansible_group_priority: 0}\n  hosts: {g: }\n"
+			       "gamma:\n  vars: {y: gamma}\n  hosts: {g: }\n");
 
 	(void)state;
 	/* alpha < zeta by name: zeta is merged last and wins */
@@ -144,8 +145,9 @@ static void yaml_host_in_two_groups_gets_both_and_later_host_vars_win(void **sta
 
 static void yaml_ranges_ports_and_ungrouped(void **state)
 {
-	struct inventory *inv = load_text("r.yml", "all:\n  hosts:\n    lone:\n    gpu-[08:10]:\n      ansible_user: root\n"
-						   "    web:2222:\n");
+	struct inventory *inv =
+	    load_text("r.yml", "all:\n  hosts:\n    lone:\n    gpu-[08:10]:\n      ansible_user: root\n"
+			       "    web:2222:\n");
 	const struct inv_group *ungrouped = inv_group_find(inv, "ungrouped");
 
 	(void)state;
@@ -182,7 +184,8 @@ static void yaml_unknown_group_key_names_position(void **state)
 
 	(void)state;
 	load_error("k.yml", "all:\n  children:\n    web:\n      host:\n        w1:\n", msg, sizeof(msg));
-	assert_string_equal(msg, "k.yml:4:7: unknown key 'host' in group 'web' (only hosts, vars and children are allowed)");
+	assert_string_equal(msg,
+			    "k.yml:4:7: unknown key 'host' in group 'web' (only hosts, vars and children are allowed)");
 }
 
 static void yaml_cycle_in_children_names_position(void **state)
@@ -190,8 +193,9 @@ static void yaml_cycle_in_children_names_position(void **state)
 	char msg[LERR_MSG_MAX];
 
 	(void)state;
-	load_error("c.yml", "a:\n  children:\n    b:\n      children:\n        c:\n          children:\n            a:\n",
-		   msg, sizeof(msg));
+	load_error("c.yml",
+		   "a:\n  children:\n    b:\n      children:\n        c:\n          children:\n            a:\n", msg,
+		   sizeof(msg));
 	assert_string_equal(msg, "c.yml:7:13: group 'a' as a child of 'c' makes a cycle in children; "
 				 "remove one of the two edges");
 }
@@ -241,13 +245,14 @@ static void yaml_wrong_shapes_are_errors(void **state)
 
 static void ini_sections_children_and_vars(void **state)
 {
-	struct inventory *inv = load_text("i.ini", "lone\n"
-						   "[web]\n"
-						   "web-[1:2] http_port=80 name=\"a b\" dq='\"x\"' flag=True t=true raw=007 # c\n"
-						   "[prod:children]\nweb\ndb\n"
-						   "[db]\ndb1:5432\n"
-						   "[prod:vars]\nenv = prod\nq = \"a # b\"\n"
-						   "[all:vars]\nenv=all\nansible_user=admin\n");
+	struct inventory *inv =
+	    load_text("i.ini", "lone\n"
+			       "[web]\n"
+			       "web-[1:2] http_port=80 name=\"a b\" dq='\"x\"' flag=True t=true raw=007 # c\n"
+			       "[prod:children]\nweb\ndb\n"
+			       "[db]\ndb1:5432\n"
+			       "[prod:vars]\nenv = prod\nq = \"a # b\"\n"
+			       "[all:vars]\nenv=all\nansible_user=admin\n");
 	const struct inv_host *h;
 
 	(void)state;
@@ -274,13 +279,18 @@ static void ini_errors_name_line_and_column(void **state)
 
 	(void)state;
 	load_error("e1.ini", "[p:children]\n  missing\n[x]\nh\n", msg, sizeof(msg));
-	assert_string_equal(msg, "e1.ini:2:3: unknown group 'missing' in [p:children]: declare it with a [missing] section");
+	assert_string_equal(msg,
+			    "e1.ini:2:3: unknown group 'missing' in [p:children]: declare it with a [missing] section");
 	load_error("e2.ini", "[v:vars]\na=1\n", msg, sizeof(msg));
-	assert_string_equal(msg, "e2.ini:1:2: section [v:vars] is for group 'v', which has no [v] or [v:children] section");
+	assert_string_equal(msg,
+			    "e2.ini:1:2: section [v:vars] is for group 'v', which has no [v] or [v:children] section");
 	load_error("e3.ini", "[a:children]\nb\n[b:children]\na\n", msg, sizeof(msg));
-	assert_string_equal(msg, "e3.ini:4:1: group 'a' as a child of 'b' makes a cycle in children; remove one of the two edges");
+	assert_string_equal(
+	    msg, "e3.ini:4:1: group 'a' as a child of 'b' makes a cycle in children; remove one of the two edges");
 	load_error("e4.ini", "[g]\nh1 port=1\nh1  port=2\n", msg, sizeof(msg));
-	assert_string_equal(msg, "e4.ini:3:1: host 'h1' is listed twice in group 'g' with conflicting values for 'port' (first at line 2)");
+	assert_string_equal(
+	    msg,
+	    "e4.ini:3:1: host 'h1' is listed twice in group 'g' with conflicting values for 'port' (first at line 2)");
 	load_error("e5.ini", "[g]\nhost  novalue\n", msg, sizeof(msg));
 	assert_string_equal(msg, "e5.ini:2:7: expected key=value host variable, got 'novalue'");
 	load_error("e6.ini", "[g:hostz]\n", msg, sizeof(msg));
@@ -310,19 +320,20 @@ static void merge_file_adds_hosts_and_overrides(void **state)
 
 static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 {
-	struct inventory *inv = load_text("conn.yml",
-					  "all:\n  hosts:\n"
-					  "    a: {ansible_host: 198.18.0.2, ansible_port: 2222, ansible_user: ops,\n"
-					  "        ansible_ssh_private_key_file: k, ansible_become: yes,\n"
-					  "        ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o ProxyJump=jump@bastion:2200'}\n"
-					  "    b: {lading_jump: 'root@[fd00::1]:22', ansible_ssh_common_args: '-J x@y'}\n"
-					  "    c: {ansible_ssh_common_args: '-oProxyJump=y'}\n"
-					  "    d: {ansible_port: 70000}\n"
-					  "    e: {lading_jump: 'a,b'}\n"
-					  "    f: {ansible_ssh_host: 198.18.0.7, ansible_ssh_user: old, ansible_ssh_port: 2200,\n"
-					  "        ansible_become_user: svc,\n"
-					  "        ansible_ssh_common_args: '-o ProxyCommand=\"ssh -W %h:%p -q -p 2022 -l ops bastion\"'}\n"
-					  "    g: {ansible_ssh_common_args: '-o ProxyCommand=\"nc -x proxy %h %p\"'}\n");
+	struct inventory *inv =
+	    load_text("conn.yml",
+		      "all:\n  hosts:\n"
+		      "    a: {ansible_host: 198.18.0.2, ansible_port: 2222, ansible_user: ops,\n"
+		      "        ansible_ssh_private_key_file: k, ansible_become: yes,\n"
+		      "        ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o ProxyJump=jump@bastion:2200'}\n"
+		      "    b: {lading_jump: 'root@[fd00::1]:22', ansible_ssh_common_args: '-J x@y'}\n"
+		      "    c: {ansible_ssh_common_args: '-oProxyJump=y'}\n"
+		      "    d: {ansible_port: 70000}\n"
+		      "    e: {lading_jump: 'a,b'}\n"
+		      "    f: {ansible_ssh_host: 198.18.0.7, ansible_ssh_user: old, ansible_ssh_port: 2200,\n"
+		      "        ansible_become_user: svc,\n"
+		      "        ansible_ssh_common_args: '-o ProxyCommand=\"ssh -W %h:%p -q -p 2022 -l ops bastion\"'}\n"
+		      "    g: {ansible_ssh_common_args: '-o ProxyCommand=\"nc -x proxy %h %p\"'}\n");
 	struct inv_conn conn;
 	struct lerr err;
 
@@ -369,21 +380,21 @@ static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(yaml_child_group_beats_parent_and_host_beats_all),
-		cmocka_unit_test(yaml_same_depth_groups_merge_alphabetically_unless_priority),
-		cmocka_unit_test(yaml_deeper_group_wins_whatever_its_name),
-		cmocka_unit_test(yaml_host_in_two_groups_gets_both_and_later_host_vars_win),
-		cmocka_unit_test(yaml_ranges_ports_and_ungrouped),
-		cmocka_unit_test(yaml_non_scalar_values_are_json),
-		cmocka_unit_test(yaml_unknown_group_key_names_position),
-		cmocka_unit_test(yaml_cycle_in_children_names_position),
-		cmocka_unit_test(yaml_bad_range_names_its_bracket),
-		cmocka_unit_test(yaml_conflicting_duplicate_in_one_group_fails),
-		cmocka_unit_test(yaml_wrong_shapes_are_errors),
-		cmocka_unit_test(ini_sections_children_and_vars),
-		cmocka_unit_test(ini_errors_name_line_and_column),
-		cmocka_unit_test(merge_file_adds_hosts_and_overrides),
-		cmocka_unit_test(conn_reads_ansible_variables_and_proxy_jump),
+	    cmocka_unit_test(yaml_child_group_beats_parent_and_host_beats_all),
+	    cmocka_unit_test(yaml_same_depth_groups_merge_alphabetically_unless_priority),
+	    cmocka_unit_test(yaml_deeper_group_wins_whatever_its_name),
+	    cmocka_unit_test(yaml_host_in_two_groups_gets_both_and_later_host_vars_win),
+	    cmocka_unit_test(yaml_ranges_ports_and_ungrouped),
+	    cmocka_unit_test(yaml_non_scalar_values_are_json),
+	    cmocka_unit_test(yaml_unknown_group_key_names_position),
+	    cmocka_unit_test(yaml_cycle_in_children_names_position),
+	    cmocka_unit_test(yaml_bad_range_names_its_bracket),
+	    cmocka_unit_test(yaml_conflicting_duplicate_in_one_group_fails),
+	    cmocka_unit_test(yaml_wrong_shapes_are_errors),
+	    cmocka_unit_test(ini_sections_children_and_vars),
+	    cmocka_unit_test(ini_errors_name_line_and_column),
+	    cmocka_unit_test(merge_file_adds_hosts_and_overrides),
+	    cmocka_unit_test(conn_reads_ansible_variables_and_proxy_jump),
 	};
 	return cmocka_run_group_tests_name("inventory", tests, setup, teardown);
 }

@@ -14,7 +14,7 @@
 static const char *lookup(void *ctx, const char *name)
 {
 	static const char *const vars[][2] = {
-		{ "host", "gpu-01" }, { "port", "5000" }, { "empty", "" }, { "_x1", "under" }, { NULL, NULL },
+	    {"host", "gpu-01"}, {"port", "5000"}, {"empty", ""}, {"_x1", "under"}, {NULL, NULL},
 	};
 	int i;
 
@@ -63,7 +63,8 @@ static void template_default_filter_applies_only_when_undefined(void **state)
 static void template_undefined_variable_names_it_and_its_line(void **state)
 {
 	(void)state;
-	assert_string_equal(render("a\nb\n  {{ ntp_server }}", 0), "ERROR: site.yaml:12: undefined variable 'ntp_server'");
+	assert_string_equal(render("a\nb\n  {{ ntp_server }}", 0),
+			    "ERROR: site.yaml:12: undefined variable 'ntp_server'");
 	assert_string_equal(render("{{ host }} {{ missing }}", 0), "ERROR: site.yaml:10: undefined variable 'missing'");
 }
 
@@ -71,14 +72,16 @@ static void template_malformed_expressions_are_errors(void **state)
 {
 	(void)state;
 	assert_string_equal(render("x\n{{ host", 0), "ERROR: site.yaml:11: '{{' without its closing '}}'");
-	assert_string_equal(render("{{ host | upper }}", 0),
-			    "ERROR: site.yaml:10: cannot read '{{ host | upper }}': expected {{ name }} or {{ name | default('text') }}");
-	assert_string_equal(render("{{ }}", 0),
-			    "ERROR: site.yaml:10: cannot read '{{ }}': expected {{ name }} or {{ name | default('text') }}");
-	assert_string_equal(render("{{ a.b }}", 0),
-			    "ERROR: site.yaml:10: cannot read '{{ a.b }}': expected {{ name }} or {{ name | default('text') }}");
-	assert_string_equal(render("{% if x %}", 0),
-			    "ERROR: site.yaml:10: '{%' statements are not supported (only {{ name }} and {{ name | default('text') }})");
+	assert_string_equal(render("{{ host | upper }}", 0), "ERROR: site.yaml:10: cannot read '{{ host | upper }}': "
+							     "expected {{ name }} or {{ name | default('text') }}");
+	assert_string_equal(
+	    render("{{ }}", 0),
+	    "ERROR: site.yaml:10: cannot read '{{ }}': expected {{ name }} or {{ name | default('text') }}");
+	assert_string_equal(
+	    render("{{ a.b }}", 0),
+	    "ERROR: site.yaml:10: cannot read '{{ a.b }}': expected {{ name }} or {{ name | default('text') }}");
+	assert_string_equal(render("{% if x %}", 0), "ERROR: site.yaml:10: '{%' statements are not supported (only {{ "
+						     "name }} and {{ name | default('text') }})");
 }
 
 static void template_output_cap_is_a_limit_error(void **state)
@@ -109,12 +112,12 @@ static void template_file_counts_lines_from_one(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(template_substitutes_with_any_spacing),
-		cmocka_unit_test(template_default_filter_applies_only_when_undefined),
-		cmocka_unit_test(template_undefined_variable_names_it_and_its_line),
-		cmocka_unit_test(template_malformed_expressions_are_errors),
-		cmocka_unit_test(template_output_cap_is_a_limit_error),
-		cmocka_unit_test(template_file_counts_lines_from_one),
+	    cmocka_unit_test(template_substitutes_with_any_spacing),
+	    cmocka_unit_test(template_default_filter_applies_only_when_undefined),
+	    cmocka_unit_test(template_undefined_variable_names_it_and_its_line),
+	    cmocka_unit_test(template_malformed_expressions_are_errors),
+	    cmocka_unit_test(template_output_cap_is_a_limit_error),
+	    cmocka_unit_test(template_file_counts_lines_from_one),
 	};
 	return cmocka_run_group_tests_name("template", tests, NULL, NULL);
 }
