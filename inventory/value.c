@@ -187,6 +187,39 @@ json_t *inv_value_json(const char *text, enum inv_kind kind)
 	return json_stringn(text, strlen(text));
 }
 
+static int is_merge_key(const struct ynode *key)
+{
+	return key->plain && strcmp(key->value, "<<") == 0;
+}
+
+void inv_ymap_each(const struct ynode *map, void (*fn)(void *ctx, const struct ynode *key, const struct ynode *value),
+		   void *ctx)
+{
+	size_t i, j;
+
+	for (i = 0; i < map->count; i++) {
+		const struct ynode *merged = map->pairs[i].value;
+
+		if (!is_merge_key(map->pairs[i].key))
+			continue;
+		if (merged->type == YNODE_MAP)
+			inv_ymap_each(merged, fn, ctx);
+		for (j = merged->count; merged->type == YNODE_SEQ && j > 0; j--)
+			if (merged->items[j - 1]->type == YNODE_MAP)
+				inv_ymap_each(merged->items[j - 1], fn, ctx);
+	}
+	for (i = 0; i < map->count; i++)
+		if (!is_merge_key(map->pairs[i].key))
+			fn(ctx, map->pairs[i].key, map->pairs[i].value);
+}
+
+static json_t *ynode_json(const struct ynode *node);
+
+static void json_set_pair(void *ctx, const struct ynode *key, const struct ynode *value)
+{
+	json_object_set_new(ctx, key->value, ynode_json(value));
+}
+
 static json_t *ynode_json(const struct ynode *node)
 {
 	json_t *v;
@@ -202,8 +235,7 @@ static json_t *ynode_json(const struct ynode *node)
 		return v;
 	case YNODE_MAP:
 		v = json_object();
-		for (i = 0; i < node->count; i++)
-			json_object_set_new(v, node->pairs[i].key->value, ynode_json(node->pairs[i].value));
+		inv_ymap_each(node, json_set_pair, v);
 		return v;
 	case YNODE_SCALAR:
 		break;

@@ -23,6 +23,15 @@ void inv_value_yaml(const struct ynode *node, char **out, enum inv_kind *kind);
  */
 void inv_value_python(const char *text, char **out, enum inv_kind *kind);
 
+/*
+ * Calls fn for each key and value of a YAML mapping with merge keys applied as
+ * PyYAML applies them: pairs from "<<: *anchor" (or a list of anchors, the
+ * first winning) come first, then the mapping's own pairs; a later call for the
+ * same key overrides an earlier one.
+ */
+void inv_ymap_each(const struct ynode *map, void (*fn)(void *ctx, const struct ynode *key, const struct ynode *value),
+		   void *ctx);
+
 /* A new JSON value for a typed variable (caller decrefs). */
 json_t *inv_value_json(const char *text, enum inv_kind kind);
 

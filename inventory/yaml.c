@@ -37,27 +37,46 @@ static int section(const struct ynode *node, const char *what, const char *group
 			   ynode_type_name(node->type));
 }
 
+struct group_vars {
+	struct inv_build *b;
+	size_t group;
+	struct lerr *err;
+	int failed;
+};
+
+static void group_var(void *ctx, const struct ynode *key, const struct ynode *value)
+{
+	struct group_vars *gv = ctx;
+	enum inv_kind kind;
+	char *text;
+
+	if (gv->failed)
+		return;
+	inv_value_yaml(value, &text, &kind);
+	gv->failed = inv_build_group_var(gv->b, gv->group, key->value, text, kind, node_pos(gv->b, key), gv->err);
+	free(text);
+}
+
 static int read_vars(struct inv_build *b, size_t group, const struct ynode *map, struct lerr *err)
 {
-	size_t i;
-	int r = 0;
+	struct group_vars gv = { b, group, err, 0 };
 
-	for (i = 0; map->type == YNODE_MAP && i < map->count && r == 0; i++) {
-		char *value;
-		enum inv_kind kind;
+	if (map->type == YNODE_MAP)
+		inv_ymap_each(map, group_var, &gv);
+	return gv.failed ? -1 : 0;
+}
 
-		inv_value_yaml(map->pairs[i].value, &value, &kind);
-		r = inv_build_group_var(b, group, map->pairs[i].key->value, value, kind, node_pos(b, map->pairs[i].key),
-					err);
-		free(value);
-	}
-	return r;
+static void host_var(void *ctx, const struct ynode *key, const struct ynode *value)
+{
+	enum inv_kind kind;
+	char *text;
+
+	inv_value_yaml(value, &text, &kind);
+	inv_vars_set(ctx, key->value, text, kind);
 }
 
 static int host_vars(const struct ynode *value, int port, struct inv_vars *vars, struct lerr *err)
 {
-	size_t i;
-
 	if (port > 0)
 		inv_vars_set(vars, "ansible_port", xasprintf("%d", port), INV_INT);
 	if (is_null(value))
@@ -65,13 +84,7 @@ static int host_vars(const struct ynode *value, int port, struct inv_vars *vars,
 	if (value->type != YNODE_MAP)
 		return ynode_error(value, err, LADING_ERR_USAGE, "host variables must be a mapping, got a %s",
 				   ynode_type_name(value->type));
-	for (i = 0; i < value->count; i++) {
-		char *text;
-		enum inv_kind kind;
-
-		inv_value_yaml(value->pairs[i].value, &text, &kind);
-		inv_vars_set(vars, value->pairs[i].key->value, text, kind);
-	}
+	inv_ymap_each(value, host_var, vars);
 	return 0;
 }
 

@@ -12,7 +12,7 @@ export HOME=$TRASH ANSIBLE_LOCAL_TEMP=$TRASH/ansible-tmp ANSIBLE_INVENTORY_UNPAR
 	ANSIBLE_NOCOLOR=1 ANSIBLE_DEPRECATION_WARNINGS=false ANSIBLE_INVENTORY_ENABLED=yaml,ini
 
 cat >"$TRASH/site.yml" <<'YAML'
-# precedence by depth, ansible_group_priority and name; ranges; typed values
+# precedence by depth, ansible_group_priority and name; ranges; typed values; merge keys
 all:
   vars:
     who: all
@@ -25,6 +25,7 @@ all:
     quoted: "yes"
     listy: [a, 1, true, null, 2.5]
     mapped: {k: v, n: {deep: [1, 2]}}
+    base: &base {a: 1, b: 2}
   hosts:
     lone:
     gpu-01: {who: listed-under-all}
@@ -32,7 +33,7 @@ all:
     zeta:
       vars: {who: zeta, prio: zeta}
       hosts:
-        node-[a:c]:
+        node-[a:c]: {<<: *base, b: 3, merged: {<<: *base, c: 4}}
         10.0.1.[30:32]:
     alpha:
       vars: {who: alpha, prio: alpha, ansible_group_priority: 5}
