@@ -64,6 +64,7 @@ int inv_load(const char *path, struct inventory **out, struct lerr *err);
 /*
  * Adds hosts of a second source (e.g. a generated vSphere inventory); same rules as inv_load.
  * Rebuilds inv->hosts and inv->groups: pointers taken before (inv_select) become invalid.
+ * On failure inv may hold the part of the file read before the error; callers stop there.
  */
 int inv_merge_file(struct inventory *inv, const char *path, struct lerr *err);
 

@@ -32,6 +32,18 @@ void inv_value_python(const char *text, char **out, enum inv_kind *kind);
 void inv_ymap_each(const struct ynode *map, void (*fn)(void *ctx, const struct ynode *key, const struct ynode *value),
 		   void *ctx);
 
+/* Compact JSON text for lists and maps, as stored in INV_JSON variables. */
+#define INV_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/*
+ * An integer literal (sign, 0x/0o/0b, underscores) as allocated decimal text, or
+ * NULL; yaml11 selects YAML 1.1 rules (0NNN octal) over Python 3's.
+ */
+char *inv_int_text(const char *s, int yaml11);
+
+/* A copy of s without '_' (caller frees). */
+char *inv_strip_underscores(const char *s);
+
 /* A new JSON value for a typed variable (caller decrefs). */
 json_t *inv_value_json(const char *text, enum inv_kind kind);
 
