@@ -31,6 +31,9 @@ struct bgroup {
 struct bhost {
 	char *name;
 	struct inv_vars vars;
+	size_t *groups; /* direct memberships: group index ... */
+	size_t *slots;  /* ... and the host's position in that group's hosts */
+	size_t group_count;
 };
 
 /* Open-addressing name -> index table, so 10 000-host ranges stay linear. */
@@ -177,6 +180,8 @@ void inv_build_free(struct inv_build *b)
 	for (i = 0; i < b->host_count; i++) {
 		free(b->hosts[i].name);
 		inv_vars_free(&b->hosts[i].vars);
+		free(b->hosts[i].groups);
+		free(b->hosts[i].slots);
 	}
 	for (i = 0; i < b->file_count; i++)
 		free(b->files[i]);
@@ -323,13 +328,15 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		   struct lerr *err)
 {
 	struct bgroup *g;
+	struct bhost *bh;
 	size_t h, i, member = INV_NONE;
 
 	h = host_add(b, host);
 	g = &b->groups[group];
-	for (i = 0; i < g->host_count && member == INV_NONE; i++)
-		if (g->hosts[i] == h)
-			member = i;
+	bh = &b->hosts[h];
+	for (i = 0; i < bh->group_count && member == INV_NONE; i++)
+		if (bh->groups[i] == group)
+			member = bh->slots[i];
 	if (member != INV_NONE) {
 		if (check_repeat(g, member, host, vars, pos, err) != 0)
 			return -1;
@@ -341,12 +348,16 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		g->host_vars[g->host_count] = (struct inv_vars){NULL, 0};
 		g->host_pos[g->host_count] = pos;
 		member = g->host_count++;
+		bh->groups = inv_grow(bh->groups, bh->group_count, sizeof(*bh->groups));
+		bh->slots = inv_grow(bh->slots, bh->group_count, sizeof(*bh->slots));
+		bh->groups[bh->group_count] = group;
+		bh->slots[bh->group_count++] = member;
 	}
 	for (i = 0; vars != NULL && i < vars->count; i++) {
 		const struct inv_var *v = &vars->items[i];
 
 		inv_vars_set(&g->host_vars[member], v->name, xstrdup(v->value), v->kind);
-		inv_vars_set(&b->hosts[h].vars, v->name, xstrdup(v->value), v->kind);
+		inv_vars_set(&bh->vars, v->name, xstrdup(v->value), v->kind);
 	}
 	return 0;
 }
@@ -512,23 +523,16 @@ static void finish_group(const struct inv_build *b, size_t group, const int *dep
 
 void inv_build_finish(struct inv_build *b, struct inventory *inv)
 {
-	size_t **direct = xcalloc(b->host_count ? b->host_count : 1, sizeof(*direct));
-	size_t *direct_count = xcalloc(b->host_count ? b->host_count : 1, sizeof(*direct_count));
 	unsigned char *mark = xcalloc(b->group_count, 1);
 	int *depth = xcalloc(b->group_count, sizeof(*depth));
 	struct inv_group *ungrouped;
-	size_t g, h, i;
+	size_t g, h;
 
 	inv_build_clear(inv);
 	for (g = 0; g < b->group_count; g++)
 		depth[g] = -1;
-	for (g = 0; g < b->group_count; g++) {
+	for (g = 0; g < b->group_count; g++)
 		group_depth(b, g, depth);
-		for (i = 0; i < b->groups[g].host_count; i++) {
-			h = b->groups[g].hosts[i];
-			push_index(&direct[h], &direct_count[h], g);
-		}
-	}
 	inv->groups = xcalloc(b->group_count, sizeof(*inv->groups));
 	inv->group_count = b->group_count;
 	for (g = 0; g < b->group_count; g++)
@@ -537,14 +541,11 @@ void inv_build_finish(struct inv_build *b, struct inventory *inv)
 	inv->hosts = xcalloc(b->host_count ? b->host_count : 1, sizeof(*inv->hosts));
 	inv->host_count = b->host_count;
 	for (h = 0; h < b->host_count; h++) {
-		host_groups(b, direct[h], direct_count[h], mark);
+		host_groups(b, b->hosts[h].groups, b->hosts[h].group_count, mark);
 		finish_host(b, h, mark, depth, &inv->hosts[h]);
 		if (mark[1])
 			push_name(&ungrouped->hosts, &ungrouped->host_count, b->hosts[h].name);
-		free(direct[h]);
 	}
-	free(direct);
-	free(direct_count);
 	free(mark);
 	free(depth);
 }
