@@ -86,70 +86,87 @@ static int parse_expr(const char *begin, const char *end, struct expr *e)
 	return p == end ? 0 : -1;
 }
 
-static int count_lines(const char *from, const char *to)
-{
-	int lines = 0;
+struct render {
+	const char *text;  /* the whole template */
+	const char *where; /* its name in messages */
+	int line;	   /* of counted */
+	const char *counted;
+	size_t mark; /* out->len after the last expression: "{{-" trims back to here */
+};
 
-	for (; from < to; from++)
-		lines += *from == '\n';
-	return lines;
+/* The line of position p (p never goes backwards between calls). */
+static int line_at(struct render *r, const char *p)
+{
+	for (; r->counted < p; r->counted++)
+		r->line += *r->counted == '\n';
+	return r->line;
+}
+
+/*
+ * One expression starting at open ("{{"); *next is set past its "}}". Jinja's
+ * whitespace control is honoured: "{{-" trims the whitespace before, "-}}"
+ * the whitespace after.
+ */
+static int render_expr(struct render *r, const char *open, const char *end, tmpl_lookup_fn lookup, void *ctx,
+		       struct buf *out, const char **next, struct lerr *err)
+{
+	const char *close, *inner = open + 2, *value;
+	struct expr e;
+
+	for (close = inner; close + 1 < end && !(close[0] == '}' && close[1] == '}'); close++)
+		;
+	if (close + 1 >= end)
+		return lerr_set(err, LADING_ERR_USAGE, "%s:%d: '{{' without its closing '}}'", r->where,
+				line_at(r, open));
+	*next = close + 2;
+	if (*inner == '-') {
+		inner++;
+		while (out->len > r->mark && isspace((unsigned char)out->data[out->len - 1]))
+			out->data[--out->len] = '\0';
+	}
+	if (close > inner && close[-1] == '-') {
+		close--;
+		while (*next < end && isspace((unsigned char)**next))
+			(*next)++;
+	}
+	if (parse_expr(inner, close, &e) != 0)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s:%d: cannot read '%.*s': expected {{ name }} or {{ name | default('text') }}",
+				r->where, line_at(r, open), (int)(*next - open), open);
+	value = lookup(ctx, e.name);
+	if (value == NULL && !e.has_default)
+		return lerr_set(err, LADING_ERR_USAGE, "%s:%d: undefined variable '%s'", r->where, line_at(r, open),
+				e.name);
+	if (value != NULL ? buf_addstr(out, value, err) : buf_add(out, e.default_text, e.default_len, err))
+		return lerr_prefix(err, "%s", r->where);
+	r->mark = out->len;
+	return 0;
 }
 
 int tmpl_render(const char *text, size_t len, const char *where, int first_line, tmpl_lookup_fn lookup, void *ctx,
 		struct buf *out, struct lerr *err)
 {
-	const char *p = text, *end = text + len, *open, *close;
-	struct expr e;
+	struct render r = {text, where, first_line, text, out->len};
+	const char *p = text, *end = text + len;
 
 	while (p < end) {
 		const char *brace = memchr(p, '{', (size_t)(end - p));
-		const char *value;
+		const char *upto = brace == NULL ? end : brace + (brace + 1 < end && brace[1] == '{' ? 0 : 1);
 
-		if (brace == NULL || brace + 1 == end) {
-			if (buf_add(out, p, (size_t)(end - p), err) != 0)
-				goto full;
-			break;
-		}
-		if (brace[1] != '{' && brace[1] != '%') {
-			if (buf_add(out, p, (size_t)(brace + 1 - p), err) != 0)
-				goto full;
-			p = brace + 1;
-			continue;
-		}
-		if (buf_add(out, p, (size_t)(brace - p), err) != 0)
-			goto full;
-		open = brace;
-		if (brace[1] == '%')
+		if (brace != NULL && brace + 1 < end && brace[1] == '%')
 			return lerr_set(err, LADING_ERR_USAGE,
 					"%s:%d: '{%%' statements are not supported (only {{ name }} and {{ name | "
 					"default('text') }})",
-					where, first_line + count_lines(text, open));
-		for (close = open + 2; close + 1 < end && !(close[0] == '}' && close[1] == '}'); close++)
-			;
-		if (close + 1 >= end)
-			return lerr_set(err, LADING_ERR_USAGE, "%s:%d: '{{' without its closing '}}'", where,
-					first_line + count_lines(text, open));
-		if (parse_expr(open + 2, close, &e) != 0)
-			return lerr_set(
-			    err, LADING_ERR_USAGE,
-			    "%s:%d: cannot read '%.*s': expected {{ name }} or {{ name | default('text') }}", where,
-			    first_line + count_lines(text, open), (int)(close + 2 - open), open);
-		value = lookup(ctx, e.name);
-		if (value != NULL) {
-			if (buf_addstr(out, value, err) != 0)
-				goto full;
-		} else if (e.has_default) {
-			if (buf_add(out, e.default_text, e.default_len, err) != 0)
-				goto full;
-		} else {
-			return lerr_set(err, LADING_ERR_USAGE, "%s:%d: undefined variable '%s'", where,
-					first_line + count_lines(text, open), e.name);
-		}
-		p = close + 2;
+					where, line_at(&r, brace));
+		if (buf_add(out, p, (size_t)(upto - p), err) != 0)
+			return lerr_prefix(err, "%s", where);
+		p = upto;
+		if (brace == NULL || p != brace)
+			continue; /* plain text, or a lone '{' */
+		if (render_expr(&r, brace, end, lookup, ctx, out, &p, err) != 0)
+			return -1;
 	}
 	return 0;
-full:
-	return lerr_prefix(err, "%s", where);
 }
 
 int tmpl_render_file(const char *path, size_t max_bytes, tmpl_lookup_fn lookup, void *ctx, struct buf *out,

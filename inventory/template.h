@@ -3,7 +3,8 @@
 
 /*
  * The small part of Jinja2 that provisioning needs: "{{ name }}" and
- * "{{ name | default('text') }}", whitespace inside the braces optional.
+ * "{{ name | default('text') }}" (or d('text')), whitespace inside the braces
+ * optional, and Jinja's whitespace control "{{-" / "-}}".
  * Every "{{" starts an expression (there is no escape); "{%" statements are
  * refused rather than copied through unrendered.
  */

@@ -60,6 +60,15 @@ static void template_default_filter_applies_only_when_undefined(void **state)
 	assert_string_equal(render("{{ nope | default('') }}!", 0), "!");
 }
 
+static void template_whitespace_control_trims_like_jinja(void **state)
+{
+	(void)state;
+	assert_string_equal(render("a  \n  {{- host }} b", 0), "agpu-01 b");
+	assert_string_equal(render("{{ host -}}\n\n  x", 0), "gpu-01x");
+	assert_string_equal(render("[{{ host }} {{- port -}} ]", 0), "[gpu-015000]");
+	assert_string_equal(render("x{ {{- host }}", 0), "x{gpu-01");
+}
+
 static void template_undefined_variable_names_it_and_its_line(void **state)
 {
 	(void)state;
@@ -114,6 +123,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(template_substitutes_with_any_spacing),
 	    cmocka_unit_test(template_default_filter_applies_only_when_undefined),
+	    cmocka_unit_test(template_whitespace_control_trims_like_jinja),
 	    cmocka_unit_test(template_undefined_variable_names_it_and_its_line),
 	    cmocka_unit_test(template_malformed_expressions_are_errors),
 	    cmocka_unit_test(template_output_cap_is_a_limit_error),
