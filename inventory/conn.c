@@ -261,6 +261,15 @@ int inv_host_conn(const struct inv_host *host, struct inv_conn *conn, struct ler
 		conn->key_file = v->value;
 	if ((v = first_var(host, "ansible_become_user", NULL)) != NULL)
 		conn->become_user = v->value;
+	if ((v = first_var(host, "ansible_connection", NULL)) != NULL) {
+		if (strcmp(v->value, "local") == 0)
+			conn->local = 1;
+		else if (strcmp(v->value, "ssh") != 0 && strcmp(v->value, "smart") != 0 &&
+			 strcmp(v->value, "paramiko") != 0 && strcmp(v->value, "paramiko_ssh") != 0)
+			return lerr_set(err, LADING_ERR_USAGE,
+					"host '%s': ansible_connection '%s' is not supported (ssh or local)",
+					host->name, v->value);
+	}
 	if ((v = inv_host_var_full(host, "ansible_become")) != NULL && var_bool(v, &conn->become) != 0)
 		return lerr_set(err, LADING_ERR_USAGE, "host '%s': ansible_become '%s' is not a boolean", host->name,
 				v->value);

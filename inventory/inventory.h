@@ -98,6 +98,7 @@ struct inv_conn {
 	const char *key_file; /* ansible_ssh_private_key_file (or ansible_private_key_file), else NULL */
 	int become;           /* ansible_become (true/yes/1) */
 	const char *become_user; /* ansible_become_user, else NULL (root) */
+	int local;               /* ansible_connection: local (run on this machine, no SSH) */
 	char *jump_user;      /* lading_jump, else ProxyJump (-J, ProxyCommand ssh -W) in ansible_ssh_common_args */
 	char *jump_host;      /* allocated; NULL when there is no jump host */
 	int jump_port;        /* 22 unless given */

@@ -37,46 +37,64 @@ static int section(const struct ynode *node, const char *what, const char *group
 			   ynode_type_name(node->type));
 }
 
-struct group_vars {
+/* What inv_ymap_each's callbacks add to: a group's vars, or a host's. */
+struct var_sink {
 	struct inv_build *b;
-	size_t group;
+	size_t group;	       /* for group vars */
+	struct inv_vars *vars; /* for host vars (NULL for group vars) */
 	struct lerr *err;
 	int failed;
 };
 
-static void group_var(void *ctx, const struct ynode *key, const struct ynode *value)
+/*
+ * An ansible-vault value ("!vault |" then "$ANSIBLE_VAULT;1.1;AES256...")
+ * would otherwise become ciphertext in a config file: refuse it by name.
+ */
+static int refuse_vault(const struct ynode *key, const struct ynode *value, struct lerr *err)
 {
-	struct group_vars *gv = ctx;
+	if (value->type != YNODE_SCALAR || strncmp(value->value, "$ANSIBLE_VAULT;", 15) != 0)
+		return 0;
+	return ynode_error(value, err, LADING_ERR_USAGE,
+			   "variable '%s' is encrypted with ansible-vault, which lading cannot decrypt; "
+			   "give it in clear or through the site file",
+			   key->value);
+}
+
+static void sink_var(void *ctx, const struct ynode *key, const struct ynode *value)
+{
+	struct var_sink *sink = ctx;
 	enum inv_kind kind;
 	char *text;
 
-	if (gv->failed)
+	if (sink->failed)
 		return;
+	if (refuse_vault(key, value, sink->err) != 0) {
+		sink->failed = 1;
+		return;
+	}
 	inv_value_yaml(value, &text, &kind);
-	gv->failed = inv_build_group_var(gv->b, gv->group, key->value, text, kind, node_pos(gv->b, key), gv->err);
+	if (sink->vars != NULL) {
+		inv_vars_set(sink->vars, key->value, text, kind);
+		return;
+	}
+	sink->failed =
+	    inv_build_group_var(sink->b, sink->group, key->value, text, kind, node_pos(sink->b, key), sink->err) != 0;
 	free(text);
 }
 
 static int read_vars(struct inv_build *b, size_t group, const struct ynode *map, struct lerr *err)
 {
-	struct group_vars gv = { b, group, err, 0 };
+	struct var_sink sink = {b, group, NULL, err, 0};
 
 	if (map->type == YNODE_MAP)
-		inv_ymap_each(map, group_var, &gv);
-	return gv.failed ? -1 : 0;
-}
-
-static void host_var(void *ctx, const struct ynode *key, const struct ynode *value)
-{
-	enum inv_kind kind;
-	char *text;
-
-	inv_value_yaml(value, &text, &kind);
-	inv_vars_set(ctx, key->value, text, kind);
+		inv_ymap_each(map, sink_var, &sink);
+	return sink.failed ? -1 : 0;
 }
 
 static int host_vars(const struct ynode *value, int port, struct inv_vars *vars, struct lerr *err)
 {
+	struct var_sink sink = {NULL, 0, vars, err, 0};
+
 	if (port > 0)
 		inv_vars_set(vars, "ansible_port", xasprintf("%d", port), INV_INT);
 	if (is_null(value))
@@ -84,8 +102,8 @@ static int host_vars(const struct ynode *value, int port, struct inv_vars *vars,
 	if (value->type != YNODE_MAP)
 		return ynode_error(value, err, LADING_ERR_USAGE, "host variables must be a mapping, got a %s",
 				   ynode_type_name(value->type));
-	inv_ymap_each(value, host_var, vars);
-	return 0;
+	inv_ymap_each(value, sink_var, &sink);
+	return sink.failed ? -1 : 0;
 }
 
 /* One key of a hosts: section: "name", "name:port", "gpu-[01:16]" ... */

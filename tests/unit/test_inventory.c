@@ -301,6 +301,19 @@ static void ini_errors_name_line_and_column(void **state)
 	assert_string_equal(msg, "e8.ini:2:5: unterminated quote in 'h x='unterminated'");
 }
 
+static void yaml_vault_values_are_refused_by_name(void **state)
+{
+	char msg[LERR_MSG_MAX];
+
+	(void)state;
+	load_error("v.yml",
+		   "all:\n  hosts:\n    h:\n      secret: !vault |\n"
+		   "        $ANSIBLE_VAULT;1.1;AES256\n        6162636465\n",
+		   msg, sizeof(msg));
+	assert_string_equal(msg, "v.yml:4:15: variable 'secret' is encrypted with ansible-vault, which lading cannot "
+				 "decrypt; give it in clear or through the site file");
+}
+
 static void merge_file_adds_hosts_and_overrides(void **state)
 {
 	struct inventory *inv = load_text("m1.yml", "gpu:\n  vars: {x: 1}\n  hosts: {g1: , g2: }\n");
@@ -333,7 +346,9 @@ static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 		      "    f: {ansible_ssh_host: 198.18.0.7, ansible_ssh_user: old, ansible_ssh_port: 2200,\n"
 		      "        ansible_become_user: svc,\n"
 		      "        ansible_ssh_common_args: '-o ProxyCommand=\"ssh -W %h:%p -q -p 2022 -l ops bastion\"'}\n"
-		      "    g: {ansible_ssh_common_args: '-o ProxyCommand=\"nc -x proxy %h %p\"'}\n");
+		      "    g: {ansible_ssh_common_args: '-o ProxyCommand=\"nc -x proxy %h %p\"'}\n"
+		      "    l: {ansible_connection: local}\n"
+		      "    w: {ansible_connection: winrm}\n");
 	struct inv_conn conn;
 	struct lerr err;
 
@@ -374,6 +389,11 @@ static void conn_reads_ansible_variables_and_proxy_jump(void **state)
 	assert_int_equal(inv_host_conn(inv_host_find(inv, "g"), &conn, &err), -1);
 	assert_string_equal(err.msg, "host 'g': ansible_ssh_common_args: only a ProxyCommand of the form "
 				     "'ssh -W %h:%p [user@]host' is understood; use -o ProxyJump= or lading_jump");
+	assert_int_equal(inv_host_conn(inv_host_find(inv, "l"), &conn, &err), 0);
+	assert_int_equal(conn.local, 1);
+	inv_conn_free(&conn);
+	assert_int_equal(inv_host_conn(inv_host_find(inv, "w"), &conn, &err), -1);
+	assert_string_equal(err.msg, "host 'w': ansible_connection 'winrm' is not supported (ssh or local)");
 	inv_free(inv);
 }
 
@@ -393,6 +413,7 @@ int main(void)
 	    cmocka_unit_test(yaml_wrong_shapes_are_errors),
 	    cmocka_unit_test(ini_sections_children_and_vars),
 	    cmocka_unit_test(ini_errors_name_line_and_column),
+	    cmocka_unit_test(yaml_vault_values_are_refused_by_name),
 	    cmocka_unit_test(merge_file_adds_hosts_and_overrides),
 	    cmocka_unit_test(conn_reads_ansible_variables_and_proxy_jump),
 	};
