@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lading.h"
+#include "serve/cmd_serve.h"
 
 struct command {
 	const char *name;
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
 	{ NULL, NULL, NULL },
 };
 
