@@ -252,6 +252,41 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes %HH in the path and arguments like MHD's default, except %00: a NUL
+ * would cut the C string short, so "/files/a.txt%00.png" would be served as
+ * "/files/a.txt". It stays "%00" and matches no name.
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *text)
+{
+	char *in = text, *out = text;
+	int high, low;
+
+	(void)cls;
+	(void)conn;
+	while (*in != '\0') {
+		if (in[0] == '%' && (high = hex_value(in[1])) >= 0 && (low = hex_value(in[2])) >= 0 && (high | low) != 0) {
+			*out++ = (char)(high * 16 + low);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - text);
+}
+
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
 	const struct logger *lg = cls;
@@ -285,6 +320,7 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 				       MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_NOTIFY_COMPLETED,
 				       on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONNECTION_LIMIT,
+				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 				       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls,
 				       MHD_OPTION_END);
 	if (srv->daemon == NULL) {
