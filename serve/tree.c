@@ -9,7 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/openat2.h>
+#endif
 
 #include "lib/xmalloc.h"
 
@@ -137,6 +141,28 @@ int serve_tree_has(const struct serve_tree *tree, const char *rel)
 	return json_object_get(tree->files, rel) != NULL;
 }
 
+/*
+ * Opens rel under dir_fd without following any symbolic link on the way and
+ * without leaving dir_fd (Linux openat2 RESOLVE_BENEATH): a directory swapped
+ * for a link after the walk cannot lead outside. Elsewhere, or on kernels
+ * before 5.6, falls back to openat with O_NOFOLLOW on the last element.
+ */
+static int open_beneath(int dir_fd, const char *rel)
+{
+#if defined(__linux__) && defined(SYS_openat2)
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+#endif
+	return openat(dir_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 int serve_tree_open(const struct serve_tree *tree, const char *rel, int *fd, uint64_t *size, struct lerr *err)
 {
 	struct stat st;
@@ -145,7 +171,7 @@ int serve_tree_open(const struct serve_tree *tree, const char *rel, int *fd, uin
 	if (!serve_tree_has(tree, rel))
 		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);
 	/* rel is a name the walk found itself, never request text that was not matched exactly. */
-	opened = openat(tree->root_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	opened = open_beneath(tree->root_fd, rel);
 	if (opened < 0)
 		return lerr_set(err, LADING_ERR_NOTFOUND, "cannot open '%s/%s': %s", tree->root, rel, strerror(errno));
 	if (fstat(opened, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -4,7 +4,7 @@
 # absolute paths, symlinks, raw request lines) reads anything outside the dir.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 20
+plan 21
 
 serve_make_site "$TRASH/site" || exit 1
 echo TOPSECRET-outside >"$TRASH/secret.txt"
@@ -60,6 +60,12 @@ ok "raw relative request: no secret, not 200" sh -c "! printf '%s' '$out' | grep
 out=$(raw "GET http://127.0.0.1/files/../../secret.txt HTTP/1.1")
 ok "raw absolute-form request: no secret, not 200" sh -c "! printf '%s' '$out' | grep -qE 'TOPSECRET|^HTTP/1.1 200'"
 ok "symlinks were skipped at start with a warning" grep -q "files/link.txt': not a regular file" "$SERVE_LOG"
+# A directory swapped for a link to the outside after start is not followed.
+mkdir -p "$TRASH/outside" && echo TOPSECRET-swapped >"$TRASH/outside/random.bin"
+mv "$TRASH/site/files/tools" "$TRASH/site/files/tools.moved"
+ln -s "$TRASH/outside" "$TRASH/site/files/tools"
+got=$(answer /files/tools/random.bin)
+is "a directory swapped for a symlink after start is not followed" "$(printf '%s' "$got" | grep -c TOPSECRET) ${got##* }" "0 404"
 oci_error "a valid request still works after all that" /v2/library/demo/manifests/nope 404 MANIFEST_UNKNOWN
 is "and a real file is served" "$(curl -s "$U/files/readme.txt")" "hello from the bundle"
 ok "server still running" kill -0 "$SERVE_PID"
