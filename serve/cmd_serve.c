@@ -160,7 +160,7 @@ static void print_summary(const struct serve_cmd *cmd, const struct serve_conten
 	}
 	fprintf(stderr,
 		"lading: serving '%s' on %s: %zu images in %zu repositories (%zu blobs, %s), %zu chart files, "
-		"%zu provider files, %zu files\n",
+		"%zu provider files, %zu plain files\n",
 		cmd->source, url, stats.images, stats.repositories, stats.blobs, size, serve_tree_count(content->charts),
 		serve_tree_count(content->providers), serve_tree_count(content->files));
 }
