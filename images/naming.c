@@ -97,15 +97,15 @@ static int ref_split_digest(char *work, const char *ref, struct naming_ref *out,
 		return 0;
 	*at = '\0';
 	if (!digest_is_sha256(at + 1))
-		return lerr_set(err, LADING_ERR_FORMAT,
-				"image reference '%s': digest is not sha256:<64 lowercase hex>", ref);
+		return lerr_set(err, LADING_ERR_FORMAT, "image reference '%s': digest is not sha256:<64 lowercase hex>",
+				ref);
 	memcpy(out->digest, at + 1, strlen(at + 1) + 1);
 	return 0;
 }
 
 int naming_ref_parse(const char *ref, struct naming_ref *out, struct lerr *err)
 {
-	struct naming_ref parsed = { NULL, NULL, NULL, "" };
+	struct naming_ref parsed = {NULL, NULL, NULL, ""};
 	char *work = xstrdup(ref), *rest, *slash, *colon;
 	int r = -1;
 
@@ -205,7 +205,7 @@ static char *host_as_component(const char *host)
 int naming_map(const char *ref, const struct naming_opts *opts, struct naming_target *out, struct lerr *err)
 {
 	struct naming_ref parsed;
-	struct naming_target target = { NULL, NULL, "" };
+	struct naming_target target = {NULL, NULL, ""};
 	char *host = NULL, *prefix = NULL;
 	int r = -1;
 

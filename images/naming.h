@@ -19,14 +19,14 @@
 
 struct naming_opts {
 	const char *prefix; /* "mirror" or "mirror/" or "a/b/"; NULL or "" = none */
-	int keep_host;      /* keep the source host as the first path element */
+	int keep_host;	    /* keep the source host as the first path element */
 };
 
 /* A source reference split into its parts after Docker's normalisation. */
 struct naming_ref {
-	char *host;       /* "docker.io", "registry.example.org:5000" */
-	char *path;       /* "library/nginx" */
-	char *tag;        /* "1.27", or NULL when the ref has only a digest */
+	char *host;		     /* "docker.io", "registry.example.org:5000" */
+	char *path;		     /* "library/nginx" */
+	char *tag;		     /* "1.27", or NULL when the ref has only a digest */
 	char digest[DIGEST_STR_MAX]; /* "sha256:..." or "" */
 };
 

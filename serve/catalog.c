@@ -27,10 +27,10 @@
 #define REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
 
 struct serve_catalog {
-	int blobs_fd;      /* oci/blobs/sha256, O_DIRECTORY */
-	char *blobs_dir;   /* for messages */
-	json_t *repos;     /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
-	json_t *manifests; /* digest -> media type */
+	int blobs_fd;	    /* oci/blobs/sha256, O_DIRECTORY */
+	char *blobs_dir;    /* for messages */
+	json_t *repos;	    /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
+	json_t *manifests;  /* digest -> media type */
 	json_t *blob_sizes; /* digest -> size, every referenced digest */
 	size_t images;
 };
@@ -62,8 +62,9 @@ static int blob_read_small(struct serve_catalog *cat, const char *digest, struct
 	}
 	sha256_hex(b->data ? b->data : "", b->len, hex);
 	if (strcmp(hex, digest + 7) != 0) {
-		lerr_set(err, LADING_ERR_SIGNATURE, "manifest %s in '%s': content has digest sha256:%s; the layout is damaged",
-			 digest, cat->blobs_dir, hex);
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "manifest %s in '%s': content has digest sha256:%s; the layout is damaged", digest,
+			 cat->blobs_dir, hex);
 		goto out;
 	}
 	r = 0;
@@ -95,16 +96,14 @@ static int add_blob(struct serve_catalog *cat, json_t *refs, json_t *desc, const
 
 static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, int depth, struct lerr *err);
 
-static int add_manifest_children(struct serve_catalog *cat, json_t *refs, json_t *doc, const char *digest,
-				 int depth, struct lerr *err)
+static int add_manifest_children(struct serve_catalog *cat, json_t *refs, json_t *doc, const char *digest, int depth,
+				 struct lerr *err)
 {
 	json_t *children = json_object_get(doc, "manifests"), *layers, *item;
 	size_t i;
 
 	if (json_is_array(children)) {
-		json_array_foreach(children, i, item)
-			if (add_manifest(cat, refs, item, depth + 1, err) != 0)
-				return -1;
+		json_array_foreach(children, i, item) if (add_manifest(cat, refs, item, depth + 1, err) != 0) return -1;
 		return 0;
 	}
 	item = json_object_get(doc, "config");
@@ -113,9 +112,7 @@ static int add_manifest_children(struct serve_catalog *cat, json_t *refs, json_t
 		return lerr_set(err, LADING_ERR_FORMAT, "manifest %s: neither an index nor an image manifest", digest);
 	if (add_blob(cat, refs, item, digest, err) != 0)
 		return -1;
-	json_array_foreach(layers, i, item)
-		if (add_blob(cat, refs, item, digest, err) != 0)
-			return -1;
+	json_array_foreach(layers, i, item) if (add_blob(cat, refs, item, digest, err) != 0) return -1;
 	return 0;
 }
 
@@ -146,8 +143,9 @@ static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, i
 	if (json_is_string(own_type))
 		media_type = json_string_value(own_type);
 	if (media_type == NULL)
-		media_type = json_is_array(json_object_get(doc, "manifests")) ? "application/vnd.oci.image.index.v1+json"
-									       : "application/vnd.oci.image.manifest.v1+json";
+		media_type = json_is_array(json_object_get(doc, "manifests"))
+				 ? "application/vnd.oci.image.index.v1+json"
+				 : "application/vnd.oci.image.manifest.v1+json";
 	json_object_set_new(cat->manifests, digest, json_string(media_type));
 	json_object_set_new(refs, digest, json_integer((json_int_t)body.len));
 	json_object_set_new(cat->blob_sizes, digest, json_integer((json_int_t)body.len));
@@ -173,7 +171,7 @@ static int add_image(struct serve_catalog *cat, json_t *desc, const struct namin
 {
 	const char *ref = json_string_value(json_object_get(json_object_get(desc, "annotations"), REF_NAME_ANNOTATION));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
-	struct naming_target target = { NULL, NULL, "" };
+	struct naming_target target = {NULL, NULL, ""};
 	json_t *repo, *tags, *old;
 	int r = -1;
 
@@ -191,7 +189,8 @@ static int add_image(struct serve_catalog *cat, json_t *desc, const struct namin
 		old = json_object_get(tags, target.tag);
 		if (old != NULL && strcmp(json_string_value(old), digest) != 0) {
 			lerr_set(err, LADING_ERR_USAGE,
-				 "image %s: %s:%s is already taken by another image; use --keep-host or --prefix to tell them apart",
+				 "image %s: %s:%s is already taken by another image; use --keep-host or --prefix to "
+				 "tell them apart",
 				 ref, target.repository, target.tag);
 			goto out;
 		}
@@ -226,7 +225,8 @@ static int load_index(struct serve_catalog *cat, const char *oci_dir, const stru
 			 index ? "no manifests array" : jerr.text);
 		goto out;
 	}
-	json_array_foreach(json_object_get(index, "manifests"), i, desc) {
+	json_array_foreach(json_object_get(index, "manifests"), i, desc)
+	{
 		added = add_image(cat, desc, naming, err);
 		if (added < 0)
 			goto out;
@@ -287,8 +287,7 @@ void serve_catalog_stats(const struct serve_catalog *cat, struct serve_catalog_s
 	stats->images = cat->images;
 	stats->repositories = json_object_size(cat->repos);
 	stats->blobs = json_object_size(cat->blob_sizes);
-	json_object_foreach(cat->blob_sizes, digest, size)
-		stats->bytes += (uint64_t)json_integer_value(size);
+	json_object_foreach(cat->blob_sizes, digest, size) stats->bytes += (uint64_t)json_integer_value(size);
 }
 
 int serve_catalog_has_repo(const struct serve_catalog *cat, const char *repo)
@@ -328,7 +327,8 @@ int serve_catalog_open_blob(const struct serve_catalog *cat, const char *digest,
 				strerror(errno));
 	if (fstat(opened, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(opened);
-		return lerr_set(err, LADING_ERR_NOTFOUND, "blob %s in '%s': not a regular file", digest, cat->blobs_dir);
+		return lerr_set(err, LADING_ERR_NOTFOUND, "blob %s in '%s': not a regular file", digest,
+				cat->blobs_dir);
 	}
 	*fd = opened;
 	*size = (uint64_t)st.st_size;
@@ -347,8 +347,7 @@ static const char **sorted_keys(json_t *object, size_t *count)
 	json_t *value;
 	size_t n = 0;
 
-	json_object_foreach(object, key, value)
-		names[n++] = key;
+	json_object_foreach(object, key, value) names[n++] = key;
 	qsort(names, n, sizeof(*names), compare_names);
 	*count = n;
 	return names;

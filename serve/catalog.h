@@ -19,10 +19,10 @@
 struct serve_catalog;
 
 struct serve_catalog_stats {
-	size_t images;       /* descriptors in index.json that were mapped */
+	size_t images; /* descriptors in index.json that were mapped */
 	size_t repositories;
-	size_t blobs;        /* distinct digests referenced */
-	uint64_t bytes;      /* their total size */
+	size_t blobs;	/* distinct digests referenced */
+	uint64_t bytes; /* their total size */
 };
 
 /*

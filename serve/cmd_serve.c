@@ -45,23 +45,23 @@ struct serve_cmd {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: lading serve DIR-or-BUNDLE (--tls-cert FILE --tls-key FILE | --plain-http) [options]\n"
-		"\n"
-		"Serve images (read-only OCI registry under /v2/), Helm charts (/charts/index.yaml),\n"
-		"a Terraform provider network mirror (/providers/) and files (/files/).\n"
-		"\n"
-		"  --listen HOST:PORT     address to listen on (default " SERVE_DEFAULT_LISTEN "; :PORT = all interfaces)\n"
-		"  --tls-cert FILE        PEM certificate (chain) for HTTPS\n"
-		"  --tls-key FILE         PEM private key for HTTPS\n"
-		"  --plain-http           serve plain HTTP instead of HTTPS\n"
-		"  --prefix PREFIX        serve images under PREFIX/ (as bundle push --prefix)\n"
-		"  --keep-host            keep the source registry host in names (as bundle push --keep-host)\n"
-		"  --advertise-url URL    base URL written into the Helm index (default: from the Host header)\n"
-		"  --threads N            worker threads (default 8)\n"
-		"  --json                 access log as JSON lines on stdout\n"
-		"  -v, --verbose          more messages (-vv: debug)\n"
-		"  -h, --help             show this help\n");
+	fprintf(out, "usage: lading serve DIR-or-BUNDLE (--tls-cert FILE --tls-key FILE | --plain-http) [options]\n"
+		     "\n"
+		     "Serve images (read-only OCI registry under /v2/), Helm charts (/charts/index.yaml),\n"
+		     "a Terraform provider network mirror (/providers/) and files (/files/).\n"
+		     "\n"
+		     "  --listen HOST:PORT     address to listen on (default " SERVE_DEFAULT_LISTEN
+		     "; :PORT = all interfaces)\n"
+		     "  --tls-cert FILE        PEM certificate (chain) for HTTPS\n"
+		     "  --tls-key FILE         PEM private key for HTTPS\n"
+		     "  --plain-http           serve plain HTTP instead of HTTPS\n"
+		     "  --prefix PREFIX        serve images under PREFIX/ (as bundle push --prefix)\n"
+		     "  --keep-host            keep the source registry host in names (as bundle push --keep-host)\n"
+		     "  --advertise-url URL    base URL written into the Helm index (default: from the Host header)\n"
+		     "  --threads N            worker threads (default 8)\n"
+		     "  --json                 access log as JSON lines on stdout\n"
+		     "  -v, --verbose          more messages (-vv: debug)\n"
+		     "  -h, --help             show this help\n");
 }
 
 static int parse_threads(const char *text, unsigned *out)
@@ -75,41 +75,73 @@ static int parse_threads(const char *text, unsigned *out)
 	return 0;
 }
 
-/* Returns 0, or the exit status to leave with (help: 0 via *done, usage: 2). */
+enum serve_option {
+	OPT_LISTEN = 256,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_PLAIN,
+	OPT_PREFIX,
+	OPT_KEEP_HOST,
+	OPT_URL,
+	OPT_THREADS,
+	OPT_JSON,
+};
+
+static const struct option serve_options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"tls-cert", required_argument, NULL, OPT_CERT},
+    {"tls-key", required_argument, NULL, OPT_KEY},
+    {"plain-http", no_argument, NULL, OPT_PLAIN},
+    {"prefix", required_argument, NULL, OPT_PREFIX},
+    {"keep-host", no_argument, NULL, OPT_KEEP_HOST},
+    {"advertise-url", required_argument, NULL, OPT_URL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Applies one option; returns 0, or 2 for a usage error. */
+/* clang-format off */
+static int set_option(struct serve_cmd *cmd, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_LISTEN: cmd->listen = arg; return 0;
+	case OPT_CERT: cmd->tls_cert = arg; return 0;
+	case OPT_KEY: cmd->tls_key = arg; return 0;
+	case OPT_PLAIN: cmd->plain_http = 1; return 0;
+	case OPT_PREFIX: cmd->naming.prefix = arg; return 0;
+	case OPT_KEEP_HOST: cmd->naming.keep_host = 1; return 0;
+	case OPT_URL: cmd->base_url = arg; return 0;
+	case OPT_JSON: cmd->lg.json = 1; return 0;
+	case 'v': cmd->lg.level = cmd->lg.level < LOG_INFO ? LOG_VERBOSE : cmd->lg.level + 1; return 0;
+	case OPT_THREADS:
+		if (parse_threads(arg, &cmd->threads) == 0)
+			return 0;
+		fprintf(stderr, "lading serve: --threads '%s': expected a number from 1 to 256\n", arg);
+		return 2;
+	default: usage(stderr); return 2;
+	}
+}
+
+/* clang-format on */
+
+/* Returns 0, or the exit status to leave with (*done set after --help). */
 static int parse_options(int argc, char **argv, struct serve_cmd *cmd, int *done)
 {
-	enum { OPT_LISTEN = 256, OPT_CERT, OPT_KEY, OPT_PLAIN, OPT_PREFIX, OPT_KEEP_HOST, OPT_URL, OPT_THREADS, OPT_JSON };
-	static const struct option options[] = {
-		{ "listen", required_argument, NULL, OPT_LISTEN },     { "tls-cert", required_argument, NULL, OPT_CERT },
-		{ "tls-key", required_argument, NULL, OPT_KEY },       { "plain-http", no_argument, NULL, OPT_PLAIN },
-		{ "prefix", required_argument, NULL, OPT_PREFIX },     { "keep-host", no_argument, NULL, OPT_KEEP_HOST },
-		{ "advertise-url", required_argument, NULL, OPT_URL }, { "threads", required_argument, NULL, OPT_THREADS },
-		{ "json", no_argument, NULL, OPT_JSON },               { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },                    { NULL, 0, NULL, 0 },
-	};
-	int opt;
+	int opt, status;
 
 	*done = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_LISTEN: cmd->listen = optarg; break;
-		case OPT_CERT: cmd->tls_cert = optarg; break;
-		case OPT_KEY: cmd->tls_key = optarg; break;
-		case OPT_PLAIN: cmd->plain_http = 1; break;
-		case OPT_PREFIX: cmd->naming.prefix = optarg; break;
-		case OPT_KEEP_HOST: cmd->naming.keep_host = 1; break;
-		case OPT_URL: cmd->base_url = optarg; break;
-		case OPT_JSON: cmd->lg.json = 1; break;
-		case 'v': cmd->lg.level = cmd->lg.level < LOG_INFO ? LOG_VERBOSE : cmd->lg.level + 1; break;
-		case 'h': usage(stdout); *done = 1; return 0;
-		case OPT_THREADS:
-			if (parse_threads(optarg, &cmd->threads) == 0)
-				break;
-			fprintf(stderr, "lading serve: --threads '%s': expected a number from 1 to 256\n", optarg);
-			return 2;
-		default: usage(stderr); return 2;
+	while ((opt = getopt_long(argc, argv, "vh", serve_options, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			*done = 1;
+			return 0;
 		}
+		if ((status = set_option(cmd, opt, optarg)) != 0)
+			return status;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "lading serve: expected one DIR or BUNDLE (see 'lading serve --help')\n");
@@ -136,7 +168,8 @@ static int check_options(const struct serve_cmd *cmd)
 		return 2;
 	}
 	if (cmd->base_url && strncmp(cmd->base_url, "http://", 7) != 0 && strncmp(cmd->base_url, "https://", 8) != 0) {
-		fprintf(stderr, "lading serve: --advertise-url '%s': expected http://... or https://...\n", cmd->base_url);
+		fprintf(stderr, "lading serve: --advertise-url '%s': expected http://... or https://...\n",
+			cmd->base_url);
 		return 2;
 	}
 	return 0;
@@ -144,7 +177,7 @@ static int check_options(const struct serve_cmd *cmd)
 
 static void print_summary(const struct serve_cmd *cmd, const struct serve_content *content, const char *url)
 {
-	struct serve_catalog_stats stats = { 0, 0, 0, 0 };
+	struct serve_catalog_stats stats = {0, 0, 0, 0};
 	char size[32];
 
 	if (content->catalog != NULL)
@@ -161,8 +194,9 @@ static void print_summary(const struct serve_cmd *cmd, const struct serve_conten
 	fprintf(stderr,
 		"lading: serving '%s' on %s: %zu images in %zu repositories (%zu blobs, %s), %zu chart files, "
 		"%zu provider files, %zu plain files\n",
-		cmd->source, url, stats.images, stats.repositories, stats.blobs, size, serve_tree_count(content->charts),
-		serve_tree_count(content->providers), serve_tree_count(content->files));
+		cmd->source, url, stats.images, stats.repositories, stats.blobs, size,
+		serve_tree_count(content->charts), serve_tree_count(content->providers),
+		serve_tree_count(content->files));
 }
 
 static int read_pem(const char *path, const char *what, struct buf *pem, struct lerr *err)
@@ -219,7 +253,8 @@ static int run(struct serve_cmd *cmd, const struct serve_content *content, const
 	url = xasprintf("%s://%s", cmd->plain_http ? "http" : "https", bound);
 	print_summary(cmd, content, url);
 	sig = wait_for_stop(stop);
-	log_msg(&cmd->lg, LOG_WARN, "%s: finishing requests in flight and stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	log_msg(&cmd->lg, LOG_WARN, "%s: finishing requests in flight and stopping",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
 	serve_server_stop(srv, SERVE_GRACE_SECONDS);
 	status = 0;
 	goto out;

@@ -76,8 +76,8 @@ int serve_content_load(const char *root, const struct naming_opts *naming, const
 		goto out;
 	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
 	    serve_tree_count(out->files) == 0) {
-		lerr_set(err, LADING_ERR_USAGE, "'%s' holds none of oci/, charts/, providers/, files/: nothing to serve",
-			 root);
+		lerr_set(err, LADING_ERR_USAGE,
+			 "'%s' holds none of oci/, charts/, providers/, files/: nothing to serve", root);
 		goto out;
 	}
 	r = 0;

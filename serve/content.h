@@ -20,7 +20,7 @@ struct serve_content {
 	struct serve_tree *charts;
 	struct serve_tree *providers;
 	struct serve_tree *files;
-	char *helm_index;              /* charts/index.yaml as read, or NULL */
+	char *helm_index; /* charts/index.yaml as read, or NULL */
 	size_t helm_index_len;
 };
 

@@ -11,8 +11,8 @@
 /* Where the parser is: one frame per open mapping or sequence. */
 struct frame {
 	int is_map;
-	int want_key;   /* maps: the next scalar is a key */
-	char *key;      /* maps: the key whose value is being read */
+	int want_key; /* maps: the next scalar is a key */
+	char *key;    /* maps: the key whose value is being read */
 };
 
 struct walker {
@@ -121,8 +121,8 @@ static int follow(struct walker *w, yaml_event_t *event, char **replace, const c
 		file = url_file(value);
 		if (w->fn != NULL && w->fn(file, w->arg) != 0) {
 			free(file);
-			return lerr_set(err, LADING_ERR_NOTFOUND, "%s:%zu:%zu: chart url '%s' names no served file", name,
-					event->start_mark.line + 1, event->start_mark.column + 1, value);
+			return lerr_set(err, LADING_ERR_NOTFOUND, "%s:%zu:%zu: chart url '%s' names no served file",
+					name, event->start_mark.line + 1, event->start_mark.column + 1, value);
 		}
 		if (w->base != NULL)
 			*replace = xasprintf("%s/charts/%s", w->base, file);

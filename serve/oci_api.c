@@ -25,7 +25,8 @@ static const struct serve_catalog *catalog_of(const struct serve_request *req)
 static int repo_check(struct serve_request *req, const char *name, enum MHD_Result *ret)
 {
 	if (!naming_repo_valid(name)) {
-		*ret = serve_respond_oci_error(req, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid repository name", NULL);
+		*ret =
+		    serve_respond_oci_error(req, MHD_HTTP_BAD_REQUEST, "NAME_INVALID", "invalid repository name", NULL);
 		return -1;
 	}
 	if (catalog_of(req) == NULL || !serve_catalog_has_repo(catalog_of(req), name)) {
@@ -49,7 +50,8 @@ static enum MHD_Result send_blob(struct serve_request *req, const char *digest, 
 	int fd;
 
 	if (serve_catalog_open_blob(catalog_of(req), digest, &fd, &size, &err) != 0)
-		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry", digest);
+		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry",
+					       digest);
 	return serve_respond_file(req, fd, size, media_type, digest);
 }
 
@@ -70,8 +72,8 @@ static enum MHD_Result get_manifest(struct serve_request *req, const char *name,
 		digest = serve_catalog_tag(catalog_of(req), name, reference);
 	media_type = digest ? serve_catalog_manifest_type(catalog_of(req), name, digest) : NULL;
 	if (media_type == NULL)
-		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN", "manifest unknown to registry",
-					       reference);
+		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "MANIFEST_UNKNOWN",
+					       "manifest unknown to registry", reference);
 	return send_blob(req, digest, media_type);
 }
 
@@ -85,7 +87,8 @@ static enum MHD_Result get_blob(struct serve_request *req, const char *name, con
 		return ret;
 	/* Only what an image of this repository references: a name cannot reach any other blob. */
 	if (!serve_catalog_blob_in_repo(catalog_of(req), name, digest))
-		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry", digest);
+		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry",
+					       digest);
 	return send_blob(req, digest, "application/octet-stream");
 }
 
@@ -187,8 +190,8 @@ enum MHD_Result serve_oci_handle(struct serve_request *req, const char *rest)
 		name = xstrndup(rest + 1, (size_t)(slash - rest) - 7);
 		ret = get_blob(req, name, slash + 1);
 	} else {
-		ret = serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "NAME_UNKNOWN", "no such endpoint in this registry",
-					      NULL);
+		ret = serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "NAME_UNKNOWN",
+					      "no such endpoint in this registry", NULL);
 	}
 	free(name);
 	return ret;

@@ -5,8 +5,8 @@
 
 /* What a Range header asks of a resource of a known size (RFC 9110 §14.2). */
 enum http_range {
-	HTTP_RANGE_NONE = 0,      /* no header, a syntax we ignore, or several ranges: send it all (200) */
-	HTTP_RANGE_OK = 1,        /* one satisfiable range: *start, *length are set (206) */
+	HTTP_RANGE_NONE = 0,	      /* no header, a syntax we ignore, or several ranges: send it all (200) */
+	HTTP_RANGE_OK = 1,	      /* one satisfiable range: *start, *length are set (206) */
 	HTTP_RANGE_UNSATISFIABLE = 2, /* 416 with Content-Range: bytes * /size */
 };
 

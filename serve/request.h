@@ -15,11 +15,11 @@ struct serve_request {
 	const struct serve_server_opts *opts;
 	struct MHD_Connection *conn;
 	const char *method;
-	char *path;          /* the decoded path (MHD unescapes %XX), owned */
-	int head;            /* HEAD: headers only */
+	char *path; /* the decoded path (MHD unescapes %XX), owned */
+	int head;   /* HEAD: headers only */
 	double started;
 	unsigned status;
-	uint64_t bytes;      /* body bytes of the answer */
+	uint64_t bytes; /* body bytes of the answer */
 };
 
 /* Queues resp with status (and destroys the caller's reference); records status and size. */

@@ -80,7 +80,8 @@ enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t s
 		return MHD_NO;
 	}
 	if (range == HTTP_RANGE_OK) {
-		snprintf(value, sizeof(value), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, start + length - 1, size);
+		snprintf(value, sizeof(value), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, start + length - 1,
+			 size);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, value);
 		status = MHD_HTTP_PARTIAL_CONTENT;
 	}

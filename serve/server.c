@@ -36,8 +36,8 @@ static const char *content_type_for(const char *rel)
 	static const struct {
 		const char *suffix, *type;
 	} types[] = {
-		{ ".json", "application/json" }, { ".zip", "application/zip" }, { ".tgz", "application/gzip" },
-		{ ".gz", "application/gzip" },   { ".yaml", "application/yaml" }, { ".txt", "text/plain; charset=utf-8" },
+	    {".json", "application/json"}, {".zip", "application/zip"},	  {".tgz", "application/gzip"},
+	    {".gz", "application/gzip"},   {".yaml", "application/yaml"}, {".txt", "text/plain; charset=utf-8"},
 	};
 	size_t i, len = strlen(rel);
 
@@ -74,7 +74,8 @@ static int host_plausible(const char *host)
 {
 	size_t len = host ? strlen(host) : 0;
 
-	return len > 0 && len < 256 && strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == len;
+	return len > 0 && len < 256 &&
+	       strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == len;
 }
 
 static enum MHD_Result helm_index(struct serve_request *req)
@@ -94,7 +95,8 @@ static enum MHD_Result helm_index(struct serve_request *req)
 		base = xasprintf("%s://%s", req->opts->tls_cert_pem ? "https" : "http", host);
 	else
 		base = xstrdup(""); /* "/charts/x.tgz": Helm resolves it against the repository URL */
-	if (helm_index_rewrite("charts/index.yaml", content->helm_index, content->helm_index_len, base, &out, &err) != 0)
+	if (helm_index_rewrite("charts/index.yaml", content->helm_index, content->helm_index_len, base, &out, &err) !=
+	    0)
 		ret = serve_respond_text(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", err.msg,
 					 strlen(err.msg));
 	else
@@ -219,9 +221,10 @@ static void access_log(const struct serve_server *srv, const struct serve_reques
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (srv->opts.lg->json) {
-		line = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:f,s:b}", "time", when, "remote", remote, "method", req->method,
-				 "path", req->path, "status", (int)req->status, "bytes", (json_int_t)req->bytes,
-				 "seconds", seconds, "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		line = json_pack("{s:s,s:s,s:s,s:s,s:i,s:I,s:f,s:b}", "time", when, "remote", remote, "method",
+				 req->method, "path", req->path, "status", (int)req->status, "bytes",
+				 (json_int_t)req->bytes, "seconds", seconds, "completed",
+				 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 		/* One write per line: stdio locks the stream, so lines from threads never interleave. */
 		json_dumpf(line, stdout, JSON_COMPACT);
 		fputc('\n', stdout);
@@ -276,7 +279,8 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *text)
 	(void)cls;
 	(void)conn;
 	while (*in != '\0') {
-		if (in[0] == '%' && (high = hex_value(in[1])) >= 0 && (low = hex_value(in[2])) >= 0 && (high | low) != 0) {
+		if (in[0] == '%' && (high = hex_value(in[1])) >= 0 && (low = hex_value(in[2])) >= 0 &&
+		    (high | low) != 0) {
 			*out++ = (char)(high * 16 + low);
 			in += 3;
 		} else {
@@ -305,9 +309,9 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 	struct serve_server *srv = xcalloc(1, sizeof(*srv));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem },
-		{ MHD_OPTION_END, 0, NULL },
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 
 	srv->opts = *opts;
@@ -320,9 +324,8 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 				       MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_NOTIFY_COMPLETED,
 				       on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
 				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONNECTION_LIMIT,
-				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-				       MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls,
-				       MHD_OPTION_END);
+				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+				       on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		free(srv);
 		return lerr_set(err, LADING_ERR_SYSTEM,
@@ -335,7 +338,7 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 
 void serve_server_stop(struct serve_server *srv, unsigned grace_seconds)
 {
-	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	struct timespec tick = {0, 50 * 1000 * 1000};
 	unsigned waited = 0;
 	MHD_socket listen_fd;
 

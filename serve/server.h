@@ -12,12 +12,12 @@
 
 struct serve_server_opts {
 	const struct serve_content *content; /* borrowed; must outlive the server */
-	int listen_fd;               /* bound, listening, non-blocking; the server closes it on stop */
-	const char *tls_cert_pem;    /* PEM text, or NULL for plain HTTP */
-	const char *tls_key_pem;     /* PEM text (secret: the caller wipes it after stop) */
-	const char *base_url;        /* advertised "https://host:port" for Helm URLs; NULL = from Host */
-	unsigned threads;            /* worker threads (>= 1) */
-	const struct logger *lg;     /* access log: one line per request on lg->out, or JSON on stdout */
+	int listen_fd;			     /* bound, listening, non-blocking; the server closes it on stop */
+	const char *tls_cert_pem;	     /* PEM text, or NULL for plain HTTP */
+	const char *tls_key_pem;	     /* PEM text (secret: the caller wipes it after stop) */
+	const char *base_url;		     /* advertised "https://host:port" for Helm URLs; NULL = from Host */
+	unsigned threads;		     /* worker threads (>= 1) */
+	const struct logger *lg;	     /* access log: one line per request on lg->out, or JSON on stdout */
 };
 
 struct serve_server;

@@ -22,8 +22,8 @@
 #define TREE_FILES_MAX 1000000
 
 struct serve_tree {
-	int root_fd;  /* the directory, O_DIRECTORY; -1 for an empty tree */
-	char *root;   /* for messages */
+	int root_fd;   /* the directory, O_DIRECTORY; -1 for an empty tree */
+	char *root;    /* for messages */
 	json_t *files; /* relative path -> true */
 };
 

@@ -9,25 +9,24 @@
 #include "lib/err.h"
 #include "serve/helmindex.h"
 
-static const char index_yaml[] =
-	"apiVersion: v1\n"
-	"entries:\n"
-	"  demo:\n"
-	"  - apiVersion: v2\n"
-	"    name: demo\n"
-	"    version: 1.0.0\n"
-	"    deprecated: false\n"
-	"    urls:\n"
-	"    - https://charts.example.org/stable/demo-1.0.0.tgz?token=x\n"
-	"    - demo-1.0.0.tgz\n"
-	"    digest: abc\n"
-	"  other:\n"
-	"  - name: other\n"
-	"    version: \"2.0\"\n"
-	"    urls: [other-2.0.tgz]\n"
-	"    sources:\n"
-	"    - https://example.org/src/urls\n"
-	"generated: \"2026-11-23T00:00:00Z\"\n";
+static const char index_yaml[] = "apiVersion: v1\n"
+				 "entries:\n"
+				 "  demo:\n"
+				 "  - apiVersion: v2\n"
+				 "    name: demo\n"
+				 "    version: 1.0.0\n"
+				 "    deprecated: false\n"
+				 "    urls:\n"
+				 "    - https://charts.example.org/stable/demo-1.0.0.tgz?token=x\n"
+				 "    - demo-1.0.0.tgz\n"
+				 "    digest: abc\n"
+				 "  other:\n"
+				 "  - name: other\n"
+				 "    version: \"2.0\"\n"
+				 "    urls: [other-2.0.tgz]\n"
+				 "    sources:\n"
+				 "    - https://example.org/src/urls\n"
+				 "generated: \"2026-11-23T00:00:00Z\"\n";
 
 static void rewrite_points_chart_urls_here(void **state)
 {
@@ -35,9 +34,8 @@ static void rewrite_points_chart_urls_here(void **state)
 	struct lerr err;
 
 	(void)state;
-	assert_int_equal(helm_index_rewrite("index.yaml", index_yaml, strlen(index_yaml), "http://127.0.0.1:5000", &out,
-					    &err),
-			 0);
+	assert_int_equal(
+	    helm_index_rewrite("index.yaml", index_yaml, strlen(index_yaml), "http://127.0.0.1:5000", &out, &err), 0);
 	assert_non_null(strstr(out.data, "- http://127.0.0.1:5000/charts/demo-1.0.0.tgz\n"));
 	assert_non_null(strstr(out.data, "http://127.0.0.1:5000/charts/other-2.0.tgz"));
 	assert_null(strstr(out.data, "charts.example.org"));
@@ -65,7 +63,8 @@ static void each_file_lists_chart_files(void **state)
 	int count = 0;
 
 	(void)state;
-	assert_int_equal(helm_index_each_file("index.yaml", index_yaml, strlen(index_yaml), count_files, &count, &err), 0);
+	assert_int_equal(helm_index_each_file("index.yaml", index_yaml, strlen(index_yaml), count_files, &count, &err),
+			 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(helm_index_each_file("index.yaml", bad, strlen(bad), count_files, &count, &err), -1);
 	assert_non_null(strstr(err.msg, "index.yaml:3:"));
@@ -88,9 +87,9 @@ static void rewrite_reports_yaml_errors_with_position(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(rewrite_points_chart_urls_here),
-		cmocka_unit_test(each_file_lists_chart_files),
-		cmocka_unit_test(rewrite_reports_yaml_errors_with_position),
+	    cmocka_unit_test(rewrite_points_chart_urls_here),
+	    cmocka_unit_test(each_file_lists_chart_files),
+	    cmocka_unit_test(rewrite_reports_yaml_errors_with_position),
 	};
 
 	return cmocka_run_group_tests_name("helmindex", tests, NULL, NULL);

@@ -13,7 +13,7 @@
 static void map_ok(const char *ref, const char *prefix, int keep_host, const char *repo, const char *tag,
 		   const char *digest)
 {
-	struct naming_opts opts = { prefix, keep_host };
+	struct naming_opts opts = {prefix, keep_host};
 	struct naming_target target;
 	struct lerr err;
 
@@ -69,7 +69,7 @@ static void map_keep_host_keeps_the_host_as_first_element(void **state)
 
 static void map_refuses_bad_input(void **state)
 {
-	struct naming_opts plain = { NULL, 0 }, bad_prefix = { "Mirror/", 0 }, dots = { "../x", 0 };
+	struct naming_opts plain = {NULL, 0}, bad_prefix = {"Mirror/", 0}, dots = {"../x", 0};
 	struct naming_target target;
 	struct lerr err;
 
@@ -110,13 +110,13 @@ static void repo_and_tag_grammar(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(map_drops_host_keeps_path_by_default),
-		cmocka_unit_test(map_applies_docker_defaults),
-		cmocka_unit_test(map_keeps_digests),
-		cmocka_unit_test(map_prefix_puts_everything_under_a_project),
-		cmocka_unit_test(map_keep_host_keeps_the_host_as_first_element),
-		cmocka_unit_test(map_refuses_bad_input),
-		cmocka_unit_test(repo_and_tag_grammar),
+	    cmocka_unit_test(map_drops_host_keeps_path_by_default),
+	    cmocka_unit_test(map_applies_docker_defaults),
+	    cmocka_unit_test(map_keeps_digests),
+	    cmocka_unit_test(map_prefix_puts_everything_under_a_project),
+	    cmocka_unit_test(map_keep_host_keeps_the_host_as_first_element),
+	    cmocka_unit_test(map_refuses_bad_input),
+	    cmocka_unit_test(repo_and_tag_grammar),
 	};
 
 	return cmocka_run_group_tests_name("naming", tests, NULL, NULL);

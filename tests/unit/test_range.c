@@ -59,10 +59,10 @@ static void range_ignores_what_it_does_not_serve(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(range_reads_the_three_forms),
-		cmocka_unit_test(range_clamps_to_the_end),
-		cmocka_unit_test(range_unsatisfiable_past_the_end),
-		cmocka_unit_test(range_ignores_what_it_does_not_serve),
+	    cmocka_unit_test(range_reads_the_three_forms),
+	    cmocka_unit_test(range_clamps_to_the_end),
+	    cmocka_unit_test(range_unsatisfiable_past_the_end),
+	    cmocka_unit_test(range_ignores_what_it_does_not_serve),
 	};
 
 	return cmocka_run_group_tests_name("range", tests, NULL, NULL);
