@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -208,6 +209,21 @@ static int read_pem(const char *path, const char *what, struct buf *pem, struct 
 	return 0;
 }
 
+/*
+ * Each connection and each answer in flight holds a descriptor: raise the soft
+ * limit to the hard one so the connection limit, not EMFILE, is what binds.
+ * Failing only leaves the lower limit in place, so it is not an error.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &limit);
+	}
+}
+
 /* Waits for SIGTERM or SIGINT (blocked in all threads), returns the signal. */
 static int wait_for_stop(const sigset_t *stop)
 {
@@ -295,6 +311,7 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "lading serve: cannot set up signal handling\n");
 		return 1;
 	}
+	raise_fd_limit();
 	if (serve_content_load(cmd.source, &cmd.naming, &cmd.lg, &content, &err) != 0) {
 		fprintf(stderr, "lading serve: %s\n", err.msg);
 		serve_content_free(&content);
