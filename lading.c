@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd_bundle.h"
 #include "lading.h"
 
 struct command {
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ NULL, NULL, NULL },
 };
 
