@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,17 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 	return 0;
 }
 
+/* One JSON object per line on stdout (--json); takes the reference. */
+static void print_json(json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (text != NULL)
+		printf("%s\n", text);
+	free(text);
+	json_decref(obj);
+}
+
 static int fail(const struct lerr *err)
 {
 	fprintf(stderr, "lading: %s\n", err->msg);
@@ -228,7 +240,8 @@ static int verb_verify(int argc, char **argv)
 	if (bundle_verify(file, NULL, NULL, &stats, &c.lg, &err) != 0)
 		return fail(&err);
 	if (c.json) {
-		printf("{\"ok\":true,\"entries\":%zu,\"bytes\":%llu}\n", stats.entries, (unsigned long long)stats.bytes);
+		print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries, "bytes",
+				     (json_int_t)stats.bytes));
 	} else {
 		log_format_bytes(stats.bytes, bytes, sizeof(bytes));
 		printf("%s: ok, %zu entries (%s) match lading.json\n", file, stats.entries, bytes);
@@ -258,7 +271,7 @@ static int verb_extract(int argc, char **argv)
 	if (bundle_extract(file, c.dir, &opts, &err) != 0)
 		return fail(&err);
 	if (c.json)
-		printf("{\"ok\":true,\"directory\":\"%s\"}\n", c.dir);
+		print_json(json_pack("{s:b, s:s}", "ok", 1, "directory", c.dir));
 	else
 		printf("%s: verified and extracted into %s\n", file, c.dir);
 	return 0;

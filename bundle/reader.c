@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bundle/path.h"
 #include "bundle/reader.h"
@@ -115,11 +116,14 @@ int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr
 		archive_error(r, "setup", err);
 		goto fail;
 	}
+	if (access(path, R_OK) != 0) {
+		lerr_sys(err, "cannot open '%s'", path);
+		err->code = LADING_ERR_NOTFOUND;
+		goto fail;
+	}
 	if (archive_read_open_filename(r->a, path, READ_BLOCK) != ARCHIVE_OK) {
-		if (archive_errno(r->a) > 0)
-			lerr_set(err, LADING_ERR_NOTFOUND, "cannot open '%s': %s", path, strerror(archive_errno(r->a)));
-		else
-			archive_error(r, "not a zstd tarball", err);
+		lerr_set(err, LADING_ERR_FORMAT, "%s: not a zstd-compressed tar (%s)", path,
+			 archive_error_string(r->a) ? archive_error_string(r->a) : "unreadable");
 		goto fail;
 	}
 	if (read_head(r, err) != 0)
