@@ -1,4 +1,4 @@
-/* Writing a bundle: one streaming pass from the cache into a zstd pax tarball. */
+/* Writing a bundle: one streaming pass from the cache through a pax tar (libarchive) into zstd. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bundle/writer.h"
+#include "bundle/zstdout.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
@@ -17,6 +18,7 @@
 
 struct writer {
 	struct archive *a;
+	struct bundle_zstd *zstd;
 	struct fs_atomic out;
 	const char *out_path;
 	int64_t mtime;
@@ -31,7 +33,7 @@ static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_
 	struct writer *w = ctx;
 
 	(void)a;
-	if (fs_write_all(w->out.fd, data, len, w->out_path, &w->io_err) != 0) {
+	if (bundle_zstd_write(w->zstd, data, len, &w->io_err) != 0) {
 		w->io_failed = 1;
 		return -1;
 	}
@@ -49,17 +51,6 @@ static int archive_fail(struct writer *w, const char *what, struct lerr *err)
 			archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
 }
 
-static int set_option(struct writer *w, const char *key, int value, struct lerr *err)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%d", value);
-	if (archive_write_set_filter_option(w->a, "zstd", key, text) != ARCHIVE_OK)
-		return lerr_set(err, LADING_ERR_USAGE, "zstd option %s=%s refused: %s", key, text,
-				archive_error_string(w->a));
-	return 0;
-}
-
 static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts,
 		       struct lerr *err)
 {
@@ -67,17 +58,14 @@ static int writer_open(struct writer *w, const char *out_path, const struct bund
 	w->a = archive_write_new();
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK)
 		return archive_fail(w, "pax format", err);
-	/* ARCHIVE_WARN would mean libarchive fell back to an external zstd program. */
-	if (archive_write_add_filter_zstd(w->a) != ARCHIVE_OK)
-		return lerr_set(err, LADING_ERR_SYSTEM, "libarchive has no built-in zstd: %s",
-				archive_error_string(w->a));
-	if (set_option(w, "compression-level", opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT, err) != 0 ||
-	    set_option(w, "threads", opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
-		return -1;
-	/* Without this the last block is padded to 10240 bytes after the zstd data (SPECS §6.3). */
-	if (archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
+	/* The tar stream goes to our callback unpadded; zstdout.c compresses it (SPECS §6.3). */
+	if (archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
 		return archive_fail(w, "block size", err);
 	if (fs_atomic_open(&w->out, out_path, 0644, err) != 0)
+		return -1;
+	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
+			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
 		return -1;
 	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK)
 		return archive_fail(w, "open", err);
@@ -256,6 +244,8 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 		archive_fail(&w, "finish", err);
 		goto out;
 	}
+	if (bundle_zstd_finish(w.zstd, err) != 0)
+		goto out;
 	if (fs_atomic_commit(&w.out, err) != 0)
 		goto out;
 	progress_end(&w.progress);
@@ -263,8 +253,12 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 out:
 	if (w.a != NULL)
 		archive_write_free(w.a);
-	if (r != 0)
+	bundle_zstd_free(w.zstd);
+	if (r != 0) {
 		fs_atomic_abort(&w.out);
+		if (w.progress.drawn)
+			fputc('\n', w.progress.lg->out);
+	}
 	buf_free(&done_dirs);
 	free(w.chunk);
 	return r;

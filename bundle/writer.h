@@ -2,7 +2,7 @@
 #define LADING_BUNDLE_WRITER_H
 
 /*
- * The tarball: pax tar through libarchive's zstd filter, deterministic
+ * The tarball: pax tar (libarchive) compressed with libzstd, deterministic
  * (sorted, mtime = created, uid/gid 0, no user names, 0644/0755),
  * lading.json first and its signature (if any) second, written to a
  * temporary name, fsynced and renamed.
