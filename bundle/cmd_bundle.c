@@ -28,10 +28,10 @@ static int verb_verify(int argc, char **argv);
 static int verb_extract(int argc, char **argv);
 
 static const struct verb verbs[] = {
-	{ "inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)" },
-	{ "verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json" },
-	{ "extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory" },
-	{ NULL, NULL, NULL, NULL },
+    {"inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)"},
+    {"verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json"},
+    {"extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const struct verb *find_verb(const char *name)
@@ -100,14 +100,37 @@ static int parse_int(const char *text, int min, int max, const char *what, int *
 	return 0;
 }
 
+static const char *option_name(int opt)
+{
+	switch (opt) {
+	case 'L':
+		return "--level";
+	case 'j':
+		return "--jobs";
+	case 'K':
+		return "--locked";
+	case 'f':
+		return "-f";
+	case 'o':
+		return "-o";
+	default:
+		return "-C";
+	}
+}
+
 static int parse_common(const char *verb, int argc, char **argv, struct common *c)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },  { "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' }, { "level", required_argument, NULL, 'L' },
-		{ "jobs", required_argument, NULL, 'j' }, { "locked", no_argument, NULL, 'K' },
-		{ "file", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ "directory", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {"json", no_argument, NULL, 'J'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"level", required_argument, NULL, 'L'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"locked", no_argument, NULL, 'K'},
+	    {"file", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"directory", required_argument, NULL, 'C'},
+	    {NULL, 0, NULL, 0},
 	};
 	int is_create = strcmp(verb, "create") == 0;
 	int opt;
@@ -156,9 +179,10 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 			break;
 		}
 		if (!allowed) {
-			if (opt != 'L' && opt != 'j')
-				fprintf(stderr, "lading: bundle %s: unknown option '%s'\n", verb, argv[optind - 1]);
-			verb_usage(verb, stderr, 2);
+			if (opt == '?' || !((opt == 'L' || opt == 'j') && is_create))
+				fprintf(stderr,
+					"lading: bundle %s: unknown option '%s' (see 'lading bundle %s --help')\n",
+					verb, opt == '?' ? argv[optind - 1] : option_name(opt), verb);
 			return -1;
 		}
 	}
@@ -186,8 +210,8 @@ static int fail(const struct lerr *err)
 static const char *one_file(const char *verb, int argc, char **argv)
 {
 	if (argc - optind != 1) {
-		fprintf(stderr, "lading: bundle %s: expected one bundle file\n", verb);
-		verb_usage(verb, stderr, 2);
+		fprintf(stderr, "lading: bundle %s: expected one bundle file (see 'lading bundle %s --help')\n", verb,
+			verb);
 		return NULL;
 	}
 	return argv[optind];
@@ -262,8 +286,8 @@ static int verb_extract(int argc, char **argv)
 	if ((file = one_file("extract", argc, argv)) == NULL)
 		return 2;
 	if (c.dir == NULL) {
-		fprintf(stderr, "lading: bundle extract: -C DIR is required\n");
-		return verb_usage("extract", stderr, 2);
+		fprintf(stderr, "lading: bundle extract: -C DIR is required (see 'lading bundle extract --help')\n");
+		return 2;
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.lg = &c.lg;

@@ -12,22 +12,22 @@
 #include "lib/log.h"
 
 struct bundle_create_opts {
-	const char *spec_path;   /* lading.yaml */
-	const char *out_path;    /* NULL: "<name>.tar.zst" in the current directory */
-	int level;               /* zstd level; 0 = default 3 */
-	int jobs;                /* parallel downloads; 0 = default 4 */
-	int locked;              /* fetch exactly lading.lock, resolve nothing */
-	bundle_sign_fn sign;     /* optional signing hook (see writer.h) */
+	const char *spec_path; /* lading.yaml */
+	const char *out_path;  /* NULL: "<name>.tar.zst" in the current directory */
+	int level;	       /* zstd level; 0 = default 3 */
+	int jobs;	       /* parallel downloads; 0 = default 4 */
+	int locked;	       /* fetch exactly lading.lock, resolve nothing */
+	bundle_sign_fn sign;   /* optional signing hook (see writer.h) */
 	void *sign_ctx;
 	const struct logger *lg;
 };
 
 struct bundle_create_result {
-	char *out_path;          /* what was written; freed by bundle_create_result_free */
+	char *out_path; /* what was written; freed by bundle_create_result_free */
 	size_t image_count;
-	size_t entry_count;      /* rows in lading.json */
-	uint64_t content_bytes;  /* sum of the rows' sizes */
-	uint64_t file_bytes;     /* size of the .tar.zst */
+	size_t entry_count;	/* rows in lading.json */
+	uint64_t content_bytes; /* sum of the rows' sizes */
+	uint64_t file_bytes;	/* size of the .tar.zst */
 };
 
 /*

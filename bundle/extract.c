@@ -24,8 +24,8 @@
  * parent), so libarchive's checks on it hold; the archive's own names were
  * already refused by the reader if absolute or with '..'.
  */
-#define DISK_FLAGS                                                                                               \
-	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_NO_OVERWRITE |      \
+#define DISK_FLAGS                                                                                                     \
+	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_NO_OVERWRITE |            \
 	 ARCHIVE_EXTRACT_TIME)
 
 struct extractor {
@@ -161,8 +161,8 @@ static int extract_all(struct extractor *x, struct bundle_reader *r, const struc
 	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1) {
 		if (row == NULL)
 			rc = disk_header(x, name, 1, 0, err);
-		else
-			rc = extract_file(x, r, row, &progress, err);
+		else if ((rc = extract_file(x, r, row, &progress, err)) == 0)
+			log_msg(opts->lg, LOG_VERBOSE, "%s: ok", row->path);
 		if (rc != 0)
 			return -1;
 	}
@@ -172,8 +172,7 @@ static int extract_all(struct extractor *x, struct bundle_reader *r, const struc
 	return 0;
 }
 
-int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts,
-		   struct lerr *err)
+int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts, struct lerr *err)
 {
 	struct bundle_reader *r = NULL;
 	struct extractor x;

@@ -6,7 +6,7 @@
 #include "lib/log.h"
 
 struct bundle_extract_opts {
-	bundle_head_fn head;      /* checks lading.json (signature) before any data; may be NULL */
+	bundle_head_fn head; /* checks lading.json (signature) before any data; may be NULL */
 	void *head_ctx;
 	const struct logger *lg;
 };
@@ -20,7 +20,6 @@ struct bundle_extract_opts {
  * files and entries not listed in lading.json. lading.json (and its signature)
  * are extracted too.
  */
-int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts,
-		   struct lerr *err);
+int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts, struct lerr *err);
 
 #endif

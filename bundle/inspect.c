@@ -73,9 +73,9 @@ void bundle_inspect_text(const struct bundle_info *info, struct buf *out)
 	log_format_bytes(info->blob_bytes, size, sizeof(size));
 	log_format_bytes(info->content_bytes, total, sizeof(total));
 	log_format_bytes(info->file_size, file, sizeof(file));
-	buf_printf(out, "\n%zu image%s, %zu blob%s (%s, each stored once), %zu entries, %s; file %s\n",
-		   m->image_count, m->image_count == 1 ? "" : "s", info->blob_count, info->blob_count == 1 ? "" : "s",
-		   size, m->entry_count, total, file);
+	buf_printf(out, "\n%zu image%s, %zu blob%s (%s, each stored once), %zu entries, %s; file %s\n", m->image_count,
+		   m->image_count == 1 ? "" : "s", info->blob_count, info->blob_count == 1 ? "" : "s", size,
+		   m->entry_count, total, file);
 }
 
 char *bundle_inspect_json(const struct bundle_info *info)

@@ -11,10 +11,10 @@
 
 struct bundle_info {
 	struct bundle_manifest manifest;
-	int is_signed;          /* lading.json.minisig is the second entry */
-	uint64_t file_size;     /* bytes of the .tar.zst */
+	int is_signed;		/* lading.json.minisig is the second entry */
+	uint64_t file_size;	/* bytes of the .tar.zst */
 	uint64_t content_bytes; /* sum of every row's size */
-	size_t blob_count;      /* oci-blob rows */
+	size_t blob_count;	/* oci-blob rows */
 	uint64_t blob_bytes;
 };
 

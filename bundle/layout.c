@@ -46,8 +46,8 @@ static int add_blob_row(struct bundle_manifest *m, const char *store_dir, const 
 			r = 0; /* shared with an earlier image: stored once */
 			goto out;
 		}
-	e = bundle_manifest_add_entry(m, path, (uint64_t)st.st_size, digest + strlen("sha256:"),
-				      BUNDLE_KIND_OCI_BLOB, img->ref);
+	e = bundle_manifest_add_entry(m, path, (uint64_t)st.st_size, digest + strlen("sha256:"), BUNDLE_KIND_OCI_BLOB,
+				      img->ref);
 	bundle_entry_set_file(e, source);
 	r = 0;
 out:
@@ -81,8 +81,7 @@ static json_t *descriptor(const struct image_result *img)
 }
 
 /* index.json: one descriptor per image, in the spec's order. */
-static int add_index(struct bundle_manifest *m, const struct image_result *results, size_t count,
-		     struct lerr *err)
+static int add_index(struct bundle_manifest *m, const struct image_result *results, size_t count, struct lerr *err)
 {
 	json_t *root = json_object();
 	json_t *manifests = json_array();

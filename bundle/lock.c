@@ -77,7 +77,7 @@ static int parse_lock(const char *path, json_t *root, struct bundle_lock *lock, 
 int bundle_lock_load(const char *path, int must_exist, struct bundle_lock *out, struct lerr *err)
 {
 	struct buf text = BUF_INIT(BUNDLE_LOCK_MAX);
-	struct bundle_lock lock = { NULL, 0 };
+	struct bundle_lock lock = {NULL, 0};
 	json_error_t jerr;
 	json_t *root = NULL;
 	int r = -1;
@@ -125,7 +125,8 @@ int bundle_lock_save(const char *path, const struct bundle_lock *lock, struct le
 	memcpy(sorted, lock->images, lock->count * sizeof(*sorted));
 	qsort(sorted, lock->count, sizeof(*sorted), image_cmp);
 	for (i = 0; i < lock->count; i++)
-		json_array_append_new(images, json_pack("{s:s, s:s}", "ref", sorted[i].ref, "digest", sorted[i].digest));
+		json_array_append_new(images,
+				      json_pack("{s:s, s:s}", "ref", sorted[i].ref, "digest", sorted[i].digest));
 	json_object_set_new(root, "lock_version", json_integer(BUNDLE_LOCK_VERSION));
 	json_object_set_new(root, "images", images);
 	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {

@@ -19,35 +19,35 @@
 
 /* Entry kinds written by this part; charts/providers/files add their own. */
 #define BUNDLE_KIND_OCI_LAYOUT "oci-layout" /* oci/oci-layout, oci/index.json */
-#define BUNDLE_KIND_OCI_BLOB "oci-blob"     /* oci/blobs/sha256/<hex> */
+#define BUNDLE_KIND_OCI_BLOB "oci-blob"	    /* oci/blobs/sha256/<hex> */
 
 struct bundle_entry {
-	char *path;                       /* "oci/blobs/sha256/<hex>" */
+	char *path; /* "oci/blobs/sha256/<hex>" */
 	uint64_t size;
-	char sha256[SHA256_HEX_LEN + 1];  /* lowercase hex */
-	char *kind;                       /* BUNDLE_KIND_* */
-	char *ref;                        /* image (or chart…) it belongs to first; may be NULL */
+	char sha256[SHA256_HEX_LEN + 1]; /* lowercase hex */
+	char *kind;			 /* BUNDLE_KIND_* */
+	char *ref;			 /* image (or chart…) it belongs to first; may be NULL */
 	/* Writer only, never serialised: where the bytes come from (one of the two). */
-	char *src_file;                   /* streamed from this file (a cache blob) */
-	char *src_data;                   /* or these size bytes in memory */
+	char *src_file; /* streamed from this file (a cache blob) */
+	char *src_data; /* or these size bytes in memory */
 };
 
 struct bundle_image {
-	char *ref;                 /* normalised source reference (the ref.name in oci/index.json) */
-	char *digest;              /* "sha256:…" of the stored manifest or index */
+	char *ref;    /* normalised source reference (the ref.name in oci/index.json) */
+	char *digest; /* "sha256:…" of the stored manifest or index */
 	char *media_type;
 	char *source_index_digest; /* upstream index a filtered index came from, or NULL */
 	char **platforms;
 	size_t platform_count;
-	uint64_t size;             /* bytes of every blob the image needs */
+	uint64_t size; /* bytes of every blob the image needs */
 };
 
 struct bundle_manifest {
-	int format;     /* BUNDLE_FORMAT_VERSION */
+	int format; /* BUNDLE_FORMAT_VERSION */
 	char *name;
 	int64_t created; /* seconds since the epoch, UTC */
-	char *tool;     /* "lading 0.1.0" */
-	char *spec;     /* lading.yaml as given (text) */
+	char *tool;	 /* "lading 0.1.0" */
+	char *spec;	 /* lading.yaml as given (text) */
 	struct bundle_image *images;
 	size_t image_count;
 	struct bundle_entry *entries; /* sorted by path, unique */

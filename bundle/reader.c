@@ -20,7 +20,7 @@ struct bundle_reader {
 	struct bundle_manifest manifest;
 	struct buf json;
 	struct buf sig;
-	unsigned char *seen;       /* one flag per manifest entry */
+	unsigned char *seen;	       /* one flag per manifest entry */
 	struct archive_entry *pending; /* header read while looking for the signature */
 	char name[BUNDLE_PATH_MAX + 1];
 	const struct bundle_entry *current; /* file entry being read, or NULL */
@@ -243,8 +243,8 @@ static int check_entry(struct bundle_reader *r, struct archive_entry *entry, con
 	mode_t type = archive_entry_filetype(entry);
 
 	*row = NULL;
-	if (raw == NULL || bundle_path_normalise(raw, r->name, sizeof(r->name)) != 0 ||
-	    !bundle_path_is_safe(r->name) || raw[0] == '/')
+	if (raw == NULL || bundle_path_normalise(raw, r->name, sizeof(r->name)) != 0 || !bundle_path_is_safe(r->name) ||
+	    raw[0] == '/')
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: entry '%s': unsafe path (absolute, '..' or too long)",
 				r->path, raw ? raw : "");
 	if (archive_entry_hardlink(entry) == NULL && type == AE_IFDIR) {
@@ -282,8 +282,7 @@ static int check_all_seen(struct bundle_reader *r, struct lerr *err)
 	return 0;
 }
 
-int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name,
-		       struct lerr *err)
+int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name, struct lerr *err)
 {
 	struct archive_entry *entry;
 	const char *after = r->current != NULL ? r->current->path : r->name[0] ? r->name : BUNDLE_MANIFEST_NAME;
@@ -341,7 +340,7 @@ int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct 
 	const char *json, *sig;
 	size_t json_len, sig_len;
 	struct progress progress;
-	struct bundle_verify_stats count = { 0, 0 };
+	struct bundle_verify_stats count = {0, 0};
 	uint64_t total = 0;
 	int rc = -1;
 	size_t i;
@@ -361,8 +360,11 @@ int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct 
 			rc = -1;
 			break;
 		}
-		if (row != NULL)
+		if (row != NULL) {
 			count.entries++;
+			log_msg(lg, LOG_VERBOSE, "%s: ok (%llu bytes, sha256 %.12s…)", name,
+				(unsigned long long)row->size, row->sha256);
+		}
 		progress_add(&progress, r->bytes - before);
 	}
 	if (rc == 0) {

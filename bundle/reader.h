@@ -40,8 +40,7 @@ void bundle_reader_head(const struct bundle_reader *r, const char **json, size_t
  * 0 at the end once every listed entry was seen and matched, -1 on the first
  * bad entry (LADING_ERR_SIGNATURE for a mismatch, LADING_ERR_FORMAT otherwise).
  */
-int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name,
-		       struct lerr *err);
+int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name, struct lerr *err);
 
 /*
  * Reads up to len bytes of the current file entry. Returns the count, 0 at the
@@ -62,8 +61,8 @@ typedef int (*bundle_head_fn)(void *ctx, const char *json, size_t json_len, cons
 			      const struct bundle_manifest *m, struct lerr *err);
 
 struct bundle_verify_stats {
-	size_t entries;  /* files checked (lading.json excluded) */
-	uint64_t bytes;  /* their bytes */
+	size_t entries; /* files checked (lading.json excluded) */
+	uint64_t bytes; /* their bytes */
 };
 
 /*

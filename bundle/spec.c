@@ -19,10 +19,10 @@ static const struct {
 	const char *key;
 	spec_section_fn parse;
 } spec_sections[] = {
-	{ "name", parse_name },
-	{ "images", parse_images },
-	{ "registries", parse_registries },
-	{ NULL, NULL },
+    {"name", parse_name},
+    {"images", parse_images},
+    {"registries", parse_registries},
+    {NULL, NULL},
 };
 
 static int name_is_valid(const char *name)
@@ -32,8 +32,8 @@ static int name_is_valid(const char *name)
 	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 128)
 		return 0;
 	for (p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		      *p == '.' || *p == '_' || *p == '-'))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '_' || *p == '-'))
 			return 0;
 	return 1;
 }
@@ -101,7 +101,7 @@ static int parse_platforms(struct spec_image *img, const struct ynode *node, str
 
 static int parse_image(struct spec_image *img, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = { "ref", "platforms", NULL };
+	static const char *const keys[] = {"ref", "platforms", NULL};
 	const struct ynode *ref = node;
 	const char *text;
 	const char *p;
@@ -146,8 +146,8 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
 		for (j = 0; j < i; j++)
 			if (strcmp(spec->images[j].ref, spec->images[i].ref) == 0)
 				return ynode_error(node->items[i], err, LADING_ERR_USAGE,
-						   "image '%s' is listed twice (first at line %d)",
-						   spec->images[i].ref, spec->images[j].line);
+						   "image '%s' is listed twice (first at line %d)", spec->images[i].ref,
+						   spec->images[j].line);
 	}
 	return 0;
 }
@@ -158,7 +158,7 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
  */
 static int parse_registry(struct registry_config *reg, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = { "host", "plain_http", "ca_file", "insecure_skip_verify", NULL };
+	static const char *const keys[] = {"host", "plain_http", "ca_file", "insecure_skip_verify", NULL};
 	const struct ynode *v;
 	const char *text;
 

@@ -15,16 +15,16 @@
 #define BUNDLE_SPEC_MAX (1u << 20)
 
 struct spec_image {
-	char *ref;         /* as written: "nginx:1.27", "host:5000/a/b@sha256:…" */
-	char **platforms;  /* "os/arch[/variant]"; none = the default (linux/amd64) */
+	char *ref;	  /* as written: "nginx:1.27", "host:5000/a/b@sha256:…" */
+	char **platforms; /* "os/arch[/variant]"; none = the default (linux/amd64) */
 	size_t platform_count;
-	int line, col;     /* where it was written, for messages */
+	int line, col; /* where it was written, for messages */
 };
 
 struct bundle_spec {
-	char *path;        /* the file it came from */
-	char *text;        /* its bytes as given (recorded in lading.json) */
-	char *name;        /* bundle name: [A-Za-z0-9._-]+ */
+	char *path; /* the file it came from */
+	char *text; /* its bytes as given (recorded in lading.json) */
+	char *name; /* bundle name: [A-Za-z0-9._-]+ */
 	struct spec_image *images;
 	size_t image_count;
 	struct registry_set registries;

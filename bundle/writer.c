@@ -32,11 +32,14 @@ static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_
 {
 	struct writer *w = ctx;
 
+	/*
+	 * A failure is recorded, not returned: libarchive 3.6 leaks its format
+	 * state when a callback fails, so we keep it happy and stop at the next
+	 * check of io_failed (every header, data and close call checks it).
+	 */
 	(void)a;
-	if (bundle_zstd_write(w->zstd, data, len, &w->io_err) != 0) {
+	if (!w->io_failed && bundle_zstd_write(w->zstd, data, len, &w->io_err) != 0)
 		w->io_failed = 1;
-		return -1;
-	}
 	return (la_ssize_t)len;
 }
 
@@ -51,8 +54,7 @@ static int archive_fail(struct writer *w, const char *what, struct lerr *err)
 			archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
 }
 
-static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts,
-		       struct lerr *err)
+static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts, struct lerr *err)
 {
 	w->out_path = out_path;
 	w->a = archive_write_new();
@@ -67,7 +69,7 @@ static int writer_open(struct writer *w, const char *out_path, const struct bund
 	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
 			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
 		return -1;
-	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK)
+	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK || w->io_failed)
 		return archive_fail(w, "open", err);
 	return 0;
 }
@@ -94,14 +96,14 @@ static int write_header(struct writer *w, const char *name, int is_dir, uint64_t
 	int r = archive_write_header(w->a, e);
 
 	archive_entry_free(e);
-	if (r != ARCHIVE_OK)
+	if (r != ARCHIVE_OK || w->io_failed)
 		return archive_fail(w, name, err);
 	return 0;
 }
 
 static int write_data(struct writer *w, const char *name, const void *data, size_t len, struct lerr *err)
 {
-	if (len > 0 && archive_write_data(w->a, data, len) != (la_ssize_t)len)
+	if (len > 0 && (archive_write_data(w->a, data, len) != (la_ssize_t)len || w->io_failed))
 		return archive_fail(w, name, err);
 	progress_add(&w->progress, len);
 	return 0;
@@ -240,7 +242,7 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 		    write_entry(&w, &m->entries[i], err) != 0)
 			goto out;
 	}
-	if (archive_write_close(w.a) != ARCHIVE_OK) {
+	if (archive_write_close(w.a) != ARCHIVE_OK || w.io_failed) {
 		archive_fail(&w, "finish", err);
 		goto out;
 	}

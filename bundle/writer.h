@@ -25,11 +25,11 @@
 typedef int (*bundle_sign_fn)(void *ctx, const char *json, size_t json_len, struct buf *sig, struct lerr *err);
 
 struct bundle_write_opts {
-	int level;                /* zstd compression level; 0 = BUNDLE_LEVEL_DEFAULT */
-	int threads;              /* zstd workers; 0 = BUNDLE_THREADS_DEFAULT */
-	bundle_sign_fn sign;      /* NULL: unsigned bundle */
+	int level;	     /* zstd compression level; 0 = BUNDLE_LEVEL_DEFAULT */
+	int threads;	     /* zstd workers; 0 = BUNDLE_THREADS_DEFAULT */
+	bundle_sign_fn sign; /* NULL: unsigned bundle */
 	void *sign_ctx;
-	const struct logger *lg;  /* progress on a TTY; may be NULL */
+	const struct logger *lg; /* progress on a TTY; may be NULL */
 };
 
 /*

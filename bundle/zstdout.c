@@ -43,8 +43,12 @@ int bundle_zstd_open(struct bundle_zstd **out, int fd, const char *name, int lev
 		lerr_set(err, LADING_ERR_SYSTEM, "cannot create a zstd context");
 		goto fail;
 	}
-	if (set_param(z, ZSTD_c_compressionLevel, level, "level", err) != 0 ||
-	    set_param(z, ZSTD_c_checksumFlag, 1, "checksum", err) != 0)
+	/*
+	 * No frame checksum: it is only checked at the end of the frame, so a
+	 * reader would report it under whatever entry it was then reading; the
+	 * per-entry sha256 in lading.json names the entry that is actually bad.
+	 */
+	if (set_param(z, ZSTD_c_compressionLevel, level, "level", err) != 0)
 		goto fail;
 	if (threads > 0 && (set_param(z, ZSTD_c_nbWorkers, threads, "threads", err) != 0 ||
 			    set_param(z, ZSTD_c_jobSize, (int)BUNDLE_ZSTD_JOB_SIZE, "job size", err) != 0))
@@ -57,10 +61,9 @@ fail:
 }
 
 /* One compression step over in; writes what it produced. Returns libzstd's "remaining" or -1. */
-static int step(struct bundle_zstd *z, ZSTD_inBuffer *in, ZSTD_EndDirective mode, size_t *remaining,
-		struct lerr *err)
+static int step(struct bundle_zstd *z, ZSTD_inBuffer *in, ZSTD_EndDirective mode, size_t *remaining, struct lerr *err)
 {
-	ZSTD_outBuffer outbuf = { z->out, z->out_size, 0 };
+	ZSTD_outBuffer outbuf = {z->out, z->out_size, 0};
 	size_t rc = ZSTD_compressStream2(z->cctx, &outbuf, in, mode);
 
 	if (ZSTD_isError(rc))
@@ -73,7 +76,7 @@ static int step(struct bundle_zstd *z, ZSTD_inBuffer *in, ZSTD_EndDirective mode
 
 int bundle_zstd_write(struct bundle_zstd *z, const void *data, size_t len, struct lerr *err)
 {
-	ZSTD_inBuffer in = { data, len, 0 };
+	ZSTD_inBuffer in = {data, len, 0};
 	size_t remaining;
 
 	while (in.pos < in.size)
@@ -84,7 +87,7 @@ int bundle_zstd_write(struct bundle_zstd *z, const void *data, size_t len, struc
 
 int bundle_zstd_finish(struct bundle_zstd *z, struct lerr *err)
 {
-	ZSTD_inBuffer in = { NULL, 0, 0 };
+	ZSTD_inBuffer in = {NULL, 0, 0};
 	size_t remaining = 1;
 
 	while (remaining != 0)

@@ -24,7 +24,7 @@ int bundle_zstd_open(struct bundle_zstd **out, int fd, const char *name, int lev
 /* Compresses len bytes, writing whatever output is ready; fails on a write error (ENOSPC …). */
 int bundle_zstd_write(struct bundle_zstd *z, const void *data, size_t len, struct lerr *err);
 
-/* Flushes and ends the frame (content checksum included). */
+/* Flushes and ends the frame. */
 int bundle_zstd_finish(struct bundle_zstd *z, struct lerr *err);
 
 void bundle_zstd_free(struct bundle_zstd *z);

@@ -157,7 +157,7 @@ static void write_ok(struct fixture *f, const char *path, const struct bundle_wr
 static void shared_blob_is_stored_once_and_verifies(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
+	struct bundle_write_opts opts = {0};
 	struct bundle_verify_stats stats;
 	struct bundle_info info;
 	struct lerr err;
@@ -178,7 +178,7 @@ static void shared_blob_is_stored_once_and_verifies(void **state)
 static void same_input_gives_identical_bytes(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
+	struct bundle_write_opts opts = {0};
 	struct buf one = BUF_INIT(64 << 20), two = BUF_INIT(64 << 20);
 	struct lerr err;
 	char *p1 = out_path(f, "one.tar.zst"), *p2 = out_path(f, "two.tar.zst");
@@ -238,9 +238,9 @@ static int refuse_head(void *ctx, const char *json, size_t json_len, const char 
 static void signature_hook_is_second_entry_and_seen_before_data(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
-	struct bundle_extract_opts xopts = { 0 };
-	struct head_seen seen = { 0, 0 };
+	struct bundle_write_opts opts = {0};
+	struct bundle_extract_opts xopts = {0};
+	struct head_seen seen = {0, 0};
 	struct bundle_info info;
 	struct lerr err;
 	char *path = out_path(f, "signed.tar.zst");
@@ -266,8 +266,8 @@ static void signature_hook_is_second_entry_and_seen_before_data(void **state)
 static void extract_gives_a_verified_layout(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
-	struct bundle_extract_opts xopts = { 0 };
+	struct bundle_write_opts opts = {0};
+	struct bundle_extract_opts xopts = {0};
 	struct lerr err;
 	struct stat st;
 	char hex[SHA256_HEX_LEN + 1];
@@ -299,7 +299,7 @@ static void extract_gives_a_verified_layout(void **state)
 static void corrupt_cache_blob_fails_and_leaves_no_file(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
+	struct bundle_write_opts opts = {0};
 	struct bundle_manifest m;
 	struct lerr err;
 	char *path = out_path(f, "bad.tar.zst");
@@ -320,7 +320,7 @@ static void corrupt_cache_blob_fails_and_leaves_no_file(void **state)
 static void missing_output_directory_fails_cleanly(void **state)
 {
 	struct fixture *f = *state;
-	struct bundle_write_opts opts = { 0 };
+	struct bundle_write_opts opts = {0};
 	struct bundle_manifest m;
 	struct lerr err;
 	char *path = out_path(f, "no/such/dir/x.tar.zst");
@@ -335,12 +335,12 @@ static void missing_output_directory_fails_cleanly(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(shared_blob_is_stored_once_and_verifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(same_input_gives_identical_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(signature_hook_is_second_entry_and_seen_before_data, setup, teardown),
-		cmocka_unit_test_setup_teardown(extract_gives_a_verified_layout, setup, teardown),
-		cmocka_unit_test_setup_teardown(corrupt_cache_blob_fails_and_leaves_no_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_output_directory_fails_cleanly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(shared_blob_is_stored_once_and_verifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(same_input_gives_identical_bytes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(signature_hook_is_second_entry_and_seen_before_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(extract_gives_a_verified_layout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(corrupt_cache_blob_fails_and_leaves_no_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(missing_output_directory_fails_cleanly, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("bundle_io", tests, NULL, NULL);
 }

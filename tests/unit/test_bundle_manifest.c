@@ -93,22 +93,21 @@ static void manifest_rejects_unsafe_and_malformed_rows(void **state)
 	parse_expect_error("{\"format\":2}", "unsupported format");
 	parse_expect_error("not json", "lading.json:1:");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"../x\",\"size\":1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"oci-blob\"}]}",
+				"\",\"kind\":\"oci-blob\"}]}",
 			   "unsafe or reserved path '../x'");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"/etc/passwd\",\"size\":1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"oci-blob\"}]}",
+				"\",\"kind\":\"oci-blob\"}]}",
 			   "unsafe");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"lading.json\",\"size\":1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"x\"}]}",
+				"\",\"kind\":\"x\"}]}",
 			   "reserved");
-	parse_expect_error(HEAD "\"entries\":[{\"path\":\"a\",\"size\":-1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"x\"}]}",
+	parse_expect_error(HEAD "\"entries\":[{\"path\":\"a\",\"size\":-1,\"sha256\":\"" HEX_A "\",\"kind\":\"x\"}]}",
 			   "'size' must be a non-negative integer");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"a\",\"size\":1,\"sha256\":\"ABC\",\"kind\":\"x\"}]}",
 			   "not a sha256");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"a\",\"size\":1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"x\"},{\"path\":\"a\",\"size\":1,\"sha256\":\"" HEX_A
-			   "\",\"kind\":\"x\"}]}",
+				"\",\"kind\":\"x\"},{\"path\":\"a\",\"size\":1,\"sha256\":\"" HEX_A
+				"\",\"kind\":\"x\"}]}",
 			   "listed twice");
 	parse_expect_error("{\"format\":1,\"name\":\"n\",\"created\":\"yesterday\",\"tool\":\"t\",\"images\":[],"
 			   "\"entries\":[]}",
@@ -159,10 +158,10 @@ static void time_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(manifest_round_trip_keeps_every_field),
-		cmocka_unit_test(manifest_rejects_unsafe_and_malformed_rows),
-		cmocka_unit_test(path_safety_checks),
-		cmocka_unit_test(time_round_trip),
+	    cmocka_unit_test(manifest_round_trip_keeps_every_field),
+	    cmocka_unit_test(manifest_rejects_unsafe_and_malformed_rows),
+	    cmocka_unit_test(path_safety_checks),
+	    cmocka_unit_test(time_round_trip),
 	};
 	return cmocka_run_group_tests_name("bundle_manifest", tests, NULL, NULL);
 }

@@ -77,7 +77,7 @@ static void spec_errors_name_file_line_column(void **state)
 static void lock_round_trip_and_missing_file(void **state)
 {
 	char dir[] = "/tmp/lading-unit-lock.XXXXXX";
-	struct bundle_lock lock = { NULL, 0 }, back;
+	struct bundle_lock lock = {NULL, 0}, back;
 	struct lerr err;
 	char *spec_path, *path;
 	struct buf a = BUF_INIT(1 << 20), b = BUF_INIT(1 << 20);
@@ -124,9 +124,9 @@ static void lock_round_trip_and_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(spec_reads_names_images_platforms_registries),
-		cmocka_unit_test(spec_errors_name_file_line_column),
-		cmocka_unit_test(lock_round_trip_and_missing_file),
+	    cmocka_unit_test(spec_reads_names_images_platforms_registries),
+	    cmocka_unit_test(spec_errors_name_file_line_column),
+	    cmocka_unit_test(lock_round_trip_and_missing_file),
 	};
 	return cmocka_run_group_tests_name("bundle_spec", tests, NULL, NULL);
 }
