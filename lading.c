@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "images/cmd_image.h"
+#include "bundle/cmd_bundle.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
 #include "serve/cmd_serve.h"
@@ -24,6 +25,7 @@ static const struct command commands[] = {
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
+	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ NULL, NULL, NULL },
 };
 
