@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bundle/cmd_bundle.h"
+#include "bundle/cmd_push.h"
 #include "bundle/extract.h"
 #include "bundle/inspect.h"
 #include "bundle/reader.h"
@@ -31,6 +32,7 @@ static const struct verb verbs[] = {
     {"inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)"},
     {"verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json"},
     {"extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory"},
+    {"push", bundle_cmd_push, "push FILE --registry HOST[:PORT] [options]", "verify, then push images into a registry"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,444 @@
+/* `bundle push` pass 2: stage missing blobs one by one, upload, then manifests and tags (see push.h). */
+#define _GNU_SOURCE
+#include "bundle/push.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/push_plan.h"
+#include "bundle/push_stage.h"
+#include "images/registry.h"
+#include "images/registry_push.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+#define BLOB_PREFIX "oci/blobs/sha256/"
+#define CHUNK (256u << 10)
+
+struct push_ctx {
+	const struct bundle_push_opts *opts;
+	struct push_plan plan;
+	struct registry_client **clients; /* one per plan image */
+	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
+	struct stage_pool pool;
+	int pool_started;
+	pthread_mutex_t lock; /* stats and progress, from the workers */
+	struct progress progress;
+	struct bundle_push_result *result;
+};
+
+/* One staged blob and the images (distinct repositories) that lack it. */
+struct upload_job {
+	struct push_ctx *ctx;
+	const struct plan_blob *blob;
+	size_t *missing;
+	size_t missing_count;
+	const char *mount_from; /* a repository of the registry that has it, or NULL */
+};
+
+static void on_progress(uint64_t bytes, void *arg)
+{
+	struct push_ctx *ctx = arg;
+
+	pthread_mutex_lock(&ctx->lock);
+	progress_add(&ctx->progress, bytes);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+static int pool_failed(struct push_ctx *ctx)
+{
+	int failed;
+
+	pthread_mutex_lock(&ctx->pool.lock);
+	failed = ctx->pool.failed;
+	pthread_mutex_unlock(&ctx->pool.lock);
+	return failed;
+}
+
+static void count_outcome(struct push_ctx *ctx, const struct plan_blob *blob, int outcome)
+{
+	pthread_mutex_lock(&ctx->lock);
+	if (outcome == REGISTRY_BLOB_SENT) {
+		ctx->result->blobs_sent++;
+		ctx->result->bytes_sent += blob->size;
+	} else if (outcome == REGISTRY_BLOB_MOUNTED) {
+		ctx->result->blobs_mounted++;
+	} else {
+		ctx->result->blobs_present++;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+static char *staged_path(const struct push_ctx *ctx, const char *digest)
+{
+	return xasprintf("%s/blobs/sha256/%s", ctx->stage_dir, digest + 7);
+}
+
+/* Worker: the first image lacking the blob gets it uploaded (or mounted), the others mount it. */
+static int upload_job_run(void *arg, void *unused, struct lerr *err)
+{
+	struct upload_job *job = arg;
+	struct push_ctx *ctx = job->ctx;
+	const char *mount_from = job->mount_from;
+	char *path = staged_path(ctx, job->blob->digest);
+	size_t i;
+	int r = 0;
+
+	(void)unused;
+	for (i = 0; i < job->missing_count && r == 0 && !pool_failed(ctx); i++) {
+		const struct plan_image *img = &ctx->plan.images[job->missing[i]];
+		struct registry_client *c = registry_client_clone(ctx->clients[job->missing[i]]);
+		int outcome = 0;
+
+		r = registry_blob_push(c, ctx->stage_dir, job->blob->digest, job->blob->size, mount_from,
+				       ctx->opts->chunk_size, on_progress, ctx, &outcome, err);
+		registry_client_free(c);
+		if (r != 0) {
+			lerr_prefix(err, "%s", img->display);
+			break;
+		}
+		count_outcome(ctx, job->blob, outcome);
+		log_msg(ctx->opts->lg, LOG_DEBUG, "%s: %s %s", img->display, job->blob->digest,
+			outcome == REGISTRY_BLOB_SENT ? "sent" : outcome == REGISTRY_BLOB_MOUNTED ? "mounted" : "present");
+		mount_from = img->target.repository;
+	}
+	if (unlink(path) != 0 && errno != ENOENT && r == 0)
+		r = lerr_sys(err, "cannot remove staged blob '%s'", path);
+	free(path);
+	free(job->missing);
+	free(job);
+	return r;
+}
+
+/* Copies the current entry into the staging store; the reader checks size and sha256 at its end. */
+static int stage_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct plan_blob *blob,
+		       struct lerr *err)
+{
+	char *path = staged_path(ctx, blob->digest);
+	char *chunk = xmalloc(CHUNK);
+	ssize_t got;
+	int fd, rc = -1;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		lerr_sys(err, "cannot stage %s in '%s'", blob->digest, ctx->stage_dir);
+		goto out;
+	}
+	while ((got = bundle_reader_read(r, chunk, CHUNK, err)) > 0)
+		if (fs_write_all(fd, chunk, (size_t)got, path, err) != 0)
+			goto out;
+	if (got < 0)
+		goto out;
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) != 0 && rc == 0)
+		rc = lerr_sys(err, "cannot stage %s in '%s'", blob->digest, ctx->stage_dir);
+	if (rc != 0)
+		unlink(path);
+	free(chunk);
+	free(path);
+	return rc;
+}
+
+/* HEAD in every target repository; stages and queues the blob only when one lacks it. */
+static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct plan_blob *blob, struct lerr *err)
+{
+	struct upload_job *job = xcalloc(1, sizeof(*job));
+	size_t i;
+	int exists;
+
+	job->ctx = ctx;
+	job->blob = blob;
+	job->missing = xcalloc(blob->image_count, sizeof(*job->missing));
+	for (i = 0; i < blob->image_count; i++) {
+		const struct plan_image *img = &ctx->plan.images[blob->images[i]];
+
+		if (registry_blob_exists(ctx->clients[blob->images[i]], blob->digest, &exists, err) != 0)
+			goto fail;
+		if (exists) {
+			count_outcome(ctx, blob, REGISTRY_BLOB_PRESENT);
+			job->mount_from = img->target.repository;
+		} else {
+			job->missing[job->missing_count++] = blob->images[i];
+		}
+	}
+	if (job->missing_count == 0)
+		goto done;
+	if (stage_pool_reserve(&ctx->pool, blob->size, err) != 0)
+		goto fail;
+	if (stage_entry(ctx, r, blob, err) != 0) {
+		stage_pool_release(&ctx->pool, blob->size);
+		goto fail;
+	}
+	stage_pool_submit(&ctx->pool, job, blob->size);
+	return 0;
+done:
+	free(job->missing);
+	free(job);
+	return 0;
+fail:
+	free(job->missing);
+	free(job);
+	return -1;
+}
+
+/* files/X → files_dir/X (and providers/), written under a temporary name and renamed. */
+static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *dir, const char *rel,
+		    struct lerr *err)
+{
+	char *dest = xasprintf("%s/%s", dir, rel);
+	char *parent = xstrdup(dest);
+	char *chunk = xmalloc(CHUNK);
+	struct fs_atomic out = {NULL, NULL, -1};
+	ssize_t got;
+	int rc = -1;
+
+	*strrchr(parent, '/') = '\0';
+	if (fs_mkdir_p(parent, err) != 0 || fs_atomic_open(&out, dest, 0644, err) != 0)
+		goto out;
+	while ((got = bundle_reader_read(r, chunk, CHUNK, err)) > 0)
+		if (fs_write_all(out.fd, chunk, (size_t)got, dest, err) != 0)
+			goto out;
+	if (got < 0 || fs_atomic_commit(&out, err) != 0)
+		goto out;
+	ctx->result->files_copied++;
+	rc = 0;
+out:
+	fs_atomic_abort(&out);
+	free(chunk);
+	free(parent);
+	free(dest);
+	return rc;
+}
+
+static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct bundle_entry *row,
+		      struct lerr *err)
+{
+	const struct bundle_push_opts *opts = ctx->opts;
+	const struct plan_blob *blob;
+	char digest[DIGEST_STR_MAX];
+
+	if (strncmp(row->path, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0) {
+		snprintf(digest, sizeof(digest), "sha256:%s", row->path + strlen(BLOB_PREFIX));
+		if ((blob = push_plan_blob(&ctx->plan, digest)) != NULL)
+			return push_blob(ctx, r, blob, err);
+	} else if (strncmp(row->path, "files/", 6) == 0 || strncmp(row->path, "providers/", 10) == 0) {
+		int is_files = row->path[0] == 'f';
+		const char *dir = is_files ? opts->files_dir : opts->providers_dir;
+
+		if (dir == NULL) {
+			ctx->result->files_skipped++;
+			return 0;
+		}
+		return copy_out(ctx, r, dir, row->path + (is_files ? 6 : 10), err);
+	}
+	return 0;
+}
+
+/* Pass 2: the same bundle again, entry by entry; nothing is trusted that pass 1 did not see. */
+static int upload_pass(struct push_ctx *ctx, const char *path, struct lerr *err)
+{
+	struct bundle_reader *r = NULL;
+	const struct bundle_entry *row;
+	const char *name, *json, *sig;
+	size_t json_len, sig_len;
+	char hex[SHA256_HEX_LEN + 1];
+	int rc = -1;
+
+	if (bundle_reader_open(&r, path, err) != 0)
+		return -1;
+	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
+	sha256_hex(json, json_len, hex);
+	if (strcmp(hex, ctx->plan.json_sha256) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: lading.json changed while it was being pushed", path);
+		goto out;
+	}
+	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1)
+		if (row != NULL && push_entry(ctx, r, row, err) != 0) {
+			rc = -1;
+			break;
+		}
+out:
+	bundle_reader_close(r);
+	return rc == 0 ? 0 : -1;
+}
+
+/* PUT one manifest by digest unless the repository has it. */
+static int put_child(struct push_ctx *ctx, size_t idx, const struct plan_manifest *m, struct lerr *err)
+{
+	struct registry_client *c = ctx->clients[idx];
+	char digest[DIGEST_STR_MAX];
+	uint64_t size;
+
+	if (registry_manifest_head(c, m->digest, digest, &size, err) == 0)
+		return 0;
+	if (err->code != LADING_ERR_NOTFOUND)
+		return -1;
+	if (registry_manifest_put(c, m->digest, m->parsed.media_type, m->body, m->len, err) != 0)
+		return -1;
+	ctx->result->manifests_sent++;
+	return 0;
+}
+
+/* Children before their index (the registry checks what an index names), the tag last. */
+static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *err)
+{
+	const struct plan_image *img = &ctx->plan.images[idx];
+	const struct plan_manifest *top = &ctx->plan.manifests[img->top];
+	struct bundle_push_target *t = &ctx->result->targets[idx];
+	const char *reference = img->target.tag != NULL ? img->target.tag : img->digest;
+	char digest[DIGEST_STR_MAX];
+	uint64_t size;
+	size_t i;
+
+	if (registry_manifest_head(ctx->clients[idx], reference, digest, &size, err) == 0 &&
+	    strcmp(digest, img->digest) == 0) {
+		t->present = 1;
+		ctx->result->images_present++;
+		return 0;
+	}
+	if (err->code != LADING_OK && err->code != LADING_ERR_NOTFOUND)
+		return lerr_prefix(err, "%s", img->display);
+	for (i = 0; i < img->child_count; i++)
+		if (put_child(ctx, idx, &ctx->plan.manifests[img->children[i]], err) != 0)
+			return lerr_prefix(err, "%s", img->display);
+	if (registry_manifest_put(ctx->clients[idx], reference, top->parsed.media_type, top->body, top->len, err) !=
+	    0)
+		return lerr_prefix(err, "%s", img->display);
+	ctx->result->manifests_sent++;
+	ctx->result->images_pushed++;
+	log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: pushed %s", img->display, img->digest);
+	return 0;
+}
+
+static void fill_targets(struct push_ctx *ctx)
+{
+	struct bundle_push_result *res = ctx->result;
+	size_t i;
+
+	res->targets = xcalloc(ctx->plan.image_count + 1, sizeof(*res->targets));
+	res->target_count = ctx->plan.image_count;
+	for (i = 0; i < ctx->plan.image_count; i++) {
+		res->targets[i].source = xstrdup(ctx->plan.images[i].source);
+		res->targets[i].target = xstrdup(ctx->plan.images[i].display);
+		snprintf(res->targets[i].digest, sizeof(res->targets[i].digest), "%s", ctx->plan.images[i].digest);
+	}
+	res->largest_blob = ctx->plan.largest_blob;
+}
+
+static int open_clients(struct push_ctx *ctx, struct lerr *err)
+{
+	const struct bundle_push_opts *o = ctx->opts;
+	struct registry_client_opts copts = {o->registries, o->auth_file, o->max_speed, o->lg};
+	size_t i;
+
+	ctx->clients = xcalloc(ctx->plan.image_count + 1, sizeof(*ctx->clients));
+	for (i = 0; i < ctx->plan.image_count; i++)
+		if (registry_client_new(o->registry, ctx->plan.images[i].target.repository, &copts, &ctx->clients[i],
+					err) != 0)
+			return lerr_prefix(err, "%s", ctx->plan.images[i].display);
+	/* One request up front: a wrong password or an untrusted CA fails here, once, naming the registry. */
+	if (ctx->plan.image_count > 0 && registry_ping(ctx->clients[0], err) != 0)
+		return -1;
+	return 0;
+}
+
+static int make_stage_dir(struct push_ctx *ctx, struct lerr *err)
+{
+	const char *tmp = ctx->opts->tmp_dir ? ctx->opts->tmp_dir : getenv("TMPDIR");
+	char *sub;
+	int r;
+
+	ctx->stage_dir = xasprintf("%s/lading-push.XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+	if (mkdtemp(ctx->stage_dir) == NULL) {
+		r = lerr_sys(err, "cannot create a staging directory in '%s'", tmp && *tmp ? tmp : "/var/tmp");
+		free(ctx->stage_dir);
+		ctx->stage_dir = NULL;
+		return r;
+	}
+	sub = xasprintf("%s/blobs/sha256", ctx->stage_dir);
+	r = fs_mkdir_p(sub, err);
+	free(sub);
+	return r;
+}
+
+static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
+{
+	const struct bundle_push_opts *opts = ctx->opts;
+	size_t i;
+	int r;
+
+	if (open_clients(ctx, err) != 0 || make_stage_dir(ctx, err) != 0)
+		return -1;
+	if (stage_pool_start(&ctx->pool, opts->jobs > 0 ? opts->jobs : 4, ctx->plan.largest_blob, upload_job_run,
+			     NULL, err) != 0)
+		return -1;
+	progress_start(&ctx->progress, opts->lg, "pushing", ctx->plan.blob_bytes);
+	r = upload_pass(ctx, path, err);
+	ctx->result->stage_peak = ctx->pool.peak;
+	if (stage_pool_finish(&ctx->pool, r == 0 ? err : NULL) != 0)
+		r = -1;
+	progress_end(&ctx->progress);
+	for (i = 0; i < ctx->plan.image_count && r == 0; i++)
+		r = push_image_manifests(ctx, i, err);
+	return r;
+}
+
+int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bundle_push_result *result,
+		struct lerr *err)
+{
+	struct push_ctx ctx;
+	double started = log_now();
+	size_t i;
+	int r = -1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	memset(result, 0, sizeof(*result));
+	ctx.opts = opts;
+	ctx.result = result;
+	pthread_mutex_init(&ctx.lock, NULL);
+	if (push_plan_build(path, opts, &ctx.plan, err) != 0)
+		goto out;
+	fill_targets(&ctx);
+	if (opts->dry_run) {
+		r = 0;
+		goto out;
+	}
+	if (opts->files_dir == NULL && opts->providers_dir == NULL)
+		result->files_skipped = ctx.plan.file_entries + ctx.plan.provider_entries;
+	r = push_all(&ctx, path, err);
+	if (opts->files_dir == NULL && opts->providers_dir == NULL)
+		result->files_skipped = ctx.plan.file_entries + ctx.plan.provider_entries;
+out:
+	result->seconds = log_now() - started;
+	if (ctx.stage_dir != NULL) {
+		struct lerr ignored;
+
+		fs_remove_tree(ctx.stage_dir, &ignored);
+		free(ctx.stage_dir);
+	}
+	for (i = 0; ctx.clients != NULL && i < ctx.plan.image_count; i++)
+		registry_client_free(ctx.clients[i]);
+	free(ctx.clients);
+	push_plan_free(&ctx.plan);
+	pthread_mutex_destroy(&ctx.lock);
+	return r;
+}
+
+void bundle_push_result_free(struct bundle_push_result *result)
+{
+	size_t i;
+
+	if (result == NULL)
+		return;
+	for (i = 0; i < result->target_count; i++) {
+		free(result->targets[i].source);
+		free(result->targets[i].target);
+	}
+	free(result->targets);
+	memset(result, 0, sizeof(*result));
+}

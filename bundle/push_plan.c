@@ -1,0 +1,306 @@
+/* Pass 1 of `bundle push`: verify everything, keep the manifests, plan the blobs. */
+#include "bundle/push_plan.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/layout.h"
+#include "lib/xmalloc.h"
+
+#define BLOB_PREFIX "oci/blobs/sha256/"
+#define LAYOUT_INDEX "oci/index.json"
+
+/* Reads the whole current entry (at most MANIFEST_MAX_BYTES) into b. */
+static int read_small(struct bundle_reader *r, const struct bundle_entry *row, struct buf *b, struct lerr *err)
+{
+	char chunk[64 << 10];
+	ssize_t got;
+
+	buf_init(b, MANIFEST_MAX_BYTES);
+	while ((got = bundle_reader_read(r, chunk, sizeof(chunk), err)) > 0)
+		if (buf_add(b, chunk, (size_t)got, err) != 0)
+			return lerr_prefix(err, "%s", row->path);
+	return got < 0 ? -1 : 0;
+}
+
+/* Keeps a blob that is an image manifest or index; other JSON (configs) is dropped. */
+static void keep_if_manifest(struct push_plan *plan, const char *hex, struct buf *b)
+{
+	struct plan_manifest *m;
+	struct oci_manifest parsed;
+	struct lerr ignored;
+
+	if (b->len == 0 || b->data[0] != '{')
+		return;
+	if (oci_manifest_parse(b->data, b->len, NULL, &parsed, &ignored) != 0)
+		return;
+	if (!parsed.is_index && parsed.config.digest[0] == '\0') {
+		oci_manifest_free(&parsed);
+		return;
+	}
+	plan->manifests = xreallocarray(plan->manifests, plan->manifest_count + 1, sizeof(*plan->manifests));
+	m = &plan->manifests[plan->manifest_count++];
+	snprintf(m->digest, sizeof(m->digest), "sha256:%s", hex);
+	m->len = b->len;
+	m->body = buf_detach(b, NULL);
+	m->parsed = parsed;
+}
+
+static int add_image(struct push_plan *plan, json_t *desc, size_t index, struct lerr *err)
+{
+	json_t *ann = json_object_get(desc, "annotations");
+	const char *ref = json_string_value(json_object_get(ann, BUNDLE_OCI_REF_ANNOTATION));
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	struct plan_image *img;
+
+	if (ref == NULL || digest == NULL || !digest_is_sha256(digest))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: manifests[%zu] needs a sha256 digest and %s", LAYOUT_INDEX,
+				index, BUNDLE_OCI_REF_ANNOTATION);
+	plan->images = xreallocarray(plan->images, plan->image_count + 1, sizeof(*plan->images));
+	img = &plan->images[plan->image_count++];
+	memset(img, 0, sizeof(*img));
+	img->source = xstrdup(ref);
+	snprintf(img->digest, sizeof(img->digest), "%s", digest);
+	return 0;
+}
+
+static int read_layout_index(struct push_plan *plan, struct buf *b, struct lerr *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, &jerr);
+	json_t *list = json_object_get(root, "manifests");
+	size_t i;
+	int r = -1;
+
+	if (root == NULL || !json_is_array(list)) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: not an OCI image index (%s)", LAYOUT_INDEX,
+			 root == NULL ? jerr.text : "no manifests list");
+		goto out;
+	}
+	for (i = 0; i < json_array_size(list); i++)
+		if (add_image(plan, json_array_get(list, i), i, err) != 0)
+			goto out;
+	r = 0;
+out:
+	json_decref(root);
+	return r;
+}
+
+static void count_other(struct push_plan *plan, const char *path)
+{
+	if (strncmp(path, "files/", 6) == 0)
+		plan->file_entries++;
+	else if (strncmp(path, "providers/", 10) == 0)
+		plan->provider_entries++;
+}
+
+static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
+		       struct lerr *err);
+
+/* The verifying pass: every entry is read and checked by the reader. */
+static int verify_pass(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan,
+		       struct lerr *err)
+{
+	struct bundle_reader *r = NULL;
+	const struct bundle_entry *row;
+	const char *name, *json, *sig;
+	size_t json_len, sig_len;
+	struct buf b = BUF_INIT(0);
+	struct progress progress;
+	uint64_t seen = 0;
+	int rc = -1, index_seen = 0;
+
+	if (bundle_reader_open(&r, path, err) != 0)
+		return -1;
+	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
+	sha256_hex(json, json_len, plan->json_sha256);
+	if (opts->head != NULL &&
+	    opts->head(opts->head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
+		goto out;
+	progress_start(&progress, opts->lg, "verifying", 0);
+	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1) {
+		progress_add(&progress, bundle_reader_bytes(r) - seen);
+		seen = bundle_reader_bytes(r);
+		if (row == NULL)
+			continue;
+		count_other(plan, row->path);
+		if (strcmp(row->path, LAYOUT_INDEX) == 0) {
+			index_seen = 1;
+			if (read_small(r, row, &b, err) != 0 || read_layout_index(plan, &b, err) != 0)
+				goto out;
+		} else if (strncmp(row->path, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0 &&
+			   row->size <= MANIFEST_MAX_BYTES) {
+			if (read_small(r, row, &b, err) != 0)
+				goto out;
+			keep_if_manifest(plan, row->path + strlen(BLOB_PREFIX), &b);
+		}
+		buf_free(&b);
+	}
+	progress_end(&progress);
+	if (rc == 0 && !index_seen && plan->file_entries + plan->provider_entries == 0)
+		rc = lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle holds no %s and nothing else to push", path,
+			      LAYOUT_INDEX);
+	if (rc == 0)
+		rc = plan_images(plan, bundle_reader_manifest(r), opts, err);
+out:
+	buf_free(&b);
+	bundle_reader_close(r);
+	return rc == 0 ? 0 : -1;
+}
+
+static const struct plan_manifest *find_manifest(const struct push_plan *plan, const char *digest, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < plan->manifest_count; i++)
+		if (strcmp(plan->manifests[i].digest, digest) == 0) {
+			*at = i;
+			return &plan->manifests[i];
+		}
+	return NULL;
+}
+
+static int blob_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct plan_blob *)a)->digest, ((const struct plan_blob *)b)->digest);
+}
+
+struct plan_blob *push_plan_blob(const struct push_plan *plan, const char *digest)
+{
+	struct plan_blob key;
+
+	if (plan->blob_count == 0)
+		return NULL;
+	snprintf(key.digest, sizeof(key.digest), "%s", digest);
+	return bsearch(&key, plan->blobs, plan->blob_count, sizeof(*plan->blobs), blob_cmp);
+}
+
+/* Records that image idx needs blob d (once per target repository). */
+static int need_blob(struct push_plan *plan, const struct bundle_manifest *bm, size_t idx,
+		     const struct oci_descriptor *d, struct lerr *err)
+{
+	char path[sizeof(BLOB_PREFIX) + SHA256_HEX_LEN];
+	const struct bundle_entry *row;
+	struct plan_blob *b = NULL;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s%s", BLOB_PREFIX, d->digest + 7);
+	row = bundle_manifest_find(bm, path);
+	if (row == NULL || row->size != d->size)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks blob %s (%llu bytes) that it needs",
+				plan->images[idx].source, d->digest, (unsigned long long)d->size);
+	for (i = 0; i < plan->blob_count && b == NULL; i++)
+		if (strcmp(plan->blobs[i].digest, d->digest) == 0)
+			b = &plan->blobs[i];
+	if (b == NULL) {
+		plan->blobs = xreallocarray(plan->blobs, plan->blob_count + 1, sizeof(*plan->blobs));
+		b = &plan->blobs[plan->blob_count++];
+		memset(b, 0, sizeof(*b));
+		snprintf(b->digest, sizeof(b->digest), "%s", d->digest);
+		b->size = d->size;
+		plan->blob_bytes += d->size;
+		if (d->size > plan->largest_blob)
+			plan->largest_blob = d->size;
+	}
+	for (i = 0; i < b->image_count; i++)
+		if (strcmp(plan->images[b->images[i]].target.repository, plan->images[idx].target.repository) == 0)
+			return 0;
+	b->images = xreallocarray(b->images, b->image_count + 1, sizeof(*b->images));
+	b->images[b->image_count++] = idx;
+	return 0;
+}
+
+static int need_manifest_blobs(struct push_plan *plan, const struct bundle_manifest *bm, size_t idx,
+			       const struct oci_manifest *m, struct lerr *err)
+{
+	size_t i;
+
+	if (need_blob(plan, bm, idx, &m->config, err) != 0)
+		return -1;
+	for (i = 0; i < m->layer_count; i++)
+		if (need_blob(plan, bm, idx, &m->layers[i], err) != 0)
+			return -1;
+	return 0;
+}
+
+/* Maps image idx to its target and collects its manifests and blobs. */
+static int plan_image(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
+		      size_t idx, struct lerr *err)
+{
+	struct plan_image *img = &plan->images[idx];
+	const struct plan_manifest *top, *child;
+	size_t i;
+
+	if (naming_map(img->source, &opts->naming, &img->target, err) != 0)
+		return -1;
+	img->display = img->target.tag != NULL
+			   ? xasprintf("%s/%s:%s", opts->registry, img->target.repository, img->target.tag)
+			   : xasprintf("%s/%s@%s", opts->registry, img->target.repository, img->digest);
+	if ((top = find_manifest(plan, img->digest, &img->top)) == NULL)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks its manifest %s", img->source,
+				img->digest);
+	if (!top->parsed.is_index)
+		return need_manifest_blobs(plan, bm, idx, &top->parsed, err);
+	img->children = xcalloc(top->parsed.manifest_count + 1, sizeof(*img->children));
+	for (i = 0; i < top->parsed.manifest_count; i++) {
+		const char *digest = top->parsed.manifests[i].digest;
+
+		if ((child = find_manifest(plan, digest, &img->children[i])) == NULL)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks manifest %s of its index",
+					img->source, digest);
+		img->child_count = i + 1;
+		if (child->parsed.is_index)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: nested image indexes are not supported (%s)",
+					img->source, digest);
+		if (need_manifest_blobs(plan, bm, idx, &child->parsed, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
+		       struct lerr *err)
+{
+	size_t i;
+
+	for (i = 0; i < plan->image_count; i++)
+		if (plan_image(plan, bm, opts, i, err) != 0)
+			return -1;
+	if (plan->blob_count > 0)
+		qsort(plan->blobs, plan->blob_count, sizeof(*plan->blobs), blob_cmp);
+	return 0;
+}
+
+int push_plan_build(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan, struct lerr *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (verify_pass(path, opts, plan, err) != 0) {
+		push_plan_free(plan);
+		return -1;
+	}
+	return 0;
+}
+
+void push_plan_free(struct push_plan *plan)
+{
+	size_t i;
+
+	for (i = 0; i < plan->manifest_count; i++) {
+		free(plan->manifests[i].body);
+		oci_manifest_free(&plan->manifests[i].parsed);
+	}
+	for (i = 0; i < plan->image_count; i++) {
+		free(plan->images[i].source);
+		free(plan->images[i].display);
+		free(plan->images[i].children);
+		naming_target_free(&plan->images[i].target);
+	}
+	for (i = 0; i < plan->blob_count; i++)
+		free(plan->blobs[i].images);
+	free(plan->manifests);
+	free(plan->images);
+	free(plan->blobs);
+	memset(plan, 0, sizeof(*plan));
+}
