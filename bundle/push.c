@@ -40,6 +40,14 @@ struct upload_job {
 	const char *mount_from; /* a repository of the registry that has it, or NULL */
 };
 
+/* Names the image unless the client's message already starts with the registry. */
+static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
+{
+	if (strncmp(err->msg, ctx->opts->registry, strlen(ctx->opts->registry)) == 0)
+		return -1;
+	return lerr_prefix(err, "%s", img->display);
+}
+
 static void on_progress(uint64_t bytes, void *arg)
 {
 	struct push_ctx *ctx = arg;
@@ -98,7 +106,7 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 				       ctx->opts->chunk_size, on_progress, ctx, &outcome, err);
 		registry_client_free(c);
 		if (r != 0) {
-			lerr_prefix(err, "%s", img->display);
+			name_image(err, ctx, img);
 			break;
 		}
 		count_outcome(ctx, job->blob, outcome);
@@ -302,13 +310,13 @@ static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *e
 		return 0;
 	}
 	if (err->code != LADING_OK && err->code != LADING_ERR_NOTFOUND)
-		return lerr_prefix(err, "%s", img->display);
+		return name_image(err, ctx, img);
 	for (i = 0; i < img->child_count; i++)
 		if (put_child(ctx, idx, &ctx->plan.manifests[img->children[i]], err) != 0)
-			return lerr_prefix(err, "%s", img->display);
+			return name_image(err, ctx, img);
 	if (registry_manifest_put(ctx->clients[idx], reference, top->parsed.media_type, top->body, top->len, err) !=
 	    0)
-		return lerr_prefix(err, "%s", img->display);
+		return name_image(err, ctx, img);
 	ctx->result->manifests_sent++;
 	ctx->result->images_pushed++;
 	log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: pushed %s", img->display, img->digest);
@@ -340,7 +348,7 @@ static int open_clients(struct push_ctx *ctx, struct lerr *err)
 	for (i = 0; i < ctx->plan.image_count; i++)
 		if (registry_client_new(o->registry, ctx->plan.images[i].target.repository, &copts, &ctx->clients[i],
 					err) != 0)
-			return lerr_prefix(err, "%s", ctx->plan.images[i].display);
+			return name_image(err, ctx, &ctx->plan.images[i]);
 	/* One request up front: a wrong password or an untrusted CA fails here, once, naming the registry. */
 	if (ctx->plan.image_count > 0 && registry_ping(ctx->clients[0], err) != 0)
 		return -1;

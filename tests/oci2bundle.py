@@ -3,7 +3,8 @@
 format says (lading.json first, then every entry sorted), independent of
 lading's own writer; for the push tests and benchmark.
 
-usage: oci2bundle.py OUT.tar.zst LAYOUT [--files DIR] [--providers DIR]
+usage: oci2bundle.py OUT.tar.zst LAYOUT [--files DIR] [--providers DIR] [--flip ENTRY]
+  --flip ENTRY   store ENTRY with its middle byte flipped (lading.json keeps the true sha256)
 Files are streamed (never held in memory); compressed by the zstd program.
 """
 import hashlib, io, json, os, subprocess, sys, tarfile
@@ -27,9 +28,13 @@ def main(argv):
     out, layout = argv[1], argv[2]
     extra = {"--files": "files/", "--providers": "providers/"}
     items = walk(layout, "oci/")
+    flip = None
     i = 3
     while i < len(argv):
-        items += walk(argv[i + 1], extra[argv[i]])
+        if argv[i] == "--flip":
+            flip = argv[i + 1]
+        else:
+            items += walk(argv[i + 1], extra[argv[i]])
         i += 2
     items.sort()
     rows = []
@@ -55,7 +60,12 @@ def main(argv):
                 info = tarfile.TarInfo(path)
                 info.size, info.mtime, info.mode = os.path.getsize(full), 0, 0o644
                 with open(full, "rb") as src:
-                    tar.addfile(info, src)
+                    if path == flip:
+                        data = bytearray(src.read())
+                        data[len(data) // 2] ^= 0x01
+                        tar.addfile(info, io.BytesIO(bytes(data)))
+                    else:
+                        tar.addfile(info, src)
         zstd.stdin.close()
         if zstd.wait() != 0:
             sys.exit("oci2bundle.py: zstd failed")

@@ -1,0 +1,74 @@
+#!/bin/bash
+# lading bundle push refuses bad input with one line and exit 1 (2 for usage):
+# a bundle that fails verification sends no request at all (the registry's log
+# stays unchanged), an unreachable registry, a wrong password, an untrusted CA,
+# and a target registry whose disk is full (its storage on a small tmpfs).
+# No staged blob is left behind.
+. "$(dirname "$0")/test-lib.sh"
+. "$TOP/scripts/lib-registry.sh"
+plan 18
+
+export TMPDIR=$TRASH/tmp
+mkdir -p "$TMPDIR"
+L=$TRASH/layout
+python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/small:1 --layer 200k:s-$$ >/dev/null
+python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/big:1 --layer 6m:b-$$ >/dev/null
+B=$TRASH/site.tar.zst
+python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+layer=$(jq -r '.layers[0].digest' "$L/blobs/sha256/$(jq -r '.manifests[0].digest' "$L/index.json" | cut -c8-)")
+python3 "$TOP/tests/oci2bundle.py" "$TRASH/altered.tar.zst" "$L" --flip "oci/blobs/sha256/${layer#sha256:}"
+cp "$B" "$TRASH/flipped.tar.zst"
+size=$(stat -c %s "$B")
+printf '\x55' | dd of="$TRASH/flipped.tar.zst" bs=1 seek=$((size / 2)) conv=notrunc status=none
+cmp -s "$B" "$TRASH/flipped.tar.zst" || true
+
+registry_start_tls_basic dst alice right
+DST=127.0.0.1:$REGISTRY_PORT
+LOG=$REGISTRY_LOG
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$DST" "$(printf alice:right | base64)" >"$TRASH/auth.json"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$DST" "$(printf alice:wrong | base64)" >"$TRASH/wrong.json"
+export LADING_REGISTRY_AUTH_FILE=$TRASH/auth.json
+requests() { grep -c '"[A-Z]* /v2/' "$LOG"; }
+
+before=$(requests)
+fails_with "a blob whose bytes were altered fails verification naming it" 1 "oci/blobs/sha256/${layer#sha256:}" \
+	"$LADING" bundle push "$TRASH/altered.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
+is "the altered bundle sent no request to the registry" "$(requests)" "$before"
+fails_with "a flipped byte in the compressed file fails, one line" 1 "." \
+	"$LADING" bundle push "$TRASH/flipped.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
+is "the flipped bundle sent no request to the registry" "$(requests)" "$before"
+is "nothing of the altered bundle reached the registry's storage" \
+	"$(find "$TRASH/registry-dst/storage" -type f 2>/dev/null | wc -l)" "0"
+
+port=$(free_port)
+fails_with "an unreachable registry: one line naming it, exit 1" 1 "127.0.0.1:$port" \
+	"$LADING" bundle push "$B" --registry "127.0.0.1:$port" --ca-file "$REGISTRY_CA"
+fails_with "a wrong password: one line, exit 1" 1 "$DST.*(unauthori|credential|denied|401)" \
+	env LADING_REGISTRY_AUTH_FILE="$TRASH/wrong.json" "$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA"
+fails_with "an untrusted CA: one line naming the registry, exit 1" 1 "$DST.*(certificate|verif|trust)" \
+	"$LADING" bundle push "$B" --registry "$DST"
+fails_with "plain HTTP against a TLS registry: one line, exit 1" 1 "$DST" \
+	"$LADING" bundle push "$B" --registry "$DST" --plain-http
+is "no image was stored by the failed pushes" "$(find "$TRASH/registry-dst/storage" -name link -path '*_manifests*' | wc -l)" "0"
+
+fails_with "--registry is required (exit 2)" 2 "registry" "$LADING" bundle push "$B"
+fails_with "--jobs 0 is a usage error" 2 "jobs" "$LADING" bundle push "$B" --registry "$DST" --jobs 0
+fails_with "an invalid --prefix is a usage error" 2 "prefix|'Bad Prefix'" "$LADING" bundle push "$B" --registry "$DST" --prefix 'Bad Prefix'
+fails_with "a missing bundle file: one line, exit 1" 1 "nothere.tar.zst" "$LADING" bundle push "$TRASH/nothere.tar.zst" --registry "$DST"
+
+# The target registry's disk is full: its storage is a 3 MiB tmpfs, the big layer is 6 MiB.
+FULL=$TRASH/registry-full/storage
+mkdir -p "$FULL"
+if mount -t tmpfs -o size=3m tmpfs "$FULL" 2>/dev/null; then
+	at_exit "umount '$FULL'"
+	registry_start full
+	fails_with "the registry's disk is full: one line naming the registry, exit 1" 1 "127.0.0.1:$REGISTRY_PORT" \
+		"$LADING" bundle push "$B" --registry "127.0.0.1:$REGISTRY_PORT" --plain-http --jobs 1
+	ok "the registry still answers after the failed push" curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
+	is "the big image is not there" \
+		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/library/big/manifests/1")" "404"
+else
+	for _ in 1 2 3; do echo "ok $((test_count += 1)) # skip cannot mount a tmpfs here (not root)"; done
+fi
+is "no staged blob is left in TMPDIR" "$(ls -A "$TMPDIR" | wc -l)" "0"
+done_testing
