@@ -1,0 +1,55 @@
+#!/bin/bash
+# The target registry is killed (by PID) in the middle of a bundle push; once
+# it is back on the same storage, re-running the push completes and sends only
+# what was missing: the blobs that had arrived are found by HEAD and skipped.
+. "$(dirname "$0")/test-lib.sh"
+. "$TOP/scripts/lib-registry.sh"
+plan 9
+
+# The big layer must come last in the tarball (blobs are sorted by digest), so
+# that everything else has arrived when the registry dies during it.
+for try in $(seq 1 40); do
+	L=$TRASH/layout-$try
+	python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/small:1 --layer 100k:small-$$ >/dev/null
+	python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/big:1 --layer 12m:big-$$-$try >/dev/null
+	big_layer=$(find "$L/blobs/sha256" -size +1M -printf '%f\n')
+	last=$(ls "$L/blobs/sha256" | sort | tail -n 1)
+	[ "$big_layer" = "$last" ] && break
+	rm -rf "$L"
+done
+B=$TRASH/site.tar.zst
+python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+blob_count=$(jq '[.entries[] | select(.path | startswith("oci/blobs/"))] | length' <(zstd -dc "$B" | tar -xO lading.json))
+
+registry_start dst
+DST=127.0.0.1:$REGISTRY_PORT
+LOG=$REGISTRY_LOG
+"$LADING" bundle push "$B" --registry "$DST" --plain-http --jobs 2 --chunk-size 1m --limit-rate 2m \
+	>/dev/null 2>"$TRASH/push1.err" &
+push_pid=$!
+at_exit "kill_pid $push_pid"
+for _ in $(seq 1 100); do
+	grep -q "\"PATCH /v2/library/big/blobs/uploads/[^ ]* HTTP/1.1\" 202" "$LOG" && break
+	sleep 0.1
+done
+ok "the push was in the middle of the big layer" grep -q '"PATCH /v2/library/big/blobs/uploads/' "$LOG"
+{ kill -9 "$REGISTRY_PID"; wait "$REGISTRY_PID"; } 2>/dev/null
+wait "$push_pid"
+is "the push failed when the registry died (exit 1)" "$?" "1"
+ok "its error is one line naming the registry" sh -c "test \$(wc -l <'$TRASH/push1.err') -eq 1 && grep -q '$DST' '$TRASH/push1.err'"
+done_before=$(grep -c '"PUT /v2/[^ ]*/blobs/uploads/[^ ]* HTTP/1.1" 201' "$LOG")
+is "every blob but the big layer had arrived" "$done_before" "$((blob_count - 3))"
+
+registry_restart dst
+"$LADING" bundle push "$B" --registry "$DST" --plain-http --json >"$TRASH/rerun.json" 2>"$TRASH/rerun.err"
+is "the re-run completes" "$?" "0"
+is "the re-run sends only the big layer" "$(jq -c '[.blobs_sent, .bytes_sent]' "$TRASH/rerun.json")" \
+	"[1,$(stat -c %s "$L/blobs/sha256/$big_layer")]"
+is "no blob was uploaded twice" \
+	"$(grep -o '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256:[0-9a-f]* HTTP/1.1" 201' "$LOG" | grep -o 'sha256:[0-9a-f]*' | sort | uniq -d | wc -l)" "0"
+for name in small big; do
+	want=$(jq -r --arg r "docker.io/library/$name:1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $r) | .digest' "$L/index.json")
+	is "$name keeps its digest" \
+		"sha256:$(skopeo inspect --raw --tls-verify=false "docker://$DST/library/$name:1" | sha256sum | cut -c1-64)" "$want"
+done
+done_testing
