@@ -11,6 +11,7 @@
 
 #include "bundle/cmd_bundle.h"
 #include "bundle/cmd_push.h"
+#include "bundle/create.h"
 #include "bundle/extract.h"
 #include "bundle/inspect.h"
 #include "bundle/reader.h"
@@ -24,11 +25,14 @@ struct verb {
 	const char *summary;
 };
 
+static int verb_create(int argc, char **argv);
 static int verb_inspect(int argc, char **argv);
 static int verb_verify(int argc, char **argv);
 static int verb_extract(int argc, char **argv);
 
 static const struct verb verbs[] = {
+    {"create", verb_create, "create [-f lading.yaml] [-o FILE] [--level N] [--jobs N] [--locked] [-v] [--json]",
+     "fetch the images of a spec and write one bundle"},
     {"inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)"},
     {"verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json"},
     {"extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory"},
@@ -217,6 +221,47 @@ static const char *one_file(const char *verb, int argc, char **argv)
 		return NULL;
 	}
 	return argv[optind];
+}
+
+static int verb_create(int argc, char **argv)
+{
+	struct bundle_create_opts opts;
+	struct bundle_create_result result;
+	struct common c;
+	struct lerr err;
+	int rc = parse_common("create", argc, argv, &c);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	if (argc != optind) {
+		fprintf(stderr, "lading: bundle create: unexpected argument '%s' (see 'lading bundle create --help')\n",
+			argv[optind]);
+		return 2;
+	}
+	memset(&opts, 0, sizeof(opts));
+	opts.spec_path = c.file ? c.file : "lading.yaml";
+	opts.out_path = c.output;
+	opts.level = c.level;
+	opts.jobs = c.jobs;
+	opts.locked = c.locked;
+	opts.lg = &c.lg;
+	lerr_clear(&err);
+	if (bundle_create(&opts, &result, &err) != 0)
+		return fail(&err);
+	if (c.json) {
+		print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
+				     (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count, "bytes",
+				     (json_int_t)result.content_bytes, "file_bytes", (json_int_t)result.file_bytes));
+	} else {
+		char content[32], file[32];
+
+		log_format_bytes(result.content_bytes, content, sizeof(content));
+		log_format_bytes(result.file_bytes, file, sizeof(file));
+		printf("wrote %s: %zu image%s, %zu entries, %s (%s compressed)\n", result.out_path, result.image_count,
+		       result.image_count == 1 ? "" : "s", result.entry_count, content, file);
+	}
+	bundle_create_result_free(&result);
+	return 0;
 }
 
 static int verb_inspect(int argc, char **argv)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bundle/spec.h"
+#include "images/registry_config.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
@@ -152,55 +153,10 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
 	return 0;
 }
 
-/*
- * registries: [{host, plain_http, ca_file, insecure_skip_verify}]. The same
- * shape images/ uses for push and serve.
- */
-static int parse_registry(struct registry_config *reg, const struct ynode *node, struct lerr *err)
-{
-	static const char *const keys[] = {"host", "plain_http", "ca_file", "insecure_skip_verify", NULL};
-	const struct ynode *v;
-	const char *text;
-
-	if (ynode_check_keys(node, keys, "a registry", err) != 0)
-		return -1;
-	if ((v = ynode_get(node, "host")) == NULL)
-		return ynode_error(node, err, LADING_ERR_USAGE, "registry: 'host' is missing");
-	if (ynode_string(v, "host", &text, err) != 0)
-		return -1;
-	if (text[0] == '\0' || strchr(text, '/') != NULL || strchr(text, ' ') != NULL)
-		return ynode_error(v, err, LADING_ERR_USAGE, "host '%s': expected host or host:port", text);
-	reg->host = xstrdup(text);
-	if ((v = ynode_get(node, "plain_http")) != NULL && ynode_bool(v, "plain_http", &reg->plain_http, err) != 0)
-		return -1;
-	if ((v = ynode_get(node, "insecure_skip_verify")) != NULL &&
-	    ynode_bool(v, "insecure_skip_verify", &reg->insecure_skip_verify, err) != 0)
-		return -1;
-	if ((v = ynode_get(node, "ca_file")) != NULL) {
-		if (ynode_string(v, "ca_file", &text, err) != 0)
-			return -1;
-		reg->ca_file = xstrdup(text);
-	}
-	return 0;
-}
-
+/* registries: the same parser images/ uses for `lading image` (host, plain_http, ca_file, …). */
 static int parse_registries(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
-	size_t i, j;
-
-	if (ynode_expect(node, YNODE_SEQ, "registries", err) != 0)
-		return -1;
-	spec->registries.items = xcalloc(node->count + 1, sizeof(struct registry_config));
-	for (i = 0; i < node->count; i++) {
-		spec->registries.count++;
-		if (parse_registry(&spec->registries.items[i], node->items[i], err) != 0)
-			return -1;
-		for (j = 0; j < i; j++)
-			if (strcmp(spec->registries.items[j].host, spec->registries.items[i].host) == 0)
-				return ynode_error(node->items[i], err, LADING_ERR_USAGE,
-						   "registry '%s' is listed twice", spec->registries.items[i].host);
-	}
-	return 0;
+	return registry_config_parse(node, &spec->registries, err);
 }
 
 static int parse_root(struct bundle_spec *spec, const struct ydoc *doc, struct lerr *err)
@@ -275,11 +231,7 @@ void bundle_spec_free(struct bundle_spec *spec)
 		free(spec->images[i].platforms);
 		free(spec->images[i].ref);
 	}
-	for (i = 0; i < spec->registries.count; i++) {
-		free(spec->registries.items[i].host);
-		free(spec->registries.items[i].ca_file);
-	}
-	free(spec->registries.items);
+	registry_config_free(&spec->registries);
 	free(spec->images);
 	free(spec->name);
 	free(spec->text);
