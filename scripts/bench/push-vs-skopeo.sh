@@ -1,0 +1,61 @@
+#!/bin/bash
+# Benchmark: push a bundle of several images (>= 1 GiB in total, fresh random
+# data per run since skopeo caches blob info) into a loopback registry with
+# `lading bundle push`, and the same images into a second loopback registry
+# with `skopeo copy`, one image at a time from the extracted oci/ layout (the
+# way users script it; --preserve-digests so skopeo sends the same bytes).
+# Prints both wall times, the ratio, lading's peak RSS and its peak staged
+# bytes, and checks both registries hold the same digests. Not in `make check`.
+#   BENCH_IMAGES (default 5) images, each with one BENCH_LAYER (default 208m)
+#   random layer plus a shared 4k base layer.
+[ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+LADING=${LADING:-$TOP/lading}
+COUNT=${BENCH_IMAGES:-5}
+SIZE=${BENCH_LAYER:-208m}
+. "$TOP/tests/test-lib.sh"
+TOP=$(cd "$(dirname "$0")/../.." && pwd) # test-lib.sh guessed it from $0
+. "$TOP/scripts/lib-registry.sh"
+set +u
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+L=$TRASH/layout
+for i in $(seq 1 "$COUNT"); do
+	python3 "$TOP/scripts/mkimage.py" "$L" "docker.io/bench/img$i:1" --layer "$SIZE:bench-$$-$i" \
+		--layer 4k:bench-base-$$ >/dev/null
+done
+B=$TRASH/site.tar.zst
+python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+echo "bundle: $COUNT images x $SIZE random layer, $(du -sh "$L/blobs" | cut -f1) of blobs, $(du -sh "$B" | cut -f1) compressed"
+
+registry_start lading
+D1=127.0.0.1:$REGISTRY_PORT
+registry_start skopeo
+D2=127.0.0.1:$REGISTRY_PORT
+
+t0=$(now)
+/usr/bin/time -f %M -o "$TRASH/push.rss" "$LADING" bundle push "$B" --registry "$D1" --plain-http --jobs 4 --json \
+	>"$TRASH/push.json"
+t1=$(now)
+"$LADING" bundle extract -C "$TRASH/extracted" "$B" >/dev/null
+t2=$(now)
+for i in $(seq 1 "$COUNT"); do
+	skopeo copy --quiet --preserve-digests --dest-tls-verify=false "oci:$TRASH/extracted/oci:docker.io/bench/img$i:1" \
+		"docker://$D2/bench/img$i:1"
+done
+t3=$(now)
+lading_push=$(secs "$t0" "$t1"); extract=$(secs "$t1" "$t2"); skopeo_push=$(secs "$t2" "$t3")
+for i in $(seq 1 "$COUNT"); do
+	a=$(skopeo inspect --raw --tls-verify=false "docker://$D1/bench/img$i:1" | sha256sum)
+	b=$(skopeo inspect --raw --tls-verify=false "docker://$D2/bench/img$i:1" | sha256sum)
+	[ "$a" = "$b" ] || { echo "img$i: digests differ between the two registries" >&2; exit 1; }
+done
+echo "lading bundle push: $lading_push s (verify + push, peak RSS $(tail -n 1 "$TRASH/push.rss") KiB," \
+	"peak staged $(jq .stage_peak_bytes "$TRASH/push.json") bytes of largest blob $(jq .largest_blob_bytes "$TRASH/push.json"))"
+echo "skopeo copy x $COUNT: $skopeo_push s (plus $extract s for lading bundle extract first)"
+echo "ratio skopeo/lading: $(ratio "$skopeo_push" "$lading_push")" \
+	"(with the extraction: $(ratio "$(awk -v a="$skopeo_push" -v b="$extract" 'BEGIN { print a + b }')" "$lading_push"))"
