@@ -71,11 +71,16 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct push_args *a)
 {
 	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},	   {"verbose", no_argument, NULL, 'v'},
-	    {"json", no_argument, NULL, 'J'},	   {"registry", required_argument, NULL, 'R'},
-	    {"prefix", required_argument, NULL, 'P'}, {"keep-host", no_argument, NULL, 'K'},
-	    {"dry-run", no_argument, NULL, 'n'},	   {"jobs", required_argument, NULL, 'j'},
-	    {"plain-http", no_argument, NULL, 'H'},   {"ca-file", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'J'},
+	    {"registry", required_argument, NULL, 'R'},
+	    {"prefix", required_argument, NULL, 'P'},
+	    {"keep-host", no_argument, NULL, 'K'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"plain-http", no_argument, NULL, 'H'},
+	    {"ca-file", required_argument, NULL, 'C'},
 	    {"insecure-skip-tls-verify", no_argument, NULL, 'I'},
 	    {"registry-config", required_argument, NULL, 'r'},
 	    {"files-dir", required_argument, NULL, 'F'},
@@ -141,7 +146,8 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 			break;
 		case 'L':
 			if (parse_bytes(optarg, &a->opts.max_speed) != 0)
-				return usage_error("--limit-rate wants bytes per second (k/m suffix), got '%s'", optarg);
+				return usage_error("--limit-rate wants bytes per second (k/m suffix), got '%s'",
+						   optarg);
 			break;
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);

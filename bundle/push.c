@@ -111,7 +111,9 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 		}
 		count_outcome(ctx, job->blob, outcome);
 		log_msg(ctx->opts->lg, LOG_DEBUG, "%s: %s %s", img->display, job->blob->digest,
-			outcome == REGISTRY_BLOB_SENT ? "sent" : outcome == REGISTRY_BLOB_MOUNTED ? "mounted" : "present");
+			outcome == REGISTRY_BLOB_SENT	   ? "sent"
+			: outcome == REGISTRY_BLOB_MOUNTED ? "mounted"
+							   : "present");
 		mount_from = img->target.repository;
 	}
 	if (unlink(path) != 0 && errno != ENOENT && r == 0)
@@ -123,8 +125,7 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 }
 
 /* Copies the current entry into the staging store; the reader checks size and sha256 at its end. */
-static int stage_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct plan_blob *blob,
-		       struct lerr *err)
+static int stage_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct plan_blob *blob, struct lerr *err)
 {
 	char *path = staged_path(ctx, blob->digest);
 	char *chunk = xmalloc(CHUNK);
@@ -195,8 +196,7 @@ fail:
 }
 
 /* files/X → files_dir/X (and providers/), written under a temporary name and renamed. */
-static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *dir, const char *rel,
-		    struct lerr *err)
+static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *dir, const char *rel, struct lerr *err)
 {
 	char *dest = xasprintf("%s/%s", dir, rel);
 	char *parent = xstrdup(dest);
@@ -223,8 +223,7 @@ out:
 	return rc;
 }
 
-static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct bundle_entry *row,
-		      struct lerr *err)
+static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct bundle_entry *row, struct lerr *err)
 {
 	const struct bundle_push_opts *opts = ctx->opts;
 	const struct plan_blob *blob;
@@ -314,8 +313,7 @@ static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *e
 	for (i = 0; i < img->child_count; i++)
 		if (put_child(ctx, idx, &ctx->plan.manifests[img->children[i]], err) != 0)
 			return name_image(err, ctx, img);
-	if (registry_manifest_put(ctx->clients[idx], reference, top->parsed.media_type, top->body, top->len, err) !=
-	    0)
+	if (registry_manifest_put(ctx->clients[idx], reference, top->parsed.media_type, top->body, top->len, err) != 0)
 		return name_image(err, ctx, img);
 	ctx->result->manifests_sent++;
 	ctx->result->images_pushed++;
@@ -382,8 +380,8 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 
 	if (open_clients(ctx, err) != 0 || make_stage_dir(ctx, err) != 0)
 		return -1;
-	if (stage_pool_start(&ctx->pool, opts->jobs > 0 ? opts->jobs : 4, ctx->plan.largest_blob, upload_job_run,
-			     NULL, err) != 0)
+	if (stage_pool_start(&ctx->pool, opts->jobs > 0 ? opts->jobs : 4, ctx->plan.largest_blob, upload_job_run, NULL,
+			     err) != 0)
 		return -1;
 	progress_start(&ctx->progress, opts->lg, "pushing", ctx->plan.blob_bytes);
 	r = upload_pass(ctx, path, err);

@@ -43,10 +43,10 @@ struct bundle_push_opts {
 
 /* One top-level image or artifact and where it goes. */
 struct bundle_push_target {
-	char *source;	  /* "docker.io/library/nginx:1.27" (ref.name in oci/index.json) */
-	char *target;	  /* "registry.internal:5000/library/nginx:1.27" */
+	char *source; /* "docker.io/library/nginx:1.27" (ref.name in oci/index.json) */
+	char *target; /* "registry.internal:5000/library/nginx:1.27" */
 	char digest[DIGEST_STR_MAX];
-	int present;	  /* the registry already had it under that name */
+	int present; /* the registry already had it under that name */
 };
 
 struct bundle_push_result {
@@ -58,11 +58,11 @@ struct bundle_push_result {
 	size_t blobs_present;
 	size_t blobs_mounted;
 	size_t manifests_sent;
-	uint64_t bytes_sent;	 /* blob bytes uploaded */
-	uint64_t stage_peak;	 /* most bytes staged at once */
-	uint64_t largest_blob;	 /* the bound on stage_peak */
-	size_t files_copied;	 /* files/ and providers/ entries written */
-	size_t files_skipped;	 /* present but no directory given */
+	uint64_t bytes_sent;   /* blob bytes uploaded */
+	uint64_t stage_peak;   /* most bytes staged at once */
+	uint64_t largest_blob; /* the bound on stage_peak */
+	size_t files_copied;   /* files/ and providers/ entries written */
+	size_t files_skipped;  /* present but no directory given */
 	double seconds;
 };
 

@@ -100,8 +100,7 @@ static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm,
 		       struct lerr *err);
 
 /* The verifying pass: every entry is read and checked by the reader. */
-static int verify_pass(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan,
-		       struct lerr *err)
+static int verify_pass(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan, struct lerr *err)
 {
 	struct bundle_reader *r = NULL;
 	const struct bundle_entry *row;

@@ -21,12 +21,12 @@ struct plan_manifest {
 };
 
 struct plan_image {
-	char *source;			/* ref.name from oci/index.json */
-	char digest[DIGEST_STR_MAX];	/* top-level manifest or index */
-	struct naming_target target;	/* repository and tag under opts->naming */
-	char *display;			/* "host/repo:tag" or "host/repo@digest" */
-	size_t top;			/* into plan.manifests */
-	size_t *children;		/* an index's manifests, into plan.manifests */
+	char *source;		     /* ref.name from oci/index.json */
+	char digest[DIGEST_STR_MAX]; /* top-level manifest or index */
+	struct naming_target target; /* repository and tag under opts->naming */
+	char *display;		     /* "host/repo:tag" or "host/repo@digest" */
+	size_t top;		     /* into plan.manifests */
+	size_t *children;	     /* an index's manifests, into plan.manifests */
 	size_t child_count;
 };
 
@@ -52,8 +52,7 @@ struct push_plan {
 };
 
 /* Pass 1 and the plan; fills plan (free with push_plan_free) or fails naming the bad entry or image. */
-int push_plan_build(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan,
-		    struct lerr *err);
+int push_plan_build(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan, struct lerr *err);
 
 /* The blob with digest, or NULL. */
 struct plan_blob *push_plan_blob(const struct push_plan *plan, const char *digest);

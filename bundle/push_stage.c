@@ -47,8 +47,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int stage_pool_start(struct stage_pool *pool, int jobs, uint64_t budget, stage_job_fn fn, void *arg,
-		     struct lerr *err)
+int stage_pool_start(struct stage_pool *pool, int jobs, uint64_t budget, stage_job_fn fn, void *arg, struct lerr *err)
 {
 	int i;
 

@@ -35,8 +35,7 @@ struct stage_pool {
 };
 
 /* Starts jobs workers calling fn(job, arg, err). Fails only if a thread cannot start. */
-int stage_pool_start(struct stage_pool *pool, int jobs, uint64_t budget, stage_job_fn fn, void *arg,
-		     struct lerr *err);
+int stage_pool_start(struct stage_pool *pool, int jobs, uint64_t budget, stage_job_fn fn, void *arg, struct lerr *err);
 
 /* Waits until size more bytes fit the budget; -1 (with the first worker error) once a job failed. */
 int stage_pool_reserve(struct stage_pool *pool, uint64_t size, struct lerr *err);
