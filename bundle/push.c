@@ -36,9 +36,21 @@ struct upload_job {
 	struct push_ctx *ctx;
 	const struct plan_blob *blob;
 	size_t *missing;
+	struct registry_client **clients; /* clones made by the reader thread, one per missing[] */
 	size_t missing_count;
 	const char *mount_from; /* a repository of the registry that has it, or NULL */
 };
+
+static void upload_job_free(struct upload_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->missing_count; i++)
+		registry_client_free(job->clients[i]);
+	free(job->clients);
+	free(job->missing);
+	free(job);
+}
 
 /* Names the image unless the client's message already starts with the registry. */
 static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
@@ -99,12 +111,10 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 	(void)unused;
 	for (i = 0; i < job->missing_count && r == 0 && !pool_failed(ctx); i++) {
 		const struct plan_image *img = &ctx->plan.images[job->missing[i]];
-		struct registry_client *c = registry_client_clone(ctx->clients[job->missing[i]]);
 		int outcome = 0;
 
-		r = registry_blob_push(c, ctx->stage_dir, job->blob->digest, job->blob->size, mount_from,
+		r = registry_blob_push(job->clients[i], ctx->stage_dir, job->blob->digest, job->blob->size, mount_from,
 				       ctx->opts->chunk_size, on_progress, ctx, &outcome, err);
-		registry_client_free(c);
 		if (r != 0) {
 			name_image(err, ctx, img);
 			break;
@@ -119,8 +129,7 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 	if (unlink(path) != 0 && errno != ENOENT && r == 0)
 		r = lerr_sys(err, "cannot remove staged blob '%s'", path);
 	free(path);
-	free(job->missing);
-	free(job);
+	upload_job_free(job);
 	return r;
 }
 
@@ -163,6 +172,7 @@ static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct
 	job->ctx = ctx;
 	job->blob = blob;
 	job->missing = xcalloc(blob->image_count, sizeof(*job->missing));
+	job->clients = xcalloc(blob->image_count, sizeof(*job->clients));
 	for (i = 0; i < blob->image_count; i++) {
 		const struct plan_image *img = &ctx->plan.images[blob->images[i]];
 
@@ -172,6 +182,8 @@ static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct
 			count_outcome(ctx, blob, REGISTRY_BLOB_PRESENT);
 			job->mount_from = img->target.repository;
 		} else {
+			/* Cloned here: the reader thread's clients may renew their tokens while workers run. */
+			job->clients[job->missing_count] = registry_client_clone(ctx->clients[blob->images[i]]);
 			job->missing[job->missing_count++] = blob->images[i];
 		}
 	}
@@ -186,12 +198,10 @@ static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct
 	stage_pool_submit(&ctx->pool, job, blob->size);
 	return 0;
 done:
-	free(job->missing);
-	free(job);
+	upload_job_free(job);
 	return 0;
 fail:
-	free(job->missing);
-	free(job);
+	upload_job_free(job);
 	return -1;
 }
 

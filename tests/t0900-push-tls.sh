@@ -6,7 +6,7 @@
 # bytes never exceed the largest blob, and a second push sends no blob bytes.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 22
+plan 21
 
 L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/nginx:1.27 --layer 300k:a-$$ --layer 2m:shared-$$ >/dev/null
