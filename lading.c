@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lading.h"
+#include "provision/cmd_vsphere.h"
 
 struct command {
 	const char *name;
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
 	{ NULL, NULL, NULL },
 };
 

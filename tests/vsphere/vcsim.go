@@ -54,8 +54,10 @@ import (
 )
 
 // cloneSource wraps the template: see the file comment.
+// The simulator's property collector digs the mo type out of field 0 of a
+// wrapper, so the VM is embedded by value (the registry then holds the copy).
 type cloneSource struct {
-	*simulator.VirtualMachine
+	simulator.VirtualMachine
 }
 
 func (vm *cloneSource) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Task) soap.HasFault {
@@ -80,9 +82,6 @@ func (vm *cloneSource) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Ta
 		}
 		if req.Spec.Customization != nil {
 			clone.CustomizeVMTask(&types.CustomizeVM_Task{This: ref, Spec: *req.Spec.Customization})
-		}
-		if req.Spec.PowerOn {
-			clone.PowerOnVMTask(ctx, &types.PowerOnVM_Task{This: ref})
 		}
 	})
 	return res
@@ -157,7 +156,7 @@ func setup(ctx context.Context, u *url.URL) {
 	tref := clone(templates, "ubuntu-22.04", true)
 	clone(lading, "foreign-01", false)
 	tvm := simulator.Map.Get(tref).(*simulator.VirtualMachine)
-	simulator.Map.Put(&cloneSource{tvm})
+	simulator.Map.Put(&cloneSource{*tvm})
 }
 
 type vmState struct {
@@ -181,7 +180,7 @@ func dumpVMs(w http.ResponseWriter, r *http.Request) {
 		case *simulator.VirtualMachine:
 			vm = v
 		case *cloneSource:
-			vm = v.VirtualMachine
+			vm = &v.VirtualMachine
 		default:
 			continue
 		}
