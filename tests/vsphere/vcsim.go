@@ -41,6 +41,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -169,6 +170,7 @@ type vmState struct {
 	NumCPU      int32             `json:"cpus"`
 	MemoryMB    int32             `json:"memory_mb"`
 	ExtraConfig map[string]string `json:"extra_config"`
+	Networks    string            `json:"networks"` // NIC backings, comma-separated
 }
 
 func dumpVMs(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +192,17 @@ func dumpVMs(w http.ResponseWriter, r *http.Request) {
 				PowerState: string(vm.Runtime.PowerState), IPAddress: vm.Guest.IpAddress,
 				HostName: vm.Guest.HostName, NumCPU: vm.Config.Hardware.NumCPU,
 				MemoryMB: vm.Config.Hardware.MemoryMB, ExtraConfig: map[string]string{}}
+			var nets []string
+			for _, d := range vm.Config.Hardware.Device {
+				if nic, ok := d.(types.BaseVirtualEthernetCard); ok {
+					if b, ok := nic.GetVirtualEthernetCard().Backing.(*types.VirtualEthernetCardNetworkBackingInfo); ok {
+						nets = append(nets, b.DeviceName)
+					} else {
+						nets = append(nets, fmt.Sprintf("%T", nic.GetVirtualEthernetCard().Backing))
+					}
+				}
+			}
+			st.Networks = strings.Join(nets, ",")
 			for _, o := range vm.Config.ExtraConfig {
 				ov := o.GetOptionValue()
 				st.ExtraConfig[ov.Key] = fmt.Sprint(ov.Value)
