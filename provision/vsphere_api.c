@@ -259,6 +259,9 @@ static void task_fault(xmlNodePtr error, const char *what, struct lerr *err)
 
 	if (type != NULL && (strcmp(type, "NotFound") == 0 || strcmp(type, "ManagedObjectNotFound") == 0))
 		code = LADING_ERR_NOTFOUND;
+	/* A message that only repeats the fault's type ("*types.NotFound" from the simulator) adds nothing. */
+	if (message != NULL && type != NULL && strchr(message, ' ') == NULL && strstr(message, type) != NULL)
+		message[0] = '\0';
 	lerr_set(err, code, "%s failed: %s%s%s", what, type != NULL ? type : "unknown fault",
 		 message != NULL && message[0] != '\0' ? ": " : "", message != NULL ? message : "");
 	if (property != NULL)
@@ -271,8 +274,8 @@ static void task_fault(xmlNodePtr error, const char *what, struct lerr *err)
 	free(name);
 }
 
-int vs_task_wait(struct vs_client *client, const struct vs_ref *task, long timeout_s, struct vs_ref *result,
-		 struct lerr *err)
+int vs_task_wait(struct vs_client *client, const char *what, const struct vs_ref *task, long timeout_s,
+		 struct vs_ref *result, struct lerr *err)
 {
 	static const char *const paths[] = { "info", NULL };
 	double deadline = log_now() + (double)timeout_s;
@@ -281,14 +284,13 @@ int vs_task_wait(struct vs_client *client, const struct vs_ref *task, long timeo
 	for (;;) {
 		xmlDocPtr doc = NULL;
 		xmlNodePtr object, info;
-		char *state, *what;
+		char *state;
 		int r = 1;
 
 		if (vs_props(client, task, paths, &doc, &object, err) != 0)
 			return -1;
 		info = vs_prop(object, "info");
 		state = vs_xml_child_text(info, "state");
-		what = vs_xml_child_text(info, "descriptionId");
 		if (state == NULL) {
 			r = lerr_set(err, LADING_ERR_FORMAT, "task %s: reply without info.state", task->value);
 		} else if (strcmp(state, "success") == 0) {
@@ -296,16 +298,15 @@ int vs_task_wait(struct vs_client *client, const struct vs_ref *task, long timeo
 			if (result != NULL && vs_ref_from_node(vs_xml_child(info, "result"), result) != 0)
 				memset(result, 0, sizeof(*result));
 		} else if (strcmp(state, "error") == 0) {
-			task_fault(vs_xml_child(info, "error"), what != NULL && what[0] != '\0' ? what : "task", err);
+			task_fault(vs_xml_child(info, "error"), what, err);
 			r = -1;
 		}
 		free(state);
-		free(what);
 		xmlFreeDoc(doc);
 		if (r <= 0)
 			return r;
 		if (log_now() + (double)delay_ms / 1000.0 > deadline)
-			return lerr_set(err, LADING_ERR_NETWORK, "task %s still running after %ld s (--timeout)",
+			return lerr_set(err, LADING_ERR_NETWORK, "%s (%s) still running after %ld s (--timeout)", what,
 					task->value, timeout_s);
 		vs_sleep_ms(delay_ms);
 		delay_ms = delay_ms * 2 > 2000 ? 2000 : delay_ms * 2;
@@ -332,7 +333,7 @@ static int run_task(struct vs_client *client, const char *method, const struct v
 		lerr_set(err, LADING_ERR_FORMAT, "%s: reply without a task", method);
 		goto out;
 	}
-	r = vs_task_wait(client, &task, timeout_s, NULL, err);
+	r = vs_task_wait(client, method, &task, timeout_s, NULL, err);
 out:
 	xmlFreeDoc(doc);
 	buf_free(&body);

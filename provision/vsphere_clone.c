@@ -262,7 +262,7 @@ int vs_clone(struct vs_client *client, const struct vs_clone_req *req, struct vs
 		lerr_set(err, LADING_ERR_FORMAT, "CloneVM_Task: reply without a task");
 		goto out;
 	}
-	if (vs_task_wait(client, &task, req->timeout_s, vm, err) != 0)
+	if (vs_task_wait(client, "CloneVM_Task", &task, req->timeout_s, vm, err) != 0)
 		goto out;
 	if (vm->value[0] == '\0') {
 		lerr_set(err, LADING_ERR_FORMAT, "CloneVM_Task %s: no VM in the task result", task.value);

@@ -27,9 +27,12 @@ xmlNodePtr vs_prop(xmlNodePtr object, const char *name);
 /* Fills ref from an element like <returnval type="Task">task-1</returnval>. */
 int vs_ref_from_node(xmlNodePtr node, struct vs_ref *ref);
 
-/* Waits for a task to end (polling, bounded by timeout_s); on success *result (may be NULL) gets info.result. */
-int vs_task_wait(struct vs_client *client, const struct vs_ref *task, long timeout_s, struct vs_ref *result,
-		 struct lerr *err);
+/*
+ * Waits for a task to end (polling, bounded by timeout_s); on success *result
+ * (may be NULL) gets info.result. A task error reads "<what> failed: <fault>: <message>".
+ */
+int vs_task_wait(struct vs_client *client, const char *what, const struct vs_ref *task, long timeout_s,
+		 struct vs_ref *result, struct lerr *err);
 
 void vs_sleep_ms(long ms);
 

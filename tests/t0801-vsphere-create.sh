@@ -14,7 +14,7 @@ vcsim_site "$TRASH/site.yaml" 'gpu-worker-[01:03]' '198.18.20.[11:13]/24' "  clo
   ssh_authorized_key: key.pub"
 printf '      vars: {ansible_user: root, ansible_port: "2222"}\n' >>"$TRASH/site.yaml"
 
-ok "create clones three VMs" sh -c "'$LADING' vsphere create -s '$TRASH/site.yaml' --jobs 3 >'$TRASH/create.out'"
+ok "create clones three VMs" sh -c "'$LADING' vsphere create --timeout 20 -s '$TRASH/site.yaml' --jobs 3 >'$TRASH/create.out'"
 is "each VM reported created with its address" "$(awk '{print $1, $2, $3}' "$TRASH/create.out" | sort | tr '\n' ' ')" \
 	"gpu-worker-01 created 198.18.20.11 gpu-worker-02 created 198.18.20.12 gpu-worker-03 created 198.18.20.13 "
 is "simulator: gpu-worker-02 is powered on" "$(vcsim_vm gpu-worker-02 power)" poweredOn
@@ -43,15 +43,15 @@ ok "list shows them powered on with their IPs" sh -c "'$LADING' vsphere list -s 
 	grep -Eq '^gpu-worker-01 +vsphere_workers +poweredOn +198.18.20.11 +managed' '$TRASH/list.out' &&
 	[ \$(grep -c poweredOn '$TRASH/list.out') = 3 ]"
 before=$(vcsim_vms | wc -l)
-ok "re-running create is idempotent" sh -c "'$LADING' vsphere create -s '$TRASH/site.yaml' --json -o '$TRASH/inv2.yml' >'$TRASH/again.out'"
+ok "re-running create is idempotent" sh -c "'$LADING' vsphere create --timeout 20 -s '$TRASH/site.yaml' --json -o '$TRASH/inv2.yml' >'$TRASH/again.out'"
 is "every VM reported ok" "$(grep -c '"status":"ok"' "$TRASH/again.out")" 3
 is "simulator: no VM added by the re-run" "$(vcsim_vms | wc -l)" "$before"
 ok "the re-run writes the same hosts" sh -c "grep -c ansible_host '$TRASH/inv2.yml' | grep -qx 3"
 
 # A VM of the same folder that lading did not create must survive destroy.
-ok "destroy removes lading's VMs" sh -c "'$LADING' vsphere destroy -s '$TRASH/site.yaml' >'$TRASH/destroy.out' &&
+ok "destroy removes lading's VMs" sh -c "'$LADING' vsphere destroy --timeout 20 -s '$TRASH/site.yaml' >'$TRASH/destroy.out' &&
 	[ \$(grep -c destroyed '$TRASH/destroy.out') = 3 ]"
 is "simulator: the clones are gone" "$(vcsim_vms | grep -c gpu-worker)" 0
 is "simulator: the foreign VM in the same folder survives" "$(vcsim_vm foreign-01 folder)" lading
-ok "destroy again reports them absent" sh -c "'$LADING' vsphere destroy -s '$TRASH/site.yaml' | grep -c absent | grep -qx 3"
+ok "destroy again reports them absent" sh -c "'$LADING' vsphere destroy --timeout 20 -s '$TRASH/site.yaml' | grep -c absent | grep -qx 3"
 done_testing

@@ -4,28 +4,32 @@
 # (create refuses it, destroy leaves it), and TLS verified by default.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-vcsim.sh"
-plan 14
+plan 15
 
 vcsim_start || { echo "Bail out! vcsim did not start"; exit 1; }
 export LADING_VSPHERE_PASSWORD=$VCSIM_PASSWORD
 vcsim_site "$TRASH/site.yaml" 'node-[1:2]' '198.18.21.[1:2]/24'
 
 fails_with "wrong password: one line, exit 1" 1 "login as 'lading@vsphere.local' refused \(InvalidLogin\)" \
-	env LADING_VSPHERE_PASSWORD=not-it "$LADING" vsphere create -s "$TRASH/site.yaml"
+	env LADING_VSPHERE_PASSWORD=not-it "$LADING" vsphere create --timeout 20 -s "$TRASH/site.yaml"
 VCSIM_TEMPLATE=/DC0/vm/templates/no-such-template vcsim_site "$TRASH/notemplate.yaml" 'node-[1:2]' ''
 fails_with "unknown template: one line naming it, exit 1" 1 \
 	"template '/DC0/vm/templates/no-such-template': not found \(NotFound\)" \
-	"$LADING" vsphere create -s "$TRASH/notemplate.yaml"
+	"$LADING" vsphere create --timeout 20 -s "$TRASH/notemplate.yaml"
 is "simulator: nothing was cloned" "$(vcsim_vms | grep -c '"node-')" 0
+VCSIM_TEMPLATE=/DC0/vm/templates/no-room vcsim_site "$TRASH/full.yaml" 'node-9' '198.18.21.9/24'
+fails_with "a failed clone task: one line naming the VM and the fault" 1 \
+	"^lading: vsphere: node-9: CloneVM_Task failed: InsufficientResourcesFault" \
+	"$LADING" vsphere create --timeout 20 -s "$TRASH/full.yaml"
 
 # foreign-01 sits in the lading folder without lading's marker.
 vcsim_site "$TRASH/foreign.yaml" 'foreign-01' ''
 fails_with "a name taken by a foreign VM is refused" 1 \
 	"foreign-01: a VM named 'foreign-01' already exists in '/DC0/vm/lading' and was not created by lading" \
-	"$LADING" vsphere create -s "$TRASH/foreign.yaml" -o "$TRASH/foreign-inv.yml"
+	"$LADING" vsphere create --timeout 20 -s "$TRASH/foreign.yaml" -o "$TRASH/foreign-inv.yml"
 ok "the refused VM is not in the inventory" sh -c "! grep -q foreign-01 '$TRASH/foreign-inv.yml'"
 fails_with "destroy refuses the foreign VM" 1 "'/DC0/vm/lading/foreign-01' was not created by lading" \
-	"$LADING" vsphere destroy -s "$TRASH/foreign.yaml"
+	"$LADING" vsphere destroy --timeout 20 -s "$TRASH/foreign.yaml"
 is "simulator: the foreign VM is still there" "$(vcsim_vm foreign-01 name)" foreign-01
 
 VCSIM_NO_CA=1 vcsim_site "$TRASH/noca.yaml" 'node-[1:2]' '198.18.21.[1:2]/24'
@@ -44,10 +48,10 @@ cat >>"$TRASH/site.yaml" <<'YAML'
     - name: foreign-01
       group: vsphere_workers
 YAML
-"$LADING" vsphere create -s "$TRASH/site.yaml" >"$TRASH/mixed.out" 2>"$TRASH/mixed.err"
+"$LADING" vsphere create --timeout 20 -s "$TRASH/site.yaml" >"$TRASH/mixed.out" 2>"$TRASH/mixed.err"
 is "mixed create: exit 1" "$?" 1
 is "mixed create: the others are created" "$(grep -c created "$TRASH/mixed.out")" 2
-"$LADING" vsphere destroy -s "$TRASH/site.yaml" >"$TRASH/mixed-destroy.out" 2>&1
+"$LADING" vsphere destroy --timeout 20 -s "$TRASH/site.yaml" >"$TRASH/mixed-destroy.out" 2>&1
 is "mixed destroy: lading's VMs gone, the foreign one kept" \
 	"$(vcsim_vms | grep -c '"node-')/$(vcsim_vm foreign-01 name)" 0/foreign-01
 ok "no password in any output" sh -c "! grep -rqF '$VCSIM_PASSWORD' '$TRASH'/*.out '$TRASH'/*.err"

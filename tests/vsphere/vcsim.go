@@ -4,6 +4,7 @@
 // inventory (DC0, DC0_C0, LocalDS_0, "VM Network", DC0_C0_RP0_VM0 ...):
 //
 //	/DC0/vm/templates/ubuntu-22.04   a template (cloned from DC0_C0_RP0_VM0)
+//	/DC0/vm/templates/no-room        a template whose clones fail (InsufficientResourcesFault)
 //	/DC0/vm/lading                   an empty folder for lading's clones
 //	/DC0/vm/lading/foreign-01        a VM lading did not create (no marker)
 //
@@ -88,6 +89,19 @@ func (vm *cloneSource) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Ta
 	return res
 }
 
+// noRoom wraps a second template whose clones fail as a full cluster makes
+// them fail: a task ending in InsufficientResourcesFault.
+type noRoom struct {
+	simulator.VirtualMachine
+}
+
+func (vm *noRoom) CloneVMTask(ctx *simulator.Context, req *types.CloneVM_Task) soap.HasFault {
+	task := simulator.CreateTask(vm, "cloneVm", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
+		return nil, &types.InsufficientResourcesFault{}
+	})
+	return &methods.CloneVM_TaskBody{Res: &types.CloneVM_TaskResponse{Returnval: task.Run()}}
+}
+
 func newCert() (tls.Certificate, []byte) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -155,9 +169,12 @@ func setup(ctx context.Context, u *url.URL) {
 		return info.Result.(types.ManagedObjectReference)
 	}
 	tref := clone(templates, "ubuntu-22.04", true)
+	fullref := clone(templates, "no-room", true)
 	clone(lading, "foreign-01", false)
 	tvm := simulator.Map.Get(tref).(*simulator.VirtualMachine)
 	simulator.Map.Put(&cloneSource{*tvm})
+	full := simulator.Map.Get(fullref).(*simulator.VirtualMachine)
+	simulator.Map.Put(&noRoom{*full})
 }
 
 type vmState struct {
@@ -182,6 +199,8 @@ func dumpVMs(w http.ResponseWriter, r *http.Request) {
 		case *simulator.VirtualMachine:
 			vm = v
 		case *cloneSource:
+			vm = &v.VirtualMachine
+		case *noRoom:
 			vm = &v.VirtualMachine
 		default:
 			continue
