@@ -4,7 +4,7 @@
 # (create refuses it, destroy leaves it), and TLS verified by default.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-vcsim.sh"
-plan 15
+plan 18
 
 vcsim_start || { echo "Bail out! vcsim did not start"; exit 1; }
 export LADING_VSPHERE_PASSWORD=$VCSIM_PASSWORD
@@ -21,6 +21,13 @@ VCSIM_TEMPLATE=/DC0/vm/templates/no-room vcsim_site "$TRASH/full.yaml" 'node-9' 
 fails_with "a failed clone task: one line naming the VM and the fault" 1 \
 	"^lading: vsphere: node-9: CloneVM_Task failed: InsufficientResourcesFault" \
 	"$LADING" vsphere create --timeout 20 -s "$TRASH/full.yaml"
+
+# DHCP: the simulator's guests never report an address, so the wait must end.
+vcsim_site "$TRASH/dhcp.yaml" 'dhcp-1' ''
+fails_with "no address from VMware Tools: bounded wait, one line" 1 \
+	"dhcp-1: no IP address from VMware Tools after 1 s" "$LADING" vsphere create --timeout 1 -s "$TRASH/dhcp.yaml"
+is "simulator: the DHCP clone is up, without customization" "$(vcsim_vm dhcp-1 power)/$(vcsim_vm dhcp-1 hostname)" poweredOn/
+ok "destroy removes it" "$LADING" vsphere destroy -s "$TRASH/dhcp.yaml"
 
 # foreign-01 sits in the lading folder without lading's marker.
 vcsim_site "$TRASH/foreign.yaml" 'foreign-01' ''
