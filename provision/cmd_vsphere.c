@@ -25,10 +25,12 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lading vsphere create  -s site.yaml [--inventory-out FILE] [--jobs N] [--timeout S] [--json] [-v]\n"
-		     "       lading vsphere destroy -s site.yaml [--jobs N] [--timeout S] [--json] [-v]\n"
-		     "       lading vsphere list    -s site.yaml [--json]\n"
-		     "The vCenter password is read from $LADING_VSPHERE_PASSWORD. See lading-vsphere(1).\n");
+	fprintf(
+	    out,
+	    "usage: lading vsphere create  -s site.yaml [--inventory-out FILE] [--jobs N] [--timeout S] [--json] [-v]\n"
+	    "       lading vsphere destroy -s site.yaml [--jobs N] [--timeout S] [--json] [-v]\n"
+	    "       lading vsphere list    -s site.yaml [--json]\n"
+	    "The vCenter password is read from $LADING_VSPHERE_PASSWORD. See lading-vsphere(1).\n");
 }
 
 static void print_result(const struct vs_run *run, size_t i)
@@ -37,9 +39,9 @@ static void print_result(const struct vs_run *run, size_t i)
 	const struct vs_result *res = &run->results[i];
 
 	if (run->lg->json) {
-		json_t *obj = json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s*}", "vm", vm->name, "group", vm->group, "status",
-					res->status, "power", res->power[0] != '\0' ? res->power : NULL, "ip", res->ip,
-					"error", res->failed ? res->error : NULL);
+		json_t *obj = json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s*}", "vm", vm->name, "group", vm->group,
+					"status", res->status, "power", res->power[0] != '\0' ? res->power : NULL, "ip",
+					res->ip, "error", res->failed ? res->error : NULL);
 		char *line = obj != NULL ? json_dumps(obj, JSON_COMPACT) : NULL;
 
 		if (line != NULL)
@@ -79,10 +81,10 @@ static int parse_long(const char *text, long min, long max, long *out)
 static int parse_options(int argc, char **argv, struct options *opts)
 {
 	static const struct option longopts[] = {
-		{ "site", required_argument, NULL, 's' },   { "inventory-out", required_argument, NULL, 'o' },
-		{ "jobs", required_argument, NULL, 'j' },   { "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'J' },         { "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	    {"site", required_argument, NULL, 's'}, {"inventory-out", required_argument, NULL, 'o'},
+	    {"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'J'},	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -143,7 +145,7 @@ static char *default_inventory(const char *site_file)
 
 int cmd_vsphere(int argc, char **argv)
 {
-	struct options opts = { NULL, NULL, 0, 0, 0, 0 };
+	struct options opts = {NULL, NULL, 0, 0, 0, 0};
 	struct vs_run run;
 	struct logger lg;
 	struct lerr err;
@@ -193,7 +195,8 @@ int cmd_vsphere(int argc, char **argv)
 	}
 	status = run.failures > 0 ? 1 : 0;
 	if (verb == VS_VERB_CREATE) {
-		inventory = opts.inventory_out != NULL ? xstrdup(opts.inventory_out) : default_inventory(opts.site_file);
+		inventory =
+		    opts.inventory_out != NULL ? xstrdup(opts.inventory_out) : default_inventory(opts.site_file);
 		if (vs_run_write_inventory(&run, inventory, &err) != 0) {
 			fprintf(stderr, "lading: vsphere: %s\n", err.msg);
 			status = 1;

@@ -38,7 +38,7 @@ int vs_call(struct vs_client *client, struct buf *body, xmlDocPtr *doc, xmlNodeP
 
 void vs_sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
@@ -59,8 +59,10 @@ static int service_content(struct vs_client *client, struct lerr *err)
 	if (vs_ref_from_node(vs_xml_child(content, "propertyCollector"), &client->property_collector) != 0 ||
 	    vs_ref_from_node(vs_xml_child(content, "searchIndex"), &client->search_index) != 0 ||
 	    vs_ref_from_node(vs_xml_child(content, "sessionManager"), &client->session_manager) != 0) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: service content without a property collector, search index "
-			 "or session manager: is this vCenter?", client->url);
+		lerr_set(err, LADING_ERR_FORMAT,
+			 "%s: service content without a property collector, search index "
+			 "or session manager: is this vCenter?",
+			 client->url);
 		goto out;
 	}
 	r = 0;
@@ -82,14 +84,16 @@ int vs_login(const struct vs_soap_opts *opts, const char *username, const char *
 	client->url = xstrdup(opts->url);
 	if (vs_soap_open(opts, &client->soap, err) != 0 || service_content(client, err) != 0)
 		goto out;
-	vs_xml_tmpl(&body, "<Login xmlns=\"urn:vim25\"><_this type=\"SessionManager\">{}</_this>"
-			   "<userName>{}</userName><password>{}</password></Login>",
+	vs_xml_tmpl(&body,
+		    "<Login xmlns=\"urn:vim25\"><_this type=\"SessionManager\">{}</_this>"
+		    "<userName>{}</userName><password>{}</password></Login>",
 		    client->session_manager.value, username, password);
 	if (vs_call(client, &body, &doc, &resp, err) != 0) {
 		if (strcmp(vs_soap_fault(client->soap), "InvalidLogin") == 0)
-			lerr_set(err, LADING_ERR_AUTH,
-				 "%s: login as '%s' refused (InvalidLogin): check username and $LADING_VSPHERE_PASSWORD",
-				 client->url, username);
+			lerr_set(
+			    err, LADING_ERR_AUTH,
+			    "%s: login as '%s' refused (InvalidLogin): check username and $LADING_VSPHERE_PASSWORD",
+			    client->url, username);
 		else
 			lerr_prefix(err, "%s: login as '%s'", client->url, username);
 		goto out;
@@ -140,8 +144,9 @@ int vs_find(struct vs_client *client, const char *path, struct vs_ref *ref, int 
 	/* FindByInventoryPath wants "DC0/vm/x": no leading slash. */
 	while (*path == '/')
 		path++;
-	vs_xml_tmpl(&body, "<FindByInventoryPath xmlns=\"urn:vim25\"><_this type=\"SearchIndex\">{}</_this>"
-			   "<inventoryPath>{}</inventoryPath></FindByInventoryPath>",
+	vs_xml_tmpl(&body,
+		    "<FindByInventoryPath xmlns=\"urn:vim25\"><_this type=\"SearchIndex\">{}</_this>"
+		    "<inventoryPath>{}</inventoryPath></FindByInventoryPath>",
 		    client->search_index.value, path);
 	if (vs_call(client, &body, &doc, &resp, err) != 0) {
 		lerr_prefix(err, "'/%s'", path);
@@ -169,13 +174,15 @@ int vs_props(struct vs_client *client, const struct vs_ref *obj, const char *con
 	int r = -1;
 
 	*doc = NULL;
-	vs_xml_tmpl(&body, "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">{}</_this>"
-			   "<specSet><propSet><type>{}</type>",
+	vs_xml_tmpl(&body,
+		    "<RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">{}</_this>"
+		    "<specSet><propSet><type>{}</type>",
 		    client->property_collector.value, obj->type);
 	for (i = 0; paths[i] != NULL; i++)
 		vs_xml_tmpl(&body, "<pathSet>{}</pathSet>", paths[i]);
-	vs_xml_tmpl(&body, "</propSet><objectSet><obj type=\"{}\">{}</obj></objectSet></specSet><options/>"
-			   "</RetrievePropertiesEx>",
+	vs_xml_tmpl(&body,
+		    "</propSet><objectSet><obj type=\"{}\">{}</obj></objectSet></specSet><options/>"
+		    "</RetrievePropertiesEx>",
 		    obj->type, obj->value);
 	if (vs_call(client, &body, doc, &resp, err) != 0)
 		goto out;
@@ -211,7 +218,7 @@ xmlNodePtr vs_prop(xmlNodePtr object, const char *name)
 
 int vs_find_pool(struct vs_client *client, const char *path, struct vs_ref *pool, struct lerr *err)
 {
-	static const char *const paths[] = { "resourcePool", NULL };
+	static const char *const paths[] = {"resourcePool", NULL};
 	struct vs_ref found;
 	xmlDocPtr doc = NULL;
 	xmlNodePtr object;
@@ -220,14 +227,17 @@ int vs_find_pool(struct vs_client *client, const char *path, struct vs_ref *pool
 	if (vs_find(client, path, &found, &exists, err) != 0)
 		return -1;
 	if (!exists)
-		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s': not found (NotFound): check the cluster or resource_pool "
-				"path", path);
+		return lerr_set(err, LADING_ERR_NOTFOUND,
+				"'%s': not found (NotFound): check the cluster or resource_pool "
+				"path",
+				path);
 	if (strcmp(found.type, "ResourcePool") == 0 || strcmp(found.type, "VirtualApp") == 0) {
 		*pool = found;
 		return 0;
 	}
 	if (strcmp(found.type, "ClusterComputeResource") != 0 && strcmp(found.type, "ComputeResource") != 0)
-		return lerr_set(err, LADING_ERR_USAGE, "'%s' is a %s, not a cluster or resource pool", path, found.type);
+		return lerr_set(err, LADING_ERR_USAGE, "'%s' is a %s, not a cluster or resource pool", path,
+				found.type);
 	if (vs_props(client, &found, paths, &doc, &object, err) != 0 ||
 	    vs_ref_from_node(vs_prop(object, "resourcePool"), pool) != 0) {
 		if (doc != NULL)
@@ -277,7 +287,7 @@ static void task_fault(xmlNodePtr error, const char *what, struct lerr *err)
 int vs_task_wait(struct vs_client *client, const char *what, const struct vs_ref *task, long timeout_s,
 		 struct vs_ref *result, struct lerr *err)
 {
-	static const char *const paths[] = { "info", NULL };
+	static const char *const paths[] = {"info", NULL};
 	double deadline = log_now() + (double)timeout_s;
 	long delay_ms = 100;
 
@@ -377,8 +387,13 @@ static int marker_set(xmlNodePtr extra)
 
 int vs_vm_info(struct vs_client *client, const struct vs_ref *vm, struct vs_vm_info *info, struct lerr *err)
 {
-	static const char *const paths[] = { "runtime.powerState", "guest.ipAddress", "config.extraConfig",
-		"config.template", "config.hardware.numCPU", "config.hardware.memoryMB", NULL };
+	static const char *const paths[] = {"runtime.powerState",
+					    "guest.ipAddress",
+					    "config.extraConfig",
+					    "config.template",
+					    "config.hardware.numCPU",
+					    "config.hardware.memoryMB",
+					    NULL};
 	xmlDocPtr doc = NULL;
 	xmlNodePtr object;
 	char *text;
@@ -439,9 +454,10 @@ int vs_wait_ip(struct vs_client *client, const struct vs_ref *vm, const char *wa
 		}
 		if (log_now() + (double)delay_ms / 1000.0 > deadline) {
 			if (last == NULL)
-				lerr_set(err, LADING_ERR_NETWORK,
-					 "no IP address from VMware Tools after %ld s (is the guest up with tools running?)",
-					 timeout_s);
+				lerr_set(
+				    err, LADING_ERR_NETWORK,
+				    "no IP address from VMware Tools after %ld s (is the guest up with tools running?)",
+				    timeout_s);
 			else
 				lerr_set(err, LADING_ERR_NETWORK, "VMware Tools reports %s, not %s, after %ld s", last,
 					 want != NULL ? want : "a usable IPv4 address", timeout_s);

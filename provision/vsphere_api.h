@@ -36,9 +36,9 @@ int vs_find(struct vs_client *client, const char *path, struct vs_ref *ref, int 
 int vs_find_pool(struct vs_client *client, const char *path, struct vs_ref *pool, struct lerr *err);
 
 struct vs_vm_info {
-	char power[24];   /* poweredOn, poweredOff, suspended */
-	char *ip;         /* guest.ipAddress or NULL */
-	int managed;      /* lading.managed=true in config.extraConfig */
+	char power[24]; /* poweredOn, poweredOff, suspended */
+	char *ip;	/* guest.ipAddress or NULL */
+	int managed;	/* lading.managed=true in config.extraConfig */
 	int is_template;
 	long cpus;
 	long memory_mb;
@@ -54,16 +54,16 @@ struct vs_option {
 };
 
 struct vs_clone_req {
-	const struct vs_ref *source;    /* template or VM */
+	const struct vs_ref *source; /* template or VM */
 	const struct vs_ref *folder;
 	const struct vs_ref *pool;
 	const struct vs_ref *datastore; /* or NULL */
-	const struct vs_ref *network;   /* or NULL: the template's first NIC is moved onto it */
+	const struct vs_ref *network;	/* or NULL: the template's first NIC is moved onto it */
 	const char *network_name;
 	const char *name;
-	long cpus;                      /* 0 = as the source */
+	long cpus; /* 0 = as the source */
 	long memory_mb;
-	const struct vs_option *extra;  /* extraConfig, marker included by the caller */
+	const struct vs_option *extra; /* extraConfig, marker included by the caller */
 	size_t extra_count;
 	/* Guest customization (LinuxPrep + FixedIp on the first NIC) when ip is not NULL. */
 	const char *ip;

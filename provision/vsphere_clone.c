@@ -16,12 +16,19 @@
 #include "provision/vsphere_internal.h"
 
 /* vim.vm.device.VirtualEthernetCard subtypes. */
-static const char *const nic_types[] = { "VirtualE1000", "VirtualE1000e", "VirtualPCNet32", "VirtualVmxnet",
-	"VirtualVmxnet2", "VirtualVmxnet3", "VirtualVmxnet3Vrdma", "VirtualSriovEthernetCard", NULL };
+static const char *const nic_types[] = {"VirtualE1000",
+					"VirtualE1000e",
+					"VirtualPCNet32",
+					"VirtualVmxnet",
+					"VirtualVmxnet2",
+					"VirtualVmxnet3",
+					"VirtualVmxnet3Vrdma",
+					"VirtualSriovEthernetCard",
+					NULL};
 
 struct nic {
 	char type[64];
-	char *network;   /* backing deviceName */
+	char *network;	 /* backing deviceName */
 	struct buf head; /* the device's elements before its backing (key, deviceInfo) */
 	struct buf tail; /* and after it (connectable, controllerKey, macAddress ...) */
 };
@@ -45,9 +52,10 @@ static void keep_device(xmlDocPtr doc, xmlNodePtr device, struct nic *nic)
 			xmlBufferFree(dump);
 			continue;
 		}
-		buf_add(strcmp((const char *)child->name, "key") == 0 || strcmp((const char *)child->name, "deviceInfo") == 0
-				? &nic->head
-				: &nic->tail,
+		buf_add(strcmp((const char *)child->name, "key") == 0 ||
+				strcmp((const char *)child->name, "deviceInfo") == 0
+			    ? &nic->head
+			    : &nic->tail,
 			xmlBufferContent(dump), (size_t)xmlBufferLength(dump), NULL);
 		xmlBufferFree(dump);
 	}
@@ -67,7 +75,7 @@ static int is_nic(const char *type)
 static int source_nics(struct vs_client *client, const struct vs_ref *source, struct nic *first, size_t *count,
 		       struct lerr *err)
 {
-	static const char *const paths[] = { "config.hardware.device", NULL };
+	static const char *const paths[] = {"config.hardware.device", NULL};
 	xmlDocPtr doc = NULL;
 	xmlNodePtr object, device;
 
@@ -94,11 +102,10 @@ static int source_nics(struct vs_client *client, const struct vs_ref *source, st
 }
 
 /* The backing of a NIC on a standard or distributed port group. */
-static int network_backing(struct vs_client *client, const struct vs_clone_req *req, struct buf *spec,
-			   struct lerr *err)
+static int network_backing(struct vs_client *client, const struct vs_clone_req *req, struct buf *spec, struct lerr *err)
 {
-	static const char *const pg_paths[] = { "key", "config.distributedVirtualSwitch", NULL };
-	static const char *const dvs_paths[] = { "uuid", NULL };
+	static const char *const pg_paths[] = {"key", "config.distributedVirtualSwitch", NULL};
+	static const char *const dvs_paths[] = {"uuid", NULL};
 	xmlDocPtr pg_doc = NULL, dvs_doc = NULL;
 	xmlNodePtr pg, dvs;
 	struct vs_ref dvs_ref;
@@ -106,8 +113,9 @@ static int network_backing(struct vs_client *client, const struct vs_clone_req *
 	int r = -1;
 
 	if (strcmp(req->network->type, "DistributedVirtualPortgroup") != 0) {
-		vs_xml_tmpl(spec, "<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>{}</deviceName>"
-				  "<network type=\"{}\">{}</network></backing>",
+		vs_xml_tmpl(spec,
+			    "<backing xsi:type=\"VirtualEthernetCardNetworkBackingInfo\"><deviceName>{}</deviceName>"
+			    "<network type=\"{}\">{}</network></backing>",
 			    req->network_name, req->network->type, req->network->value);
 		return 0;
 	}
@@ -115,17 +123,20 @@ static int network_backing(struct vs_client *client, const struct vs_clone_req *
 	    vs_ref_from_node(vs_prop(pg, "config.distributedVirtualSwitch"), &dvs_ref) != 0 ||
 	    vs_props(client, &dvs_ref, dvs_paths, &dvs_doc, &dvs, err) != 0) {
 		if (err->msg[0] == '\0' || pg_doc != NULL)
-			lerr_set(err, LADING_ERR_FORMAT, "network '%s': port group without a switch", req->network_name);
+			lerr_set(err, LADING_ERR_FORMAT, "network '%s': port group without a switch",
+				 req->network_name);
 		goto out;
 	}
 	key = vs_xml_text(vs_prop(pg, "key"));
 	uuid = vs_xml_text(vs_prop(dvs, "uuid"));
 	if (key == NULL || uuid == NULL) {
-		lerr_set(err, LADING_ERR_FORMAT, "network '%s': port group without key or switch uuid", req->network_name);
+		lerr_set(err, LADING_ERR_FORMAT, "network '%s': port group without key or switch uuid",
+			 req->network_name);
 		goto out;
 	}
-	vs_xml_tmpl(spec, "<backing xsi:type=\"VirtualEthernetCardDistributedVirtualPortBackingInfo\"><port>"
-			  "<switchUuid>{}</switchUuid><portgroupKey>{}</portgroupKey></port></backing>",
+	vs_xml_tmpl(spec,
+		    "<backing xsi:type=\"VirtualEthernetCardDistributedVirtualPortBackingInfo\"><port>"
+		    "<switchUuid>{}</switchUuid><portgroupKey>{}</portgroupKey></port></backing>",
 		    uuid, key);
 	r = 0;
 out:
@@ -161,8 +172,9 @@ static void config_spec(const struct vs_clone_req *req, struct buf *spec)
 		vs_xml_tmpl(spec, "<memoryMB>{}</memoryMB>", number);
 	}
 	for (i = 0; i < req->extra_count; i++)
-		vs_xml_tmpl(spec, "<extraConfig xsi:type=\"OptionValue\"><key>{}</key>"
-				  "<value xsi:type=\"xsd:string\">{}</value></extraConfig>",
+		vs_xml_tmpl(spec,
+			    "<extraConfig xsi:type=\"OptionValue\"><key>{}</key>"
+			    "<value xsi:type=\"xsd:string\">{}</value></extraConfig>",
 			    req->extra[i].key, req->extra[i].value);
 	buf_puts(spec, "</config>");
 }
@@ -176,16 +188,18 @@ static void customization_spec(const struct vs_clone_req *req, size_t nic_count,
 	addr.s_addr = htonl(req->prefix_len >= 32 ? 0xffffffffu : ~(0xffffffffu >> req->prefix_len));
 	inet_ntop(AF_INET, &addr, mask, sizeof(mask));
 	/* vim.vm.customization.Specification: options, identity, globalIPSettings, nicSettingMap. */
-	vs_xml_tmpl(spec, "<customization><identity xsi:type=\"CustomizationLinuxPrep\">"
-			  "<hostName xsi:type=\"CustomizationFixedName\"><name>{}</name></hostName>"
-			  "<domain>{}</domain></identity><globalIPSettings>",
+	vs_xml_tmpl(spec,
+		    "<customization><identity xsi:type=\"CustomizationLinuxPrep\">"
+		    "<hostName xsi:type=\"CustomizationFixedName\"><name>{}</name></hostName>"
+		    "<domain>{}</domain></identity><globalIPSettings>",
 		    req->name, req->domain);
 	for (i = 0; i < req->dns_count; i++)
 		vs_xml_tmpl(spec, "<dnsServerList>{}</dnsServerList>", req->dns[i]);
 	buf_puts(spec, "</globalIPSettings>");
 	/* One adapter per NIC (vCenter: NicSettingMismatch otherwise); the first gets the fixed IP. */
-	vs_xml_tmpl(spec, "<nicSettingMap><adapter><ip xsi:type=\"CustomizationFixedIp\"><ipAddress>{}</ipAddress>"
-			  "</ip><subnetMask>{}</subnetMask>",
+	vs_xml_tmpl(spec,
+		    "<nicSettingMap><adapter><ip xsi:type=\"CustomizationFixedIp\"><ipAddress>{}</ipAddress>"
+		    "</ip><subnetMask>{}</subnetMask>",
 		    req->ip, mask);
 	if (req->gateway != NULL)
 		vs_xml_tmpl(spec, "<gateway>{}</gateway>", req->gateway);
@@ -198,7 +212,7 @@ static void customization_spec(const struct vs_clone_req *req, size_t nic_count,
 
 static int build_spec(struct vs_client *client, const struct vs_clone_req *req, struct buf *spec, struct lerr *err)
 {
-	struct nic first = { "", NULL, BUF_INIT(0), BUF_INIT(0) };
+	struct nic first = {"", NULL, BUF_INIT(0), BUF_INIT(0)};
 	size_t nic_count = 0;
 	int r = -1;
 
@@ -213,7 +227,8 @@ static int build_spec(struct vs_client *client, const struct vs_clone_req *req, 
 		}
 		/* Moving a NIC already on the network would only reset its connection state. */
 		if (first.network == NULL || strcmp(first.network, req->network_name) != 0) {
-			vs_xml_tmpl(spec, "<deviceChange><operation>edit</operation><device xsi:type=\"{}\">", first.type);
+			vs_xml_tmpl(spec, "<deviceChange><operation>edit</operation><device xsi:type=\"{}\">",
+				    first.type);
 			buf_add(spec, first.head.data, first.head.len, NULL);
 			if (network_backing(client, req, spec, err) != 0)
 				goto out;
@@ -248,8 +263,9 @@ int vs_clone(struct vs_client *client, const struct vs_clone_req *req, struct vs
 	struct vs_ref task;
 	int r = -1;
 
-	vs_xml_tmpl(&body, "<CloneVM_Task xmlns=\"urn:vim25\"><_this type=\"{}\">{}</_this>"
-			   "<folder type=\"{}\">{}</folder><name>{}</name><spec>",
+	vs_xml_tmpl(&body,
+		    "<CloneVM_Task xmlns=\"urn:vim25\"><_this type=\"{}\">{}</_this>"
+		    "<folder type=\"{}\">{}</folder><name>{}</name><spec>",
 		    req->source->type, req->source->value, req->folder->type, req->folder->value, req->name);
 	if (build_spec(client, req, &body, err) != 0)
 		goto out;

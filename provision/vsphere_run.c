@@ -52,8 +52,7 @@ static int find_required(struct vs_client *client, const char *key, const char *
 	return 0;
 }
 
-static int resolve_shared(struct vs_client *client, const struct vs_site *site, struct shared *shared,
-			  struct lerr *err)
+static int resolve_shared(struct vs_client *client, const struct vs_site *site, struct shared *shared, struct lerr *err)
 {
 	memset(shared, 0, sizeof(*shared));
 	if (find_required(client, "template", site->template_path, "VirtualMachine", &shared->source, err) != 0 ||
@@ -121,10 +120,10 @@ static size_t cloud_init_options(const struct vs_site *site, const struct vs_vm_
 	}
 	values[0] = base64(meta.data);
 	values[1] = base64(user.data);
-	extra[0] = (struct vs_option){ "guestinfo.metadata", values[0] };
-	extra[1] = (struct vs_option){ "guestinfo.metadata.encoding", "base64" };
-	extra[2] = (struct vs_option){ "guestinfo.userdata", values[1] };
-	extra[3] = (struct vs_option){ "guestinfo.userdata.encoding", "base64" };
+	extra[0] = (struct vs_option){"guestinfo.metadata", values[0]};
+	extra[1] = (struct vs_option){"guestinfo.metadata.encoding", "base64"};
+	extra[2] = (struct vs_option){"guestinfo.userdata", values[1]};
+	extra[3] = (struct vs_option){"guestinfo.userdata.encoding", "base64"};
 	buf_free(&meta);
 	buf_free(&user);
 	return 4;
@@ -142,12 +141,12 @@ static int clone_one(struct vs_client *client, const struct pool_state *ps, cons
 {
 	const struct vs_site *site = ps->run->site;
 	struct vs_option extra[5];
-	char *values[4] = { NULL, NULL, NULL, NULL };
+	char *values[4] = {NULL, NULL, NULL, NULL};
 	struct vs_clone_req req;
 	size_t i, count = 0;
 	int r;
 
-	extra[count++] = (struct vs_option){ VS_MARKER_KEY, "true" };
+	extra[count++] = (struct vs_option){VS_MARKER_KEY, "true"};
 	if (site->cloud_init)
 		count += cloud_init_options(site, vm, values, extra + count);
 	memset(&req, 0, sizeof(req));
@@ -258,7 +257,7 @@ static void do_destroy(struct vs_client *client, const struct vs_run *run, size_
 {
 	const struct vs_vm_spec *vm = &run->site->vms[i];
 	char *path = vm_path(run->site, vm);
-	struct vs_vm_info info = { "", NULL, 0, 0, 0, 0 };
+	struct vs_vm_info info = {"", NULL, 0, 0, 0, 0};
 	struct vs_ref ref;
 	struct lerr err;
 	int found;
@@ -302,7 +301,7 @@ static void do_list(struct vs_client *client, const struct vs_run *run, size_t i
 {
 	const struct vs_vm_spec *vm = &run->site->vms[i];
 	char *path = vm_path(run->site, vm);
-	struct vs_vm_info info = { "", NULL, 0, 0, 0, 0 };
+	struct vs_vm_info info = {"", NULL, 0, 0, 0, 0};
 	struct vs_ref ref;
 	struct lerr err;
 	int found;

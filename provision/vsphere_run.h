@@ -33,8 +33,8 @@ typedef void (*vs_report_fn)(const struct vs_run *run, size_t index);
 
 struct vs_run {
 	int verb;
-	struct vs_site *site;     /* owned: freed by vs_run_free */
-	char *password;           /* owned by the caller */
+	struct vs_site *site; /* owned: freed by vs_run_free */
+	char *password;	      /* owned by the caller */
 	long jobs;
 	long timeout_s;
 	const struct logger *lg;

@@ -64,8 +64,8 @@ int vs_range_expand(const char *pattern, char ***items, size_t *count, struct le
 	close = strchr(open, ']');
 	if (colon == NULL || close == NULL || colon > close ||
 	    range_bound(open + 1, (size_t)(colon - open - 1), &first, &alpha_first) != 0 ||
-	    range_bound(colon + 1, (size_t)(close - colon - 1), &last, &alpha_last) != 0 ||
-	    alpha_first != alpha_last || first > last || strchr(close + 1, '[') != NULL)
+	    range_bound(colon + 1, (size_t)(close - colon - 1), &last, &alpha_last) != 0 || alpha_first != alpha_last ||
+	    first > last || strchr(close + 1, '[') != NULL)
 		return lerr_set(err, LADING_ERR_USAGE,
 				"'%s': a range must be one [first:last] of numbers or letters, first <= last", pattern);
 	if (last - first >= RANGE_MAX)
@@ -340,8 +340,8 @@ static int name_ok(const char *name)
 
 static int parse_entry(struct vs_site *site, const struct ynode *map, struct lerr *err)
 {
-	static const char *const keys[] = { "name", "group", "cpus", "memory_mb", "ip", "gateway", "dns", "vars", NULL };
-	struct entry e = { .map = map };
+	static const char *const keys[] = {"name", "group", "cpus", "memory_mb", "ip", "gateway", "dns", "vars", NULL};
+	struct entry e = {.map = map};
 	char **names = NULL, **ips = NULL;
 	size_t name_count = 0, ip_count = 0, i, j;
 	const char *pattern, *ip_pattern = NULL;
@@ -384,8 +384,8 @@ static int parse_entry(struct vs_site *site, const struct ynode *map, struct ler
 		}
 		for (j = 0; j < site->vm_count; j++)
 			if (strcmp(site->vms[j].name, names[i]) == 0) {
-				ynode_error(ynode_get(map, "name"), err, LADING_ERR_USAGE,
-					    "name: '%s' is listed twice", names[i]);
+				ynode_error(ynode_get(map, "name"), err, LADING_ERR_USAGE, "name: '%s' is listed twice",
+					    names[i]);
 				goto out;
 			}
 		if (ips != NULL && parse_cidr(ynode_get(map, "ip"), ips[i], &ip, &prefix_len, err) != 0)
@@ -402,9 +402,22 @@ out:
 
 static int parse_section(struct vs_site *site, const struct ynode *vs, struct lerr *err)
 {
-	static const char *const keys[] = { "url", "username", "ca_file", "insecure_skip_verify", "datacenter",
-		"template", "cluster", "resource_pool", "datastore", "folder", "network", "domain", "vms", "cloud_init",
-		"ssh_authorized_key", NULL };
+	static const char *const keys[] = {"url",
+					   "username",
+					   "ca_file",
+					   "insecure_skip_verify",
+					   "datacenter",
+					   "template",
+					   "cluster",
+					   "resource_pool",
+					   "datastore",
+					   "folder",
+					   "network",
+					   "domain",
+					   "vms",
+					   "cloud_init",
+					   "ssh_authorized_key",
+					   NULL};
 	const struct ynode *node, *vms;
 	char *ca_file = NULL, *key_path = NULL;
 	size_t i;
@@ -417,12 +430,14 @@ static int parse_section(struct vs_site *site, const struct ynode *vs, struct le
 	    get_text(vs, "cluster", 0, &site->cluster, err) != 0 ||
 	    get_text(vs, "resource_pool", 0, &site->resource_pool, err) != 0 ||
 	    get_text(vs, "datastore", 0, &site->datastore, err) != 0 ||
-	    get_text(vs, "folder", 1, &site->folder, err) != 0 || get_text(vs, "network", 0, &site->network, err) != 0 ||
+	    get_text(vs, "folder", 1, &site->folder, err) != 0 ||
+	    get_text(vs, "network", 0, &site->network, err) != 0 ||
 	    get_text(vs, "domain", 0, &site->domain, err) != 0 ||
 	    get_text(vs, "ssh_authorized_key", 0, &key_path, err) != 0)
 		goto out;
 	if (strncmp(site->url, "https://", 8) != 0 && strncmp(site->url, "http://", 7) != 0) {
-		ynode_error(ynode_get(vs, "url"), err, LADING_ERR_USAGE, "url: '%s' must start with https://", site->url);
+		ynode_error(ynode_get(vs, "url"), err, LADING_ERR_USAGE, "url: '%s' must start with https://",
+			    site->url);
 		goto out;
 	}
 	if ((site->cluster == NULL) == (site->resource_pool == NULL)) {
@@ -463,7 +478,7 @@ out:
 
 int vs_site_load(const char *path, struct vs_site **out, struct lerr *err)
 {
-	struct ydoc doc = { NULL, NULL };
+	struct ydoc doc = {NULL, NULL};
 	struct vs_site *site = xcalloc(1, sizeof(*site));
 	const struct ynode *vs;
 	int r = -1;

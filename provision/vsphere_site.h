@@ -17,34 +17,34 @@ struct vs_var {
 };
 
 struct vs_vm_spec {
-	char *name;       /* one expanded name */
-	char *group;      /* inventory group */
-	long long cpus;   /* 0 = as the template */
+	char *name;	/* one expanded name */
+	char *group;	/* inventory group */
+	long long cpus; /* 0 = as the template */
 	long long memory_mb;
-	char *ip;         /* static IPv4 address, or NULL for DHCP */
-	int prefix_len;   /* of ip */
-	char *gateway;    /* or NULL */
-	char **dns;       /* DNS servers */
+	char *ip;	/* static IPv4 address, or NULL for DHCP */
+	int prefix_len; /* of ip */
+	char *gateway;	/* or NULL */
+	char **dns;	/* DNS servers */
 	size_t dns_count;
 	struct vs_var *vars; /* extra inventory host variables (shared by the entry's VMs) */
 	size_t var_count;
-	int entry_line;   /* site.yaml line of its `vms:` entry, for messages */
+	int entry_line; /* site.yaml line of its `vms:` entry, for messages */
 };
 
 struct vs_site {
 	char *file;
 	char *url;
 	char *username;
-	char *ca_file;           /* resolved against the site file's directory */
-	int insecure;            /* insecure_skip_verify: true */
+	char *ca_file; /* resolved against the site file's directory */
+	int insecure;  /* insecure_skip_verify: true */
 	char *datacenter;
 	char *template_path;
-	char *cluster;           /* or resource_pool */
+	char *cluster; /* or resource_pool */
 	char *resource_pool;
 	char *datastore;
 	char *folder;
 	char *network;
-	char *domain;            /* for the guest customization; default "local" */
+	char *domain; /* for the guest customization; default "local" */
 	int cloud_init;
 	char *ssh_authorized_key; /* the key's text (one line), or NULL */
 	struct vs_vm_spec *vms;

@@ -197,7 +197,7 @@ static int parse_reply(struct vs_soap *soap, const struct buf *reply, long statu
 
 int vs_soap_call(struct vs_soap *soap, struct buf *body_xml, xmlDocPtr *doc, xmlNodePtr *resp, struct lerr *err)
 {
-	struct reply_sink sink = { BUF_INIT(VS_REPLY_MAX), soap };
+	struct reply_sink sink = {BUF_INIT(VS_REPLY_MAX), soap};
 	struct buf request = BUF_INIT(0);
 	CURLcode rc;
 	long status = 0;

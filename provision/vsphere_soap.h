@@ -18,10 +18,10 @@
 struct vs_soap;
 
 struct vs_soap_opts {
-	const char *url;      /* https://vcenter/sdk */
-	const char *ca_file;  /* PEM bundle to trust, or NULL for the system store */
-	int insecure;         /* skip TLS verification (explicit in the site file) */
-	long timeout_s;       /* per request; 0 = 60 */
+	const char *url;     /* https://vcenter/sdk */
+	const char *ca_file; /* PEM bundle to trust, or NULL for the system store */
+	int insecure;	     /* skip TLS verification (explicit in the site file) */
+	long timeout_s;	     /* per request; 0 = 60 */
 };
 
 /* Creates a handle (no network yet). Caller frees with vs_soap_close. */

@@ -31,10 +31,11 @@ static void xml_text_ok_refuses_control_characters(void **state)
 static void xml_type_resolves_any_prefix(void **state)
 {
 	static const char reply[] =
-		"<r xmlns=\"urn:vim25\"><val xmlns:XMLSchema-instance=\"http://www.w3.org/2001/XMLSchema-instance\""
-		" XMLSchema-instance:type=\"ManagedObjectReference\" type=\"ResourcePool\">resgroup-1</val>"
-		"<v2 xmlns:x=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:vim=\"urn:vim25\" x:type=\"vim:VirtualVmxnet3\"/>"
-		"<v3 type=\"NotAnXsiType\"/></r>";
+	    "<r xmlns=\"urn:vim25\"><val xmlns:XMLSchema-instance=\"http://www.w3.org/2001/XMLSchema-instance\""
+	    " XMLSchema-instance:type=\"ManagedObjectReference\" type=\"ResourcePool\">resgroup-1</val>"
+	    "<v2 xmlns:x=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:vim=\"urn:vim25\" "
+	    "x:type=\"vim:VirtualVmxnet3\"/>"
+	    "<v3 type=\"NotAnXsiType\"/></r>";
 	xmlDocPtr doc = xmlReadMemory(reply, (int)strlen(reply), "r.xml", NULL, XML_PARSE_NONET);
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	char *type;
@@ -98,11 +99,9 @@ static void range_refuses_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(xml_tmpl_escapes_every_argument),
-		cmocka_unit_test(xml_text_ok_refuses_control_characters),
-		cmocka_unit_test(xml_type_resolves_any_prefix),
-		cmocka_unit_test(range_keeps_padding_and_letters),
-		cmocka_unit_test(range_refuses_malformed),
+	    cmocka_unit_test(xml_tmpl_escapes_every_argument), cmocka_unit_test(xml_text_ok_refuses_control_characters),
+	    cmocka_unit_test(xml_type_resolves_any_prefix),    cmocka_unit_test(range_keeps_padding_and_letters),
+	    cmocka_unit_test(range_refuses_malformed),
 	};
 
 	return cmocka_run_group_tests_name("vsphere", tests, NULL, NULL);
