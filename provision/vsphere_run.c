@@ -55,6 +55,15 @@ static int find_required(struct vs_client *client, const char *key, const char *
 static int resolve_shared(struct vs_client *client, const struct vs_site *site, struct shared *shared, struct lerr *err)
 {
 	memset(shared, 0, sizeof(*shared));
+	if (site->datacenter != NULL) {
+		char *path = xasprintf("/%s", site->datacenter);
+		struct vs_ref datacenter;
+		int r = find_required(client, "datacenter", path, "Datacenter", &datacenter, err);
+
+		free(path);
+		if (r != 0)
+			return -1;
+	}
 	if (find_required(client, "template", site->template_path, "VirtualMachine", &shared->source, err) != 0 ||
 	    find_required(client, "folder", site->folder, "Folder", &shared->folder, err) != 0)
 		return -1;

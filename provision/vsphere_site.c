@@ -400,6 +400,30 @@ out:
 	return r;
 }
 
+/* Inventory paths without a leading '/' are relative to the datacenter: "vm/lading" is "/DC0/vm/lading". */
+static int inventory_paths(struct vs_site *site, const struct ynode *vs, struct lerr *err)
+{
+	static const char *const keys[] = {"template", "cluster", "resource_pool", "datastore", "folder",
+					   "network",  NULL};
+	char **fields[] = {&site->template_path, &site->cluster, &site->resource_pool,
+			   &site->datastore,	 &site->folder,	 &site->network};
+	size_t i;
+
+	for (i = 0; keys[i] != NULL; i++) {
+		char *path = *fields[i];
+
+		if (path == NULL || path[0] == '/')
+			continue;
+		if (site->datacenter == NULL)
+			return ynode_error(ynode_get(vs, keys[i]), err, LADING_ERR_USAGE,
+					   "%s: '%s' is relative: start it with '/' or set 'datacenter'", keys[i],
+					   path);
+		*fields[i] = xasprintf("/%s/%s", site->datacenter, path);
+		free(path);
+	}
+	return 0;
+}
+
 static int parse_section(struct vs_site *site, const struct ynode *vs, struct lerr *err)
 {
 	static const char *const keys[] = {"url",
@@ -453,6 +477,8 @@ static int parse_section(struct vs_site *site, const struct ynode *vs, struct le
 		site->ca_file = site_relative(site->file, ca_file);
 	if (site->domain == NULL)
 		site->domain = xstrdup("local");
+	if (inventory_paths(site, vs, err) != 0)
+		goto out;
 	if (key_path != NULL && read_key_file(site, ynode_get(vs, "ssh_authorized_key"), key_path, err) != 0)
 		goto out;
 	if ((vms = ynode_get(vs, "vms")) == NULL) {

@@ -37,7 +37,7 @@ struct vs_site {
 	char *username;
 	char *ca_file; /* resolved against the site file's directory */
 	int insecure;  /* insecure_skip_verify: true */
-	char *datacenter;
+	char *datacenter;        /* paths without a leading '/' are below it */
 	char *template_path;
 	char *cluster; /* or resource_pool */
 	char *resource_pool;

@@ -2,7 +2,7 @@
 # The vsphere section of site.yaml and the command line, without a server:
 # input errors are one line naming file:line:col, exit 2; no password, no run.
 . "$(dirname "$0")/test-lib.sh"
-plan 12
+plan 13
 
 site() {
 	cat >"$TRASH/site.yaml" <<YAML
@@ -46,4 +46,15 @@ fails_with "missing ssh key file named" 2 "ssh_authorized_key: cannot read '.*/m
 site "  insecure_skip_verify: maybe"
 fails_with "insecure_skip_verify must be a boolean" 2 "insecure_skip_verify: expected true or false" \
 	"$LADING" vsphere list -s "$TRASH/site.yaml"
+cat >"$TRASH/rel.yaml" <<YAML
+vsphere:
+  url: https://127.0.0.1:9/sdk
+  username: u
+  template: vm/t
+  cluster: /DC0/host/C
+  folder: /DC0/vm/lading
+  vms: [{name: a, group: g}]
+YAML
+fails_with "a relative path needs a datacenter" 2 "rel.yaml:4:13: template: 'vm/t' is relative" \
+	"$LADING" vsphere list -s "$TRASH/rel.yaml"
 done_testing

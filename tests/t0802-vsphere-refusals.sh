@@ -4,7 +4,7 @@
 # (create refuses it, destroy leaves it), and TLS verified by default.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-vcsim.sh"
-plan 18
+plan 20
 
 vcsim_start || { echo "Bail out! vcsim did not start"; exit 1; }
 export LADING_VSPHERE_PASSWORD=$VCSIM_PASSWORD
@@ -21,6 +21,12 @@ VCSIM_TEMPLATE=/DC0/vm/templates/no-room vcsim_site "$TRASH/full.yaml" 'node-9' 
 fails_with "a failed clone task: one line naming the VM and the fault" 1 \
 	"^lading: vsphere: node-9: CloneVM_Task failed: InsufficientResourcesFault" \
 	"$LADING" vsphere create --timeout 20 -s "$TRASH/full.yaml"
+
+sed 's|datacenter: DC0|datacenter: DC9|' "$TRASH/site.yaml" >"$TRASH/nodc.yaml"
+fails_with "unknown datacenter: one line naming it" 1 "datacenter '/DC9': not found \(NotFound\)" \
+	"$LADING" vsphere create -s "$TRASH/nodc.yaml"
+sed 's|template: /DC0/|template: |; s|folder: /DC0/|folder: |' "$TRASH/site.yaml" >"$TRASH/relative.yaml"
+ok "paths relative to the datacenter work" sh -c "'$LADING' vsphere list -s '$TRASH/relative.yaml' | grep -c absent | grep -qx 2"
 
 # DHCP: the simulator's guests never report an address, so the wait must end.
 vcsim_site "$TRASH/dhcp.yaml" 'dhcp-1' ''
