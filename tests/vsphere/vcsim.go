@@ -237,6 +237,7 @@ func dumpVMs(w http.ResponseWriter, r *http.Request) {
 func main() {
 	dir := flag.String("dir", "", "directory for cert.pem and url")
 	user := flag.String("username", "lading@vsphere.local", "the only user accepted")
+	cloneDelay := flag.Int("clone-delay-ms", 0, "delay every CloneVM_Task call (for measuring --jobs)")
 	flag.Parse()
 	pass := os.Getenv("VCSIM_PASSWORD")
 	if *dir == "" || pass == "" {
@@ -244,6 +245,10 @@ func main() {
 	}
 	model := simulator.VPX()
 	must(model.Create(), "model")
+	if *cloneDelay > 0 {
+		// The service reads this map per call (Model.Create kept a pointer to DelayConfig).
+		model.DelayConfig.MethodDelay = map[string]int{"CloneVM_Task": *cloneDelay}
+	}
 	defer model.Remove()
 
 	cert, certPEM := newCert()
