@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "images/cmd_image.h"
 #include "lading.h"
+#include "inventory/cmd_inventory.h"
 #include "provision/cmd_vsphere.h"
 
 struct command {
@@ -19,6 +21,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
+	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
 	{ NULL, NULL, NULL },
 };
