@@ -12,6 +12,7 @@
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
+#include "inventory/range.h"
 
 #define SITE_MAX_BYTES (4u * 1024 * 1024)
 #define KEY_MAX_BYTES (16u * 1024)
@@ -26,61 +27,20 @@ void vs_strv_free(char **items, size_t count)
 	free(items);
 }
 
-/* Parses one bound of a range: digits (width kept) or a single letter. */
-static int range_bound(const char *s, size_t len, long *value, int *alpha)
+/* Ranges as in inventories (inventory/range.h), with a cap that fits a list of VMs. */
+static int expand(const struct ynode *node, const char *what, const char *pattern, char ***items, size_t *count,
+		  struct lerr *err)
 {
-	size_t i;
+	size_t bad_offset = 0;
 
-	if (len == 1 && isalpha((unsigned char)s[0])) {
-		*value = s[0];
-		*alpha = 1;
-		return 0;
+	if (inv_range_expand(pattern, items, count, &bad_offset, err) != 0)
+		return ynode_error(node, err, LADING_ERR_USAGE, "%s: '%s': %s", what, pattern, err->msg);
+	if (*count > RANGE_MAX) {
+		vs_strv_free(*items, *count);
+		*items = NULL;
+		return ynode_error(node, err, LADING_ERR_LIMIT, "%s: '%s' gives more than %d names", what, pattern,
+				   RANGE_MAX);
 	}
-	if (len == 0 || len > 9)
-		return -1;
-	for (i = 0; i < len; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-	*value = strtol(s, NULL, 10);
-	*alpha = 0;
-	return 0;
-}
-
-int vs_range_expand(const char *pattern, char ***items, size_t *count, struct lerr *err)
-{
-	const char *open = strchr(pattern, '['), *colon, *close;
-	long first, last, value;
-	int alpha_first, alpha_last, width;
-	char **out;
-	size_t n = 0;
-
-	if (open == NULL) {
-		*items = xcalloc(1, sizeof(char *));
-		(*items)[0] = xstrdup(pattern);
-		*count = 1;
-		return 0;
-	}
-	colon = strchr(open, ':');
-	close = strchr(open, ']');
-	if (colon == NULL || close == NULL || colon > close ||
-	    range_bound(open + 1, (size_t)(colon - open - 1), &first, &alpha_first) != 0 ||
-	    range_bound(colon + 1, (size_t)(close - colon - 1), &last, &alpha_last) != 0 || alpha_first != alpha_last ||
-	    first > last || strchr(close + 1, '[') != NULL)
-		return lerr_set(err, LADING_ERR_USAGE,
-				"'%s': a range must be one [first:last] of numbers or letters, first <= last", pattern);
-	if (last - first >= RANGE_MAX)
-		return lerr_set(err, LADING_ERR_LIMIT, "'%s': more than %d names in a range", pattern, RANGE_MAX);
-	/* Ansible: "[01:16]" keeps the width of the first bound. */
-	width = alpha_first || open[1] != '0' ? 0 : (int)(colon - open - 1);
-	out = xcalloc((size_t)(last - first + 1), sizeof(char *));
-	for (value = first; value <= last; value++) {
-		if (alpha_first)
-			out[n++] = xasprintf("%.*s%c%s", (int)(open - pattern), pattern, (char)value, close + 1);
-		else
-			out[n++] = xasprintf("%.*s%0*ld%s", (int)(open - pattern), pattern, width, value, close + 1);
-	}
-	*items = out;
-	*count = n;
 	return 0;
 }
 
@@ -354,18 +314,13 @@ static int parse_entry(struct vs_site *site, const struct ynode *map, struct ler
 		goto out;
 	}
 	if (ynode_string(ynode_get(map, "name"), "name", &pattern, err) != 0 ||
-	    vs_range_expand(pattern, &names, &name_count, err) != 0) {
-		if (err->msg[0] == '\'')
-			lerr_prefix(err, "%s:%d:%d: name", site->file, map->line, map->col);
+	    expand(ynode_get(map, "name"), "name", pattern, &names, &name_count, err) != 0)
 		goto out;
-	}
 	if (ynode_get(map, "ip") != NULL) {
 		if (ynode_string(ynode_get(map, "ip"), "ip", &ip_pattern, err) != 0)
 			goto out;
-		if (vs_range_expand(ip_pattern, &ips, &ip_count, err) != 0) {
-			lerr_prefix(err, "%s:%d:%d: ip", site->file, map->line, map->col);
+		if (expand(ynode_get(map, "ip"), "ip", ip_pattern, &ips, &ip_count, err) != 0)
 			goto out;
-		}
 		if (ip_count != name_count) {
 			ynode_error(ynode_get(map, "ip"), err, LADING_ERR_USAGE,
 				    "ip: '%s' gives %zu addresses for %zu names in '%s'", ip_pattern, ip_count,

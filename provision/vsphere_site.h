@@ -35,9 +35,9 @@ struct vs_site {
 	char *file;
 	char *url;
 	char *username;
-	char *ca_file; /* resolved against the site file's directory */
-	int insecure;  /* insecure_skip_verify: true */
-	char *datacenter;        /* paths without a leading '/' are below it */
+	char *ca_file;	  /* resolved against the site file's directory */
+	int insecure;	  /* insecure_skip_verify: true */
+	char *datacenter; /* paths without a leading '/' are below it */
 	char *template_path;
 	char *cluster; /* or resource_pool */
 	char *resource_pool;
@@ -55,12 +55,7 @@ struct vs_site {
 int vs_site_load(const char *path, struct vs_site **out, struct lerr *err);
 void vs_site_free(struct vs_site *site);
 
-/*
- * Expands one numeric or letter range "[a:b]" in pattern ("gpu-[01:04]":
- * gpu-01 … gpu-04, zero padding kept from a). No range gives pattern itself.
- * *items is an allocated array of allocated strings (free with vs_strv_free).
- */
-int vs_range_expand(const char *pattern, char ***items, size_t *count, struct lerr *err);
+/* Frees count allocated strings and the array; accepts NULL. */
 void vs_strv_free(char **items, size_t count);
 
 #endif

@@ -5,7 +5,7 @@
 # exactly lading's VMs.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-vcsim.sh"
-plan 21
+plan 22
 
 vcsim_start || { echo "Bail out! vcsim did not start"; exit 1; }
 export LADING_VSPHERE_PASSWORD=$VCSIM_PASSWORD
@@ -38,6 +38,10 @@ assert sorted(hosts) == ["gpu-worker-01", "gpu-worker-02", "gpu-worker-03"], hos
 assert hosts["gpu-worker-02"]["ansible_host"] == "198.18.20.12", hosts
 assert hosts["gpu-worker-02"]["ansible_user"] == "root" and hosts["gpu-worker-02"]["ansible_port"] == "2222"
 ' "$TRASH/vsphere-inventory.yml"
+ok "inventory: lading's own inventory reader takes it (lading inventory list)" sh -c "
+	'$LADING' inventory list -i '$TRASH/vsphere-inventory.yml' --json >'$TRASH/inv.json' &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d[\"_meta\"][\"hostvars\"][\"gpu-worker-03\"];
+assert sorted(d[\"vsphere_workers\"][\"hosts\"]) == [\"gpu-worker-01\", \"gpu-worker-02\", \"gpu-worker-03\"]; assert v[\"ansible_host\"] == \"198.18.20.13\", v' '$TRASH/inv.json'"
 
 ok "list shows them powered on with their IPs" sh -c "'$LADING' vsphere list -s '$TRASH/site.yaml' >'$TRASH/list.out' &&
 	grep -Eq '^gpu-worker-01 +vsphere_workers +poweredOn +198.18.20.11 +managed' '$TRASH/list.out' &&

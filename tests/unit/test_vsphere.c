@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <libxml/parser.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "provision/vsphere_site.h"
@@ -54,54 +56,54 @@ static void xml_type_resolves_any_prefix(void **state)
 	xmlFreeDoc(doc);
 }
 
-static void range_keeps_padding_and_letters(void **state)
+static void site_expands_names_and_addresses(void **state)
 {
+	static const char yaml[] =
+	    "registry: {address: x}\n"
+	    "vsphere:\n"
+	    "  url: https://vc/sdk\n"
+	    "  username: u\n"
+	    "  datacenter: DC0\n"
+	    "  template: vm/templates/t\n"
+	    "  resource_pool: /DC0/host/C/Resources\n"
+	    "  folder: vm/lading\n"
+	    "  vms:\n"
+	    "    - {name: 'gpu-[08:10]', group: gpu, ip: '10.0.20.[9:11]/23', dns: [10.0.20.2]}\n"
+	    "    - {name: cpu-1, group: cpu}\n";
+	char path[] = "/tmp/lading-test-site.XXXXXX";
+	struct vs_site *site = NULL;
 	struct lerr err;
-	char **items;
-	size_t count;
+	int fd;
 
 	(void)state;
-	assert_int_equal(vs_range_expand("gpu-worker-[08:11]", &items, &count, &err), 0);
-	assert_int_equal(count, 4);
-	assert_string_equal(items[0], "gpu-worker-08");
-	assert_string_equal(items[3], "gpu-worker-11");
-	vs_strv_free(items, count);
-	assert_int_equal(vs_range_expand("10.0.20.[9:11]/24", &items, &count, &err), 0);
-	assert_int_equal(count, 3);
-	assert_string_equal(items[0], "10.0.20.9/24");
-	assert_string_equal(items[2], "10.0.20.11/24");
-	vs_strv_free(items, count);
-	assert_int_equal(vs_range_expand("rack-[a:c]", &items, &count, &err), 0);
-	assert_int_equal(count, 3);
-	assert_string_equal(items[2], "rack-c");
-	vs_strv_free(items, count);
-	assert_int_equal(vs_range_expand("plain", &items, &count, &err), 0);
-	assert_int_equal(count, 1);
-	assert_string_equal(items[0], "plain");
-	vs_strv_free(items, count);
-}
-
-static void range_refuses_malformed(void **state)
-{
-	struct lerr err;
-	char **items;
-	size_t count;
-
-	(void)state;
-	assert_int_equal(vs_range_expand("gpu-[4:1]", &items, &count, &err), -1);
-	assert_int_equal(err.code, LADING_ERR_USAGE);
-	assert_int_equal(vs_range_expand("gpu-[1:a]", &items, &count, &err), -1);
-	assert_int_equal(vs_range_expand("gpu-[1:2]-[1:2]", &items, &count, &err), -1);
-	assert_int_equal(vs_range_expand("gpu-[1:99999]", &items, &count, &err), -1);
-	assert_int_equal(err.code, LADING_ERR_LIMIT);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));
+	close(fd);
+	assert_int_equal(vs_site_load(path, &site, &err), 0);
+	unlink(path);
+	assert_int_equal(site->vm_count, 4);
+	assert_string_equal(site->vms[0].name, "gpu-08");
+	assert_string_equal(site->vms[2].name, "gpu-10");
+	assert_string_equal(site->vms[2].ip, "10.0.20.11");
+	assert_int_equal(site->vms[2].prefix_len, 23);
+	assert_string_equal(site->vms[1].dns[0], "10.0.20.2");
+	assert_null(site->vms[3].ip);
+	assert_string_equal(site->vms[3].group, "cpu");
+	assert_string_equal(site->template_path, "/DC0/vm/templates/t");
+	assert_string_equal(site->folder, "/DC0/vm/lading");
+	assert_string_equal(site->domain, "local");
+	assert_false(site->insecure);
+	vs_site_free(site);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(xml_tmpl_escapes_every_argument), cmocka_unit_test(xml_text_ok_refuses_control_characters),
-	    cmocka_unit_test(xml_type_resolves_any_prefix),    cmocka_unit_test(range_keeps_padding_and_letters),
-	    cmocka_unit_test(range_refuses_malformed),
+	    cmocka_unit_test(xml_tmpl_escapes_every_argument),
+	    cmocka_unit_test(xml_text_ok_refuses_control_characters),
+	    cmocka_unit_test(xml_type_resolves_any_prefix),
+	    cmocka_unit_test(site_expands_names_and_addresses),
 	};
 
 	return cmocka_run_group_tests_name("vsphere", tests, NULL, NULL);
