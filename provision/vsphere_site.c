@@ -414,7 +414,7 @@ static int parse_section(struct vs_site *site, const struct ynode *vs, struct le
 	    get_text(vs, "domain", 0, &site->domain, err) != 0 ||
 	    get_text(vs, "ssh_authorized_key", 0, &key_path, err) != 0)
 		goto out;
-	if (strncmp(site->url, "https://", 8) != 0 && strncmp(site->url, "http://", 7) != 0) {
+	if (strncmp(site->url, "https://", 8) != 0) {
 		ynode_error(ynode_get(vs, "url"), err, LADING_ERR_USAGE, "url: '%s' must start with https://",
 			    site->url);
 		goto out;

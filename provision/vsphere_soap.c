@@ -50,7 +50,7 @@ int vs_soap_open(const struct vs_soap_opts *opts, struct vs_soap **out, struct l
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(soap->curl, CURLOPT_NOSIGNAL, 1L);
 	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+		rc = curl_easy_setopt(soap->curl, CURLOPT_PROTOCOLS_STR, "https");
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(soap->curl, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 60L);
 	if (rc == CURLE_OK)

@@ -2,7 +2,7 @@
 # The vsphere section of site.yaml and the command line, without a server:
 # input errors are one line naming file:line:col, exit 2; no password, no run.
 . "$(dirname "$0")/test-lib.sh"
-plan 13
+plan 14
 
 site() {
 	cat >"$TRASH/site.yaml" <<YAML
@@ -57,4 +57,7 @@ vsphere:
 YAML
 fails_with "a relative path needs a datacenter" 2 "rel.yaml:4:13: template: 'vm/t' is relative" \
 	"$LADING" vsphere list -s "$TRASH/rel.yaml"
+sed 's|url: https://|url: http://|' "$TRASH/rel.yaml" >"$TRASH/http.yaml"
+fails_with "plain http is refused" 2 "http.yaml:2:8: url: 'http://127.0.0.1:9/sdk' must start with https://" \
+	"$LADING" vsphere list -s "$TRASH/http.yaml"
 done_testing
