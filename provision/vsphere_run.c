@@ -28,7 +28,24 @@ struct pool_state {
 	struct vs_soap_opts soap_opts;
 	pthread_mutex_t lock;
 	size_t next;
+	size_t starting; /* workers still logging in */
+	size_t sessions; /* workers logged in */
 };
+
+/*
+ * A worker whose login failed leaves the queue to the others; only when no
+ * worker has a session does the last one mark the remaining VMs failed.
+ */
+static int login_failed_should_drain(struct pool_state *ps)
+{
+	int drain;
+
+	pthread_mutex_lock(&ps->lock);
+	ps->starting--;
+	drain = ps->starting == 0 && ps->sessions == 0;
+	pthread_mutex_unlock(&ps->lock);
+	return drain;
+}
 
 static void set_failed(struct vs_result *res, const char *status, const char *msg)
 {
@@ -338,6 +355,14 @@ static void *worker(void *arg)
 	int logged_in;
 
 	logged_in = vs_login(&ps->soap_opts, run->site->username, run->password, &client, &login_err) == 0;
+	if (logged_in) {
+		pthread_mutex_lock(&ps->lock);
+		ps->starting--;
+		ps->sessions++;
+		pthread_mutex_unlock(&ps->lock);
+	} else if (!login_failed_should_drain(ps)) {
+		return NULL;
+	}
 	for (;;) {
 		struct vs_result *res;
 		size_t i;
@@ -376,6 +401,7 @@ static int run_pool(struct pool_state *ps, struct lerr *err)
 	if (threads > ps->run->site->vm_count)
 		threads = ps->run->site->vm_count;
 	ids = xcalloc(threads, sizeof(*ids));
+	ps->starting = threads;
 	for (i = 0; i < threads; i++) {
 		if (pthread_create(&ids[i], NULL, worker, ps) != 0) {
 			r = lerr_sys(err, "cannot start a worker thread");
@@ -383,6 +409,9 @@ static int run_pool(struct pool_state *ps, struct lerr *err)
 		}
 		started++;
 	}
+	pthread_mutex_lock(&ps->lock);
+	ps->starting -= threads - started; /* never started: not waited for */
+	pthread_mutex_unlock(&ps->lock);
 	if (started == 0) {
 		free(ids);
 		return -1;
@@ -390,6 +419,15 @@ static int run_pool(struct pool_state *ps, struct lerr *err)
 	for (i = 0; i < started; i++)
 		pthread_join(ids[i], NULL);
 	free(ids);
+	/* Safety net: a VM no worker took (every session failed while threads were still starting). */
+	for (i = 0; i < ps->run->site->vm_count; i++) {
+		if (ps->run->results[i].status != NULL)
+			continue;
+		set_failed(&ps->run->results[i], "failed", "not attempted: no worker could log in to vCenter");
+		ps->run->failures++;
+		if (ps->run->report != NULL)
+			ps->run->report(ps->run, i);
+	}
 	/* A thread that failed to start left no VM undone: the others drain the queue. */
 	return started < threads && ps->next < ps->run->site->vm_count ? r : 0;
 }
