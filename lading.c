@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "images/cmd_image.h"
 #include "lading.h"
+#include "inventory/cmd_inventory.h"
 
 struct command {
 	const char *name;
@@ -18,6 +20,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
+	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ NULL, NULL, NULL },
 };
 
