@@ -12,6 +12,7 @@
 #include "images/cmd_image.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
+#include "provision/cmd_provision.h"
 
 struct command {
 	const char *name;
@@ -22,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
+	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
 	{ NULL, NULL, NULL },
 };
 
