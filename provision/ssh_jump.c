@@ -34,8 +34,8 @@ struct ssh_jump {
 	int up_eof, down_eof, eof_sent;
 };
 
-/* One round of copying; returns 1 on progress, 0 when blocked, -1 when the tunnel is finished. */
-static int jump_round(struct ssh_jump *jump)
+/* Target session -> channel; returns 1 on progress, 0 when blocked, -1 when the tunnel broke. */
+static int jump_up(struct ssh_jump *jump)
 {
 	ssize_t n;
 	int progress = 0;
@@ -68,6 +68,15 @@ static int jump_round(struct ssh_jump *jump)
 		else if (n != LIBSSH2_ERROR_EAGAIN)
 			return -1;
 	}
+	return progress;
+}
+
+/* Channel -> target session; same returns as jump_up. */
+static int jump_down(struct ssh_jump *jump)
+{
+	ssize_t n;
+	int progress = 0;
+
 	if (!jump->down_eof && jump->down_len == 0) {
 		n = libssh2_channel_read(jump->channel, jump->down, sizeof(jump->down));
 		if (n > 0) {
@@ -93,9 +102,19 @@ static int jump_round(struct ssh_jump *jump)
 			return -1;
 		}
 	}
+	return progress;
+}
+
+/* One round of copying; returns 1 on progress, 0 when blocked, -1 when the tunnel is finished. */
+static int jump_round(struct ssh_jump *jump)
+{
+	int up, down;
+
+	if ((up = jump_up(jump)) < 0 || (down = jump_down(jump)) < 0)
+		return -1;
 	if (jump->up_eof && jump->down_eof && jump->up_len == 0 && jump->down_len == 0)
 		return -1;
-	return progress;
+	return up || down;
 }
 
 static void *jump_thread(void *arg)
