@@ -174,18 +174,25 @@ exec sleep 2147483647
 EOF
 }
 
-host_sshd_start() {
+_host_sshd_spawn() {
 	_hs_dir=$(_host_dir "$1")
 	_hs_idx=$(_host_idx "$1")
 	_hosts_write_sshd_config "$_hs_dir"
 	nsenter --target "$(_host_anchor "$1")" --net --mount --uts \
 		/usr/sbin/sshd -D -e -f "$_hs_dir/sshd_config" >>"$TRASH/sshd-h$_hs_idx.log" 2>&1 </dev/null &
 	echo $! >"$_hs_dir/sshd.pid"
-	[ -e "$_hs_dir/hidden" ] && return 0
+}
+
+_host_sshd_wait() {
+	[ -e "$(_host_dir "$1")/hidden" ] && return 0
 	if ! wait_for_port 22 "$(host_ip "$1")" 10; then
 		echo "# sshd of host $1 did not start" >&2
 		return 1
 	fi
+}
+
+host_sshd_start() {
+	_host_sshd_spawn "$1" && _host_sshd_wait "$1"
 }
 
 host_sshd_stop() {
@@ -280,20 +287,17 @@ hosts_start() {
 	HOSTS_KEY=$HOSTS_DIR/id_ed25519
 	ssh-keygen -q -t ed25519 -N '' -C lading-test -f "$HOSTS_KEY" || return 1
 	_hosts_setup_script >"$HOSTS_DIR/setup.sh"
-	_hs_i=1
-	while [ $_hs_i -le "$_hs_n" ]; do
+	# Each phase for all hosts before the next: the waits overlap.
+	for _hs_i in $(seq 1 "$_hs_n"); do
 		_hosts_start_one "$_hs_i" || return 1
 		HOSTS_COUNT=$_hs_i
-		_hs_i=$((_hs_i + 1))
 	done
-	_hs_i=1
-	while [ $_hs_i -le "$_hs_n" ]; do
-		host_sshd_start "$_hs_i" || return 1
-		_hs_i=$((_hs_i + 1))
-	done
+	for _hs_i in $(seq 1 "$_hs_n"); do _hosts_wait_ready "$_hs_i" || return 1; done
+	for _hs_i in $(seq 1 "$_hs_n"); do _host_sshd_spawn "$_hs_i"; done
+	for _hs_i in $(seq 1 "$_hs_n"); do _host_sshd_wait "$_hs_i" || return 1; done
 }
 
-# Creates the namespace, the link and the anchor of host I and waits for its mounts.
+# Creates the namespace, the link and the anchor of host I (see _hosts_wait_ready).
 _hosts_start_one() {
 	_ho_name=$(host_name "$1")
 	_ho_dir=$(_host_dir "$1")
@@ -310,7 +314,12 @@ _hosts_start_one() {
 		sh "$HOSTS_DIR/setup.sh" "$_ho_dir" "$_ho_name" "$HOSTS_KEY" \
 		>>"$TRASH/sshd-h$1.log" 2>&1 </dev/null &
 	echo $! >"$_ho_dir/anchor.pid"
-	_ho_tries=100
+}
+
+# Waits until host I's setup script has made its mounts (or died).
+_hosts_wait_ready() {
+	_ho_dir=$(_host_dir "$1")
+	_ho_tries=200
 	while [ ! -e "$_ho_dir/ready" ] && [ $_ho_tries -gt 0 ]; do
 		kill -0 "$(cat "$_ho_dir/anchor.pid")" 2>/dev/null || break
 		sleep 0.05
