@@ -5,7 +5,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-hosts.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
-plan 14
+plan 16
 unset SSH_AUTH_SOCK LADING_SSH_PASSPHRASE
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -42,6 +42,13 @@ unset LADING_SSH_PASSPHRASE
 run "ansible_user: root, ansible_ssh_private_key_file: $TRASH/id_ecdsa"
 ok "no passphrase and no terminal: says how to give one" \
 	grep -q "^h2: failed: key '$TRASH/id_ecdsa' is encrypted: set LADING_SSH_PASSPHRASE or run on a terminal" <<<"$res"
+
+# On a terminal (script(1) gives one): asked once, used for every host.
+inventory "$TRASH/inv.yml" "ansible_user: root, ansible_ssh_private_key_file: $TRASH/id_ecdsa"
+(sleep 1; printf 'correct horse\n') | script -qec "'$LADING' provision ping -i '$TRASH/inv.yml' --known-hosts '$KH'" \
+	/dev/null >"$TRASH/tty.out" 2>&1
+is "the passphrase is asked once on the terminal for three hosts" "$(grep -c "Enter passphrase for key '$TRASH/id_ecdsa'" "$TRASH/tty.out")" 1
+is "and every host logs in with it" "$(grep -c ': ok: root@' "$TRASH/tty.out")" 3
 
 run "ansible_user: root, ansible_ssh_private_key_file: $TRASH/id_rsa"
 is "rsa key: every host fails" "$st:$(grep -c ': failed: ' <<<"$res")" "1:3"
