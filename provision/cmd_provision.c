@@ -337,6 +337,7 @@ int cmd_provision(int argc, char **argv)
 		provision_usage(stdout);
 		return 0;
 	}
+	/* `lading provision -i INV -s SITE` (options first, no verb) is the site runner's: dispatch it here. */
 	for (verb = verbs; verb->name != NULL; verb++)
 		if (strcmp(verb->name, argv[1]) == 0)
 			return verb->run(argc - 1, argv + 1);

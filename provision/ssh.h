@@ -44,7 +44,8 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts, 
 		  struct lerr *err);
 
 /*
- * Runs cmd with `sh -c`, feeding stdin_fd (or nothing when -1) and collecting
+ * Runs cmd with `sh -c`, feeding stdin_fd (a file, or nothing when -1; a blocking
+ * pipe is read whenever our buffer is empty) and collecting
  * stdout/stderr (either may be NULL; capped by the bufs). become wraps it in
  * `sudo -n`. *exit_status is the command's status; -1 return = transport failure.
  * Also -1: command timeout (opts.command_timeout_ms), output past a buf's cap
