@@ -15,6 +15,7 @@
 #include "inventory/cmd_inventory.h"
 #include "provision/cmd_vsphere.h"
 #include "serve/cmd_serve.h"
+#include "provision/cmd_provision.h"
 
 struct command {
 	const char *name;
@@ -28,6 +29,7 @@ static const struct command commands[] = {
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
 	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
+	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
 	{ NULL, NULL, NULL },
 };
 
