@@ -13,7 +13,9 @@
 #include "bundle/cmd_bundle.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
+#include "provision/cmd_vsphere.h"
 #include "serve/cmd_serve.h"
+#include "provision/cmd_provision.h"
 
 struct command {
 	const char *name;
@@ -26,6 +28,8 @@ static const struct command commands[] = {
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
 	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
+	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
+	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
 	{ NULL, NULL, NULL },
 };
 

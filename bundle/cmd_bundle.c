@@ -124,20 +124,22 @@ static const char *option_name(int opt)
 	}
 }
 
+/* Every verb shares one option table; parse_common refuses what a verb does not take. */
+static const struct option longopts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, 'J'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"level", required_argument, NULL, 'L'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"locked", no_argument, NULL, 'K'},
+    {"file", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"directory", required_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_common(const char *verb, int argc, char **argv, struct common *c)
 {
-	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"json", no_argument, NULL, 'J'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"level", required_argument, NULL, 'L'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"locked", no_argument, NULL, 'K'},
-	    {"file", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"directory", required_argument, NULL, 'C'},
-	    {NULL, 0, NULL, 0},
-	};
 	int is_create = strcmp(verb, "create") == 0;
 	int opt;
 
