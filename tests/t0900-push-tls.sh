@@ -2,16 +2,18 @@
 # lading bundle push into a TLS registry with htpasswd Basic auth (test CA made
 # here): every image and every platform of the multi-platform image keeps its
 # digest (checked with skopeo, a peer), the shared layer is uploaded once and
-# mounted into the second repository, files land in --files-dir, the staged
+# mounted into the second repository, a Helm chart stored in oci/ is pushed as
+# an OCI artifact, files land in --files-dir, the staged
 # bytes never exceed the largest blob, and a second push sends no blob bytes.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 21
+plan 22
 
 L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/nginx:1.27 --layer 300k:a-$$ --layer 2m:shared-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" ghcr.io/team/app:v1 --layer 2m:shared-$$ --layer 3m:b-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" quay.io/multi/img:2 --layer 1m:c-$$ --platforms linux/amd64,linux/arm64 >/dev/null
+D_CHART=$(python3 "$TOP/tests/mkhelmoci.py" "$L" charts.example.org/charts/ray-cluster:1.1.0 ray-cluster 1.1.0)
 mkdir -p "$TRASH/files/nvidia" "$TRASH/providers/registry.terraform.io/hashicorp/null"
 head -c 100000 /dev/urandom >"$TRASH/files/nvidia/driver.run"
 echo '{"versions":{}}' >"$TRASH/providers/registry.terraform.io/hashicorp/null/index.json"
@@ -37,10 +39,11 @@ is "--dry-run sends nothing to the registry" "$(grep -c '"[A-Z]* /v2/' "$REGISTR
 "$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --json --jobs 3 \
 	--files-dir "$TRASH/out-files" --providers-dir "$TRASH/out-providers" >"$TRASH/push1.json" 2>"$TRASH/push1.err"
 is "the push succeeds" "$?" "0"
-is "three images pushed" "$(jq .images_pushed "$TRASH/push1.json")" "3"
+is "three images and one chart pushed" "$(jq .images_pushed "$TRASH/push1.json")" "4"
 is "nginx keeps its digest" "$(raw_digest "$DST/library/nginx:1.27")" "$D_NGINX"
 is "app keeps its digest" "$(raw_digest "$DST/team/app:v1")" "$D_APP"
 is "the multi-platform index keeps its digest" "$(raw_digest "$DST/multi/img:2")" "$D_MULTI"
+is "the Helm chart (an OCI artifact in oci/) keeps its digest" "$(raw_digest "$DST/charts/ray-cluster:1.1.0")" "$D_CHART"
 for child in $(jq -r '.manifests[].digest' "$L/blobs/sha256/${D_MULTI#sha256:}"); do
 	plat=$(jq -r --arg d "$child" '.manifests[] | select(.digest == $d) | .platform.architecture' "$L/blobs/sha256/${D_MULTI#sha256:}")
 	is "the $plat child is pullable by its digest" "$(raw_digest "$DST/multi/img@$child")" "$child"
@@ -62,7 +65,7 @@ is "at most the largest blob was staged at once" \
 uploads_before=$(grep -cE '"(PUT|PATCH) /v2/[^ ]*/blobs/uploads/' "$REGISTRY_LOG")
 "$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --json >"$TRASH/push2.json" 2>"$TRASH/push2.err"
 is "the second push succeeds" "$?" "0"
-is "the second push reports zero blob bytes sent" "$(jq '.bytes_sent, .blobs_sent, .images_present' "$TRASH/push2.json" | tr '\n' ' ')" "0 0 3 "
+is "the second push reports zero blob bytes sent" "$(jq '.bytes_sent, .blobs_sent, .images_present' "$TRASH/push2.json" | tr '\n' ' ')" "0 0 4 "
 is "the registry log shows no blob upload in the second push" \
 	"$(grep -cE '"(PUT|PATCH) /v2/[^ ]*/blobs/uploads/' "$REGISTRY_LOG")" "$uploads_before"
 is "the second push staged nothing" "$(jq .stage_peak_bytes "$TRASH/push2.json")" "0"
