@@ -69,16 +69,6 @@ static void on_progress(uint64_t bytes, void *arg)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-static int pool_failed(struct push_ctx *ctx)
-{
-	int failed;
-
-	pthread_mutex_lock(&ctx->pool.lock);
-	failed = ctx->pool.failed;
-	pthread_mutex_unlock(&ctx->pool.lock);
-	return failed;
-}
-
 static void count_outcome(struct push_ctx *ctx, const struct plan_blob *blob, int outcome)
 {
 	pthread_mutex_lock(&ctx->lock);
@@ -109,7 +99,7 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 	int r = 0;
 
 	(void)unused;
-	for (i = 0; i < job->missing_count && r == 0 && !pool_failed(ctx); i++) {
+	for (i = 0; i < job->missing_count && r == 0 && !stage_pool_stopping(&ctx->pool); i++) {
 		const struct plan_image *img = &ctx->plan.images[job->missing[i]];
 		int outcome = 0;
 
@@ -395,6 +385,8 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 		return -1;
 	progress_start(&ctx->progress, opts->lg, "pushing", ctx->plan.blob_bytes);
 	r = upload_pass(ctx, path, err);
+	if (r != 0)
+		stage_pool_cancel(&ctx->pool);
 	ctx->result->stage_peak = ctx->pool.peak;
 	if (stage_pool_finish(&ctx->pool, r == 0 ? err : NULL) != 0)
 		r = -1;

@@ -96,6 +96,22 @@ static void count_other(struct push_plan *plan, const char *path)
 		plan->provider_entries++;
 }
 
+/* Two sources must not land on one name: the second would silently replace the first's tag. */
+static int check_unique(const struct push_plan *plan, size_t idx, struct lerr *err)
+{
+	const struct plan_image *img = &plan->images[idx];
+	size_t i;
+
+	for (i = 0; i < idx; i++)
+		if (strcmp(plan->images[i].display, img->display) == 0 &&
+		    strcmp(plan->images[i].digest, img->digest) != 0)
+			return lerr_set(
+			    err, LADING_ERR_USAGE,
+			    "%s and %s would both be pushed as %s: use --keep-host (or --prefix) to keep them apart",
+			    plan->images[i].source, img->source, img->display);
+	return 0;
+}
+
 static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
 		       struct lerr *err);
 
@@ -265,7 +281,7 @@ static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm,
 	size_t i;
 
 	for (i = 0; i < plan->image_count; i++)
-		if (plan_image(plan, bm, opts, i, err) != 0)
+		if (plan_image(plan, bm, opts, i, err) != 0 || check_unique(plan, i, err) != 0)
 			return -1;
 	if (plan->blob_count > 0)
 		qsort(plan->blobs, plan->blob_count, sizeof(*plan->blobs), blob_cmp);

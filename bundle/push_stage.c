@@ -112,6 +112,23 @@ void stage_pool_submit(struct stage_pool *pool, void *job, uint64_t size)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+void stage_pool_cancel(struct stage_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->cancelled = 1;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+int stage_pool_stopping(struct stage_pool *pool)
+{
+	int stopping;
+
+	pthread_mutex_lock(&pool->lock);
+	stopping = pool->failed || pool->cancelled;
+	pthread_mutex_unlock(&pool->lock);
+	return stopping;
+}
+
 int stage_pool_finish(struct stage_pool *pool, struct lerr *err)
 {
 	int i, r;

@@ -29,6 +29,7 @@ struct stage_pool {
 	size_t running;
 	int closing;
 	int failed;
+	int cancelled; /* the reader gave up: queued jobs skip their upload */
 	struct lerr first_err;
 	stage_job_fn fn;
 	void *arg;
@@ -45,6 +46,12 @@ void stage_pool_release(struct stage_pool *pool, uint64_t size);
 
 /* Queues job (size bytes reserved before); the pool frees nothing: fn owns job. */
 void stage_pool_submit(struct stage_pool *pool, void *job, uint64_t size);
+
+/* Marks the pool cancelled (the reader failed): queued jobs only clean up. */
+void stage_pool_cancel(struct stage_pool *pool);
+
+/* True once a job failed or the pool was cancelled. */
+int stage_pool_stopping(struct stage_pool *pool);
 
 /* Waits for every queued job and the workers; returns -1 with the first error. Frees the pool. */
 int stage_pool_finish(struct stage_pool *pool, struct lerr *err);

@@ -2,11 +2,12 @@
 # lading bundle push refuses bad input with one line and exit 1 (2 for usage):
 # a bundle that fails verification sends no request at all (the registry's log
 # stays unchanged), an unreachable registry, a wrong password, an untrusted CA,
-# and a target registry whose disk is full (its storage on a small tmpfs).
+# a target registry whose disk is full (its storage on a small tmpfs), and two
+# sources that would be pushed under one name.
 # No staged blob is left behind.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 18
+plan 20
 
 export TMPDIR=$TRASH/tmp
 mkdir -p "$TMPDIR"
@@ -54,6 +55,13 @@ is "no image was stored by the failed pushes" "$(find "$TRASH/registry-dst/stora
 fails_with "--registry is required (exit 2)" 2 "registry" "$LADING" bundle push "$B"
 fails_with "--jobs 0 is a usage error" 2 "jobs" "$LADING" bundle push "$B" --registry "$DST" --jobs 0
 fails_with "an invalid --prefix is a usage error" 2 "prefix|'Bad Prefix'" "$LADING" bundle push "$B" --registry "$DST" --prefix 'Bad Prefix'
+python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" docker.io/team/app:1 --layer 10k:d1-$$ >/dev/null
+python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" quay.io/team/app:1 --layer 10k:d2-$$ >/dev/null
+python3 "$TOP/tests/oci2bundle.py" "$TRASH/dup.tar.zst" "$TRASH/dup"
+fails_with "two sources that would land on one name are refused (exit 2), naming both" 2 \
+	"docker.io/team/app:1 and quay.io/team/app:1 would both be pushed as $DST/team/app:1: use --keep-host" \
+	"$LADING" bundle push "$TRASH/dup.tar.zst" --registry "$DST" --dry-run
+ok "with --keep-host they are kept apart" "$LADING" bundle push "$TRASH/dup.tar.zst" --registry "$DST" --dry-run --keep-host
 fails_with "a missing bundle file: one line, exit 1" 1 "nothere.tar.zst" "$LADING" bundle push "$TRASH/nothere.tar.zst" --registry "$DST"
 
 # The target registry's disk is full: its storage is a 3 MiB tmpfs, the big layer is 6 MiB.
