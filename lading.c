@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lading.h"
+#include "bundle/cmd_key.h"
 
 struct command {
 	const char *name;
@@ -18,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "key", cmd_key, "minisign-compatible keys: generate, sign and verify files" },
 	{ NULL, NULL, NULL },
 };
 
