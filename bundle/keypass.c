@@ -67,13 +67,13 @@ static int tty_ask(const char *prompt, char *buf, size_t size, struct lerr *err)
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (fs_write_all(fd, prompt, strlen(prompt), "/dev/tty", err) != 0)
-		goto out;
+	/* Echo goes off (dropping typeahead) before the prompt shows: what is typed after it is never echoed. */
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
 		lerr_sys(err, "cannot switch off echo on the terminal");
 		goto out;
 	}
-	r = tty_read_line(fd, buf, size, err);
+	if (fs_write_all(fd, prompt, strlen(prompt), "/dev/tty", err) == 0)
+		r = tty_read_line(fd, buf, size, err);
 	tcsetattr(fd, TCSAFLUSH, &saved);
 	if (fs_write_all(fd, "\n", 1, "/dev/tty", NULL) != 0)
 		r = r == 0 ? lerr_sys(err, "cannot write to the terminal") : r;

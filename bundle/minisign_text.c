@@ -64,7 +64,7 @@ int minisign_b64_decode(const char *text, size_t len, uint8_t *out, size_t want,
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%u: %s has %zu base64 characters instead of %zu", what,
 				line, kind, len, expect_len);
 	for (i = 0; i < len; i++) {
-		if (b64_char(text[i]) || (text[i] == '=' && i >= len - pad))
+		if (i < len - pad ? b64_char(text[i]) : text[i] == '=')
 			continue;
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%u:%zu: %s is not valid base64", what, line, i + 1, kind);
 	}
