@@ -2,16 +2,21 @@
 # Signatures between lading and Debian's minisign, both ways (unencrypted keys), and every
 # damaged or mismatched input refused with one line naming what is wrong.
 . "$(dirname "$0")/test-lib.sh"
-plan 30
+plan 31
 cd "$TRASH" || exit 1
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 
 minisign -G -W -p ms.pub -s ms.key >/dev/null 2>&1 || { echo "Bail out! minisign -G failed"; exit 1; }
 "$LADING" key generate -o ld --unencrypted >/dev/null
 "$LADING" key generate -o other --unencrypted >/dev/null
-ms_id=$(sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' ms.pub)
-ld_id=$(sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' ld.pub)
-other_id=$(sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' other.pub)
+# The key id from the key itself: bytes 2..9 of the blob, printed as a little-endian u64 with
+# all 16 digits (minisign's own comment drops leading zeros, lading's keeps them).
+key_id() {
+	sed -n 2p "$1" | base64 -d | od -An -tx1 -j2 -N8 | tr -s ' \n' '\n\n' | grep . | tac | tr -d '\n' | tr a-f A-F
+}
+ms_id=$(key_id ms.pub)
+ld_id=$(key_id ld.pub)
+other_id=$(key_id other.pub)
 head -c 300000 /dev/urandom >data.bin
 printf 'second file\n' >other.txt
 
@@ -35,6 +40,7 @@ minisign -S -s ms.key -m data.bin >/dev/null
 ok "lading verifies a minisign key's prehashed signature" "$LADING" key verify data.bin --pubkey ms.pub
 minisign -S -l -s ms.key -m other.txt -x other.legacy.minisig >/dev/null
 ok "lading verifies a legacy (Ed) minisign signature" "$LADING" key verify other.txt -x other.legacy.minisig --pubkey ms.pub
+is "lading's public key comment carries the same 16-digit key id" "$(sed -n 1p ld.pub)" "untrusted comment: minisign public key $ld_id"
 ok "verify prints the signer's key id" sh -c "'$LADING' key verify data.bin --pubkey ms.pub | grep -q 'signed by key $ms_id (ms.pub)'"
 
 # Trust set: --pubkey repeatable, else $LADING_TRUST_DIR.
