@@ -44,13 +44,13 @@ static int usage_error(const char *verb, const char *fmt, ...)
 }
 
 static const char generate_usage[] =
-	"usage: lading key generate -o NAME [--unencrypted] [--force] [--comment TEXT]\n"
-	"Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
-	"or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.\n"
-	"  -o, --output NAME   where to write NAME.key and NAME.pub\n"
-	"      --unencrypted   store the secret key without a password (CI keys)\n"
-	"      --force         replace existing key files\n"
-	"      --comment TEXT  the untrusted comment of both files\n";
+    "usage: lading key generate -o NAME [--unencrypted] [--force] [--comment TEXT]\n"
+    "Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
+    "or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.\n"
+    "  -o, --output NAME   where to write NAME.key and NAME.pub\n"
+    "      --unencrypted   store the secret key without a password (CI keys)\n"
+    "      --force         replace existing key files\n"
+    "      --comment TEXT  the untrusted comment of both files\n";
 
 struct generate_opts {
 	const char *name;
@@ -62,9 +62,9 @@ struct generate_opts {
 static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "unencrypted", no_argument, NULL, 'u' },
-		{ "force", no_argument, NULL, 'f' },        { "comment", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+	    {"output", required_argument, NULL, 'o'}, {"unencrypted", no_argument, NULL, 'u'},
+	    {"force", no_argument, NULL, 'f'},	      {"comment", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -72,12 +72,23 @@ static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': opts->name = optarg; break;
-		case 'u': opts->unencrypted = 1; break;
-		case 'f': opts->force = 1; break;
-		case 'c': opts->comment = optarg; break;
-		case 'h': fputs(generate_usage, stdout); return 0;
-		default: return usage_error("generate", "bad option");
+		case 'o':
+			opts->name = optarg;
+			break;
+		case 'u':
+			opts->unencrypted = 1;
+			break;
+		case 'f':
+			opts->force = 1;
+			break;
+		case 'c':
+			opts->comment = optarg;
+			break;
+		case 'h':
+			fputs(generate_usage, stdout);
+			return 0;
+		default:
+			return usage_error("generate", "bad option");
 		}
 	}
 	if (optind != argc)
@@ -159,12 +170,12 @@ out:
 }
 
 static const char sign_usage[] =
-	"usage: lading key sign FILE --key KEY [--trusted-comment TEXT] [--untrusted-comment TEXT] [-x SIGFILE]\n"
-	"Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.\n"
-	"  -k, --key KEY              the secret key (minisign or lading format)\n"
-	"  -t, --trusted-comment TEXT signed with the signature (default: timestamp and file name)\n"
-	"  -c, --untrusted-comment TEXT\n"
-	"  -x, --sig SIGFILE          where to write the signature (default FILE.minisig)\n";
+    "usage: lading key sign FILE --key KEY [--trusted-comment TEXT] [--untrusted-comment TEXT] [-x SIGFILE]\n"
+    "Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.\n"
+    "  -k, --key KEY              the secret key (minisign or lading format)\n"
+    "  -t, --trusted-comment TEXT signed with the signature (default: timestamp and file name)\n"
+    "  -c, --untrusted-comment TEXT\n"
+    "  -x, --sig SIGFILE          where to write the signature (default FILE.minisig)\n";
 
 static char *default_trusted_comment(const char *file)
 {
@@ -213,12 +224,12 @@ out:
 static int key_sign(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "trusted-comment", required_argument, NULL, 't' },
-		{ "untrusted-comment", required_argument, NULL, 'c' },
-		{ "sig", required_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"key", required_argument, NULL, 'k'},
+	    {"trusted-comment", required_argument, NULL, 't'},
+	    {"untrusted-comment", required_argument, NULL, 'c'},
+	    {"sig", required_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *key_path = NULL, *trusted = NULL, *untrusted = NULL, *sig_opt = NULL;
 	char *sig_path;
@@ -229,12 +240,23 @@ static int key_sign(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:t:c:x:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': key_path = optarg; break;
-		case 't': trusted = optarg; break;
-		case 'c': untrusted = optarg; break;
-		case 'x': sig_opt = optarg; break;
-		case 'h': fputs(sign_usage, stdout); return 0;
-		default: return usage_error("sign", "bad option");
+		case 'k':
+			key_path = optarg;
+			break;
+		case 't':
+			trusted = optarg;
+			break;
+		case 'c':
+			untrusted = optarg;
+			break;
+		case 'x':
+			sig_opt = optarg;
+			break;
+		case 'h':
+			fputs(sign_usage, stdout);
+			return 0;
+		default:
+			return usage_error("sign", "bad option");
 		}
 	}
 	if (optind + 1 != argc)
@@ -251,12 +273,12 @@ static int key_sign(int argc, char **argv)
 }
 
 static const char verify_usage[] =
-	"usage: lading key verify FILE [--pubkey PUB]... [-x SIGFILE] [-q]\n"
-	"Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
-	"trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).\n"
-	"  -p, --pubkey PUB  trust this public key (repeatable)\n"
-	"  -x, --sig SIGFILE the signature (default FILE.minisig)\n"
-	"  -q, --quiet       print nothing on success\n";
+    "usage: lading key verify FILE [--pubkey PUB]... [-x SIGFILE] [-q]\n"
+    "Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
+    "trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).\n"
+    "  -p, --pubkey PUB  trust this public key (repeatable)\n"
+    "  -x, --sig SIGFILE the signature (default FILE.minisig)\n"
+    "  -q, --quiet       print nothing on success\n";
 
 static int verify_file(const char *file, const struct trust_set *ts, const struct minisign_sig *sig,
 		       const char *sig_path, const struct trust_key **signer, struct lerr *err)
@@ -299,9 +321,11 @@ out:
 static int key_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "pubkey", required_argument, NULL, 'p' }, { "sig", required_argument, NULL, 'x' },
-		{ "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"sig", required_argument, NULL, 'x'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char **pubkeys = xcalloc((size_t)argc + 1, sizeof(*pubkeys));
 	const struct trust_key *signer = NULL;
@@ -322,11 +346,22 @@ static int key_verify(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:x:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': pubkeys[count++] = optarg; break;
-		case 'x': sig_opt = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': fputs(verify_usage, stdout); status = 0; goto out;
-		default: status = usage_error("verify", "bad option"); goto out;
+		case 'p':
+			pubkeys[count++] = optarg;
+			break;
+		case 'x':
+			sig_opt = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			fputs(verify_usage, stdout);
+			status = 0;
+			goto out;
+		default:
+			status = usage_error("verify", "bad option");
+			goto out;
 		}
 	}
 	if (optind + 1 != argc) {
@@ -359,10 +394,10 @@ struct key_verb {
 };
 
 static const struct key_verb key_verbs[] = {
-	{ "generate", key_generate, "write a new key pair NAME.key / NAME.pub" },
-	{ "sign", key_sign, "sign any file (FILE.minisig, minisign-compatible)" },
-	{ "verify", key_verify, "verify FILE.minisig against trusted public keys" },
-	{ NULL, NULL, NULL },
+    {"generate", key_generate, "write a new key pair NAME.key / NAME.pub"},
+    {"sign", key_sign, "sign any file (FILE.minisig, minisign-compatible)"},
+    {"verify", key_verify, "verify FILE.minisig against trusted public keys"},
+    {NULL, NULL, NULL},
 };
 
 static void key_usage(FILE *out)

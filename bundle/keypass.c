@@ -58,8 +58,7 @@ static int tty_ask(const char *prompt, char *buf, size_t size, struct lerr *err)
 	int r = -1;
 
 	if (fd < 0)
-		return lerr_set(err, LADING_ERR_USAGE, "no terminal to ask for the key password: set $%s",
-				KEYPASS_ENV);
+		return lerr_set(err, LADING_ERR_USAGE, "no terminal to ask for the key password: set $%s", KEYPASS_ENV);
 	if (tcgetattr(fd, &saved) != 0) {
 		lerr_sys(err, "cannot switch off echo on the terminal");
 		goto out;

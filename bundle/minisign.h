@@ -17,10 +17,10 @@
 #define MINISIGN_PUBLIC_LEN 32
 #define MINISIGN_SECRET_LEN 64 /* seed[32] ‖ public[32], libsodium's layout */
 #define MINISIGN_SIG_LEN 64
-#define MINISIGN_HASH_LEN 64      /* BLAKE2b-512, what "ED" signatures sign */
-#define MINISIGN_KEY_ID_HEX 17    /* 16 hex digits + NUL */
+#define MINISIGN_HASH_LEN 64	  /* BLAKE2b-512, what "ED" signatures sign */
+#define MINISIGN_KEY_ID_HEX 17	  /* 16 hex digits + NUL */
 #define MINISIGN_COMMENT_MAX 8191 /* bytes of a trusted comment, as minisign allows */
-#define MINISIGN_FILE_MAX 16384   /* cap when reading a key or signature file */
+#define MINISIGN_FILE_MAX 16384	  /* cap when reading a key or signature file */
 #define MINISIGN_PASSWORD_MAX 1024
 
 /* The libsodium defaults minisign -G uses: scrypt N=2^20, r=8, p=1 (1 GiB, ~4 s). */
@@ -42,7 +42,7 @@ struct minisign_sig {
 	uint8_t key_id[MINISIGN_KEY_ID_LEN];
 	uint8_t sig[MINISIGN_SIG_LEN];
 	char *untrusted_comment; /* text after "untrusted comment: "; not authenticated */
-	char *trusted_comment;   /* text after "trusted comment: "; covered by global_sig */
+	char *trusted_comment;	 /* text after "trusted comment: "; covered by global_sig */
 	uint8_t global_sig[MINISIGN_SIG_LEN];
 };
 
@@ -76,8 +76,7 @@ int minisign_comment_check(const char *comment, size_t len, const char *kind, st
 /* ---- keys (minisign_key.c) ---- */
 
 /* Parses a public key file's text ("untrusted comment: ..." then the base64 line); what names it. */
-int minisign_pubkey_parse(struct minisign_pubkey *pk, const char *text, size_t len, const char *what,
-			  struct lerr *err);
+int minisign_pubkey_parse(struct minisign_pubkey *pk, const char *text, size_t len, const char *what, struct lerr *err);
 /* Reads and parses a public key file. */
 int minisign_pubkey_load(struct minisign_pubkey *pk, const char *path, struct lerr *err);
 /* Returns the two-line public key file text (caller frees); comment NULL = "minisign public key". */
@@ -98,8 +97,8 @@ typedef int (*minisign_password_fn)(void *ctx, const char *what, char *buf, size
 int minisign_seckey_parse(struct minisign_seckey *sk, const char *text, size_t len, const char *what,
 			  minisign_password_fn get_password, void *ctx, struct lerr *err);
 /* Reads (wiping the file's text afterwards) and parses a secret key file. */
-int minisign_seckey_load(struct minisign_seckey *sk, const char *path, minisign_password_fn get_password,
-			 void *ctx, struct lerr *err);
+int minisign_seckey_load(struct minisign_seckey *sk, const char *path, minisign_password_fn get_password, void *ctx,
+			 struct lerr *err);
 /*
  * Returns the two-line secret key file text (caller wipes and frees): encrypted with
  * password under scrypt(opslimit, memlimit), or unencrypted when password is NULL.
@@ -162,8 +161,8 @@ void minisign_sig_free(struct minisign_sig *sig);
  * naming both ids), then the signature ("Ed" over msg or "ED" over its BLAKE2b-512), then
  * always the global signature over the trusted comment. what names the signature.
  */
-int minisign_verify_mem(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg,
-			size_t len, const char *what, struct lerr *err);
+int minisign_verify_mem(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg, size_t len,
+			const char *what, struct lerr *err);
 /* Same for a streamed BLAKE2b-512 digest: only "ED" signatures (a legacy "Ed" one is refused). */
 int minisign_verify_prehashed(const struct minisign_pubkey *pk, const struct minisign_sig *sig,
 			      const uint8_t digest[MINISIGN_HASH_LEN], const char *what, struct lerr *err);

@@ -19,7 +19,7 @@
 #include "lib/xmalloc.h"
 
 #define COMMENT_PREFIX "untrusted comment: "
-#define PUBKEY_BYTES 42  /* "Ed" ‖ key_id ‖ pk */
+#define PUBKEY_BYTES 42	 /* "Ed" ‖ key_id ‖ pk */
 #define SECKEY_BYTES 158 /* "Ed" ‖ kdf ‖ "B2" ‖ salt ‖ ops ‖ mem ‖ {key_id ‖ sk ‖ chk} */
 #define SALT_LEN 32
 #define CHK_LEN 32
@@ -69,15 +69,14 @@ static int key_lines(const char *text, size_t len, const char *what, const char 
 	minisign_lines_init(&lines, text, len);
 	if (!minisign_lines_next(&lines, &line, &line_len) || line_len < strlen(COMMENT_PREFIX) ||
 	    memcmp(line, COMMENT_PREFIX, strlen(COMMENT_PREFIX)) != 0)
-		return lerr_set(err, LADING_ERR_FORMAT, "%s:1: not a minisign %s (no 'untrusted comment:' line)",
-				what, kind);
+		return lerr_set(err, LADING_ERR_FORMAT, "%s:1: not a minisign %s (no 'untrusted comment:' line)", what,
+				kind);
 	if (!minisign_lines_next(&lines, b64, b64_len) || *b64_len == 0)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:2: the %s is missing (file truncated?)", what, kind);
 	return 0;
 }
 
-int minisign_pubkey_parse(struct minisign_pubkey *pk, const char *text, size_t len, const char *what,
-			  struct lerr *err)
+int minisign_pubkey_parse(struct minisign_pubkey *pk, const char *text, size_t len, const char *what, struct lerr *err)
 {
 	uint8_t raw[PUBKEY_BYTES];
 	const char *b64;
@@ -169,8 +168,8 @@ static int seckey_stream(uint8_t stream[SEALED_LEN], const char *password, const
 		return lerr_set(err, LADING_ERR_LIMIT,
 				"%s: scrypt parameters N=%llu r=%u p=%u are too expensive; refusing this key", what,
 				(unsigned long long)n, r, p);
-	if (EVP_PBE_scrypt(password, strlen(password), salt, SALT_LEN, n, r, p, need + (1 << 20), stream,
-			   SEALED_LEN) != 1)
+	if (EVP_PBE_scrypt(password, strlen(password), salt, SALT_LEN, n, r, p, need + (1 << 20), stream, SEALED_LEN) !=
+	    1)
 		return openssl_fail(err, "scrypt");
 	return 0;
 }
@@ -211,8 +210,8 @@ out:
 	return r;
 }
 
-static int seckey_unseal(uint8_t raw[SECKEY_BYTES], const char *what, minisign_password_fn get_password,
-			 void *ctx, int *checked, struct lerr *err)
+static int seckey_unseal(uint8_t raw[SECKEY_BYTES], const char *what, minisign_password_fn get_password, void *ctx,
+			 int *checked, struct lerr *err)
 {
 	char password[MINISIGN_PASSWORD_MAX];
 	uint8_t stream[SEALED_LEN];
@@ -293,8 +292,8 @@ out:
 	return r;
 }
 
-int minisign_seckey_load(struct minisign_seckey *sk, const char *path, minisign_password_fn get_password,
-			 void *ctx, struct lerr *err)
+int minisign_seckey_load(struct minisign_seckey *sk, const char *path, minisign_password_fn get_password, void *ctx,
+			 struct lerr *err)
 {
 	struct buf text = BUF_INIT(MINISIGN_FILE_MAX);
 	char *what = xasprintf("'%s'", path);
@@ -391,8 +390,7 @@ static int key_file_create(const char *path, const char *text, mode_t mode, stru
 
 	if (fd < 0) {
 		if (errno == EEXIST)
-			return lerr_set(err, LADING_ERR_USAGE, "'%s' already exists (use --force to replace it)",
-					path);
+			return lerr_set(err, LADING_ERR_USAGE, "'%s' already exists (use --force to replace it)", path);
 		return lerr_sys(err, "cannot create '%s'", path);
 	}
 	/* The umask may have taken bits away from a public key's 0644. */

@@ -213,8 +213,8 @@ static int sig_comment_line(struct minisign_lines *lines, const char *prefix, co
 	return 0;
 }
 
-static int sig_blob_line(struct minisign_lines *lines, uint8_t *out, size_t want, const char *what,
-			 const char *kind, struct lerr *err)
+static int sig_blob_line(struct minisign_lines *lines, uint8_t *out, size_t want, const char *what, const char *kind,
+			 struct lerr *err)
 {
 	const char *line;
 	size_t len;
@@ -321,8 +321,8 @@ static int check_key_id(const struct minisign_pubkey *pk, const struct minisign_
 }
 
 /* Checks sig->sig over msg, then the global signature over the trusted comment. */
-static int verify_both(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg,
-		       size_t len, const char *what, struct lerr *err)
+static int verify_both(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg, size_t len,
+		       const char *what, struct lerr *err)
 {
 	uint8_t *global;
 	size_t global_len;
@@ -347,8 +347,8 @@ static int verify_both(const struct minisign_pubkey *pk, const struct minisign_s
 	return 0;
 }
 
-int minisign_verify_mem(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg,
-			size_t len, const char *what, struct lerr *err)
+int minisign_verify_mem(const struct minisign_pubkey *pk, const struct minisign_sig *sig, const void *msg, size_t len,
+			const char *what, struct lerr *err)
 {
 	uint8_t digest[MINISIGN_HASH_LEN];
 	struct minisign_hash *hash;

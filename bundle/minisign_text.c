@@ -139,8 +139,7 @@ int minisign_comment_check(const char *comment, size_t len, const char *kind, st
 		if (step == 0)
 			return lerr_set(err, LADING_ERR_USAGE, "%s is not valid UTF-8 at byte %zu", kind, i + 1);
 		if (step == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f))
-			return lerr_set(err, LADING_ERR_USAGE, "%s has a control character at byte %zu", kind,
-					i + 1);
+			return lerr_set(err, LADING_ERR_USAGE, "%s has a control character at byte %zu", kind, i + 1);
 		i += step;
 	}
 	return 0;

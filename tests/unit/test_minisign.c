@@ -17,20 +17,20 @@ static const char ms_pub[] = "untrusted comment: minisign public key 93F11DF1F8E
 			     "RWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n";
 /* minisign -G -W: kdf "\0\0", zero salt/limits, zero checksum. */
 static const char ms_key[] =
-	"untrusted comment: minisign encrypted secret key\n"
-	"RWQAAEIyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzpzr+PEd8ZPIkXt9vbTDm1YeJV0Nb9FAJqxsNQ+"
-	"jA1AP41U4cODd25U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaVAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+    "untrusted comment: minisign encrypted secret key\n"
+    "RWQAAEIyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAzpzr+PEd8ZPIkXt9vbTDm1YeJV0Nb9FAJqxsNQ+"
+    "jA1AP41U4cODd25U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaVAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
 /* Both over "hello\n". */
 static const char ms_sig_legacy[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RWTOnOv48R3xkyOgUgSX2rl8fqDpxJjWxCrzmLDMqF5NnV/AWbvuu6rb2bejdU1euerJvRl1FX/sslwKthH1pxs226H/FrqOGAM=\n"
-	"trusted comment: legacy fixture\n"
-	"EYSQFlsLBgFyinyWB9DTas1lF1YEnEp4TFQNnx98uRx0GQiB5kpZyGXU/rC+tKDncqSOSi3vOqcCsfEwqrhgCw==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RWTOnOv48R3xkyOgUgSX2rl8fqDpxJjWxCrzmLDMqF5NnV/AWbvuu6rb2bejdU1euerJvRl1FX/sslwKthH1pxs226H/FrqOGAM=\n"
+    "trusted comment: legacy fixture\n"
+    "EYSQFlsLBgFyinyWB9DTas1lF1YEnEp4TFQNnx98uRx0GQiB5kpZyGXU/rC+tKDncqSOSi3vOqcCsfEwqrhgCw==\n";
 static const char ms_sig_hashed[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n"
-	"trusted comment: prehashed fixture\n"
-	"ivZeHAycdiR4C7+hu4DigKS9+n0hJLaFyzOXfCtfqcNhdr72ednBHG+uEor8xx8khXdzNlXnu7dKBIi/O/kOBg==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n"
+    "trusted comment: prehashed fixture\n"
+    "ivZeHAycdiR4C7+hu4DigKS9+n0hJLaFyzOXfCtfqcNhdr72ednBHG+uEor8xx8khXdzNlXnu7dKBIi/O/kOBg==\n";
 static const char hello[] = "hello\n";
 
 static void hex(const uint8_t *data, size_t len, char *out)
@@ -64,7 +64,7 @@ static void blake2b_256_matches_known_vectors(void **state)
 /* Our BLAKE2b-512 must equal OpenSSL's for lengths around block boundaries and split updates. */
 static void blake2b_512_agrees_with_openssl(void **state)
 {
-	static const size_t lengths[] = { 0, 1, 127, 128, 129, 255, 256, 257, 1000, 4096 };
+	static const size_t lengths[] = {0, 1, 127, 128, 129, 255, 256, 257, 1000, 4096};
 	uint8_t data[4096];
 	size_t i;
 
@@ -101,7 +101,8 @@ static void key_id_prints_little_endian_like_minisign(void **state)
 
 static void pubkey_format_round_trips_and_crlf_is_accepted(void **state)
 {
-	static const char crlf[] = "untrusted comment: x\r\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\r\n";
+	static const char crlf[] =
+	    "untrusted comment: x\r\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\r\n";
 	struct minisign_pubkey pk;
 	struct minisign_pubkey again;
 	struct lerr err;
@@ -122,15 +123,15 @@ static void pubkey_parse_rejects_damage_with_line(void **state)
 		const char *text;
 		const char *msg;
 	} cases[] = {
-		{ "untrusted comment: k\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8Na\n",
-		  "'k.pub':2: the public key has 55 base64 characters instead of 56" },
-		{ "untrusted comment: k\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8N*V\n",
-		  "'k.pub':2:55: the public key is not valid base64" },
-		{ "untrusted comment: k\n", "'k.pub':2: the public key is missing (file truncated?)" },
-		{ "RWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n",
-		  "'k.pub':1: not a minisign public key (no 'untrusted comment:' line)" },
-		{ "untrusted comment: k\nRXTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n",
-		  "'k.pub':2: unsupported public key algorithm (not Ed25519 'Ed')" },
+	    {"untrusted comment: k\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8Na\n",
+	     "'k.pub':2: the public key has 55 base64 characters instead of 56"},
+	    {"untrusted comment: k\nRWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8N*V\n",
+	     "'k.pub':2:55: the public key is not valid base64"},
+	    {"untrusted comment: k\n", "'k.pub':2: the public key is missing (file truncated?)"},
+	    {"RWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n",
+	     "'k.pub':1: not a minisign public key (no 'untrusted comment:' line)"},
+	    {"untrusted comment: k\nRXTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n",
+	     "'k.pub':2: unsupported public key algorithm (not Ed25519 'Ed')"},
 	};
 	struct minisign_pubkey pk;
 	struct lerr err;
@@ -330,21 +331,21 @@ static void signature_parse_rejects_damage(void **state)
 		const char *text;
 		const char *msg;
 	} cases[] = {
-		{ "untrusted comment: x\n"
-		  "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n",
-		  "'s':3: the 'trusted comment' line is missing (file truncated?)" },
-		{ "untrusted comment: x\n"
-		  "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n"
-		  "trusted comment: t\n",
-		  "'s':4: the trusted comment signature is missing (file truncated?)" },
-		{ "untrusted comment: x\n"
-		  "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6A==\n",
-		  "'s':2:99: the signature is not valid base64" },
-		{ "untrusted comment: x\n"
-		  "RXTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n",
-		  "'s':2: unsupported signature algorithm (neither 'ED' nor 'Ed')" },
-		{ "signature\n", "'s':1: expected a line starting with 'untrusted comment:'" },
-		{ "", "'s':1: the 'untrusted comment' line is missing (file truncated?)" },
+	    {"untrusted comment: x\n"
+	     "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n",
+	     "'s':3: the 'trusted comment' line is missing (file truncated?)"},
+	    {"untrusted comment: x\n"
+	     "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n"
+	     "trusted comment: t\n",
+	     "'s':4: the trusted comment signature is missing (file truncated?)"},
+	    {"untrusted comment: x\n"
+	     "RUTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6A==\n",
+	     "'s':2:99: the signature is not valid base64"},
+	    {"untrusted comment: x\n"
+	     "RXTOnOv48R3xk6Bc9c1nSLNvxuEuDYnPJRXA6CosEYINdbH/wA24zQVAkAExORCVd/k5gJ0xlK7twfgLfvtGCPeRk45gobRC6Ag=\n",
+	     "'s':2: unsupported signature algorithm (neither 'ED' nor 'Ed')"},
+	    {"signature\n", "'s':1: expected a line starting with 'untrusted comment:'"},
+	    {"", "'s':1: the 'untrusted comment' line is missing (file truncated?)"},
 	};
 	struct minisign_sig sig;
 	struct lerr err;
@@ -374,19 +375,19 @@ static void comments_must_be_one_printable_utf8_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(blake2b_256_matches_known_vectors),
-		cmocka_unit_test(blake2b_512_agrees_with_openssl),
-		cmocka_unit_test(key_id_prints_little_endian_like_minisign),
-		cmocka_unit_test(pubkey_format_round_trips_and_crlf_is_accepted),
-		cmocka_unit_test(pubkey_parse_rejects_damage_with_line),
-		cmocka_unit_test(scrypt_params_follow_libsodium),
-		cmocka_unit_test(unencrypted_minisign_key_loads_and_matches_its_pubkey),
-		cmocka_unit_test(encrypted_key_round_trips_and_wrong_password_is_named),
-		cmocka_unit_test(damaged_secret_keys_are_refused),
-		cmocka_unit_test(minisign_signatures_verify_both_algorithms),
-		cmocka_unit_test(own_signature_round_trips_and_each_tamper_fails),
-		cmocka_unit_test(signature_parse_rejects_damage),
-		cmocka_unit_test(comments_must_be_one_printable_utf8_line),
+	    cmocka_unit_test(blake2b_256_matches_known_vectors),
+	    cmocka_unit_test(blake2b_512_agrees_with_openssl),
+	    cmocka_unit_test(key_id_prints_little_endian_like_minisign),
+	    cmocka_unit_test(pubkey_format_round_trips_and_crlf_is_accepted),
+	    cmocka_unit_test(pubkey_parse_rejects_damage_with_line),
+	    cmocka_unit_test(scrypt_params_follow_libsodium),
+	    cmocka_unit_test(unencrypted_minisign_key_loads_and_matches_its_pubkey),
+	    cmocka_unit_test(encrypted_key_round_trips_and_wrong_password_is_named),
+	    cmocka_unit_test(damaged_secret_keys_are_refused),
+	    cmocka_unit_test(minisign_signatures_verify_both_algorithms),
+	    cmocka_unit_test(own_signature_round_trips_and_each_tamper_fails),
+	    cmocka_unit_test(signature_parse_rejects_damage),
+	    cmocka_unit_test(comments_must_be_one_printable_utf8_line),
 	};
 	return cmocka_run_group_tests_name("minisign", tests, NULL, NULL);
 }

@@ -136,9 +136,9 @@ static void a_damaged_pub_in_the_trust_dir_is_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(trust_dir_reads_only_pub_files_once_each),
-		cmocka_unit_test(untrusted_signer_is_named_with_the_trusted_ids),
-		cmocka_unit_test(a_damaged_pub_in_the_trust_dir_is_an_error),
+	    cmocka_unit_test(trust_dir_reads_only_pub_files_once_each),
+	    cmocka_unit_test(untrusted_signer_is_named_with_the_trusted_ids),
+	    cmocka_unit_test(a_damaged_pub_in_the_trust_dir_is_an_error),
 	};
 	return cmocka_run_group_tests_name("trust", tests, setup, teardown);
 }
