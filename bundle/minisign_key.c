@@ -128,7 +128,6 @@ char *minisign_pubkey_format(const struct minisign_pubkey *pk, const char *comme
 int minisign_scrypt_params(uint64_t opslimit, uint64_t memlimit, uint64_t *n, uint32_t *r, uint32_t *p)
 {
 	uint64_t max_n;
-	uint64_t max_rp;
 	unsigned n_log2;
 
 	/* libsodium crypto_pwhash/scryptsalsa208sha256/pwhash_scryptsalsa208sha256.c pickparams(). */
@@ -142,7 +141,8 @@ int minisign_scrypt_params(uint64_t opslimit, uint64_t memlimit, uint64_t *n, ui
 	if (opslimit < memlimit / 32) {
 		*p = 1;
 	} else {
-		max_rp = (opslimit / 4) / (1ULL << n_log2);
+		uint64_t max_rp = (opslimit / 4) / (1ULL << n_log2);
+
 		if (max_rp > 0x3fffffff)
 			max_rp = 0x3fffffff;
 		*p = (uint32_t)max_rp / *r;

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle/signature.h"
 #include "lib/digest.h"
+#include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
 static const char json_a[] = "{\"created\":\"2026-11-23T09:00:00Z\",\"entries\":[],\"format\":1,\"name\":\"site-a\"}";
@@ -173,6 +175,53 @@ static void garbled_signature_entry_is_a_signature_error(void **state)
 	free(sig);
 }
 
+/* The detached FILE.minisig is plain minisign: Debian's minisign -V checks it. */
+static void detached_signature_verifies_with_minisign(void **state)
+{
+	struct keys *k = *state;
+	char dir[] = "/tmp/lading-bsig.XXXXXX";
+	struct minisign_sig parsed;
+	struct lerr err;
+	char *data = xmalloc(300000);
+	char *path;
+	char *pub_path;
+	char *pub;
+	char *cmd;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/site.tar.zst", dir);
+	pub_path = xasprintf("%s/site.pub", dir);
+	for (i = 0; i < 300000; i++)
+		data[i] = (char)(i * 7 + i / 1000);
+	assert_int_equal(fs_write_file(path, data, 300000, 0644, &err), 0);
+	pub = minisign_pubkey_format(&k->pk, NULL);
+	assert_int_equal(fs_write_file(pub_path, pub, strlen(pub), 0644, &err), 0);
+	assert_int_equal(bundle_sig_sign_file(&k->signer, path, json_a, strlen(json_a), &err), 0);
+	cmd = xasprintf("minisign -Vm '%s' -p '%s' -q", path, pub_path);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+	path = xasprintf("%s/site.tar.zst.minisig", dir);
+	assert_int_equal(minisign_sig_load(&parsed, path, &err), 0);
+	assert_true(parsed.prehashed);
+	assert_non_null(strstr(parsed.trusted_comment, "lading-bundle name:site-a\t"));
+	minisign_sig_free(&parsed);
+	/* One byte changed in the tarball: minisign refuses it. */
+	free(path);
+	path = xasprintf("%s/site.tar.zst", dir);
+	data[123456] ^= 1;
+	assert_int_equal(fs_write_file(path, data, 300000, 0644, &err), 0);
+	cmd = xasprintf("minisign -Vm '%s' -p '%s' -q 2>/dev/null", path, pub_path);
+	assert_int_not_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+	free(path);
+	free(pub_path);
+	free(pub);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +230,7 @@ int main(void)
 	    cmocka_unit_test(edited_json_and_foreign_signatures_fail),
 	    cmocka_unit_test(trusted_comment_naming_another_lading_json_fails),
 	    cmocka_unit_test(garbled_signature_entry_is_a_signature_error),
+	    cmocka_unit_test(detached_signature_verifies_with_minisign),
 	};
 	return cmocka_run_group_tests_name("bundle_signature", tests, setup, teardown);
 }
