@@ -16,7 +16,7 @@ pairs, cmd = sys.argv[1:sep], sys.argv[sep + 1:]
 pid, fd = pty.fork()
 if pid == 0:
     os.execvp(cmd[0], cmd)
-seen, deadline = b"", time.monotonic() + 60
+seen, deadline = b"", time.monotonic() + 300  # scrypt is slow on a loaded machine
 while time.monotonic() < deadline:
     if pairs and pairs[0].encode() in seen:
         seen = seen.split(pairs[0].encode(), 1)[1]
