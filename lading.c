@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd_fetch.h"
 #include "images/cmd_image.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
@@ -21,6 +22,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified" },
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
