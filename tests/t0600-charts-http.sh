@@ -5,7 +5,7 @@
 # 404, 500, index.yaml that is not YAML) a one-line error, exit 1, nothing stored.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
-plan 22
+plan 21
 
 www=$TRASH/www
 for v in 1.2.3 1.2.4 1.3.0-rc.1 2.0.0; do
