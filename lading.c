@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bundle/cmd_fetch.h"
+#include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
@@ -23,6 +24,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified" },
+	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
