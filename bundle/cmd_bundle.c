@@ -70,7 +70,8 @@ static int verb_usage(const char *name, FILE *out, int status)
 			     "  -o FILE      the bundle to write (default NAME.tar.zst)\n"
 			     "  --level N    zstd level, 1-19 (default 3)\n"
 			     "  --jobs N     parallel downloads (default 4)\n"
-			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n");
+			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n"
+			     "  --update-hashes  fetch files listed without sha256 and write their hashes into the spec\n");
 	if (strcmp(name, "extract") == 0)
 		fprintf(out, "  -C DIR       the directory to create (must not exist or be empty)\n");
 	fprintf(out, "  -v           more messages (repeat for more)\n"
@@ -89,6 +90,7 @@ struct common {
 	int level;
 	int jobs;
 	int locked;
+	int update_hashes;
 };
 
 static int parse_int(const char *text, int min, int max, const char *what, int *out)
@@ -113,6 +115,8 @@ static const char *option_name(int opt)
 		return "--jobs";
 	case 'K':
 		return "--locked";
+	case 'U':
+		return "--update-hashes";
 	case 'f':
 		return "-f";
 	case 'o':
@@ -130,6 +134,7 @@ static const struct option longopts[] = {
     {"level", required_argument, NULL, 'L'},
     {"jobs", required_argument, NULL, 'j'},
     {"locked", no_argument, NULL, 'K'},
+    {"update-hashes", no_argument, NULL, 'U'},
     {"file", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"directory", required_argument, NULL, 'C'},
@@ -167,6 +172,10 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 		case 'K':
 			allowed = is_create;
 			c->locked = 1;
+			break;
+		case 'U':
+			allowed = is_create;
+			c->update_hashes = 1;
 			break;
 		case 'f':
 			allowed = is_create;
@@ -244,6 +253,7 @@ static int verb_create(int argc, char **argv)
 	opts.level = c.level;
 	opts.jobs = c.jobs;
 	opts.locked = c.locked;
+	opts.update_hashes = c.update_hashes;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
 	if (bundle_create(&opts, &result, &err) != 0)
