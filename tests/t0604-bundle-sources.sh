@@ -11,7 +11,7 @@
 . "$TOP/scripts/lib-web.sh"
 . "$TOP/scripts/lib-registry.sh"
 command -v gpg >/dev/null || skip_all "gpg not installed (scripts/deps)"
-plan 23
+plan 24
 
 export GNUPGHOME=$TRASH/gnupg
 mkdir -m 700 "$GNUPGHOME"
@@ -57,6 +57,9 @@ files:
     sha256: $sum
     name: nvidia/driver.run
 YAML
+is "--dry-run lists what create would add, images from charts included" \
+	"$("$LADING" bundle create --dry-run -f "$TRASH/site/lading.yaml" | tr '\n' ';')" \
+	"chart web 1.0.0 http://$web/charts web;image $reg/test/app:1 (from chart web 1.0.0);chart ray 0.3.0 oci://$reg/charts/ray;provider $web/hashicorp/null ~> 3.2.0 linux_amd64,linux_arm64;file nvidia/driver.run http://$web/dl/driver.run;"
 ok "bundle create with charts, providers, files" "$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst"
 ok "bundle verify" "$LADING" bundle verify "$TRASH/site.tar.zst"
 ok "bundle extract" "$LADING" bundle extract -C "$TRASH/x" "$TRASH/site.tar.zst"
