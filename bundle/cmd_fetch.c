@@ -72,13 +72,19 @@ static int usage_error(const char *fmt, const char *arg)
 static int parse_args(int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option longopts[] = {
-		{ "store", required_argument, NULL, 's' },	     { "out", required_argument, NULL, 'o' },
-		{ "registry-config", required_argument, NULL, 'r' }, { "auth-file", required_argument, NULL, 'a' },
-		{ "platform", required_argument, NULL, 'p' },	     { "images", no_argument, NULL, 'I' },
-		{ "name", required_argument, NULL, 'n' },	     { "json", no_argument, NULL, 'J' },
-		{ "update-hashes", no_argument, NULL, 'U' },
-		{ "verbose", no_argument, NULL, 'v' },		     { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },		     { NULL, 0, NULL, 0 },
+	    {"store", required_argument, NULL, 's'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"registry-config", required_argument, NULL, 'r'},
+	    {"auth-file", required_argument, NULL, 'a'},
+	    {"platform", required_argument, NULL, 'p'},
+	    {"images", no_argument, NULL, 'I'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'J'},
+	    {"update-hashes", no_argument, NULL, 'U'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -86,23 +92,47 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "s:o:r:a:p:n:vqh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': a->store = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 'r': a->registry_config = optarg; break;
-		case 'a': a->auth_file = optarg; break;
+		case 's':
+			a->store = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 'r':
+			a->registry_config = optarg;
+			break;
+		case 'a':
+			a->auth_file = optarg;
+			break;
 		case 'p':
 			if (a->platform_count == MAX_PLATFORMS)
 				return usage_error("too many --platform options%s", "");
 			a->platforms[a->platform_count++] = optarg;
 			break;
-		case 'I': a->images = 1; break;
-		case 'n': a->name = optarg; break;
-		case 'J': a->json = 1; break;
-		case 'U': a->update_hashes = 1; break;
-		case 'v': a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1; break;
-		case 'q': a->lg.level = LOG_ERROR; break;
-		case 'h': fputs(fetch_usage, stdout); return 0;
-		default: fputs(fetch_usage, stderr); return 2;
+		case 'I':
+			a->images = 1;
+			break;
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'J':
+			a->json = 1;
+			break;
+		case 'U':
+			a->update_hashes = 1;
+			break;
+		case 'v':
+			a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1;
+			break;
+		case 'q':
+			a->lg.level = LOG_ERROR;
+			break;
+		case 'h':
+			fputs(fetch_usage, stdout);
+			return 0;
+		default:
+			fputs(fetch_usage, stderr);
+			return 2;
 		}
 	}
 	a->rest = argv + optind;
@@ -110,7 +140,8 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
 	if (a->store == NULL) {
 		const char *cache = getenv("LADING_CACHE"), *home = getenv("HOME");
 
-		a->store_default = cache != NULL && *cache ? xstrdup(cache) : xasprintf("%s/.cache/lading", home ? home : ".");
+		a->store_default =
+		    cache != NULL && *cache ? xstrdup(cache) : xasprintf("%s/.cache/lading", home ? home : ".");
 		a->store = a->store_default;
 	}
 	return -1;
@@ -133,7 +164,7 @@ static int64_t generated_time(void)
 static int place(const char *store, const char *hex, const char *path, struct lerr *err)
 {
 	char *src = urlstore_path(store, hex), *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	struct fs_atomic out = { 0 };
+	struct fs_atomic out = {0};
 	FILE *in = NULL;
 	int r = -1;
 
@@ -195,8 +226,8 @@ static void print_chart(const struct chart_result *res, int json)
 
 static int verb_chart(struct fetch_args *a, struct lerr *err)
 {
-	struct chart_request req = { 0 };
-	struct chart_fetch_opts opts = { a->store, &a->registries, a->auth_file, 0, &a->lg };
+	struct chart_request req = {0};
+	struct chart_fetch_opts opts = {a->store, &a->registries, a->auth_file, 0, &a->lg};
 	struct chart_result *res = NULL;
 	char *archive = NULL, *path = NULL;
 	int r = -1;
@@ -244,9 +275,9 @@ static void print_provider(const struct provider_result *res, int json)
 		snprintf(zh, sizeof(zh), "zh:%s", p->sha256);
 		if (!json)
 			printf("package %s %s %s %s\n", p->platform, p->filename, zh, p->h1);
-		json_array_append_new(packages, json_pack("{s:s, s:s, s:I, s:s, s:s}", "platform", p->platform,
-							  "filename", p->filename, "size", (json_int_t)p->size,
-							  "zh", zh, "h1", p->h1));
+		json_array_append_new(packages,
+				      json_pack("{s:s, s:s, s:I, s:s, s:s}", "platform", p->platform, "filename",
+						p->filename, "size", (json_int_t)p->size, "zh", zh, "h1", p->h1));
 	}
 	if (json)
 		print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o}", "kind", "provider", "host", res->host,
@@ -261,8 +292,8 @@ static void print_provider(const struct provider_result *res, int json)
 
 static int verb_provider(struct fetch_args *a, struct lerr *err)
 {
-	struct provider_request req = { 0 };
-	struct provider_fetch_opts opts = { a->store, &a->registries, getenv("LADING_GPGV"), 0, &a->lg };
+	struct provider_request req = {0};
+	struct provider_fetch_opts opts = {a->store, &a->registries, getenv("LADING_GPGV"), 0, &a->lg};
 	struct provider_result *res = NULL;
 	char *dir = NULL;
 	size_t i;
@@ -299,8 +330,8 @@ out:
 
 static int verb_file(struct fetch_args *a, struct lerr *err)
 {
-	struct file_request req = { 0 };
-	struct file_fetch_opts opts = { a->store, &a->registries, a->update_hashes, &a->lg };
+	struct file_request req = {0};
+	struct file_fetch_opts opts = {a->store, &a->registries, a->update_hashes, &a->lg};
 	struct file_result *res = NULL;
 	char *path = NULL;
 	int r = -1;
@@ -331,8 +362,8 @@ out:
 
 int cmd_fetch(int argc, char **argv)
 {
-	struct fetch_args a = { 0 };
-	struct lerr err = { 0 };
+	struct fetch_args a = {0};
+	struct lerr err = {0};
 	int status, r;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

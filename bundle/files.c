@@ -88,7 +88,7 @@ int files_fetch(const struct file_fetch_opts *opts, const struct file_request *r
 		struct file_result **results, struct lerr *err)
 {
 	struct file_result *res = xcalloc(count ? count : 1, sizeof(*res));
-	struct registry_tls_ctx tls = { opts->registries, { NULL, 0 } };
+	struct registry_tls_ctx tls = {opts->registries, {NULL, 0}};
 	struct http_session *s = http_session_new(opts->lg);
 	size_t i, j;
 	int r = -1;

@@ -63,7 +63,7 @@ static void add_rest(const struct bundle_spec *spec, struct bundle_plan *plan)
 
 int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bundle_plan *plan, struct lerr *err)
 {
-	struct bundle_spec spec = { 0 };
+	struct bundle_spec spec = {0};
 	struct chart_request *reqs = NULL;
 	struct chart_result *res = NULL;
 	char *cache = NULL;
@@ -82,10 +82,11 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 	for (i = 0; i < n; i++) {
 		const struct spec_chart *c = &spec.sources.charts[i];
 
-		reqs[i] = (struct chart_request){ c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts };
+		reqs[i] =
+		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
 	}
 	if (n > 0) {
-		struct chart_fetch_opts copts = { NULL, &spec.registries, NULL, 0, lg };
+		struct chart_fetch_opts copts = {NULL, &spec.registries, NULL, 0, lg};
 
 		if (bundle_cache_dir(&cache, err) != 0)
 			goto out;

@@ -60,8 +60,9 @@ static json_t *lock_find(json_t *lock, const char *section, const char *key, con
 static int not_locked(const struct bundle_spec *spec, int line, int col, const char *what, const char *name,
 		      struct lerr *err)
 {
-	return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: %s '%s' is not in %s (run create without --locked to resolve it)",
-			spec->path, line, col, what, name, BUNDLE_LOCK_NAME);
+	return lerr_set(err, LADING_ERR_USAGE,
+			"%s:%d:%d: %s '%s' is not in %s (run create without --locked to resolve it)", spec->path, line,
+			col, what, name, BUNDLE_LOCK_NAME);
 }
 
 static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
@@ -69,7 +70,7 @@ static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_op
 {
 	const struct spec_sources *s = &spec->sources;
 	struct chart_request *reqs = xcalloc(s->chart_count + 1, sizeof(*reqs));
-	struct chart_fetch_opts copts = { opts->cache, &spec->registries, NULL, opts->locked, opts->lg };
+	struct chart_fetch_opts copts = {opts->cache, &spec->registries, NULL, opts->locked, opts->lg};
 	size_t i;
 	int r = -1;
 
@@ -77,7 +78,8 @@ static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_op
 		const struct spec_chart *c = &s->charts[i];
 		json_t *item = opts->locked ? lock_find(lock, "charts", "source", c->key, c->version) : NULL;
 
-		reqs[i] = (struct chart_request){ c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts };
+		reqs[i] =
+		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
 		if (opts->locked && (item == NULL || str(item, "version") == NULL)) {
 			not_locked(spec, c->line, c->col, "chart", c->key, err);
 			goto out;
@@ -102,8 +104,8 @@ static int fetch_providers(struct bundle_spec *spec, const struct bundle_sources
 	const struct spec_sources *s = &spec->sources;
 	struct provider_request *reqs = xcalloc(s->provider_count + 1, sizeof(*reqs));
 	const char ***sums = xcalloc(s->provider_count + 1, sizeof(*sums));
-	struct provider_fetch_opts popts = { opts->cache, &spec->registries, getenv("LADING_GPGV"), opts->locked,
-					     opts->lg };
+	struct provider_fetch_opts popts = {opts->cache, &spec->registries, getenv("LADING_GPGV"), opts->locked,
+					    opts->lg};
 	size_t i, j;
 	int r = -1;
 
@@ -144,12 +146,12 @@ static int fetch_files(struct bundle_spec *spec, const struct bundle_sources_opt
 {
 	const struct spec_sources *s = &spec->sources;
 	struct file_request *reqs = xcalloc(s->file_count + 1, sizeof(*reqs));
-	struct file_fetch_opts fopts = { opts->cache, &spec->registries, opts->update_hashes, opts->lg };
+	struct file_fetch_opts fopts = {opts->cache, &spec->registries, opts->update_hashes, opts->lg};
 	size_t i;
 	int r = -1;
 
 	for (i = 0; i < s->file_count; i++) {
-		reqs[i] = (struct file_request){ s->files[i].url, s->files[i].sha256, s->files[i].name };
+		reqs[i] = (struct file_request){s->files[i].url, s->files[i].sha256, s->files[i].name};
 		if (reqs[i].sha256 == NULL && !opts->update_hashes) {
 			lerr_set(err, LADING_ERR_USAGE,
 				 "%s:%d:%d: file '%s' has no sha256 (bundle create --update-hashes fills it in)",
@@ -189,8 +191,8 @@ void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bund
 		}
 }
 
-int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts,
-			 struct bundle_sources *out, struct lerr *err)
+int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
+			 struct lerr *err)
 {
 	json_t *lock = NULL;
 	int r = -1;

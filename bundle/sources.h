@@ -46,8 +46,8 @@ struct bundle_sources_opts {
  * images_from_charts add their images to spec->images (unless listed). With
  * locked, each must be in lading.lock (LADING_ERR_USAGE naming file:line:col).
  */
-int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts,
-			 struct bundle_sources *out, struct lerr *err);
+int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
+			 struct lerr *err);
 
 /* Adds the image refs the charts name to spec->images (no fetch); for --dry-run after fetching charts. */
 void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src);

@@ -50,8 +50,8 @@ void bundle_sources_oci_results(const struct bundle_sources *src, struct image_r
 	*count = src->chart_count;
 }
 
-static void add_file_row(struct bundle_manifest *m, const char *path, const char *cache, const char *hex,
-			 uint64_t size, const char *kind, const char *ref)
+static void add_file_row(struct bundle_manifest *m, const char *path, const char *cache, const char *hex, uint64_t size,
+			 const char *kind, const char *ref)
 {
 	char *source = urlstore_path(cache, hex);
 	struct bundle_entry *e = bundle_manifest_add_entry(m, path, size, hex, kind, ref);
@@ -81,7 +81,8 @@ static int add_charts(struct bundle_manifest *m, const struct bundle_sources *sr
 		char *archive = chart_repo_archive_name(c->name, c->version), *path = xasprintf("charts/%s", archive);
 
 		for (j = 0; j < i; j++)
-			if (strcmp(c->name, src->charts[j].name) == 0 && strcmp(c->version, src->charts[j].version) == 0) {
+			if (strcmp(c->name, src->charts[j].name) == 0 &&
+			    strcmp(c->version, src->charts[j].version) == 0) {
 				free(archive);
 				free(path);
 				free(entries);
@@ -89,7 +90,7 @@ static int add_charts(struct bundle_manifest *m, const struct bundle_sources *sr
 						c->name, c->version, src->charts[j].source, c->source);
 			}
 		add_file_row(m, path, cache, c->digest + 7, c->size, BUNDLE_KIND_CHART, c->source);
-		entries[i] = (struct chart_repo_entry){ c->name, c->version, c->app_version, NULL, NULL, c->digest + 7 };
+		entries[i] = (struct chart_repo_entry){c->name, c->version, c->app_version, NULL, NULL, c->digest + 7};
 		free(archive);
 		free(path);
 	}
@@ -158,7 +159,8 @@ static int add_provider(struct bundle_manifest *m, const struct provider_result 
 		if (!ok)
 			goto out;
 	}
-	if (provider_mirror_write_json(dir, p->type, err) != 0 || add_mirror_json(m, stage, rel, version_json, ref, err) != 0)
+	if (provider_mirror_write_json(dir, p->type, err) != 0 ||
+	    add_mirror_json(m, stage, rel, version_json, ref, err) != 0)
 		goto out;
 	r = 0;
 out:
@@ -258,8 +260,8 @@ static int insert_hashes(const struct bundle_spec *spec, const struct bundle_sou
 				continue;
 			if (memchr(text, '{', len) != NULL)
 				return lerr_set(err, LADING_ERR_USAGE,
-						"%s:%d: file '%s' is a flow mapping: add 'sha256: %s' by hand", spec->path,
-						line, f->url, src->files[i].sha256);
+						"%s:%d: file '%s' is a flow mapping: add 'sha256: %s' by hand",
+						spec->path, line, f->url, src->files[i].sha256);
 			buf_printf(out, "%*ssha256: %s\n", f->col - 1, "", src->files[i].sha256);
 		}
 		text += len;

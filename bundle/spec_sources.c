@@ -22,7 +22,7 @@ static int opt_string(const struct ynode *map, const char *key, char **out, stru
 
 static int parse_chart(struct spec_chart *c, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = { "repo", "name", "oci", "version", "images_from_charts", NULL };
+	static const char *const keys[] = {"repo", "name", "oci", "version", "images_from_charts", NULL};
 	const struct ynode *flag;
 
 	c->line = node->line;
@@ -50,7 +50,7 @@ static int parse_chart(struct spec_chart *c, const struct ynode *node, struct le
 
 static int parse_provider(struct spec_provider *p, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = { "source", "version", "platforms", NULL };
+	static const char *const keys[] = {"source", "version", "platforms", NULL};
 	const struct ynode *list;
 	size_t i;
 
@@ -82,7 +82,7 @@ static int parse_provider(struct spec_provider *p, const struct ynode *node, str
 
 static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = { "url", "sha256", "name", NULL };
+	static const char *const keys[] = {"url", "sha256", "name", NULL};
 	char *checked = NULL;
 
 	f->line = node->line;
@@ -103,17 +103,17 @@ static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr
 	return 0;
 }
 
-#define PARSE_SEQ(src, node, what, array, cnt, parse_one)                                                  \
-	do {                                                                                                 \
-		size_t i_;                                                                                   \
-		if (ynode_expect(node, YNODE_SEQ, what, err) != 0)                                           \
-			return -1;                                                                           \
-		for (i_ = 0; i_ < (node)->count; i_++) {                                                     \
-			(src)->array = xreallocarray((src)->array, (src)->cnt + 1, sizeof(*(src)->array)); \
-			memset(&(src)->array[(src)->cnt], 0, sizeof(*(src)->array));                       \
-			if (parse_one(&(src)->array[(src)->cnt++], (node)->items[i_], err) != 0)           \
-				return -1;                                                                   \
-		}                                                                                            \
+#define PARSE_SEQ(src, node, what, array, cnt, parse_one)                                                              \
+	do {                                                                                                           \
+		size_t i_;                                                                                             \
+		if (ynode_expect(node, YNODE_SEQ, what, err) != 0)                                                     \
+			return -1;                                                                                     \
+		for (i_ = 0; i_ < (node)->count; i_++) {                                                               \
+			(src)->array = xreallocarray((src)->array, (src)->cnt + 1, sizeof(*(src)->array));             \
+			memset(&(src)->array[(src)->cnt], 0, sizeof(*(src)->array));                                   \
+			if (parse_one(&(src)->array[(src)->cnt++], (node)->items[i_], err) != 0)                       \
+				return -1;                                                                             \
+		}                                                                                                      \
 	} while (0)
 
 int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err)
@@ -124,8 +124,9 @@ int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node
 	for (i = 0; i < src->chart_count; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(src->charts[i].key, src->charts[j].key) == 0)
-				return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: chart '%s' is listed twice", node->file,
-						src->charts[i].line, src->charts[i].col, src->charts[i].key);
+				return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: chart '%s' is listed twice",
+						node->file, src->charts[i].line, src->charts[i].col,
+						src->charts[i].key);
 	return 0;
 }
 

@@ -41,12 +41,12 @@ static const char *index_digest_hex(const char *digest)
 	return digest;
 }
 
-static int fetch_http(const struct chart_fetch_opts *opts, const struct chart_request *req,
-		      struct chart_result *res, struct lerr *err)
+static int fetch_http(const struct chart_fetch_opts *opts, const struct chart_request *req, struct chart_result *res,
+		      struct lerr *err)
 {
-	struct registry_tls_ctx tls = { 0 };
+	struct registry_tls_ctx tls = {0};
 	struct http_session *s = plain_session(opts, &tls);
-	struct chart_version cv = { 0 };
+	struct chart_version cv = {0};
 	size_t len = strlen(req->repo);
 	char *index_url, *index_path = NULL, *url = NULL, *what = NULL, *repo_what;
 	const char *constraint = req->locked_version != NULL ? req->locked_version : req->version;
@@ -149,12 +149,11 @@ static int synthesize_manifest(const char *store, const struct chart_meta *meta,
 		json_object_set_new(config, "appVersion", json_string(meta->app_version));
 	if (store_json(store, config, res->config_digest, &res->config_size, err) != 0)
 		goto out;
-	manifest = json_pack("{s:i, s:s, s:o, s:[o], s:{s:s, s:s}}", "schemaVersion", 2, "mediaType",
-			     CHART_MANIFEST_MEDIA_TYPE, "config",
-			     descriptor(CHART_CONFIG_MEDIA_TYPE, res->config_digest, res->config_size), "layers",
-			     descriptor(CHART_LAYER_MEDIA_TYPE, res->digest, res->size), "annotations",
-			     "org.opencontainers.image.title", meta->name, "org.opencontainers.image.version",
-			     meta->version);
+	manifest = json_pack(
+	    "{s:i, s:s, s:o, s:[o], s:{s:s, s:s}}", "schemaVersion", 2, "mediaType", CHART_MANIFEST_MEDIA_TYPE,
+	    "config", descriptor(CHART_CONFIG_MEDIA_TYPE, res->config_digest, res->config_size), "layers",
+	    descriptor(CHART_LAYER_MEDIA_TYPE, res->digest, res->size), "annotations", "org.opencontainers.image.title",
+	    meta->name, "org.opencontainers.image.version", meta->version);
 	if (manifest == NULL) {
 		lerr_set(err, LADING_ERR_SYSTEM, "cannot build the OCI manifest of chart %s", meta->name);
 		goto out;
@@ -169,7 +168,7 @@ out:
 int chart_finish(const struct chart_fetch_opts *opts, const struct chart_request *req, struct chart_result *res,
 		 struct lerr *err)
 {
-	struct chart_meta meta = { 0 };
+	struct chart_meta meta = {0};
 	char *path = store_blob_path(opts->store_dir, res->digest);
 	int r = -1;
 
@@ -217,7 +216,7 @@ int chart_pick_version(const char *what, char *const *versions, size_t count, co
 		       const char **chosen, struct lerr *err)
 {
 	struct semver_constraint *c = NULL;
-	struct semver best = { 0 }, v;
+	struct semver best = {0}, v;
 	struct buf list = BUF_INIT(0);
 	const char *found = NULL;
 	size_t i;

@@ -35,10 +35,10 @@ struct chart_request {
 };
 
 struct chart_result {
-	char *source;	   /* "REPO NAME" or "oci://..." as requested, for messages and the lock */
-	char *name;	   /* from Chart.yaml */
-	char *version;	   /* exact version fetched */
-	char *app_version; /* or NULL */
+	char *source;			      /* "REPO NAME" or "oci://..." as requested, for messages and the lock */
+	char *name;			      /* from Chart.yaml */
+	char *version;			      /* exact version fetched */
+	char *app_version;		      /* or NULL */
 	char digest[DIGEST_STR_MAX];	      /* sha256 of the .tgz (a blob in the store) */
 	uint64_t size;			      /* its size */
 	char manifest_digest[DIGEST_STR_MAX]; /* OCI manifest of the chart in the store */

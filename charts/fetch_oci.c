@@ -37,8 +37,7 @@ static int split_ref(const char *oci, char **domain, char **repository, struct l
 	return 0;
 }
 
-static int choose_tag(struct registry_client *c, const struct chart_request *req, char **version,
-		      struct lerr *err)
+static int choose_tag(struct registry_client *c, const struct chart_request *req, char **version, struct lerr *err)
 {
 	char **tags = NULL;
 	size_t count = 0, i;
@@ -128,8 +127,7 @@ out:
 }
 
 static int fetch_artifact(const struct chart_fetch_opts *opts, struct registry_client *c, const char *what,
-			  const char *tag, const struct chart_request *req, struct chart_result *res,
-			  struct lerr *err)
+			  const char *tag, const struct chart_request *req, struct chart_result *res, struct lerr *err)
 {
 	struct buf body = BUF_INIT(0);
 	char *content_type = NULL;
@@ -163,7 +161,7 @@ out:
 int chart_fetch_oci(const struct chart_fetch_opts *opts, const struct chart_request *req, struct chart_result *res,
 		    struct lerr *err)
 {
-	struct registry_client_opts ropts = { opts->registries, opts->auth_file, 0, opts->lg };
+	struct registry_client_opts ropts = {opts->registries, opts->auth_file, 0, opts->lg};
 	struct registry_client *c = NULL;
 	char *domain = NULL, *repository = NULL, *version = NULL, *tag = NULL, *what = NULL;
 	int r = -1;

@@ -48,8 +48,7 @@ static int entry_cmp(const void *a, const void *b)
 	return -strcmp(x->version, y->version);
 }
 
-void chart_repo_index_render(const struct chart_repo_entry *entries, size_t count, int64_t generated,
-			     struct buf *out)
+void chart_repo_index_render(const struct chart_repo_entry *entries, size_t count, int64_t generated, struct buf *out)
 {
 	struct chart_repo_entry *sorted = xcalloc(count ? count : 1, sizeof(*sorted));
 	char stamp[32];
@@ -141,8 +140,9 @@ int chart_repo_write_index(const char *dir, int64_t generated, struct lerr *err)
 	}
 	entries = xcalloc(count ? count : 1, sizeof(*entries));
 	for (i = 0; i < count; i++) {
-		struct chart_repo_entry e = { found[i].meta.name, found[i].meta.version, found[i].meta.app_version,
-					      found[i].meta.api_version, found[i].meta.description, found[i].hex };
+		struct chart_repo_entry e = {found[i].meta.name,	found[i].meta.version,
+					     found[i].meta.app_version, found[i].meta.api_version,
+					     found[i].meta.description, found[i].hex};
 
 		entries[i] = e;
 	}

@@ -28,8 +28,7 @@ struct chart_repo_entry {
  * epoch, for a deterministic file): charts sorted by name, versions newest
  * first, every string double-quoted.
  */
-void chart_repo_index_render(const struct chart_repo_entry *entries, size_t count, int64_t generated,
-			     struct buf *out);
+void chart_repo_index_render(const struct chart_repo_entry *entries, size_t count, int64_t generated, struct buf *out);
 
 /* "<name>-<version>.tgz", the archive name Helm uses; newly allocated. */
 char *chart_repo_archive_name(const char *name, const char *version);

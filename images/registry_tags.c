@@ -72,8 +72,8 @@ int registry_tags_list(struct registry_client *c, char ***tags, size_t *count, s
 	int pages, r = -1;
 
 	for (pages = 0; url != NULL; pages++) {
-		struct http_request req = { 0 };
-		struct http_response resp = { 0 };
+		struct http_request req = {0};
+		struct http_response resp = {0};
 		struct buf body = BUF_INIT(REGISTRY_TAGS_MAX_BYTES - total);
 		char *next;
 

@@ -45,7 +45,8 @@ static int sink(long status, const void *data, size_t len, void *arg, struct ler
 
 	/* A retried request starts again from byte 0. */
 	if (status != 200 && status != 203)
-		return lerr_set(err, LADING_ERR_NETWORK, "%s: unexpected HTTP %ld from '%s'", st->what, status, st->url);
+		return lerr_set(err, LADING_ERR_NETWORK, "%s: unexpected HTTP %ld from '%s'", st->what, status,
+				st->url);
 	return add_bytes(st, data, len, err);
 }
 
@@ -91,8 +92,8 @@ out:
 
 static int download(struct http_session *s, const char *url, struct sink_state *st, struct lerr *err)
 {
-	struct http_request req = { 0 };
-	struct http_response resp = { 0 };
+	struct http_request req = {0};
+	struct http_response resp = {0};
 	int r = -1;
 
 	if (strncmp(url, "file://", 7) == 0)
@@ -127,10 +128,9 @@ static int commit(int fd, const char *tmp, const char *final, struct lerr *err)
 }
 
 int urlstore_fetch(struct http_session *s, const char *url, const char *store, const char *expect_hex,
-		   uint64_t max_bytes, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size,
-		   struct lerr *err)
+		   uint64_t max_bytes, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err)
 {
-	struct sink_state st = { .fd = -1, .what = what, .url = url, .max_bytes = max_bytes };
+	struct sink_state st = {.fd = -1, .what = what, .url = url, .max_bytes = max_bytes};
 	char *dir = xasprintf("%s/blobs/sha256", store);
 	char *tmp = xasprintf("%s/.fetch-XXXXXX", dir);
 	char *final = NULL;
@@ -182,8 +182,8 @@ out:
 int urlstore_get(struct http_session *s, const char *url, const char *what, struct buf *body, char **final_url,
 		 struct lerr *err)
 {
-	struct http_request req = { 0 };
-	struct http_response resp = { 0 };
+	struct http_request req = {0};
+	struct http_response resp = {0};
 	int r = -1;
 
 	if (strncmp(url, "file://", 7) == 0) {

@@ -26,15 +26,15 @@ struct pctx {
 	struct http_session *http;
 	struct registry_tls_ctx tls;
 	char *gpgv;
-	char *base;	/* providers.v1 URL, ending in '/' */
-	char *what;	/* "provider HOST/NS/TYPE" */
-	char *tmp_dir;	/* scratch files for gpgv */
+	char *base;	  /* providers.v1 URL, ending in '/' */
+	char *what;	  /* "provider HOST/NS/TYPE" */
+	char *tmp_dir;	  /* scratch files for gpgv */
 	json_t *versions; /* the "versions" array */
 };
 
 int provider_source_parse(const char *source, char **host, char **namespace, char **type, struct lerr *err)
 {
-	char *parts[3] = { NULL, NULL, NULL }, *copy = xstrdup(source), *p, *save = NULL;
+	char *parts[3] = {NULL, NULL, NULL}, *copy = xstrdup(source), *p, *save = NULL;
 	int n = 0, r = -1, i;
 
 	for (p = strtok_r(copy, "/", &save); p != NULL; p = strtok_r(NULL, "/", &save)) {
@@ -46,7 +46,8 @@ int provider_source_parse(const char *source, char **host, char **namespace, cha
 		goto bad;
 	for (i = 0; i < n; i++)
 		for (p = parts[i]; *p; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.' && !(i == 0 && n == 3 && *p == ':'))
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.' &&
+			    !(i == 0 && n == 3 && *p == ':'))
 				goto bad;
 			*p = (char)tolower((unsigned char)*p);
 		}
@@ -92,7 +93,8 @@ out:
 /* Service discovery (SPECS §4.1): the providers.v1 base URL of host. */
 static int discover(struct pctx *x, const char *host, struct lerr *err)
 {
-	char *url = xasprintf("%s://%s/.well-known/terraform.json", registry_tls_scheme(x->opts->registries, host), host);
+	char *url =
+	    xasprintf("%s://%s/.well-known/terraform.json", registry_tls_scheme(x->opts->registries, host), host);
 	char *final = NULL;
 	json_t *doc = NULL;
 	const char *base;
@@ -143,7 +145,7 @@ static void list_available(struct buf *b, json_t *versions)
 static int pick_version(struct pctx *x, const char *constraint, json_t **chosen, struct lerr *err)
 {
 	struct tf_constraint *c = NULL;
-	struct semver best = { 0 }, v;
+	struct semver best = {0}, v;
 	struct buf list = BUF_INIT(0);
 	size_t i;
 	int r = -1;
@@ -200,8 +202,7 @@ out:
 }
 
 /* Fails naming the platforms the version has when platform is not among them. */
-static int check_platform(struct pctx *x, json_t *entry, const char *version, const char *platform,
-			  struct lerr *err)
+static int check_platform(struct pctx *x, json_t *entry, const char *version, const char *platform, struct lerr *err)
 {
 	json_t *list = json_object_get(entry, "platforms");
 	struct buf have = BUF_INIT(0);
@@ -305,8 +306,8 @@ struct package_job {
 };
 
 /* Reads SHA256SUMS and its signature; fills the expected hex of filename. */
-static int checked_sum(struct pctx *x, const char *what, json_t *download, const char *base_url,
-		       const char *filename, int *checked, char hex[SHA256_HEX_LEN + 1], struct lerr *err)
+static int checked_sum(struct pctx *x, const char *what, json_t *download, const char *base_url, const char *filename,
+		       int *checked, char hex[SHA256_HEX_LEN + 1], struct lerr *err)
 {
 	const char *sums_url = json_string_value(json_object_get(download, "shasums_url"));
 	const char *shasum = json_string_value(json_object_get(download, "shasum"));
@@ -393,15 +394,19 @@ out:
 static int fetch_packages(struct pctx *x, const struct provider_request *req, json_t *entry,
 			  struct provider_result *res, struct lerr *err)
 {
-	static const char *const default_platform[] = { PROVIDER_DEFAULT_PLATFORM };
+	static const char *const default_platform[] = {PROVIDER_DEFAULT_PLATFORM};
 	const char *const *platforms = req->platform_count ? req->platforms : default_platform;
 	size_t count = req->platform_count ? req->platform_count : 1, i;
 
 	res->packages = xcalloc(count, sizeof(*res->packages));
 	for (i = 0; i < count; i++) {
-		struct package_job job = { res->namespace, res->type, res->version, platforms[i],
-					   req->platform_count && req->locked_sha256s ? req->locked_sha256s[i] : NULL,
-					   &res->packages[i], &res->signature_checked };
+		struct package_job job = {res->namespace,
+					  res->type,
+					  res->version,
+					  platforms[i],
+					  req->platform_count && req->locked_sha256s ? req->locked_sha256s[i] : NULL,
+					  &res->packages[i],
+					  &res->signature_checked};
 
 		if ((entry != NULL && check_platform(x, entry, res->version, platforms[i], err) != 0) ||
 		    fetch_package(x, &job, err) != 0)
@@ -414,7 +419,7 @@ static int fetch_packages(struct pctx *x, const struct provider_request *req, js
 static int fetch_one(const struct provider_fetch_opts *opts, const struct provider_request *req,
 		     struct provider_result *res, struct lerr *err)
 {
-	struct pctx x = { .opts = opts };
+	struct pctx x = {.opts = opts};
 	json_t *entry = NULL;
 	char *tmpl = NULL;
 	int r = -1;

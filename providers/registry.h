@@ -40,11 +40,11 @@ struct provider_package {
 };
 
 struct provider_result {
-	char *host;	 /* "registry.terraform.io", "127.0.0.1:8080" */
-	char *namespace; /* lowercase */
-	char *type;	 /* lowercase */
-	char *version;	 /* exact version fetched */
-	int signature_checked; /* SHA256SUMS signature verified with gpgv */
+	char *host;			   /* "registry.terraform.io", "127.0.0.1:8080" */
+	char *namespace;		   /* lowercase */
+	char *type;			   /* lowercase */
+	char *version;			   /* exact version fetched */
+	int signature_checked;		   /* SHA256SUMS signature verified with gpgv */
 	struct provider_package *packages; /* one per platform, in request order */
 	size_t package_count;
 };

@@ -20,7 +20,7 @@
 
 static void file_names_must_stay_inside_files(void **state)
 {
-	static const char *const bad[] = { "../x", "a/../b", "/etc/passwd", "a//b", "a/", ".", "a/./b", "a\\b", "" };
+	static const char *const bad[] = {"../x", "a/../b", "/etc/passwd", "a//b", "a/", ".", "a/./b", "a\\b", ""};
 	struct lerr err;
 	char *name = NULL;
 	size_t i;
@@ -63,7 +63,7 @@ static void provider_sources_split_like_terraform(void **state)
 
 static void chart_versions_pick_the_newest_match(void **state)
 {
-	char *versions[] = { "1.0.0", "1.2.4", "1.2.3", "2.0.0-rc.1", "1.10.0", "notsemver" };
+	char *versions[] = {"1.0.0", "1.2.4", "1.2.3", "2.0.0-rc.1", "1.10.0", "notsemver"};
 	const char *chosen;
 	struct lerr err;
 
@@ -84,12 +84,12 @@ static void chart_versions_pick_the_newest_match(void **state)
 static void rendered_index_reads_back(void **state)
 {
 	struct chart_repo_entry entries[] = {
-		{ "web", "1.0.0", "1.0", "v2", "a \"quoted\": description", "aa" },
-		{ "web", "1.10.0", NULL, NULL, NULL, "bb" },
-		{ "ray", "0.3.0+build.1", NULL, "v2", NULL, "cc" },
+	    {"web", "1.0.0", "1.0", "v2", "a \"quoted\": description", "aa"},
+	    {"web", "1.10.0", NULL, NULL, NULL, "bb"},
+	    {"ray", "0.3.0+build.1", NULL, "v2", NULL, "cc"},
 	};
 	struct buf text = BUF_INIT(0);
-	struct chart_version cv = { 0 };
+	struct chart_version cv = {0};
 	char path[] = "/tmp/lading-index-XXXXXX";
 	struct lerr err;
 	int fd = mkstemp(path);
@@ -116,10 +116,10 @@ static void rendered_index_reads_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(file_names_must_stay_inside_files),
-		cmocka_unit_test(provider_sources_split_like_terraform),
-		cmocka_unit_test(chart_versions_pick_the_newest_match),
-		cmocka_unit_test(rendered_index_reads_back),
+	    cmocka_unit_test(file_names_must_stay_inside_files),
+	    cmocka_unit_test(provider_sources_split_like_terraform),
+	    cmocka_unit_test(chart_versions_pick_the_newest_match),
+	    cmocka_unit_test(rendered_index_reads_back),
 	};
 	return cmocka_run_group_tests_name("sources", tests, NULL, NULL);
 }
