@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd_fetch.h"
 #include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
 #include "lading.h"
@@ -25,6 +26,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified" },
 	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },

@@ -12,6 +12,7 @@
 #include "bundle/cmd_bundle.h"
 #include "bundle/cmd_bundle_sig.h"
 #include "bundle/create.h"
+#include "bundle/plan.h"
 #include "bundle/extract.h"
 #include "bundle/inspect.h"
 #include "bundle/reader.h"
@@ -32,7 +33,7 @@ static int verb_extract(int argc, char **argv);
 
 static const struct verb verbs[] = {
     {"create", verb_create,
-     "create [-f lading.yaml] [-o FILE] [--sign KEY] [--level N] [--jobs N] [--locked] [-v] [--json]",
+     "create [-f lading.yaml] [-o FILE] [--sign KEY] [--level N] [--jobs N] [--locked] [--update-hashes] [--dry-run] [-v] [--json]",
      "fetch the images of a spec and write one bundle"},
     {"inspect", verb_inspect, "inspect [--pubkey PUB]... [--json] FILE",
      "show what a bundle holds and who signed it (reads only its head)"},
@@ -76,7 +77,9 @@ static int verb_usage(const char *name, FILE *out, int status)
 			     "  -o FILE      the bundle to write (default NAME.tar.zst)\n"
 			     "  --level N    zstd level, 1-19 (default 3)\n"
 			     "  --jobs N     parallel downloads (default 4)\n"
-			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n");
+			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n"
+			     "  --update-hashes  fetch files listed without sha256 and write their hashes into the spec\n"
+			     "  --dry-run    list what the bundle would hold (images charts name included); write nothing\n");
 	if (strcmp(name, "extract") == 0)
 		fprintf(out, "  -C DIR       the directory to create (must not exist or be empty)\n");
 	bundle_sig_usage(name, out);
@@ -97,6 +100,8 @@ struct common {
 	int jobs;
 	int locked;
 	struct bundle_sig_opts sig;
+	int update_hashes;
+	int dry_run;
 };
 
 static int parse_int(const char *text, int min, int max, const char *what, int *out)
@@ -121,6 +126,10 @@ static const char *option_name(int opt)
 		return "--jobs";
 	case 'K':
 		return "--locked";
+	case 'U':
+		return "--update-hashes";
+	case 'D':
+		return "--dry-run";
 	case 'f':
 		return "-f";
 	case 'o':
@@ -144,6 +153,8 @@ static const struct option longopts[] = {
     {"level", required_argument, NULL, 'L'},
     {"jobs", required_argument, NULL, 'j'},
     {"locked", no_argument, NULL, 'K'},
+    {"update-hashes", no_argument, NULL, 'U'},
+    {"dry-run", no_argument, NULL, 'D'},
     {"file", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"directory", required_argument, NULL, 'C'},
@@ -184,6 +195,14 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 		case 'K':
 			allowed = is_create;
 			c->locked = 1;
+			break;
+		case 'U':
+			allowed = is_create;
+			c->update_hashes = 1;
+			break;
+		case 'D':
+			allowed = is_create;
+			c->dry_run = 1;
 			break;
 		case 'f':
 			allowed = is_create;
@@ -253,6 +272,22 @@ static const char *one_file(const char *verb, int argc, char **argv)
 	return argv[optind];
 }
 
+/* --dry-run: one line per thing the bundle would hold (bundle/plan.c). */
+static int dry_run(const char *spec_path, const struct logger *lg)
+{
+	struct bundle_plan plan;
+	struct lerr err;
+	size_t i;
+
+	lerr_clear(&err);
+	if (bundle_plan_build(spec_path, lg, &plan, &err) != 0)
+		return fail(&err);
+	for (i = 0; i < plan.count; i++)
+		printf("%s\n", plan.lines[i]);
+	bundle_plan_free(&plan);
+	return 0;
+}
+
 static int verb_create(int argc, char **argv)
 {
 	struct bundle_create_opts opts;
@@ -269,12 +304,15 @@ static int verb_create(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
+	if (c.dry_run)
+		return dry_run(c.file ? c.file : "lading.yaml", &c.lg);
 	memset(&opts, 0, sizeof(opts));
 	opts.spec_path = c.file ? c.file : "lading.yaml";
 	opts.out_path = c.output;
 	opts.level = c.level;
 	opts.jobs = c.jobs;
 	opts.locked = c.locked;
+	opts.update_hashes = c.update_hashes;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
 	memset(&signing, 0, sizeof(signing));
