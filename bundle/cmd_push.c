@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle/cmd_bundle_sig.h"
 #include "bundle/push.h"
 #include "images/registry_config.h"
 #include "lib/log.h"
@@ -16,6 +17,9 @@
 static const char usage_text[] =
     "usage: lading bundle push FILE --registry HOST[:PORT] [options]\n"
     "  --registry HOST[:PORT]      the registry to push into (required)\n"
+    "  --pubkey FILE               trust this minisign public key (repeatable; default: every *.pub\n"
+    "                              in $LADING_TRUST_DIR or /etc/lading/trust.d)\n"
+    "  --insecure-skip-signature   push an unsigned or untrusted bundle (digests are still checked)\n"
     "  --prefix P                  put every repository under P/ (Harbor project)\n"
     "  --keep-host                 keep the source host as the first path element\n"
     "  --dry-run                   verify the bundle and print the name mapping; send nothing\n"
@@ -35,6 +39,7 @@ static const char usage_text[] =
 struct push_args {
 	struct bundle_push_opts opts;
 	struct logger lg;
+	struct bundle_sig_opts sig;
 	const char *registry_config;
 	const char *ca_file;
 	int plain_http;
@@ -87,6 +92,8 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 	    {"providers-dir", required_argument, NULL, 'D'},
 	    {"chunk-size", required_argument, NULL, 'c'},
 	    {"limit-rate", required_argument, NULL, 'L'},
+	    {"pubkey", required_argument, NULL, 'p'},
+	    {"insecure-skip-signature", no_argument, NULL, 's'},
 	    {NULL, 0, NULL, 0},
 	};
 	char *end;
@@ -148,6 +155,13 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 			if (parse_bytes(optarg, &a->opts.max_speed) != 0)
 				return usage_error("--limit-rate wants bytes per second (k/m suffix), got '%s'",
 						   optarg);
+			break;
+		case 'p':
+			if (bundle_sig_opts_add_pubkey(&a->sig, optarg) != 0)
+				return 2;
+			break;
+		case 's':
+			a->sig.insecure = 1;
 			break;
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -240,11 +254,13 @@ int bundle_cmd_push(int argc, char **argv)
 	struct push_args a;
 	struct registry_set registries = {0};
 	struct bundle_push_result res;
+	struct bundle_sig_run run;
 	struct lerr err;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
+	memset(&run, 0, sizeof(run));
 	log_init(&a.lg);
 	a.opts.lg = &a.lg;
 	if ((rc = parse_args(argc, argv, &a)) != 0)
@@ -255,14 +271,26 @@ int bundle_cmd_push(int argc, char **argv)
 		return 2;
 	}
 	a.opts.registries = &registries;
+	/* The signature is checked by the reader's head hook, before any entry data and any request. */
+	if (bundle_sig_run_begin(&run, &a.sig, argv[optind], &err) != 0) {
+		fprintf(stderr, "lading: %s\n", err.msg);
+		rc = 1;
+		goto out;
+	}
+	a.opts.head = bundle_sig_check_head;
+	a.opts.head_ctx = &run.check;
 	if (bundle_push(argv[optind], &a.opts, &res, &err) != 0) {
 		fprintf(stderr, "lading: %s\n", err.msg);
 		rc = err.code == LADING_ERR_USAGE ? 2 : 1;
-	} else if (a.json) {
-		print_json(&a, &res);
-	} else {
-		print_text(&a, &res);
+		goto out;
 	}
+	bundle_sig_run_report(&run, a.json ? stderr : stdout);
+	if (a.json)
+		print_json(&a, &res);
+	else
+		print_text(&a, &res);
+out:
+	bundle_sig_run_end(&run);
 	bundle_push_result_free(&res);
 	registry_config_free(&registries);
 	return rc;

@@ -5,9 +5,11 @@
 # mounted into the second repository, a Helm chart stored in oci/ is pushed as
 # an OCI artifact, files land in --files-dir, the staged
 # bytes never exceed the largest blob, and a second push sends no blob bytes.
+# The bundle is signed: unsigned or untrusted bundles are refused before any
+# request reaches the registry, unless --insecure-skip-signature.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 22
+plan 26
 
 L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/nginx:1.27 --layer 300k:a-$$ --layer 2m:shared-$$ >/dev/null
@@ -19,6 +21,11 @@ head -c 100000 /dev/urandom >"$TRASH/files/nvidia/driver.run"
 echo '{"versions":{}}' >"$TRASH/providers/registry.terraform.io/hashicorp/null/index.json"
 B=$TRASH/site.tar.zst
 python3 "$TOP/tests/oci2bundle.py" "$B" "$L" --files "$TRASH/files" --providers "$TRASH/providers"
+cp "$B" "$TRASH/unsigned.tar.zst"
+"$LADING" key generate --unencrypted -o "$TRASH/site" >/dev/null 2>&1
+"$LADING" key generate --unencrypted -o "$TRASH/other" >/dev/null 2>&1
+"$LADING" bundle sign --key "$TRASH/site.key" "$B" >/dev/null
+export LADING_TRUST_DIR=$TRASH/no-trust-dir
 digest_of() { jq -r --arg r "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $r) | .digest' "$L/index.json"; }
 D_NGINX=$(digest_of docker.io/library/nginx:1.27)
 D_APP=$(digest_of ghcr.io/team/app:v1)
@@ -32,11 +39,16 @@ mkdir -p "$TRASH/certs" && cp "$REGISTRY_CA" "$TRASH/certs/ca.crt"
 SK="--creds alice:s3cret pass"
 raw_digest() { echo "sha256:$(skopeo inspect --raw --cert-dir "$TRASH/certs" --creds 'alice:s3cret pass' "docker://$1" | sha256sum | cut -c1-64)"; }
 
-"$LADING" bundle push "$B" --registry "$DST" --dry-run >"$TRASH/dry" 2>&1
+fails_with "an unsigned bundle is refused, exit 1" 1 "unsigned|not signed|signature" \
+	"$LADING" bundle push "$TRASH/unsigned.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
+fails_with "a bundle signed by a key not trusted here is refused, exit 1" 1 "key" \
+	"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --pubkey "$TRASH/other.pub"
+is "neither sent a request to the registry" "$(grep -c '"[A-Z]* /v2/' "$REGISTRY_LOG")" "0"
+"$LADING" bundle push "$B" --pubkey "$TRASH/site.pub" --registry "$DST" --dry-run >"$TRASH/dry" 2>&1
 ok "--dry-run prints the mapping" grep -qx "docker.io/library/nginx:1.27 -> $DST/library/nginx:1.27" "$TRASH/dry"
 is "--dry-run sends nothing to the registry" "$(grep -c '"[A-Z]* /v2/' "$REGISTRY_LOG")" "0"
 
-"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --json --jobs 3 \
+"$LADING" bundle push "$B" --pubkey "$TRASH/site.pub" --registry "$DST" --ca-file "$REGISTRY_CA" --json --jobs 3 \
 	--files-dir "$TRASH/out-files" --providers-dir "$TRASH/out-providers" >"$TRASH/push1.json" 2>"$TRASH/push1.err"
 is "the push succeeds" "$?" "0"
 is "three images and one chart pushed" "$(jq .images_pushed "$TRASH/push1.json")" "4"
@@ -63,14 +75,16 @@ is "at most the largest blob was staged at once" \
 	"$(jq '.stage_peak_bytes > 0 and .stage_peak_bytes <= .largest_blob_bytes' "$TRASH/push1.json")" "true"
 
 uploads_before=$(grep -cE '"(PUT|PATCH) /v2/[^ ]*/blobs/uploads/' "$REGISTRY_LOG")
-"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --json >"$TRASH/push2.json" 2>"$TRASH/push2.err"
+"$LADING" bundle push "$B" --pubkey "$TRASH/site.pub" --registry "$DST" --ca-file "$REGISTRY_CA" --json >"$TRASH/push2.json" 2>"$TRASH/push2.err"
 is "the second push succeeds" "$?" "0"
 is "the second push reports zero blob bytes sent" "$(jq '.bytes_sent, .blobs_sent, .images_present' "$TRASH/push2.json" | tr '\n' ' ')" "0 0 4 "
 is "the registry log shows no blob upload in the second push" \
 	"$(grep -cE '"(PUT|PATCH) /v2/[^ ]*/blobs/uploads/' "$REGISTRY_LOG")" "$uploads_before"
 is "the second push staged nothing" "$(jq .stage_peak_bytes "$TRASH/push2.json")" "0"
 
-"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --prefix mirror --keep-host >/dev/null 2>&1
+"$LADING" bundle push "$TRASH/unsigned.tar.zst" --insecure-skip-signature --registry "$DST" --ca-file "$REGISTRY_CA" \
+	--prefix mirror --keep-host >/dev/null 2>"$TRASH/insecure.err"
+ok "--insecure-skip-signature pushes an unsigned bundle with a warning" grep -q "warning: --insecure-skip-signature" "$TRASH/insecure.err"
 is "--prefix --keep-host: nginx under mirror/docker.io/ keeps its digest" \
 	"$(raw_digest "$DST/mirror/docker.io/library/nginx:1.27")" "$D_NGINX"
 done_testing

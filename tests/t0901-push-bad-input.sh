@@ -33,36 +33,36 @@ requests() { grep -c '"[A-Z]* /v2/' "$LOG"; }
 
 before=$(requests)
 fails_with "a blob whose bytes were altered fails verification naming it" 1 "oci/blobs/sha256/${layer#sha256:}" \
-	"$LADING" bundle push "$TRASH/altered.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
+	"$LADING" bundle push --insecure-skip-signature "$TRASH/altered.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
 is "the altered bundle sent no request to the registry" "$(requests)" "$before"
 fails_with "a flipped byte in the compressed file fails, one line" 1 "." \
-	"$LADING" bundle push "$TRASH/flipped.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
+	"$LADING" bundle push --insecure-skip-signature "$TRASH/flipped.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
 is "the flipped bundle sent no request to the registry" "$(requests)" "$before"
 is "nothing of the altered bundle reached the registry's storage" \
 	"$(find "$TRASH/registry-dst/storage" -type f 2>/dev/null | wc -l)" "0"
 
 port=$(free_port)
 fails_with "an unreachable registry: one line naming it, exit 1" 1 "127.0.0.1:$port" \
-	"$LADING" bundle push "$B" --registry "127.0.0.1:$port" --ca-file "$REGISTRY_CA"
+	"$LADING" bundle push --insecure-skip-signature "$B" --registry "127.0.0.1:$port" --ca-file "$REGISTRY_CA"
 fails_with "a wrong password: one line, exit 1" 1 "$DST.*(unauthori|credential|denied|401)" \
-	env LADING_REGISTRY_AUTH_FILE="$TRASH/wrong.json" "$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA"
+	env LADING_REGISTRY_AUTH_FILE="$TRASH/wrong.json" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --ca-file "$REGISTRY_CA"
 fails_with "an untrusted CA: one line naming the registry, exit 1" 1 "$DST.*(certificate|verif|trust)" \
-	"$LADING" bundle push "$B" --registry "$DST"
+	"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST"
 fails_with "plain HTTP against a TLS registry: one line, exit 1" 1 "$DST" \
-	"$LADING" bundle push "$B" --registry "$DST" --plain-http
+	"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http
 is "no image was stored by the failed pushes" "$(find "$TRASH/registry-dst/storage" -name link -path '*_manifests*' | wc -l)" "0"
 
-fails_with "--registry is required (exit 2)" 2 "registry" "$LADING" bundle push "$B"
-fails_with "--jobs 0 is a usage error" 2 "jobs" "$LADING" bundle push "$B" --registry "$DST" --jobs 0
-fails_with "an invalid --prefix is a usage error" 2 "prefix|'Bad Prefix'" "$LADING" bundle push "$B" --registry "$DST" --prefix 'Bad Prefix'
+fails_with "--registry is required (exit 2)" 2 "registry" "$LADING" bundle push --insecure-skip-signature "$B"
+fails_with "--jobs 0 is a usage error" 2 "jobs" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --jobs 0
+fails_with "an invalid --prefix is a usage error" 2 "prefix|'Bad Prefix'" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --prefix 'Bad Prefix'
 python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" docker.io/team/app:1 --layer 10k:d1-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" quay.io/team/app:1 --layer 10k:d2-$$ >/dev/null
 python3 "$TOP/tests/oci2bundle.py" "$TRASH/dup.tar.zst" "$TRASH/dup"
 fails_with "two sources that would land on one name are refused (exit 2), naming both" 2 \
 	"docker.io/team/app:1 and quay.io/team/app:1 would both be pushed as $DST/team/app:1: use --keep-host" \
-	"$LADING" bundle push "$TRASH/dup.tar.zst" --registry "$DST" --dry-run
-ok "with --keep-host they are kept apart" "$LADING" bundle push "$TRASH/dup.tar.zst" --registry "$DST" --dry-run --keep-host
-fails_with "a missing bundle file: one line, exit 1" 1 "nothere.tar.zst" "$LADING" bundle push "$TRASH/nothere.tar.zst" --registry "$DST"
+	"$LADING" bundle push --insecure-skip-signature "$TRASH/dup.tar.zst" --registry "$DST" --dry-run
+ok "with --keep-host they are kept apart" "$LADING" bundle push --insecure-skip-signature "$TRASH/dup.tar.zst" --registry "$DST" --dry-run --keep-host
+fails_with "a missing bundle file: one line, exit 1" 1 "nothere.tar.zst" "$LADING" bundle push --insecure-skip-signature "$TRASH/nothere.tar.zst" --registry "$DST"
 
 # The target registry's disk is full: its storage is a 3 MiB tmpfs, the big layer is 6 MiB.
 FULL=$TRASH/registry-full/storage
@@ -71,7 +71,7 @@ if mount -t tmpfs -o size=3m tmpfs "$FULL" 2>/dev/null; then
 	at_exit "umount '$FULL'"
 	registry_start full
 	fails_with "the registry's disk is full: one line naming the registry, exit 1" 1 "127.0.0.1:$REGISTRY_PORT" \
-		"$LADING" bundle push "$B" --registry "127.0.0.1:$REGISTRY_PORT" --plain-http --jobs 1
+		"$LADING" bundle push --insecure-skip-signature "$B" --registry "127.0.0.1:$REGISTRY_PORT" --plain-http --jobs 1
 	ok "the registry still answers after the failed push" curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/"
 	is "the big image is not there" \
 		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$REGISTRY_PORT/v2/library/big/manifests/1")" "404"
