@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bundle/cmd_bundle.h"
+#include "bundle/cmd_bundle_sig.h"
 #include "bundle/create.h"
 #include "bundle/extract.h"
 #include "bundle/inspect.h"
@@ -30,11 +31,16 @@ static int verb_verify(int argc, char **argv);
 static int verb_extract(int argc, char **argv);
 
 static const struct verb verbs[] = {
-    {"create", verb_create, "create [-f lading.yaml] [-o FILE] [--level N] [--jobs N] [--locked] [-v] [--json]",
+    {"create", verb_create,
+     "create [-f lading.yaml] [-o FILE] [--sign KEY] [--level N] [--jobs N] [--locked] [-v] [--json]",
      "fetch the images of a spec and write one bundle"},
-    {"inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)"},
-    {"verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json"},
-    {"extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory"},
+    {"inspect", verb_inspect, "inspect [--pubkey PUB]... [--json] FILE",
+     "show what a bundle holds and who signed it (reads only its head)"},
+    {"verify", verb_verify, "verify [--pubkey PUB]... [--insecure-skip-signature] [-v] [--json] FILE",
+     "check the signature, then every entry against lading.json"},
+    {"extract", verb_extract, "extract [--pubkey PUB]... [--insecure-skip-signature] [-v] [--json] -C DIR FILE",
+     "verify and unpack into a new directory"},
+    {"sign", bundle_sig_verb_sign, "sign --key KEY FILE", "sign an existing bundle (rewrites it atomically)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -73,6 +79,7 @@ static int verb_usage(const char *name, FILE *out, int status)
 			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n");
 	if (strcmp(name, "extract") == 0)
 		fprintf(out, "  -C DIR       the directory to create (must not exist or be empty)\n");
+	bundle_sig_usage(name, out);
 	fprintf(out, "  -v           more messages (repeat for more)\n"
 		     "  --json       machine-readable output on stdout\n"
 		     "  -h, --help   this help\n");
@@ -89,6 +96,7 @@ struct common {
 	int level;
 	int jobs;
 	int locked;
+	struct bundle_sig_opts sig;
 };
 
 static int parse_int(const char *text, int min, int max, const char *what, int *out)
@@ -117,6 +125,12 @@ static const char *option_name(int opt)
 		return "-f";
 	case 'o':
 		return "-o";
+	case 'S':
+		return "--sign";
+	case 'P':
+		return "--pubkey";
+	case 'I':
+		return "--insecure-skip-signature";
 	default:
 		return "-C";
 	}
@@ -133,6 +147,9 @@ static const struct option longopts[] = {
     {"file", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"directory", required_argument, NULL, 'C'},
+    {"sign", required_argument, NULL, 'S'},
+    {"pubkey", required_argument, NULL, 'P'},
+    {"insecure-skip-signature", no_argument, NULL, 'I'},
     {NULL, 0, NULL, 0},
 };
 
@@ -179,6 +196,19 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 		case 'C':
 			allowed = strcmp(verb, "extract") == 0;
 			c->dir = optarg;
+			break;
+		case 'S':
+			allowed = is_create;
+			c->sig.sign_key = optarg;
+			break;
+		case 'P':
+			allowed = !is_create;
+			if (allowed && bundle_sig_opts_add_pubkey(&c->sig, optarg) != 0)
+				return -1;
+			break;
+		case 'I':
+			allowed = strcmp(verb, "verify") == 0 || strcmp(verb, "extract") == 0;
+			c->sig.insecure = 1;
 			break;
 		default:
 			allowed = 0;
@@ -227,6 +257,7 @@ static int verb_create(int argc, char **argv)
 {
 	struct bundle_create_opts opts;
 	struct bundle_create_result result;
+	struct bundle_sig_create signing;
 	struct common c;
 	struct lerr err;
 	int rc = parse_common("create", argc, argv, &c);
@@ -246,7 +277,14 @@ static int verb_create(int argc, char **argv)
 	opts.locked = c.locked;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
-	if (bundle_create(&opts, &result, &err) != 0)
+	memset(&signing, 0, sizeof(signing));
+	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, c.sig.sign_key, &opts, &err) != 0)
+		return fail(&err);
+	rc = bundle_create(&opts, &result, &err);
+	if (rc == 0 && c.sig.sign_key != NULL && (rc = bundle_sig_create_finish(&signing, result.out_path, &err)) != 0)
+		bundle_create_result_free(&result);
+	bundle_sig_create_end(&signing);
+	if (rc != 0)
 		return fail(&err);
 	if (c.json) {
 		print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
@@ -282,11 +320,24 @@ static int verb_inspect(int argc, char **argv)
 		return fail(&err);
 	if (c.json) {
 		char *json = bundle_inspect_json(&info);
+		json_t *obj = json_loads(json, 0, NULL);
+		json_t *signer = NULL;
 
-		fputs(json, stdout);
 		free(json);
+		if (bundle_sig_describe(file, &c.sig, NULL, &signer, &err) != 0) {
+			json_decref(obj);
+			bundle_info_free(&info);
+			return fail(&err);
+		}
+		json_object_set_new(obj, "signer", signer);
+		print_json(obj);
 	} else {
 		bundle_inspect_text(&info, &out);
+		if (bundle_sig_describe(file, &c.sig, &out, NULL, &err) != 0) {
+			buf_free(&out);
+			bundle_info_free(&info);
+			return fail(&err);
+		}
 		fputs(out.data, stdout);
 	}
 	buf_free(&out);
@@ -297,6 +348,7 @@ static int verb_inspect(int argc, char **argv)
 static int verb_verify(int argc, char **argv)
 {
 	struct bundle_verify_stats stats;
+	struct bundle_sig_run run;
 	struct common c;
 	struct lerr err;
 	const char *file;
@@ -308,8 +360,14 @@ static int verb_verify(int argc, char **argv)
 	if ((file = one_file("verify", argc, argv)) == NULL)
 		return 2;
 	lerr_clear(&err);
-	if (bundle_verify(file, NULL, NULL, &stats, &c.lg, &err) != 0)
+	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0 ||
+	    bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err) != 0) {
+		bundle_sig_run_end(&run);
 		return fail(&err);
+	}
+	if (!c.json)
+		bundle_sig_run_report(&run, stdout);
+	bundle_sig_run_end(&run);
 	if (c.json) {
 		print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries, "bytes",
 				     (json_int_t)stats.bytes));
@@ -323,6 +381,7 @@ static int verb_verify(int argc, char **argv)
 static int verb_extract(int argc, char **argv)
 {
 	struct bundle_extract_opts opts;
+	struct bundle_sig_run run;
 	struct common c;
 	struct lerr err;
 	const char *file;
@@ -339,7 +398,17 @@ static int verb_extract(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	opts.lg = &c.lg;
 	lerr_clear(&err);
-	if (bundle_extract(file, c.dir, &opts, &err) != 0)
+	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0) {
+		bundle_sig_run_end(&run);
+		return fail(&err);
+	}
+	opts.head = bundle_sig_check_head;
+	opts.head_ctx = &run.check;
+	rc = bundle_extract(file, c.dir, &opts, &err);
+	if (rc == 0 && !c.json)
+		bundle_sig_run_report(&run, stdout);
+	bundle_sig_run_end(&run);
+	if (rc != 0)
 		return fail(&err);
 	if (c.json)
 		print_json(json_pack("{s:b, s:s}", "ok", 1, "directory", c.dir));
