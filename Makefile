@@ -17,9 +17,9 @@ MANS     = $(wildcard man/*.[0-9])
 TESTS    = $(sort $(wildcard tests/t[0-9]*.sh))
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror \
+override CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Wall -Wextra -Werror \
             -I. $(shell pkg-config --cflags $(PKGS)) -MMD -MP
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread
+override LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 PROVE    ?= prove

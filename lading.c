@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "images/cmd_image.h"
 #include "lading.h"
+#include "inventory/cmd_inventory.h"
+#include "provision/cmd_vsphere.h"
+#include "serve/cmd_serve.h"
 
 struct command {
 	const char *name;
@@ -18,6 +22,10 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
+	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
+	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
+	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
 	{ NULL, NULL, NULL },
 };
 

@@ -56,6 +56,7 @@ struct image_fetch_opts {
 	int jobs;                            /* parallel blob downloads (default 4) */
 	int locked;                          /* refuse any ref without locked_digest */
 	const struct logger *lg;             /* progress and -v messages; may be NULL */
+	uint64_t max_recv_speed;             /* bytes per second per download, 0 = no cap (added by images) */
 };
 
 /*

@@ -1,0 +1,542 @@
+#include "http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "lading.h"
+#include "xmalloc.h"
+
+#define HTTP_MAX_REDIRECTS 10
+#define HTTP_MAX_HEADERS 200
+#define HTTP_ERROR_BODY_MAX (16 * 1024)
+#define HTTP_RETRY_AFTER_MAX 60
+
+struct http_session {
+	CURL *curl;
+	const struct logger *lg;
+	http_tls_lookup_fn tls_lookup;
+	void *tls_arg;
+	int attempts;
+	long base_ms;
+	uint64_t max_speed;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* State of one transfer (one URL of a redirect chain). */
+struct xfer {
+	const struct http_request *req;
+	struct http_response *resp;
+	size_t upload_done;
+	int sink_failed;
+	struct lerr sink_err;
+};
+
+struct http_session *http_session_new(const struct logger *lg)
+{
+	struct http_session *s = xcalloc(1, sizeof(*s));
+
+	s->curl = curl_easy_init();
+	if (s->curl == NULL) {
+		free(s);
+		return NULL;
+	}
+	s->lg = lg;
+	s->attempts = 4;
+	s->base_ms = 250;
+	return s;
+}
+
+void http_session_free(struct http_session *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->curl);
+	free(s);
+}
+
+void http_session_set_tls(struct http_session *s, http_tls_lookup_fn lookup, void *arg)
+{
+	s->tls_lookup = lookup;
+	s->tls_arg = arg;
+}
+
+void http_session_set_retries(struct http_session *s, int attempts, long base_ms)
+{
+	s->attempts = attempts < 1 ? 1 : attempts;
+	s->base_ms = base_ms < 0 ? 0 : base_ms;
+}
+
+void http_session_set_max_speed(struct http_session *s, uint64_t bytes_per_second)
+{
+	s->max_speed = bytes_per_second;
+}
+
+static void headers_clear(struct http_response *resp)
+{
+	size_t i;
+
+	for (i = 0; i < resp->header_count; i++) {
+		free(resp->headers[i].name);
+		free(resp->headers[i].value);
+	}
+	free(resp->headers);
+	resp->headers = NULL;
+	resp->header_count = 0;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	if (resp == NULL)
+		return;
+	headers_clear(resp);
+	free(resp->url);
+	resp->url = NULL;
+	buf_free(&resp->error_body);
+}
+
+const char *http_response_header(const struct http_response *resp, const char *name)
+{
+	size_t i;
+
+	for (i = resp->header_count; i > 0; i--)
+		if (strcasecmp(resp->headers[i - 1].name, name) == 0)
+			return resp->headers[i - 1].value;
+	return NULL;
+}
+
+static char *trim(char *s, size_t len)
+{
+	while (len > 0 && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	return xstrndup(s, len);
+}
+
+static size_t on_header(char *data, size_t size, size_t count, void *arg)
+{
+	struct xfer *x = arg;
+	struct http_response *resp = x->resp;
+	size_t len = size * count;
+	char *colon;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		/* A new reply (interim 1xx or the real one): forget earlier headers. */
+		const char *sp = memchr(data, ' ', len);
+
+		headers_clear(resp);
+		resp->status = sp != NULL ? strtol(sp + 1, NULL, 10) : 0;
+		return len;
+	}
+	colon = memchr(data, ':', len);
+	if (colon == NULL || resp->header_count >= HTTP_MAX_HEADERS)
+		return len;
+	resp->headers = xreallocarray(resp->headers, resp->header_count + 1, sizeof(*resp->headers));
+	resp->headers[resp->header_count].name = trim(data, (size_t)(colon - data));
+	resp->headers[resp->header_count].value = trim(colon + 1, len - (size_t)(colon - data) - 1);
+	resp->header_count++;
+	return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *arg)
+{
+	struct xfer *x = arg;
+	struct http_response *resp = x->resp;
+	size_t len = size * count;
+
+	if (resp->status < 200 || resp->status > 299) {
+		size_t room = HTTP_ERROR_BODY_MAX - resp->error_body.len;
+
+		if (room > 0)
+			buf_add(&resp->error_body, data, len < room ? len : room, NULL);
+		return len;
+	}
+	if (x->req->sink != NULL) {
+		if (x->req->sink(resp->status, data, len, x->req->sink_arg, &x->sink_err) != 0) {
+			x->sink_failed = 1;
+			return 0;
+		}
+	} else if (x->req->body != NULL) {
+		if (buf_add(x->req->body, data, len, &x->sink_err) != 0) {
+			x->sink_failed = 1;
+			return 0;
+		}
+	}
+	resp->body_bytes += len;
+	return len;
+}
+
+static size_t on_read(char *data, size_t size, size_t count, void *arg)
+{
+	struct xfer *x = arg;
+	const struct http_request *req = x->req;
+	size_t len = size * count;
+
+	if (req->source != NULL) {
+		long got = req->source(data, len, req->source_arg, &x->sink_err);
+
+		if (got < 0) {
+			x->sink_failed = 1;
+			return CURL_READFUNC_ABORT;
+		}
+		return (size_t)got;
+	}
+	if (len > req->upload_len_mem - x->upload_done)
+		len = req->upload_len_mem - x->upload_done;
+	memcpy(data, (const char *)req->upload + x->upload_done, len);
+	x->upload_done += len;
+	return len;
+}
+
+static int has_upload(const struct http_request *req)
+{
+	return req->source != NULL || req->upload != NULL || strcmp(req->method, "PUT") == 0 ||
+	       strcmp(req->method, "PATCH") == 0;
+}
+
+static void set_method(CURL *curl, const struct http_request *req, const char *method)
+{
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(method, "HEAD") == 0) {
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	} else if (has_upload(req)) {
+		curl_off_t len = req->source != NULL ? (curl_off_t)req->upload_len : (curl_off_t)req->upload_len_mem;
+
+		curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, len);
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	} else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+	} else {
+		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+	}
+}
+
+static void set_tls(struct http_session *s, const char *url)
+{
+	const struct http_tls *tls = NULL;
+	char *hostport = http_url_hostport(url);
+
+	if (s->tls_lookup != NULL && hostport != NULL)
+		tls = s->tls_lookup(hostport, s->tls_arg);
+	free(hostport);
+	if (tls != NULL && tls->ca_file != NULL)
+		curl_easy_setopt(s->curl, CURLOPT_CAINFO, tls->ca_file);
+	if (tls != NULL && tls->insecure_skip_verify) {
+		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static struct curl_slist *build_headers(const struct http_request *req, int send_auth)
+{
+	struct curl_slist *list = NULL;
+	const char *const *h;
+	char *line;
+
+	for (h = req->headers; h != NULL && *h != NULL; h++)
+		list = curl_slist_append(list, *h);
+	if (send_auth && req->authorization != NULL) {
+		line = xasprintf("Authorization: %s", req->authorization);
+		list = curl_slist_append(list, line);
+		OPENSSL_cleanse(line, strlen(line));
+		free(line);
+	}
+	if (req->range_start > 0) {
+		line = xasprintf("Range: bytes=%llu-", (unsigned long long)req->range_start);
+		list = curl_slist_append(list, line);
+		free(line);
+	}
+	/* No "Expect: 100-continue" round trip on uploads. */
+	list = curl_slist_append(list, "Expect:");
+	return list;
+}
+
+/* The list may hold the Authorization header: wipe every line before freeing. */
+static void slist_free_wiped(struct curl_slist *list)
+{
+	struct curl_slist *item;
+
+	for (item = list; item != NULL; item = item->next)
+		OPENSSL_cleanse(item->data, strlen(item->data));
+	curl_slist_free_all(list);
+}
+
+static int translate_curl_error(struct http_session *s, CURLcode rc, const char *method, const char *url,
+				struct lerr *err)
+{
+	char *hostport = http_url_hostport(url);
+	const char *detail = s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc);
+	int r;
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		r = lerr_set(err, LADING_ERR_AUTH,
+			     "%s: tls verification failed: %s (give the registry's CA with ca_file)",
+			     hostport ? hostport : url, detail);
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+		r = lerr_set(err, LADING_ERR_NETWORK,
+			     "%s: tls handshake failed: %s (if it speaks plain HTTP, say so with plain_http)",
+			     hostport ? hostport : url, detail);
+		break;
+	default:
+		r = lerr_set(err, LADING_ERR_NETWORK, "%s: %s %s failed: %s", hostport ? hostport : url, method, url,
+			     detail);
+	}
+	free(hostport);
+	return r;
+}
+
+static int retryable_curl(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int retryable_status(long status)
+{
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+/* One request to one URL, no redirects followed. Returns the curl code; sink errors are in x. */
+static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url, int send_auth)
+{
+	struct curl_slist *headers = build_headers(x->req, send_auth);
+	CURL *curl = s->curl;
+	CURLcode rc;
+
+	curl_easy_reset(curl);
+	s->errbuf[0] = '\0';
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT, "lading/" LADING_VERSION);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(curl, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, x);
+	if (s->max_speed > 0) {
+		curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->max_speed);
+		curl_easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->max_speed);
+	}
+	set_method(curl, x->req, method);
+	set_tls(s, url);
+	log_msg(s->lg, LOG_DEBUG, "http: %s %s%s", method, url,
+		send_auth && x->req->authorization != NULL ? " (authorized)" : "");
+	rc = curl_easy_perform(curl);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	slist_free_wiped(headers);
+	if (rc == CURLE_OK)
+		log_msg(s->lg, LOG_DEBUG, "http: %s %s -> %ld", method, url, x->resp->status);
+	return rc;
+}
+
+static int is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* Follows the redirect chain of one attempt. Returns the curl code of the last transfer. */
+static CURLcode perform_chain(struct http_session *s, const struct http_request *req, struct http_response *resp,
+			      struct xfer *x)
+{
+	char *url = xstrdup(req->url);
+	char *first_host = http_url_hostport(req->url);
+	const char *method = req->method;
+	CURLcode rc = CURLE_OK;
+	int hops;
+
+	for (hops = 0; hops <= HTTP_MAX_REDIRECTS; hops++) {
+		char *host = http_url_hostport(url);
+		int same_host = host != NULL && first_host != NULL && strcmp(host, first_host) == 0;
+		const char *location;
+		char *next;
+
+		free(host);
+		x->upload_done = 0;
+		rc = perform_once(s, x, method, url, same_host);
+		if (rc != CURLE_OK || !is_redirect(resp->status) || req->source != NULL)
+			break;
+		location = http_response_header(resp, "Location");
+		if (location == NULL || (next = http_url_resolve(url, location)) == NULL)
+			break;
+		if (resp->status == 303)
+			method = "GET";
+		free(url);
+		url = next;
+	}
+	free(resp->url);
+	resp->url = url;
+	free(first_host);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+int http_do(struct http_session *s, const struct http_request *req, struct http_response *resp, struct lerr *err)
+{
+	long delay = s->base_ms;
+	int attempt;
+	CURLcode rc = CURLE_OK;
+	struct xfer x;
+
+	memset(resp, 0, sizeof(*resp));
+	buf_init(&resp->error_body, 0);
+	for (attempt = 1;; attempt++) {
+		int may_retry;
+		long wait = delay;
+
+		memset(&x, 0, sizeof(x));
+		x.req = req;
+		x.resp = resp;
+		headers_clear(resp);
+		buf_reset(&resp->error_body);
+		resp->status = 0;
+		rc = perform_chain(s, req, resp, &x);
+		if (x.sink_failed) {
+			*err = x.sink_err;
+			return -1;
+		}
+		may_retry = attempt < s->attempts && resp->body_bytes == 0 && !req->no_retry &&
+			    (req->source == NULL || req->rewind != NULL);
+		if (rc != CURLE_OK) {
+			if (!may_retry || !retryable_curl(rc))
+				return translate_curl_error(s, rc, req->method, resp->url, err);
+			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: %s; retrying", req->method, resp->url,
+				s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
+		} else if (retryable_status(resp->status) && may_retry) {
+			long after = http_retry_after_seconds(http_response_header(resp, "Retry-After"));
+
+			if (after > HTTP_RETRY_AFTER_MAX)
+				after = HTTP_RETRY_AFTER_MAX;
+			if (after * 1000 > wait)
+				wait = after * 1000;
+			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: status %ld; retrying in %ld ms", req->method,
+				resp->url, resp->status, wait);
+		} else {
+			return 0;
+		}
+		sleep_ms(wait);
+		delay *= 2;
+		if (req->source != NULL && req->rewind(req->source_arg) != 0)
+			return lerr_set(err, LADING_ERR_SYSTEM, "%s %s: cannot rewind the upload", req->method,
+					req->url);
+	}
+}
+
+char *http_url_hostport(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	char *port = NULL;
+	char *out = NULL;
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+		out = xasprintf("%s:%s", host, port);
+	else
+		out = xstrdup(host);
+out:
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+char *http_url_resolve(const char *base, const char *location)
+{
+	CURLU *u = curl_url();
+	char *full = NULL;
+	char *out = NULL;
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
+		out = xstrdup(full);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return out;
+}
+
+char *http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT(0);
+	size_t len;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			buf_add(&b, s, 1, NULL);
+		} else {
+			char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+			buf_add(&b, enc, 3, NULL);
+		}
+	}
+	return buf_detach(&b, &len);
+}
+
+long http_retry_after_seconds(const char *value)
+{
+	char *end;
+	long secs;
+	time_t when;
+
+	if (value == NULL || *value == '\0')
+		return -1;
+	if (isdigit((unsigned char)*value)) {
+		secs = strtol(value, &end, 10);
+		return *end == '\0' && secs >= 0 ? secs : -1;
+	}
+	when = curl_getdate(value, NULL);
+	if (when < 0)
+		return -1;
+	secs = (long)(when - time(NULL));
+	return secs < 0 ? 0 : secs;
+}

@@ -1,0 +1,78 @@
+# Sourced by the serve tests after test-lib.sh: build a directory laid out like
+# an extracted bundle, and run `lading serve` on it on a free 127.0.0.1 port.
+#
+#   serve_make_site DIR        oci/ (three images, one multi-platform), charts/,
+#                              providers/, files/; sets DEMO_DIGEST, MULTI_DIGEST,
+#                              OTHER_DIGEST, and MULTI_AMD64 / MULTI_ARM64 (children)
+#   serve_start DIR [ARGS...]  sets SERVE_PID, SERVE_PORT, SERVE_HOST (127.0.0.1:PORT),
+#                              SERVE_LOG; default --plain-http unless ARGS has --tls-cert
+#   serve_stop                 TERM by PID, waits; sets SERVE_STATUS to its exit status
+#   layout_blob DIR DIGEST     the path of a blob in an OCI layout
+
+serve_make_site() {
+	_site=$1
+	mkdir -p "$_site/oci" "$_site/charts" "$_site/files/tools" \
+		"$_site/providers/registry.terraform.io/hashicorp/null"
+	_mk="python3 $TOP/scripts/mkimage.py $_site/oci"
+	DEMO_DIGEST=$($_mk docker.io/library/demo:1 --layer 300k:base --layer 40k:demo) || return 1
+	MULTI_DIGEST=$($_mk quay.io/team/multi:2 --layer 300k:base --platforms linux/amd64,linux/arm64 --gzip) || return 1
+	OTHER_DIGEST=$($_mk registry.example.org:5000/apps/other:v3 --layer 20k:other) || return 1
+	MULTI_AMD64=$(jq -r '.manifests[] | select(.platform.architecture=="amd64") | .digest' \
+		"$(layout_blob "$_site/oci" "$MULTI_DIGEST")")
+	MULTI_ARM64=$(jq -r '.manifests[] | select(.platform.architecture=="arm64") | .digest' \
+		"$(layout_blob "$_site/oci" "$MULTI_DIGEST")")
+	# A real chart tarball and an index that points somewhere else, as `helm repo index` writes it.
+	mkdir -p "$TRASH/chart-src/demo/templates"
+	printf 'apiVersion: v2\nname: demo\nversion: 0.1.0\n' >"$TRASH/chart-src/demo/Chart.yaml"
+	printf 'kind: ConfigMap\n' >"$TRASH/chart-src/demo/templates/cm.yaml"
+	tar -C "$TRASH/chart-src" -czf "$_site/charts/demo-0.1.0.tgz" demo || return 1
+	cat >"$_site/charts/index.yaml" <<-YAML
+	apiVersion: v1
+	entries:
+	  demo:
+	  - apiVersion: v2
+	    created: "2026-11-23T00:00:00Z"
+	    digest: $(sha256sum "$_site/charts/demo-0.1.0.tgz" | cut -d' ' -f1)
+	    name: demo
+	    urls:
+	    - https://charts.example.org/stable/demo-0.1.0.tgz
+	    version: 0.1.0
+	generated: "2026-11-23T00:00:00Z"
+	YAML
+	_prov=$_site/providers/registry.terraform.io/hashicorp/null
+	python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("terraform-provider-null_v3.2.1", b"#!/bin/sh\n" * 100)' \
+		"$_prov/terraform-provider-null_3.2.1_linux_amd64.zip" || return 1
+	echo '{"versions":{"3.2.1":{}}}' >"$_prov/index.json"
+	printf '{"archives":{"linux_amd64":{"url":"terraform-provider-null_3.2.1_linux_amd64.zip","hashes":["zh:%s"]}}}\n' \
+		"$(sha256sum "$_prov/terraform-provider-null_3.2.1_linux_amd64.zip" | cut -d' ' -f1)" >"$_prov/3.2.1.json"
+	head -c 100000 /dev/urandom >"$_site/files/tools/random.bin"
+	echo "hello from the bundle" >"$_site/files/readme.txt"
+}
+
+layout_blob() {
+	echo "$1/blobs/sha256/${2#sha256:}"
+}
+
+serve_start() {
+	_dir=$1; shift
+	SERVE_PORT=$(free_port)
+	SERVE_HOST=127.0.0.1:$SERVE_PORT
+	SERVE_LOG=$TRASH/serve-$SERVE_PORT.log
+	_mode=--plain-http
+	case " $* " in *" --tls-cert "*) _mode= ;; esac
+	"$LADING" serve "$_dir" $_mode --listen "$SERVE_HOST" "$@" >"$SERVE_LOG.out" 2>"$SERVE_LOG" &
+	SERVE_PID=$!
+	at_exit "kill_pid $SERVE_PID"
+	if ! wait_for_port "$SERVE_PORT" 127.0.0.1 20; then
+		echo "# lading serve did not start:" >&2
+		sed 's/^/# /' "$SERVE_LOG" >&2
+		return 1
+	fi
+}
+
+serve_stop() {
+	kill -TERM "$SERVE_PID" 2>/dev/null
+	wait "$SERVE_PID"
+	SERVE_STATUS=$?
+}

@@ -1,0 +1,62 @@
+# Sourced by tests after test-lib.sh: a real static web server (Debian's nginx)
+# on a free 127.0.0.1 port serving a directory, stopped by PID at exit.
+#
+#   web_start NAME ROOT [CERT KEY]   sets WEB_PORT, WEB_PID, WEB_URL (http:// or https://)
+#   web_stop NAME
+#
+# Files without an extension and *.json are served as application/json (the
+# Terraform registry protocol's paths have none). Access log: $TRASH/web-NAME-access.log
+
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+
+web_start() {
+	_name=$1; _root=$2; _cert=${3:-}; _key=${4:-}
+	WEB_PORT=$(free_port)
+	_dir=$TRASH/web-$_name
+	mkdir -p "$_dir/tmp" "$_dir/logs"
+	_listen="127.0.0.1:$WEB_PORT"
+	_tls=""
+	WEB_URL="http://127.0.0.1:$WEB_PORT"
+	if [ -n "$_cert" ]; then
+		_listen="$_listen ssl"
+		_tls="ssl_certificate $_cert; ssl_certificate_key $_key;"
+		WEB_URL="https://127.0.0.1:$WEB_PORT"
+	fi
+	cat >"$_dir/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $TRASH/web-$_name-error.log info;
+pid $_dir/nginx.pid;
+events { worker_connections 256; }
+http {
+	access_log $TRASH/web-$_name-access.log;
+	client_body_temp_path $_dir/tmp/body;
+	proxy_temp_path $_dir/tmp/proxy;
+	fastcgi_temp_path $_dir/tmp/fastcgi;
+	uwsgi_temp_path $_dir/tmp/uwsgi;
+	scgi_temp_path $_dir/tmp/scgi;
+	types { application/json json; application/gzip tgz; application/zip zip; text/plain txt; application/x-yaml yaml; }
+	default_type application/json;
+	server {
+		listen $_listen;
+		$_tls
+		root $_root;
+	}
+}
+NGINX
+	"$NGINX_BIN" -p "$_dir" -c "$_dir/nginx.conf" >>"$TRASH/web-$_name-error.log" 2>&1 &
+	WEB_PID=$!
+	eval "WEB_PID_$_name=$WEB_PID"
+	at_exit "kill_pid $WEB_PID"
+	if ! wait_for_port "$WEB_PORT" 127.0.0.1 20; then
+		echo "# nginx $_name did not start:" >&2
+		sed 's/^/# /' "$TRASH/web-$_name-error.log" >&2
+		return 1
+	fi
+}
+
+web_stop() {
+	eval "_pid=\${WEB_PID_$1:-}"
+	kill_pid "$_pid"
+}

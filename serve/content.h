@@ -1,0 +1,36 @@
+#ifndef LADING_SERVE_CONTENT_H
+#define LADING_SERVE_CONTENT_H
+
+/*
+ * Everything one `lading serve` answers from, loaded once at start from a
+ * directory laid out like an extracted bundle: oci/ (OCI image layout),
+ * charts/ (index.yaml + tgz), providers/ (network mirror JSON + zips), files/.
+ * Read-only afterwards: the server threads share it without locks.
+ */
+#include <stddef.h>
+
+#include "images/naming.h"
+#include "lib/err.h"
+#include "lib/log.h"
+#include "serve/catalog.h"
+#include "serve/tree.h"
+
+struct serve_content {
+	struct serve_catalog *catalog; /* NULL when there is no oci/ */
+	struct serve_tree *charts;
+	struct serve_tree *providers;
+	struct serve_tree *files;
+	char *helm_index; /* charts/index.yaml as read, or NULL */
+	size_t helm_index_len;
+};
+
+/*
+ * Loads root; fails when root is missing, holds none of the four parts, or a
+ * part is inconsistent (a manifest's digest, a missing blob, a chart URL that
+ * names no file). Free with serve_content_free (also after a failure).
+ */
+int serve_content_load(const char *root, const struct naming_opts *naming, const struct logger *lg,
+		       struct serve_content *out, struct lerr *err);
+void serve_content_free(struct serve_content *content);
+
+#endif

@@ -1,0 +1,184 @@
+/* The per-directory allow-list of served files (see tree.h). */
+#define _GNU_SOURCE
+#include "tree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/openat2.h>
+#endif
+
+#include "lib/xmalloc.h"
+
+/* Bounds for the walk: a bundle has thousands of files, not millions. */
+#define TREE_DEPTH_MAX 32
+#define TREE_FILES_MAX 1000000
+
+struct serve_tree {
+	int root_fd;   /* the directory, O_DIRECTORY; -1 for an empty tree */
+	char *root;    /* for messages */
+	json_t *files; /* relative path -> true */
+};
+
+static int walk(struct serve_tree *tree, int dir_fd, const char *rel, int depth, const struct logger *lg,
+		struct lerr *err);
+
+static int walk_entry(struct serve_tree *tree, int dir_fd, const char *rel, const char *name, int depth,
+		      const struct logger *lg, struct lerr *err)
+{
+	char *path = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+	struct stat st;
+	int sub_fd, r = 0;
+
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		r = lerr_sys(err, "cannot stat '%s/%s'", tree->root, path);
+	} else if (S_ISREG(st.st_mode)) {
+		if (json_object_size(tree->files) >= TREE_FILES_MAX)
+			r = lerr_set(err, LADING_ERR_LIMIT, "'%s': more than %d files", tree->root, TREE_FILES_MAX);
+		else
+			json_object_set_new(tree->files, path, json_true());
+	} else if (S_ISDIR(st.st_mode)) {
+		sub_fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub_fd < 0)
+			r = lerr_sys(err, "cannot open '%s/%s'", tree->root, path);
+		else
+			r = walk(tree, sub_fd, path, depth + 1, lg, err); /* walk closes sub_fd */
+	} else {
+		log_msg(lg, LOG_WARN, "'%s/%s': not a regular file (symbolic link?): not served", tree->root, path);
+	}
+	free(path);
+	return r;
+}
+
+/* Walks the directory open on dir_fd (and closes it). */
+static int walk(struct serve_tree *tree, int dir_fd, const char *rel, int depth, const struct logger *lg,
+		struct lerr *err)
+{
+	DIR *dir;
+	struct dirent *entry;
+	int r = 0;
+
+	if (depth > TREE_DEPTH_MAX) {
+		close(dir_fd);
+		return lerr_set(err, LADING_ERR_LIMIT, "'%s/%s': directories nested deeper than %d", tree->root, rel,
+				TREE_DEPTH_MAX);
+	}
+	dir = fdopendir(dir_fd);
+	if (dir == NULL) {
+		close(dir_fd);
+		return lerr_sys(err, "cannot read directory '%s/%s'", tree->root, rel);
+	}
+	for (;;) {
+		errno = 0;
+		entry = readdir(dir);
+		if (entry == NULL) {
+			if (errno != 0)
+				r = lerr_sys(err, "cannot read directory '%s/%s'", tree->root, rel);
+			break;
+		}
+		if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+			continue;
+		if ((r = walk_entry(tree, dirfd(dir), rel, entry->d_name, depth, lg, err)) != 0)
+			break;
+	}
+	closedir(dir);
+	return r;
+}
+
+int serve_tree_load(const char *dir, const struct logger *lg, struct serve_tree **out, struct lerr *err)
+{
+	struct serve_tree *tree = xcalloc(1, sizeof(*tree));
+	int walk_fd;
+
+	tree->root = xstrdup(dir);
+	tree->files = json_object();
+	tree->root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tree->root_fd < 0 && errno != ENOENT) {
+		lerr_sys(err, "cannot open directory '%s'", dir);
+		goto fail;
+	}
+	if (tree->root_fd >= 0) {
+		walk_fd = dup(tree->root_fd);
+		if (walk_fd < 0) {
+			lerr_sys(err, "cannot open directory '%s'", dir);
+			goto fail;
+		}
+		if (walk(tree, walk_fd, "", 0, lg, err) != 0)
+			goto fail;
+	}
+	*out = tree;
+	return 0;
+fail:
+	serve_tree_free(tree);
+	return -1;
+}
+
+void serve_tree_free(struct serve_tree *tree)
+{
+	if (tree == NULL)
+		return;
+	if (tree->root_fd >= 0)
+		close(tree->root_fd);
+	json_decref(tree->files);
+	free(tree->root);
+	free(tree);
+}
+
+size_t serve_tree_count(const struct serve_tree *tree)
+{
+	return json_object_size(tree->files);
+}
+
+int serve_tree_has(const struct serve_tree *tree, const char *rel)
+{
+	return json_object_get(tree->files, rel) != NULL;
+}
+
+/*
+ * Opens rel under dir_fd without following any symbolic link on the way and
+ * without leaving dir_fd (Linux openat2 RESOLVE_BENEATH): a directory swapped
+ * for a link after the walk cannot lead outside. Elsewhere, or on kernels
+ * before 5.6, falls back to openat with O_NOFOLLOW on the last element.
+ */
+static int open_beneath(int dir_fd, const char *rel)
+{
+#if defined(__linux__) && defined(SYS_openat2)
+	struct open_how how;
+	long fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, dir_fd, rel, &how, sizeof(how));
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return (int)fd;
+#endif
+	return openat(dir_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int serve_tree_open(const struct serve_tree *tree, const char *rel, int *fd, uint64_t *size, struct lerr *err)
+{
+	struct stat st;
+	int opened;
+
+	if (!serve_tree_has(tree, rel))
+		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);
+	/* rel is a name the walk found itself, never request text that was not matched exactly. */
+	opened = open_beneath(tree->root_fd, rel);
+	if (opened < 0)
+		return lerr_set(err, LADING_ERR_NOTFOUND, "cannot open '%s/%s': %s", tree->root, rel, strerror(errno));
+	if (fstat(opened, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(opened);
+		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s/%s': not a regular file", tree->root, rel);
+	}
+	*fd = opened;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
