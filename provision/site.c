@@ -244,7 +244,7 @@ static int parse_step(const struct ynode *node, const char *base_dir, struct sit
 	static const char *const kinds[] = { "copy", "template", "shell", "service", "facts", "registry_hosts" };
 	const struct ynode *args = NULL;
 	const char *subject;
-	size_t i, k;
+	size_t i, k, len;
 
 	memset(step, 0, sizeof(*step));
 	step->become = -1;
@@ -288,8 +288,12 @@ static int parse_step(const struct ynode *node, const char *base_dir, struct sit
 	if (step->kind == STEP_REGISTRY_HOSTS && step->dir == NULL)
 		step->dir = xstrdup("/etc/containerd/certs.d");
 	if (step->name == NULL) {
+		/* the first line of the subject, at most 60 bytes: names are for reading */
 		subject = step_subject(step);
-		step->name = subject != NULL ? xasprintf("%s %s", site_step_kind_name(step->kind), subject)
+		len = subject != NULL ? strcspn(subject, "\n") : 0;
+		step->name = subject != NULL ? xasprintf("%s %.*s%s", site_step_kind_name(step->kind),
+							 (int)(len > 60 ? 60 : len), subject,
+							 len > 60 || subject[len] != '\0' ? "..." : "")
 					     : xstrdup(site_step_kind_name(step->kind));
 	}
 	return 0;
