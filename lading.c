@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
 #include "lading.h"
 #include "inventory/cmd_inventory.h"
 #include "provision/cmd_vsphere.h"
 #include "serve/cmd_serve.h"
+#include "provision/cmd_provision.h"
 
 struct command {
 	const char *name;
@@ -22,10 +24,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
 	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
+	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
 	{ NULL, NULL, NULL },
 };
 

@@ -61,7 +61,8 @@ static void list_hash1(struct file_list *list, char out[DIRHASH_H1_MAX])
 	char hex[SHA256_HEX_LEN + 1];
 	size_t i;
 
-	qsort(list->items, list->count, sizeof(*list->items), by_name);
+	if (list->count > 1)
+		qsort(list->items, list->count, sizeof(*list->items), by_name);
 	for (i = 0; i < list->count; i++) {
 		sha256_update(ctx, list->items[i].hex, SHA256_HEX_LEN);
 		sha256_update(ctx, "  ", 2);

@@ -44,9 +44,13 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts, 
 		  struct lerr *err);
 
 /*
- * Runs cmd with `sh -c`, feeding stdin_fd (or nothing when -1) and collecting
+ * Runs cmd with `sh -c`, feeding stdin_fd (a file, or nothing when -1; a blocking
+ * pipe is read whenever our buffer is empty) and collecting
  * stdout/stderr (either may be NULL; capped by the bufs). become wraps it in
  * `sudo -n`. *exit_status is the command's status; -1 return = transport failure.
+ * Also -1: command timeout (opts.command_timeout_ms), output past a buf's cap
+ * (LADING_ERR_LIMIT, *exit_status still set), and a sudo that wants a password or
+ * refuses the user (LADING_ERR_AUTH), each with a one-line message naming the host.
  */
 int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 	     int *exit_status, struct lerr *err);
@@ -56,5 +60,13 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 	       struct lerr *err);
 
 void ssh_conn_close(struct ssh_conn *conn);
+
+/* Added by the ssh part: */
+
+/* The user the connection logged in as (valid until ssh_conn_close). */
+const char *ssh_conn_user(const struct ssh_conn *conn);
+
+/* Wipes and frees passphrases read from the terminal (cached per key file for the other hosts). */
+void ssh_forget_passphrases(void);
 
 #endif

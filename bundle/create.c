@@ -1,0 +1,220 @@
+/* bundle create: the one place that ties spec, lock, cache, fetch and writer together. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "bundle/cache.h"
+#include "bundle/create.h"
+#include "bundle/layout.h"
+#include "bundle/lock.h"
+#include "bundle/manifest.h"
+#include "bundle/spec.h"
+#include "images/fetch.h"
+#include "lading.h"
+#include "lib/xmalloc.h"
+
+/* SOURCE_DATE_EPOCH (reproducible-builds.org) or now. */
+static int created_time(int64_t *out, struct lerr *err)
+{
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long value;
+
+	if (env == NULL || env[0] == '\0') {
+		*out = (int64_t)time(NULL);
+		return 0;
+	}
+	errno = 0;
+	value = strtoll(env, &end, 10);
+	if (errno != 0 || *end != '\0' || value < 0 || value > 253402300799LL)
+		return lerr_set(err, LADING_ERR_USAGE, "SOURCE_DATE_EPOCH '%s' is not a number of seconds", env);
+	*out = value;
+	return 0;
+}
+
+static int output_dir_exists(const char *out_path, struct lerr *err)
+{
+	char *copy = xstrdup(out_path);
+	const char *dir = dirname(copy);
+	struct stat st;
+	int r = 0;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		r = lerr_set(err, LADING_ERR_USAGE, "cannot write '%s': directory '%s' does not exist", out_path, dir);
+	free(copy);
+	return r;
+}
+
+static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *err)
+{
+	if (bundle_spec_load(path, spec, err) != 0) {
+		err->code = LADING_ERR_USAGE; /* a broken spec is bad input: exit 2 */
+		return -1;
+	}
+	if (spec->image_count == 0)
+		return lerr_set(err, LADING_ERR_USAGE, "%s: nothing to bundle: list images under 'images:'", path);
+	return 0;
+}
+
+/* One request per spec image; with locked, each must have its digest in the lock. */
+static int build_requests(const struct bundle_spec *spec, const struct bundle_lock *lock, int locked,
+			  struct image_request **out, struct lerr *err)
+{
+	struct image_request *reqs = xcalloc(spec->image_count, sizeof(*reqs));
+	size_t i;
+
+	for (i = 0; i < spec->image_count; i++) {
+		const struct spec_image *img = &spec->images[i];
+
+		reqs[i].ref = img->ref;
+		reqs[i].platforms = (const char *const *)img->platforms;
+		reqs[i].platform_count = img->platform_count;
+		if (locked && (reqs[i].locked_digest = bundle_lock_find(lock, img->ref)) == NULL) {
+			free(reqs);
+			return lerr_set(err, LADING_ERR_USAGE,
+					"%s:%d:%d: image '%s' is not in %s (run create without --locked to resolve it)",
+					spec->path, img->line, img->col, img->ref, BUNDLE_LOCK_NAME);
+		}
+	}
+	*out = reqs;
+	return 0;
+}
+
+static void init_manifest(struct bundle_manifest *m, const struct bundle_spec *spec, int64_t created)
+{
+	memset(m, 0, sizeof(*m));
+	m->format = BUNDLE_FORMAT_VERSION;
+	m->name = xstrdup(spec->name);
+	m->created = created;
+	m->tool = xstrdup("lading " LADING_VERSION);
+	m->spec = xstrdup(spec->text);
+}
+
+static int save_lock(const char *lock_path, const struct bundle_spec *spec, const struct image_result *results,
+		     struct lerr *err)
+{
+	struct bundle_lock lock = {NULL, 0};
+	size_t i;
+	int r;
+
+	for (i = 0; i < spec->image_count; i++)
+		bundle_lock_set(&lock, spec->images[i].ref,
+				results[i].resolved_digest ? results[i].resolved_digest : results[i].digest);
+	r = bundle_lock_save(lock_path, &lock, err);
+	bundle_lock_free(&lock);
+	return r;
+}
+
+static void fill_result(struct bundle_create_result *result, char **out_path, const struct bundle_manifest *m)
+{
+	struct stat st;
+	size_t i;
+
+	memset(result, 0, sizeof(*result));
+	result->out_path = *out_path;
+	*out_path = NULL;
+	result->image_count = m->image_count;
+	result->entry_count = m->entry_count;
+	for (i = 0; i < m->entry_count; i++)
+		result->content_bytes += m->entries[i].size;
+	if (stat(result->out_path, &st) == 0)
+		result->file_bytes = (uint64_t)st.st_size;
+}
+
+/* Everything one create run holds; freed in one place. */
+struct create_run {
+	struct bundle_spec spec;
+	struct bundle_lock lock;
+	struct bundle_manifest manifest;
+	struct image_request *reqs;
+	struct image_result *results;
+	char *out_path;
+	char *lock_path;
+	char *cache;
+	int64_t created;
+};
+
+static int prepare(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
+{
+	if (created_time(&run->created, err) != 0 || load_spec(opts->spec_path, &run->spec, err) != 0)
+		return -1;
+	run->out_path = opts->out_path ? xstrdup(opts->out_path) : xasprintf("%s.tar.zst", run->spec.name);
+	run->lock_path = bundle_lock_path(opts->spec_path);
+	if (output_dir_exists(run->out_path, err) != 0)
+		return -1;
+	if (bundle_lock_load(run->lock_path, opts->locked, &run->lock, err) != 0) {
+		err->code = LADING_ERR_USAGE;
+		return -1;
+	}
+	if (build_requests(&run->spec, &run->lock, opts->locked, &run->reqs, err) != 0)
+		return -1;
+	return bundle_cache_dir(&run->cache, err);
+}
+
+static int fetch(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
+{
+	struct image_fetch_opts fetch;
+
+	memset(&fetch, 0, sizeof(fetch));
+	fetch.store_dir = run->cache;
+	fetch.registries = &run->spec.registries;
+	fetch.jobs = opts->jobs ? opts->jobs : 4;
+	fetch.locked = opts->locked;
+	fetch.lg = opts->lg;
+	log_msg(opts->lg, LOG_VERBOSE, "%s: %zu image%s, cache %s%s", opts->spec_path, run->spec.image_count,
+		run->spec.image_count == 1 ? "" : "s", run->cache, opts->locked ? ", locked" : "");
+	return images_fetch(&fetch, run->reqs, run->spec.image_count, &run->results, err);
+}
+
+static int write_bundle(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
+{
+	struct bundle_write_opts wopts;
+
+	init_manifest(&run->manifest, &run->spec, run->created);
+	if (bundle_layout_add_images(&run->manifest, run->cache, run->results, run->spec.image_count, err) != 0 ||
+	    bundle_manifest_sort(&run->manifest, err) != 0)
+		return -1;
+	memset(&wopts, 0, sizeof(wopts));
+	wopts.level = opts->level;
+	wopts.sign = opts->sign;
+	wopts.sign_ctx = opts->sign_ctx;
+	wopts.lg = opts->lg;
+	log_msg(opts->lg, LOG_VERBOSE, "%s: writing %zu entries", run->out_path, run->manifest.entry_count);
+	return bundle_write(run->out_path, &run->manifest, &wopts, err);
+}
+
+int bundle_create(const struct bundle_create_opts *opts, struct bundle_create_result *result, struct lerr *err)
+{
+	struct create_run run;
+	int r = -1;
+
+	memset(&run, 0, sizeof(run));
+	if (prepare(&run, opts, err) != 0 || fetch(&run, opts, err) != 0 || write_bundle(&run, opts, err) != 0)
+		goto out;
+	if (!opts->locked && save_lock(run.lock_path, &run.spec, run.results, err) != 0)
+		goto out;
+	fill_result(result, &run.out_path, &run.manifest);
+	r = 0;
+out:
+	if (run.results != NULL)
+		image_results_free(run.results, run.spec.image_count);
+	bundle_manifest_free(&run.manifest);
+	bundle_lock_free(&run.lock);
+	bundle_spec_free(&run.spec);
+	free(run.reqs);
+	free(run.cache);
+	free(run.lock_path);
+	free(run.out_path);
+	return r;
+}
+
+void bundle_create_result_free(struct bundle_create_result *result)
+{
+	if (result == NULL)
+		return;
+	free(result->out_path);
+	result->out_path = NULL;
+}

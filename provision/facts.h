@@ -1,0 +1,28 @@
+#ifndef LADING_PROVISION_FACTS_H
+#define LADING_PROVISION_FACTS_H
+
+/*
+ * What a host is: OS (/etc/os-release), kernel, arch, CPUs, memory, disks
+ * (/sys/block), NVIDIA GPUs (lspci vendor 10de, nvidia-smi when present).
+ * Gathered by one POSIX sh script over one exec: no Python on targets.
+ */
+#include <jansson.h>
+
+#include "lib/err.h"
+#include "provision/ssh.h"
+
+/* The gathering script (static text) that facts_parse reads the output of. */
+const char *facts_script(void);
+
+/*
+ * Runs the script on conn and returns the facts as a JSON object (caller
+ * decrefs): {hostname, os{id,version_id,pretty_name,codename}, kernel, arch,
+ * cpu{count,model}, memory{total_bytes}, disks[{name,size_bytes,rotational,model}],
+ * gpus[{pci_slot,pci_id,class}], nvswitches, nvidia_smi[{index,name,memory_mib,driver,pci_bus_id}]}.
+ */
+int facts_gather(struct ssh_conn *conn, json_t **out, struct lerr *err);
+
+/* Turns the script's output (tab-separated lines) into the JSON object above. */
+int facts_parse(const char *text, json_t **out, struct lerr *err);
+
+#endif

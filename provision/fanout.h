@@ -1,0 +1,67 @@
+#ifndef LADING_PROVISION_FANOUT_H
+#define LADING_PROVISION_FANOUT_H
+
+/*
+ * The part every `lading provision` verb shares: common options (inventory,
+ * --limit, --forks, host key policy, timeouts, --json), one SSH connection per
+ * selected host on a worker pool, and results printed with failed hosts last.
+ */
+#include <jansson.h>
+#include <stdio.h>
+
+#include "inventory/inventory.h"
+#include "lib/log.h"
+#include "provision/ssh.h"
+#include "provision/target.h"
+
+enum fanout_status {
+	FANOUT_OK = 0,
+	FANOUT_FAILED = 1,
+	FANOUT_UNREACHABLE = 2,
+};
+
+struct fanout_opts {
+	const char *inventories[16];
+	int inventory_count;
+	const char *limit;
+	int forks;
+	int become;         /* --become: force become on every host */
+	int json;
+	struct ssh_opts ssh;
+	struct logger lg;
+};
+
+/* One host's outcome, filled by the verb's action. */
+struct fanout_result {
+	const struct inv_host *host;
+	struct prov_target target;
+	int status;
+	char *msg;          /* failure text without the leading "host: " */
+	json_t *detail;     /* extra JSON fields for --json (and for the verb's printer) */
+	char *text;         /* what the verb prints for an ok host (after "host: ok") */
+	double seconds;
+};
+
+/* A verb's work on one connected host: fill r->detail/r->text, or return -1 with err. */
+typedef int (*fanout_action)(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err);
+
+/*
+ * Parses a common option at argv[*index] (advancing it); returns 1 when used,
+ * 0 when not a common option, -1 on a usage error (printed).
+ */
+int fanout_parse_option(struct fanout_opts *o, int argc, char **argv, int *index);
+
+/* Defaults for every field. */
+void fanout_opts_init(struct fanout_opts *o);
+
+/* The common options' help text. */
+void fanout_usage_common(FILE *out);
+
+/*
+ * Loads the inventory, selects hosts, connects to each on the pool and runs
+ * action; prints results (ok hosts first, failed ones last, in inventory
+ * order) and returns the exit status: 0 all ok, 1 any host failed, 2 usage.
+ */
+int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, void *ctx);
+
+#endif

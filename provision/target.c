@@ -1,0 +1,62 @@
+#include "provision/target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xmalloc.h"
+
+static char *expand_home(const char *path)
+{
+	const char *home = getenv("HOME");
+
+	if (strncmp(path, "~/", 2) == 0 && home != NULL)
+		return xasprintf("%s/%s", home, path + 2);
+	return xstrdup(path);
+}
+
+int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, struct lerr *err)
+{
+	struct inv_conn conn;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (inv_host_conn(host, &conn, err) != 0)
+		return -1;
+	if (conn.local) {
+		lerr_set(err, LADING_ERR_USAGE, "%s: ansible_connection local is not supported here (ssh only)",
+			 host->name);
+		goto out;
+	}
+	if (conn.become_user != NULL && strcmp(conn.become_user, "root") != 0) {
+		lerr_set(err, LADING_ERR_USAGE, "%s: ansible_become_user '%s': become runs sudo -n as root only",
+			 host->name, conn.become_user);
+		goto out;
+	}
+	t->ssh.name = host->name;
+	t->ssh.host = conn.address;
+	t->ssh.port = conn.port;
+	t->ssh.user = conn.user;
+	t->ssh.become = conn.become;
+	if (conn.key_file != NULL && conn.key_file[0] != '\0')
+		t->ssh.key_file = t->key_file = expand_home(conn.key_file);
+	if (conn.jump_host != NULL) {
+		int v6 = strchr(conn.jump_host, ':') != NULL;
+
+		t->ssh.jump = t->jump = xasprintf("%s%s%s%s%s:%d", conn.jump_user ? conn.jump_user : "",
+						  conn.jump_user ? "@" : "", v6 ? "[" : "", conn.jump_host, v6 ? "]" : "",
+						  conn.jump_port);
+	}
+	rc = 0;
+out:
+	inv_conn_free(&conn);
+	if (rc != 0)
+		prov_target_free(t);
+	return rc;
+}
+
+void prov_target_free(struct prov_target *t)
+{
+	free(t->key_file);
+	free(t->jump);
+	t->key_file = t->jump = NULL;
+}
