@@ -147,11 +147,22 @@ int step_sh(struct step_host *host, const char *cmd, int become, struct buf *out
 
 	step_log(host, "$ %s%s\n", become ? "(become) " : "", cmd);
 	buf_reset(out);
+	*status = -1;
 	rc = host->exec->exec(host->exec->ctx, cmd, become, -1, out, &errout, status, err);
-	if (rc != 0) {
+	if (rc != 0 && err->code == LADING_ERR_NETWORK) {
 		step_log(host, "  transport error: %s\n", err->msg);
 		buf_free(&errout);
 		return -1;
+	}
+	if (rc != 0) {
+		/* the session is fine but the command could not run as asked (sudo wants a password, output cap) */
+		step_log(host, "  error: %s\n", err->msg);
+		if (*status <= 0)
+			*status = 255;
+		if (why != NULL)
+			snprintf(why, why_len, "%s", err->msg);
+		buf_free(&errout);
+		return 0;
 	}
 	log_output(host, "stdout", out);
 	log_output(host, "stderr", &errout);

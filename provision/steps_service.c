@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/xmalloc.h"
+#include "provision/facts.h"
 #include "provision/steps_int.h"
 
 /* "lading_service_<name>_<what>", with characters a variable name cannot hold as '_'. */
@@ -113,18 +114,6 @@ out:
 	return rc;
 }
 
-/* key=value lines; each becomes the variable lading_facts_<key>. */
-static const char facts_script[] =
-	"os=$(. /etc/os-release 2>/dev/null && echo \"$PRETTY_NAME\")\n"
-	"echo \"os=${os:-$(uname -s)}\"\n"
-	"echo \"kernel=$(uname -r)\"\n"
-	"echo \"arch=$(uname -m)\"\n"
-	"echo \"cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)\"\n"
-	"echo \"memory_mb=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo 2>/dev/null)\"\n"
-	"g=0; if command -v nvidia-smi >/dev/null; then g=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU'); "
-	"elif command -v lspci >/dev/null; then g=$(lspci -n -d 10de: 2>/dev/null | grep -c .); fi\n"
-	"echo \"gpus=$g\"\n";
-
 static void add_fact(struct step_host *host, const char *key, const char *value)
 {
 	char *name = xasprintf("lading_facts_%s", key);
@@ -133,14 +122,36 @@ static void add_fact(struct step_host *host, const char *key, const char *value)
 	for (i = 0; i < host->fact_count; i++)
 		if (strcmp(host->facts[i].name, name) == 0) {
 			free(host->facts[i].value);
-			host->facts[i].value = xstrdup(value);
+			host->facts[i].value = xstrdup(value != NULL ? value : "");
 			free(name);
 			return;
 		}
 	host->facts = xreallocarray(host->facts, host->fact_count + 1, sizeof(*host->facts));
 	host->facts[host->fact_count].name = name;
-	host->facts[host->fact_count].value = xstrdup(value);
+	host->facts[host->fact_count].value = xstrdup(value != NULL ? value : "");
 	host->fact_count++;
+}
+
+/* The facts as template variables: lading_facts (the JSON) and lading_facts_<name> for the common ones. */
+static void set_facts(struct step_host *host, json_t *facts)
+{
+	json_t *gpus = json_object_get(facts, "gpus");
+	json_int_t memory = json_integer_value(json_object_get(json_object_get(facts, "memory"), "total_bytes"));
+	const char *pretty = json_string_value(json_object_get(json_object_get(facts, "os"), "pretty_name"));
+	char *text = json_dumps(facts, JSON_COMPACT), number[32];
+
+	add_fact(host, "json", text != NULL ? text : "{}");
+	free(text);
+	add_fact(host, "os", pretty != NULL ? pretty : "");
+	add_fact(host, "kernel", json_string_value(json_object_get(facts, "kernel")));
+	add_fact(host, "arch", json_string_value(json_object_get(facts, "arch")));
+	snprintf(number, sizeof(number), "%lld",
+		 (long long)json_integer_value(json_object_get(json_object_get(facts, "cpu"), "count")));
+	add_fact(host, "cpus", number);
+	snprintf(number, sizeof(number), "%lld", (long long)(memory / (1024 * 1024)));
+	add_fact(host, "memory_mb", number);
+	snprintf(number, sizeof(number), "%zu", json_is_array(gpus) ? json_array_size(gpus) : (size_t)0);
+	add_fact(host, "gpus", number);
 }
 
 static const char *fact(struct step_host *host, const char *key)
@@ -155,32 +166,30 @@ static const char *fact(struct step_host *host, const char *key)
 
 int step_facts(struct step_host *host, const struct site_step *step, struct step_result *res)
 {
-	struct buf out = BUF_INIT(1u << 16);
-	char *line, *save = NULL, why[256] = "";
+	struct buf out = BUF_INIT(1u << 20);
+	char why[256] = "";
 	struct lerr err;
+	json_t *facts = NULL;
 	int status = 0;
 
-	if (step_sh(host, facts_script, 0, &out, &status, why, sizeof(why), &err) != 0) {
+	(void)step;
+	/* the same script as `lading provision facts` (provision/facts.c) */
+	if (step_sh(host, facts_script(), 0, &out, &status, why, sizeof(why), &err) != 0) {
 		step_set(res, STEP_STATUS_UNREACHABLE, "%s", err.msg);
 		buf_free(&out);
 		return -1;
 	}
-	(void)step;
-	if (status != 0) {
+	if (status != 0)
 		step_set(res, STEP_STATUS_FAILED, "facts: exit %d: %s", status, why);
-		buf_free(&out);
-		return 0;
+	else if (facts_parse(out.len > 0 ? out.data : "", &facts, &err) != 0)
+		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
+	else {
+		set_facts(host, facts);
+		step_set(res, STEP_STATUS_OK, "%s, %s, %s, %s cpus, %s MiB, %s gpus", fact(host, "os"),
+			 fact(host, "kernel"), fact(host, "arch"), fact(host, "cpus"), fact(host, "memory_mb"),
+			 fact(host, "gpus"));
 	}
-	for (line = strtok_r(out.data, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '=');
-
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		add_fact(host, line, eq + 1);
-	}
-	step_set(res, STEP_STATUS_OK, "%s, %s, %s, %s cpus, %s MiB, %s gpus", fact(host, "os"), fact(host, "kernel"),
-		 fact(host, "arch"), fact(host, "cpus"), fact(host, "memory_mb"), fact(host, "gpus"));
+	json_decref(facts);
 	buf_free(&out);
 	return 0;
 }
