@@ -23,6 +23,8 @@ export HOME=$TRASH/home
 mkdir -p "$HOME"
 
 hosts_start "$HOSTS" >/dev/null || exit 1
+# ansible's copy wants SFTP (else it falls back to slower transfers); lading needs none
+for i in $(seq 1 "$HOSTS"); do host_sshd_option "$i" "Subsystem sftp internal-sftp" >/dev/null || exit 1; done
 KH=$TRASH/known_hosts
 hosts_known_hosts "$KH"
 head -c $((FILE_MIB * 1024 * 1024)) /dev/urandom >"$TRASH/big.bin"
