@@ -39,6 +39,26 @@ struct run {
 	pthread_mutex_t lock;
 };
 
+/* The --json event; a message that is not UTF-8 (a remote command's stderr) gets its other bytes as '?'. */
+static json_t *event_json(const char *host, const char *role, const char *step, enum step_status status,
+			  const char *msg)
+{
+	json_t *event = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "host", host, "role", role, "step", step, "status",
+				  step_status_name(status), "msg", msg);
+	char *ascii, *p;
+
+	if (event != NULL)
+		return event;
+	ascii = xstrdup(msg);
+	for (p = ascii; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	event = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "host", host, "role", role, "step", step, "status",
+			  step_status_name(status), "msg", ascii);
+	free(ascii);
+	return event;
+}
+
 /* Prints one event (and copies it to the host's log). */
 static void emit(struct run *run, struct host_plan *plan, FILE *log, const char *role, const char *step,
 		 enum step_status status, const char *msg)
@@ -48,8 +68,7 @@ static void emit(struct run *run, struct host_plan *plan, FILE *log, const char 
 	plan->counts[status]++;
 	pthread_mutex_lock(&run->lock);
 	if (run->opts->json) {
-		json_t *event = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "host", plan->host->name, "role", role, "step",
-					  step, "status", step_status_name(status), "msg", msg);
+		json_t *event = event_json(plan->host->name, role, step, status, msg);
 		char *text = json_dumps(event, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 		fprintf(out, "%s\n", text != NULL ? text : "{}");

@@ -3,7 +3,7 @@
 # file:line:col), and a run on ansible_connection=local hosts: events, recap,
 # --check, idempotence, --limit, a failing host that stops only itself.
 . "$(dirname "$0")/test-lib.sh"
-plan 13
+plan 14
 
 cat >"$TRASH/inv.yml" <<YAML
 all:
@@ -48,4 +48,11 @@ apply --json --limit 'all:!bad' >"$TRASH/run2.json" 2>&1; rc=$?
 is "second run: exit 0" "$rc" 0
 is "second run: every step ok" "$(jq -c 'select(.recap) | [.recap[] | .ok] ' <"$TRASH/run2.json")" "[2,2]"
 is "one log per host per run" "$(ls "$TRASH"/runs/*/ | grep -c '\.log$')" 7
+cat >"$TRASH/bytes.yaml" <<'YAML'
+apply: [{hosts: a, roles: [r]}]
+roles:
+  r: [{shell: "printf '\\377oops\\n' >&2; exit 2"}]
+YAML
+"$LADING" provision -i "$TRASH/inv.yml" -s "$TRASH/bytes.yaml" --log-dir "$TRASH/runs" --json >"$TRASH/bytes.json" 2>/dev/null
+is "stderr that is not UTF-8 still makes a JSON event" "$(jq -r 'select(.host) | .msg' <"$TRASH/bytes.json")" "exit 2: ?oops"
 done_testing
