@@ -50,7 +50,8 @@ static int apply_parse(int argc, char **argv, struct fanout_opts *o, struct appl
 			*(arg[1] == 's' || strcmp(arg, "--site") == 0 ? &a->site : &a->log_dir) = argv[i + 1];
 			i++;
 		} else {
-			fprintf(stderr, "lading provision apply: unknown or incomplete option '%s' (see --help)\n", arg);
+			fprintf(stderr, "lading provision apply: unknown or incomplete option '%s' (see --help)\n",
+				arg);
 			return 2;
 		}
 		i++;
@@ -80,12 +81,12 @@ static int load_inventory(const struct fanout_opts *o, struct inventory **out, s
 
 int provision_apply(int argc, char **argv)
 {
-	struct apply_args a = { NULL, "runs", 0 };
+	struct apply_args a = {NULL, "runs", 0};
 	struct fanout_opts o;
-	struct run_opts ro = { 0 };
+	struct run_opts ro = {0};
 	struct inventory *inv = NULL;
 	struct site *site = NULL;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 	int status, failed_hosts = 0;
 
 	fanout_opts_init(&o);

@@ -34,8 +34,8 @@ static void child(const char *cmd, int become, int stdin_fd, int out_fd, int err
 /* Reads both pipes until both close; output past a buffer's cap is dropped, not an error. */
 static void drain(int out_fd, int err_fd, struct buf *out, struct buf *errout)
 {
-	struct pollfd fds[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
-	struct buf *bufs[2] = { out, errout };
+	struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+	struct buf *bufs[2] = {out, errout};
 	char chunk[8192];
 	int open_count = 2, i;
 

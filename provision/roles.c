@@ -24,7 +24,7 @@ int roles_builtin_parse(struct site_role **roles, size_t *count, struct lerr *er
 		const char *name = roles_builtin_name(i);
 		const char *text = roles_builtin_text(name);
 		char *label = xasprintf("built-in role %s", name);
-		struct ydoc doc = { 0 };
+		struct ydoc doc = {0};
 
 		list[i].name = xstrdup(name);
 		if (ydoc_load_string(&doc, label, text, strlen(text), err) == 0 && doc.root != NULL &&

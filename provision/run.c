@@ -87,8 +87,8 @@ static void emit(struct run *run, struct host_plan *plan, FILE *log, const char 
 	}
 }
 
-static int ssh_exec_adapter(void *ctx, const char *cmd, int become, int stdin_fd, struct buf *out,
-			    struct buf *errout, int *exit_status, struct lerr *err)
+static int ssh_exec_adapter(void *ctx, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
+			    int *exit_status, struct lerr *err)
 {
 	return ssh_exec(ctx, cmd, become, stdin_fd, out, errout, exit_status, err);
 }
@@ -144,12 +144,12 @@ static void run_host(size_t index, void *ctx)
 {
 	struct run *run = ctx;
 	struct host_plan *plan = &run->plans[index];
-	struct step_host sh = { 0 };
+	struct step_host sh = {0};
 	struct step_exec exec;
 	struct prov_target target;
 	struct ssh_conn *conn = NULL;
 	struct inv_conn how;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 	int local = 0;
 
 	sh.log = open_host_log(run, plan->host->name);
@@ -327,9 +327,9 @@ static void print_recap(struct run *run)
 				plan->host->name, plan->counts[STEP_STATUS_OK], plan->counts[STEP_STATUS_CHANGED],
 				plan->counts[STEP_STATUS_SKIPPED], plan->counts[STEP_STATUS_FAILED],
 				plan->counts[STEP_STATUS_UNREACHABLE],
-				plan->status == HOST_FAILED	 ? "  FAILED"
+				plan->status == HOST_FAILED	   ? "  FAILED"
 				: plan->status == HOST_UNREACHABLE ? "  UNREACHABLE"
-								    : "");
+								   : "");
 		}
 	if (run->opts->json) {
 		json_t *line = json_pack("{s:o}", "recap", recap);
@@ -347,7 +347,7 @@ static void print_recap(struct run *run)
 int run_site(const struct site *site, const struct inventory *inv, const struct run_opts *opts, int *failed_hosts,
 	     struct lerr *err)
 {
-	struct run run = { 0 };
+	struct run run = {0};
 	size_t i;
 	int rc = -1;
 

@@ -16,15 +16,15 @@
 #include "provision/ssh.h"
 
 struct run_opts {
-	const char *limit;     /* --limit pattern, or NULL */
-	int check;             /* --check: report what would change, change nothing */
-	int forks;             /* hosts at once (default 32) */
-	int json;              /* events and recap as JSON lines */
-	int become;            /* --become: become on every host */
-	const char *log_dir;   /* per-run directories go under it (default "runs") */
+	const char *limit;   /* --limit pattern, or NULL */
+	int check;	     /* --check: report what would change, change nothing */
+	int forks;	     /* hosts at once (default 32) */
+	int json;	     /* events and recap as JSON lines */
+	int become;	     /* --become: become on every host */
+	const char *log_dir; /* per-run directories go under it (default "runs") */
 	const struct ssh_opts *ssh;
 	const struct logger *lg;
-	FILE *out;             /* events and recap (stdout) */
+	FILE *out; /* events and recap (stdout) */
 };
 
 /*

@@ -12,38 +12,19 @@
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 #include "provision/roles.h"
+#include "provision/site_int.h"
 
 #define SITE_MAX_BYTES (4u << 20)
 
-static const char *const default_mirrors[] = { "docker.io", "ghcr.io", "nvcr.io", "registry.k8s.io", "quay.io",
-					       NULL };
+static const char *const default_mirrors[] = {"docker.io", "ghcr.io", "nvcr.io", "registry.k8s.io", "quay.io", NULL};
 
-const char *site_step_kind_name(enum site_step_kind kind)
-{
-	switch (kind) {
-	case STEP_COPY:
-		return "copy";
-	case STEP_TEMPLATE:
-		return "template";
-	case STEP_SHELL:
-		return "shell";
-	case STEP_SERVICE:
-		return "service";
-	case STEP_FACTS:
-		return "facts";
-	case STEP_REGISTRY_HOSTS:
-		return "registry_hosts";
-	}
-	return "step";
-}
-
-static char *node_where(const struct ynode *node)
+char *site_node_where(const struct ynode *node)
 {
 	return xasprintf("%s:%d:%d", node->file, node->line, node->col);
 }
 
 /* A path from the site file: absolute as given, else relative to base_dir. Templated paths are kept. */
-static char *resolve_path(const char *base_dir, const char *path)
+char *site_resolve_path(const char *base_dir, const char *path)
 {
 	if (path[0] == '/' || strncmp(path, "{{", 2) == 0 || base_dir == NULL)
 		return xstrdup(path);
@@ -70,7 +51,7 @@ static json_t *node_json(const struct ynode *node)
 	return json;
 }
 
-static char *node_text(const struct ynode *node)
+char *site_node_text(const struct ynode *node)
 {
 	json_t *json;
 	char *text, *copy;
@@ -85,7 +66,7 @@ static char *node_text(const struct ynode *node)
 	return copy;
 }
 
-static int get_string_node(const struct ynode *node, char **out, struct lerr *err)
+int site_get_string_node(const struct ynode *node, char **out, struct lerr *err)
 {
 	const char *value;
 
@@ -96,7 +77,7 @@ static int get_string_node(const struct ynode *node, char **out, struct lerr *er
 	return 0;
 }
 
-static int get_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
+int site_get_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
 {
 	const struct ynode *node = ynode_get(map, key);
 	const char *value;
@@ -110,7 +91,7 @@ static int get_string(const struct ynode *map, const char *key, char **out, stru
 	return 0;
 }
 
-static int get_bool(const struct ynode *map, const char *key, int *out, struct lerr *err)
+int site_get_bool(const struct ynode *map, const char *key, int *out, struct lerr *err)
 {
 	const struct ynode *node = ynode_get(map, key);
 
@@ -119,7 +100,7 @@ static int get_bool(const struct ynode *map, const char *key, int *out, struct l
 	return ynode_bool(node, key, out, err);
 }
 
-static int get_mode(const struct ynode *map, int *out, struct lerr *err)
+int site_get_mode(const struct ynode *map, int *out, struct lerr *err)
 {
 	const struct ynode *node = ynode_get(map, "mode");
 	char *end = NULL;
@@ -137,213 +118,11 @@ static int get_mode(const struct ynode *map, int *out, struct lerr *err)
 	return 0;
 }
 
-static int require(const struct ynode *map, const char *key, const char *what, struct lerr *err)
+int site_require(const struct ynode *map, const char *key, const char *what, struct lerr *err)
 {
 	if (ynode_get(map, key) != NULL)
 		return 0;
 	return ynode_error(map, err, LADING_ERR_USAGE, "%s: missing '%s'", what, key);
-}
-
-static int parse_file_step(const struct ynode *args, struct site_step *step, struct lerr *err)
-{
-	static const char *const keys[] = { "src", "content", "dest", "mode", "owner", "become", NULL };
-	const char *what = site_step_kind_name(step->kind);
-
-	if (ynode_check_keys(args, keys, what, err) != 0 || require(args, "dest", what, err) != 0)
-		return -1;
-	if ((ynode_get(args, "src") == NULL) == (ynode_get(args, "content") == NULL))
-		return ynode_error(args, err, LADING_ERR_USAGE, "%s: give exactly one of 'src' and 'content'", what);
-	if (get_string(args, "src", &step->src, err) != 0 || get_string(args, "content", &step->content, err) != 0 ||
-	    get_string(args, "dest", &step->dest, err) != 0 || get_string(args, "owner", &step->owner, err) != 0 ||
-	    get_mode(args, &step->mode, err) != 0 || get_bool(args, "become", &step->become, err) != 0)
-		return -1;
-	if (step->src != NULL) {
-		char *resolved = resolve_path(step->base_dir, step->src);
-
-		free(step->src);
-		step->src = resolved;
-	}
-	return 0;
-}
-
-static int parse_step_args(const struct ynode *args, struct site_step *step, struct lerr *err)
-{
-	static const char *const shell_keys[] = { "cmd", "creates", "unless", "become", NULL };
-	static const char *const service_keys[] = { "name", "state", "become", NULL };
-	static const char *const hosts_keys[] = { "dir", "ca", "become", NULL };
-	static const char *const no_keys[] = { NULL };
-	char *state = NULL;
-	int rc = -1;
-
-	switch (step->kind) {
-	case STEP_COPY:
-	case STEP_TEMPLATE:
-		return parse_file_step(args, step, err);
-	case STEP_SHELL:
-		if (args->type == YNODE_SCALAR)
-			return get_string_node(args, &step->cmd, err);
-		if (ynode_check_keys(args, shell_keys, "shell", err) != 0 || require(args, "cmd", "shell", err) != 0)
-			return -1;
-		return get_string(args, "cmd", &step->cmd, err) || get_string(args, "creates", &step->creates, err) ||
-			       get_string(args, "unless", &step->unless, err) ||
-			       get_bool(args, "become", &step->become, err)
-			       ? -1
-			       : 0;
-	case STEP_SERVICE:
-		if (ynode_check_keys(args, service_keys, "service", err) != 0 ||
-		    require(args, "name", "service", err) != 0 || get_string(args, "name", &step->service, err) != 0 ||
-		    get_string(args, "state", &state, err) != 0 || get_bool(args, "become", &step->become, err) != 0)
-			goto out;
-		if (state != NULL && strcmp(state, "restarted") != 0 && strcmp(state, "reloaded") != 0) {
-			ynode_error(ynode_get(args, "state"), err, LADING_ERR_USAGE,
-				    "service: state must be 'restarted' or 'reloaded', got '%s'", state);
-			goto out;
-		}
-		step->reload = state != NULL && strcmp(state, "reloaded") == 0;
-		rc = 0;
-		goto out;
-	case STEP_FACTS:
-		if (args->type == YNODE_SCALAR && args->value[0] == '\0')
-			return 0;
-		return ynode_check_keys(args, no_keys, "facts", err);
-	case STEP_REGISTRY_HOSTS:
-		if (args->type == YNODE_SCALAR && args->value[0] == '\0')
-			return 0;
-		if (ynode_check_keys(args, hosts_keys, "registry_hosts", err) != 0)
-			return -1;
-		return get_string(args, "dir", &step->dir, err) || get_string(args, "ca", &step->ca, err) ||
-			       get_bool(args, "become", &step->become, err)
-			       ? -1
-			       : 0;
-	}
-out:
-	free(state);
-	return rc;
-}
-
-static const char *step_subject(const struct site_step *step)
-{
-	switch (step->kind) {
-	case STEP_COPY:
-	case STEP_TEMPLATE:
-		return step->dest;
-	case STEP_SHELL:
-		return step->cmd;
-	case STEP_SERVICE:
-		return step->service;
-	case STEP_REGISTRY_HOSTS:
-		return step->dir;
-	case STEP_FACTS:
-		break;
-	}
-	return NULL;
-}
-
-static int parse_step(const struct ynode *node, const char *base_dir, struct site_step *step, struct lerr *err)
-{
-	static const char *const kinds[] = { "copy", "template", "shell", "service", "facts", "registry_hosts" };
-	const struct ynode *args = NULL;
-	const char *subject;
-	size_t i, k, len;
-
-	memset(step, 0, sizeof(*step));
-	step->become = -1;
-	step->mode = -1;
-	step->where = node_where(node);
-	step->file = xstrdup(node->file);
-	step->line = node->line;
-	step->base_dir = base_dir != NULL ? xstrdup(base_dir) : NULL;
-	if (ynode_expect(node, YNODE_MAP, "step", err) != 0)
-		return -1;
-	for (i = 0; i < node->count; i++) {
-		const struct ynode *key = node->pairs[i].key;
-
-		if (strcmp(key->value, "name") == 0) {
-			if (get_string_node(node->pairs[i].value, &step->name, err) != 0)
-				return -1;
-			continue;
-		}
-		if (strcmp(key->value, "when") == 0) {
-			if (get_string_node(node->pairs[i].value, &step->when, err) != 0)
-				return -1;
-			continue;
-		}
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-			if (strcmp(key->value, kinds[k]) == 0)
-				break;
-		if (k == sizeof(kinds) / sizeof(kinds[0]))
-			return ynode_error(key, err, LADING_ERR_USAGE,
-					   "unknown key '%s' in step (expected one of copy, template, shell, service, "
-					   "facts, registry_hosts, name, when)",
-					   key->value);
-		if (args != NULL)
-			return ynode_error(key, err, LADING_ERR_USAGE, "step has two actions; split it in two steps");
-		args = node->pairs[i].value;
-		step->kind = (enum site_step_kind)k;
-	}
-	if (args == NULL)
-		return ynode_error(node, err, LADING_ERR_USAGE, "step has no action (copy, template, shell, service, ...)");
-	if (parse_step_args(args, step, err) != 0)
-		return -1;
-	if (step->kind == STEP_REGISTRY_HOSTS && step->dir == NULL)
-		step->dir = xstrdup("/etc/containerd/certs.d");
-	if (step->name == NULL) {
-		/* the first line of the subject, at most 60 bytes: names are for reading */
-		subject = step_subject(step);
-		len = subject != NULL ? strcspn(subject, "\n") : 0;
-		step->name = subject != NULL ? xasprintf("%s %.*s%s", site_step_kind_name(step->kind),
-							 (int)(len > 60 ? 60 : len), subject,
-							 len > 60 || subject[len] != '\0' ? "..." : "")
-					     : xstrdup(site_step_kind_name(step->kind));
-	}
-	return 0;
-}
-
-static void step_free(struct site_step *step)
-{
-	free(step->name);
-	free(step->where);
-	free(step->file);
-	free(step->base_dir);
-	free(step->when);
-	free(step->src);
-	free(step->content);
-	free(step->dest);
-	free(step->owner);
-	free(step->cmd);
-	free(step->creates);
-	free(step->unless);
-	free(step->service);
-	free(step->dir);
-	free(step->ca);
-}
-
-void site_steps_free(struct site_step *steps, size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		step_free(&steps[i]);
-	free(steps);
-}
-
-int site_steps_parse(const struct ynode *seq, const char *base_dir, struct site_step **steps, size_t *count,
-		     struct lerr *err)
-{
-	struct site_step *list = NULL;
-	size_t i;
-
-	if (ynode_expect(seq, YNODE_SEQ, "role", err) != 0)
-		return -1;
-	list = xcalloc(seq->count + 1, sizeof(*list));
-	for (i = 0; i < seq->count; i++)
-		if (parse_step(seq->items[i], base_dir, &list[i], err) != 0) {
-			site_steps_free(list, i + 1);
-			return -1;
-		}
-	*steps = list;
-	*count = seq->count;
-	return 0;
 }
 
 static void add_mirror(struct site_registry *reg, const char *host)
@@ -381,18 +160,18 @@ static int parse_mirrors(const struct ynode *node, struct site_registry *reg, st
 	return 0;
 }
 
-static int parse_registry(const struct ynode *node, const char *base_dir, struct site_registry *reg,
-			  struct lerr *err)
+static int parse_registry(const struct ynode *node, const char *base_dir, struct site_registry *reg, struct lerr *err)
 {
-	static const char *const keys[] = { "address", "plain_http", "skip_verify", "ca_file", "prefix", "mirrors",
-					    NULL };
+	static const char *const keys[] = {"address", "plain_http", "skip_verify", "ca_file",
+					   "prefix",  "mirrors",    NULL};
 	char *prefix = NULL, *start, *end;
 
-	if (ynode_check_keys(node, keys, "registry", err) != 0 || require(node, "address", "registry", err) != 0 ||
-	    get_string(node, "address", &reg->address, err) != 0 ||
-	    get_bool(node, "plain_http", &reg->plain_http, err) != 0 ||
-	    get_bool(node, "skip_verify", &reg->skip_verify, err) != 0 ||
-	    get_string(node, "ca_file", &reg->ca_file, err) != 0 || get_string(node, "prefix", &prefix, err) != 0)
+	if (ynode_check_keys(node, keys, "registry", err) != 0 || site_require(node, "address", "registry", err) != 0 ||
+	    site_get_string(node, "address", &reg->address, err) != 0 ||
+	    site_get_bool(node, "plain_http", &reg->plain_http, err) != 0 ||
+	    site_get_bool(node, "skip_verify", &reg->skip_verify, err) != 0 ||
+	    site_get_string(node, "ca_file", &reg->ca_file, err) != 0 ||
+	    site_get_string(node, "prefix", &prefix, err) != 0)
 		goto fail;
 	if (reg->address[0] == '\0' || strpbrk(reg->address, "/ \t\"'") != NULL) {
 		ynode_error(ynode_get(node, "address"), err, LADING_ERR_USAGE,
@@ -400,7 +179,7 @@ static int parse_registry(const struct ynode *node, const char *base_dir, struct
 		goto fail;
 	}
 	if (reg->ca_file != NULL) {
-		char *resolved = resolve_path(base_dir, reg->ca_file);
+		char *resolved = site_resolve_path(base_dir, reg->ca_file);
 
 		free(reg->ca_file);
 		reg->ca_file = resolved;
@@ -443,7 +222,7 @@ static int parse_vars(const struct ynode *node, struct site *site, struct lerr *
 		if (site_var(site, key->value) != NULL)
 			return ynode_error(key, err, LADING_ERR_USAGE, "duplicate variable '%s' in vars", key->value);
 		site->vars[i].name = xstrdup(key->value);
-		site->vars[i].value = node_text(node->pairs[i].value);
+		site->vars[i].value = site_node_text(node->pairs[i].value);
 		site->var_count++;
 	}
 	return 0;
@@ -462,13 +241,13 @@ static const struct site_role *find_role(const struct site_role *roles, size_t c
 static int parse_apply_entry(const struct ynode *node, const struct site *site, struct site_apply *apply,
 			     struct lerr *err)
 {
-	static const char *const keys[] = { "hosts", "roles", NULL };
+	static const char *const keys[] = {"hosts", "roles", NULL};
 	const struct ynode *roles;
 	size_t i;
 
-	apply->where = node_where(node);
-	if (ynode_check_keys(node, keys, "apply", err) != 0 || require(node, "hosts", "apply", err) != 0 ||
-	    require(node, "roles", "apply", err) != 0 || get_string(node, "hosts", &apply->hosts, err) != 0)
+	apply->where = site_node_where(node);
+	if (ynode_check_keys(node, keys, "apply", err) != 0 || site_require(node, "hosts", "apply", err) != 0 ||
+	    site_require(node, "roles", "apply", err) != 0 || site_get_string(node, "hosts", &apply->hosts, err) != 0)
 		return -1;
 	roles = ynode_get(node, "roles");
 	if (ynode_expect(roles, YNODE_SEQ, "apply.roles", err) != 0)
@@ -531,13 +310,12 @@ static int parse_roles(const struct ynode *node, struct site *site, struct lerr 
 static int parse_top(const struct ynode *root, struct site *site, struct lerr *err)
 {
 	/* `vsphere` is read by the vSphere part (lading-vsphere(1)); accepted here, not interpreted. */
-	static const char *const keys[] = { "registry", "vars", "apply", "roles", "vsphere", NULL };
+	static const char *const keys[] = {"registry", "vars", "apply", "roles", "vsphere", NULL};
 	const struct ynode *node;
 
 	if (ynode_check_keys(root, keys, "site file", err) != 0)
 		return -1;
-	if ((node = ynode_get(root, "registry")) != NULL &&
-	    parse_registry(node, site->dir, &site->registry, err) != 0)
+	if ((node = ynode_get(root, "registry")) != NULL && parse_registry(node, site->dir, &site->registry, err) != 0)
 		return -1;
 	if ((node = ynode_get(root, "vars")) != NULL && parse_vars(node, site, err) != 0)
 		return -1;
@@ -568,7 +346,7 @@ static struct site *site_new(const char *path, const char *base_dir)
 
 int site_load(const char *path, struct site **out, struct lerr *err)
 {
-	struct ydoc doc = { 0 };
+	struct ydoc doc = {0};
 	struct site *site;
 	char *copy = xstrdup(path);
 	int rc = -1;
@@ -586,10 +364,9 @@ out:
 	return rc;
 }
 
-int site_load_string(const char *name, const char *base_dir, const char *text, struct site **out,
-		     struct lerr *err)
+int site_load_string(const char *name, const char *base_dir, const char *text, struct site **out, struct lerr *err)
 {
-	struct ydoc doc = { 0 };
+	struct ydoc doc = {0};
 	struct site *site = site_new(name, base_dir);
 	int rc = -1;
 

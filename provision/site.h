@@ -23,29 +23,29 @@ enum site_step_kind {
 /* One step of a role; every string may hold {{ var }} expressions, rendered per host. */
 struct site_step {
 	enum site_step_kind kind;
-	char *name;     /* as shown in events: the `name:` key, else "<kind> <subject>" */
-	char *where;    /* "file:line:col" of the step, for messages */
-	char *file;     /* the file the step came from and its line, for template messages */
+	char *name;  /* as shown in events: the `name:` key, else "<kind> <subject>" */
+	char *where; /* "file:line:col" of the step, for messages */
+	char *file;  /* the file the step came from and its line, for template messages */
 	int line;
 	char *base_dir; /* relative src paths resolve against it */
-	char *when;     /* run only when this variable is set, non-empty and not false; NULL = always */
-	int become;     /* -1 = the host's ansible_become, else 0/1 */
+	char *when;	/* run only when this variable is set, non-empty and not false; NULL = always */
+	int become;	/* -1 = the host's ansible_become, else 0/1 */
 	/* copy, template */
 	char *src;
 	char *content; /* inline text instead of src */
 	char *dest;
-	int mode;      /* -1 = 0644 for new files, existing mode kept */
-	char *owner;   /* "user" or "user:group", or NULL */
+	int mode;    /* -1 = 0644 for new files, existing mode kept */
+	char *owner; /* "user" or "user:group", or NULL */
 	/* shell */
 	char *cmd;
 	char *creates;
 	char *unless;
 	/* service */
 	char *service;
-	int reload;    /* reload instead of restart */
+	int reload; /* reload instead of restart */
 	/* registry_hosts */
-	char *dir;     /* default /etc/containerd/certs.d */
-	char *ca;      /* where the registry CA lives on the node (used when the site has ca_file) */
+	char *dir; /* default /etc/containerd/certs.d */
+	char *ca;  /* where the registry CA lives on the node (used when the site has ca_file) */
 };
 
 struct site_role {
@@ -55,7 +55,7 @@ struct site_role {
 };
 
 struct site_apply {
-	char *hosts;   /* inventory pattern */
+	char *hosts; /* inventory pattern */
 	char **roles;
 	size_t role_count;
 	char *where;
@@ -67,11 +67,11 @@ struct site_var {
 };
 
 struct site_registry {
-	char *address;  /* host[:port]; NULL when the site has no registry */
+	char *address; /* host[:port]; NULL when the site has no registry */
 	int plain_http;
 	int skip_verify;
-	char *ca_file;  /* resolved against the site directory; NULL = none */
-	char *prefix;   /* "" = none; never starts or ends with '/' */
+	char *ca_file;	/* resolved against the site directory; NULL = none */
+	char *prefix;	/* "" = none; never starts or ends with '/' */
 	char **mirrors; /* upstream registry hosts */
 	size_t mirror_count;
 };
@@ -97,8 +97,7 @@ struct site {
 int site_load(const char *path, struct site **out, struct lerr *err);
 
 /* Parses site text from memory (name is used in messages, base_dir for relative paths). */
-int site_load_string(const char *name, const char *base_dir, const char *text, struct site **out,
-		     struct lerr *err);
+int site_load_string(const char *name, const char *base_dir, const char *text, struct site **out, struct lerr *err);
 
 void site_free(struct site *site);
 

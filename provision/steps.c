@@ -191,7 +191,7 @@ int step_become(const struct step_host *host, const struct site_step *step)
 /* `when: var`: Ansible's truthiness for a plain variable. */
 static int var_is_true(const char *value)
 {
-	static const char *const false_words[] = { "", "false", "no", "off", "0", "none", "null", NULL };
+	static const char *const false_words[] = {"", "false", "no", "off", "0", "none", "null", NULL};
 	size_t i;
 
 	if (value == NULL)

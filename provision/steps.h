@@ -43,13 +43,13 @@ struct step_host {
 	const struct step_exec *exec;
 	const struct site *site;
 	const struct inv_host *host; /* inventory variables; NULL = none */
-	const char *name;            /* inventory_hostname */
-	int become;                  /* the host's default (ansible_become) */
-	int check;                   /* --check: ask, report, change nothing */
-	int role_changed;            /* a step of the current role changed; the runner clears it per role */
-	struct site_var *facts;      /* set by the facts step; freed by step_host_clear */
+	const char *name;	     /* inventory_hostname */
+	int become;		     /* the host's default (ansible_become) */
+	int check;		     /* --check: ask, report, change nothing */
+	int role_changed;	     /* a step of the current role changed; the runner clears it per role */
+	struct site_var *facts;	     /* set by the facts step; freed by step_host_clear */
 	size_t fact_count;
-	FILE *log;                   /* the host's full log, or NULL */
+	FILE *log; /* the host's full log, or NULL */
 };
 
 struct step_result {

@@ -26,8 +26,8 @@ struct file_want {
 	const char *local_path; /* what to upload */
 	char local_hex[SHA256_HEX_LEN + 1];
 	const char *dest;
-	int mode;               /* -1: keep an existing file's mode, 0644 for a new one */
-	const char *owner;      /* "user" or "user:group", or NULL */
+	int mode;	   /* -1: keep an existing file's mode, 0644 for a new one */
+	const char *owner; /* "user" or "user:group", or NULL */
 	int become;
 };
 
@@ -45,8 +45,8 @@ static int owner_differs(const char *owner, const struct file_state *state)
 
 	if (colon == NULL)
 		return strcmp(owner, state->user) != 0;
-	return strncmp(owner, state->user, (size_t)(colon - owner)) != 0 ||
-	       state->user[colon - owner] != '\0' || strcmp(colon + 1, state->group) != 0;
+	return strncmp(owner, state->user, (size_t)(colon - owner)) != 0 || state->user[colon - owner] != '\0' ||
+	       strcmp(colon + 1, state->group) != 0;
 }
 
 /* Asks the host what dest is now. -1 = transport failure; a malformed reply fails the step. */
@@ -124,8 +124,8 @@ static int file_fixup(struct step_host *host, const struct file_want *want, cons
 }
 
 /* Puts the content and attributes in place; diff says what differs. */
-static int file_apply(struct step_host *host, const struct file_want *want, const struct file_state *state,
-		      int diff, struct step_result *res)
+static int file_apply(struct step_host *host, const struct file_want *want, const struct file_state *state, int diff,
+		      struct step_result *res)
 {
 	struct lerr err;
 	char mode_text[16];
@@ -174,8 +174,7 @@ static int file_ensure(struct step_host *host, const struct file_want *want, int
 	}
 	*changed = 1;
 	step_set(res, STEP_STATUS_CHANGED, "%s%s %s%s%s", host->check ? "would " : "",
-		 !state.exists ? (host->check ? "create" : "created")
-			       : (host->check ? "update" : "updated"),
+		 !state.exists ? (host->check ? "create" : "created") : (host->check ? "update" : "updated"),
 		 want->dest, state.exists && (diff & FILE_DIFF_CONTENT) ? " (content)" : "",
 		 state.exists && !(diff & FILE_DIFF_CONTENT) ? " (mode/owner)" : "");
 	if (host->check)
@@ -246,7 +245,7 @@ out:
 
 int step_file(struct step_host *host, const struct site_step *step, struct step_result *res)
 {
-	struct file_want want = { 0 };
+	struct file_want want = {0};
 	char *staged = NULL, *dest = NULL;
 	struct lerr err;
 	int changed = 0, rc = 0, kind;
@@ -273,7 +272,7 @@ out:
 static int ensure_hosts_toml(struct step_host *host, const struct site_step *step, const char *upstream,
 			     const char *ca_path, int *changed, struct step_result *res)
 {
-	struct file_want want = { 0 };
+	struct file_want want = {0};
 	struct lerr err;
 	char *toml = role_hosts_toml(&host->site->registry, upstream, ca_path);
 	char *dest = xasprintf("%s/%s/hosts.toml", step->dir, upstream), *staged = NULL;

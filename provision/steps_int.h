@@ -5,8 +5,7 @@
 #include "provision/steps.h"
 
 /* Renders text with the host's variables; messages name the step's file and line. Caller frees *out. */
-int step_render(struct step_host *host, const struct site_step *step, const char *text, char **out,
-		struct lerr *err);
+int step_render(struct step_host *host, const struct site_step *step, const char *text, char **out, struct lerr *err);
 /* Renders a template file into out. */
 int step_render_file(struct step_host *host, const char *path, struct buf *out, struct lerr *err);
 
@@ -21,7 +20,7 @@ int step_sh(struct step_host *host, const char *cmd, int become, struct buf *out
 void step_log(struct step_host *host, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void step_set(struct step_result *res, enum step_status status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The step's become, else the host's. */
 int step_become(const struct step_host *host, const struct site_step *step);

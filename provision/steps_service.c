@@ -50,24 +50,26 @@ static void restart_script(struct buf *cmd, const char *service, int reload, con
 	buf_puts(cmd, "; l=");
 	step_sh_quote(cmd, log);
 	buf_printf(cmd, "; a=%s\n", reload ? "reload" : "restart");
-	buf_puts(cmd,
-		 "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then exec systemctl \"$a\" \"$n\"; fi\n"
-		 "if [ -x \"/etc/init.d/$n\" ] && command -v service >/dev/null; then exec service \"$n\" \"$a\"; fi\n"
-		 /* a zombie has stopped even though kill -0 still finds it */
-		 "alive() { kill -0 \"$1\" 2>/dev/null && ! sed 's/.*) //' \"/proc/$1/stat\" 2>/dev/null | grep -q '^Z'; }\n"
-		 "pid=$(cat \"$p\" 2>/dev/null)\n"
-		 "if [ -z \"$pid\" ] || ! alive \"$pid\"; then\n"
-		 "  echo \"cannot $a $n: no systemd, no /etc/init.d/$n, no running process in $p\" >&2; exit 3\n"
-		 "fi\n"
-		 "if [ \"$a\" = reload ]; then exec kill -HUP \"$pid\"; fi\n"
-		 "argv=$(mktemp) && cp \"/proc/$pid/cmdline\" \"$argv\" && dir=$(readlink \"/proc/$pid/cwd\") || exit 4\n"
-		 "kill -TERM \"$pid\"; i=0\n"
-		 "while alive \"$pid\" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n"
-		 "if alive \"$pid\"; then echo \"$n (pid $pid) did not stop in 30 s\" >&2; exit 5; fi\n"
-		 "cd \"${dir:-/}\" && xargs -0 sh -c 'p=$1; shift; setsid \"$@\" </dev/null >>\"$0\" 2>&1 & echo $! >\"$p\"' \"$l\" \"$p\" "
-		 "<\"$argv\"\n"
-		 "rm -f \"$argv\"; sleep 0.2; pid=$(cat \"$p\")\n"
-		 "if ! alive \"$pid\"; then echo \"$n exited right after its restart; see $l\" >&2; exit 6; fi\n");
+	buf_puts(
+	    cmd,
+	    "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then exec systemctl \"$a\" \"$n\"; fi\n"
+	    "if [ -x \"/etc/init.d/$n\" ] && command -v service >/dev/null; then exec service \"$n\" \"$a\"; fi\n"
+	    /* a zombie has stopped even though kill -0 still finds it */
+	    "alive() { kill -0 \"$1\" 2>/dev/null && ! sed 's/.*) //' \"/proc/$1/stat\" 2>/dev/null | grep -q '^Z'; }\n"
+	    "pid=$(cat \"$p\" 2>/dev/null)\n"
+	    "if [ -z \"$pid\" ] || ! alive \"$pid\"; then\n"
+	    "  echo \"cannot $a $n: no systemd, no /etc/init.d/$n, no running process in $p\" >&2; exit 3\n"
+	    "fi\n"
+	    "if [ \"$a\" = reload ]; then exec kill -HUP \"$pid\"; fi\n"
+	    "argv=$(mktemp) && cp \"/proc/$pid/cmdline\" \"$argv\" && dir=$(readlink \"/proc/$pid/cwd\") || exit 4\n"
+	    "kill -TERM \"$pid\"; i=0\n"
+	    "while alive \"$pid\" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n"
+	    "if alive \"$pid\"; then echo \"$n (pid $pid) did not stop in 30 s\" >&2; exit 5; fi\n"
+	    "cd \"${dir:-/}\" && xargs -0 sh -c 'p=$1; shift; setsid \"$@\" </dev/null >>\"$0\" 2>&1 & echo $! "
+	    ">\"$p\"' \"$l\" \"$p\" "
+	    "<\"$argv\"\n"
+	    "rm -f \"$argv\"; sleep 0.2; pid=$(cat \"$p\")\n"
+	    "if ! alive \"$pid\"; then echo \"$n exited right after its restart; see $l\" >&2; exit 6; fi\n");
 }
 
 int step_service(struct step_host *host, const struct site_step *step, struct step_result *res)

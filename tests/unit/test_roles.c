@@ -15,7 +15,7 @@
 static void builtin_role_is_the_yaml_file(void **state)
 {
 	struct buf file = BUF_INIT(1u << 20);
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 
 	(void)state;
 	/* make check runs from the top of the tree */
@@ -28,7 +28,7 @@ static void builtin_role_is_the_yaml_file(void **state)
 static void builtin_roles_parse(void **state)
 {
 	struct site_role *roles = NULL;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 	size_t count = 0, i;
 
 	(void)state;
@@ -49,7 +49,7 @@ static void builtin_roles_parse(void **state)
 
 static void hosts_toml_plain_http_without_prefix(void **state)
 {
-	struct site_registry reg = { .address = "198.18.0.1:5000", .plain_http = 1, .prefix = "" };
+	struct site_registry reg = {.address = "198.18.0.1:5000", .plain_http = 1, .prefix = ""};
 	char *toml = role_hosts_toml(&reg, "docker.io", "/ca.crt");
 
 	(void)state;
@@ -62,7 +62,7 @@ static void hosts_toml_plain_http_without_prefix(void **state)
 
 static void hosts_toml_tls_with_prefix_and_ca(void **state)
 {
-	struct site_registry reg = { .address = "reg.lan:443", .ca_file = "/site/ca.pem", .prefix = "mirror/x" };
+	struct site_registry reg = {.address = "reg.lan:443", .ca_file = "/site/ca.pem", .prefix = "mirror/x"};
 	char *toml = role_hosts_toml(&reg, "nvcr.io", "/usr/local/share/ca-certificates/lading-registry.crt");
 
 	(void)state;
@@ -84,10 +84,10 @@ static void hosts_toml_tls_with_prefix_and_ca(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(builtin_role_is_the_yaml_file),
-		cmocka_unit_test(builtin_roles_parse),
-		cmocka_unit_test(hosts_toml_plain_http_without_prefix),
-		cmocka_unit_test(hosts_toml_tls_with_prefix_and_ca),
+	    cmocka_unit_test(builtin_role_is_the_yaml_file),
+	    cmocka_unit_test(builtin_roles_parse),
+	    cmocka_unit_test(hosts_toml_plain_http_without_prefix),
+	    cmocka_unit_test(hosts_toml_tls_with_prefix_and_ca),
 	};
 	return cmocka_run_group_tests_name("roles", tests, NULL, NULL);
 }

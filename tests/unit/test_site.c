@@ -9,30 +9,31 @@
 #include "provision/roles.h"
 #include "provision/site.h"
 
-static const char example[] = "registry:\n"
-			      "  address: 10.0.0.5:5000\n"
-			      "  plain_http: false\n"
-			      "  ca_file: certs/internal-ca.pem\n"
-			      "  prefix: /mirror/\n"
-			      "  mirrors: [docker.io, harbor.example.org]\n"
-			      "vars: {ntp_server: 10.0.0.1, dns: [a, b]}\n"
-			      "apply:\n"
-			      "  - hosts: all\n"
-			      "    roles: [registry-mirror]\n"
-			      "  - hosts: gpu_nodes\n"
-			      "    roles: [hello]\n"
-			      "roles:\n"
-			      "  hello:\n"
-			      "    - shell: {cmd: \"echo {{ inventory_hostname }} > /etc/hello\", creates: /etc/hello}\n"
-			      "    - name: motd\n"
-			      "      template: {src: motd.j2, dest: /etc/motd, mode: \"0640\", owner: root:adm}\n"
-			      "vsphere:\n"
-			      "  anything: [goes, here]\n";
+static const char example[] =
+    "registry:\n"
+    "  address: 10.0.0.5:5000\n"
+    "  plain_http: false\n"
+    "  ca_file: certs/internal-ca.pem\n"
+    "  prefix: /mirror/\n"
+    "  mirrors: [docker.io, harbor.example.org]\n"
+    "vars: {ntp_server: 10.0.0.1, dns: [a, b]}\n"
+    "apply:\n"
+    "  - hosts: all\n"
+    "    roles: [registry-mirror]\n"
+    "  - hosts: gpu_nodes\n"
+    "    roles: [hello]\n"
+    "roles:\n"
+    "  hello:\n"
+    "    - shell: {cmd: \"echo {{ inventory_hostname }} > /etc/hello\", creates: /etc/hello}\n"
+    "    - name: motd\n"
+    "      template: {src: motd.j2, dest: /etc/motd, mode: \"0640\", owner: root:adm}\n"
+    "vsphere:\n"
+    "  anything: [goes, here]\n";
 
 static void site_reads_the_issue_example(void **state)
 {
 	struct site *site = NULL;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 	const struct site_role *hello;
 
 	(void)state;
@@ -67,7 +68,7 @@ static void site_reads_the_issue_example(void **state)
 static void expect_error(const char *text, const char *message)
 {
 	struct site *site = NULL;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 
 	assert_int_equal(site_load_string("site.yaml", "/srv", text, &site, &err), -1);
 	assert_null(site);
@@ -105,7 +106,7 @@ static void site_names_the_position_of_errors(void **state)
 static void site_accepts_vsphere_and_an_empty_file(void **state)
 {
 	struct site *site = NULL;
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 
 	(void)state;
 	assert_int_equal(site_load_string("site.yaml", "/srv", "vsphere: {server: vc}\n", &site, &err), 0);
@@ -119,9 +120,9 @@ static void site_accepts_vsphere_and_an_empty_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(site_reads_the_issue_example),
-		cmocka_unit_test(site_names_the_position_of_errors),
-		cmocka_unit_test(site_accepts_vsphere_and_an_empty_file),
+	    cmocka_unit_test(site_reads_the_issue_example),
+	    cmocka_unit_test(site_names_the_position_of_errors),
+	    cmocka_unit_test(site_accepts_vsphere_and_an_empty_file),
 	};
 	return cmocka_run_group_tests_name("site", tests, NULL, NULL);
 }

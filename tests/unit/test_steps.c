@@ -64,7 +64,7 @@ static int teardown(void **state)
 /* Loads a site whose text may use %1$s for the fixture directory. */
 static void load_site(struct fixture *f, const char *fmt)
 {
-	struct lerr err = { 0 };
+	struct lerr err = {0};
 	char *text;
 
 	site_free(f->site);
@@ -264,12 +264,12 @@ static void service_restarts_from_the_pidfile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(shell_guards_decide_whether_it_runs, setup, teardown),
-		cmocka_unit_test_setup_teardown(shell_failure_names_the_exit_and_stderr, setup, teardown),
-		cmocka_unit_test_setup_teardown(copy_uploads_only_when_the_digest_differs, setup, teardown),
-		cmocka_unit_test_setup_teardown(template_renders_host_and_site_vars, setup, teardown),
-		cmocka_unit_test_setup_teardown(when_skips_and_service_restarts_only_after_a_change, setup, teardown),
-		cmocka_unit_test_setup_teardown(service_restarts_from_the_pidfile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(shell_guards_decide_whether_it_runs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(shell_failure_names_the_exit_and_stderr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(copy_uploads_only_when_the_digest_differs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(template_renders_host_and_site_vars, setup, teardown),
+	    cmocka_unit_test_setup_teardown(when_skips_and_service_restarts_only_after_a_change, setup, teardown),
+	    cmocka_unit_test_setup_teardown(service_restarts_from_the_pidfile, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("steps", tests, NULL, NULL);
 }
