@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/cmd_fetch.h"
 #include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
 #include "lading.h"
+#include "bundle/cmd_key.h"
 #include "inventory/cmd_inventory.h"
 #include "provision/cmd_vsphere.h"
 #include "serve/cmd_serve.h"
@@ -24,9 +26,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified" },
 	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
+	{ "key", cmd_key, "minisign-compatible keys: generate, sign and verify files" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
 	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
 	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "bundle/cmd_bundle.h"
+#include "bundle/cmd_bundle_sig.h"
 #include "bundle/create.h"
+#include "bundle/plan.h"
 #include "bundle/extract.h"
 #include "bundle/inspect.h"
 #include "bundle/reader.h"
@@ -30,11 +32,16 @@ static int verb_verify(int argc, char **argv);
 static int verb_extract(int argc, char **argv);
 
 static const struct verb verbs[] = {
-    {"create", verb_create, "create [-f lading.yaml] [-o FILE] [--level N] [--jobs N] [--locked] [-v] [--json]",
+    {"create", verb_create,
+     "create [-f lading.yaml] [-o FILE] [--sign KEY] [--level N] [--jobs N] [--locked] [--update-hashes] [--dry-run] [-v] [--json]",
      "fetch the images of a spec and write one bundle"},
-    {"inspect", verb_inspect, "inspect [--json] FILE", "show what a bundle holds (reads only its head)"},
-    {"verify", verb_verify, "verify [-v] [--json] FILE", "check every entry against lading.json"},
-    {"extract", verb_extract, "extract [-v] [--json] -C DIR FILE", "verify and unpack into a new directory"},
+    {"inspect", verb_inspect, "inspect [--pubkey PUB]... [--json] FILE",
+     "show what a bundle holds and who signed it (reads only its head)"},
+    {"verify", verb_verify, "verify [--pubkey PUB]... [--insecure-skip-signature] [-v] [--json] FILE",
+     "check the signature, then every entry against lading.json"},
+    {"extract", verb_extract, "extract [--pubkey PUB]... [--insecure-skip-signature] [-v] [--json] -C DIR FILE",
+     "verify and unpack into a new directory"},
+    {"sign", bundle_sig_verb_sign, "sign --key KEY FILE", "sign an existing bundle (rewrites it atomically)"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -70,9 +77,12 @@ static int verb_usage(const char *name, FILE *out, int status)
 			     "  -o FILE      the bundle to write (default NAME.tar.zst)\n"
 			     "  --level N    zstd level, 1-19 (default 3)\n"
 			     "  --jobs N     parallel downloads (default 4)\n"
-			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n");
+			     "  --locked     fetch exactly the digests in lading.lock, resolve nothing\n"
+			     "  --update-hashes  fetch files listed without sha256 and write their hashes into the spec\n"
+			     "  --dry-run    list what the bundle would hold (images charts name included); write nothing\n");
 	if (strcmp(name, "extract") == 0)
 		fprintf(out, "  -C DIR       the directory to create (must not exist or be empty)\n");
+	bundle_sig_usage(name, out);
 	fprintf(out, "  -v           more messages (repeat for more)\n"
 		     "  --json       machine-readable output on stdout\n"
 		     "  -h, --help   this help\n");
@@ -89,6 +99,9 @@ struct common {
 	int level;
 	int jobs;
 	int locked;
+	struct bundle_sig_opts sig;
+	int update_hashes;
+	int dry_run;
 };
 
 static int parse_int(const char *text, int min, int max, const char *what, int *out)
@@ -113,10 +126,20 @@ static const char *option_name(int opt)
 		return "--jobs";
 	case 'K':
 		return "--locked";
+	case 'U':
+		return "--update-hashes";
+	case 'D':
+		return "--dry-run";
 	case 'f':
 		return "-f";
 	case 'o':
 		return "-o";
+	case 'S':
+		return "--sign";
+	case 'P':
+		return "--pubkey";
+	case 'I':
+		return "--insecure-skip-signature";
 	default:
 		return "-C";
 	}
@@ -130,9 +153,14 @@ static const struct option longopts[] = {
     {"level", required_argument, NULL, 'L'},
     {"jobs", required_argument, NULL, 'j'},
     {"locked", no_argument, NULL, 'K'},
+    {"update-hashes", no_argument, NULL, 'U'},
+    {"dry-run", no_argument, NULL, 'D'},
     {"file", required_argument, NULL, 'f'},
     {"output", required_argument, NULL, 'o'},
     {"directory", required_argument, NULL, 'C'},
+    {"sign", required_argument, NULL, 'S'},
+    {"pubkey", required_argument, NULL, 'P'},
+    {"insecure-skip-signature", no_argument, NULL, 'I'},
     {NULL, 0, NULL, 0},
 };
 
@@ -168,6 +196,14 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 			allowed = is_create;
 			c->locked = 1;
 			break;
+		case 'U':
+			allowed = is_create;
+			c->update_hashes = 1;
+			break;
+		case 'D':
+			allowed = is_create;
+			c->dry_run = 1;
+			break;
 		case 'f':
 			allowed = is_create;
 			c->file = optarg;
@@ -179,6 +215,19 @@ static int parse_common(const char *verb, int argc, char **argv, struct common *
 		case 'C':
 			allowed = strcmp(verb, "extract") == 0;
 			c->dir = optarg;
+			break;
+		case 'S':
+			allowed = is_create;
+			c->sig.sign_key = optarg;
+			break;
+		case 'P':
+			allowed = !is_create;
+			if (allowed && bundle_sig_opts_add_pubkey(&c->sig, optarg) != 0)
+				return -1;
+			break;
+		case 'I':
+			allowed = strcmp(verb, "verify") == 0 || strcmp(verb, "extract") == 0;
+			c->sig.insecure = 1;
 			break;
 		default:
 			allowed = 0;
@@ -223,10 +272,27 @@ static const char *one_file(const char *verb, int argc, char **argv)
 	return argv[optind];
 }
 
+/* --dry-run: one line per thing the bundle would hold (bundle/plan.c). */
+static int dry_run(const char *spec_path, const struct logger *lg)
+{
+	struct bundle_plan plan;
+	struct lerr err;
+	size_t i;
+
+	lerr_clear(&err);
+	if (bundle_plan_build(spec_path, lg, &plan, &err) != 0)
+		return fail(&err);
+	for (i = 0; i < plan.count; i++)
+		printf("%s\n", plan.lines[i]);
+	bundle_plan_free(&plan);
+	return 0;
+}
+
 static int verb_create(int argc, char **argv)
 {
 	struct bundle_create_opts opts;
 	struct bundle_create_result result;
+	struct bundle_sig_create signing;
 	struct common c;
 	struct lerr err;
 	int rc = parse_common("create", argc, argv, &c);
@@ -238,15 +304,25 @@ static int verb_create(int argc, char **argv)
 			argv[optind]);
 		return 2;
 	}
+	if (c.dry_run)
+		return dry_run(c.file ? c.file : "lading.yaml", &c.lg);
 	memset(&opts, 0, sizeof(opts));
 	opts.spec_path = c.file ? c.file : "lading.yaml";
 	opts.out_path = c.output;
 	opts.level = c.level;
 	opts.jobs = c.jobs;
 	opts.locked = c.locked;
+	opts.update_hashes = c.update_hashes;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
-	if (bundle_create(&opts, &result, &err) != 0)
+	memset(&signing, 0, sizeof(signing));
+	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, c.sig.sign_key, &opts, &err) != 0)
+		return fail(&err);
+	rc = bundle_create(&opts, &result, &err);
+	if (rc == 0 && c.sig.sign_key != NULL && (rc = bundle_sig_create_finish(&signing, result.out_path, &err)) != 0)
+		bundle_create_result_free(&result);
+	bundle_sig_create_end(&signing);
+	if (rc != 0)
 		return fail(&err);
 	if (c.json) {
 		print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
@@ -282,11 +358,24 @@ static int verb_inspect(int argc, char **argv)
 		return fail(&err);
 	if (c.json) {
 		char *json = bundle_inspect_json(&info);
+		json_t *obj = json_loads(json, 0, NULL);
+		json_t *signer = NULL;
 
-		fputs(json, stdout);
 		free(json);
+		if (bundle_sig_describe(file, &c.sig, NULL, &signer, &err) != 0) {
+			json_decref(obj);
+			bundle_info_free(&info);
+			return fail(&err);
+		}
+		json_object_set_new(obj, "signer", signer);
+		print_json(obj);
 	} else {
 		bundle_inspect_text(&info, &out);
+		if (bundle_sig_describe(file, &c.sig, &out, NULL, &err) != 0) {
+			buf_free(&out);
+			bundle_info_free(&info);
+			return fail(&err);
+		}
 		fputs(out.data, stdout);
 	}
 	buf_free(&out);
@@ -297,6 +386,7 @@ static int verb_inspect(int argc, char **argv)
 static int verb_verify(int argc, char **argv)
 {
 	struct bundle_verify_stats stats;
+	struct bundle_sig_run run;
 	struct common c;
 	struct lerr err;
 	const char *file;
@@ -308,8 +398,14 @@ static int verb_verify(int argc, char **argv)
 	if ((file = one_file("verify", argc, argv)) == NULL)
 		return 2;
 	lerr_clear(&err);
-	if (bundle_verify(file, NULL, NULL, &stats, &c.lg, &err) != 0)
+	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0 ||
+	    bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err) != 0) {
+		bundle_sig_run_end(&run);
 		return fail(&err);
+	}
+	if (!c.json)
+		bundle_sig_run_report(&run, stdout);
+	bundle_sig_run_end(&run);
 	if (c.json) {
 		print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries, "bytes",
 				     (json_int_t)stats.bytes));
@@ -323,6 +419,7 @@ static int verb_verify(int argc, char **argv)
 static int verb_extract(int argc, char **argv)
 {
 	struct bundle_extract_opts opts;
+	struct bundle_sig_run run;
 	struct common c;
 	struct lerr err;
 	const char *file;
@@ -339,7 +436,17 @@ static int verb_extract(int argc, char **argv)
 	memset(&opts, 0, sizeof(opts));
 	opts.lg = &c.lg;
 	lerr_clear(&err);
-	if (bundle_extract(file, c.dir, &opts, &err) != 0)
+	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0) {
+		bundle_sig_run_end(&run);
+		return fail(&err);
+	}
+	opts.head = bundle_sig_check_head;
+	opts.head_ctx = &run.check;
+	rc = bundle_extract(file, c.dir, &opts, &err);
+	if (rc == 0 && !c.json)
+		bundle_sig_run_report(&run, stdout);
+	bundle_sig_run_end(&run);
+	if (rc != 0)
 		return fail(&err);
 	if (c.json)
 		print_json(json_pack("{s:b, s:s}", "ok", 1, "directory", c.dir));

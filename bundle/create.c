@@ -11,6 +11,7 @@
 #include "bundle/layout.h"
 #include "bundle/lock.h"
 #include "bundle/manifest.h"
+#include "bundle/sources.h"
 #include "bundle/spec.h"
 #include "images/fetch.h"
 #include "lading.h"
@@ -54,8 +55,9 @@ static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *er
 		err->code = LADING_ERR_USAGE; /* a broken spec is bad input: exit 2 */
 		return -1;
 	}
-	if (spec->image_count == 0)
-		return lerr_set(err, LADING_ERR_USAGE, "%s: nothing to bundle: list images under 'images:'", path);
+	if (spec->image_count == 0 && !spec_sources_any(&spec->sources))
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s: nothing to bundle: list images, charts, providers or files", path);
 	return 0;
 }
 
@@ -131,11 +133,20 @@ struct create_run {
 	struct bundle_manifest manifest;
 	struct image_request *reqs;
 	struct image_result *results;
+	struct bundle_sources sources; /* charts, providers, files (bundle/sources.c) */
 	char *out_path;
 	char *lock_path;
 	char *cache;
 	int64_t created;
 };
+
+/* Charts first: images_from_charts adds to the image list. */
+static int fetch_sources(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
+{
+	struct bundle_sources_opts sopts = {run->cache, run->lock_path, opts->locked, opts->update_hashes, opts->lg};
+
+	return bundle_sources_fetch(&run->spec, &sopts, &run->sources, err);
+}
 
 static int prepare(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
 {
@@ -149,9 +160,9 @@ static int prepare(struct create_run *run, const struct bundle_create_opts *opts
 		err->code = LADING_ERR_USAGE;
 		return -1;
 	}
-	if (build_requests(&run->spec, &run->lock, opts->locked, &run->reqs, err) != 0)
+	if (bundle_cache_dir(&run->cache, err) != 0 || fetch_sources(run, opts, err) != 0)
 		return -1;
-	return bundle_cache_dir(&run->cache, err);
+	return build_requests(&run->spec, &run->lock, opts->locked, &run->reqs, err);
 }
 
 static int fetch(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
@@ -166,7 +177,28 @@ static int fetch(struct create_run *run, const struct bundle_create_opts *opts, 
 	fetch.lg = opts->lg;
 	log_msg(opts->lg, LOG_VERBOSE, "%s: %zu image%s, cache %s%s", opts->spec_path, run->spec.image_count,
 		run->spec.image_count == 1 ? "" : "s", run->cache, opts->locked ? ", locked" : "");
+	if (run->spec.image_count == 0)
+		return 0;
 	return images_fetch(&fetch, run->reqs, run->spec.image_count, &run->results, err);
+}
+
+/* oci/: the images, then the charts as OCI artifacts (so `bundle push` can push them). */
+static int add_layout(struct create_run *run, struct lerr *err)
+{
+	struct image_result *charts = NULL, *all;
+	size_t chart_count = 0, n = run->spec.image_count;
+	int r;
+
+	bundle_sources_oci_results(&run->sources, &charts, &chart_count);
+	all = xcalloc(n + chart_count + 1, sizeof(*all));
+	if (n > 0)
+		memcpy(all, run->results, n * sizeof(*all));
+	if (chart_count > 0)
+		memcpy(all + n, charts, chart_count * sizeof(*all));
+	r = bundle_layout_add_images(&run->manifest, run->cache, all, n + chart_count, err);
+	free(all);
+	image_results_free(charts, chart_count);
+	return r;
 }
 
 static int write_bundle(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
@@ -174,7 +206,8 @@ static int write_bundle(struct create_run *run, const struct bundle_create_opts 
 	struct bundle_write_opts wopts;
 
 	init_manifest(&run->manifest, &run->spec, run->created);
-	if (bundle_layout_add_images(&run->manifest, run->cache, run->results, run->spec.image_count, err) != 0 ||
+	if (add_layout(run, err) != 0 ||
+	    bundle_sources_add_rows(&run->manifest, &run->sources, run->cache, run->created, err) != 0 ||
 	    bundle_manifest_sort(&run->manifest, err) != 0)
 		return -1;
 	memset(&wopts, 0, sizeof(wopts));
@@ -194,13 +227,17 @@ int bundle_create(const struct bundle_create_opts *opts, struct bundle_create_re
 	memset(&run, 0, sizeof(run));
 	if (prepare(&run, opts, err) != 0 || fetch(&run, opts, err) != 0 || write_bundle(&run, opts, err) != 0)
 		goto out;
-	if (!opts->locked && save_lock(run.lock_path, &run.spec, run.results, err) != 0)
+	if (!opts->locked && (save_lock(run.lock_path, &run.spec, run.results, err) != 0 ||
+			      bundle_sources_lock_save(run.lock_path, &run.spec, &run.sources, err) != 0))
+		goto out;
+	if (opts->update_hashes && bundle_sources_update_hashes(&run.spec, &run.sources, err) != 0)
 		goto out;
 	fill_result(result, &run.out_path, &run.manifest);
 	r = 0;
 out:
 	if (run.results != NULL)
 		image_results_free(run.results, run.spec.image_count);
+	bundle_sources_free(&run.sources);
 	bundle_manifest_free(&run.manifest);
 	bundle_lock_free(&run.lock);
 	bundle_spec_free(&run.spec);

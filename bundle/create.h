@@ -17,6 +17,7 @@ struct bundle_create_opts {
 	int level;	       /* zstd level; 0 = default 3 */
 	int jobs;	       /* parallel downloads; 0 = default 4 */
 	int locked;	       /* fetch exactly lading.lock, resolve nothing */
+	int update_hashes;     /* files without sha256: fetch and write the hash into the spec */
 	bundle_sign_fn sign;   /* optional signing hook (see writer.h) */
 	void *sign_ctx;
 	const struct logger *lg;

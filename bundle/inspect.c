@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "bundle/inspect.h"
+#include "bundle/inspect_sources.h"
 #include "bundle/reader.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
@@ -70,6 +71,7 @@ void bundle_inspect_text(const struct bundle_info *info, struct buf *out)
 		buf_printf(out, "%-56s %-28s %10s\n", m->images[i].ref, plats.data, size);
 		buf_free(&plats);
 	}
+	bundle_inspect_sources_text(m, out);
 	log_format_bytes(info->blob_bytes, size, sizeof(size));
 	log_format_bytes(info->content_bytes, total, sizeof(total));
 	log_format_bytes(info->file_size, file, sizeof(file));

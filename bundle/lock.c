@@ -122,8 +122,10 @@ int bundle_lock_save(const char *path, const struct bundle_lock *lock, struct le
 	size_t i;
 	int r = -1;
 
-	memcpy(sorted, lock->images, lock->count * sizeof(*sorted));
-	qsort(sorted, lock->count, sizeof(*sorted), image_cmp);
+	if (lock->count > 0) { /* a spec with only charts, providers or files locks no image */
+		memcpy(sorted, lock->images, lock->count * sizeof(*sorted));
+		qsort(sorted, lock->count, sizeof(*sorted), image_cmp);
+	}
 	for (i = 0; i < lock->count; i++)
 		json_array_append_new(images,
 				      json_pack("{s:s, s:s}", "ref", sorted[i].ref, "digest", sorted[i].digest));

@@ -15,6 +15,21 @@ static int parse_name(struct bundle_spec *spec, const struct ynode *node, struct
 static int parse_images(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
 static int parse_registries(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
 
+static int parse_charts(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_charts(&spec->sources, node, err);
+}
+
+static int parse_providers(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_providers(&spec->sources, node, err);
+}
+
+static int parse_files(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_files(&spec->sources, node, err);
+}
+
 /* One row per top-level key (readconf.c style); charts, providers, files go here. */
 static const struct {
 	const char *key;
@@ -23,6 +38,9 @@ static const struct {
     {"name", parse_name},
     {"images", parse_images},
     {"registries", parse_registries},
+    {"charts", parse_charts},
+    {"providers", parse_providers},
+    {"files", parse_files},
     {NULL, NULL},
 };
 
@@ -225,6 +243,7 @@ void bundle_spec_free(struct bundle_spec *spec)
 
 	if (spec == NULL)
 		return;
+	spec_sources_free(&spec->sources);
 	for (i = 0; i < spec->image_count; i++) {
 		for (j = 0; j < spec->images[i].platform_count; j++)
 			free(spec->images[i].platforms[j]);

@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 
+#include "bundle/spec_sources.h"
 #include "images/fetch.h"
 #include "lib/err.h"
 
@@ -28,6 +29,7 @@ struct bundle_spec {
 	struct spec_image *images;
 	size_t image_count;
 	struct registry_set registries;
+	struct spec_sources sources; /* charts:, providers:, files: (bundle/spec_sources.c) */
 };
 
 /*

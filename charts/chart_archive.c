@@ -197,6 +197,10 @@ int chart_archive_read(const char *path, int want_images, struct chart_meta *out
 	meta.version = xstrdup(scalar_of(doc.root, "version"));
 	if (scalar_of(doc.root, "appVersion") != NULL)
 		meta.app_version = xstrdup(scalar_of(doc.root, "appVersion"));
+	if (scalar_of(doc.root, "apiVersion") != NULL)
+		meta.api_version = xstrdup(scalar_of(doc.root, "apiVersion"));
+	if (scalar_of(doc.root, "description") != NULL)
+		meta.description = xstrdup(scalar_of(doc.root, "description"));
 	if (want_images && values_yaml.len > 0) {
 		free(label);
 		label = xasprintf("%s:values.yaml", path);
@@ -225,6 +229,8 @@ void chart_meta_free(struct chart_meta *meta)
 	free(meta->name);
 	free(meta->version);
 	free(meta->app_version);
+	free(meta->api_version);
+	free(meta->description);
 	for (i = 0; i < meta->image_count; i++)
 		free(meta->images[i]);
 	free(meta->images);

@@ -4,6 +4,7 @@
 #   web_start NAME ROOT [CERT KEY]   sets WEB_PORT, WEB_PID, WEB_URL (http:// or https://)
 #   web_stop NAME
 #
+# WEB_EXTRA (optional) is pasted into the server block, e.g. 'location /broken/ { return 500; }'.
 # Files without an extension and *.json are served as application/json (the
 # Terraform registry protocol's paths have none). Access log: $TRASH/web-NAME-access.log
 
@@ -42,6 +43,7 @@ http {
 		listen $_listen;
 		$_tls
 		root $_root;
+		${WEB_EXTRA:-}
 	}
 }
 NGINX

@@ -45,6 +45,7 @@ _report() {
 		echo "ok $test_count - $2"
 	else
 		echo "not ok $test_count - $2"
+		echo "# $TEST_NAME: failed: $2" >&2
 		test_failed=$((test_failed + 1))
 	fi
 }
@@ -54,7 +55,7 @@ ok() {
 	name=$1; shift
 	out=$("$@" 2>&1); rc=$?
 	_report $rc "$name"
-	[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30 | sed 's/^/#   /'
+	[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30 | sed 's/^/#   /' >&2
 	return 0
 }
 
@@ -66,9 +67,11 @@ fails_with() {
 		_report 0 "$name"
 	else
 		_report 1 "$name"
-		echo "#   exit $rc (wanted $want), stderr:"
-		printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
-		echo "#   wanted pattern: $pattern"
+		{
+			echo "#   exit $rc (wanted $want), stderr:"
+			printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
+			echo "#   wanted pattern: $pattern"
+		} >&2
 	fi
 	[ "$(printf '%s\n' "$out" | grep -c .)" -le 1 ] || echo "#   note: more than one line on stderr"
 	return 0
@@ -77,7 +80,7 @@ fails_with() {
 # is NAME GOT WANT
 is() {
 	if [ "$2" = "$3" ]; then _report 0 "$1"; else
-		_report 1 "$1"; echo "#   got:  '$2'"; echo "#   want: '$3'"; fi
+		_report 1 "$1"; echo "#   got:  '$2'" >&2; echo "#   want: '$3'" >&2; fi
 }
 
 done_testing() {

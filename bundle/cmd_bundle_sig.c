@@ -1,0 +1,268 @@
+/*
+ * Signatures in `lading bundle`: trust options for verify/extract/inspect,
+ * create --sign, and the sign verb (lading-bundle(1), lading-key(1)).
+ */
+#define _GNU_SOURCE
+#include "bundle/cmd_bundle_sig.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/extract.h"
+#include "bundle/keypass.h"
+#include "bundle/manifest.h"
+#include "bundle/reader.h"
+#include "bundle/writer.h"
+#include "lib/fsutil.h"
+#include "lib/log.h"
+#include "lib/xmalloc.h"
+
+/* The signature options of each verb (lading-key(1) explains the trust model). */
+void bundle_sig_usage(const char *name, FILE *out)
+{
+	if (strcmp(name, "create") == 0)
+		fprintf(out, "  --sign KEY   sign lading.json with this secret key; also writes FILE.minisig\n");
+	if (strcmp(name, "create") != 0)
+		fprintf(out, "  --pubkey PUB trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR\n"
+			     "               or /etc/lading/trust.d)\n");
+	if (strcmp(name, "verify") == 0 || strcmp(name, "extract") == 0)
+		fprintf(out,
+			"  --insecure-skip-signature  accept an unsigned or untrusted bundle (prints a warning)\n");
+}
+
+int bundle_sig_opts_add_pubkey(struct bundle_sig_opts *so, char *path)
+{
+	if (so->pubkey_count == BUNDLE_PUBKEYS_MAX) {
+		fprintf(stderr, "lading: bundle: at most %d --pubkey options\n", BUNDLE_PUBKEYS_MAX);
+		return -1;
+	}
+	so->pubkeys[so->pubkey_count++] = path;
+	return 0;
+}
+
+int bundle_sig_run_begin(struct bundle_sig_run *run, const struct bundle_sig_opts *so, const char *file,
+			 struct lerr *err)
+{
+	trust_init(&run->trust);
+	run->what = xasprintf("'%s'", file);
+	bundle_sig_check_init(&run->check, &run->trust, run->what, so->insecure);
+	return trust_load(&run->trust, so->pubkeys, so->pubkey_count, err);
+}
+
+void bundle_sig_run_report(const struct bundle_sig_run *run, FILE *out)
+{
+	const struct bundle_sig_check *c = &run->check;
+
+	if (c->verified)
+		fprintf(out, "%s: signed by key %s (%s)\n", run->what, c->key_id, c->signer_path);
+	else if (c->problem.code != LADING_OK)
+		fprintf(stderr, "lading: warning: --insecure-skip-signature: %s\n", c->problem.msg);
+}
+
+void bundle_sig_run_end(struct bundle_sig_run *run)
+{
+	bundle_sig_check_free(&run->check);
+	trust_free(&run->trust);
+	free(run->what);
+	run->what = NULL;
+}
+
+/* The writer's hook: keeps the exact lading.json for the detached signature, then signs it. */
+static int create_sign_hook(void *ctx, const char *json, size_t json_len, struct buf *sig, struct lerr *err)
+{
+	struct bundle_sig_create *sc = ctx;
+
+	free(sc->json);
+	sc->json = xmalloc(json_len + 1);
+	memcpy(sc->json, json, json_len);
+	sc->json[json_len] = '\0';
+	sc->json_len = json_len;
+	return bundle_sig_sign_json(&sc->signer, json, json_len, sig, err);
+}
+
+int bundle_sig_create_begin(struct bundle_sig_create *sc, const char *key_path, struct bundle_create_opts *opts,
+			    struct lerr *err)
+{
+	memset(sc, 0, sizeof(*sc));
+	if (bundle_signer_load(&sc->signer, key_path, keypass_read, NULL, err) != 0)
+		return -1;
+	sc->loaded = 1;
+	opts->sign = create_sign_hook;
+	opts->sign_ctx = sc;
+	return 0;
+}
+
+int bundle_sig_create_finish(struct bundle_sig_create *sc, const char *out_path, struct lerr *err)
+{
+	if (sc->json == NULL)
+		return lerr_set(err, LADING_ERR_SYSTEM, "'%s': lading.json was never signed", out_path);
+	return bundle_sig_sign_file(&sc->signer, out_path, sc->json, sc->json_len, err);
+}
+
+void bundle_sig_create_end(struct bundle_sig_create *sc)
+{
+	if (sc->loaded)
+		bundle_signer_wipe(&sc->signer);
+	free(sc->json);
+	sc->json = NULL;
+}
+
+static void describe_text(const struct bundle_sig_check *c, struct buf *text)
+{
+	if (!c->is_signed)
+		buf_printf(text, "signer   none: %s\n", c->problem.msg);
+	else if (c->verified)
+		buf_printf(text, "signer   key %s, trusted here (%s), signature valid\n", c->key_id, c->signer_path);
+	else if (!c->trusted)
+		buf_printf(text, "signer   key %s, NOT trusted here\n", c->key_id);
+	else
+		buf_printf(text, "signer   key %s, trusted here, but INVALID: %s\n", c->key_id, c->problem.msg);
+	if (c->trusted_comment != NULL)
+		buf_printf(text, "comment  %s\n", c->trusted_comment);
+}
+
+int bundle_sig_describe(const char *file, const struct bundle_sig_opts *so, struct buf *text, json_t **json,
+			struct lerr *err)
+{
+	struct bundle_sig_opts insecure = *so;
+	struct bundle_reader *reader = NULL;
+	struct bundle_sig_run run;
+	const char *head, *sig;
+	size_t head_len, sig_len;
+	int r = -1;
+
+	insecure.insecure = 1; /* inspect describes; it never refuses */
+	trust_init(&run.trust);
+	run.what = xasprintf("'%s'", file);
+	bundle_sig_check_init(&run.check, &run.trust, run.what, 1);
+	if (trust_load(&run.trust, insecure.pubkeys, insecure.pubkey_count, err) != 0 ||
+	    bundle_reader_open(&reader, file, err) != 0)
+		goto out;
+	bundle_reader_head(reader, &head, &head_len, &sig, &sig_len);
+	if (bundle_sig_check_head(&run.check, head, head_len, sig, sig_len, NULL, err) != 0)
+		goto out;
+	if (text != NULL)
+		describe_text(&run.check, text);
+	if (json != NULL)
+		*json = run.check.is_signed ? json_pack("{s:s, s:b, s:b, s:s, s:s?}", "key_id", run.check.key_id,
+							"trusted", run.check.trusted, "verified", run.check.verified,
+							"trusted_comment", run.check.trusted_comment, "problem",
+							run.check.verified ? NULL : run.check.problem.msg)
+					    : json_null();
+	r = 0;
+out:
+	if (reader != NULL)
+		bundle_reader_close(reader);
+	bundle_sig_run_end(&run);
+	return r;
+}
+
+/* Rewrites file with a new lading.json.minisig: every entry is extracted (and so verified) first. */
+static int resign(const char *file, const struct bundle_signer *signer, const struct logger *lg, struct lerr *err)
+{
+	struct bundle_extract_opts xopts = {NULL, NULL, lg};
+	struct bundle_write_opts wopts = {0, 0, NULL, NULL, lg};
+	struct bundle_manifest m;
+	struct bundle_reader *reader = NULL;
+	struct buf sig = BUF_INIT(0);
+	char *staging = xasprintf("%s.signing.%ld", file, (long)getpid());
+	const char *head, *old_sig;
+	size_t head_len, old_len, i;
+	char *json = NULL;
+	size_t json_len = 0;
+	int r = -1;
+
+	memset(&m, 0, sizeof(m));
+	if (bundle_reader_open(&reader, file, err) != 0)
+		goto out;
+	bundle_reader_head(reader, &head, &head_len, &old_sig, &old_len);
+	json = xmalloc(head_len + 1);
+	memcpy(json, head, head_len);
+	json_len = head_len;
+	bundle_reader_close(reader);
+	reader = NULL;
+	if (bundle_manifest_parse(json, json_len, &m, err) != 0 || bundle_manifest_sort(&m, err) != 0 ||
+	    bundle_extract(file, staging, &xopts, err) != 0)
+		goto out;
+	for (i = 0; i < m.entry_count; i++) {
+		char *src = xasprintf("%s/%s", staging, m.entries[i].path);
+
+		bundle_entry_set_file(&m.entries[i], src);
+		free(src);
+	}
+	if (bundle_sig_sign_json((void *)signer, json, json_len, &sig, err) != 0 ||
+	    bundle_write_signed(file, &m, json, json_len, sig.data, sig.len, &wopts, err) != 0 ||
+	    bundle_sig_sign_file(signer, file, json, json_len, err) != 0)
+		goto out;
+	r = 0;
+out:
+	if (reader != NULL)
+		bundle_reader_close(reader);
+	if (fs_exists(staging))
+		fs_remove_tree(staging, NULL);
+	bundle_manifest_free(&m);
+	buf_free(&sig);
+	free(staging);
+	free(json);
+	return r;
+}
+
+static const char sign_usage[] =
+    "usage: lading bundle sign --key KEY FILE\n"
+    "Signs an existing bundle: every entry is verified, then FILE is rewritten atomically\n"
+    "with lading.json.minisig as its second entry, and FILE.minisig is written next to it.\n"
+    "  -k, --key KEY  the secret key (lading key generate, or minisign -G)\n"
+    "  -v             more messages\n";
+
+int bundle_sig_verb_sign(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct bundle_signer signer;
+	struct logger lg;
+	const char *key_path = NULL;
+	struct lerr err;
+	int c;
+	int r;
+
+	log_init(&lg);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+k:vh", longopts, NULL)) != -1) {
+		if (c == 'k') {
+			key_path = optarg;
+		} else if (c == 'v') {
+			lg.level = LOG_VERBOSE;
+		} else if (c == 'h') {
+			fputs(sign_usage, stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "lading: bundle sign: bad option (see 'lading bundle sign --help')\n");
+			return 2;
+		}
+	}
+	if (key_path == NULL || argc - optind != 1) {
+		fprintf(stderr, "lading: bundle sign: --key KEY and one bundle FILE are required (see 'lading bundle "
+				"sign --help')\n");
+		return 2;
+	}
+	lerr_clear(&err);
+	if (bundle_signer_load(&signer, key_path, keypass_read, NULL, &err) != 0) {
+		fprintf(stderr, "lading: %s\n", err.msg);
+		return lerr_exit_code(&err);
+	}
+	r = resign(argv[optind], &signer, &lg, &err);
+	if (r == 0)
+		printf("%s: signed by key %s (and %s.minisig)\n", argv[optind], signer.key_id, argv[optind]);
+	bundle_signer_wipe(&signer);
+	if (r != 0) {
+		fprintf(stderr, "lading: %s\n", err.msg);
+		return lerr_exit_code(&err) ? lerr_exit_code(&err) : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,276 @@
+/* charts:, providers:, files: in bundle create: requests from the spec and lading.lock, and the lock afterwards. */
+#include "bundle/sources.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/lock.h"
+#include "lib/buf.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+static const char *str(json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* The lock file as JSON (an empty object when it does not exist). */
+static int lock_json(const char *path, json_t **out, struct lerr *err)
+{
+	struct buf text = BUF_INIT(BUNDLE_LOCK_MAX);
+	json_error_t jerr;
+	int r = -1;
+
+	if (!fs_exists(path)) {
+		*out = json_object();
+		return 0;
+	}
+	if (fs_read_file(path, &text, err) != 0)
+		goto out;
+	*out = json_loadb(text.data ? text.data : "", text.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		lerr_set(err, LADING_ERR_USAGE, "%s: not a lock file (delete it and run create again)", path);
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&text);
+	return r;
+}
+
+/* The lock entry of section whose key equals value and whose constraint equals constraint. */
+static json_t *lock_find(json_t *lock, const char *section, const char *key, const char *value, const char *constraint)
+{
+	json_t *list = json_object_get(lock, section);
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++) {
+		json_t *item = json_array_get(list, i);
+		const char *c = str(item, "constraint");
+
+		if (str(item, key) != NULL && strcmp(str(item, key), value) == 0 && c != NULL &&
+		    strcmp(c, constraint ? constraint : "") == 0)
+			return item;
+	}
+	return NULL;
+}
+
+static int not_locked(const struct bundle_spec *spec, int line, int col, const char *what, const char *name,
+		      struct lerr *err)
+{
+	return lerr_set(err, LADING_ERR_USAGE,
+			"%s:%d:%d: %s '%s' is not in %s (run create without --locked to resolve it)", spec->path, line,
+			col, what, name, BUNDLE_LOCK_NAME);
+}
+
+static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+			struct bundle_sources *out, struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct chart_request *reqs = xcalloc(s->chart_count + 1, sizeof(*reqs));
+	struct chart_fetch_opts copts = {opts->cache, &spec->registries, NULL, opts->locked, opts->lg};
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < s->chart_count; i++) {
+		const struct spec_chart *c = &s->charts[i];
+		json_t *item = opts->locked ? lock_find(lock, "charts", "source", c->key, c->version) : NULL;
+
+		reqs[i] =
+		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
+		if (opts->locked && (item == NULL || str(item, "version") == NULL)) {
+			not_locked(spec, c->line, c->col, "chart", c->key, err);
+			goto out;
+		}
+		if (item != NULL) {
+			reqs[i].locked_version = str(item, "version");
+			reqs[i].locked_digest = str(item, "digest");
+		}
+	}
+	if (charts_fetch(&copts, reqs, s->chart_count, &out->charts, err) != 0)
+		goto out;
+	out->chart_count = s->chart_count;
+	r = 0;
+out:
+	free(reqs);
+	return r;
+}
+
+static int fetch_providers(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+			   struct bundle_sources *out, struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct provider_request *reqs = xcalloc(s->provider_count + 1, sizeof(*reqs));
+	const char ***sums = xcalloc(s->provider_count + 1, sizeof(*sums));
+	struct provider_fetch_opts popts = {opts->cache, &spec->registries, getenv("LADING_GPGV"), opts->locked,
+					    opts->lg};
+	size_t i, j;
+	int r = -1;
+
+	for (i = 0; i < s->provider_count; i++) {
+		const struct spec_provider *p = &s->providers[i];
+		json_t *item = opts->locked ? lock_find(lock, "providers", "source", p->source, p->version) : NULL;
+
+		reqs[i].source = p->source;
+		reqs[i].version = p->version;
+		reqs[i].platforms = (const char *const *)p->platforms;
+		reqs[i].platform_count = p->platform_count;
+		if (opts->locked && (item == NULL || str(item, "version") == NULL)) {
+			not_locked(spec, p->line, p->col, "provider", p->source, err);
+			goto out;
+		}
+		if (item == NULL)
+			continue;
+		reqs[i].locked_version = str(item, "version");
+		sums[i] = xcalloc(p->platform_count + 1, sizeof(char *));
+		for (j = 0; j < p->platform_count; j++)
+			sums[i][j] = str(json_object_get(item, "sha256"), p->platforms[j]);
+		reqs[i].locked_sha256s = sums[i];
+	}
+	if (providers_fetch(&popts, reqs, s->provider_count, &out->providers, err) != 0)
+		goto out;
+	out->provider_count = s->provider_count;
+	r = 0;
+out:
+	for (i = 0; i < s->provider_count; i++)
+		free(sums[i]);
+	free(sums);
+	free(reqs);
+	return r;
+}
+
+static int fetch_files(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
+		       struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct file_request *reqs = xcalloc(s->file_count + 1, sizeof(*reqs));
+	struct file_fetch_opts fopts = {opts->cache, &spec->registries, opts->update_hashes, opts->lg};
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < s->file_count; i++) {
+		reqs[i] = (struct file_request){s->files[i].url, s->files[i].sha256, s->files[i].name};
+		if (reqs[i].sha256 == NULL && !opts->update_hashes) {
+			lerr_set(err, LADING_ERR_USAGE,
+				 "%s:%d:%d: file '%s' has no sha256 (bundle create --update-hashes fills it in)",
+				 spec->path, s->files[i].line, s->files[i].col, s->files[i].url);
+			goto out;
+		}
+	}
+	if (files_fetch(&fopts, reqs, s->file_count, &out->files, err) != 0)
+		goto out;
+	out->file_count = s->file_count;
+	r = 0;
+out:
+	free(reqs);
+	return r;
+}
+
+void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < src->chart_count; i++)
+		for (j = 0; j < src->charts[i].image_count; j++) {
+			const char *ref = src->charts[i].images[j];
+			struct spec_image *img;
+
+			for (k = 0; k < spec->image_count; k++)
+				if (strcmp(spec->images[k].ref, ref) == 0)
+					break;
+			if (k < spec->image_count)
+				continue;
+			spec->images = xreallocarray(spec->images, spec->image_count + 1, sizeof(*spec->images));
+			img = &spec->images[spec->image_count++];
+			memset(img, 0, sizeof(*img));
+			img->ref = xstrdup(ref);
+			img->line = spec->sources.charts[i].line;
+			img->col = spec->sources.charts[i].col;
+		}
+}
+
+int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
+			 struct lerr *err)
+{
+	json_t *lock = NULL;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!spec_sources_any(&spec->sources))
+		return 0;
+	if (lock_json(opts->lock_path, &lock, err) != 0)
+		return -1;
+	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
+	    fetch_files(spec, opts, out, err) != 0)
+		goto out;
+	bundle_sources_add_chart_images(spec, out);
+	r = 0;
+out:
+	json_decref(lock);
+	return r;
+}
+
+static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle_sources *src, json_t *root)
+{
+	json_t *charts = json_array(), *providers = json_array(), *files = json_array();
+	size_t i, j;
+
+	for (i = 0; i < src->chart_count; i++) {
+		const struct spec_chart *c = &spec->sources.charts[i];
+
+		json_array_append_new(charts, json_pack("{s:s, s:s, s:s, s:s}", "source", c->key, "constraint",
+							c->version ? c->version : "", "version", src->charts[i].version,
+							"digest", src->charts[i].digest));
+	}
+	for (i = 0; i < src->provider_count; i++) {
+		const struct spec_provider *p = &spec->sources.providers[i];
+		json_t *sums = json_object();
+
+		for (j = 0; j < src->providers[i].package_count; j++)
+			json_object_set_new(sums, src->providers[i].packages[j].platform,
+					    json_string(src->providers[i].packages[j].sha256));
+		json_array_append_new(providers, json_pack("{s:s, s:s, s:s, s:o}", "source", p->source, "constraint",
+							   p->version ? p->version : "", "version",
+							   src->providers[i].version, "sha256", sums));
+	}
+	for (i = 0; i < src->file_count; i++)
+		json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "url", src->files[i].url, "name",
+						       src->files[i].name, "sha256", src->files[i].sha256));
+	json_object_set_new(root, "charts", charts);
+	json_object_set_new(root, "providers", providers);
+	json_object_set_new(root, "files", files);
+	return root;
+}
+
+int bundle_sources_lock_save(const char *lock_path, const struct bundle_spec *spec, const struct bundle_sources *src,
+			     struct lerr *err)
+{
+	json_t *root = NULL;
+	char *text = NULL;
+	int r = -1;
+
+	if (!spec_sources_any(&spec->sources))
+		return 0;
+	if (lock_json(lock_path, &root, err) != 0)
+		return -1;
+	lock_sections(spec, src, root);
+	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot serialise the lock", lock_path);
+		goto out;
+	}
+	r = fs_write_file(lock_path, text, strlen(text), 0644, err);
+out:
+	free(text);
+	json_decref(root);
+	return r;
+}
+
+void bundle_sources_free(struct bundle_sources *src)
+{
+	chart_results_free(src->charts, src->chart_count);
+	provider_results_free(src->providers, src->provider_count);
+	file_results_free(src->files, src->file_count);
+	memset(src, 0, sizeof(*src));
+}

@@ -1,0 +1,177 @@
+#include "bundle/spec_sources.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/files.h"
+#include "lib/digest.h"
+#include "lib/xmalloc.h"
+
+static int opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
+{
+	const struct ynode *node = ynode_get(map, key);
+	const char *text;
+
+	if (node == NULL)
+		return 0;
+	if (ynode_string(node, key, &text, err) != 0)
+		return -1;
+	*out = xstrdup(text);
+	return 0;
+}
+
+static int parse_chart(struct spec_chart *c, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"repo", "name", "oci", "version", "images_from_charts", NULL};
+	const struct ynode *flag;
+
+	c->line = node->line;
+	c->col = node->col;
+	if (ynode_expect(node, YNODE_MAP, "a chart", err) != 0 || ynode_check_keys(node, keys, "a chart", err) != 0 ||
+	    opt_string(node, "repo", &c->repo, err) != 0 || opt_string(node, "name", &c->name, err) != 0 ||
+	    opt_string(node, "oci", &c->oci, err) != 0 || opt_string(node, "version", &c->version, err) != 0)
+		return -1;
+	if ((flag = ynode_get(node, "images_from_charts")) != NULL &&
+	    ynode_bool(flag, "images_from_charts", &c->images_from_charts, err) != 0)
+		return -1;
+	if ((c->repo == NULL) == (c->oci == NULL))
+		return ynode_error(node, err, LADING_ERR_USAGE, "a chart needs either 'repo' and 'name', or 'oci'");
+	if (c->repo != NULL && c->name == NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "a chart from 'repo' needs 'name'");
+	if (c->oci != NULL && c->name != NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "an 'oci' chart takes its name from the reference");
+	if (c->oci != NULL && strncmp(c->oci, "oci://", 6) != 0)
+		return ynode_error(node, err, LADING_ERR_USAGE, "'oci' must start with oci://");
+	if (c->repo != NULL && strncmp(c->repo, "http://", 7) != 0 && strncmp(c->repo, "https://", 8) != 0)
+		return ynode_error(node, err, LADING_ERR_USAGE, "'repo' must be an http:// or https:// URL");
+	c->key = c->oci != NULL ? xstrdup(c->oci) : xasprintf("%s %s", c->repo, c->name);
+	return 0;
+}
+
+static int parse_provider(struct spec_provider *p, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"source", "version", "platforms", NULL};
+	const struct ynode *list;
+	size_t i;
+
+	p->line = node->line;
+	p->col = node->col;
+	if (ynode_expect(node, YNODE_MAP, "a provider", err) != 0 ||
+	    ynode_check_keys(node, keys, "a provider", err) != 0 || opt_string(node, "source", &p->source, err) != 0 ||
+	    opt_string(node, "version", &p->version, err) != 0)
+		return -1;
+	if (p->source == NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "a provider needs 'source' (NAMESPACE/TYPE)");
+	if ((list = ynode_get(node, "platforms")) == NULL)
+		return 0;
+	if (ynode_expect(list, YNODE_SEQ, "platforms", err) != 0)
+		return -1;
+	p->platforms = xcalloc(list->count + 1, sizeof(char *));
+	for (i = 0; i < list->count; i++) {
+		const char *text;
+
+		if (ynode_string(list->items[i], "a platform", &text, err) != 0)
+			return -1;
+		if (strchr(text, '_') == NULL || strchr(text, '/') != NULL)
+			return ynode_error(list->items[i], err, LADING_ERR_USAGE,
+					   "provider platform '%s' must be OS_ARCH like linux_amd64", text);
+		p->platforms[p->platform_count++] = xstrdup(text);
+	}
+	return 0;
+}
+
+static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"url", "sha256", "name", NULL};
+	char *checked = NULL;
+
+	f->line = node->line;
+	f->col = node->col;
+	if (ynode_expect(node, YNODE_MAP, "a file", err) != 0 || ynode_check_keys(node, keys, "a file", err) != 0 ||
+	    opt_string(node, "url", &f->url, err) != 0 || opt_string(node, "sha256", &f->sha256, err) != 0 ||
+	    opt_string(node, "name", &f->name, err) != 0)
+		return -1;
+	if (f->url == NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "a file needs 'url'");
+	f->url_line = ynode_get(node, "url")->line;
+	if (f->sha256 != NULL && !hex_is_sha256(f->sha256))
+		return ynode_error(ynode_get(node, "sha256"), err, LADING_ERR_USAGE,
+				   "sha256 must be 64 lowercase hex digits");
+	if (file_name_resolve(f->url, f->name, &checked, err) != 0)
+		return ynode_error(node, err, LADING_ERR_USAGE, "%s", err->msg);
+	free(checked);
+	return 0;
+}
+
+#define PARSE_SEQ(src, node, what, array, cnt, parse_one)                                                              \
+	do {                                                                                                           \
+		size_t i_;                                                                                             \
+		if (ynode_expect(node, YNODE_SEQ, what, err) != 0)                                                     \
+			return -1;                                                                                     \
+		for (i_ = 0; i_ < (node)->count; i_++) {                                                               \
+			(src)->array = xreallocarray((src)->array, (src)->cnt + 1, sizeof(*(src)->array));             \
+			memset(&(src)->array[(src)->cnt], 0, sizeof(*(src)->array));                                   \
+			if (parse_one(&(src)->array[(src)->cnt++], (node)->items[i_], err) != 0)                       \
+				return -1;                                                                             \
+		}                                                                                                      \
+	} while (0)
+
+int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	size_t i, j;
+
+	PARSE_SEQ(src, node, "charts", charts, chart_count, parse_chart);
+	for (i = 0; i < src->chart_count; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(src->charts[i].key, src->charts[j].key) == 0)
+				return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: chart '%s' is listed twice",
+						node->file, src->charts[i].line, src->charts[i].col,
+						src->charts[i].key);
+	return 0;
+}
+
+int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	PARSE_SEQ(src, node, "providers", providers, provider_count, parse_provider);
+	return 0;
+}
+
+int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	PARSE_SEQ(src, node, "files", files, file_count, parse_file);
+	return 0;
+}
+
+int spec_sources_any(const struct spec_sources *src)
+{
+	return src->chart_count + src->provider_count + src->file_count > 0;
+}
+
+void spec_sources_free(struct spec_sources *src)
+{
+	size_t i, j;
+
+	for (i = 0; i < src->chart_count; i++) {
+		free(src->charts[i].repo);
+		free(src->charts[i].name);
+		free(src->charts[i].oci);
+		free(src->charts[i].version);
+		free(src->charts[i].key);
+	}
+	for (i = 0; i < src->provider_count; i++) {
+		free(src->providers[i].source);
+		free(src->providers[i].version);
+		for (j = 0; j < src->providers[i].platform_count; j++)
+			free(src->providers[i].platforms[j]);
+		free(src->providers[i].platforms);
+	}
+	for (i = 0; i < src->file_count; i++) {
+		free(src->files[i].url);
+		free(src->files[i].sha256);
+		free(src->files[i].name);
+	}
+	free(src->charts);
+	free(src->providers);
+	free(src->files);
+	memset(src, 0, sizeof(*src));
+}

@@ -1,0 +1,59 @@
+#ifndef LADING_BUNDLE_SPEC_SOURCES_H
+#define LADING_BUNDLE_SPEC_SOURCES_H
+
+/*
+ * The charts:, providers: and files: sections of lading.yaml (see
+ * lading.yaml(5)); parsed with the same file:line:col errors and unknown-key
+ * checks as the rest of the spec.
+ */
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "lib/yamltree.h"
+
+struct spec_chart {
+	char *repo;    /* Helm HTTP repository URL, or NULL */
+	char *name;    /* chart name (with repo) */
+	char *oci;     /* or "oci://host/path/name" */
+	char *version; /* Masterminds constraint; NULL = newest stable */
+	int images_from_charts;
+	char *key; /* "REPO NAME" or the oci reference: the chart's identity in lading.lock */
+	int line, col;
+};
+
+struct spec_provider {
+	char *source;  /* "[HOST/]NS/TYPE" */
+	char *version; /* Terraform constraint; NULL = newest */
+	char **platforms;
+	size_t platform_count;
+	int line, col;
+};
+
+struct spec_file {
+	char *url;
+	char *sha256; /* or NULL (only with --update-hashes) */
+	char *name;   /* or NULL: the URL's last part */
+	int line, col;
+	int url_line; /* where `url:` is, for --update-hashes */
+};
+
+struct spec_sources {
+	struct spec_chart *charts;
+	size_t chart_count;
+	struct spec_provider *providers;
+	size_t provider_count;
+	struct spec_file *files;
+	size_t file_count;
+};
+
+/* Section parsers (a sequence each); errors name file:line:col. Results are appended to src. */
+int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+
+/* True when anything is listed. */
+int spec_sources_any(const struct spec_sources *src);
+
+void spec_sources_free(struct spec_sources *src);
+
+#endif

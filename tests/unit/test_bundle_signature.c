@@ -1,0 +1,236 @@
+/* Bundle signatures: lading.json.minisig made by the writer hook, checked by the reader hook. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/signature.h"
+#include "lib/digest.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+static const char json_a[] = "{\"created\":\"2026-11-23T09:00:00Z\",\"entries\":[],\"format\":1,\"name\":\"site-a\"}";
+static const char json_b[] = "{\"created\":\"2026-11-23T09:00:00Z\",\"entries\":[],\"format\":1,\"name\":\"site-b\"}";
+
+struct keys {
+	struct bundle_signer signer;
+	struct bundle_signer stranger;
+	struct minisign_pubkey pk;
+	struct trust_set trust;
+};
+
+static int setup(void **state)
+{
+	struct keys *k = xcalloc(1, sizeof(*k));
+	struct minisign_pubkey other;
+	struct lerr err;
+
+	assert_int_equal(minisign_keypair_generate(&k->signer.key, &k->pk, &err), 0);
+	assert_int_equal(minisign_keypair_generate(&k->stranger.key, &other, &err), 0);
+	minisign_key_id_hex(k->pk.key_id, k->signer.key_id);
+	minisign_key_id_hex(other.key_id, k->stranger.key_id);
+	trust_init(&k->trust);
+	k->trust.keys = xcalloc(1, sizeof(*k->trust.keys));
+	k->trust.keys[0].pubkey = k->pk;
+	k->trust.keys[0].path = xstrdup("site.pub");
+	k->trust.count = 1;
+	*state = k;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct keys *k = *state;
+
+	bundle_signer_wipe(&k->signer);
+	bundle_signer_wipe(&k->stranger);
+	trust_free(&k->trust);
+	free(k);
+	return 0;
+}
+
+static char *sign(const struct bundle_signer *signer, const char *json)
+{
+	struct buf sig = BUF_INIT(0);
+	struct lerr err;
+
+	assert_int_equal(bundle_sig_sign_json((void *)signer, json, strlen(json), &sig, &err), 0);
+	return buf_detach(&sig, NULL);
+}
+
+static void signed_head_verifies_and_names_the_signer(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	char hex[SHA256_HEX_LEN + 1];
+	char want[256];
+	struct lerr err;
+	char *sig = sign(&k->signer, json_a);
+
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), sig, strlen(sig), NULL, &err), 0);
+	assert_true(check.is_signed && check.trusted && check.verified);
+	assert_string_equal(check.key_id, k->signer.key_id);
+	assert_string_equal(check.signer_path, "site.pub");
+	sha256_hex(json_a, strlen(json_a), hex);
+	snprintf(want, sizeof(want), "lading-bundle name:site-a\tcreated:2026-11-23T09:00:00Z\tsha256:%s", hex);
+	assert_string_equal(check.trusted_comment, want);
+	bundle_sig_check_free(&check);
+	free(sig);
+}
+
+static void unsigned_bundle_is_refused_unless_insecure(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	struct lerr err;
+
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), NULL, 0, NULL, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
+	assert_string_equal(err.msg, "'a.tar.zst': the bundle is not signed (no lading.json.minisig); sign it with "
+				     "'lading bundle sign' or pass --insecure-skip-signature");
+	bundle_sig_check_free(&check);
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 1);
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), NULL, 0, NULL, &err), 0);
+	assert_false(check.is_signed);
+	assert_int_equal(check.problem.code, LADING_ERR_SIGNATURE);
+	bundle_sig_check_free(&check);
+}
+
+static void edited_json_and_foreign_signatures_fail(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	char want[512];
+	struct lerr err;
+	char *sig_a = sign(&k->signer, json_a);
+	char *sig_stranger = sign(&k->stranger, json_a);
+
+	/* lading.json edited after signing (the same length, one letter). */
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_b, strlen(json_b), sig_a, strlen(sig_a), NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "'a.tar.zst': lading.json.minisig: signature verification failed"));
+	assert_true(check.is_signed && check.trusted && !check.verified);
+	bundle_sig_check_free(&check);
+	/* Signed by a key that is not trusted: both key ids named; inspect-style checks still learn the id. */
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(
+	    bundle_sig_check_head(&check, json_a, strlen(json_a), sig_stranger, strlen(sig_stranger), NULL, &err), -1);
+	snprintf(want, sizeof(want),
+		 "'a.tar.zst': lading.json.minisig: signed by key %s, but the trusted public key is %s",
+		 k->stranger.key_id, k->signer.key_id);
+	assert_string_equal(err.msg, want);
+	bundle_sig_check_free(&check);
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 1);
+	assert_int_equal(
+	    bundle_sig_check_head(&check, json_a, strlen(json_a), sig_stranger, strlen(sig_stranger), NULL, &err), 0);
+	assert_true(check.is_signed && !check.trusted && !check.verified);
+	assert_string_equal(check.key_id, k->stranger.key_id);
+	assert_string_equal(check.problem.msg, want);
+	bundle_sig_check_free(&check);
+	free(sig_a);
+	free(sig_stranger);
+}
+
+/* A valid signature of json_b whose trusted comment was written for json_a. */
+static void trusted_comment_naming_another_lading_json_fails(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	struct minisign_sig made;
+	struct lerr err;
+	char *comment_a = bundle_sig_comment(json_a, strlen(json_a), &err);
+	char *text;
+
+	assert_int_equal(minisign_sign_mem(&made, &k->signer.key, json_b, strlen(json_b), comment_a, NULL, &err), 0);
+	text = minisign_sig_format(&made);
+	bundle_sig_check_init(&check, &k->trust, "'b.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_b, strlen(json_b), text, strlen(text), NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "'b.tar.zst': lading.json.minisig was made for another lading.json"));
+	bundle_sig_check_free(&check);
+	minisign_sig_free(&made);
+	free(text);
+	free(comment_a);
+}
+
+static void garbled_signature_entry_is_a_signature_error(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	struct lerr err;
+	char *sig = sign(&k->signer, json_a);
+
+	sig[strlen(sig) - 10] = '*';
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), sig, strlen(sig), NULL, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
+	assert_non_null(strstr(err.msg, "'a.tar.zst': lading.json.minisig:4:"));
+	bundle_sig_check_free(&check);
+	free(sig);
+}
+
+/* The detached FILE.minisig is plain minisign: Debian's minisign -V checks it. */
+static void detached_signature_verifies_with_minisign(void **state)
+{
+	struct keys *k = *state;
+	char dir[] = "/tmp/lading-bsig.XXXXXX";
+	struct minisign_sig parsed;
+	struct lerr err;
+	char *data = xmalloc(300000);
+	char *path;
+	char *pub_path;
+	char *pub;
+	char *cmd;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/site.tar.zst", dir);
+	pub_path = xasprintf("%s/site.pub", dir);
+	for (i = 0; i < 300000; i++)
+		data[i] = (char)(i * 7 + i / 1000);
+	assert_int_equal(fs_write_file(path, data, 300000, 0644, &err), 0);
+	pub = minisign_pubkey_format(&k->pk, NULL);
+	assert_int_equal(fs_write_file(pub_path, pub, strlen(pub), 0644, &err), 0);
+	assert_int_equal(bundle_sig_sign_file(&k->signer, path, json_a, strlen(json_a), &err), 0);
+	cmd = xasprintf("minisign -Vm '%s' -p '%s' -q", path, pub_path);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+	path = xasprintf("%s/site.tar.zst.minisig", dir);
+	assert_int_equal(minisign_sig_load(&parsed, path, &err), 0);
+	assert_true(parsed.prehashed);
+	assert_non_null(strstr(parsed.trusted_comment, "lading-bundle name:site-a\t"));
+	minisign_sig_free(&parsed);
+	/* One byte changed in the tarball: minisign refuses it. */
+	free(path);
+	path = xasprintf("%s/site.tar.zst", dir);
+	data[123456] ^= 1;
+	assert_int_equal(fs_write_file(path, data, 300000, 0644, &err), 0);
+	cmd = xasprintf("minisign -Vm '%s' -p '%s' -q 2>/dev/null", path, pub_path);
+	assert_int_not_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+	free(path);
+	free(pub_path);
+	free(pub);
+	free(data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(signed_head_verifies_and_names_the_signer),
+	    cmocka_unit_test(unsigned_bundle_is_refused_unless_insecure),
+	    cmocka_unit_test(edited_json_and_foreign_signatures_fail),
+	    cmocka_unit_test(trusted_comment_naming_another_lading_json_fails),
+	    cmocka_unit_test(garbled_signature_entry_is_a_signature_error),
+	    cmocka_unit_test(detached_signature_verifies_with_minisign),
+	};
+	return cmocka_run_group_tests_name("bundle_signature", tests, setup, teardown);
+}
