@@ -11,39 +11,6 @@
 #include "images/ref.h"
 #include "lib/xmalloc.h"
 
-static int is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* One path component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* over [s, s+len). */
-static int component_valid(const char *s, size_t len)
-{
-	size_t i = 0;
-
-	if (len == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
-		return 0;
-	while (i < len) {
-		if (is_lower_alnum(s[i])) {
-			i++;
-			continue;
-		}
-		if (s[i] == '.') {
-			i++;
-		} else if (s[i] == '_') {
-			i += (i + 1 < len && s[i + 1] == '_') ? 2 : 1;
-		} else if (s[i] == '-') {
-			while (i < len && s[i] == '-')
-				i++;
-		} else {
-			return 0;
-		}
-		if (i >= len || !is_lower_alnum(s[i]))
-			return 0;
-	}
-	return 1;
-}
-
 int naming_repo_valid(const char *name)
 {
 	const char *start = name, *slash;
@@ -53,7 +20,7 @@ int naming_repo_valid(const char *name)
 		return 0;
 	for (;;) {
 		slash = strchr(start, '/');
-		if (!component_valid(start, slash ? (size_t)(slash - start) : strlen(start)))
+		if (!image_ref_component_valid(start, slash ? (size_t)(slash - start) : strlen(start)))
 			return 0;
 		if (slash == NULL)
 			return 1;
