@@ -66,7 +66,7 @@ demo: deps $(PROG)
 	./scripts/demo
 
 bench: deps $(PROG)
-	@for b in scripts/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+	@for b in scripts/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
 lint:
 	mandoc -Tlint -Wwarning $(MANS)

@@ -22,28 +22,12 @@ struct naming_opts {
 	int keep_host;	    /* keep the source host as the first path element */
 };
 
-/* A source reference split into its parts after Docker's normalisation. */
-struct naming_ref {
-	char *host;		     /* "docker.io", "registry.example.org:5000" */
-	char *path;		     /* "library/nginx" */
-	char *tag;		     /* "1.27", or NULL when the ref has only a digest */
-	char digest[DIGEST_STR_MAX]; /* "sha256:..." or "" */
-};
-
 /* A target name: repository plus the tag (may be NULL) and digest (may be "") of the source. */
 struct naming_target {
 	char *repository; /* "mirror/library/nginx" */
 	char *tag;
 	char digest[DIGEST_STR_MAX];
 };
-
-/*
- * Parses ref ("nginx", "nginx:1.27", "host:5000/a/b@sha256:...", "a/b:t@sha256:...")
- * with Docker's defaults (docker.io, library/, no tag = "latest" unless a digest is
- * given). Fills out (free with naming_ref_free) or fails with LADING_ERR_FORMAT naming ref.
- */
-int naming_ref_parse(const char *ref, struct naming_ref *out, struct lerr *err);
-void naming_ref_free(struct naming_ref *ref);
 
 /*
  * Maps a source ref to its target repository and tag under opts. Fails with

@@ -15,8 +15,7 @@ static int is_lower_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-/* One path component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* */
-static int component_valid(const char *s, size_t len)
+int image_ref_component_valid(const char *s, size_t len)
 {
 	size_t i = 0;
 
@@ -51,7 +50,7 @@ static int repository_valid(const char *repo)
 		const char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
 
-		if (!component_valid(p, len))
+		if (!image_ref_component_valid(p, len))
 			return 0;
 		if (slash == NULL)
 			return 1;

@@ -1,6 +1,8 @@
 #ifndef LADING_IMAGES_REF_H
 #define LADING_IMAGES_REF_H
 
+#include <stddef.h>
+
 #include "lib/err.h"
 
 /*
@@ -25,5 +27,8 @@ char *image_ref_string(const struct image_ref *ref);
 const char *image_ref_api_host(const struct image_ref *ref);
 
 void image_ref_free(struct image_ref *ref);
+
+/* True when s[0..len) is one repository path component: [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)* (SPECS §1.1). */
+int image_ref_component_valid(const char *s, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 #include "provision/facts.h"
+#include "provision/cmd_apply.h"
 #include "provision/fanout.h"
 
 #define SHELL_OUTPUT_MAX (1024 * 1024)
@@ -38,6 +39,7 @@ static int provision_shell(int argc, char **argv);
 static int provision_copy(int argc, char **argv);
 
 static const struct provision_verb verbs[] = {
+	{ "apply", provision_apply, "bring hosts to the state the site file describes (the default)" },
 	{ "ping", provision_ping, "connect, check host keys, log in and run a command" },
 	{ "facts", provision_facts, "OS, kernel, arch, CPUs, memory, disks and GPUs as JSON" },
 	{ "shell", provision_shell, "run a shell command on every host" },
@@ -337,7 +339,9 @@ int cmd_provision(int argc, char **argv)
 		provision_usage(stdout);
 		return 0;
 	}
-	/* `lading provision -i INV -s SITE` (options first, no verb) is the site runner's: dispatch it here. */
+	/* `lading provision -i INV -s SITE` (options first, no verb) is the site runner's. */
+	if (argv[1][0] == '-')
+		return provision_apply(argc, argv);
 	for (verb = verbs; verb->name != NULL; verb++)
 		if (strcmp(verb->name, argv[1]) == 0)
 			return verb->run(argc - 1, argv + 1);

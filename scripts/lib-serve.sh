@@ -76,3 +76,38 @@ serve_stop() {
 	wait "$SERVE_PID"
 	SERVE_STATUS=$?
 }
+
+# serve_make_bundle DIR OUT [SECKEY]: packs DIR (a site made by serve_make_site)
+# into OUT.tar.zst as the bundle format says: lading.json (every file's size and
+# sha256) first, lading.json.minisig second when SECKEY is given, then the files.
+serve_make_bundle() {
+	_src=$1; _out=$2; _key=${3:-}
+	_stage=$TRASH/stage-$(basename "$_out")
+	rm -rf "$_stage" && mkdir -p "$_stage" && cp -r "$_src"/. "$_stage"/ || return 1
+	python3 - "$_stage" <<-'PY' || return 1
+	import hashlib, json, os, sys
+	root = sys.argv[1]
+	rows = []
+	for dirpath, dirs, files in os.walk(root):
+	    for name in files:
+	        full = os.path.join(dirpath, name)
+	        rel = os.path.relpath(full, root)
+	        data = open(full, "rb").read()
+	        kind = "oci-blob" if rel.startswith("oci/blobs/") else "oci-layout" if rel.startswith("oci/") else rel.split("/")[0]
+	        rows.append({"path": rel, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+	                     "kind": kind, "ref": None})
+	rows.sort(key=lambda r: r["path"])
+	manifest = {"format": 1, "name": "serve-test", "created": "2026-11-23T09:00:00Z", "tool": "lib-serve.sh",
+	            "spec": None, "images": [], "entries": rows}
+	with open(os.path.join(root, "lading.json"), "w") as f:
+	    json.dump(manifest, f, indent=1, sort_keys=True)
+	PY
+	_first=lading.json
+	if [ -n "$_key" ]; then
+		"$LADING" key sign "$_stage/lading.json" --key "$_key" >/dev/null || return 1
+		_first="lading.json lading.json.minisig"
+	fi
+	# shellcheck disable=SC2086
+	tar --zstd --owner=0 --group=0 --numeric-owner -cf "$_out" -C "$_stage" $_first \
+		$(cd "$_stage" && ls -d oci charts providers files 2>/dev/null)
+}

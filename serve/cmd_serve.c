@@ -27,6 +27,7 @@
 #include "serve/content.h"
 #include "serve/listen.h"
 #include "serve/server.h"
+#include "serve/source.h"
 
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:5000"
 #define SERVE_PEM_MAX (1u << 20)
@@ -41,6 +42,10 @@ struct serve_cmd {
 	const char *base_url;
 	struct naming_opts naming;
 	unsigned threads;
+	char **pubkeys; /* --pubkey, repeatable */
+	size_t pubkey_count;
+	const char *cache_dir;
+	int insecure_skip_signature;
 	struct logger lg;
 };
 
@@ -60,6 +65,10 @@ static void usage(FILE *out)
 		     "  --keep-host            keep the source registry host in names (as bundle push --keep-host)\n"
 		     "  --advertise-url URL    base URL written into the Helm index (default: from the Host header)\n"
 		     "  --threads N            worker threads (default 8)\n"
+		     "  --pubkey FILE          trusted public key for a bundle's signature (repeatable;\n"
+		     "                         default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)\n"
+		     "  --cache-dir DIR        where a bundle is extracted (default $LADING_CACHE/serve)\n"
+		     "  --insecure-skip-signature  serve an unsigned or untrusted bundle (digests are still checked)\n"
 		     "  --json                 access log as JSON lines on stdout\n"
 		     "  -v, --verbose          more messages (-vv: debug)\n"
 		     "  -h, --help             show this help\n");
@@ -86,6 +95,9 @@ enum serve_option {
 	OPT_URL,
 	OPT_THREADS,
 	OPT_JSON,
+	OPT_PUBKEY,
+	OPT_CACHE_DIR,
+	OPT_INSECURE,
 };
 
 static const struct option serve_options[] = {
@@ -98,6 +110,9 @@ static const struct option serve_options[] = {
     {"advertise-url", required_argument, NULL, OPT_URL},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"json", no_argument, NULL, OPT_JSON},
+    {"pubkey", required_argument, NULL, OPT_PUBKEY},
+    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"insecure-skip-signature", no_argument, NULL, OPT_INSECURE},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -116,6 +131,12 @@ static int set_option(struct serve_cmd *cmd, int opt, const char *arg)
 	case OPT_KEEP_HOST: cmd->naming.keep_host = 1; return 0;
 	case OPT_URL: cmd->base_url = arg; return 0;
 	case OPT_JSON: cmd->lg.json = 1; return 0;
+	case OPT_CACHE_DIR: cmd->cache_dir = arg; return 0;
+	case OPT_INSECURE: cmd->insecure_skip_signature = 1; return 0;
+	case OPT_PUBKEY:
+		cmd->pubkeys = xreallocarray(cmd->pubkeys, cmd->pubkey_count + 1, sizeof(*cmd->pubkeys));
+		cmd->pubkeys[cmd->pubkey_count++] = (char *)arg;
+		return 0;
 	case 'v': cmd->lg.level = cmd->lg.level < LOG_INFO ? LOG_VERBOSE : cmd->lg.level + 1; return 0;
 	case OPT_THREADS:
 		if (parse_threads(arg, &cmd->threads) == 0)
@@ -285,11 +306,32 @@ out:
 	return status;
 }
 
+/* Verifies and extracts a bundle (or takes a directory), loads it and serves it until a signal. */
+static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
+{
+	struct serve_source_opts source_opts = {cmd->pubkeys, cmd->pubkey_count, cmd->cache_dir,
+						cmd->insecure_skip_signature, &cmd->lg};
+	struct serve_source source;
+	struct serve_content content;
+	struct lerr err;
+	int status;
+
+	memset(&content, 0, sizeof(content));
+	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
+	    serve_content_load(source.dir, &cmd->naming, &cmd->lg, &content, &err) != 0) {
+		fprintf(stderr, "lading serve: %s\n", err.msg);
+		status = lerr_exit_code(&err);
+	} else {
+		status = run(cmd, &content, stop);
+	}
+	serve_content_free(&content);
+	serve_source_free(&source, &cmd->lg);
+	return status;
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct serve_cmd cmd;
-	struct serve_content content;
-	struct lerr err;
 	sigset_t stop;
 	int status, done;
 
@@ -300,24 +342,21 @@ int cmd_serve(int argc, char **argv)
 	cmd.listen = SERVE_DEFAULT_LISTEN;
 	cmd.threads = 8;
 	if ((status = parse_options(argc, argv, &cmd, &done)) != 0 || done)
-		return status;
+		goto out;
 	if ((status = check_options(&cmd)) != 0)
-		return status;
+		goto out;
 	/* Before any thread exists: every server thread inherits this mask. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
 		fprintf(stderr, "lading serve: cannot set up signal handling\n");
-		return 1;
+		status = 1;
+		goto out;
 	}
 	raise_fd_limit();
-	if (serve_content_load(cmd.source, &cmd.naming, &cmd.lg, &content, &err) != 0) {
-		fprintf(stderr, "lading serve: %s\n", err.msg);
-		serve_content_free(&content);
-		return lerr_exit_code(&err);
-	}
-	status = run(&cmd, &content, &stop);
-	serve_content_free(&content);
+	status = serve_source(&cmd, &stop);
+out:
+	free(cmd.pubkeys);
 	return status;
 }

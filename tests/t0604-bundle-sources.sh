@@ -60,9 +60,10 @@ YAML
 is "--dry-run lists what create would add, images from charts included" \
 	"$("$LADING" bundle create --dry-run -f "$TRASH/site/lading.yaml" | tr '\n' ';')" \
 	"chart web 1.0.0 http://$web/charts web;image $reg/test/app:1 (from chart web 1.0.0);chart ray 0.3.0 oci://$reg/charts/ray;provider $web/hashicorp/null ~> 3.2.0 linux_amd64,linux_arm64;file nvidia/driver.run http://$web/dl/driver.run;"
-ok "bundle create with charts, providers, files" "$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst"
-ok "bundle verify" "$LADING" bundle verify "$TRASH/site.tar.zst"
-ok "bundle extract" "$LADING" bundle extract -C "$TRASH/x" "$TRASH/site.tar.zst"
+"$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null
+ok "bundle create with charts, providers, files" "$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst" --sign "$TRASH/k.key"
+ok "bundle verify" "$LADING" bundle verify --pubkey "$TRASH/k.pub" "$TRASH/site.tar.zst"
+ok "bundle extract" "$LADING" bundle extract --pubkey "$TRASH/k.pub" -C "$TRASH/x" "$TRASH/site.tar.zst"
 x=$TRASH/x
 cat >"$TRASH/check-repo.py" <<'PY'
 import hashlib, os, sys, yaml
@@ -114,7 +115,7 @@ is "lading.lock records provider version and zip hashes" \
 
 # --locked uses only the lock: a newer chart appears upstream, the bundle stays the same.
 "$TOP/scripts/mkchart.sh" "$www/charts" web 1.0.9 "$reg/test/app:1" >/dev/null
-ok "--locked create" "$LADING" bundle create --locked -f "$TRASH/site/lading.yaml" -o "$TRASH/locked.tar.zst"
+ok "--locked create" "$LADING" bundle create --locked -f "$TRASH/site/lading.yaml" -o "$TRASH/locked.tar.zst" --sign "$TRASH/k.key"
 ok "--locked gives the same bytes" cmp "$TRASH/site.tar.zst" "$TRASH/locked.tar.zst"
 ok "without --locked the new chart version is taken" sh -c "'$LADING' bundle create -f '$TRASH/site/lading.yaml' -o '$TRASH/new.tar.zst' && jq -e '.charts[0].version == \"1.0.9\"' '$TRASH/site/lading.lock'"
 

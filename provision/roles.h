@@ -1,0 +1,36 @@
+#ifndef LADING_PROVISION_ROLES_H
+#define LADING_PROVISION_ROLES_H
+
+/*
+ * Roles: the site's own and the built-in ones (provision/roles_builtin.c),
+ * plus the containerd hosts.toml text the registry-mirror role writes.
+ */
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "provision/site.h"
+
+/* Parses every built-in role; *roles is freed by site_free (it is stored in the site). */
+int roles_builtin_parse(struct site_role **roles, size_t *count, struct lerr *err);
+
+/* "registry-mirror, ..." for messages. */
+const char *roles_builtin_names(void);
+
+/* How many built-in roles there are, and the name of each. */
+size_t roles_builtin_count(void);
+const char *roles_builtin_name(size_t index);
+
+/* The YAML text of a built-in role, or NULL. */
+const char *roles_builtin_text(const char *name);
+
+/* The role called name: the site's own first (it may override a built-in one), else a built-in; or NULL. */
+const struct site_role *role_find(const struct site *site, const char *name);
+
+/*
+ * The containerd certs.d/<upstream>/hosts.toml that sends pulls of upstream to
+ * the site registry (with its path prefix; ca_path is written when the site has
+ * a CA and the registry speaks TLS). Caller frees.
+ */
+char *role_hosts_toml(const struct site_registry *reg, const char *upstream, const char *ca_path);
+
+#endif

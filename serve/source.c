@@ -1,0 +1,102 @@
+/* A directory or a verified, extracted bundle (see source.h). */
+#include "serve/source.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle/cache.h"
+#include "bundle/extract.h"
+#include "bundle/signature.h"
+#include "bundle/trust.h"
+#include "lib/digest.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+static char *default_cache_dir(struct lerr *err)
+{
+	char *root = NULL, *dir;
+
+	if (bundle_cache_dir(&root, err) != 0)
+		return NULL;
+	dir = xasprintf("%s/serve", root);
+	free(root);
+	return dir;
+}
+
+/*
+ * Signatures are required (DESIGN.md): bundle_sig_check_head refuses an
+ * unsigned bundle or one not signed by a trusted key before any entry data is
+ * read; bundle_extract then checks every entry while writing it.
+ */
+static int extract_bundle(const char *path, const struct serve_source_opts *opts, struct serve_source *src,
+			  struct lerr *err)
+{
+	struct trust_set trust;
+	struct bundle_sig_check check;
+	struct bundle_extract_opts extract = {bundle_sig_check_head, &check, opts->lg};
+	char *cache = NULL, hex[SHA256_HEX_LEN + 1], *dest = NULL, *what = xasprintf("'%s'", path);
+	int r = -1;
+
+	trust_init(&trust);
+	bundle_sig_check_init(&check, &trust, what, opts->insecure_skip_signature);
+	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
+		goto out;
+	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(err);
+	if (cache == NULL || fs_mkdir_p(cache, err) != 0)
+		goto out;
+	/* One directory per run: a tampered leftover from an earlier run is never reused. */
+	sha256_hex(path, strlen(path), hex);
+	dest = xasprintf("%s/%.16s-%ld", cache, hex, (long)getpid());
+	if (fs_exists(dest) && fs_remove_tree(dest, err) != 0)
+		goto out;
+	log_msg(opts->lg, LOG_INFO, "%s: verifying and extracting to '%s'", path, dest);
+	if (bundle_extract(path, dest, &extract, err) != 0)
+		goto out;
+	if (check.verified)
+		log_msg(opts->lg, LOG_INFO, "%s: signed by key %s, every entry verified", path, check.key_id);
+	else
+		log_msg(opts->lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check.problem.msg);
+	src->dir = xstrdup(dest);
+	src->extracted = dest;
+	dest = NULL;
+	r = 0;
+out:
+	bundle_sig_check_free(&check);
+	free(what);
+	free(dest);
+	free(cache);
+	trust_free(&trust);
+	return r;
+}
+
+int serve_source_prepare(const char *path, const struct serve_source_opts *opts, struct serve_source *src,
+			 struct lerr *err)
+{
+	struct stat st;
+
+	memset(src, 0, sizeof(*src));
+	if (stat(path, &st) != 0)
+		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", path);
+	if (S_ISDIR(st.st_mode)) {
+		src->dir = xstrdup(path);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", path);
+	return extract_bundle(path, opts, src, err);
+}
+
+void serve_source_free(struct serve_source *src, const struct logger *lg)
+{
+	struct lerr err;
+
+	if (src == NULL)
+		return;
+	if (src->extracted != NULL && fs_remove_tree(src->extracted, &err) != 0)
+		log_msg(lg, LOG_WARN, "%s", err.msg);
+	free(src->dir);
+	free(src->extracted);
+	memset(src, 0, sizeof(*src));
+}

@@ -1,0 +1,40 @@
+#ifndef LADING_SERVE_SOURCE_H
+#define LADING_SERVE_SOURCE_H
+
+/*
+ * What `lading serve` serves from: a directory as it is, or a bundle file that
+ * is verified (trusted signature over lading.json, then every entry's size and
+ * sha256) and extracted once into a private cache directory while it is read.
+ * Nothing is served from a bundle that fails any check.
+ */
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "lib/log.h"
+
+struct serve_source_opts {
+	char *const *pubkeys; /* --pubkey files; none = $LADING_TRUST_DIR or /etc/lading/trust.d */
+	size_t pubkey_count;
+	const char *cache_dir; /* where extractions go; NULL = $LADING_CACHE/serve (~/.cache/lading/serve) */
+	int insecure_skip_signature; /* --insecure-skip-signature: serve an unsigned/untrusted bundle, warning */
+	const struct logger *lg;
+};
+
+struct serve_source {
+	char *dir;	 /* the directory to serve */
+	char *extracted; /* the extraction to remove at the end, or NULL for a plain directory */
+};
+
+/*
+ * Fills src for path. A bundle is verified and extracted to a new directory
+ * under the cache dir; fails with LADING_ERR_SIGNATURE (unsigned, untrusted or
+ * altered), LADING_ERR_FORMAT, LADING_ERR_SYSTEM, leaving nothing behind.
+ * Free with serve_source_free.
+ */
+int serve_source_prepare(const char *path, const struct serve_source_opts *opts, struct serve_source *src,
+			 struct lerr *err);
+
+/* Removes the extraction (if any) and frees src; accepts a zeroed src. */
+void serve_source_free(struct serve_source *src, const struct logger *lg);
+
+#endif

@@ -1,0 +1,93 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/fsutil.h"
+#include "provision/roles.h"
+#include "provision/site.h"
+
+static void builtin_role_is_the_yaml_file(void **state)
+{
+	struct buf file = BUF_INIT(1u << 20);
+	struct lerr err = {0};
+
+	(void)state;
+	/* make check runs from the top of the tree */
+	assert_int_equal(fs_read_file("provision/roles/registry-mirror.yaml", &file, &err), 0);
+	assert_string_equal(roles_builtin_text("registry-mirror"), file.data);
+	assert_null(roles_builtin_text("nope"));
+	buf_free(&file);
+}
+
+static void builtin_roles_parse(void **state)
+{
+	struct site_role *roles = NULL;
+	struct lerr err = {0};
+	size_t count = 0, i;
+
+	(void)state;
+	assert_int_equal(roles_builtin_parse(&roles, &count, &err), 0);
+	assert_int_equal(count, 1);
+	assert_string_equal(roles[0].name, "registry-mirror");
+	assert_int_equal(roles[0].step_count, 5);
+	assert_int_equal(roles[0].steps[2].kind, STEP_REGISTRY_HOSTS);
+	assert_string_equal(roles[0].steps[2].dir, "/etc/containerd/certs.d");
+	assert_int_equal(roles[0].steps[4].kind, STEP_SERVICE);
+	assert_string_equal(roles[0].steps[4].service, "containerd");
+	for (i = 0; i < count; i++) {
+		free(roles[i].name);
+		site_steps_free(roles[i].steps, roles[i].step_count);
+	}
+	free(roles);
+}
+
+static void hosts_toml_plain_http_without_prefix(void **state)
+{
+	struct site_registry reg = {.address = "198.18.0.1:5000", .plain_http = 1, .prefix = ""};
+	char *toml = role_hosts_toml(&reg, "docker.io", "/ca.crt");
+
+	(void)state;
+	assert_string_equal(toml, "# written by lading (registry-mirror): pulls of docker.io go to 198.18.0.1:5000\n"
+				  "server = \"https://registry-1.docker.io\"\n\n"
+				  "[host.\"http://198.18.0.1:5000\"]\n"
+				  "  capabilities = [\"pull\", \"resolve\"]\n");
+	free(toml);
+}
+
+static void hosts_toml_tls_with_prefix_and_ca(void **state)
+{
+	struct site_registry reg = {.address = "reg.lan:443", .ca_file = "/site/ca.pem", .prefix = "mirror/x"};
+	char *toml = role_hosts_toml(&reg, "nvcr.io", "/usr/local/share/ca-certificates/lading-registry.crt");
+
+	(void)state;
+	assert_string_equal(toml, "# written by lading (registry-mirror): pulls of nvcr.io go to reg.lan:443\n"
+				  "server = \"https://nvcr.io\"\n\n"
+				  "[host.\"https://reg.lan:443/v2/mirror/x\"]\n"
+				  "  capabilities = [\"pull\", \"resolve\"]\n"
+				  "  override_path = true\n"
+				  "  ca = \"/usr/local/share/ca-certificates/lading-registry.crt\"\n");
+	free(toml);
+	reg.skip_verify = 1;
+	reg.ca_file = NULL;
+	toml = role_hosts_toml(&reg, "quay.io", "/ca.crt");
+	assert_non_null(strstr(toml, "  override_path = true\n  skip_verify = true\n"));
+	assert_null(strstr(toml, "ca = "));
+	free(toml);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(builtin_role_is_the_yaml_file),
+	    cmocka_unit_test(builtin_roles_parse),
+	    cmocka_unit_test(hosts_toml_plain_http_without_prefix),
+	    cmocka_unit_test(hosts_toml_tls_with_prefix_and_ca),
+	};
+	return cmocka_run_group_tests_name("roles", tests, NULL, NULL);
+}

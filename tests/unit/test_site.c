@@ -1,0 +1,128 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "lib/err.h"
+#include "provision/roles.h"
+#include "provision/site.h"
+
+static const char example[] =
+    "registry:\n"
+    "  address: 10.0.0.5:5000\n"
+    "  plain_http: false\n"
+    "  ca_file: certs/internal-ca.pem\n"
+    "  prefix: /mirror/\n"
+    "  mirrors: [docker.io, harbor.example.org]\n"
+    "vars: {ntp_server: 10.0.0.1, dns: [a, b]}\n"
+    "apply:\n"
+    "  - hosts: all\n"
+    "    roles: [registry-mirror]\n"
+    "  - hosts: gpu_nodes\n"
+    "    roles: [hello]\n"
+    "roles:\n"
+    "  hello:\n"
+    "    - shell: {cmd: \"echo {{ inventory_hostname }} > /etc/hello\", creates: /etc/hello}\n"
+    "    - name: motd\n"
+    "      template: {src: motd.j2, dest: /etc/motd, mode: \"0640\", owner: root:adm}\n"
+    "vsphere:\n"
+    "  anything: [goes, here]\n";
+
+static void site_reads_the_issue_example(void **state)
+{
+	struct site *site = NULL;
+	struct lerr err = {0};
+	const struct site_role *hello;
+
+	(void)state;
+	assert_int_equal(site_load_string("site.yaml", "/srv/site", example, &site, &err), 0);
+	assert_string_equal(site->registry.address, "10.0.0.5:5000");
+	assert_string_equal(site->registry.prefix, "mirror");
+	assert_string_equal(site->registry.ca_file, "/srv/site/certs/internal-ca.pem");
+	/* the five well-known upstreams plus the listed one, docker.io once */
+	assert_int_equal(site->registry.mirror_count, 6);
+	assert_string_equal(site->registry.mirrors[5], "harbor.example.org");
+	assert_string_equal(site_var(site, "ntp_server"), "10.0.0.1");
+	assert_string_equal(site_var(site, "dns"), "[\"a\",\"b\"]");
+	assert_int_equal(site->apply_count, 2);
+	assert_string_equal(site->apply[1].hosts, "gpu_nodes");
+	hello = role_find(site, "hello");
+	assert_non_null(hello);
+	assert_int_equal(hello->step_count, 2);
+	assert_int_equal(hello->steps[0].kind, STEP_SHELL);
+	assert_string_equal(hello->steps[0].creates, "/etc/hello");
+	assert_string_equal(hello->steps[0].name, "shell echo {{ inventory_hostname }} > /etc/hello");
+	assert_int_equal(hello->steps[1].kind, STEP_TEMPLATE);
+	assert_string_equal(hello->steps[1].name, "motd");
+	assert_string_equal(hello->steps[1].src, "/srv/site/motd.j2");
+	assert_int_equal(hello->steps[1].mode, 0640);
+	assert_string_equal(hello->steps[1].owner, "root:adm");
+	assert_string_equal(hello->steps[1].where, "site.yaml:16:7");
+	assert_non_null(role_find(site, "registry-mirror"));
+	site_free(site);
+}
+
+/* Each bad file must fail with exactly this message (position included). */
+static void expect_error(const char *text, const char *message)
+{
+	struct site *site = NULL;
+	struct lerr err = {0};
+
+	assert_int_equal(site_load_string("site.yaml", "/srv", text, &site, &err), -1);
+	assert_null(site);
+	assert_string_equal(err.msg, message);
+}
+
+static void site_names_the_position_of_errors(void **state)
+{
+	(void)state;
+	expect_error("registy:\n  address: x\n", "site.yaml:1:1: unknown key 'registy' in site file");
+	expect_error("registry:\n  address: r:5000\n  plain-http: true\n",
+		     "site.yaml:3:3: unknown key 'plain-http' in registry");
+	expect_error("registry:\n  plain_http: true\n", "site.yaml:2:3: registry: missing 'address'");
+	expect_error("registry: {address: r, plain_http: maybe}\n",
+		     "site.yaml:1:36: plain_http: expected true or false, got 'maybe'");
+	expect_error("apply:\n  - hosts: all\n    roles: [nope]\n",
+		     "site.yaml:3:13: unknown role 'nope' (define it under 'roles:' or use a built-in one: "
+		     "registry-mirror)");
+	expect_error("roles:\n  r:\n    - shell: {cmd: x, creats: /a}\n",
+		     "role 'r': site.yaml:3:23: unknown key 'creats' in shell");
+	expect_error("roles:\n  r:\n    - copy: {src: a, dest: /b, mode: rw}\n",
+		     "role 'r': site.yaml:3:38: mode: expected an octal mode like '0644', got 'rw'");
+	expect_error("roles:\n  r:\n    - shell: x\n      copy: {src: a, dest: /b}\n",
+		     "role 'r': site.yaml:4:7: step has two actions; split it in two steps");
+	expect_error("roles:\n  r:\n    - cmd: x\n",
+		     "role 'r': site.yaml:3:7: unknown key 'cmd' in step (expected one of copy, template, shell, "
+		     "service, facts, registry_hosts, name, when)");
+	expect_error("roles:\n  r:\n    - copy: {dest: /b}\n",
+		     "role 'r': site.yaml:3:13: copy: give exactly one of 'src' and 'content'");
+	expect_error("vars: {a: 1, a: 2}\n", "site.yaml:1:14: duplicate variable 'a' in vars");
+	expect_error("registry: {address: \"http://r\"}\n",
+		     "site.yaml:1:21: registry.address: expected host[:port], got 'http://r'");
+}
+
+static void site_accepts_vsphere_and_an_empty_file(void **state)
+{
+	struct site *site = NULL;
+	struct lerr err = {0};
+
+	(void)state;
+	assert_int_equal(site_load_string("site.yaml", "/srv", "vsphere: {server: vc}\n", &site, &err), 0);
+	assert_null(site->registry.address);
+	site_free(site);
+	assert_int_equal(site_load_string("site.yaml", "/srv", "", &site, &err), 0);
+	assert_int_equal(site->apply_count, 0);
+	site_free(site);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(site_reads_the_issue_example),
+	    cmocka_unit_test(site_names_the_position_of_errors),
+	    cmocka_unit_test(site_accepts_vsphere_and_an_empty_file),
+	};
+	return cmocka_run_group_tests_name("site", tests, NULL, NULL);
+}
