@@ -12,7 +12,6 @@
 #include "bundle/cmd_fetch.h"
 #include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
-#include "bundle/cmd_bundle.h"
 #include "lading.h"
 #include "bundle/cmd_key.h"
 #include "inventory/cmd_inventory.h"
@@ -33,7 +32,6 @@ static const struct command commands[] = {
 	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
 	{ "key", cmd_key, "minisign-compatible keys: generate, sign and verify files" },
 	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
-	{ "bundle", cmd_bundle, "create, inspect, verify and extract bundles" },
 	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
 	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
 	{ NULL, NULL, NULL },
