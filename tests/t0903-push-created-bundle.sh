@@ -13,7 +13,7 @@ B=$TRASH/site.tar.zst
 "$LADING" bundle create -f "$SPEC" -o "$B" >/dev/null 2>"$TRASH/create.err" || cat "$TRASH/create.err"
 registry_start dst
 DST=127.0.0.1:$REGISTRY_PORT
-"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http --prefix mirror --dry-run >"$TRASH/dry"
+"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http --prefix mirror --dry-run >"$TRASH/dry" 2>"$TRASH/dry.err"
 ok "--dry-run maps the source host away and adds the prefix" grep -qx "$SRC/test/a:1 -> $DST/mirror/test/a:1" "$TRASH/dry"
 "$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http --prefix mirror >"$TRASH/out" 2>"$TRASH/err"
 is "the push succeeds" "$?" "0"
