@@ -38,7 +38,7 @@ static const char *service_var(struct step_host *host, const char *service, cons
 
 /*
  * systemd when it runs, else the SysV script, else the pidfile: the process is
- * stopped (TERM, up to 30 s) and started again, detached, from the argv saved
+ * stopped (TERM, up to 30 s, then KILL) and started again, detached, from the argv saved
  * in /proc/<pid>/cmdline; its output goes to the log file.
  */
 static void restart_script(struct buf *cmd, const char *service, int reload, const char *pidfile, const char *log)
@@ -64,7 +64,10 @@ static void restart_script(struct buf *cmd, const char *service, int reload, con
 	    "argv=$(mktemp) && cp \"/proc/$pid/cmdline\" \"$argv\" && dir=$(readlink \"/proc/$pid/cwd\") || exit 4\n"
 	    "kill -TERM \"$pid\"; i=0\n"
 	    "while alive \"$pid\" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n"
-	    "if alive \"$pid\"; then echo \"$n (pid $pid) did not stop in 30 s\" >&2; exit 5; fi\n"
+	    /* as systemd does after TimeoutStopSec: KILL what TERM did not stop */
+	    "if alive \"$pid\"; then kill -KILL \"$pid\"; i=0; echo \"$n (pid $pid) did not stop in 30 s: killed\" >&2; fi\n"
+	    "while alive \"$pid\" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n"
+	    "if alive \"$pid\"; then echo \"$n (pid $pid) did not stop, not even on KILL\" >&2; exit 5; fi\n"
 	    "cd \"${dir:-/}\" && xargs -0 sh -c 'p=$1; shift; setsid \"$@\" </dev/null >>\"$0\" 2>&1 & echo $! "
 	    ">\"$p\"' \"$l\" \"$p\" "
 	    "<\"$argv\"\n"
