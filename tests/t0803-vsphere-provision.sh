@@ -59,7 +59,10 @@ ok "provision copy puts a file on the group" \
 	"$TRASH/mirror.conf" /etc/containerd/lading-mirror.conf
 is "the file arrived on host 2" "$(cat "$(host_path 2 /etc/containerd/lading-mirror.conf)" 2>&1)" "mirror = 198.18.0.1:5000"
 
-apply() { "$LADING" provision -i "$TRASH/inventory.yml" -s "$TRASH/site.yaml" --known-hosts "$KH" --json; }
+apply() {
+	"$LADING" provision -i "$TRASH/inventory.yml" -s "$TRASH/site.yaml" --known-hosts "$KH" \
+		--log-dir "$TRASH/runs" --json
+}
 recap() { jq -c "select(.recap) | .recap | [to_entries[] | \"\(.key)=\(.value.ok)/\(.value.changed)/\(.value.failed)\"] | sort"; }
 apply >"$TRASH/apply1.json" 2>"$TRASH/apply1.err"
 is "provision -s site.yaml applies the role on the generated inventory" "$?" 0
