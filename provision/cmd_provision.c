@@ -147,23 +147,32 @@ out:
 	return rc;
 }
 
-static int provision_ping(int argc, char **argv)
+/* ping and facts: no arguments besides the shared options, one action per host. */
+static int provision_simple_verb(int argc, char **argv, const char *verb, fanout_action action)
 {
 	struct fanout_opts o;
 	struct verb_args a;
+	char *usage;
 	int status;
 
 	if ((status = verb_parse(argc, argv, &o, &a, 0)) != 0)
 		return status;
 	if (a.help) {
-		verb_usage(stdout, "ping -i INVENTORY [options]");
+		usage = xasprintf("%s -i INVENTORY [options]", verb);
+		verb_usage(stdout, usage);
+		free(usage);
 		return 0;
 	}
 	if (a.positional_count > 0) {
-		fprintf(stderr, "lading provision ping: unexpected argument '%s'\n", a.positional[0]);
+		fprintf(stderr, "lading provision %s: unexpected argument '%s'\n", verb, a.positional[0]);
 		return 2;
 	}
-	return fanout_run(&o, "ping", ping_action, NULL);
+	return fanout_run(&o, verb, action, NULL);
+}
+
+static int provision_ping(int argc, char **argv)
+{
+	return provision_simple_verb(argc, argv, "ping", ping_action);
 }
 
 static const char *str_or(const char *value, const char *fallback)
@@ -212,21 +221,7 @@ static int facts_action(struct ssh_conn *conn, struct fanout_result *r, void *ct
 
 static int provision_facts(int argc, char **argv)
 {
-	struct fanout_opts o;
-	struct verb_args a;
-	int status;
-
-	if ((status = verb_parse(argc, argv, &o, &a, 0)) != 0)
-		return status;
-	if (a.help) {
-		verb_usage(stdout, "facts -i INVENTORY [options]");
-		return 0;
-	}
-	if (a.positional_count > 0) {
-		fprintf(stderr, "lading provision facts: unexpected argument '%s'\n", a.positional[0]);
-		return 2;
-	}
-	return fanout_run(&o, "facts", facts_action, NULL);
+	return provision_simple_verb(argc, argv, "facts", facts_action);
 }
 
 static int shell_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err)
