@@ -70,6 +70,9 @@ int minisign_b64_decode(const char *text, size_t len, uint8_t *out, size_t want,
 /* Returns the base64 of data (caller frees; wipe it first when data is secret). */
 char *minisign_b64_encode(const uint8_t *data, size_t len);
 
+/* Fills err with "WHAT failed in OpenSSL: <first queued error>", clears OpenSSL's queue; returns -1. */
+int minisign_openssl_fail(struct lerr *err, const char *what);
+
 /* 0 when comment is valid UTF-8, has no control character but tab and is short enough. */
 int minisign_comment_check(const char *comment, size_t len, const char *kind, struct lerr *err);
 

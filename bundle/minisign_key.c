@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -28,17 +27,6 @@
 /* A key file may not make us spend more than twice minisign's default memory or work. */
 #define SCRYPT_MEM_MAX (2ULL << 30)
 #define SCRYPT_WORK_MAX (1ULL << 22)
-
-static int openssl_fail(struct lerr *err, const char *what)
-{
-	unsigned long code = ERR_get_error();
-	char text[256] = "unknown error";
-
-	if (code != 0)
-		ERR_error_string_n(code, text, sizeof(text));
-	ERR_clear_error();
-	return lerr_set(err, LADING_ERR_SYSTEM, "%s failed in OpenSSL: %s", what, text);
-}
 
 static uint64_t le64_load(const uint8_t *p)
 {
@@ -170,7 +158,7 @@ static int seckey_stream(uint8_t stream[SEALED_LEN], const char *password, const
 				(unsigned long long)n, r, p);
 	if (EVP_PBE_scrypt(password, strlen(password), salt, SALT_LEN, n, r, p, need + (1 << 20), stream, SEALED_LEN) !=
 	    1)
-		return openssl_fail(err, "scrypt");
+		return minisign_openssl_fail(err, "scrypt");
 	return 0;
 }
 
@@ -196,7 +184,7 @@ static int seckey_consistent(const struct minisign_seckey *sk, const char *what,
 	int r = -1;
 
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, pub, &pub_len) != 1) {
-		openssl_fail(err, "Ed25519 key");
+		minisign_openssl_fail(err, "Ed25519 key");
 		goto out;
 	}
 	if (pub_len != sizeof(pub) || CRYPTO_memcmp(pub, sk->sk + 32, sizeof(pub)) != 0) {
@@ -327,7 +315,7 @@ char *minisign_seckey_format(const struct minisign_seckey *sk, const char *passw
 	if (password != NULL) {
 		memcpy(raw + 2, "Sc", 2);
 		if (RAND_bytes(raw + 6, SALT_LEN) != 1) {
-			openssl_fail(err, "random salt");
+			minisign_openssl_fail(err, "random salt");
 			goto out;
 		}
 		le64_store(raw + 38, opslimit);
@@ -356,12 +344,12 @@ int minisign_keypair_generate(struct minisign_seckey *sk, struct minisign_pubkey
 	int r = -1;
 
 	if (RAND_bytes(sk->key_id, MINISIGN_KEY_ID_LEN) != 1 || RAND_priv_bytes(sk->sk, 32) != 1) {
-		openssl_fail(err, "random key");
+		minisign_openssl_fail(err, "random key");
 		goto out;
 	}
 	key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk->sk, 32);
 	if (key == NULL || EVP_PKEY_get_raw_public_key(key, sk->sk + 32, &len) != 1 || len != MINISIGN_PUBLIC_LEN) {
-		openssl_fail(err, "Ed25519 key generation");
+		minisign_openssl_fail(err, "Ed25519 key generation");
 		goto out;
 	}
 	minisign_seckey_public(sk, pk);

@@ -23,17 +23,6 @@ struct minisign_hash {
 	EVP_MD_CTX *md;
 };
 
-static int openssl_fail(struct lerr *err, const char *what)
-{
-	unsigned long code = ERR_get_error();
-	char text[256] = "unknown error";
-
-	if (code != 0)
-		ERR_error_string_n(code, text, sizeof(text));
-	ERR_clear_error();
-	return lerr_set(err, LADING_ERR_SYSTEM, "%s failed in OpenSSL: %s", what, text);
-}
-
 struct minisign_hash *minisign_hash_new(void)
 {
 	struct minisign_hash *hash = xmalloc(sizeof(*hash));
@@ -106,7 +95,7 @@ static int ed25519_sign(const struct minisign_seckey *sk, const void *msg, size_
 	if (key == NULL || md == NULL || EVP_DigestSignInit(md, NULL, NULL, NULL, key) != 1 ||
 	    EVP_DigestSign(md, sig, &sig_len, len > 0 ? msg : (const void *)"", len) != 1 ||
 	    sig_len != MINISIGN_SIG_LEN) {
-		openssl_fail(err, "Ed25519 signing");
+		minisign_openssl_fail(err, "Ed25519 signing");
 		goto out;
 	}
 	r = 0;
@@ -125,7 +114,7 @@ static int ed25519_verify(const struct minisign_pubkey *pk, const void *msg, siz
 	int r = -1;
 
 	if (key == NULL || md == NULL || EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) != 1) {
-		openssl_fail(err, "Ed25519 verification");
+		minisign_openssl_fail(err, "Ed25519 verification");
 		goto out;
 	}
 	r = EVP_DigestVerify(md, sig, MINISIGN_SIG_LEN, len > 0 ? msg : (const void *)"", len) == 1;

@@ -2,6 +2,7 @@
 #include "minisign.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,17 @@ out:
 	OPENSSL_cleanse(tmp, len / 4 * 3);
 	free(tmp);
 	return r;
+}
+
+int minisign_openssl_fail(struct lerr *err, const char *what)
+{
+	unsigned long code = ERR_get_error();
+	char text[256] = "unknown error";
+
+	if (code != 0)
+		ERR_error_string_n(code, text, sizeof(text));
+	ERR_clear_error();
+	return lerr_set(err, LADING_ERR_SYSTEM, "%s failed in OpenSSL: %s", what, text);
 }
 
 char *minisign_b64_encode(const uint8_t *data, size_t len)
