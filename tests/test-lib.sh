@@ -4,7 +4,8 @@
 
 set -u
 TEST_NAME=$(basename "$0" .sh)
-TESTS_DIR=$(cd "$(dirname "$0")" && pwd)
+# From this file's own place, so scripts outside tests/ (benchmarks) can source it too.
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
 LADING=${LADING:-$TOP/lading}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lading-$TEST_NAME.XXXXXX")

@@ -9,10 +9,9 @@
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 # test-lib gives the per-run trash directory and cleanup by PID; lib-hosts the hosts.
-ROOT=$TOP
 export LADING=${LADING:-$TOP/lading}
-. "$ROOT/tests/test-lib.sh"
-TOP=$ROOT
+. "$TOP/tests/test-lib.sh"
+. "$TOP/scripts/lib-bench.sh"
 . "$TOP/scripts/lib-hosts.sh"
 HOSTS=${HOSTS:-16}
 FILE_MIB=${FILE_MIB:-100}
@@ -74,8 +73,6 @@ check_hosts() { # every host got the file and ran the three commands
 			{ echo "bench: h$i did not get the work done" >&2; return 1; }
 	done
 }
-now() { date +%s.%N; }
-
 clean_hosts
 t0=$(now)
 "$LADING" provision -i "$INV" -s "$TRASH/site.yaml" --known-hosts "$KH" --forks "$HOSTS" \

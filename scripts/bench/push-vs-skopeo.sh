@@ -15,13 +15,10 @@ LADING=${LADING:-$TOP/lading}
 COUNT=${BENCH_IMAGES:-5}
 SIZE=${BENCH_LAYER:-208m}
 . "$TOP/tests/test-lib.sh"
-TOP=$(cd "$(dirname "$0")/../.." && pwd) # test-lib.sh guessed it from $0
 . "$TOP/scripts/lib-registry.sh"
 set +u
 
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+. "$TOP/scripts/lib-bench.sh"
 
 L=$TRASH/layout
 for i in $(seq 1 "$COUNT"); do
