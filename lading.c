@@ -12,10 +12,10 @@
 #include "bundle/cmd_fetch.h"
 #include "bundle/cmd_bundle.h"
 #include "images/cmd_image.h"
-#include "lading.h"
-#include "bundle/cmd_key.h"
+#include "lib/version.h"
+#include "sign/cmd_key.h"
 #include "inventory/cmd_inventory.h"
-#include "provision/cmd_vsphere.h"
+#include "provision/vsphere/cmd_vsphere.h"
 #include "serve/cmd_serve.h"
 #include "provision/cmd_provision.h"
 

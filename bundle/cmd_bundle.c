@@ -14,9 +14,9 @@
 #include "bundle/cmd_push.h"
 #include "bundle/create.h"
 #include "bundle/plan.h"
-#include "bundle/extract.h"
+#include "bundle/format/extract.h"
 #include "bundle/inspect.h"
-#include "bundle/reader.h"
+#include "bundle/format/reader.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 

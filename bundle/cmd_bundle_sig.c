@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle/extract.h"
-#include "bundle/keypass.h"
-#include "bundle/manifest.h"
-#include "bundle/reader.h"
-#include "bundle/writer.h"
+#include "bundle/format/extract.h"
+#include "sign/keypass.h"
+#include "bundle/format/manifest.h"
+#include "bundle/format/reader.h"
+#include "bundle/format/writer.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"

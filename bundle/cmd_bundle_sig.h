@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "bundle/create.h"
-#include "bundle/signature.h"
-#include "bundle/trust.h"
+#include "sign/signature.h"
+#include "sign/trust.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 

@@ -17,7 +17,7 @@
 #include "bundle/files.h"
 #include "charts/fetch.h"
 #include "charts/repo_write.h"
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/urlstore.h"
@@ -56,7 +56,7 @@ struct fetch_args {
 	size_t platform_count;
 	int images, json, update_hashes;
 	struct logger lg;
-	struct registry_set registries;
+	struct host_set registries;
 	char **rest;
 	int rest_count;
 };
@@ -376,7 +376,7 @@ int cmd_fetch(int argc, char **argv)
 	status = parse_args(argc - 1, argv + 1, &a);
 	if (status >= 0)
 		goto out;
-	if (a.registry_config != NULL && registry_config_load(a.registry_config, &a.registries, &err) != 0) {
+	if (a.registry_config != NULL && host_set_load(a.registry_config, &a.registries, &err) != 0) {
 		status = fail(&err);
 		goto out;
 	}
@@ -388,7 +388,7 @@ int cmd_fetch(int argc, char **argv)
 		r = verb_file(&a, &err);
 	status = r == 0 ? 0 : fail(&err);
 out:
-	registry_config_free(&a.registries);
+	host_set_free(&a.registries);
 	free(a.store_default);
 	return status;
 }

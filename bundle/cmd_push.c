@@ -10,7 +10,7 @@
 
 #include "bundle/cmd_bundle_sig.h"
 #include "bundle/push.h"
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
@@ -175,16 +175,16 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 }
 
 /* The --registry-config file, with the TLS flags as the first entry for --registry. */
-static int build_registries(const struct push_args *a, struct registry_set *set, struct lerr *err)
+static int build_registries(const struct push_args *a, struct host_set *set, struct lerr *err)
 {
-	struct registry_set loaded = {0};
+	struct host_set loaded = {0};
 	size_t i;
 
-	if (a->registry_config != NULL && registry_config_load(a->registry_config, &loaded, err) != 0)
+	if (a->registry_config != NULL && host_set_load(a->registry_config, &loaded, err) != 0)
 		return -1;
 	set->items = xcalloc(loaded.count + 2, sizeof(*set->items));
 	if (a->plain_http || a->ca_file != NULL || a->insecure) {
-		struct registry_config *flags = &set->items[set->count++];
+		struct host_config *flags = &set->items[set->count++];
 
 		flags->host = xstrdup(a->opts.registry);
 		flags->plain_http = a->plain_http;
@@ -252,7 +252,7 @@ static void print_json(const struct push_args *a, const struct bundle_push_resul
 int bundle_cmd_push(int argc, char **argv)
 {
 	struct push_args a;
-	struct registry_set registries = {0};
+	struct host_set registries = {0};
 	struct bundle_push_result res;
 	struct bundle_sig_run run;
 	struct lerr err;
@@ -292,6 +292,6 @@ int bundle_cmd_push(int argc, char **argv)
 out:
 	bundle_sig_run_end(&run);
 	bundle_push_result_free(&res);
-	registry_config_free(&registries);
+	host_set_free(&registries);
 	return rc;
 }

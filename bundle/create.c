@@ -10,11 +10,11 @@
 #include "bundle/create.h"
 #include "bundle/layout.h"
 #include "bundle/lock.h"
-#include "bundle/manifest.h"
+#include "bundle/format/manifest.h"
 #include "bundle/sources.h"
 #include "bundle/spec.h"
 #include "images/fetch.h"
-#include "lading.h"
+#include "lib/version.h"
 #include "lib/xmalloc.h"
 
 /* SOURCE_DATE_EPOCH (reproducible-builds.org) or now. */

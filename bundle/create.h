@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bundle/writer.h"
+#include "bundle/format/writer.h"
 #include "lib/err.h"
 #include "lib/log.h"
 

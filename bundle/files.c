@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "images/registry_tls.h"
+#include "lib/hostcfg.h"
 #include "lib/fsutil.h"
 #include "lib/http.h"
 #include "lib/urlstore.h"
@@ -88,7 +88,7 @@ int files_fetch(const struct file_fetch_opts *opts, const struct file_request *r
 		struct file_result **results, struct lerr *err)
 {
 	struct file_result *res = xcalloc(count ? count : 1, sizeof(*res));
-	struct registry_tls_ctx tls = {opts->registries, {NULL, 0}};
+	struct host_tls_ctx tls = {opts->registries, {NULL, 0}};
 	struct http_session *s = http_session_new(opts->lg);
 	size_t i, j;
 	int r = -1;
@@ -97,7 +97,7 @@ int files_fetch(const struct file_fetch_opts *opts, const struct file_request *r
 		fprintf(stderr, "lading: cannot create a libcurl handle\n");
 		abort();
 	}
-	http_session_set_tls(s, registry_tls_lookup, &tls);
+	http_session_set_tls(s, host_tls_lookup, &tls);
 	for (i = 0; i < count; i++) {
 		log_msg(opts->lg, LOG_VERBOSE, "file %s", reqs[i].url);
 		if (fetch_one(opts, s, &reqs[i], &res[i], err) != 0)

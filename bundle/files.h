@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "images/fetch.h"
+#include "lib/hostcfg.h"
 #include "lib/digest.h"
 #include "lib/err.h"
 #include "lib/log.h"
@@ -34,7 +34,7 @@ struct file_result {
 
 struct file_fetch_opts {
 	const char *store_dir;		       /* content-addressed store root */
-	const struct registry_set *registries; /* ca_file / insecure_skip_verify per host; may be NULL */
+	const struct host_set *registries; /* ca_file / insecure_skip_verify per host; may be NULL */
 	int update_hashes;		       /* a request without sha256 is fetched and its hash reported */
 	const struct logger *lg;	       /* may be NULL */
 };

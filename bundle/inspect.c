@@ -7,7 +7,7 @@
 
 #include "bundle/inspect.h"
 #include "bundle/inspect_sources.h"
-#include "bundle/reader.h"
+#include "bundle/format/reader.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bundle/manifest.h"
+#include "bundle/format/manifest.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 

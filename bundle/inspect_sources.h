@@ -1,7 +1,7 @@
 #ifndef LADING_BUNDLE_INSPECT_SOURCES_H
 #define LADING_BUNDLE_INSPECT_SOURCES_H
 
-#include "bundle/manifest.h"
+#include "bundle/format/manifest.h"
 #include "lib/buf.h"
 
 /* Appends one table per kind (charts, providers, files) listing its rows with sizes; nothing for absent kinds. */

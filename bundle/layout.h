@@ -8,7 +8,7 @@
  */
 #include <stddef.h>
 
-#include "bundle/manifest.h"
+#include "bundle/format/manifest.h"
 #include "images/fetch.h"
 #include "lib/err.h"
 

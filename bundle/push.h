@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bundle/reader.h"
+#include "bundle/format/reader.h"
 #include "images/fetch.h"
 #include "images/naming.h"
 #include "lib/err.h"
@@ -29,7 +29,7 @@ struct bundle_push_opts {
 	struct naming_opts naming;	       /* --prefix, --keep-host */
 	int dry_run;			       /* verify and map, send nothing */
 	int jobs;			       /* parallel uploads (0 = 4) */
-	const struct registry_set *registries; /* TLS per host; may be NULL */
+	const struct host_set *registries; /* TLS per host; may be NULL */
 	const char *auth_file;		       /* NULL: $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
 	uint64_t chunk_size;		       /* 0 = REGISTRY_CHUNK_DEFAULT */
 	uint64_t max_speed;		       /* bytes per second per upload, 0 = no cap */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bundle/manifest.h"
+#include "bundle/format/manifest.h"
 #include "bundle/spec.h"
 #include "bundle/files.h"
 #include "charts/fetch.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "bundle/spec.h"
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
@@ -174,7 +174,7 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
 /* registries: the same parser images/ uses for `lading image` (host, plain_http, ca_file, …). */
 static int parse_registries(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
-	return registry_config_parse(node, &spec->registries, err);
+	return host_set_parse(node, &spec->registries, err);
 }
 
 static int parse_root(struct bundle_spec *spec, const struct ydoc *doc, struct lerr *err)
@@ -250,7 +250,7 @@ void bundle_spec_free(struct bundle_spec *spec)
 		free(spec->images[i].platforms);
 		free(spec->images[i].ref);
 	}
-	registry_config_free(&spec->registries);
+	host_set_free(&spec->registries);
 	free(spec->images);
 	free(spec->name);
 	free(spec->text);

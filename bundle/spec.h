@@ -28,7 +28,7 @@ struct bundle_spec {
 	char *name; /* bundle name: [A-Za-z0-9._-]+ */
 	struct spec_image *images;
 	size_t image_count;
-	struct registry_set registries;
+	struct host_set registries;
 	struct spec_sources sources; /* charts:, providers:, files: (bundle/spec_sources.c) */
 };
 

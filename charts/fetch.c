@@ -7,7 +7,7 @@
 
 #include "charts/chart_archive.h"
 #include "charts/repo_index.h"
-#include "images/registry_tls.h"
+#include "lib/hostcfg.h"
 #include "images/store.h"
 #include "lib/buf.h"
 #include "lib/http.h"
@@ -18,7 +18,7 @@
 /* The available versions are listed in errors up to this many bytes. */
 #define CHART_VERSION_LIST_MAX 400
 
-static struct http_session *plain_session(const struct chart_fetch_opts *opts, struct registry_tls_ctx *tls)
+static struct http_session *plain_session(const struct chart_fetch_opts *opts, struct host_tls_ctx *tls)
 {
 	struct http_session *s = http_session_new(opts->lg);
 
@@ -27,7 +27,7 @@ static struct http_session *plain_session(const struct chart_fetch_opts *opts, s
 		abort();
 	}
 	tls->registries = opts->registries;
-	http_session_set_tls(s, registry_tls_lookup, tls);
+	http_session_set_tls(s, host_tls_lookup, tls);
 	return s;
 }
 
@@ -44,7 +44,7 @@ static const char *index_digest_hex(const char *digest)
 static int fetch_http(const struct chart_fetch_opts *opts, const struct chart_request *req, struct chart_result *res,
 		      struct lerr *err)
 {
-	struct registry_tls_ctx tls = {0};
+	struct host_tls_ctx tls = {0};
 	struct http_session *s = plain_session(opts, &tls);
 	struct chart_version cv = {0};
 	size_t len = strlen(req->repo);

@@ -10,7 +10,7 @@
 
 #include "images/fetch.h"
 #include "images/push.h"
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
@@ -235,7 +235,7 @@ static void print_result(const struct image_result *res, int json)
 static int cmd_image_pull(int argc, char **argv)
 {
 	struct pull_args a = {0};
-	struct registry_set registries = {0};
+	struct host_set registries = {0};
 	struct image_fetch_opts opts = {0};
 	struct image_request *reqs = NULL;
 	struct image_result *results = NULL;
@@ -247,7 +247,7 @@ static int cmd_image_pull(int argc, char **argv)
 		goto out;
 	status = 1;
 	lerr_clear(&err);
-	if (a.registry_config != NULL && registry_config_load(a.registry_config, &registries, &err) != 0)
+	if (a.registry_config != NULL && host_set_load(a.registry_config, &registries, &err) != 0)
 		goto fail;
 	count = (size_t)(argc - optind);
 	reqs = xcalloc(count, sizeof(*reqs));
@@ -273,7 +273,7 @@ fail:
 	fprintf(stderr, "lading: %s\n", err.msg);
 	status = lerr_exit_code(&err);
 out:
-	registry_config_free(&registries);
+	host_set_free(&registries);
 	for (i = 0; i < a.platform_count; i++)
 		free(a.platforms[i]);
 	free(a.platforms);
@@ -317,7 +317,7 @@ static int push_request(const char *text, struct image_push_request *req, struct
 static int cmd_image_push(int argc, char **argv)
 {
 	struct pull_args a = {0};
-	struct registry_set registries = {0};
+	struct host_set registries = {0};
 	struct image_push_opts opts = {0};
 	struct image_push_request *reqs = NULL;
 	struct image_push_stats stats;
@@ -335,7 +335,7 @@ static int cmd_image_push(int argc, char **argv)
 	for (i = 0; i < count; i++)
 		if (push_request(argv[optind + (int)i], &reqs[i], &err) != 0)
 			goto fail;
-	if (a.registry_config != NULL && registry_config_load(a.registry_config, &registries, &err) != 0)
+	if (a.registry_config != NULL && host_set_load(a.registry_config, &registries, &err) != 0)
 		goto fail;
 	opts.store_dir = a.store;
 	opts.registries = &registries;
@@ -353,7 +353,7 @@ fail:
 	fprintf(stderr, "lading: %s\n", err.msg);
 	status = lerr_exit_code(&err);
 out:
-	registry_config_free(&registries);
+	host_set_free(&registries);
 	free(a.store_default);
 	free(reqs);
 	return status;

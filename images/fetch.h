@@ -13,20 +13,8 @@
 
 #include "lib/digest.h"
 #include "lib/err.h"
+#include "lib/hostcfg.h"
 #include "lib/log.h"
-
-/* One `registries:` entry of lading.yaml (also used by push and serve). */
-struct registry_config {
-	char *host;               /* "127.0.0.1:5000", "registry.example.org" */
-	int plain_http;           /* http:// instead of https:// */
-	char *ca_file;            /* extra CA bundle (PEM) or NULL */
-	int insecure_skip_verify; /* TLS without verification: explicit only */
-};
-
-struct registry_set {
-	struct registry_config *items;
-	size_t count;
-};
 
 struct image_request {
 	const char *ref;              /* as written: "nginx", "host:5000/a/b:tag", "a/b@sha256:..." */
@@ -51,7 +39,7 @@ struct image_result {
 
 struct image_fetch_opts {
 	const char *store_dir;               /* content-addressed store root */
-	const struct registry_set *registries; /* per-host TLS settings; may be NULL */
+	const struct host_set *registries; /* per-host TLS settings; may be NULL */
 	const char *auth_file;               /* docker config.json; NULL = $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
 	int jobs;                            /* parallel blob downloads (default 4) */
 	int locked;                          /* refuse any ref without locked_digest */

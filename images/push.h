@@ -22,7 +22,7 @@ struct image_push_request {
 
 struct image_push_opts {
 	const char *store_dir;
-	const struct registry_set *registries; /* per-host TLS settings; may be NULL */
+	const struct host_set *registries; /* per-host TLS settings; may be NULL */
 	const char *auth_file;		       /* see images_fetch */
 	int jobs;			       /* parallel blob uploads (default 4) */
 	uint64_t chunk_size;

@@ -9,7 +9,7 @@
 #include "images/auth.h"
 #include "images/manifest.h"
 #include "images/registry_internal.h"
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "images/store.h"
 #include "lib/xmalloc.h"
 
@@ -18,10 +18,10 @@
 static const struct http_tls *tls_lookup(const char *hostport, void *arg)
 {
 	struct registry_client *c = arg;
-	const struct registry_config *rc = registry_config_find(c->opts.registries, hostport);
+	const struct host_config *rc = host_set_find(c->opts.registries, hostport);
 
 	if (rc == NULL && strcmp(hostport, c->api_host) == 0)
-		rc = registry_config_find(c->opts.registries, c->domain);
+		rc = host_set_find(c->opts.registries, c->domain);
 	if (rc == NULL)
 		return NULL;
 	c->tls.ca_file = rc->ca_file;
@@ -33,14 +33,14 @@ static struct registry_client *client_alloc(const char *domain, const char *repo
 					    const struct registry_client_opts *opts)
 {
 	struct registry_client *c = xcalloc(1, sizeof(*c));
-	const struct registry_config *rc;
+	const struct host_config *rc;
 
 	c->domain = xstrdup(domain);
 	c->api_host = xstrdup(strcmp(domain, "docker.io") == 0 ? "registry-1.docker.io" : domain);
 	c->repository = xstrdup(repository);
 	c->name = xasprintf("%s/%s", domain, repository);
 	c->opts = *opts;
-	rc = registry_config_find(opts->registries, domain);
+	rc = host_set_find(opts->registries, domain);
 	c->base_url = xasprintf("%s://%s", rc != NULL && rc->plain_http ? "http" : "https", c->api_host);
 	c->http = http_session_new(opts->lg);
 	if (c->http == NULL) {

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "lading.h"
+#include "lib/version.h"
 #include "xmalloc.h"
 
 #define HTTP_MAX_REDIRECTS 10

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "images/registry_tls.h"
+#include "lib/hostcfg.h"
 #include "lib/fsutil.h"
 #include "lib/http.h"
 #include "lib/semver.h"
@@ -24,7 +24,7 @@
 struct pctx {
 	const struct provider_fetch_opts *opts;
 	struct http_session *http;
-	struct registry_tls_ctx tls;
+	struct host_tls_ctx tls;
 	char *gpgv;
 	char *base;	  /* providers.v1 URL, ending in '/' */
 	char *what;	  /* "provider HOST/NS/TYPE" */
@@ -94,7 +94,7 @@ out:
 static int discover(struct pctx *x, const char *host, struct lerr *err)
 {
 	char *url =
-	    xasprintf("%s://%s/.well-known/terraform.json", registry_tls_scheme(x->opts->registries, host), host);
+	    xasprintf("%s://%s/.well-known/terraform.json", host_tls_scheme(x->opts->registries, host), host);
 	char *final = NULL;
 	json_t *doc = NULL;
 	const char *base;
@@ -433,7 +433,7 @@ static int fetch_one(const struct provider_fetch_opts *opts, const struct provid
 	}
 	x.http = http_session_new(opts->lg);
 	x.tls.registries = opts->registries;
-	http_session_set_tls(x.http, registry_tls_lookup, &x.tls);
+	http_session_set_tls(x.http, host_tls_lookup, &x.tls);
 	x.gpgv = provider_gpgv_find(opts->gpgv);
 	tmpl = xasprintf("%s/.provider-XXXXXX", opts->store_dir);
 	if (mkdtemp(tmpl) == NULL) {

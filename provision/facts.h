@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "lib/err.h"
-#include "provision/ssh.h"
+#include "provision/ssh/ssh.h"
 
 /* The gathering script (static text) that facts_parse reads the output of. */
 const char *facts_script(void);

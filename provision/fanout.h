@@ -11,7 +11,7 @@
 
 #include "inventory/inventory.h"
 #include "lib/log.h"
-#include "provision/ssh.h"
+#include "provision/ssh/ssh.h"
 #include "provision/target.h"
 
 enum fanout_status {

@@ -13,7 +13,7 @@
 #include "lib/err.h"
 #include "lib/log.h"
 #include "provision/site.h"
-#include "provision/ssh.h"
+#include "provision/ssh/ssh.h"
 
 struct run_opts {
 	const char *limit;   /* --limit pattern, or NULL */

@@ -8,7 +8,7 @@
  */
 #include "inventory/inventory.h"
 #include "lib/err.h"
-#include "provision/ssh.h"
+#include "provision/ssh/ssh.h"
 
 struct prov_target {
 	struct ssh_target ssh; /* strings point into the inventory host or the fields below */

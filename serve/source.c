@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "bundle/cache.h"
-#include "bundle/extract.h"
-#include "bundle/signature.h"
-#include "bundle/trust.h"
+#include "bundle/format/extract.h"
+#include "sign/signature.h"
+#include "sign/trust.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"

@@ -13,11 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle/extract.h"
+#include "bundle/format/extract.h"
 #include "bundle/inspect.h"
 #include "bundle/layout.h"
-#include "bundle/reader.h"
-#include "bundle/writer.h"
+#include "bundle/format/reader.h"
+#include "bundle/format/writer.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bundle/manifest.h"
-#include "bundle/path.h"
+#include "bundle/format/manifest.h"
+#include "bundle/format/path.h"
 #include "lib/xmalloc.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle/signature.h"
+#include "sign/signature.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"

@@ -5,17 +5,17 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "images/registry_config.h"
+#include "lib/hostcfg.h"
 #include "lib/err.h"
 #include "lib/yamltree.h"
 
-static int parse(const char *text, struct registry_set *set, struct lerr *err)
+static int parse(const char *text, struct host_set *set, struct lerr *err)
 {
 	struct ydoc doc;
 	int r;
 
 	assert_int_equal(ydoc_load_string(&doc, "conf/lading.yaml", text, strlen(text), err), 0);
-	r = registry_config_parse(ynode_get(doc.root, "registries"), set, err);
+	r = host_set_parse(ynode_get(doc.root, "registries"), set, err);
 	ydoc_free(&doc);
 	return r;
 }
@@ -30,30 +30,30 @@ static void registries_list_parses(void **state)
 				   "  - host: other.example\n"
 				   "    ca_file: /etc/ca.pem\n"
 				   "    insecure_skip_verify: yes\n";
-	struct registry_set set;
+	struct host_set set;
 	struct lerr err;
-	const struct registry_config *rc;
+	const struct host_config *rc;
 
 	(void)state;
 	assert_int_equal(parse(text, &set, &err), 0);
 	assert_int_equal(set.count, 3);
-	rc = registry_config_find(&set, "127.0.0.1:5000");
+	rc = host_set_find(&set, "127.0.0.1:5000");
 	assert_non_null(rc);
 	assert_true(rc->plain_http);
 	assert_null(rc->ca_file);
-	rc = registry_config_find(&set, "lab.example");
+	rc = host_set_find(&set, "lab.example");
 	assert_string_equal(rc->ca_file, "conf/certs/ca.pem");
 	assert_false(rc->insecure_skip_verify);
-	rc = registry_config_find(&set, "other.example");
+	rc = host_set_find(&set, "other.example");
 	assert_string_equal(rc->ca_file, "/etc/ca.pem");
 	assert_true(rc->insecure_skip_verify);
-	assert_null(registry_config_find(&set, "127.0.0.1:5001"));
-	registry_config_free(&set);
+	assert_null(host_set_find(&set, "127.0.0.1:5001"));
+	host_set_free(&set);
 }
 
 static void bad_entries_name_file_line_col(void **state)
 {
-	struct registry_set set;
+	struct host_set set;
 	struct lerr err;
 
 	(void)state;

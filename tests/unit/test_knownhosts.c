@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "lib/err.h"
-#include "provision/knownhosts.h"
+#include "provision/ssh/knownhosts.h"
 
 /* Keys made with ssh-keygen; HASHED_* lines by `ssh-keygen -H` (OpenSSH 9.2). */
 #define KEY1 "AAAAC3NzaC1lZDI1NTE5AAAAIKSBzz7qfpfOuRvQNd8SjWurwBcaLkFQfbYiAFWPUvIL"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bundle/blake2b.h"
-#include "bundle/minisign.h"
+#include "sign/blake2b.h"
+#include "sign/minisign.h"
 
 static const char ms_pub[] = "untrusted comment: minisign public key 93F11DF1F8EB9CCE\n"
 			     "RWTOnOv48R3xk5U5J+mHlRz7oo0UWfDAAWcV0WJLSyJWyaEJTN8g8NaV\n";

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle/trust.h"
+#include "sign/trust.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "provision/vsphere_site.h"
-#include "provision/vsphere_soap.h"
+#include "provision/vsphere/site.h"
+#include "provision/vsphere/soap.h"
 
 static void xml_tmpl_escapes_every_argument(void **state)
 {

@@ -1,0 +1,224 @@
+/* Verified extraction: staging directory, every entry checked, then one rename. */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle/format/extract.h"
+#include "bundle/format/manifest.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+#define CHUNK (256u << 10)
+
+/*
+ * The staging directory is an absolute, symlink-free path (realpath of the
+ * parent), so libarchive's checks on it hold; the archive's own names were
+ * already refused by the reader if absolute or with '..'.
+ */
+#define DISK_FLAGS                                                                                                     \
+	(ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_NO_OVERWRITE |            \
+	 ARCHIVE_EXTRACT_TIME)
+
+struct extractor {
+	struct archive *disk;
+	char *staging;
+	char *chunk;
+};
+
+static int dest_usable(const char *dest, struct lerr *err)
+{
+	struct stat st;
+	DIR *dir;
+	struct dirent *de;
+	int empty = 1;
+
+	if (lstat(dest, &st) != 0)
+		return errno == ENOENT ? 0 : lerr_sys(err, "cannot use '%s'", dest);
+	if (!S_ISDIR(st.st_mode))
+		return lerr_set(err, LADING_ERR_USAGE, "'%s' exists and is not a directory", dest);
+	if ((dir = opendir(dest)) == NULL)
+		return lerr_sys(err, "cannot open '%s'", dest);
+	while ((de = readdir(dir)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(dir);
+	if (!empty)
+		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not empty: extract into a new directory", dest);
+	return 0;
+}
+
+/* "<realpath(parent)>/.<base>.lading-staging.<pid>" */
+static char *staging_path(const char *dest, struct lerr *err)
+{
+	char *copy1 = xstrdup(dest);
+	char *copy2 = xstrdup(dest);
+	char *parent = realpath(dirname(copy1), NULL);
+	char *result = NULL;
+
+	if (parent == NULL)
+		lerr_sys(err, "cannot use '%s'", dest);
+	else
+		result = xasprintf("%s/.%s.lading-staging.%ld", parent, basename(copy2), (long)getpid());
+	free(parent);
+	free(copy1);
+	free(copy2);
+	return result;
+}
+
+static int disk_fail(struct extractor *x, const char *name, struct lerr *err)
+{
+	return lerr_set(err, LADING_ERR_SYSTEM, "cannot extract '%s': %s", name,
+			archive_error_string(x->disk) ? archive_error_string(x->disk) : "unknown error");
+}
+
+static int disk_header(struct extractor *x, const char *name, int is_dir, uint64_t size, struct lerr *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	char *full = xasprintf("%s/%s", x->staging, name);
+	int r = 0;
+
+	archive_entry_set_pathname(e, full);
+	archive_entry_set_filetype(e, is_dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, is_dir ? 0755 : 0644);
+	archive_entry_set_size(e, (la_int64_t)size);
+	if (archive_write_header(x->disk, e) != ARCHIVE_OK)
+		r = disk_fail(x, name, err);
+	archive_entry_free(e);
+	free(full);
+	return r;
+}
+
+static int disk_data(struct extractor *x, const char *name, const void *data, size_t len, struct lerr *err)
+{
+	if (archive_write_data(x->disk, data, len) != (la_ssize_t)len)
+		return disk_fail(x, name, err);
+	return 0;
+}
+
+static int extract_file(struct extractor *x, struct bundle_reader *r, const struct bundle_entry *row,
+			struct progress *progress, struct lerr *err)
+{
+	ssize_t got;
+
+	if (disk_header(x, row->path, 0, row->size, err) != 0)
+		return -1;
+	while ((got = bundle_reader_read(r, x->chunk, CHUNK, err)) > 0) {
+		if (disk_data(x, row->path, x->chunk, (size_t)got, err) != 0)
+			return -1;
+		progress_add(progress, (uint64_t)got);
+	}
+	if (got < 0)
+		return -1;
+	if (archive_write_finish_entry(x->disk) != ARCHIVE_OK)
+		return disk_fail(x, row->path, err);
+	return 0;
+}
+
+static int extract_head(struct extractor *x, struct bundle_reader *r, const struct bundle_extract_opts *opts,
+			struct lerr *err)
+{
+	const char *json, *sig;
+	size_t json_len, sig_len;
+
+	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
+	if (opts->head != NULL &&
+	    opts->head(opts->head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
+		return -1;
+	if (disk_header(x, BUNDLE_MANIFEST_NAME, 0, json_len, err) != 0 ||
+	    disk_data(x, BUNDLE_MANIFEST_NAME, json, json_len, err) != 0)
+		return -1;
+	if (sig != NULL && (disk_header(x, BUNDLE_SIGNATURE_NAME, 0, sig_len, err) != 0 ||
+			    disk_data(x, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0))
+		return -1;
+	return 0;
+}
+
+static int extract_all(struct extractor *x, struct bundle_reader *r, const struct bundle_extract_opts *opts,
+		       struct lerr *err)
+{
+	const struct bundle_manifest *m = bundle_reader_manifest(r);
+	const struct bundle_entry *row;
+	const char *name;
+	struct progress progress;
+	uint64_t total = 0;
+	size_t i;
+	int rc;
+
+	if (extract_head(x, r, opts, err) != 0)
+		return -1;
+	for (i = 0; i < m->entry_count; i++)
+		total += m->entries[i].size;
+	progress_start(&progress, opts->lg, "extracting", total);
+	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1) {
+		if (row == NULL)
+			rc = disk_header(x, name, 1, 0, err);
+		else if ((rc = extract_file(x, r, row, &progress, err)) == 0)
+			log_msg(opts->lg, LOG_VERBOSE, "%s: ok", row->path);
+		if (rc != 0)
+			return -1;
+	}
+	if (rc != 0)
+		return -1;
+	progress_end(&progress);
+	return 0;
+}
+
+int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts, struct lerr *err)
+{
+	struct bundle_reader *r = NULL;
+	struct extractor x;
+	struct lerr ignored;
+	int r_ok = -1;
+
+	memset(&x, 0, sizeof(x));
+	if (dest_usable(dest_dir, err) != 0)
+		return -1;
+	if (bundle_reader_open(&r, path, err) != 0)
+		return -1;
+	if ((x.staging = staging_path(dest_dir, err)) == NULL)
+		goto out;
+	if (mkdir(x.staging, 0755) != 0) {
+		lerr_sys(err, "cannot create '%s'", x.staging);
+		free(x.staging);
+		x.staging = NULL;
+		goto out;
+	}
+	x.chunk = xmalloc(CHUNK);
+	x.disk = archive_write_disk_new();
+	if (archive_write_disk_set_options(x.disk, DISK_FLAGS) != ARCHIVE_OK) {
+		disk_fail(&x, "options", err);
+		goto out;
+	}
+	if (extract_all(&x, r, opts, err) != 0)
+		goto out;
+	if (archive_write_close(x.disk) != ARCHIVE_OK) {
+		disk_fail(&x, dest_dir, err);
+		goto out;
+	}
+	/* rename(2) replaces an empty directory, so an existing empty dest_dir is fine. */
+	if (rename(x.staging, dest_dir) != 0) {
+		lerr_sys(err, "cannot rename '%s' to '%s'", x.staging, dest_dir);
+		goto out;
+	}
+	free(x.staging);
+	x.staging = NULL;
+	r_ok = 0;
+out:
+	if (x.disk != NULL)
+		archive_write_free(x.disk);
+	if (x.staging != NULL)
+		fs_remove_tree(x.staging, &ignored);
+	free(x.staging);
+	free(x.chunk);
+	bundle_reader_close(r);
+	return r_ok;
+}

@@ -1,0 +1,354 @@
+/* lading.json to and from JSON (jansson), with the checks a verifier relies on. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bundle/format/manifest.h"
+#include "bundle/format/path.h"
+#include "lib/xmalloc.h"
+
+void bundle_format_time(int64_t seconds, char out[32])
+{
+	time_t t = (time_t)seconds;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "1970-01-01T00:00:00Z");
+}
+
+int bundle_parse_time(const char *text, int64_t *seconds)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end == NULL || *end != '\0')
+		return -1;
+	*seconds = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static json_t *string_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *image_to_json(const struct bundle_image *img)
+{
+	json_t *obj = json_object();
+	json_t *plats = json_array();
+	size_t i;
+
+	for (i = 0; i < img->platform_count; i++)
+		json_array_append_new(plats, json_string(img->platforms[i]));
+	json_object_set_new(obj, "ref", json_string(img->ref));
+	json_object_set_new(obj, "digest", json_string(img->digest));
+	json_object_set_new(obj, "media_type", json_string(img->media_type));
+	json_object_set_new(obj, "platforms", plats);
+	json_object_set_new(obj, "size", json_integer((json_int_t)img->size));
+	if (img->source_index_digest != NULL)
+		json_object_set_new(obj, "source_index_digest", json_string(img->source_index_digest));
+	return obj;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct bundle_entry *)a)->path, ((const struct bundle_entry *)b)->path);
+}
+
+int bundle_manifest_sort(struct bundle_manifest *m, struct lerr *err)
+{
+	size_t i;
+
+	if (m->entry_count > 1)
+		qsort(m->entries, m->entry_count, sizeof(*m->entries), entry_cmp);
+	for (i = 1; i < m->entry_count; i++)
+		if (strcmp(m->entries[i - 1].path, m->entries[i].path) == 0)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: entry '%s' is listed twice", BUNDLE_MANIFEST_NAME,
+					m->entries[i].path);
+	return 0;
+}
+
+int bundle_manifest_to_json(const struct bundle_manifest *m, char **out, size_t *len, struct lerr *err)
+{
+	json_t *root = json_object();
+	json_t *images = json_array();
+	json_t *entries = json_array();
+	char created[32];
+	char *text = NULL;
+	size_t i;
+	int r = -1;
+
+	for (i = 1; i < m->entry_count; i++)
+		if (strcmp(m->entries[i - 1].path, m->entries[i].path) >= 0) {
+			lerr_set(err, LADING_ERR_FORMAT, "%s: entries not sorted at '%s'", BUNDLE_MANIFEST_NAME,
+				 m->entries[i].path);
+			goto out;
+		}
+	bundle_format_time(m->created, created);
+	json_object_set_new(root, "format", json_integer(m->format));
+	json_object_set_new(root, "name", json_string(m->name));
+	json_object_set_new(root, "created", json_string(created));
+	json_object_set_new(root, "tool", json_string(m->tool));
+	json_object_set_new(root, "spec", string_or_null(m->spec));
+	for (i = 0; i < m->image_count; i++)
+		json_array_append_new(images, image_to_json(&m->images[i]));
+	for (i = 0; i < m->entry_count; i++) {
+		const struct bundle_entry *e = &m->entries[i];
+
+		json_array_append_new(entries, json_pack("{s:s, s:I, s:s, s:s, s:o}", "path", e->path, "size",
+							 (json_int_t)e->size, "sha256", e->sha256, "kind", e->kind,
+							 "ref", string_or_null(e->ref)));
+	}
+	json_object_set(root, "images", images);
+	json_object_set(root, "entries", entries);
+	text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text == NULL) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: cannot serialise (invalid UTF-8 in a name?)",
+			 BUNDLE_MANIFEST_NAME);
+		goto out;
+	}
+	*len = strlen(text);
+	*out = xasprintf("%s\n", text);
+	*len += 1;
+	r = 0;
+out:
+	free(text);
+	json_decref(images);
+	json_decref(entries);
+	json_decref(root);
+	return r;
+}
+
+static int get_string(json_t *obj, const char *key, int optional, char **out, const char *where, struct lerr *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if ((v == NULL || json_is_null(v)) && optional) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: '%s' must be a string", BUNDLE_MANIFEST_NAME, where,
+				key);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int get_size(json_t *obj, const char *key, uint64_t *out, const char *where, struct lerr *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: '%s' must be a non-negative integer",
+				BUNDLE_MANIFEST_NAME, where, key);
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int parse_image(json_t *obj, struct bundle_image *img, size_t index, struct lerr *err)
+{
+	char where[64];
+	json_t *plats;
+	size_t i;
+
+	snprintf(where, sizeof(where), "images[%zu]", index);
+	if (!json_is_object(obj))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s must be an object", BUNDLE_MANIFEST_NAME, where);
+	if (get_string(obj, "ref", 0, &img->ref, where, err) != 0 ||
+	    get_string(obj, "digest", 0, &img->digest, where, err) != 0 ||
+	    get_string(obj, "media_type", 0, &img->media_type, where, err) != 0 ||
+	    get_string(obj, "source_index_digest", 1, &img->source_index_digest, where, err) != 0 ||
+	    get_size(obj, "size", &img->size, where, err) != 0)
+		return -1;
+	plats = json_object_get(obj, "platforms");
+	if (!json_is_array(plats))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: 'platforms' must be a list", BUNDLE_MANIFEST_NAME,
+				where);
+	img->platforms = xcalloc(json_array_size(plats) + 1, sizeof(char *));
+	for (i = 0; i < json_array_size(plats); i++) {
+		json_t *p = json_array_get(plats, i);
+
+		if (!json_is_string(p))
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: platforms must be strings",
+					BUNDLE_MANIFEST_NAME, where);
+		img->platforms[img->platform_count++] = xstrdup(json_string_value(p));
+	}
+	return 0;
+}
+
+static int parse_entry(json_t *obj, struct bundle_entry *e, size_t index, struct lerr *err)
+{
+	char where[64];
+	char *hex = NULL;
+	int r = -1;
+
+	snprintf(where, sizeof(where), "entries[%zu]", index);
+	if (!json_is_object(obj))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s must be an object", BUNDLE_MANIFEST_NAME, where);
+	if (get_string(obj, "path", 0, &e->path, where, err) != 0 ||
+	    get_string(obj, "kind", 0, &e->kind, where, err) != 0 ||
+	    get_string(obj, "ref", 1, &e->ref, where, err) != 0 || get_size(obj, "size", &e->size, where, err) != 0 ||
+	    get_string(obj, "sha256", 0, &hex, where, err) != 0)
+		goto out;
+	if (!bundle_path_is_safe(e->path) || strcmp(e->path, BUNDLE_MANIFEST_NAME) == 0 ||
+	    strcmp(e->path, BUNDLE_SIGNATURE_NAME) == 0) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: %s: unsafe or reserved path '%s'", BUNDLE_MANIFEST_NAME, where,
+			 e->path);
+		goto out;
+	}
+	if (!hex_is_sha256(hex)) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: %s: '%s' is not a sha256 hex digest", BUNDLE_MANIFEST_NAME,
+			 e->path, hex);
+		goto out;
+	}
+	memcpy(e->sha256, hex, SHA256_HEX_LEN + 1);
+	r = 0;
+out:
+	free(hex);
+	return r;
+}
+
+static int parse_lists(json_t *root, struct bundle_manifest *m, struct lerr *err)
+{
+	json_t *images = json_object_get(root, "images");
+	json_t *entries = json_object_get(root, "entries");
+	size_t i;
+
+	if (!json_is_array(images) || !json_is_array(entries))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: 'images' and 'entries' must be lists",
+				BUNDLE_MANIFEST_NAME);
+	m->images = xcalloc(json_array_size(images) + 1, sizeof(*m->images));
+	for (i = 0; i < json_array_size(images); i++) {
+		m->image_count++;
+		if (parse_image(json_array_get(images, i), &m->images[i], i, err) != 0)
+			return -1;
+	}
+	m->entries = xcalloc(json_array_size(entries) + 1, sizeof(*m->entries));
+	for (i = 0; i < json_array_size(entries); i++) {
+		m->entry_count++;
+		if (parse_entry(json_array_get(entries, i), &m->entries[i], i, err) != 0)
+			return -1;
+	}
+	return bundle_manifest_sort(m, err);
+}
+
+int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *out, struct lerr *err)
+{
+	struct bundle_manifest m;
+	json_error_t jerr;
+	json_t *root;
+	json_t *format;
+	char *created = NULL;
+	int r = -1;
+
+	memset(&m, 0, sizeof(m));
+	root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: %s", BUNDLE_MANIFEST_NAME, jerr.line, jerr.column,
+				jerr.text);
+	format = json_object_get(root, "format");
+	if (!json_is_integer(format) || json_integer_value(format) != BUNDLE_FORMAT_VERSION) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: unsupported format (this lading reads format %d)",
+			 BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_VERSION);
+		goto out;
+	}
+	m.format = BUNDLE_FORMAT_VERSION;
+	if (get_string(root, "name", 0, &m.name, "top level", err) != 0 ||
+	    get_string(root, "tool", 0, &m.tool, "top level", err) != 0 ||
+	    get_string(root, "spec", 1, &m.spec, "top level", err) != 0 ||
+	    get_string(root, "created", 0, &created, "top level", err) != 0)
+		goto out;
+	if (bundle_parse_time(created, &m.created) != 0) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: created '%s' is not a UTC time like 2026-11-23T09:00:00Z",
+			 BUNDLE_MANIFEST_NAME, created);
+		goto out;
+	}
+	if (parse_lists(root, &m, err) != 0)
+		goto out;
+	*out = m;
+	memset(&m, 0, sizeof(m));
+	r = 0;
+out:
+	free(created);
+	bundle_manifest_free(&m);
+	json_decref(root);
+	return r;
+}
+
+const struct bundle_entry *bundle_manifest_find(const struct bundle_manifest *m, const char *path)
+{
+	struct bundle_entry key;
+
+	if (m->entry_count == 0)
+		return NULL;
+	memset(&key, 0, sizeof(key));
+	key.path = (char *)path;
+	return bsearch(&key, m->entries, m->entry_count, sizeof(*m->entries), entry_cmp);
+}
+
+struct bundle_entry *bundle_manifest_add_entry(struct bundle_manifest *m, const char *path, uint64_t size,
+					       const char *sha256_hex, const char *kind, const char *ref)
+{
+	struct bundle_entry *e;
+
+	m->entries = xreallocarray(m->entries, m->entry_count + 1, sizeof(*m->entries));
+	e = &m->entries[m->entry_count++];
+	memset(e, 0, sizeof(*e));
+	e->path = xstrdup(path);
+	e->size = size;
+	snprintf(e->sha256, sizeof(e->sha256), "%s", sha256_hex);
+	e->kind = xstrdup(kind);
+	e->ref = ref != NULL ? xstrdup(ref) : NULL;
+	return e;
+}
+
+void bundle_entry_set_file(struct bundle_entry *e, const char *file)
+{
+	free(e->src_file);
+	e->src_file = xstrdup(file);
+}
+
+void bundle_entry_set_data(struct bundle_entry *e, const void *data, size_t len)
+{
+	free(e->src_data);
+	e->src_data = xmalloc(len + 1);
+	memcpy(e->src_data, data, len);
+	e->src_data[len] = '\0';
+}
+
+void bundle_manifest_free(struct bundle_manifest *m)
+{
+	size_t i, j;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->image_count; i++) {
+		struct bundle_image *img = &m->images[i];
+
+		free(img->ref);
+		free(img->digest);
+		free(img->media_type);
+		free(img->source_index_digest);
+		for (j = 0; j < img->platform_count; j++)
+			free(img->platforms[j]);
+		free(img->platforms);
+	}
+	for (i = 0; i < m->entry_count; i++) {
+		free(m->entries[i].path);
+		free(m->entries[i].kind);
+		free(m->entries[i].ref);
+		free(m->entries[i].src_file);
+		free(m->entries[i].src_data);
+	}
+	free(m->images);
+	free(m->entries);
+	free(m->name);
+	free(m->tool);
+	free(m->spec);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,75 @@
+#ifndef LADING_BUNDLE_FORMAT_READER_H
+#define LADING_BUNDLE_FORMAT_READER_H
+
+/*
+ * Reading a bundle in one streaming pass. lading.json (and its signature, if
+ * present) are read first; every later entry is checked against lading.json:
+ * listed, once, a plain file or an implied directory, right size, right sha256,
+ * and at the end nothing listed is missing. Errors name the first bad entry.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bundle/format/manifest.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+/* A detached signature is at most this big. */
+#define BUNDLE_SIGNATURE_MAX (64u << 10)
+
+struct bundle_reader;
+
+/*
+ * Opens path and reads its head: lading.json (parsed and checked) and, when it
+ * is the second entry, lading.json.minisig. Reads nothing further but the next
+ * tar header. *out is the caller's (bundle_reader_close).
+ */
+int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr *err);
+
+/* The parsed lading.json; owned by the reader. */
+const struct bundle_manifest *bundle_reader_manifest(const struct bundle_reader *r);
+
+/* The exact lading.json bytes and the signature (NULL, 0 when unsigned); owned by the reader. */
+void bundle_reader_head(const struct bundle_reader *r, const char **json, size_t *json_len, const char **sig,
+			size_t *sig_len);
+
+/*
+ * Moves to the next entry (finishing and verifying the current one first).
+ * Returns 1 with *row set (NULL for a directory) and *name (normalised path),
+ * 0 at the end once every listed entry was seen and matched, -1 on the first
+ * bad entry (LADING_ERR_SIGNATURE for a mismatch, LADING_ERR_FORMAT otherwise).
+ */
+int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name, struct lerr *err);
+
+/*
+ * Reads up to len bytes of the current file entry. Returns the count, 0 at the
+ * end of the entry after its size and sha256 matched, -1 on error.
+ */
+ssize_t bundle_reader_read(struct bundle_reader *r, void *data, size_t len, struct lerr *err);
+
+/* Bytes of entry data read so far (for progress and stats). */
+uint64_t bundle_reader_bytes(const struct bundle_reader *r);
+
+void bundle_reader_close(struct bundle_reader *r);
+
+/*
+ * Called once lading.json (and signature) are read, before any entry data is
+ * read: the signing part verifies the signature here. Non-zero stops the read.
+ */
+typedef int (*bundle_head_fn)(void *ctx, const char *json, size_t json_len, const char *sig, size_t sig_len,
+			      const struct bundle_manifest *m, struct lerr *err);
+
+struct bundle_verify_stats {
+	size_t entries; /* files checked (lading.json excluded) */
+	uint64_t bytes; /* their bytes */
+};
+
+/*
+ * Streams the whole bundle once and checks every entry (see above). head may
+ * be NULL. Fills stats (may be NULL) on success.
+ */
+int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
+		  const struct logger *lg, struct lerr *err);
+
+#endif

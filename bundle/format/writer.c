@@ -1,0 +1,287 @@
+/* Writing a bundle: one streaming pass from the cache through a pax tar (libarchive) into zstd. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/format/writer.h"
+#include "bundle/format/zstdout.h"
+#include "lib/digest.h"
+#include "lib/fsutil.h"
+#include "lib/xmalloc.h"
+
+#define CHUNK (256u << 10)
+
+struct writer {
+	struct archive *a;
+	struct bundle_zstd *zstd;
+	struct fs_atomic out;
+	const char *out_path;
+	int64_t mtime;
+	struct lerr io_err; /* what the write callback saw (ENOSPC …) */
+	int io_failed;
+	struct progress progress;
+	char *chunk;
+};
+
+static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_t len)
+{
+	struct writer *w = ctx;
+
+	/*
+	 * A failure is recorded, not returned: libarchive 3.6 leaks its format
+	 * state when a callback fails, so we keep it happy and stop at the next
+	 * check of io_failed (every header, data and close call checks it).
+	 */
+	(void)a;
+	if (!w->io_failed && bundle_zstd_write(w->zstd, data, len, &w->io_err) != 0)
+		w->io_failed = 1;
+	return (la_ssize_t)len;
+}
+
+/* Prefers the syscall error our callback saw over libarchive's generic text. */
+static int archive_fail(struct writer *w, const char *what, struct lerr *err)
+{
+	if (w->io_failed) {
+		*err = w->io_err;
+		return -1;
+	}
+	return lerr_set(err, LADING_ERR_SYSTEM, "cannot write '%s': %s: %s", w->out_path, what,
+			archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
+}
+
+static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts, struct lerr *err)
+{
+	w->out_path = out_path;
+	w->a = archive_write_new();
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK)
+		return archive_fail(w, "pax format", err);
+	/* The tar stream goes to our callback unpadded; zstdout.c compresses it (SPECS §6.3). */
+	if (archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
+		return archive_fail(w, "block size", err);
+	if (fs_atomic_open(&w->out, out_path, 0644, err) != 0)
+		return -1;
+	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
+			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
+		return -1;
+	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK || w->io_failed)
+		return archive_fail(w, "open", err);
+	return 0;
+}
+
+static struct archive_entry *new_entry(const struct writer *w, const char *name, int is_dir, uint64_t size)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, is_dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, is_dir ? 0755 : 0644);
+	archive_entry_set_size(e, is_dir ? 0 : (la_int64_t)size);
+	archive_entry_set_mtime(e, (time_t)w->mtime, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_uname(e, "");
+	archive_entry_set_gname(e, "");
+	return e;
+}
+
+static int write_header(struct writer *w, const char *name, int is_dir, uint64_t size, struct lerr *err)
+{
+	struct archive_entry *e = new_entry(w, name, is_dir, size);
+	int r = archive_write_header(w->a, e);
+
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK || w->io_failed)
+		return archive_fail(w, name, err);
+	return 0;
+}
+
+static int write_data(struct writer *w, const char *name, const void *data, size_t len, struct lerr *err)
+{
+	if (len > 0 && (archive_write_data(w->a, data, len) != (la_ssize_t)len || w->io_failed))
+		return archive_fail(w, name, err);
+	progress_add(&w->progress, len);
+	return 0;
+}
+
+static int write_memory(struct writer *w, const char *name, const void *data, size_t len, struct lerr *err)
+{
+	if (write_header(w, name, 0, len, err) != 0)
+		return -1;
+	return write_data(w, name, data, len, err);
+}
+
+/* Streams a source file, checking it against its row as it goes. */
+static int write_file_entry(struct writer *w, const struct bundle_entry *e, struct lerr *err)
+{
+	struct sha256_ctx *sha = sha256_new();
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t total = 0;
+	int fd;
+	int r = -1;
+
+	if ((fd = open(e->src_file, O_RDONLY | O_CLOEXEC)) < 0) {
+		lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file);
+		goto out;
+	}
+	if (write_header(w, e->path, 0, e->size, err) != 0)
+		goto out;
+	for (;;) {
+		ssize_t got = read(fd, w->chunk, CHUNK);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			lerr_sys(err, "%s: cannot read '%s'", e->path, e->src_file);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		if (total + (uint64_t)got > e->size) {
+			lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' is larger than %llu bytes (remove it and retry)",
+				 e->path, e->src_file, (unsigned long long)e->size);
+			goto out;
+		}
+		total += (uint64_t)got;
+		sha256_update(sha, w->chunk, (size_t)got);
+		if (write_data(w, e->path, w->chunk, (size_t)got, err) != 0)
+			goto out;
+	}
+	sha256_final_hex(sha, hex);
+	if (total != e->size || strcmp(hex, e->sha256) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' does not match sha256:%s (remove it and retry)", e->path,
+			 e->src_file, e->sha256);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	sha256_free(sha);
+	return r;
+}
+
+static int write_entry(struct writer *w, const struct bundle_entry *e, struct lerr *err)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	if (e->src_file != NULL)
+		return write_file_entry(w, e, err);
+	if (e->src_data == NULL)
+		return lerr_set(err, LADING_ERR_SYSTEM, "%s: no source for this entry", e->path);
+	sha256_hex(e->src_data, (size_t)e->size, hex);
+	if (strcmp(hex, e->sha256) != 0)
+		return lerr_set(err, LADING_ERR_SYSTEM, "%s: row does not match its data", e->path);
+	return write_memory(w, e->path, e->src_data, (size_t)e->size, err);
+}
+
+/* Directory entries for every parent of e not written yet (entries are sorted, so parents come first). */
+static int write_parents(struct writer *w, const char *path, struct buf *done_dirs, struct lerr *err)
+{
+	const char *slash;
+
+	for (slash = strchr(path, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		size_t len = (size_t)(slash - path) + 1;
+		char *dir = xstrndup(path, len);
+		char *needle = xasprintf("\n%s\n", dir);
+		int r = 0;
+
+		if (done_dirs->data == NULL || strstr(done_dirs->data, needle) == NULL) {
+			r = write_header(w, dir, 1, 0, err);
+			buf_printf(done_dirs, "%s\n", dir);
+		}
+		free(needle);
+		free(dir);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static uint64_t total_bytes(const struct bundle_manifest *m, size_t json_len)
+{
+	uint64_t total = json_len;
+	size_t i;
+
+	for (i = 0; i < m->entry_count; i++)
+		total += m->entries[i].size;
+	return total;
+}
+
+int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, const char *json, size_t json_len,
+			const void *sig, size_t sig_len, const struct bundle_write_opts *opts, struct lerr *err)
+{
+	struct writer w;
+	struct buf done_dirs = BUF_INIT(0);
+	size_t i;
+	int r = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.out.fd = -1;
+	w.mtime = m->created;
+	w.chunk = xmalloc(CHUNK);
+	buf_puts(&done_dirs, "\n");
+	progress_start(&w.progress, opts->lg, "writing", total_bytes(m, json_len));
+	if (writer_open(&w, out_path, opts, err) != 0)
+		goto out;
+	if (write_memory(&w, BUNDLE_MANIFEST_NAME, json, json_len, err) != 0)
+		goto out;
+	if (sig != NULL && write_memory(&w, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0)
+		goto out;
+	for (i = 0; i < m->entry_count; i++) {
+		if (i > 0 && strcmp(m->entries[i - 1].path, m->entries[i].path) >= 0) {
+			lerr_set(err, LADING_ERR_SYSTEM, "%s: entries are not sorted", m->entries[i].path);
+			goto out;
+		}
+		if (write_parents(&w, m->entries[i].path, &done_dirs, err) != 0 ||
+		    write_entry(&w, &m->entries[i], err) != 0)
+			goto out;
+	}
+	if (archive_write_close(w.a) != ARCHIVE_OK || w.io_failed) {
+		archive_fail(&w, "finish", err);
+		goto out;
+	}
+	if (bundle_zstd_finish(w.zstd, err) != 0)
+		goto out;
+	if (fs_atomic_commit(&w.out, err) != 0)
+		goto out;
+	progress_end(&w.progress);
+	r = 0;
+out:
+	if (w.a != NULL)
+		archive_write_free(w.a);
+	bundle_zstd_free(w.zstd);
+	if (r != 0) {
+		fs_atomic_abort(&w.out);
+		if (w.progress.drawn)
+			fputc('\n', w.progress.lg->out);
+	}
+	buf_free(&done_dirs);
+	free(w.chunk);
+	return r;
+}
+
+int bundle_write(const char *out_path, const struct bundle_manifest *m, const struct bundle_write_opts *opts,
+		 struct lerr *err)
+{
+	struct buf sig = BUF_INIT(1 << 20);
+	char *json = NULL;
+	size_t json_len = 0;
+	int r = -1;
+
+	if (bundle_manifest_to_json(m, &json, &json_len, err) != 0)
+		goto out;
+	if (opts->sign != NULL && opts->sign(opts->sign_ctx, json, json_len, &sig, err) != 0)
+		goto out;
+	r = bundle_write_signed(out_path, m, json, json_len, opts->sign != NULL ? (sig.data ? sig.data : "") : NULL,
+				sig.len, opts, err);
+out:
+	free(json);
+	buf_free(&sig);
+	return r;
+}

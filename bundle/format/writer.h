@@ -1,0 +1,52 @@
+#ifndef LADING_BUNDLE_FORMAT_WRITER_H
+#define LADING_BUNDLE_FORMAT_WRITER_H
+
+/*
+ * The tarball: pax tar (libarchive) compressed with libzstd, deterministic
+ * (sorted, mtime = created, uid/gid 0, no user names, 0644/0755),
+ * lading.json first and its signature (if any) second, written to a
+ * temporary name, fsynced and renamed.
+ */
+#include <stddef.h>
+
+#include "bundle/format/manifest.h"
+#include "lib/buf.h"
+#include "lib/err.h"
+#include "lib/log.h"
+
+#define BUNDLE_LEVEL_DEFAULT 3
+#define BUNDLE_THREADS_DEFAULT 2
+
+/*
+ * Signing hook: called with the exact lading.json bytes before anything is
+ * written; appends the detached signature to sig (it becomes the second entry,
+ * lading.json.minisig). Returns 0 or -1 with err set.
+ */
+typedef int (*bundle_sign_fn)(void *ctx, const char *json, size_t json_len, struct buf *sig, struct lerr *err);
+
+struct bundle_write_opts {
+	int level;	     /* zstd compression level; 0 = BUNDLE_LEVEL_DEFAULT */
+	int threads;	     /* zstd workers; 0 = BUNDLE_THREADS_DEFAULT */
+	bundle_sign_fn sign; /* NULL: unsigned bundle */
+	void *sign_ctx;
+	const struct logger *lg; /* progress on a TTY; may be NULL */
+};
+
+/*
+ * Writes m (entries sorted, each with src_file or src_data) as a bundle at
+ * out_path. Every src_file is streamed in chunks and must match its row's size
+ * and sha256, else nothing is left under out_path. Fails on I/O (disk full),
+ * a mismatching source, or the signing hook.
+ */
+int bundle_write(const char *out_path, const struct bundle_manifest *m, const struct bundle_write_opts *opts,
+		 struct lerr *err);
+
+/*
+ * The same with lading.json already serialised (json must be what
+ * bundle_manifest_to_json gave for m) and an optional signature blob
+ * (sig NULL: none). For signers that sign outside the hook.
+ */
+int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, const char *json, size_t json_len,
+			const void *sig, size_t sig_len, const struct bundle_write_opts *opts, struct lerr *err);
+
+#endif

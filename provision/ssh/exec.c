@@ -1,0 +1,334 @@
+/*
+ * Commands over exec channels: stdin streamed from an fd in bounded chunks,
+ * stdout and stderr collected into capped buffers, all in one poll loop so a
+ * command that writes while we still send never deadlocks on window sizes.
+ * Files travel the same way (`cat > tmp && chmod && mv`): no SFTP needed.
+ */
+#define _GNU_SOURCE
+#include "provision/ssh/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "lib/xmalloc.h"
+
+#define EXEC_CHUNK 32768
+#define SUDO_ERR_MAX 1024
+#define CLOSE_WAIT_S 5.0
+
+struct exec_io {
+	int in_fd;
+	char in_buf[EXEC_CHUNK];
+	size_t in_len, in_off;
+	int in_eof, eof_sent;
+	struct buf *sink[2];  /* stdout, stderr (NULL = discard) */
+	int over_cap[2];
+	struct buf head_err;  /* the start of stderr, to recognise sudo's complaints */
+};
+
+const char *ssh_conn_user(const struct ssh_conn *conn)
+{
+	return conn->user;
+}
+
+static char *exec_command_line(const struct ssh_conn *conn, const char *cmd, int become)
+{
+	char *quoted = ssh_sh_quote(cmd);
+	char *line;
+
+	/* The login shell may not be POSIX (csh, fish): the command always runs under sh. */
+	if (become && !conn->is_root)
+		line = xasprintf("sudo -n -- sh -c %s", quoted);
+	else
+		line = xasprintf("sh -c %s", quoted);
+	free(quoted);
+	return line;
+}
+
+/* Sends what stdin has; returns 1 when something moved, 0 when blocked, -1 on error. */
+static int exec_feed(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exec_io *io, struct lerr *err)
+{
+	ssize_t n;
+	int progress = 0;
+
+	if (io->in_fd >= 0 && !io->in_eof && io->in_off == io->in_len) {
+		n = read(io->in_fd, io->in_buf, sizeof(io->in_buf));
+		if (n > 0) {
+			io->in_len = (size_t)n;
+			io->in_off = 0;
+			progress = 1;
+		} else if (n == 0) {
+			io->in_eof = 1;
+		} else if (errno != EAGAIN && errno != EINTR) {
+			return lerr_sys(err, "%s: cannot read the input of a command", conn->name);
+		}
+	}
+	if (io->in_off < io->in_len) {
+		n = libssh2_channel_write(channel, io->in_buf + io->in_off, io->in_len - io->in_off);
+		if (n > 0) {
+			io->in_off += (size_t)n;
+			if (io->in_off == io->in_len)
+				io->in_off = io->in_len = 0;
+			progress = 1;
+		} else if (n != LIBSSH2_ERROR_EAGAIN) {
+			return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot send command input", err);
+		}
+	}
+	if ((io->in_fd < 0 || io->in_eof) && io->in_len == 0 && !io->eof_sent) {
+		n = libssh2_channel_send_eof(channel);
+		if (n == 0) {
+			io->eof_sent = 1;
+			progress = 1;
+		} else if (n != LIBSSH2_ERROR_EAGAIN) {
+			return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot close command input", err);
+		}
+	}
+	return progress;
+}
+
+/* Reads what the command wrote; returns 1 when something arrived, 0 when blocked, -1 on error. */
+static int exec_drain(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exec_io *io, struct lerr *err)
+{
+	char chunk[EXEC_CHUNK];
+	ssize_t n;
+	int stream, progress = 0;
+
+	for (stream = 0; stream < 2; stream++) {
+		while ((n = libssh2_channel_read_ex(channel, stream, chunk, sizeof(chunk))) > 0) {
+			progress = 1;
+			if (stream == 1 && io->head_err.len < SUDO_ERR_MAX)
+				buf_add(&io->head_err, chunk, (size_t)n, NULL);
+			if (io->sink[stream] != NULL && !io->over_cap[stream] &&
+			    buf_add(io->sink[stream], chunk, (size_t)n, NULL) != 0)
+				io->over_cap[stream] = 1;
+		}
+		if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+			return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot read command output", err);
+	}
+	return progress;
+}
+
+/* Moves data both ways until the command closed its output or the deadline passed. */
+static int exec_pump(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exec_io *io, double deadline,
+		     struct lerr *err)
+{
+	int fed, drained;
+
+	for (;;) {
+		if ((fed = libssh2_channel_eof(channel) ? 0 : exec_feed(conn, channel, io, err)) < 0)
+			return -1;
+		if ((drained = exec_drain(conn, channel, io, err)) < 0)
+			return -1;
+		if (libssh2_channel_eof(channel))
+			return 0;
+		if (fed || drained)
+			continue;
+		if (ssh_session_wait_fd(&conn->ss, io->in_len == 0 && !io->in_eof ? io->in_fd : -1, POLLIN, deadline,
+					"command", err) != 0)
+			return -1;
+	}
+}
+
+/* Sends close, waits (bounded) for the server's close so that the exit status is known. */
+static int exec_close(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct lerr *err)
+{
+	double deadline = log_now() + CLOSE_WAIT_S;
+	int r;
+
+	while ((r = libssh2_channel_close(channel)) == LIBSSH2_ERROR_EAGAIN)
+		if (ssh_session_wait(&conn->ss, deadline, "closing a channel", err) != 0)
+			return -1;
+	if (r != 0)
+		return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot close a channel", err);
+	while ((r = libssh2_channel_wait_closed(channel)) == LIBSSH2_ERROR_EAGAIN)
+		if (ssh_session_wait(&conn->ss, deadline, "closing a channel", err) != 0)
+			return -1;
+	return 0;
+}
+
+/* Frees a channel in any state, without waiting long for a dead peer. */
+static void exec_free_channel(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel)
+{
+	libssh2_session_set_timeout(conn->ss.session, 2000);
+	libssh2_session_set_blocking(conn->ss.session, 1);
+	libssh2_channel_free(channel);
+	libssh2_session_set_blocking(conn->ss.session, 0);
+}
+
+static LIBSSH2_CHANNEL *exec_start(struct ssh_conn *conn, const char *line, double deadline, struct lerr *err)
+{
+	LIBSSH2_CHANNEL *channel;
+	int r;
+
+	while ((channel = libssh2_channel_open_session(conn->ss.session)) == NULL) {
+		if (libssh2_session_last_errno(conn->ss.session) != LIBSSH2_ERROR_EAGAIN) {
+			ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot open a channel", err);
+			return NULL;
+		}
+		if (ssh_session_wait(&conn->ss, deadline, "opening a channel", err) != 0)
+			return NULL;
+	}
+	while ((r = libssh2_channel_exec(channel, line)) == LIBSSH2_ERROR_EAGAIN)
+		if (ssh_session_wait(&conn->ss, deadline, "starting a command", err) != 0)
+			break;
+	if (r != 0) {
+		if (r != LIBSSH2_ERROR_EAGAIN)
+			ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot start a command", err);
+		exec_free_channel(conn, channel);
+		return NULL;
+	}
+	return channel;
+}
+
+/* sudo -n's complaints turned into one clear line; 0 when stderr holds none. */
+static int exec_sudo_check(const struct ssh_conn *conn, const struct exec_io *io, int status, struct lerr *err)
+{
+	const char *text = io->head_err.data != NULL ? io->head_err.data : "";
+
+	if (strstr(text, "sudo: a password is required") != NULL || strstr(text, "sudo: a terminal is required"))
+		return lerr_set(err, LADING_ERR_AUTH,
+				"%s: sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
+				"this user in sudoers, or connect as root",
+				conn->name, conn->user);
+	if (strstr(text, "is not in the sudoers file") != NULL || strstr(text, "is not allowed to execute") != NULL)
+		return lerr_set(err, LADING_ERR_AUTH, "%s: user '%s' may not use sudo (become): add it to sudoers",
+				conn->name, conn->user);
+	if (status == 127 && strstr(text, "sudo") != NULL && strstr(text, "not found") != NULL)
+		return lerr_set(err, LADING_ERR_AUTH, "%s: sudo is not installed (become): install it or connect as root",
+				conn->name);
+	return 0;
+}
+
+static int exec_status(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel)
+{
+	char *signal_name = NULL;
+	size_t signal_len = 0;
+
+	if (libssh2_channel_get_exit_signal(channel, &signal_name, &signal_len, NULL, NULL, NULL, NULL) == 0 &&
+	    signal_name != NULL) {
+		libssh2_free(session, signal_name);
+		return 255;
+	}
+	return libssh2_channel_get_exit_status(channel);
+}
+
+int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
+	     int *exit_status, struct lerr *err)
+{
+	struct exec_io *io;
+	LIBSSH2_CHANNEL *channel = NULL;
+	char *line = exec_command_line(conn, cmd, become);
+	double start = log_now();
+	double deadline = conn->command_timeout_ms > 0 ? start + conn->command_timeout_ms / 1000.0 : 0;
+	int rc = -1, status = -1;
+
+	io = xcalloc(1, sizeof(*io));
+	io->in_fd = stdin_fd;
+	io->sink[0] = out;
+	io->sink[1] = errout;
+	buf_init(&io->head_err, 0);
+	if (conn->broken) {
+		lerr_set(err, LADING_ERR_NETWORK, "%s: connection lost earlier", conn->name);
+		goto out;
+	}
+	if ((channel = exec_start(conn, line, deadline, err)) == NULL)
+		goto broken;
+	if (exec_pump(conn, channel, io, deadline, err) != 0) {
+		if (deadline > 0 && log_now() >= deadline) {
+			lerr_set(err, LADING_ERR_NETWORK, "%s: command timed out after %.0f s (still running there?)",
+				 conn->name, conn->command_timeout_ms / 1000.0);
+			goto out;
+		}
+		goto broken;
+	}
+	if (exec_close(conn, channel, err) != 0)
+		goto broken;
+	status = exec_status(conn->ss.session, channel);
+	*exit_status = status;
+	if (become && !conn->is_root && status != 0 && exec_sudo_check(conn, io, status, err) != 0)
+		goto out;
+	if (io->over_cap[0] || io->over_cap[1]) {
+		lerr_set(err, LADING_ERR_LIMIT, "%s: command %s exceeded %zu bytes", conn->name,
+			 io->over_cap[0] ? "output" : "error output", io->over_cap[0] ? out->max : errout->max);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+broken:
+	conn->broken = 1;
+out:
+	if (channel != NULL)
+		exec_free_channel(conn, channel);
+	buf_free(&io->head_err);
+	free(io);
+	free(line);
+	return rc;
+}
+
+/* A temporary name next to remote_path: same directory, so the final rename is atomic. */
+static char *upload_temp_name(const char *remote_path)
+{
+	unsigned char random_bytes[6];
+	unsigned long long value = 0;
+	size_t i;
+
+	if (RAND_bytes(random_bytes, sizeof(random_bytes)) != 1)
+		value = (unsigned long long)getpid() ^ (unsigned long long)(log_now() * 1e6);
+	for (i = 0; i < sizeof(random_bytes); i++)
+		value = value << 8 | random_bytes[i];
+	return xasprintf("%s.lading-tmp.%012llx", remote_path, value & 0xffffffffffffULL);
+}
+
+int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote_path, int mode, int become,
+	       struct lerr *err)
+{
+	struct buf errout = BUF_INIT(4096);
+	struct stat st;
+	char *temp = upload_temp_name(remote_path);
+	char *q_temp = ssh_sh_quote(temp), *q_dest = ssh_sh_quote(remote_path), *cmd = NULL;
+	int fd, status = -1, rc = -1;
+
+	if ((fd = open(local_path, O_RDONLY | O_CLOEXEC)) < 0) {
+		lerr_sys(err, "cannot open '%s'", local_path);
+		goto out;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		lerr_set(err, LADING_ERR_USAGE, "'%s' is not a regular file", local_path);
+		goto out;
+	}
+	cmd = xasprintf("umask 077 && cat > %s && chmod %o %s && mv -f %s %s || { rc=$?; rm -f %s; exit $rc; }",
+			q_temp, (unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
+	if (ssh_exec(conn, cmd, become, fd, NULL, &errout, &status, err) != 0) {
+		if (err != NULL && err->code == LADING_ERR_LIMIT)
+			lerr_set(err, LADING_ERR_SYSTEM, "%s: upload to '%s' failed (exit %d)", conn->name,
+				 remote_path, status);
+		goto out;
+	}
+	if (status != 0) {
+		char *nl = errout.data != NULL ? strchr(errout.data, '\n') : NULL;
+
+		if (nl != NULL)
+			*nl = '\0';
+		lerr_set(err, LADING_ERR_SYSTEM, "%s: upload to '%s' failed (exit %d): %s", conn->name, remote_path,
+			 status, errout.data != NULL ? errout.data : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&errout);
+	free(temp);
+	free(q_temp);
+	free(q_dest);
+	free(cmd);
+	return rc;
+}
