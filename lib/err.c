@@ -1,9 +1,16 @@
-#include "err.h"
+#include "lib/err.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+static void set_code(struct lerr *err, int code)
+{
+	err->code = code;
+	err->exit_class = code == LADING_ERR_USAGE ? LERR_INPUT : LERR_FAILED;
+	err->subject_len = 0;
+}
 
 int lerr_set(struct lerr *err, int code, const char *fmt, ...)
 {
@@ -11,10 +18,28 @@ int lerr_set(struct lerr *err, int code, const char *fmt, ...)
 
 	if (err == NULL)
 		return -1;
-	err->code = code;
+	set_code(err, code);
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int lerr_about(struct lerr *err, int code, const char *subject, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	if (err == NULL)
+		return -1;
+	set_code(err, code);
+	len = snprintf(err->msg, sizeof(err->msg), "%s: ", subject);
+	if (len >= 2 && (size_t)len < sizeof(err->msg)) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg + len, sizeof(err->msg) - (size_t)len, fmt, ap);
+		va_end(ap);
+		err->subject_len = (size_t)len - 2;
+	}
 	return -1;
 }
 
@@ -26,7 +51,7 @@ int lerr_sys(struct lerr *err, const char *fmt, ...)
 
 	if (err == NULL)
 		return -1;
-	err->code = LADING_ERR_SYSTEM;
+	set_code(err, LADING_ERR_SYSTEM);
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -35,18 +60,13 @@ int lerr_sys(struct lerr *err, const char *fmt, ...)
 	return -1;
 }
 
-int lerr_prefix(struct lerr *err, const char *fmt, ...)
+static void prefix_va(struct lerr *err, const char *fmt, va_list ap)
 {
 	char prefix[LERR_MSG_MAX];
 	size_t prefix_len;
 	size_t old_len;
-	va_list ap;
 
-	if (err == NULL)
-		return -1;
-	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
-	va_end(ap);
 	strcat(prefix, ": ");
 	prefix_len = strlen(prefix);
 	if (prefix_len >= sizeof(err->msg))
@@ -57,6 +77,65 @@ int lerr_prefix(struct lerr *err, const char *fmt, ...)
 	memmove(err->msg + prefix_len, err->msg, old_len);
 	memcpy(err->msg, prefix, prefix_len);
 	err->msg[prefix_len + old_len] = '\0';
+	err->subject_len = prefix_len >= 2 && strncmp(err->msg + prefix_len - 2, ": ", 2) == 0 ? prefix_len - 2 : 0;
+}
+
+int lerr_prefix(struct lerr *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return -1;
+	va_start(ap, fmt);
+	prefix_va(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lerr_name(struct lerr *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err->subject_len > 0)
+		return -1;
+	va_start(ap, fmt);
+	prefix_va(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int lerr_recode(struct lerr *err, int code)
+{
+	size_t subject_len;
+
+	if (err == NULL)
+		return -1;
+	subject_len = err->subject_len;
+	set_code(err, code);
+	err->subject_len = subject_len;
+	return -1;
+}
+
+int lerr_named(const struct lerr *err)
+{
+	return err != NULL && err->subject_len > 0;
+}
+
+int lerr_subject_is(const struct lerr *err, const char *subject)
+{
+	return lerr_named(err) && strlen(subject) == err->subject_len &&
+	       strncmp(err->msg, subject, err->subject_len) == 0;
+}
+
+const char *lerr_detail(const struct lerr *err)
+{
+	return lerr_named(err) ? err->msg + err->subject_len + 2 : err->msg;
+}
+
+int lerr_input(struct lerr *err)
+{
+	if (err != NULL)
+		err->exit_class = LERR_INPUT;
 	return -1;
 }
 
@@ -64,7 +143,7 @@ void lerr_clear(struct lerr *err)
 {
 	if (err == NULL)
 		return;
-	err->code = LADING_OK;
+	set_code(err, LADING_OK);
 	err->msg[0] = '\0';
 }
 
@@ -72,7 +151,5 @@ int lerr_exit_code(const struct lerr *err)
 {
 	if (err == NULL || err->code == LADING_OK)
 		return 0;
-	if (err->code == LADING_ERR_USAGE)
-		return 2;
-	return 1;
+	return err->exit_class == LERR_INPUT ? 2 : 1;
 }
