@@ -2,10 +2,8 @@
  * Signatures in `lading bundle`: trust options for verify/extract/inspect,
  * create --sign, and the sign verb (lading-bundle(1), lading-key(1)).
  */
-#define _GNU_SOURCE
 #include "bundle/cmd_bundle_sig.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,29 +13,15 @@
 #include "bundle/format/manifest.h"
 #include "bundle/format/reader.h"
 #include "bundle/format/writer.h"
+#include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
-/* The signature options of each verb (lading-key(1) explains the trust model). */
-void bundle_sig_usage(const char *name, FILE *out)
-{
-	if (strcmp(name, "create") == 0)
-		fprintf(out, "  --sign KEY   sign lading.json with this secret key; also writes FILE.minisig\n");
-	if (strcmp(name, "create") != 0)
-		fprintf(out, "  --pubkey PUB trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR\n"
-			     "               or /etc/lading/trust.d)\n");
-	if (strcmp(name, "verify") == 0 || strcmp(name, "extract") == 0)
-		fprintf(out,
-			"  --insecure-skip-signature  accept an unsigned or untrusted bundle (prints a warning)\n");
-}
-
 int bundle_sig_opts_add_pubkey(struct bundle_sig_opts *so, char *path)
 {
-	if (so->pubkey_count == BUNDLE_PUBKEYS_MAX) {
-		fprintf(stderr, "lading: bundle: at most %d --pubkey options\n", BUNDLE_PUBKEYS_MAX);
+	if (so->pubkey_count == BUNDLE_PUBKEYS_MAX)
 		return -1;
-	}
 	so->pubkeys[so->pubkey_count++] = path;
 	return 0;
 }
@@ -209,60 +193,47 @@ out:
 	return r;
 }
 
-static const char sign_usage[] =
-    "usage: lading bundle sign --key KEY FILE\n"
-    "Signs an existing bundle: every entry is verified, then FILE is rewritten atomically\n"
-    "with lading.json.minisig as its second entry, and FILE.minisig is written next to it.\n"
-    "  -k, --key KEY  the secret key (lading key generate, or minisign -G)\n"
-    "  -v             more messages\n";
+static const struct cli_option sign_options[] = {
+    {"key", 'k', "KEY", 'k', "the secret key (lading key generate, or minisign -G); required"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 int bundle_sig_verb_sign(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct bundle_signer signer;
 	struct logger lg;
+	struct cli cli;
 	const char *key_path = NULL;
+	const char *file;
 	struct lerr err;
-	int c;
+	int opt;
 	int r;
 
-	log_init(&lg);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+k:vh", longopts, NULL)) != -1) {
-		if (c == 'k') {
-			key_path = optarg;
-		} else if (c == 'v') {
-			lg.level = LOG_VERBOSE;
-		} else if (c == 'h') {
-			fputs(sign_usage, stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "lading: bundle sign: bad option (see 'lading bundle sign --help')\n");
-			return 2;
-		}
+	cli_init(&cli, "lading bundle sign", "--key KEY [options] FILE", sign_options, CLI_VERBOSE | CLI_QUIET, argc,
+		 argv);
+	cli.summary = "Signs an existing bundle: every entry is verified, then FILE is rewritten atomically\n"
+		      "with lading.json.minisig as its second entry, and FILE.minisig is written next to it.";
+	while ((opt = cli_next(&cli)) > 0)
+		key_path = cli.arg;
+	if (opt < 0 || cli.help) {
+		r = cli_finish(&cli);
+		cli_free(&cli);
+		return r;
 	}
-	if (key_path == NULL || argc - optind != 1) {
-		fprintf(stderr, "lading: bundle sign: --key KEY and one bundle FILE are required (see 'lading bundle "
-				"sign --help')\n");
+	if (cli_operands(&cli, 1, 1, "one bundle file") != 0 ||
+	    (key_path == NULL && cli_usage_error(&cli, "--key KEY is required") != 0)) {
+		cli_free(&cli);
 		return 2;
 	}
+	file = cli.operands[0];
+	cli_logger(&cli, &lg);
+	cli_free(&cli);
 	lerr_clear(&err);
-	if (bundle_signer_load(&signer, key_path, keypass_read, NULL, &err) != 0) {
-		fprintf(stderr, "lading: %s\n", err.msg);
-		return lerr_exit_code(&err);
-	}
-	r = resign(argv[optind], &signer, &lg, &err);
+	if (bundle_signer_load(&signer, key_path, keypass_read, NULL, &err) != 0)
+		return cli_fail(&err);
+	r = resign(file, &signer, &lg, &err);
 	if (r == 0)
-		printf("%s: signed by key %s (and %s.minisig)\n", argv[optind], signer.key_id, argv[optind]);
+		printf("%s: signed by key %s (and %s.minisig)\n", file, signer.key_id, file);
 	bundle_signer_wipe(&signer);
-	if (r != 0) {
-		fprintf(stderr, "lading: %s\n", err.msg);
-		return lerr_exit_code(&err) ? lerr_exit_code(&err) : 1;
-	}
-	return 0;
+	return r != 0 ? cli_fail(&err) : 0;
 }

@@ -19,7 +19,7 @@
 
 #define BUNDLE_PUBKEYS_MAX 64
 
-/* The signature options shared by the verbs (filled by cmd_bundle.c's option parser). */
+/* The signature options shared by the verbs (filled by their option parsers). */
 struct bundle_sig_opts {
 	const char *sign_key; /* create --sign KEY */
 	char *pubkeys[BUNDLE_PUBKEYS_MAX];
@@ -27,10 +27,7 @@ struct bundle_sig_opts {
 	int insecure;	     /* --insecure-skip-signature */
 };
 
-/* Prints the help lines of the signature options that verb name takes. */
-void bundle_sig_usage(const char *name, FILE *out);
-
-/* Adds one --pubkey; returns -1 (after printing) past BUNDLE_PUBKEYS_MAX. */
+/* Adds one --pubkey; returns -1 (printing nothing) past BUNDLE_PUBKEYS_MAX. */
 int bundle_sig_opts_add_pubkey(struct bundle_sig_opts *so, char *path);
 
 /* State of a verify/extract run: the trust set and the head check handed to the reader. */

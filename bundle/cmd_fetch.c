@@ -7,7 +7,6 @@
  */
 #include "bundle/cmd_fetch.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "bundle/files.h"
 #include "charts/fetch.h"
 #include "charts/repo_write.h"
+#include "lib/cli.h"
 #include "lib/hostcfg.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
@@ -27,26 +27,30 @@
 
 #define MAX_PLATFORMS 32
 
-static const char fetch_usage[] =
-    "usage: lading fetch chart [options] (REPO_URL NAME | oci://HOST/PATH/NAME) [VERSION]\n"
-    "       lading fetch provider [options] [HOST/]NAMESPACE/TYPE [CONSTRAINT]\n"
-    "       lading fetch file [options] URL [SHA256]\n"
-    "\n"
-    "Fetch one chart, provider or file into the content store, verified.\n"
-    "\n"
-    "  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
-    "  -o, --out DIR              also lay it out in DIR: a Helm repository (index.yaml),\n"
-    "                             a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), or DIR/NAME\n"
-    "  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
-    "  -a, --auth-file FILE       docker config.json with credentials (OCI charts)\n"
-    "  -p, --platform OS_ARCH     provider platform; repeatable (default linux_amd64)\n"
-    "      --images               chart: list the images named in values.yaml\n"
-    "  -n, --name NAME            file: its name (default: the last part of the URL)\n"
-    "      --update-hashes        file: fetch without SHA256 and print the hash to pin\n"
-    "      --json                 the result as one JSON object on stdout\n"
-    "  -v, --verbose              more messages (-vv: every HTTP request)\n"
-    "  -q, --quiet                errors only\n"
-    "  -h, --help                 this help\n";
+enum {
+	OPT_STORE = 1,
+	OPT_OUT,
+	OPT_REGISTRY_CONFIG,
+	OPT_AUTH_FILE,
+	OPT_PLATFORM,
+	OPT_IMAGES,
+	OPT_NAME,
+	OPT_UPDATE_HASHES,
+};
+
+/* One table for the three verbs: each option says which verb it is for. */
+static const struct cli_option fetch_options[] = {
+    {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
+    {"out", 'o', "DIR", OPT_OUT,
+     "also lay it out in DIR: a Helm repository (index.yaml), a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), or DIR/NAME"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials (OCI charts)"},
+    {"platform", 'p', "OS_ARCH", OPT_PLATFORM, "provider platform; repeatable (default linux_amd64)"},
+    {"images", 0, NULL, OPT_IMAGES, "chart: list the images named in values.yaml"},
+    {"name", 'n', "NAME", OPT_NAME, "file: its name (default: the last part of the URL)"},
+    {"update-hashes", 0, NULL, OPT_UPDATE_HASHES, "file: fetch without SHA256 and print the hash to pin"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 struct fetch_args {
 	const char *verb;
@@ -61,82 +65,47 @@ struct fetch_args {
 	int rest_count;
 };
 
-static int usage_error(const char *fmt, const char *arg)
+/* Returns -1 to go on (a->rest set), else the exit status to return now. */
+static int parse_args(struct cli *cli, struct fetch_args *a)
 {
-	fprintf(stderr, "lading: fetch: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'lading fetch --help')\n");
-	return 2;
-}
-
-static int parse_args(int argc, char **argv, struct fetch_args *a)
-{
-	static const struct option longopts[] = {
-	    {"store", required_argument, NULL, 's'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"registry-config", required_argument, NULL, 'r'},
-	    {"auth-file", required_argument, NULL, 'a'},
-	    {"platform", required_argument, NULL, 'p'},
-	    {"images", no_argument, NULL, 'I'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'J'},
-	    {"update-hashes", no_argument, NULL, 'U'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	int opt;
 
-	log_init(&a->lg);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:o:r:a:p:n:vqh", longopts, NULL)) != -1) {
+	while ((opt = cli_next(cli)) > 0) {
 		switch (opt) {
-		case 's':
-			a->store = optarg;
+		case OPT_STORE:
+			a->store = cli->arg;
 			break;
-		case 'o':
-			a->out = optarg;
+		case OPT_OUT:
+			a->out = cli->arg;
 			break;
-		case 'r':
-			a->registry_config = optarg;
+		case OPT_REGISTRY_CONFIG:
+			a->registry_config = cli->arg;
 			break;
-		case 'a':
-			a->auth_file = optarg;
+		case OPT_AUTH_FILE:
+			a->auth_file = cli->arg;
 			break;
-		case 'p':
+		case OPT_PLATFORM:
 			if (a->platform_count == MAX_PLATFORMS)
-				return usage_error("too many --platform options%s", "");
-			a->platforms[a->platform_count++] = optarg;
+				return cli_usage_error(cli, "at most %d --platform options", MAX_PLATFORMS);
+			a->platforms[a->platform_count++] = cli->arg;
 			break;
-		case 'I':
+		case OPT_IMAGES:
 			a->images = 1;
 			break;
-		case 'n':
-			a->name = optarg;
+		case OPT_NAME:
+			a->name = cli->arg;
 			break;
-		case 'J':
-			a->json = 1;
-			break;
-		case 'U':
+		case OPT_UPDATE_HASHES:
 			a->update_hashes = 1;
 			break;
-		case 'v':
-			a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1;
-			break;
-		case 'q':
-			a->lg.level = LOG_ERROR;
-			break;
-		case 'h':
-			fputs(fetch_usage, stdout);
-			return 0;
-		default:
-			fputs(fetch_usage, stderr);
-			return 2;
 		}
 	}
-	a->rest = argv + optind;
-	a->rest_count = argc - optind;
+	if (opt < 0 || cli->help)
+		return cli_finish(cli);
+	a->json = cli->json;
+	cli_logger(cli, &a->lg);
+	a->rest = cli->operands;
+	a->rest_count = (int)cli->operand_count;
 	if (a->store == NULL) {
 		const char *cache = getenv("LADING_CACHE"), *home = getenv("HOME");
 
@@ -149,8 +118,7 @@ static int parse_args(int argc, char **argv, struct fetch_args *a)
 
 static int fail(const struct lerr *err)
 {
-	fprintf(stderr, "lading: %s\n", err->msg);
-	return lerr_exit_code(err);
+	return cli_fail(err);
 }
 
 static int64_t generated_time(void)
@@ -360,35 +328,59 @@ out:
 	return r;
 }
 
-int cmd_fetch(int argc, char **argv)
+/* Runs one verb: options, then run(a) with the operands. */
+static int run_verb(int argc, char **argv, const char *prog, const char *synopsis,
+		    int (*run)(struct fetch_args *a, struct lerr *err))
 {
 	struct fetch_args a = {0};
-	struct lerr err = {0};
-	int status, r;
+	struct lerr err;
+	struct cli cli;
+	int status;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(fetch_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	a.verb = argv[1];
-	if (strcmp(a.verb, "chart") != 0 && strcmp(a.verb, "provider") != 0 && strcmp(a.verb, "file") != 0)
-		return usage_error("unknown verb '%s'", a.verb);
-	status = parse_args(argc - 1, argv + 1, &a);
+	lerr_clear(&err);
+	cli_init(&cli, prog, synopsis, fetch_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	cli.summary = "Fetch one chart, provider or file into the content store, verified.";
+	a.verb = argv[0];
+	status = parse_args(&cli, &a);
 	if (status >= 0)
 		goto out;
 	if (a.registry_config != NULL && host_set_load(a.registry_config, &a.registries, &err) != 0) {
 		status = fail(&err);
 		goto out;
 	}
-	if (strcmp(a.verb, "chart") == 0)
-		r = verb_chart(&a, &err);
-	else if (strcmp(a.verb, "provider") == 0)
-		r = verb_provider(&a, &err);
-	else
-		r = verb_file(&a, &err);
-	status = r == 0 ? 0 : fail(&err);
+	status = run(&a, &err) == 0 ? 0 : fail(&err);
 out:
+	cli_free(&cli);
 	host_set_free(&a.registries);
 	free(a.store_default);
 	return status;
+}
+
+static int cmd_fetch_chart(int argc, char **argv)
+{
+	return run_verb(argc, argv, "lading fetch chart", "[options] (REPO_URL NAME | oci://HOST/PATH/NAME) [VERSION]",
+			verb_chart);
+}
+
+static int cmd_fetch_provider(int argc, char **argv)
+{
+	return run_verb(argc, argv, "lading fetch provider", "[options] [HOST/]NAMESPACE/TYPE [CONSTRAINT]",
+			verb_provider);
+}
+
+static int cmd_fetch_file(int argc, char **argv)
+{
+	return run_verb(argc, argv, "lading fetch file", "[options] URL [SHA256]", verb_file);
+}
+
+static const struct cli_verb verbs[] = {
+    {"chart", cmd_fetch_chart, "a Helm chart from an HTTP repository or an OCI registry"},
+    {"provider", cmd_fetch_provider, "a Terraform/OpenTofu provider from its registry"},
+    {"file", cmd_fetch_file, "a plain file from a URL, pinned by its sha256"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_fetch(int argc, char **argv)
+{
+	return cli_dispatch("lading fetch", verbs, argc, argv);
 }

@@ -1,8 +1,6 @@
 /* lading bundle push: options and output; the work is in bundle/push.c. */
-#define _GNU_SOURCE
 #include "bundle/cmd_push.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,31 +8,49 @@
 
 #include "bundle/cmd_bundle_sig.h"
 #include "bundle/push.h"
+#include "lib/cli.h"
 #include "lib/hostcfg.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
-static const char usage_text[] =
-    "usage: lading bundle push FILE --registry HOST[:PORT] [options]\n"
-    "  --registry HOST[:PORT]      the registry to push into (required)\n"
-    "  --pubkey FILE               trust this minisign public key (repeatable; default: every *.pub\n"
-    "                              in $LADING_TRUST_DIR or /etc/lading/trust.d)\n"
-    "  --insecure-skip-signature   push an unsigned or untrusted bundle (digests are still checked)\n"
-    "  --prefix P                  put every repository under P/ (Harbor project)\n"
-    "  --keep-host                 keep the source host as the first path element\n"
-    "  --dry-run                   verify the bundle and print the name mapping; send nothing\n"
-    "  --jobs N                    parallel uploads (default 4)\n"
-    "  --plain-http                http:// instead of https:// for the registry\n"
-    "  --ca-file FILE              trust this CA (PEM) for the registry\n"
-    "  --insecure-skip-tls-verify  do not verify the registry's certificate\n"
-    "  --registry-config FILE      YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
-    "  --files-dir DIR             copy the bundle's files/ into DIR\n"
-    "  --providers-dir DIR         copy the bundle's providers/ mirror into DIR\n"
-    "  --chunk-size BYTES          blobs above it go up in PATCH chunks (k/m suffix, default 16m)\n"
-    "  --limit-rate BYTES          cap each upload at BYTES per second (k/m suffix)\n"
-    "  --json                      one JSON object with the summary on stdout\n"
-    "  -v                          more messages (repeat for more)\n"
-    "  -h, --help                  this help\n";
+enum {
+	OPT_REGISTRY = 1,
+	OPT_PREFIX,
+	OPT_KEEP_HOST,
+	OPT_DRY_RUN,
+	OPT_JOBS,
+	OPT_PLAIN_HTTP,
+	OPT_CA_FILE,
+	OPT_INSECURE_TLS,
+	OPT_REGISTRY_CONFIG,
+	OPT_FILES_DIR,
+	OPT_PROVIDERS_DIR,
+	OPT_CHUNK_SIZE,
+	OPT_LIMIT_RATE,
+	OPT_PUBKEY,
+	OPT_INSECURE_SIG,
+};
+
+static const struct cli_option push_options[] = {
+    {"registry", 0, "HOST[:PORT]", OPT_REGISTRY, "the registry to push into (required)"},
+    {"pubkey", 0, "FILE", OPT_PUBKEY,
+     "trust this minisign public key (repeatable; default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
+    {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
+     "push an unsigned or untrusted bundle (digests are still checked)"},
+    {"prefix", 0, "P", OPT_PREFIX, "put every repository under P/ (Harbor project)"},
+    {"keep-host", 0, NULL, OPT_KEEP_HOST, "keep the source host as the first path element"},
+    {"dry-run", 0, NULL, OPT_DRY_RUN, "verify the bundle and print the name mapping; send nothing"},
+    {"jobs", 'j', "N", OPT_JOBS, "parallel uploads, 1-64 (default 4)"},
+    {"plain-http", 0, NULL, OPT_PLAIN_HTTP, "http:// instead of https:// for the registry"},
+    {"ca-file", 0, "FILE", OPT_CA_FILE, "trust this CA (PEM) for the registry"},
+    {"insecure-skip-tls-verify", 0, NULL, OPT_INSECURE_TLS, "do not verify the registry's certificate"},
+    {"registry-config", 0, "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"files-dir", 0, "DIR", OPT_FILES_DIR, "copy the bundle's files/ into DIR"},
+    {"providers-dir", 0, "DIR", OPT_PROVIDERS_DIR, "copy the bundle's providers/ mirror into DIR"},
+    {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "blobs above it go up in PATCH chunks (k/m suffix, default 16m)"},
+    {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each upload at BYTES per second (k/m suffix)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 struct push_args {
 	struct bundle_push_opts opts;
@@ -45,133 +61,101 @@ struct push_args {
 	int plain_http;
 	int insecure;
 	int json;
+	const char *file; /* the bundle */
 };
 
-static int parse_bytes(const char *text, uint64_t *out)
+/* One option into a; returns -1 after printing a usage error. */
+static int parse_option(struct cli *cli, int opt, struct push_args *a)
 {
-	char *end;
-	unsigned long long value = strtoull(text, &end, 10);
+	long jobs;
 
-	if (end == text || text[0] == '-')
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		value <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		value <<= 20, end++;
-	if (*end != '\0')
-		return -1;
-	*out = value;
+	switch (opt) {
+	case OPT_REGISTRY:
+		a->opts.registry = cli->arg;
+		break;
+	case OPT_PREFIX:
+		a->opts.naming.prefix = cli->arg;
+		break;
+	case OPT_KEEP_HOST:
+		a->opts.naming.keep_host = 1;
+		break;
+	case OPT_DRY_RUN:
+		a->opts.dry_run = 1;
+		break;
+	case OPT_JOBS:
+		if (cli_int(cli, 1, 64, &jobs) != 0)
+			return -1;
+		a->opts.jobs = (int)jobs;
+		break;
+	case OPT_PLAIN_HTTP:
+		a->plain_http = 1;
+		break;
+	case OPT_CA_FILE:
+		a->ca_file = cli->arg;
+		break;
+	case OPT_INSECURE_TLS:
+		a->insecure = 1;
+		break;
+	case OPT_REGISTRY_CONFIG:
+		a->registry_config = cli->arg;
+		break;
+	case OPT_FILES_DIR:
+		a->opts.files_dir = cli->arg;
+		break;
+	case OPT_PROVIDERS_DIR:
+		a->opts.providers_dir = cli->arg;
+		break;
+	case OPT_CHUNK_SIZE:
+		if (cli_bytes(cli, &a->opts.chunk_size) != 0)
+			return -1;
+		if (a->opts.chunk_size == 0) {
+			cli_usage_error(cli, "--chunk-size must be above 0");
+			return -1;
+		}
+		break;
+	case OPT_LIMIT_RATE:
+		return cli_bytes(cli, &a->opts.max_speed);
+	case OPT_PUBKEY:
+		if (bundle_sig_opts_add_pubkey(&a->sig, (char *)cli->arg) != 0) {
+			cli_usage_error(cli, "at most %d --pubkey options", BUNDLE_PUBKEYS_MAX);
+			return -1;
+		}
+		break;
+	case OPT_INSECURE_SIG:
+		a->sig.insecure = 1;
+		break;
+	}
 	return 0;
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "lading: bundle push: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see 'lading bundle push --help')\n");
-	return 2;
-}
-
-/* Returns 0, 1 after --help, or 2 after printing a usage error. */
+/* Returns -1 to go on (a->file set), or the exit status to return now (0 after --help, 2 after a usage error). */
 static int parse_args(int argc, char **argv, struct push_args *a)
 {
-	static const struct option longopts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"json", no_argument, NULL, 'J'},
-	    {"registry", required_argument, NULL, 'R'},
-	    {"prefix", required_argument, NULL, 'P'},
-	    {"keep-host", no_argument, NULL, 'K'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"plain-http", no_argument, NULL, 'H'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"insecure-skip-tls-verify", no_argument, NULL, 'I'},
-	    {"registry-config", required_argument, NULL, 'r'},
-	    {"files-dir", required_argument, NULL, 'F'},
-	    {"providers-dir", required_argument, NULL, 'D'},
-	    {"chunk-size", required_argument, NULL, 'c'},
-	    {"limit-rate", required_argument, NULL, 'L'},
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"insecure-skip-signature", no_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0},
-	};
-	char *end;
-	int opt;
+	struct cli cli;
+	int opt, status = 2;
 
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "hvj:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'h':
-			fputs(usage_text, stdout);
-			return 1;
-		case 'v':
-			a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : LOG_DEBUG;
-			break;
-		case 'J':
-			a->json = a->lg.json = 1;
-			break;
-		case 'R':
-			a->opts.registry = optarg;
-			break;
-		case 'P':
-			a->opts.naming.prefix = optarg;
-			break;
-		case 'K':
-			a->opts.naming.keep_host = 1;
-			break;
-		case 'n':
-			a->opts.dry_run = 1;
-			break;
-		case 'j':
-			a->opts.jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || a->opts.jobs < 1 || a->opts.jobs > 64)
-				return usage_error("--jobs must be a number from 1 to 64, got '%s'", optarg);
-			break;
-		case 'H':
-			a->plain_http = 1;
-			break;
-		case 'C':
-			a->ca_file = optarg;
-			break;
-		case 'I':
-			a->insecure = 1;
-			break;
-		case 'r':
-			a->registry_config = optarg;
-			break;
-		case 'F':
-			a->opts.files_dir = optarg;
-			break;
-		case 'D':
-			a->opts.providers_dir = optarg;
-			break;
-		case 'c':
-			if (parse_bytes(optarg, &a->opts.chunk_size) != 0 || a->opts.chunk_size == 0)
-				return usage_error("--chunk-size wants bytes (k/m suffix), got '%s'", optarg);
-			break;
-		case 'L':
-			if (parse_bytes(optarg, &a->opts.max_speed) != 0)
-				return usage_error("--limit-rate wants bytes per second (k/m suffix), got '%s'",
-						   optarg);
-			break;
-		case 'p':
-			if (bundle_sig_opts_add_pubkey(&a->sig, optarg) != 0)
-				return 2;
-			break;
-		case 's':
-			a->sig.insecure = 1;
-			break;
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
+	cli_init(&cli, "lading bundle push", "[options] --registry HOST[:PORT] FILE", push_options,
+		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	while ((opt = cli_next(&cli)) > 0)
+		if (parse_option(&cli, opt, a) != 0)
+			goto out;
+	if (opt < 0 || cli.help) {
+		status = cli_finish(&cli);
+		goto out;
 	}
-	if (argc - optind != 1)
-		return usage_error("expected one bundle file%s", "");
-	if (a->opts.registry == NULL || a->opts.registry[0] == '\0' || strchr(a->opts.registry, '/') != NULL)
-		return usage_error("--registry HOST[:PORT] is required%s", "");
-	return 0;
+	if (cli_operands(&cli, 1, 1, "one bundle file") != 0)
+		goto out;
+	if (a->opts.registry == NULL || a->opts.registry[0] == '\0' || strchr(a->opts.registry, '/') != NULL) {
+		cli_usage_error(&cli, "--registry HOST[:PORT] is required");
+		goto out;
+	}
+	a->file = cli.operands[0];
+	a->json = cli.json;
+	cli_logger(&cli, &a->lg);
+	status = -1;
+out:
+	cli_free(&cli);
+	return status;
 }
 
 /* The --registry-config file, with the TLS flags as the first entry for --registry. */
@@ -221,7 +205,6 @@ static void print_json(const struct push_args *a, const struct bundle_push_resul
 {
 	json_t *root = json_object();
 	json_t *images = json_array();
-	char *text;
 	size_t i;
 
 	for (i = 0; i < res->target_count; i++)
@@ -242,11 +225,7 @@ static void print_json(const struct push_args *a, const struct bundle_push_resul
 	json_object_set_new(root, "files_copied", json_integer((json_int_t)res->files_copied));
 	json_object_set_new(root, "files_skipped", json_integer((json_int_t)res->files_skipped));
 	json_object_set_new(root, "seconds", json_real(res->seconds));
-	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
-	if (text != NULL)
-		printf("%s\n", text);
-	free(text);
-	json_decref(root);
+	cli_print_json(root);
 }
 
 int bundle_cmd_push(int argc, char **argv)
@@ -261,27 +240,25 @@ int bundle_cmd_push(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
 	memset(&run, 0, sizeof(run));
-	log_init(&a.lg);
 	a.opts.lg = &a.lg;
-	if ((rc = parse_args(argc, argv, &a)) != 0)
-		return rc == 1 ? 0 : rc;
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
 	lerr_clear(&err);
-	if (naming_prefix_check(a.opts.naming.prefix, &err) != 0 || build_registries(&a, &registries, &err) != 0) {
-		fprintf(stderr, "lading: %s\n", err.msg);
-		return 2;
+	if (naming_prefix_check(a.opts.naming.prefix, &err) != 0 || build_registries(&a, &registries, &err) != 0)
+	{
+		lerr_input(&err); /* a bad --prefix or --registry-config */
+		return cli_fail(&err);
 	}
 	a.opts.registries = &registries;
 	/* The signature is checked by the reader's head hook, before any entry data and any request. */
-	if (bundle_sig_run_begin(&run, &a.sig, argv[optind], &err) != 0) {
-		fprintf(stderr, "lading: %s\n", err.msg);
-		rc = 1;
+	if (bundle_sig_run_begin(&run, &a.sig, a.file, &err) != 0) {
+		rc = cli_fail(&err);
 		goto out;
 	}
 	a.opts.head = bundle_sig_check_head;
 	a.opts.head_ctx = &run.check;
-	if (bundle_push(argv[optind], &a.opts, &res, &err) != 0) {
-		fprintf(stderr, "lading: %s\n", err.msg);
-		rc = err.code == LADING_ERR_USAGE ? 2 : 1;
+	if (bundle_push(a.file, &a.opts, &res, &err) != 0) {
+		rc = cli_fail(&err);
 		goto out;
 	}
 	bundle_sig_run_report(&run, a.json ? stderr : stdout);

@@ -52,8 +52,7 @@ static int output_dir_exists(const char *out_path, struct lerr *err)
 static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *err)
 {
 	if (bundle_spec_load(path, spec, err) != 0) {
-		err->code = LADING_ERR_USAGE; /* a broken spec is bad input: exit 2 */
-		return -1;
+		return lerr_input(err); /* a broken spec is bad input: exit 2 */
 	}
 	if (spec->image_count == 0 && !spec_sources_any(&spec->sources))
 		return lerr_set(err, LADING_ERR_USAGE,
@@ -157,8 +156,7 @@ static int prepare(struct create_run *run, const struct bundle_create_opts *opts
 	if (output_dir_exists(run->out_path, err) != 0)
 		return -1;
 	if (bundle_lock_load(run->lock_path, opts->locked, &run->lock, err) != 0) {
-		err->code = LADING_ERR_USAGE;
-		return -1;
+		return lerr_input(err);
 	}
 	if (bundle_cache_dir(&run->cache, err) != 0 || fetch_sources(run, opts, err) != 0)
 		return -1;

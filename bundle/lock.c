@@ -88,7 +88,7 @@ int bundle_lock_load(const char *path, int must_exist, struct bundle_lock *out, 
 	}
 	if (fs_read_file(path, &text, err) != 0) {
 		if (errno == ENOENT)
-			err->code = LADING_ERR_NOTFOUND;
+			lerr_recode(err, LADING_ERR_NOTFOUND);
 		goto out;
 	}
 	if ((root = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {

@@ -72,7 +72,7 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 
 	memset(plan, 0, sizeof(*plan));
 	if (bundle_spec_load(spec_path, &spec, err) != 0) {
-		err->code = LADING_ERR_USAGE;
+		lerr_input(err);
 		goto out;
 	}
 	n = spec.sources.chart_count;

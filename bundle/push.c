@@ -52,12 +52,11 @@ static void upload_job_free(struct upload_job *job)
 	free(job);
 }
 
-/* Names the image unless the client's message already starts with the registry. */
+/* Names the image unless the client's message already names its subject (the registry). */
 static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
 {
-	if (strncmp(err->msg, ctx->opts->registry, strlen(ctx->opts->registry)) == 0)
-		return -1;
-	return lerr_prefix(err, "%s", img->display);
+	(void)ctx;
+	return lerr_name(err, "%s", img->display);
 }
 
 static void on_progress(uint64_t bytes, void *arg)

@@ -2,6 +2,13 @@
 #define LADING_CHARTS_FETCH_H
 
 /*
+ * charts/: Helm. Owns the repository index, chart archives, chart fetch over
+ * HTTP and OCI, and the images a chart names. OCI charts travel through the
+ * registry client in images/ (the one edge between client folders, one way).
+ * May include: lib/, images/
+ */
+
+/*
  * CONTRACT between charts/ (implements) and bundle/ (consumes), the same
  * shape as images_fetch: resolve chart requests against Helm HTTP
  * repositories (SPECS §3.1) or OCI registries (§3.4) and bring each chart

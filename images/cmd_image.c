@@ -1,8 +1,6 @@
-#define _GNU_SOURCE /* getopt_long */
 #include "images/cmd_image.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,50 +8,40 @@
 
 #include "images/fetch.h"
 #include "images/push.h"
+#include "lib/cli.h"
 #include "lib/hostcfg.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
-static const char pull_usage[] =
-    "usage: lading image pull [options] REF...\n"
-    "\n"
-    "Fetch images into a content-addressed store (STORE/blobs/sha256/<hex>).\n"
-    "\n"
-    "  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
-    "  -p, --platform OS/ARCH[/V] platform to fetch; repeatable or comma list (default linux/amd64)\n"
-    "  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
-    "  -a, --auth-file FILE       docker config.json with credentials\n"
-    "  -j, --jobs N               parallel blob downloads (default 4)\n"
-    "      --limit-rate BYTES     cap each download at BYTES per second (k/m suffix)\n"
-    "      --json                 one JSON object per image on stdout\n"
-    "  -v, --verbose              more messages (-vv: every HTTP request)\n"
-    "  -q, --quiet                errors only\n"
-    "  -h, --help                 this help\n";
+enum {
+	OPT_STORE = 1,
+	OPT_PLATFORM,
+	OPT_REGISTRY_CONFIG,
+	OPT_AUTH_FILE,
+	OPT_JOBS,
+	OPT_LIMIT_RATE,
+	OPT_CHUNK_SIZE,
+};
 
-static const char push_usage[] =
-    "usage: lading image push [options] DEST[:TAG]@sha256:DIGEST...\n"
-    "\n"
-    "Push images from a content-addressed store to registries: the manifest or index\n"
-    "DIGEST (and everything it names) goes to repository DEST, tagged TAG when given.\n"
-    "\n"
-    "  -s, --store DIR            store directory (default $LADING_CACHE or ~/.cache/lading)\n"
-    "  -r, --registry-config FILE YAML file with a `registries:` list (plain_http, ca_file, ...)\n"
-    "  -a, --auth-file FILE       docker config.json with credentials\n"
-    "  -j, --jobs N               parallel blob uploads (default 4)\n"
-    "      --chunk-size BYTES     upload blobs above BYTES in chunks of BYTES (k/m suffix; default 16m)\n"
-    "      --limit-rate BYTES     cap each upload at BYTES per second (k/m suffix)\n"
-    "      --json                 the summary as one JSON object on stdout\n"
-    "  -v, --verbose              more messages (-vv: every HTTP request)\n"
-    "  -q, --quiet                errors only\n"
-    "  -h, --help                 this help\n";
+static const struct cli_option pull_options[] = {
+    {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
+    {"platform", 'p', "OS/ARCH[/V]", OPT_PLATFORM, "platform to fetch; repeatable or comma list (default linux/amd64)"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials"},
+    {"jobs", 'j', "N", OPT_JOBS, "parallel blob downloads, 1-64 (default 4)"},
+    {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each download at BYTES per second (k/m suffix)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
-static const char image_usage[] = "usage: lading image <verb> [options]\n"
-				  "\n"
-				  "verbs:\n"
-				  "  pull    fetch images from registries into a local store\n"
-				  "  push    put images from a local store into a registry\n"
-				  "\n"
-				  "Run 'lading image <verb> --help' for its options; see lading-image(1).\n";
+static const struct cli_option push_options[] = {
+    {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials"},
+    {"jobs", 'j', "N", OPT_JOBS, "parallel blob uploads, 1-64 (default 4)"},
+    {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "upload blobs above BYTES in chunks of BYTES (k/m suffix; default 16m)"},
+    {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each upload at BYTES per second (k/m suffix)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 struct pull_args {
 	const char *store;
@@ -66,6 +54,8 @@ struct pull_args {
 	uint64_t limit_rate;
 	uint64_t chunk_size;
 	int push; /* parsing for `push` (else `pull`) */
+	const char **refs; /* the operands (into argv; the array is ours) */
+	size_t ref_count;
 	struct logger lg;
 };
 
@@ -82,107 +72,67 @@ static void add_platforms(struct pull_args *a, const char *list)
 	free(copy);
 }
 
-static int parse_size(const char *text, uint64_t *out)
-{
-	char *end;
-	unsigned long long value;
-
-	errno = 0;
-	value = strtoull(text, &end, 10);
-	if (errno != 0 || end == text)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		value *= 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		value *= 1024 * 1024, end++;
-	if (*end != '\0')
-		return -1;
-	*out = value;
-	return 0;
-}
-
-/* Returns -1 on success-to-continue... 0/2 when the command should exit with that status. */
+/* Fills a and the operands; returns -1 to go on, else the exit status to return (help or usage error). */
 static int parse_args(int argc, char **argv, struct pull_args *a)
 {
-	static const struct option longopts[] = {
-	    {"store", required_argument, NULL, 's'},
-	    {"platform", required_argument, NULL, 'p'},
-	    {"registry-config", required_argument, NULL, 'r'},
-	    {"auth-file", required_argument, NULL, 'a'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"limit-rate", required_argument, NULL, 'L'},
-	    {"chunk-size", required_argument, NULL, 'C'},
-	    {"json", no_argument, NULL, 'J'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *verb = a->push ? "push" : "pull";
-	const char *usage = a->push ? push_usage : pull_usage;
-	int opt;
-	char *end;
+	struct cli cli;
+	long jobs = 4;
+	int opt, bad = 0;
 
-	log_init(&a->lg);
-	a->jobs = 4;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "s:p:r:a:j:vqh", longopts, NULL)) != -1) {
+	if (a->push)
+		cli_init(&cli, "lading image push", "[options] DEST[:TAG]@sha256:DIGEST...", push_options,
+			 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	else
+		cli_init(&cli, "lading image pull", "[options] REF...", pull_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON,
+			 argc, argv);
+	cli.summary = a->push ? "Push images from a content-addressed store to registries: the manifest or index\n"
+				"DIGEST (and everything it names) goes to repository DEST, tagged TAG when given."
+			      : "Fetch images into a content-addressed store (STORE/blobs/sha256/<hex>).";
+	while (!bad && (opt = cli_next(&cli)) > 0) {
 		switch (opt) {
-		case 's':
-			a->store = optarg;
+		case OPT_STORE:
+			a->store = cli.arg;
 			break;
-		case 'p':
-			if (a->push)
-				goto bad;
-			add_platforms(a, optarg);
+		case OPT_PLATFORM:
+			add_platforms(a, cli.arg);
 			break;
-		case 'r':
-			a->registry_config = optarg;
+		case OPT_REGISTRY_CONFIG:
+			a->registry_config = cli.arg;
 			break;
-		case 'a':
-			a->auth_file = optarg;
+		case OPT_AUTH_FILE:
+			a->auth_file = cli.arg;
 			break;
-		case 'j':
-			a->jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || a->jobs < 1 || a->jobs > 64) {
-				fprintf(stderr, "lading: image %s: --jobs wants a number from 1 to 64\n", verb);
-				return 2;
-			}
+		case OPT_JOBS:
+			bad = cli_int(&cli, 1, 64, &jobs);
 			break;
-		case 'L':
-			if (parse_size(optarg, &a->limit_rate) != 0) {
-				fprintf(stderr, "lading: image %s: --limit-rate wants bytes (k/m suffix)\n", verb);
-				return 2;
-			}
+		case OPT_LIMIT_RATE:
+			bad = cli_bytes(&cli, &a->limit_rate);
 			break;
-		case 'C':
-			if (!a->push || parse_size(optarg, &a->chunk_size) != 0 || a->chunk_size == 0) {
-				fprintf(stderr, "lading: image push: --chunk-size wants bytes (k/m suffix)\n");
-				return 2;
-			}
+		case OPT_CHUNK_SIZE:
+			bad = cli_bytes(&cli, &a->chunk_size) != 0 ||
+			      (a->chunk_size == 0 && cli_usage_error(&cli, "--chunk-size must be above 0") != 0);
 			break;
-		case 'J':
-			a->lg.json = 1;
-			break;
-		case 'v':
-			a->lg.level = a->lg.level < LOG_VERBOSE ? LOG_VERBOSE : a->lg.level + 1;
-			break;
-		case 'q':
-			a->lg.level = LOG_ERROR;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default:
-		bad:
-			fputs(usage, stderr);
-			return 2;
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "lading: image %s: give at least one image reference\n", verb);
+	if (bad) {
+		cli_free(&cli);
 		return 2;
 	}
+	if (opt < 0 || cli.help) {
+		opt = cli_finish(&cli);
+		cli_free(&cli);
+		return opt;
+	}
+	if (cli_operands(&cli, 1, -1, "at least one image reference") != 0) {
+		cli_free(&cli);
+		return 2;
+	}
+	a->jobs = (int)jobs;
+	cli_logger(&cli, &a->lg);
+	a->refs = (const char **)cli.operands;
+	a->ref_count = cli.operand_count;
+	cli.operands = NULL; /* now a's */
+	cli_free(&cli);
 	if (a->store == NULL) {
 		const char *cache = getenv("LADING_CACHE");
 		const char *home = getenv("HOME");
@@ -249,10 +199,10 @@ static int cmd_image_pull(int argc, char **argv)
 	lerr_clear(&err);
 	if (a.registry_config != NULL && host_set_load(a.registry_config, &registries, &err) != 0)
 		goto fail;
-	count = (size_t)(argc - optind);
+	count = a.ref_count;
 	reqs = xcalloc(count, sizeof(*reqs));
 	for (i = 0; i < count; i++) {
-		reqs[i].ref = argv[optind + (int)i];
+		reqs[i].ref = a.refs[i];
 		reqs[i].platforms = (const char *const *)a.platforms;
 		reqs[i].platform_count = a.platform_count;
 	}
@@ -270,9 +220,9 @@ static int cmd_image_pull(int argc, char **argv)
 	status = 0;
 	goto out;
 fail:
-	fprintf(stderr, "lading: %s\n", err.msg);
-	status = lerr_exit_code(&err);
+	status = cli_fail(&err);
 out:
+	free(a.refs);
 	host_set_free(&registries);
 	for (i = 0; i < a.platform_count; i++)
 		free(a.platforms[i]);
@@ -330,10 +280,10 @@ static int cmd_image_push(int argc, char **argv)
 	if ((status = parse_args(argc, argv, &a)) >= 0)
 		goto out;
 	lerr_clear(&err);
-	count = (size_t)(argc - optind);
+	count = a.ref_count;
 	reqs = xcalloc(count, sizeof(*reqs));
 	for (i = 0; i < count; i++)
-		if (push_request(argv[optind + (int)i], &reqs[i], &err) != 0)
+		if (push_request(a.refs[i], &reqs[i], &err) != 0)
 			goto fail;
 	if (a.registry_config != NULL && host_set_load(a.registry_config, &registries, &err) != 0)
 		goto fail;
@@ -350,39 +300,22 @@ static int cmd_image_push(int argc, char **argv)
 	status = 0;
 	goto out;
 fail:
-	fprintf(stderr, "lading: %s\n", err.msg);
-	status = lerr_exit_code(&err);
+	status = cli_fail(&err);
 out:
+	free(a.refs);
 	host_set_free(&registries);
 	free(a.store_default);
 	free(reqs);
 	return status;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} verbs[] = {
-    {"pull", cmd_image_pull},
-    {"push", cmd_image_push},
-    {NULL, NULL},
+static const struct cli_verb verbs[] = {
+    {"pull", cmd_image_pull, "fetch images from registries into a local store"},
+    {"push", cmd_image_push, "put images from a local store into a registry"},
+    {NULL, NULL, NULL},
 };
 
 int cmd_image(int argc, char **argv)
 {
-	size_t i;
-
-	if (argc < 2) {
-		fputs(image_usage, stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fputs(image_usage, stdout);
-		return 0;
-	}
-	for (i = 0; verbs[i].name != NULL; i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "lading: image: unknown verb '%s' (see 'lading image --help')\n", argv[1]);
-	return 2;
+	return cli_dispatch("lading image", verbs, argc, argv);
 }

@@ -273,9 +273,8 @@ static int resolve_one(struct fetch_ctx *ctx, const struct image_request *req, s
 	else
 		r = resolve_manifest(ctx, c, req, &m, &body, digest, res, err);
 out:
-	if (r != 0 && strncmp(err->msg, res->ref, strlen(res->ref)) != 0 &&
-	    (c == NULL || strncmp(err->msg, registry_client_name(c), strlen(registry_client_name(c))) != 0))
-		lerr_prefix(err, "%s", res->ref);
+	if (r != 0)
+		lerr_name(err, "%s", res->ref); /* unless the registry already named itself */
 	oci_manifest_free(&m);
 	free(content_type);
 	buf_free(&body);

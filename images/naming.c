@@ -89,7 +89,7 @@ int naming_map(const char *ref, const struct naming_opts *opts, struct naming_ta
 	if (naming_prefix_check(opts->prefix, err) != 0)
 		return -1;
 	if (image_ref_parse(ref, &parsed, err) != 0) {
-		err->code = LADING_ERR_FORMAT; /* a ref in a bundle, not a command line */
+		lerr_recode(err, LADING_ERR_FORMAT); /* a ref in a bundle, not a command line */
 		return -1;
 	}
 	if (opts->prefix != NULL && *opts->prefix != '\0') {

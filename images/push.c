@@ -259,8 +259,7 @@ int images_push(const struct image_push_opts *opts, const struct image_push_requ
 		goto out;
 	for (i = 0; i < count; i++) {
 		if (push_manifests(&ctx, &ctx.images[i], err) != 0) {
-			if (strncmp(err->msg, ctx.images[i].name, strlen(ctx.images[i].name)) != 0)
-				lerr_prefix(err, "%s", reqs[i].dest_ref);
+			lerr_name(err, "%s", reqs[i].dest_ref); /* unless the registry already named itself */
 			goto out;
 		}
 		ctx.stats.images++;

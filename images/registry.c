@@ -107,16 +107,14 @@ static int authenticate(struct registry_client *c, const char *header, struct le
 	int r = -1;
 
 	if (header == NULL)
-		return lerr_set(err, LADING_ERR_AUTH, "%s: registry answered 401 without a WWW-Authenticate challenge",
-				c->name);
+		return lerr_about(err, LADING_ERR_AUTH, c->name, "registry answered 401 without a WWW-Authenticate challenge");
 	if (auth_challenge_parse(header, &ch, err) != 0)
 		return lerr_prefix(err, "%s", c->name);
 	if (strcasecmp(ch.scheme, "Basic") == 0) {
 		if (!c->have_creds || c->creds.username == NULL) {
-			lerr_set(err, LADING_ERR_AUTH,
-				 "%s: registry requires credentials (add them to ~/.docker/config.json or "
-				 "$LADING_REGISTRY_AUTH_FILE)",
-				 c->name);
+			lerr_about(err, LADING_ERR_AUTH, c->name,
+				 "registry requires credentials (add them to ~/.docker/config.json or "
+				 "$LADING_REGISTRY_AUTH_FILE)");
 			goto out;
 		}
 		value = auth_basic_value(&c->creds);
@@ -130,7 +128,7 @@ static int authenticate(struct registry_client *c, const char *header, struct le
 				goto out;
 		}
 	} else {
-		lerr_set(err, LADING_ERR_AUTH, "%s: unsupported authentication scheme '%s'", c->name, ch.scheme);
+		lerr_about(err, LADING_ERR_AUTH, c->name, "unsupported authentication scheme '%s'", ch.scheme);
 		goto out;
 	}
 	auth_secret_free(c->authorization);
@@ -159,7 +157,7 @@ int registry_do(struct registry_client *c, struct http_request *req, struct http
 		if (req->body != NULL)
 			buf_reset(req->body);
 		if (req->source != NULL && (req->rewind == NULL || req->rewind(req->source_arg) != 0))
-			return lerr_set(err, LADING_ERR_AUTH, "%s: %s refused after authentication", c->name,
+			return lerr_about(err, LADING_ERR_AUTH, c->name, "%s refused after authentication",
 					req->method);
 	}
 }
@@ -184,11 +182,11 @@ int registry_status_error(const struct registry_client *c, const struct http_res
 	else if (resp->status == 401 || resp->status == 403)
 		kind = LADING_ERR_AUTH;
 	if (resp->status == 404)
-		lerr_set(err, kind, "%s: %s not found%s", c->name, what, detail);
+		lerr_about(err, kind, c->name, "%s not found%s", what, detail);
 	else if (resp->status == 401)
-		lerr_set(err, kind, "%s: %s: credentials refused (status 401)%s", c->name, what, detail);
+		lerr_about(err, kind, c->name, "%s: credentials refused (status 401)%s", what, detail);
 	else
-		lerr_set(err, kind, "%s: %s: registry answered status %ld%s", c->name, what, resp->status, detail);
+		lerr_about(err, kind, c->name, "%s: registry answered status %ld%s", what, resp->status, detail);
 	json_decref(root);
 	return -1;
 }
@@ -250,7 +248,7 @@ int registry_manifest_get(struct registry_client *c, const char *reference, stru
 	req.body = body;
 	if (registry_do(c, &req, &resp, err) != 0) {
 		if (err->code == LADING_ERR_LIMIT)
-			lerr_set(err, LADING_ERR_LIMIT, "%s: %s is larger than %d bytes", c->name, what,
+			lerr_about(err, LADING_ERR_LIMIT, c->name, "%s is larger than %d bytes", what,
 				 MANIFEST_MAX_BYTES);
 		goto out;
 	}
@@ -297,8 +295,7 @@ int registry_manifest_head(struct registry_client *c, const char *reference, cha
 	header = http_response_header(&resp, "Docker-Content-Digest");
 	length = http_response_header(&resp, "Content-Length");
 	if (header == NULL || !digest_is_sha256(header) || length == NULL) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: HEAD %s gave no sha256 Docker-Content-Digest or Content-Length",
-			 c->name, what);
+		lerr_about(err, LADING_ERR_FORMAT, c->name, "HEAD %s gave no sha256 Docker-Content-Digest or Content-Length", what);
 		goto out;
 	}
 	snprintf(digest, DIGEST_STR_MAX, "%s", header);
@@ -417,7 +414,7 @@ int registry_blob_fetch(struct registry_client *c, const char *store, const char
 		log_msg(c->opts.lg, LOG_VERBOSE, "%s: %s: incomplete (%s); trying again", c->name, digest,
 			got == 1 ? err->msg : "short reply");
 	}
-	lerr_set(err, LADING_ERR_NETWORK, "%s: blob %s: download did not complete after %d attempts", c->name, digest,
+	lerr_about(err, LADING_ERR_NETWORK, c->name, "blob %s: download did not complete after %d attempts", digest,
 		 BLOB_ATTEMPTS);
 out:
 	free(url);

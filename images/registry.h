@@ -1,6 +1,14 @@
 #ifndef LADING_IMAGES_REGISTRY_H
 #define LADING_IMAGES_REGISTRY_H
 
+/*
+ * images/: the OCI client. Owns references and naming, registry auth
+ * (Basic, Bearer, identity tokens from config.json), manifests and indexes,
+ * platforms, pull into a content-addressed store with Range resume, push,
+ * and `lading image`. Knows nothing of bundles.
+ * May include: lib/
+ */
+
 #include <stddef.h>
 #include <stdint.h>
 

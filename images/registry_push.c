@@ -88,7 +88,7 @@ static char *reply_location(const struct registry_client *c, const struct http_r
 	char *url = location != NULL ? http_url_resolve(resp->url, location) : NULL;
 
 	if (url == NULL)
-		lerr_set(err, LADING_ERR_FORMAT, "%s: upload reply without a usable Location header", c->name);
+		lerr_about(err, LADING_ERR_FORMAT, c->name, "upload reply without a usable Location header");
 	return url;
 }
 
@@ -293,7 +293,7 @@ int registry_manifest_put(struct registry_client *c, const char *reference, cons
 	}
 	answered = http_response_header(&resp, "Docker-Content-Digest");
 	if (answered != NULL && strcmp(answered, digest) != 0) {
-		lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s: registry stored %s, not %s", c->name, what, answered,
+		lerr_about(err, LADING_ERR_SIGNATURE, c->name, "%s: registry stored %s, not %s", what, answered,
 			 digest);
 		goto out;
 	}

@@ -38,7 +38,7 @@ static int add_page(const struct registry_client *c, const struct buf *body, cha
 	int r = -1;
 
 	if (root == NULL || (list != NULL && !json_is_null(list) && !json_is_array(list))) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: tag list is not the expected JSON", c->name);
+		lerr_about(err, LADING_ERR_FORMAT, c->name, "tag list is not the expected JSON");
 		goto out;
 	}
 	for (i = 0; json_is_array(list) && i < json_array_size(list); i++) {
@@ -78,7 +78,7 @@ int registry_tags_list(struct registry_client *c, char ***tags, size_t *count, s
 		char *next;
 
 		if (pages == REGISTRY_TAGS_MAX_PAGES || total >= REGISTRY_TAGS_MAX_BYTES) {
-			lerr_set(err, LADING_ERR_LIMIT, "%s: too many tags", c->name);
+			lerr_about(err, LADING_ERR_LIMIT, c->name, "too many tags");
 			goto out;
 		}
 		req.method = "GET";

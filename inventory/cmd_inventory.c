@@ -2,10 +2,8 @@
  * lading inventory list -i FILE [--limit PATTERN] [--json]
  * lading inventory graph -i FILE [GROUP]
  */
-#define _GNU_SOURCE /* getopt_long */
 #include "inventory/cmd_inventory.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +11,7 @@
 
 #include "inventory/inventory.h"
 #include "inventory/value.h"
+#include "lib/cli.h"
 #include "lib/xmalloc.h"
 
 #define MAX_SOURCES 16
@@ -22,58 +21,55 @@ struct opts {
 	int source_count;
 	const char *limit;
 	int json;
+	struct cli cli; /* its operands */
 };
 
-static const char usage_text[] =
-    "usage: lading inventory list -i FILE [-i FILE ...] [--limit PATTERN] [--json]\n"
-    "       lading inventory graph -i FILE [-i FILE ...] [GROUP]\n"
-    "\n"
-    "  -i, --inventory FILE  an Ansible inventory, YAML or INI (repeatable; later files add to earlier)\n"
-    "  -l, --limit PATTERN   only hosts matching an Ansible host pattern (list)\n"
-    "      --json            print the inventory as `ansible-inventory --list` does (list)\n"
-    "  -h, --help            this help\n";
+enum { OPT_INVENTORY = 1, OPT_LIMIT };
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static const struct cli_option list_options[] = {
+    {"inventory", 'i', "FILE", OPT_INVENTORY,
+     "an Ansible inventory, YAML or INI (repeatable; later files add to earlier); required"},
+    {"limit", 'l', "PATTERN", OPT_LIMIT, "only hosts matching an Ansible host pattern"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_option graph_options[] = {
+    {"inventory", 'i', "FILE", OPT_INVENTORY,
+     "an Ansible inventory, YAML or INI (repeatable; later files add to earlier); required"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+/* Returns -1 to go on (o->cli holds the operands; free with cli_free), else the exit status. */
+static int parse_opts(int argc, char **argv, const char *prog, const char *synopsis, const struct cli_option *table,
+		      unsigned common, struct opts *o)
 {
-	static const struct option longopts[] = {
-	    {"inventory", required_argument, NULL, 'i'},
-	    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "i:l:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (o->source_count == MAX_SOURCES) {
-				fprintf(stderr, "lading inventory: at most %d inventories\n", MAX_SOURCES);
-				return 2;
-			}
-			o->sources[o->source_count++] = optarg;
-			break;
-		case 'l':
-			o->limit = optarg;
-			break;
-		case 'j':
-			o->json = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
+	cli_init(&o->cli, prog, synopsis, table, common, argc, argv);
+	while ((c = cli_next(&o->cli)) > 0) {
+		if (c == OPT_LIMIT) {
+			o->limit = o->cli.arg;
+		} else if (o->source_count == MAX_SOURCES) {
+			c = cli_usage_error(&o->cli, "at most %d inventories", MAX_SOURCES);
+			goto fail;
+		} else {
+			o->sources[o->source_count++] = o->cli.arg;
 		}
 	}
-	if (o->source_count == 0) {
-		fprintf(stderr, "lading inventory: no inventory given (-i FILE)\n");
-		return 2;
+	if (c < 0 || o->cli.help) {
+		c = cli_finish(&o->cli);
+		goto fail;
 	}
+	if (o->source_count == 0) {
+		c = cli_usage_error(&o->cli, "no inventory given (-i FILE)");
+		goto fail;
+	}
+	o->json = o->cli.json;
 	return -1;
+fail:
+	cli_free(&o->cli);
+	return c;
 }
 
 static int load(const struct opts *o, struct inventory **inv)
@@ -91,9 +87,7 @@ static int load(const struct opts *o, struct inventory **inv)
 		}
 	return 0;
 fail:
-	fprintf(stderr, "lading inventory: %s\n", err.msg);
-	/* a YAML syntax error is as much the user's input as a bad group */
-	return err.code == LADING_ERR_FORMAT ? 2 : lerr_exit_code(&err);
+	return cli_fail(&err);
 }
 
 static int selected(const struct inv_host **hosts, size_t count, const char *name)
@@ -170,18 +164,19 @@ static int cmd_list(int argc, char **argv)
 	size_t count = 0;
 	int r;
 
-	if ((r = parse_opts(argc, argv, &o)) >= 0)
+	if ((r = parse_opts(argc, argv, "lading inventory list", "-i FILE [-i FILE ...] [--limit PATTERN] [--json]",
+			    list_options, CLI_JSON, &o)) >= 0)
 		return r;
-	if (optind != argc) {
-		fprintf(stderr, "lading inventory list: unexpected argument '%s'\n", argv[optind]);
+	r = cli_operands(&o.cli, 0, 0, "no operands");
+	cli_free(&o.cli);
+	if (r != 0)
 		return 2;
-	}
 	if ((r = load(&o, &inv)) != 0)
 		return r;
 	if (inv_select(inv, o.limit, &hosts, &count, &err) != 0) {
-		fprintf(stderr, "lading inventory: --limit: %s\n", err.msg);
+		lerr_prefix(&err, "--limit");
 		inv_free(inv);
-		return 2;
+		return cli_fail(&err);
 	}
 	if (o.json) {
 		json_t *root = list_json(inv, hosts, count);
@@ -195,8 +190,8 @@ static int cmd_list(int argc, char **argv)
 	free(hosts);
 	inv_free(inv);
 	if (fflush(stdout) != 0) {
-		perror("lading inventory: stdout");
-		return 1;
+		lerr_sys(&err, "cannot write the inventory to stdout");
+		return cli_fail(&err);
 	}
 	return r;
 }
@@ -226,50 +221,39 @@ static int cmd_graph(int argc, char **argv)
 {
 	const struct inv_group *top;
 	struct inventory *inv = NULL;
+	const char *group;
+	struct lerr err;
 	struct opts o;
 	int r;
 
-	if ((r = parse_opts(argc, argv, &o)) >= 0)
+	if ((r = parse_opts(argc, argv, "lading inventory graph", "-i FILE [-i FILE ...] [GROUP]", graph_options, 0,
+			    &o)) >= 0)
 		return r;
-	if (o.limit != NULL || o.json) {
-		fprintf(stderr, "lading inventory graph: --limit and --json apply to list only\n");
+	r = cli_operands(&o.cli, 0, 1, "at most one GROUP");
+	group = o.cli.operand_count == 1 ? o.cli.operands[0] : "all";
+	cli_free(&o.cli);
+	if (r != 0)
 		return 2;
-	}
-	if (argc - optind > 1) {
-		fprintf(stderr, "lading inventory graph: at most one GROUP\n");
-		return 2;
-	}
 	if ((r = load(&o, &inv)) != 0)
 		return r;
-	top = inv_group_find(inv, optind < argc ? argv[optind] : "all");
+	top = inv_group_find(inv, group);
 	if (top == NULL) {
-		fprintf(stderr, "lading inventory graph: no group '%s' in the inventory\n", argv[optind]);
+		lerr_set(&err, LADING_ERR_USAGE, "no group '%s' in the inventory", group);
 		inv_free(inv);
-		return 2;
+		return cli_fail(&err);
 	}
 	graph_group(inv, top, 0);
 	inv_free(inv);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+static const struct cli_verb verbs[] = {
+    {"list", cmd_list, "the hosts with their groups and variables (--json: as ansible-inventory --list)"},
+    {"graph", cmd_graph, "the group tree (as ansible-inventory --graph)"},
+    {NULL, NULL, NULL},
+};
+
 int cmd_inventory(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, char **);
-	} verbs[] = {
-	    {"list", cmd_list},
-	    {"graph", cmd_graph},
-	};
-	size_t i;
-
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return verbs[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "lading inventory: unknown verb '%s' (list, graph)\n", argv[1]);
-	return 2;
+	return cli_dispatch("lading inventory", verbs, argc, argv);
 }

@@ -69,6 +69,14 @@ static int read_file(struct inv_build *b, const char *path, struct lerr *err)
 	return r;
 }
 
+/* A broken inventory is the user's input (exit 2); an unreadable one stays an operation failure. */
+static int input_error(struct lerr *err)
+{
+	if (err->code != LADING_ERR_SYSTEM)
+		lerr_input(err);
+	return -1;
+}
+
 int inv_load(const char *path, struct inventory **out, struct lerr *err)
 {
 	struct inventory *inv = xcalloc(1, sizeof(*inv));
@@ -77,7 +85,7 @@ int inv_load(const char *path, struct inventory **out, struct lerr *err)
 	inv->build = inv_build_new();
 	if (read_file(inv->build, path, err) != 0) {
 		inv_free(inv);
-		return -1;
+		return input_error(err);
 	}
 	inv_build_finish(inv->build, inv);
 	*out = inv;
@@ -89,7 +97,7 @@ int inv_merge_file(struct inventory *inv, const char *path, struct lerr *err)
 	if (read_file(inv->build, path, err) != 0) {
 		/* the builder may hold part of the file: rebuild so inv stays consistent with it */
 		inv_build_finish(inv->build, inv);
-		return -1;
+		return input_error(err);
 	}
 	inv_build_finish(inv->build, inv);
 	return 0;

@@ -2,6 +2,12 @@
 #define LADING_INVENTORY_H
 
 /*
+ * inventory/: Ansible-compatible inventories (YAML and INI), host patterns,
+ * ranges, variables and their templates, and `lading inventory`.
+ * May include: lib/
+ */
+
+/*
  * CONTRACT between inventory/ (implements) and provision/ (consumes).
  * An Ansible-compatible inventory (YAML or INI), with group and host
  * variables merged by Ansible's precedence: host > child group > parent

@@ -2,6 +2,13 @@
 #define LADING_PROVIDERS_REGISTRY_H
 
 /*
+ * providers/: Terraform/OpenTofu providers. Owns the provider registry
+ * protocol client, SHA256SUMS and their OpenPGP signature, h1:/zh: hashes and
+ * the filesystem/network mirror layouts.
+ * May include: lib/
+ */
+
+/*
  * CONTRACT between providers/ (implements) and bundle/ (consumes), the same
  * shape as images_fetch: the Terraform provider registry protocol (SPECS
  * §4.1, §4.2) — service discovery, versions, download JSON, SHA256SUMS and

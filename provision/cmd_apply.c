@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inventory/inventory.h"
+#include "lib/cli.h"
 #include "provision/fanout.h"
 #include "provision/run.h"
 #include "provision/site.h"
@@ -18,49 +19,52 @@ struct apply_args {
 	int check;
 };
 
-static void apply_usage(FILE *out)
-{
-	fprintf(out, "usage: lading provision [apply] -i INVENTORY -s SITE [options]\n\noptions:\n"
-		     "  -s, --site FILE             the site file (lading-site(5))\n"
-		     "      --check                 show what would change, change nothing\n"
-		     "      --log-dir DIR           per-run host logs go to DIR/<time>/<host>.log (default runs)\n");
-	fanout_usage_common(out);
-	fprintf(out, "\nWith --json every step is one JSON object per line, then the recap object.\n");
-}
+enum { OPT_SITE = 1, OPT_CHECK, OPT_LOG_DIR };
+
+static const struct cli_option apply_options[] = {
+    {"site", 's', "FILE", OPT_SITE, "the site file (lading-site(5)); required"},
+    {"check", 0, NULL, OPT_CHECK, "show what would change, change nothing"},
+    {"log-dir", 0, "DIR", OPT_LOG_DIR, "per-run host logs go to DIR/<time>/<host>.log (default runs)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 /* Returns -1 to go on, else the exit status (0 after --help, 2 on a usage error). */
 static int apply_parse(int argc, char **argv, struct fanout_opts *o, struct apply_args *a)
 {
-	int i = 1, used;
+	struct cli cli;
+	int opt, used, status = 2;
 
-	while (i < argc) {
-		const char *arg = argv[i];
-
-		if ((used = fanout_parse_option(o, argc, argv, &i)) < 0)
-			return 2;
+	cli_init(&cli, "lading provision apply", "-i INVENTORY -s SITE [options]", apply_options,
+		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	cli.shared = fanout_options;
+	cli.summary = "With --json every step is one JSON object per line, then the recap object.";
+	while ((opt = cli_next(&cli)) > 0) {
+		if ((used = fanout_apply_option(o, &cli, opt)) < 0)
+			goto out;
 		if (used > 0)
 			continue;
-		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			apply_usage(stdout);
-			return 0;
-		} else if (strcmp(arg, "--check") == 0) {
+		if (opt == OPT_CHECK)
 			a->check = 1;
-		} else if ((strcmp(arg, "-s") == 0 || strcmp(arg, "--site") == 0 || strcmp(arg, "--log-dir") == 0) &&
-			   i + 1 < argc) {
-			*(arg[1] == 's' || strcmp(arg, "--site") == 0 ? &a->site : &a->log_dir) = argv[i + 1];
-			i++;
-		} else {
-			fprintf(stderr, "lading provision apply: unknown or incomplete option '%s' (see --help)\n",
-				arg);
-			return 2;
-		}
-		i++;
+		else if (opt == OPT_SITE)
+			a->site = cli.arg;
+		else
+			a->log_dir = cli.arg;
 	}
+	if (opt < 0 || cli.help) {
+		status = cli_finish(&cli);
+		goto out;
+	}
+	if (cli_operands(&cli, 0, 0, "no operands") != 0)
+		goto out;
 	if (o->inventory_count == 0 || a->site == NULL) {
-		fprintf(stderr, "lading provision apply: need -i INVENTORY and -s SITE (see --help)\n");
-		return 2;
+		cli_usage_error(&cli, "need -i INVENTORY and -s SITE");
+		goto out;
 	}
-	return -1;
+	fanout_opts_finish(o, &cli);
+	status = -1;
+out:
+	cli_free(&cli);
+	return status;
 }
 
 static int load_inventory(const struct fanout_opts *o, struct inventory **out, struct lerr *err)
@@ -93,8 +97,7 @@ int provision_apply(int argc, char **argv)
 	if ((status = apply_parse(argc, argv, &o, &a)) >= 0)
 		return status;
 	if (site_load(a.site, &site, &err) != 0 || load_inventory(&o, &inv, &err) != 0) {
-		fprintf(stderr, "lading provision apply: %s\n", err.msg);
-		status = lerr_exit_code(&err);
+		status = cli_fail(&err);
 		goto out;
 	}
 	ro.limit = o.limit;
@@ -107,14 +110,16 @@ int provision_apply(int argc, char **argv)
 	ro.lg = &o.lg;
 	ro.out = stdout;
 	if (run_site(site, inv, &ro, &failed_hosts, &err) != 0) {
-		fprintf(stderr, "lading provision apply: %s\n", err.msg);
-		status = lerr_exit_code(&err);
+		status = cli_fail(&err);
 		goto out;
 	}
-	if (failed_hosts > 0)
-		fprintf(stderr, "lading provision apply: %d host%s failed (listed last in the recap)\n", failed_hosts,
-			failed_hosts == 1 ? "" : "s");
-	status = failed_hosts > 0 ? 1 : 0;
+	if (failed_hosts > 0) {
+		lerr_set(&err, LADING_ERR_SYSTEM, "provision apply: %d host%s failed (listed last in the recap)",
+			 failed_hosts, failed_hosts == 1 ? "" : "s");
+		status = cli_fail(&err);
+	} else {
+		status = 0;
+	}
 out:
 	site_free(site);
 	inv_free(inv);

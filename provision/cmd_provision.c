@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "lib/buf.h"
+#include "lib/cli.h"
 #include "lib/xmalloc.h"
 #include "provision/facts.h"
 #include "provision/cmd_apply.h"
@@ -19,108 +20,79 @@
 
 #define SHELL_OUTPUT_MAX (1024 * 1024)
 
-struct provision_verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
-/* Positional arguments and verb options collected by verb_parse. */
+/* Operands and verb options collected by verb_parse. */
 struct verb_args {
-	const char *positional[8];
-	int positional_count;
-	int mode;        /* copy --mode, -1 when not given */
-	int help;
+	struct cli cli; /* its operands; free with cli_free */
+	int mode;       /* copy --mode, -1 when not given */
 };
 
-static int provision_ping(int argc, char **argv);
-static int provision_facts(int argc, char **argv);
-static int provision_shell(int argc, char **argv);
-static int provision_copy(int argc, char **argv);
+enum { OPT_MODE = 1 };
 
-static const struct provision_verb verbs[] = {
-	{ "apply", provision_apply, "bring hosts to the state the site file describes (the default)" },
-	{ "ping", provision_ping, "connect, check host keys, log in and run a command" },
-	{ "facts", provision_facts, "OS, kernel, arch, CPUs, memory, disks and GPUs as JSON" },
-	{ "shell", provision_shell, "run a shell command on every host" },
-	{ "copy", provision_copy, "upload a file to every host (temp name, then rename)" },
-	{ NULL, NULL, NULL },
+static const struct cli_option copy_options[] = {
+    {"mode", 0, "OCTAL", OPT_MODE, "mode of DEST (default 0644)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
-static void provision_usage(FILE *out)
-{
-	const struct provision_verb *verb;
+static const struct cli_option no_options[] = {
+    {NULL, 0, NULL, 0, NULL},
+};
 
-	fprintf(out, "usage: lading provision <verb> -i INVENTORY [options]\n\nverbs:\n");
-	for (verb = verbs; verb->name != NULL; verb++)
-		fprintf(out, "  %-8s %s\n", verb->name, verb->summary);
-	fprintf(out, "\nRun 'lading provision <verb> --help' for its options; see lading-provision(1).\n");
+static void verb_args_free(struct verb_args *a)
+{
+	free((char *)a->cli.prog);
+	cli_free(&a->cli);
 }
 
-static void verb_usage(FILE *out, const char *synopsis)
-{
-	fprintf(out, "usage: lading provision %s\n\noptions:\n", synopsis);
-	fanout_usage_common(out);
-}
-
-static int parse_mode(const char *text, int *mode)
+static int parse_mode(const struct cli *cli, int *mode)
 {
 	char *end;
 	long value;
 
 	errno = 0;
-	value = strtol(text, &end, 8);
-	if (errno != 0 || end == text || *end != '\0' || value < 0 || value > 07777) {
-		fprintf(stderr, "lading provision copy: --mode '%s' must be octal like 0644\n", text);
+	value = strtol(cli->arg, &end, 8);
+	if (errno != 0 || end == cli->arg || *end != '\0' || value < 0 || value > 07777) {
+		cli_usage_error(cli, "--mode '%s' must be octal like 0644", cli->arg);
 		return -1;
 	}
 	*mode = (int)value;
 	return 0;
 }
 
-/* Common options, --mode (copy only) and positional arguments; returns 0 or the usage exit status 2. */
-static int verb_parse(int argc, char **argv, struct fanout_opts *o, struct verb_args *a, int allow_mode)
+/*
+ * The shared options, --mode (copy) and operands (min..max of them). Returns -1
+ * to go on, else the exit status to return (help, or 2 after a usage error).
+ */
+static int verb_parse(int argc, char **argv, const char *synopsis, struct fanout_opts *o, struct verb_args *a,
+		      size_t min, int max, const char *what)
 {
-	int i = 1, r, rest = 0;
+	char prog[64];
+	int opt, used;
 
 	memset(a, 0, sizeof(*a));
 	a->mode = -1;
 	fanout_opts_init(o);
-	while (i < argc) {
-		const char *arg = argv[i];
-
-		if (!rest && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)) {
-			a->help = 1;
-			return 0;
-		}
-		if (!rest && strcmp(arg, "--") == 0) {
-			rest = 1;
-			i++;
-			continue;
-		}
-		if (!rest && (r = fanout_parse_option(o, argc, argv, &i)) != 0) {
-			if (r < 0)
-				return 2;
-			continue;
-		}
-		if (!rest && allow_mode && strcmp(arg, "--mode") == 0 && i + 1 < argc) {
-			if (parse_mode(argv[i + 1], &a->mode) != 0)
-				return 2;
-			i += 2;
-			continue;
-		}
-		if (!rest && arg[0] == '-' && arg[1] != '\0') {
-			fprintf(stderr, "lading provision %s: unknown option '%s'\n", argv[0], arg);
-			return 2;
-		}
-		if (a->positional_count == (int)(sizeof(a->positional) / sizeof(a->positional[0]))) {
-			fprintf(stderr, "lading provision %s: too many arguments\n", argv[0]);
-			return 2;
-		}
-		a->positional[a->positional_count++] = arg;
-		i++;
+	snprintf(prog, sizeof(prog), "lading provision %s", argv[0]);
+	cli_init(&a->cli, xstrdup(prog), synopsis, strcmp(argv[0], "copy") == 0 ? copy_options : no_options,
+		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	a->cli.shared = fanout_options;
+	while ((opt = cli_next(&a->cli)) > 0) {
+		if ((used = fanout_apply_option(o, &a->cli, opt)) < 0)
+			goto usage;
+		if (used == 0 && opt == OPT_MODE && parse_mode(&a->cli, &a->mode) != 0)
+			goto usage;
 	}
-	return 0;
+	if (opt < 0 || a->cli.help) {
+		opt = cli_finish(&a->cli);
+		verb_args_free(a);
+		return opt;
+	}
+	if (cli_operands(&a->cli, min, max, what) != 0)
+		goto usage;
+	fanout_opts_finish(o, &a->cli);
+	return -1;
+usage:
+	verb_args_free(a);
+	return 2;
 }
 
 static int ping_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err)
@@ -152,21 +124,11 @@ static int provision_simple_verb(int argc, char **argv, const char *verb, fanout
 {
 	struct fanout_opts o;
 	struct verb_args a;
-	char *usage;
 	int status;
 
-	if ((status = verb_parse(argc, argv, &o, &a, 0)) != 0)
+	if ((status = verb_parse(argc, argv, "-i INVENTORY [options]", &o, &a, 0, 0, "no operands")) >= 0)
 		return status;
-	if (a.help) {
-		usage = xasprintf("%s -i INVENTORY [options]", verb);
-		verb_usage(stdout, usage);
-		free(usage);
-		return 0;
-	}
-	if (a.positional_count > 0) {
-		fprintf(stderr, "lading provision %s: unexpected argument '%s'\n", verb, a.positional[0]);
-		return 2;
-	}
+	verb_args_free(&a);
 	return fanout_run(&o, verb, action, NULL);
 }
 
@@ -259,17 +221,12 @@ static int provision_shell(int argc, char **argv)
 	struct verb_args a;
 	int status;
 
-	if ((status = verb_parse(argc, argv, &o, &a, 0)) != 0)
+	if ((status = verb_parse(argc, argv, "-i INVENTORY [options] [--] COMMAND", &o, &a, 1, 1,
+				 "exactly one COMMAND (quote it)")) >= 0)
 		return status;
-	if (a.help) {
-		verb_usage(stdout, "shell -i INVENTORY [options] [--] COMMAND");
-		return 0;
-	}
-	if (a.positional_count != 1) {
-		fprintf(stderr, "lading provision shell: want exactly one COMMAND (quote it)\n");
-		return 2;
-	}
-	return fanout_run(&o, "shell", shell_action, (void *)a.positional[0]);
+	status = fanout_run(&o, "shell", shell_action, a.cli.operands[0]);
+	verb_args_free(&a);
+	return status;
 }
 
 struct copy_job {
@@ -300,46 +257,36 @@ static int provision_copy(int argc, char **argv)
 	struct stat st;
 	int status;
 
-	if ((status = verb_parse(argc, argv, &o, &a, 1)) != 0)
+	if ((status = verb_parse(argc, argv, "-i INVENTORY [options] [--mode OCTAL] SRC DEST", &o, &a, 2, 2,
+				 "SRC and DEST")) >= 0)
 		return status;
-	if (a.help) {
-		verb_usage(stdout, "copy -i INVENTORY [options] [--mode OCTAL] SRC DEST");
-		printf("      --mode OCTAL            mode of DEST (default 0644)\n");
-		return 0;
+	if (stat(a.cli.operands[0], &st) != 0 || !S_ISREG(st.st_mode)) {
+		status = cli_usage_error(&a.cli, "'%s' is not a readable regular file", a.cli.operands[0]);
+		verb_args_free(&a);
+		return status;
 	}
-	if (a.positional_count != 2) {
-		fprintf(stderr, "lading provision copy: want SRC and DEST\n");
-		return 2;
-	}
-	if (stat(a.positional[0], &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "lading provision copy: '%s' is not a readable regular file\n", a.positional[0]);
-		return 2;
-	}
-	job.src = a.positional[0];
-	job.dest = a.positional[1];
+	job.src = a.cli.operands[0];
+	job.dest = a.cli.operands[1];
 	job.mode = a.mode >= 0 ? a.mode : 0644;
 	job.size = (uint64_t)st.st_size;
-	return fanout_run(&o, "copy", copy_action, &job);
+	status = fanout_run(&o, "copy", copy_action, &job);
+	verb_args_free(&a);
+	return status;
 }
+
+static const struct cli_verb verbs[] = {
+    {"apply", provision_apply, "bring hosts to the state the site file describes (the default)"},
+    {"ping", provision_ping, "connect, check host keys, log in and run a command"},
+    {"facts", provision_facts, "OS, kernel, arch, CPUs, memory, disks and GPUs as JSON"},
+    {"shell", provision_shell, "run a shell command on every host"},
+    {"copy", provision_copy, "upload a file to every host (temp name, then rename)"},
+    {NULL, NULL, NULL},
+};
 
 int cmd_provision(int argc, char **argv)
 {
-	const struct provision_verb *verb;
-
-	if (argc < 2) {
-		provision_usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		provision_usage(stdout);
-		return 0;
-	}
 	/* `lading provision -i INV -s SITE` (options first, no verb) is the site runner's. */
-	if (argv[1][0] == '-')
+	if (argc >= 2 && argv[1][0] == '-' && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0)
 		return provision_apply(argc, argv);
-	for (verb = verbs; verb->name != NULL; verb++)
-		if (strcmp(verb->name, argv[1]) == 0)
-			return verb->run(argc - 1, argv + 1);
-	fprintf(stderr, "lading provision: unknown verb '%s' (see 'lading provision --help')\n", argv[1]);
-	return 2;
+	return cli_dispatch("lading provision", verbs, argc, argv);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/xmalloc.h"
 #include "provision/pool.h"
 
@@ -27,127 +28,88 @@ void fanout_opts_init(struct fanout_opts *o)
 	o->ssh.lg = &o->lg;
 }
 
-void fanout_usage_common(FILE *out)
+const struct cli_option fanout_options[] = {
+    {"inventory", 'i', "FILE", FANOUT_OPT_INVENTORY, "Ansible inventory, YAML or INI (repeatable)"},
+    {"limit", 'l', "PATTERN", FANOUT_OPT_LIMIT, "only these hosts or groups (Ansible pattern)"},
+    {"forks", 'f', "N", FANOUT_OPT_FORKS, "hosts in parallel, 1-1024 (default 32)"},
+    {"become", 'b', NULL, FANOUT_OPT_BECOME, "run through sudo -n on every host"},
+    {"known-hosts", 0, "FILE", FANOUT_OPT_KNOWN_HOSTS, "known_hosts to check and record (default ~/.ssh/known_hosts)"},
+    {"host-key-policy", 0, "P", FANOUT_OPT_HOST_KEY_POLICY, "strict (default) or accept-new"},
+    {"connect-timeout", 0, "SEC", FANOUT_OPT_CONNECT_TIMEOUT, "connect, handshake and login (default 10)"},
+    {"timeout", 0, "SEC", FANOUT_OPT_TIMEOUT, "per command (default none)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+int fanout_apply_option(struct fanout_opts *o, const struct cli *cli, int id)
 {
-	fprintf(out, "  -i, --inventory FILE        Ansible inventory, YAML or INI (repeatable)\n"
-		     "  -l, --limit PATTERN         only these hosts or groups (Ansible pattern)\n"
-		     "  -f, --forks N               hosts in parallel (default 32)\n"
-		     "  -b, --become                run through sudo -n on every host\n"
-		     "      --known-hosts FILE      known_hosts to check and record (default ~/.ssh/known_hosts)\n"
-		     "      --host-key-policy P     strict (default) or accept-new\n"
-		     "      --connect-timeout SEC   connect, handshake and login (default 10)\n"
-		     "      --timeout SEC           per command (default none)\n"
-		     "      --json                  one JSON object per host on stdout\n"
-		     "  -v, -q                      more or fewer messages\n");
-}
+	long number;
 
-/* The value of an option given as "--name=value" or "--name value". */
-static const char *option_value(const char *name, int argc, char **argv, int *index)
-{
-	const char *arg = argv[*index];
-	size_t len = strlen(name);
-
-	if (strncmp(arg, name, len) == 0 && arg[len] == '=')
-		return arg + len + 1;
-	if (*index + 1 >= argc) {
-		fprintf(stderr, "lading provision: option '%s' needs a value\n", name);
-		return NULL;
-	}
-	return argv[++*index];
-}
-
-static int option_is(const char *arg, const char *short_name, const char *long_name)
-{
-	size_t len = strlen(long_name);
-
-	if (short_name != NULL && strcmp(arg, short_name) == 0)
-		return 1;
-	return strncmp(arg, long_name, len) == 0 && (arg[len] == '\0' || arg[len] == '=');
-}
-
-static int parse_number(const char *name, const char *text, int min, int max, int *out)
-{
-	char *end;
-	long value;
-
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || value < min || value > max) {
-		fprintf(stderr, "lading provision: %s '%s' must be a number from %d to %d\n", name, text, min, max);
-		return -1;
-	}
-	*out = (int)value;
-	return 0;
-}
-
-int fanout_parse_option(struct fanout_opts *o, int argc, char **argv, int *index)
-{
-	const char *arg = argv[*index];
-	const char *value;
-	int number;
-
-	if (strcmp(arg, "--json") == 0) {
-		o->json = o->lg.json = 1;
-	} else if (strcmp(arg, "-v") == 0) {
-		o->lg.level = o->lg.level < LOG_INFO ? LOG_VERBOSE : o->lg.level + 1;
-	} else if (strcmp(arg, "-q") == 0) {
-		o->lg.level = LOG_ERROR;
-	} else if (option_is(arg, "-b", "--become")) {
+	switch (id) {
+	case FANOUT_OPT_BECOME:
 		o->become = 1;
-	} else if (option_is(arg, "-i", "--inventory")) {
-		if ((value = option_value("--inventory", argc, argv, index)) == NULL)
-			return -1;
+		break;
+	case FANOUT_OPT_INVENTORY:
 		if (o->inventory_count == (int)(sizeof(o->inventories) / sizeof(o->inventories[0]))) {
-			fprintf(stderr, "lading provision: too many inventories\n");
+			cli_usage_error(cli, "too many inventories");
 			return -1;
 		}
-		o->inventories[o->inventory_count++] = value;
-	} else if (option_is(arg, "-l", "--limit")) {
-		if ((o->limit = option_value("--limit", argc, argv, index)) == NULL)
+		o->inventories[o->inventory_count++] = cli->arg;
+		break;
+	case FANOUT_OPT_LIMIT:
+		o->limit = cli->arg;
+		break;
+	case FANOUT_OPT_FORKS:
+		if (cli_int(cli, 1, 1024, &number) != 0)
 			return -1;
-	} else if (option_is(arg, "-f", "--forks")) {
-		if ((value = option_value("--forks", argc, argv, index)) == NULL ||
-		    parse_number("--forks", value, 1, 1024, &o->forks) != 0)
-			return -1;
-	} else if (option_is(arg, NULL, "--known-hosts")) {
-		if ((o->ssh.known_hosts = option_value("--known-hosts", argc, argv, index)) == NULL)
-			return -1;
-	} else if (option_is(arg, NULL, "--host-key-policy")) {
-		if ((value = option_value("--host-key-policy", argc, argv, index)) == NULL)
-			return -1;
-		if (strcmp(value, "strict") == 0) {
+		o->forks = (int)number;
+		break;
+	case FANOUT_OPT_KNOWN_HOSTS:
+		o->ssh.known_hosts = cli->arg;
+		break;
+	case FANOUT_OPT_HOST_KEY_POLICY:
+		if (strcmp(cli->arg, "strict") == 0) {
 			o->ssh.host_key_policy = SSH_HOST_KEY_STRICT;
-		} else if (strcmp(value, "accept-new") == 0) {
+		} else if (strcmp(cli->arg, "accept-new") == 0) {
 			o->ssh.host_key_policy = SSH_HOST_KEY_ACCEPT_NEW;
 		} else {
-			fprintf(stderr, "lading provision: --host-key-policy '%s': want strict or accept-new\n", value);
+			cli_usage_error(cli, "--host-key-policy '%s': want strict or accept-new", cli->arg);
 			return -1;
 		}
-	} else if (option_is(arg, NULL, "--connect-timeout")) {
-		if ((value = option_value("--connect-timeout", argc, argv, index)) == NULL ||
-		    parse_number("--connect-timeout", value, 1, 3600, &number) != 0)
+		break;
+	case FANOUT_OPT_CONNECT_TIMEOUT:
+		if (cli_int(cli, 1, 3600, &number) != 0)
 			return -1;
-		o->ssh.connect_timeout_ms = number * 1000;
-	} else if (option_is(arg, NULL, "--timeout")) {
-		if ((value = option_value("--timeout", argc, argv, index)) == NULL ||
-		    parse_number("--timeout", value, 0, 86400 * 7, &number) != 0)
+		o->ssh.connect_timeout_ms = (int)number * 1000;
+		break;
+	case FANOUT_OPT_TIMEOUT:
+		if (cli_int(cli, 0, 86400 * 7, &number) != 0)
 			return -1;
-		o->ssh.command_timeout_ms = number * 1000;
-	} else {
+		o->ssh.command_timeout_ms = (int)number * 1000;
+		break;
+	default:
 		return 0;
 	}
-	(*index)++;
 	return 1;
 }
 
-/* Drops the "host: " our errors start with: the printer names the host itself. */
-static char *strip_host(const char *msg, const char *name)
+void fanout_opts_finish(struct fanout_opts *o, const struct cli *cli)
+{
+	cli_logger(cli, &o->lg);
+	o->json = cli->json;
+}
+
+/*
+ * Drops the "host: " our errors start with: the printer names the host itself.
+ * The subject is the host, or starts with it ("h9: jump host 198.18.0.11").
+ */
+static char *strip_host(const struct lerr *err, const char *name)
 {
 	size_t len = strlen(name);
 
-	if (strncmp(msg, name, len) == 0 && msg[len] == ':' && msg[len + 1] == ' ')
-		return xstrdup(msg + len + 2);
-	return xstrdup(msg);
+	if (lerr_named(err) && err->subject_len >= len && strncmp(err->msg, name, len) == 0 &&
+	    strncmp(err->msg + len, ": ", 2) == 0)
+		return xstrdup(err->msg + len + 2);
+	return xstrdup(err->msg);
 }
 
 static void fanout_worker(size_t index, void *arg)
@@ -174,7 +136,7 @@ static void fanout_worker(size_t index, void *arg)
 	r->status = FANOUT_OK;
 out:
 	if (r->status != FANOUT_OK)
-		r->msg = strip_host(err.msg, r->host->name);
+		r->msg = strip_host(&err, r->host->name);
 	ssh_conn_close(conn);
 	r->seconds = log_now() - start;
 	log_msg(&run->opts->lg, LOG_VERBOSE, "%s: %s (%.2f s)", r->host->name, status_names[r->status], r->seconds);
@@ -257,14 +219,14 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 
 	lerr_clear(&err);
 	if (fanout_load(o, &inv, &err) != 0 || inv_select(inv, o->limit, &hosts, &count, &err) != 0) {
-		fprintf(stderr, "lading provision %s: %s\n", verb, err.msg);
-		status = err.code == LADING_ERR_USAGE || err.code == LADING_ERR_FORMAT || err.code == LADING_ERR_NOTFOUND
-				 ? 2
-				 : lerr_exit_code(&err);
+		lerr_input(&err); /* the inventory and --limit are the user's input */
+		lerr_prefix(&err, "provision %s", verb);
+		status = cli_fail(&err);
 		goto out;
 	}
 	if (count == 0) {
-		fprintf(stderr, "lading provision %s: no hosts match '%s'\n", verb, o->limit ? o->limit : "all");
+		lerr_set(&err, LADING_ERR_USAGE, "provision %s: no hosts match '%s'", verb, o->limit ? o->limit : "all");
+		status = cli_fail(&err);
 		goto out;
 	}
 	run.results = xcalloc(count, sizeof(*run.results));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "inventory/inventory.h"
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "provision/ssh/ssh.h"
 #include "provision/target.h"
@@ -45,17 +46,27 @@ struct fanout_result {
 /* A verb's work on one connected host: fill r->detail/r->text, or return -1 with err. */
 typedef int (*fanout_action)(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err);
 
-/*
- * Parses a common option at argv[*index] (advancing it); returns 1 when used,
- * 0 when not a common option, -1 on a usage error (printed).
- */
-int fanout_parse_option(struct fanout_opts *o, int argc, char **argv, int *index);
+/* The options every verb shares (lib/cli table; ids FANOUT_OPT_*), for struct cli's shared table. */
+enum {
+	FANOUT_OPT_INVENTORY = 1000,
+	FANOUT_OPT_LIMIT,
+	FANOUT_OPT_FORKS,
+	FANOUT_OPT_BECOME,
+	FANOUT_OPT_KNOWN_HOSTS,
+	FANOUT_OPT_HOST_KEY_POLICY,
+	FANOUT_OPT_CONNECT_TIMEOUT,
+	FANOUT_OPT_TIMEOUT,
+};
+extern const struct cli_option fanout_options[];
 
 /* Defaults for every field. */
 void fanout_opts_init(struct fanout_opts *o);
 
-/* The common options' help text. */
-void fanout_usage_common(FILE *out);
+/* Applies option id if it is a shared one: 1 when used, 0 when not shared, -1 after a usage error (printed). */
+int fanout_apply_option(struct fanout_opts *o, const struct cli *cli, int id);
+
+/* After parsing: the logger and --json from the common options. */
+void fanout_opts_finish(struct fanout_opts *o, const struct cli *cli);
 
 /*
  * Loads the inventory, selects hosts, connects to each on the pool and runs

@@ -2,6 +2,15 @@
 #define LADING_PROVISION_RUN_H
 
 /*
+ * provision/: bringing hosts up. Owns the site file, roles and steps, the step
+ * runner and facts, and `lading provision`. The SSH engine is in
+ * provision/ssh/ and the vSphere client in provision/vsphere/: subfolders
+ * because both exist only to serve provisioning (and bare metal will join
+ * them), yet each is a whole protocol a reader looks for by name.
+ * May include: provision/ssh/, inventory/, lib/
+ */
+
+/*
  * The step runner: every selected host gets the roles the site's `apply`
  * list gives it, hosts in parallel on a worker pool, steps in order on each.
  * A failed step stops its host only. Events are printed as they happen (one

@@ -23,13 +23,11 @@ int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, str
 	if (inv_host_conn(host, &conn, err) != 0)
 		return -1;
 	if (conn.local) {
-		lerr_set(err, LADING_ERR_USAGE, "%s: ansible_connection local is not supported here (ssh only)",
-			 host->name);
+		lerr_about(err, LADING_ERR_USAGE, host->name, "ansible_connection local is not supported here (ssh only)");
 		goto out;
 	}
 	if (conn.become_user != NULL && strcmp(conn.become_user, "root") != 0) {
-		lerr_set(err, LADING_ERR_USAGE, "%s: ansible_become_user '%s': become runs sudo -n as root only",
-			 host->name, conn.become_user);
+		lerr_about(err, LADING_ERR_USAGE, host->name, "ansible_become_user '%s': become runs sudo -n as root only", conn.become_user);
 		goto out;
 	}
 	t->ssh.name = host->name;

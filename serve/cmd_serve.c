@@ -8,10 +8,8 @@
  * needed. SIGPIPE is ignored: a client closing early is an error on that
  * connection only.
  */
-#define _GNU_SOURCE
 #include "serve/cmd_serve.h"
 
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
@@ -49,44 +48,8 @@ struct serve_cmd {
 	struct logger lg;
 };
 
-static void usage(FILE *out)
-{
-	fprintf(out, "usage: lading serve DIR-or-BUNDLE (--tls-cert FILE --tls-key FILE | --plain-http) [options]\n"
-		     "\n"
-		     "Serve images (read-only OCI registry under /v2/), Helm charts (/charts/index.yaml),\n"
-		     "a Terraform provider network mirror (/providers/) and files (/files/).\n"
-		     "\n"
-		     "  --listen HOST:PORT     address to listen on (default " SERVE_DEFAULT_LISTEN
-		     "; :PORT = all interfaces)\n"
-		     "  --tls-cert FILE        PEM certificate (chain) for HTTPS\n"
-		     "  --tls-key FILE         PEM private key for HTTPS\n"
-		     "  --plain-http           serve plain HTTP instead of HTTPS\n"
-		     "  --prefix PREFIX        serve images under PREFIX/ (as bundle push --prefix)\n"
-		     "  --keep-host            keep the source registry host in names (as bundle push --keep-host)\n"
-		     "  --advertise-url URL    base URL written into the Helm index (default: from the Host header)\n"
-		     "  --threads N            worker threads (default 8)\n"
-		     "  --pubkey FILE          trusted public key for a bundle's signature (repeatable;\n"
-		     "                         default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)\n"
-		     "  --cache-dir DIR        where a bundle is extracted (default $LADING_CACHE/serve)\n"
-		     "  --insecure-skip-signature  serve an unsigned or untrusted bundle (digests are still checked)\n"
-		     "  --json                 access log as JSON lines on stdout\n"
-		     "  -v, --verbose          more messages (-vv: debug)\n"
-		     "  -h, --help             show this help\n");
-}
-
-static int parse_threads(const char *text, unsigned *out)
-{
-	char *end;
-	long value = strtol(text, &end, 10);
-
-	if (*text == '\0' || *end != '\0' || value < 1 || value > 256)
-		return -1;
-	*out = (unsigned)value;
-	return 0;
-}
-
 enum serve_option {
-	OPT_LISTEN = 256,
+	OPT_LISTEN = 1,
 	OPT_CERT,
 	OPT_KEY,
 	OPT_PLAIN,
@@ -94,107 +57,122 @@ enum serve_option {
 	OPT_KEEP_HOST,
 	OPT_URL,
 	OPT_THREADS,
-	OPT_JSON,
 	OPT_PUBKEY,
 	OPT_CACHE_DIR,
 	OPT_INSECURE,
 };
 
-static const struct option serve_options[] = {
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"tls-cert", required_argument, NULL, OPT_CERT},
-    {"tls-key", required_argument, NULL, OPT_KEY},
-    {"plain-http", no_argument, NULL, OPT_PLAIN},
-    {"prefix", required_argument, NULL, OPT_PREFIX},
-    {"keep-host", no_argument, NULL, OPT_KEEP_HOST},
-    {"advertise-url", required_argument, NULL, OPT_URL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"pubkey", required_argument, NULL, OPT_PUBKEY},
-    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-    {"insecure-skip-signature", no_argument, NULL, OPT_INSECURE},
-    {"verbose", no_argument, NULL, 'v'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static const struct cli_option serve_options[] = {
+    {"listen", 0, "HOST:PORT", OPT_LISTEN, "address to listen on (default " SERVE_DEFAULT_LISTEN "; :PORT = all interfaces)"},
+    {"tls-cert", 0, "FILE", OPT_CERT, "PEM certificate (chain) for HTTPS"},
+    {"tls-key", 0, "FILE", OPT_KEY, "PEM private key for HTTPS"},
+    {"plain-http", 0, NULL, OPT_PLAIN, "serve plain HTTP instead of HTTPS"},
+    {"prefix", 0, "PREFIX", OPT_PREFIX, "serve images under PREFIX/ (as bundle push --prefix)"},
+    {"keep-host", 0, NULL, OPT_KEEP_HOST, "keep the source registry host in names (as bundle push --keep-host)"},
+    {"advertise-url", 0, "URL", OPT_URL, "base URL written into the Helm index (default: from the Host header)"},
+    {"threads", 0, "N", OPT_THREADS, "worker threads, 1-256 (default 8)"},
+    {"pubkey", 0, "FILE", OPT_PUBKEY,
+     "trusted public key for a bundle's signature (repeatable; default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
+    {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
+    {"insecure-skip-signature", 0, NULL, OPT_INSECURE, "serve an unsigned or untrusted bundle (digests are still checked)"},
+    {NULL, 0, NULL, 0, NULL},
 };
 
-/* Applies one option; returns 0, or 2 for a usage error. */
-/* clang-format off */
-static int set_option(struct serve_cmd *cmd, int opt, const char *arg)
+/* Applies one option; returns 0, or -1 after a usage error. */
+static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 {
+	const char *arg = cli->arg;
+	long threads;
+
 	switch (opt) {
-	case OPT_LISTEN: cmd->listen = arg; return 0;
-	case OPT_CERT: cmd->tls_cert = arg; return 0;
-	case OPT_KEY: cmd->tls_key = arg; return 0;
-	case OPT_PLAIN: cmd->plain_http = 1; return 0;
-	case OPT_PREFIX: cmd->naming.prefix = arg; return 0;
-	case OPT_KEEP_HOST: cmd->naming.keep_host = 1; return 0;
-	case OPT_URL: cmd->base_url = arg; return 0;
-	case OPT_JSON: cmd->lg.json = 1; return 0;
-	case OPT_CACHE_DIR: cmd->cache_dir = arg; return 0;
-	case OPT_INSECURE: cmd->insecure_skip_signature = 1; return 0;
+	case OPT_LISTEN:
+		cmd->listen = arg;
+		break;
+	case OPT_CERT:
+		cmd->tls_cert = arg;
+		break;
+	case OPT_KEY:
+		cmd->tls_key = arg;
+		break;
+	case OPT_PLAIN:
+		cmd->plain_http = 1;
+		break;
+	case OPT_PREFIX:
+		cmd->naming.prefix = arg;
+		break;
+	case OPT_KEEP_HOST:
+		cmd->naming.keep_host = 1;
+		break;
+	case OPT_URL:
+		cmd->base_url = arg;
+		break;
+	case OPT_CACHE_DIR:
+		cmd->cache_dir = arg;
+		break;
+	case OPT_INSECURE:
+		cmd->insecure_skip_signature = 1;
+		break;
 	case OPT_PUBKEY:
-		cmd->pubkeys = xreallocarray(cmd->pubkeys, cmd->pubkey_count + 1, sizeof(*cmd->pubkeys));
 		cmd->pubkeys[cmd->pubkey_count++] = (char *)arg;
-		return 0;
-	case 'v': cmd->lg.level = cmd->lg.level < LOG_INFO ? LOG_VERBOSE : cmd->lg.level + 1; return 0;
+		break;
 	case OPT_THREADS:
-		if (parse_threads(arg, &cmd->threads) == 0)
-			return 0;
-		fprintf(stderr, "lading serve: --threads '%s': expected a number from 1 to 256\n", arg);
-		return 2;
-	default: usage(stderr); return 2;
+		if (cli_int(cli, 1, 256, &threads) != 0)
+			return -1;
+		cmd->threads = (unsigned)threads;
+		break;
 	}
+	return 0;
 }
 
-/* clang-format on */
-
-/* Returns 0, or the exit status to leave with (*done set after --help). */
+/* Returns 0 with cmd->source set, or the exit status to leave with (*done set after --help). */
 static int parse_options(int argc, char **argv, struct serve_cmd *cmd, int *done)
 {
-	int opt, status;
+	struct cli cli;
+	int opt, status = 2;
 
 	*done = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vh", serve_options, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			*done = 1;
-			return 0;
-		}
-		if ((status = set_option(cmd, opt, optarg)) != 0)
-			return status;
+	cmd->pubkeys = xcalloc((size_t)argc + 1, sizeof(*cmd->pubkeys)); /* no more --pubkey than arguments */
+	cli_init(&cli, "lading serve", "[options] (--tls-cert FILE --tls-key FILE | --plain-http) DIR-or-BUNDLE",
+		 serve_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	cli.summary = "Serve images (read-only OCI registry under /v2/), Helm charts (/charts/index.yaml),\n"
+		      "a Terraform provider network mirror (/providers/) and files (/files/).\n"
+		      "--json writes the access log as JSON lines on stdout.";
+	while ((opt = cli_next(&cli)) > 0)
+		if (set_option(cmd, &cli, opt) != 0)
+			goto out;
+	if (opt < 0 || cli.help) {
+		status = cli_finish(&cli);
+		*done = 1;
+		goto out;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "lading serve: expected one DIR or BUNDLE (see 'lading serve --help')\n");
-		return 2;
-	}
-	cmd->source = argv[optind];
-	return 0;
+	if (cli_operands(&cli, 1, 1, "one DIR or BUNDLE") != 0)
+		goto out;
+	cmd->source = cli.operands[0];
+	log_init(&cmd->lg);
+	cli_logger(&cli, &cmd->lg);
+	if (cmd->lg.level < LOG_WARN && !cli.quiet)
+		cmd->lg.level = LOG_WARN;
+	status = 0;
+out:
+	cli_free(&cli);
+	return status;
 }
 
 static int check_options(const struct serve_cmd *cmd)
 {
 	struct lerr err;
 
-	if (cmd->plain_http && (cmd->tls_cert || cmd->tls_key)) {
-		fprintf(stderr, "lading serve: --plain-http and --tls-cert/--tls-key exclude each other\n");
-		return 2;
-	}
-	if (!cmd->plain_http && (cmd->tls_cert == NULL || cmd->tls_key == NULL)) {
-		fprintf(stderr, "lading serve: give --tls-cert FILE and --tls-key FILE, or --plain-http\n");
-		return 2;
-	}
-	if (naming_prefix_check(cmd->naming.prefix, &err) != 0) {
-		fprintf(stderr, "lading serve: %s\n", err.msg);
-		return 2;
-	}
-	if (cmd->base_url && strncmp(cmd->base_url, "http://", 7) != 0 && strncmp(cmd->base_url, "https://", 8) != 0) {
-		fprintf(stderr, "lading serve: --advertise-url '%s': expected http://... or https://...\n",
-			cmd->base_url);
-		return 2;
-	}
-	return 0;
+	if (cmd->plain_http && (cmd->tls_cert || cmd->tls_key))
+		lerr_set(&err, LADING_ERR_USAGE, "serve: --plain-http and --tls-cert/--tls-key exclude each other");
+	else if (!cmd->plain_http && (cmd->tls_cert == NULL || cmd->tls_key == NULL))
+		lerr_set(&err, LADING_ERR_USAGE, "serve: give --tls-cert FILE and --tls-key FILE, or --plain-http");
+	else if (cmd->base_url && strncmp(cmd->base_url, "http://", 7) != 0 &&
+		 strncmp(cmd->base_url, "https://", 8) != 0)
+		lerr_set(&err, LADING_ERR_USAGE, "serve: --advertise-url '%s': expected http://... or https://...",
+			 cmd->base_url);
+	else if (naming_prefix_check(cmd->naming.prefix, &err) == 0)
+		return 0;
+	return cli_fail(&err);
 }
 
 static void print_summary(const struct serve_cmd *cmd, const struct serve_content *content, const char *url)
@@ -223,8 +201,10 @@ static void print_summary(const struct serve_cmd *cmd, const struct serve_conten
 
 static int read_pem(const char *path, const char *what, struct buf *pem, struct lerr *err)
 {
-	if (fs_read_file(path, pem, err) != 0)
+	if (fs_read_file(path, pem, err) != 0) {
+		lerr_input(err); /* a file named on the command line */
 		return lerr_prefix(err, "%s", what);
+	}
 	if (strstr(pem->data, "-----BEGIN ") == NULL)
 		return lerr_set(err, LADING_ERR_USAGE, "%s '%s': not a PEM file", what, path);
 	return 0;
@@ -266,16 +246,10 @@ static int run(struct serve_cmd *cmd, const struct serve_content *content, const
 
 	memset(&opts, 0, sizeof(opts));
 	if (!cmd->plain_http && (read_pem(cmd->tls_cert, "--tls-cert", &cert, &err) != 0 ||
-				 read_pem(cmd->tls_key, "--tls-key", &key, &err) != 0)) {
-		status = lerr_exit_code(&err);
-		if (err.code == LADING_ERR_SYSTEM)
-			status = 2;
+				 read_pem(cmd->tls_key, "--tls-key", &key, &err) != 0))
 		goto fail;
-	}
-	if (serve_listen_open(cmd->listen, &fd, bound, sizeof(bound), &err) != 0) {
-		status = err.code == LADING_ERR_USAGE ? 2 : 1;
+	if (serve_listen_open(cmd->listen, &fd, bound, sizeof(bound), &err) != 0)
 		goto fail;
-	}
 	opts.content = content;
 	opts.listen_fd = fd;
 	opts.tls_cert_pem = cmd->plain_http ? NULL : cert.data;
@@ -296,7 +270,7 @@ static int run(struct serve_cmd *cmd, const struct serve_content *content, const
 	status = 0;
 	goto out;
 fail:
-	fprintf(stderr, "lading serve: %s\n", err.msg);
+	status = cli_fail(&err);
 out:
 	if (key.data != NULL)
 		OPENSSL_cleanse(key.data, key.len);
@@ -319,8 +293,7 @@ static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 	memset(&content, 0, sizeof(content));
 	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
 	    serve_content_load(source.dir, &cmd->naming, &cmd->lg, &content, &err) != 0) {
-		fprintf(stderr, "lading serve: %s\n", err.msg);
-		status = lerr_exit_code(&err);
+		status = cli_fail(&err);
 	} else {
 		status = run(cmd, &content, stop);
 	}
@@ -336,9 +309,6 @@ int cmd_serve(int argc, char **argv)
 	int status, done;
 
 	memset(&cmd, 0, sizeof(cmd));
-	log_init(&cmd.lg);
-	if (cmd.lg.level < LOG_WARN)
-		cmd.lg.level = LOG_WARN;
 	cmd.listen = SERVE_DEFAULT_LISTEN;
 	cmd.threads = 8;
 	if ((status = parse_options(argc, argv, &cmd, &done)) != 0 || done)
@@ -350,8 +320,10 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0 || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
-		fprintf(stderr, "lading serve: cannot set up signal handling\n");
-		status = 1;
+		struct lerr err;
+
+		lerr_sys(&err, "serve: cannot set up signal handling");
+		status = cli_fail(&err);
 		goto out;
 	}
 	raise_fd_limit();

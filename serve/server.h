@@ -2,6 +2,13 @@
 #define LADING_SERVE_SERVER_H
 
 /*
+ * serve/: `lading serve`, the embedded read-only server: the OCI distribution
+ * API, the Helm repository, the provider network mirror and plain files,
+ * from a directory or a verified bundle (extracted once into the cache).
+ * May include: bundle/format/, bundle/, sign/, images/, lib/
+ */
+
+/*
  * The HTTP(S) server of `lading serve` on libmicrohttpd: a pool of threads
  * answering the read-only OCI distribution API, the Helm repository, the
  * provider network mirror and plain files from a loaded serve_content.

@@ -1,12 +1,9 @@
 /* `lading key`: generate minisign key pairs, sign and verify any file (lading-key(1)). */
-#define _GNU_SOURCE
 #include "sign/cmd_key.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <openssl/crypto.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +14,7 @@
 #include "sign/minisign.h"
 #include "sign/trust.h"
 #include "lib/buf.h"
+#include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
@@ -25,32 +23,24 @@
 
 static int fail(const struct lerr *err)
 {
-	fprintf(stderr, "lading: %s\n", err->msg);
-	return lerr_exit_code(err);
+	return cli_fail(err);
 }
 
-static int usage_error(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *verb, const char *fmt, ...)
+/* Runs the parser to its end; returns -1 to go on, else the exit status to return now. */
+static int parse_done(struct cli *cli, int last)
 {
-	va_list ap;
-
-	fprintf(stderr, "lading: key %s: ", verb);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'lading key %s --help')\n", verb);
-	return 2;
+	if (last < 0 || cli->help)
+		return cli_finish(cli);
+	return -1;
 }
 
-static const char generate_usage[] =
-    "usage: lading key generate -o NAME [--unencrypted] [--force] [--comment TEXT]\n"
-    "Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
-    "or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.\n"
-    "  -o, --output NAME   where to write NAME.key and NAME.pub\n"
-    "      --unencrypted   store the secret key without a password (CI keys)\n"
-    "      --force         replace existing key files\n"
-    "      --comment TEXT  the untrusted comment of both files\n";
+static const struct cli_option generate_options[] = {
+    {"output", 'o', "NAME", 'o', "where to write NAME.key and NAME.pub (required)"},
+    {"unencrypted", 0, NULL, 'u', "store the secret key without a password (CI keys)"},
+    {"force", 0, NULL, 'f', "replace existing key files"},
+    {"comment", 0, "TEXT", 'c', "the untrusted comment of both files"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 struct generate_opts {
 	const char *name;
@@ -61,41 +51,32 @@ struct generate_opts {
 
 static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'}, {"unencrypted", no_argument, NULL, 'u'},
-	    {"force", no_argument, NULL, 'f'},	      {"comment", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct cli cli;
+	int c, status;
 
 	memset(opts, 0, sizeof(*opts));
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			opts->name = optarg;
-			break;
-		case 'u':
+	cli_init(&cli, "lading key generate", "-o NAME [--unencrypted] [--force] [--comment TEXT]", generate_options,
+		 0, argc, argv);
+	cli.summary = "Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
+		      "or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.";
+	while ((c = cli_next(&cli)) > 0) {
+		if (c == 'o')
+			opts->name = cli.arg;
+		else if (c == 'u')
 			opts->unencrypted = 1;
-			break;
-		case 'f':
+		else if (c == 'f')
 			opts->force = 1;
-			break;
-		case 'c':
-			opts->comment = optarg;
-			break;
-		case 'h':
-			fputs(generate_usage, stdout);
-			return 0;
-		default:
-			return usage_error("generate", "bad option");
-		}
+		else
+			opts->comment = cli.arg;
 	}
-	if (optind != argc)
-		return usage_error("generate", "unexpected argument '%s'", argv[optind]);
-	if (opts->name == NULL || opts->name[0] == '\0')
-		return usage_error("generate", "-o NAME is required");
-	return -1;
+	if ((status = parse_done(&cli, c)) < 0) {
+		if (cli_operands(&cli, 0, 0, "no operands") != 0)
+			status = 2;
+		else if (opts->name == NULL || opts->name[0] == '\0')
+			status = cli_usage_error(&cli, "-o NAME is required");
+	}
+	cli_free(&cli);
+	return status;
 }
 
 static int generate_write(const struct generate_opts *opts, const char *sec_text, const char *pub_text,
@@ -169,13 +150,13 @@ out:
 	return status == 0 ? 0 : fail(&err);
 }
 
-static const char sign_usage[] =
-    "usage: lading key sign FILE --key KEY [--trusted-comment TEXT] [--untrusted-comment TEXT] [-x SIGFILE]\n"
-    "Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.\n"
-    "  -k, --key KEY              the secret key (minisign or lading format)\n"
-    "  -t, --trusted-comment TEXT signed with the signature (default: timestamp and file name)\n"
-    "  -c, --untrusted-comment TEXT\n"
-    "  -x, --sig SIGFILE          where to write the signature (default FILE.minisig)\n";
+static const struct cli_option sign_options[] = {
+    {"key", 'k', "KEY", 'k', "the secret key (minisign or lading format); required"},
+    {"trusted-comment", 't', "TEXT", 't', "signed with the signature (default: timestamp and file name)"},
+    {"untrusted-comment", 'c', "TEXT", 'c', "the untrusted comment"},
+    {"sig", 'x', "SIGFILE", 'x', "where to write the signature (default FILE.minisig)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 static char *default_trusted_comment(const char *file)
 {
@@ -223,62 +204,49 @@ out:
 
 static int key_sign(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"trusted-comment", required_argument, NULL, 't'},
-	    {"untrusted-comment", required_argument, NULL, 'c'},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *key_path = NULL, *trusted = NULL, *untrusted = NULL, *sig_opt = NULL;
+	const char *key_path = NULL, *trusted = NULL, *untrusted = NULL, *sig_opt = NULL, *file;
 	char *sig_path;
+	struct cli cli;
 	struct lerr err;
 	int c;
 	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:t:c:x:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			key_path = optarg;
-			break;
-		case 't':
-			trusted = optarg;
-			break;
-		case 'c':
-			untrusted = optarg;
-			break;
-		case 'x':
-			sig_opt = optarg;
-			break;
-		case 'h':
-			fputs(sign_usage, stdout);
-			return 0;
-		default:
-			return usage_error("sign", "bad option");
-		}
+	cli_init(&cli, "lading key sign", "--key KEY [options] FILE", sign_options, 0, argc, argv);
+	cli.summary = "Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.";
+	while ((c = cli_next(&cli)) > 0) {
+		if (c == 'k')
+			key_path = cli.arg;
+		else if (c == 't')
+			trusted = cli.arg;
+		else if (c == 'c')
+			untrusted = cli.arg;
+		else
+			sig_opt = cli.arg;
 	}
-	if (optind + 1 != argc)
-		return usage_error("sign", "exactly one FILE is required");
-	if (key_path == NULL)
-		return usage_error("sign", "--key KEY is required");
+	if ((r = parse_done(&cli, c)) < 0) {
+		if (cli_operands(&cli, 1, 1, "exactly one FILE") != 0)
+			r = 2;
+		else if (key_path == NULL)
+			r = cli_usage_error(&cli, "--key KEY is required");
+	}
+	file = r < 0 ? cli.operands[0] : NULL;
+	cli_free(&cli);
+	if (r >= 0)
+		return r;
 	lerr_clear(&err);
-	sig_path = sig_opt != NULL ? xstrdup(sig_opt) : xasprintf("%s.minisig", argv[optind]);
-	r = sign_file(argv[optind], key_path, trusted, untrusted, sig_path, &err);
+	sig_path = sig_opt != NULL ? xstrdup(sig_opt) : xasprintf("%s.minisig", file);
+	r = sign_file(file, key_path, trusted, untrusted, sig_path, &err);
 	if (r == 0)
-		printf("signed %s: %s\n", argv[optind], sig_path);
+		printf("signed %s: %s\n", file, sig_path);
 	free(sig_path);
 	return r == 0 ? 0 : fail(&err);
 }
 
-static const char verify_usage[] =
-    "usage: lading key verify FILE [--pubkey PUB]... [-x SIGFILE] [-q]\n"
-    "Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
-    "trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).\n"
-    "  -p, --pubkey PUB  trust this public key (repeatable)\n"
-    "  -x, --sig SIGFILE the signature (default FILE.minisig)\n"
-    "  -q, --quiet       print nothing on success\n";
+static const struct cli_option verify_options[] = {
+    {"pubkey", 'p', "PUB", 'p', "trust this public key (repeatable)"},
+    {"sig", 'x', "SIGFILE", 'x', "the signature (default FILE.minisig)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
 static int verify_file(const char *file, const struct trust_set *ts, const struct minisign_sig *sig,
 		       const char *sig_path, const struct trust_key **signer, struct lerr *err)
@@ -320,66 +288,52 @@ out:
 
 static int key_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"pubkey", required_argument, NULL, 'p'},
-	    {"sig", required_argument, NULL, 'x'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	char **pubkeys = xcalloc((size_t)argc + 1, sizeof(*pubkeys));
 	const struct trust_key *signer = NULL;
-	const char *sig_opt = NULL;
+	const char *sig_opt = NULL, *file = NULL;
 	struct minisign_sig sig;
 	struct trust_set ts;
 	char id[MINISIGN_KEY_ID_HEX];
 	char *sig_path = NULL;
+	struct cli cli;
 	struct lerr err;
 	size_t count = 0;
-	int quiet = 0;
-	int status = 2;
+	int status;
 	int c;
 
 	trust_init(&ts);
 	memset(&sig, 0, sizeof(sig));
 	lerr_clear(&err);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:x:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			pubkeys[count++] = optarg;
-			break;
-		case 'x':
-			sig_opt = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'h':
-			fputs(verify_usage, stdout);
-			status = 0;
-			goto out;
-		default:
-			status = usage_error("verify", "bad option");
-			goto out;
-		}
+	cli_init(&cli, "lading key verify", "[--pubkey PUB]... [-x SIGFILE] [-q] FILE", verify_options, CLI_QUIET, argc,
+		 argv);
+	cli.summary = "Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
+		      "trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).";
+	while ((c = cli_next(&cli)) > 0) {
+		if (c == 'p')
+			pubkeys[count++] = (char *)cli.arg;
+		else
+			sig_opt = cli.arg;
 	}
-	if (optind + 1 != argc) {
-		status = usage_error("verify", "exactly one FILE is required");
+	if ((status = parse_done(&cli, c)) >= 0)
+		goto out;
+	if (cli_operands(&cli, 1, 1, "exactly one FILE") != 0) {
+		status = 2;
 		goto out;
 	}
-	sig_path = sig_opt != NULL ? xstrdup(sig_opt) : xasprintf("%s.minisig", argv[optind]);
+	file = cli.operands[0];
+	sig_path = sig_opt != NULL ? xstrdup(sig_opt) : xasprintf("%s.minisig", file);
 	if (trust_load(&ts, pubkeys, count, &err) != 0 || minisign_sig_load(&sig, sig_path, &err) != 0 ||
-	    verify_file(argv[optind], &ts, &sig, sig_path, &signer, &err) != 0) {
+	    verify_file(file, &ts, &sig, sig_path, &signer, &err) != 0) {
 		status = fail(&err);
 		goto out;
 	}
 	minisign_key_id_hex(signer->pubkey.key_id, id);
-	if (!quiet)
-		printf("verified %s: signed by key %s (%s)\ntrusted comment: %s\n", argv[optind], id, signer->path,
+	if (!cli.quiet)
+		printf("verified %s: signed by key %s (%s)\ntrusted comment: %s\n", file, id, signer->path,
 		       sig.trusted_comment);
 	status = 0;
 out:
+	cli_free(&cli);
 	minisign_sig_free(&sig);
 	trust_free(&ts);
 	free(sig_path);
@@ -387,44 +341,14 @@ out:
 	return status;
 }
 
-struct key_verb {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
-static const struct key_verb key_verbs[] = {
+static const struct cli_verb key_verbs[] = {
     {"generate", key_generate, "write a new key pair NAME.key / NAME.pub"},
     {"sign", key_sign, "sign any file (FILE.minisig, minisign-compatible)"},
     {"verify", key_verify, "verify FILE.minisig against trusted public keys"},
     {NULL, NULL, NULL},
 };
 
-static void key_usage(FILE *out)
-{
-	const struct key_verb *verb;
-
-	fprintf(out, "usage: lading key <verb> [options]\n\nverbs:\n");
-	for (verb = key_verbs; verb->name != NULL; verb++)
-		fprintf(out, "  %-9s %s\n", verb->name, verb->summary);
-	fprintf(out, "\nRun 'lading key <verb> --help' for its options; see lading-key(1).\n");
-}
-
 int cmd_key(int argc, char **argv)
 {
-	const struct key_verb *verb;
-
-	if (argc < 2) {
-		key_usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		key_usage(stdout);
-		return 0;
-	}
-	for (verb = key_verbs; verb->name != NULL; verb++)
-		if (strcmp(verb->name, argv[1]) == 0)
-			return verb->run(argc - 1, argv + 1);
-	fprintf(stderr, "lading: key: unknown verb '%s' (see 'lading key --help')\n", argv[1]);
-	return 2;
+	return cli_dispatch("lading key", key_verbs, argc, argv);
 }

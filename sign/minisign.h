@@ -2,6 +2,15 @@
 #define LADING_SIGN_MINISIGN_H
 
 /*
+ * sign/: signatures, in their own folder so "where are signatures checked" has
+ * one answer. Owns minisign-compatible keys and signatures (this file), the
+ * BLAKE2b minisign's key checksum needs, key passwords (keypass), the trust
+ * set (trust), what a bundle's signature says and binds (signature), and
+ * `lading key` (cmd_key). Knows nothing of tarballs: bundle/ and serve/ call it.
+ * May include: lib/
+ */
+
+/*
  * minisign keys and signatures (SPECS.md §5.1) on OpenSSL 3 alone: Ed25519,
  * BLAKE2b-512 prehashing and scrypt. Files written here are read by minisign
  * 0.11+ and files minisign writes are read here. Secrets are wiped with

@@ -195,7 +195,7 @@ static int sig_comment_line(struct minisign_lines *lines, const char *prefix, co
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%u: expected a line starting with '%.*s'", what,
 				lines->number, (int)prefix_len - 1, prefix);
 	if (minisign_comment_check(line + prefix_len, len - prefix_len, "the comment", err) != 0) {
-		err->code = LADING_ERR_FORMAT;
+		lerr_recode(err, LADING_ERR_FORMAT);
 		return lerr_prefix(err, "%s:%u", what, lines->number);
 	}
 	*out = xstrndup(line + prefix_len, len - prefix_len);

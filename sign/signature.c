@@ -162,7 +162,7 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 		goto out;
 	}
 	if (minisign_sig_parse(&parsed, sig, sig_len, what, err) != 0) {
-		err->code = LADING_ERR_SIGNATURE;
+		lerr_recode(err, LADING_ERR_SIGNATURE);
 		goto out;
 	}
 	check->is_signed = 1;

@@ -55,7 +55,7 @@ fails_with "graph of an unknown group is a usage error" 2 "no group 'nope'" \
 fails_with "a missing inventory file names it (exit 1)" 1 "missing.yml" \
 	"$LADING" inventory list -i "$TRASH/missing.yml"
 fails_with "an unknown verb is a usage error" 2 "unknown verb 'show'" "$LADING" inventory show
-fails_with "--json on graph is a usage error" 2 "apply to list only" \
+fails_with "--json on graph is a usage error" 2 "^lading: inventory graph: unknown option .--json." \
 	"$LADING" inventory graph -i "$TRASH/base.yml" --json
 printf 'all:\n  hosts:\n    h1:\n  childs:\n    x:\n' >"$TRASH/typo.yml"
 fails_with "a misspelt group key names file:line:col" 2 "typo.yml:4:3: unknown key 'childs' in group 'all'" \

@@ -26,7 +26,7 @@ YAML
 apply() { "$LADING" provision -i "$TRASH/inv.yml" -s "$TRASH/site.yaml" --log-dir "$TRASH/runs" "$@"; }
 
 fails_with "no site file: usage error" 2 "need -i INVENTORY and -s SITE" "$LADING" provision -i "$TRASH/inv.yml"
-fails_with "an unknown option: usage error" 2 "unknown or incomplete option '--nope'" apply --nope
+fails_with "an unknown option: usage error" 2 "unknown option '--nope'" apply --nope
 printf 'apply:\n  - hosts: all\n    roles: [files]\n    role: [x]\n' >"$TRASH/bad.yaml"
 fails_with "an unknown key names its position" 2 "bad.yaml:4:5: unknown key 'role' in apply" \
 	"$LADING" provision -i "$TRASH/inv.yml" -s "$TRASH/bad.yaml"

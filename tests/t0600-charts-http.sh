@@ -75,5 +75,5 @@ fails_with "HTTP 500 from the server" 1 "HTTP 500" "$LADING" fetch chart -s "$ba
 fails_with "an index.yaml that is not YAML gives file:line:col" 1 "notyaml/index\.yaml:[0-9]+:[0-9]+" \
 	"$LADING" fetch chart -s "$bad" "$WEB_URL/notyaml" demo
 fails_with "usage: a chart needs a name" 2 "REPO_URL NAME" "$LADING" fetch chart -s "$bad" "$repo"
-ok "fetch --help" sh -c "'$LADING' fetch --help | grep -q 'fetch chart'"
+ok "fetch --help" sh -c "'$LADING' fetch --help | grep -q '^  chart '"
 done_testing

@@ -21,7 +21,7 @@ YAML
 }
 export LADING_VSPHERE_PASSWORD=x
 
-ok "--help prints the usage" sh -c "'$LADING' vsphere --help | grep -q 'lading vsphere create'"
+ok "--help prints the verbs" sh -c "'$LADING' vsphere --help | grep -q '^  create '"
 site ""
 fails_with "no password: exit 2" 2 'set \$LADING_VSPHERE_PASSWORD' env -u LADING_VSPHERE_PASSWORD "$LADING" vsphere list -s "$TRASH/site.yaml"
 fails_with "unknown verb: exit 2" 2 "unknown verb 'clone'" "$LADING" vsphere clone -s "$TRASH/site.yaml"

@@ -2,6 +2,14 @@
 #define LADING_BUNDLE_FORMAT_MANIFEST_H
 
 /*
+ * bundle/format/: the bundle file format, apart from what uses it: the bill
+ * of lading (this file), entry paths, the deterministic pax+zstd writer, the
+ * one-pass verifying reader and the staged extractor. Knows nothing of
+ * registries, signatures' keys or specs: those hook in through callbacks.
+ * May include: lib/
+ */
+
+/*
  * lading.json, the bill of lading: the first entry of every bundle, listing
  * the size and sha256 of every other entry so one streaming pass can verify.
  */

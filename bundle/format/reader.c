@@ -118,7 +118,7 @@ int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr
 	}
 	if (access(path, R_OK) != 0) {
 		lerr_sys(err, "cannot open '%s'", path);
-		err->code = LADING_ERR_NOTFOUND;
+		lerr_recode(err, LADING_ERR_NOTFOUND);
 		goto fail;
 	}
 	if (archive_read_open_filename(r->a, path, READ_BLOCK) != ARCHIVE_OK) {

@@ -139,7 +139,7 @@ static int key_inspect(const char *name, const char *path, struct key_info *info
 	if (rc == 0 && strstr(pem, "Proc-Type: 4,ENCRYPTED") != NULL)
 		info->encrypted = 1;
 	if (rc != 0)
-		lerr_set(err, LADING_ERR_FORMAT, "%s: '%s' is not a private key in OpenSSH or PEM format", name, path);
+		lerr_about(err, LADING_ERR_FORMAT, name, "'%s' is not a private key in OpenSSH or PEM format", path);
 out:
 	if (file.data != NULL)
 		OPENSSL_cleanse(file.data, file.len);
@@ -318,7 +318,7 @@ static int auth_key_file(struct ssh_session *ss, const char *user, const char *p
 	if (r == 0) {
 		rc = 0;
 	} else if (r == LIBSSH2_ERROR_FILE) {
-		lerr_set(&st->file_err, LADING_ERR_AUTH, "%s: cannot use key '%s': %s", ss->name, path,
+		lerr_about(&st->file_err, LADING_ERR_AUTH, ss->name, "cannot use key '%s': %s", path,
 			 info.encrypted ? "wrong passphrase" : "unsupported key format");
 		st->have_file_err = 1;
 	} else if (auth_refused(r)) {
@@ -396,8 +396,8 @@ int ssh_auth(struct ssh_session *ss, const char *user, const char *key_file, dou
 	if (methods == NULL)
 		return 0;
 	if (strstr(methods, "publickey") == NULL) {
-		rc = lerr_set(err, LADING_ERR_AUTH,
-			      "%s: the server offers no public key authentication for user '%s' (offers: %s)", ss->name,
+		rc = lerr_about(err, LADING_ERR_AUTH, ss->name,
+			      "the server offers no public key authentication for user '%s' (offers: %s)",
 			      user, methods);
 		goto out;
 	}
@@ -406,12 +406,11 @@ int ssh_auth(struct ssh_session *ss, const char *user, const char *key_file, dou
 	if (rc != 1)
 		goto out;
 	if (st.rsa_refused && !st.other_refused)
-		rc = lerr_set(err, LADING_ERR_AUTH, "%s: rsa key refused for user '%s': " RSA_LIMIT_TEXT, ss->name,
-			      user);
+		rc = lerr_about(err, LADING_ERR_AUTH, ss->name, "rsa key refused for user '%s': " RSA_LIMIT_TEXT, user);
 	else if (st.have_file_err && !st.other_refused)
-		rc = lerr_set(err, st.file_err.code, "%s", st.file_err.msg);
+		rc = (*err = st.file_err, -1);
 	else
-		rc = lerr_set(err, LADING_ERR_AUTH, "%s: authentication failed for user '%s' (tried: %s)", ss->name,
+		rc = lerr_about(err, LADING_ERR_AUTH, ss->name, "authentication failed for user '%s' (tried: %s)",
 			      user, st.tried.len > 0 ? st.tried.data : "no key: set ansible_ssh_private_key_file");
 out:
 	buf_free(&st.tried);

@@ -194,16 +194,13 @@ static int exec_sudo_check(const struct ssh_conn *conn, const struct exec_io *io
 	const char *text = io->head_err.data != NULL ? io->head_err.data : "";
 
 	if (strstr(text, "sudo: a password is required") != NULL || strstr(text, "sudo: a terminal is required"))
-		return lerr_set(err, LADING_ERR_AUTH,
-				"%s: sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
-				"this user in sudoers, or connect as root",
-				conn->name, conn->user);
+		return lerr_about(err, LADING_ERR_AUTH, conn->name,
+				"sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
+				"this user in sudoers, or connect as root", conn->user);
 	if (strstr(text, "is not in the sudoers file") != NULL || strstr(text, "is not allowed to execute") != NULL)
-		return lerr_set(err, LADING_ERR_AUTH, "%s: user '%s' may not use sudo (become): add it to sudoers",
-				conn->name, conn->user);
+		return lerr_about(err, LADING_ERR_AUTH, conn->name, "user '%s' may not use sudo (become): add it to sudoers", conn->user);
 	if (status == 127 && strstr(text, "sudo") != NULL && strstr(text, "not found") != NULL)
-		return lerr_set(err, LADING_ERR_AUTH, "%s: sudo is not installed (become): install it or connect as root",
-				conn->name);
+		return lerr_about(err, LADING_ERR_AUTH, conn->name, "sudo is not installed (become): install it or connect as root");
 	return 0;
 }
 
@@ -236,15 +233,14 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 	io->sink[1] = errout;
 	buf_init(&io->head_err, 0);
 	if (conn->broken) {
-		lerr_set(err, LADING_ERR_NETWORK, "%s: connection lost earlier", conn->name);
+		lerr_about(err, LADING_ERR_NETWORK, conn->name, "connection lost earlier");
 		goto out;
 	}
 	if ((channel = exec_start(conn, line, deadline, err)) == NULL)
 		goto broken;
 	if (exec_pump(conn, channel, io, deadline, err) != 0) {
 		if (deadline > 0 && log_now() >= deadline) {
-			lerr_set(err, LADING_ERR_NETWORK, "%s: command timed out after %.0f s (still running there?)",
-				 conn->name, conn->command_timeout_ms / 1000.0);
+			lerr_about(err, LADING_ERR_NETWORK, conn->name, "command timed out after %.0f s (still running there?)", conn->command_timeout_ms / 1000.0);
 			goto out;
 		}
 		goto broken;
@@ -256,7 +252,7 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 	if (become && !conn->is_root && status != 0 && exec_sudo_check(conn, io, status, err) != 0)
 		goto out;
 	if (io->over_cap[0] || io->over_cap[1]) {
-		lerr_set(err, LADING_ERR_LIMIT, "%s: command %s exceeded %zu bytes", conn->name,
+		lerr_about(err, LADING_ERR_LIMIT, conn->name, "command %s exceeded %zu bytes",
 			 io->over_cap[0] ? "output" : "error output", io->over_cap[0] ? out->max : errout->max);
 		goto out;
 	}
@@ -308,7 +304,7 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 			q_temp, (unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
 	if (ssh_exec(conn, cmd, become, fd, NULL, &errout, &status, err) != 0) {
 		if (err != NULL && err->code == LADING_ERR_LIMIT)
-			lerr_set(err, LADING_ERR_SYSTEM, "%s: upload to '%s' failed (exit %d)", conn->name,
+			lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d)",
 				 remote_path, status);
 		goto out;
 	}
@@ -317,7 +313,7 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 
 		if (nl != NULL)
 			*nl = '\0';
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: upload to '%s' failed (exit %d): %s", conn->name, remote_path,
+		lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d): %s", remote_path,
 			 status, errout.data != NULL ? errout.data : "");
 		goto out;
 	}

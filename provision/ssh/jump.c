@@ -174,7 +174,7 @@ int ssh_jump_open(const char *name, const char *jump_spec, const char *default_u
 
 	jump->ss.sock = jump->fd = -1;
 	if (ssh_parse_dest(jump_spec, &jump_user, &jump_host, &jump_port) != 0) {
-		lerr_set(err, LADING_ERR_USAGE, "%s: bad jump host '%s' (want user@host:port)", name, jump_spec);
+		lerr_about(err, LADING_ERR_USAGE, name, "bad jump host '%s' (want user@host:port)", jump_spec);
 		goto fail;
 	}
 	jump->label = xasprintf("%s: jump host %s", name, jump_host);
@@ -192,7 +192,7 @@ int ssh_jump_open(const char *name, const char *jump_spec, const char *default_u
 	}
 	jump->fd = pair[0];
 	if (pthread_create(&jump->thread, NULL, jump_thread, jump) != 0) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot start the jump host thread", name);
+		lerr_about(err, LADING_ERR_SYSTEM, name, "cannot start the jump host thread");
 		close(pair[1]);
 		goto fail;
 	}

@@ -405,12 +405,12 @@ int kh_append(const char *path, const char *host, int port, const unsigned char 
 	int rc = -1;
 
 	if (kh_blob_type(blob, blob_len, type, sizeof(type)) != 0) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: malformed host key", host);
+		lerr_about(err, LADING_ERR_FORMAT, host, "malformed host key");
 		goto out;
 	}
 	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
 	    HMAC(EVP_sha1(), salt, sizeof(salt), (const unsigned char *)name, strlen(name), md, &md_len) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot hash the host name for '%s'", host, path);
+		lerr_about(err, LADING_ERR_SYSTEM, host, "cannot hash the host name for '%s'", path);
 		goto out;
 	}
 	salt_text = kh_base64_encode(salt, sizeof(salt));

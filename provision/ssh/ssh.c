@@ -45,7 +45,7 @@ int ssh_session_error(struct ssh_session *ss, int code, const char *what, struct
 
 	if (ss->session != NULL)
 		libssh2_session_last_error(ss->session, &message, NULL, 0);
-	return lerr_set(err, code, "%s: %s: %s", ss->name, what,
+	return lerr_about(err, code, ss->name, "%s: %s", what,
 			message != NULL && message[0] != '\0' ? message : "ssh error");
 }
 
@@ -73,7 +73,7 @@ int ssh_session_wait_fd(struct ssh_session *ss, int extra_fd, short extra_events
 		double left = deadline - log_now();
 
 		if (left <= 0)
-			return lerr_set(err, LADING_ERR_NETWORK, "%s: %s timed out", ss->name, what);
+			return lerr_about(err, LADING_ERR_NETWORK, ss->name, "%s timed out", what);
 		timeout_ms = (int)(left * 1000) + 1;
 	}
 	if (libssh2_keepalive_send(ss->session, &next_keepalive) == 0 && next_keepalive > 0 &&
@@ -158,7 +158,7 @@ int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port_text, sizeof(port_text), "%d", port);
 	if ((rc = getaddrinfo(host, port_text, &hints, &list)) != 0)
-		return lerr_set(err, LADING_ERR_NETWORK, "%s: cannot resolve '%s': %s", name, host, gai_strerror(rc));
+		return lerr_about(err, LADING_ERR_NETWORK, name, "cannot resolve '%s': %s", host, gai_strerror(rc));
 	for (ai = list; ai != NULL && sock < 0; ai = ai->ai_next) {
 		sock = ssh_connect_addr(ai, deadline);
 		if (sock < 0)
@@ -167,9 +167,8 @@ int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_
 	freeaddrinfo(list);
 	if (sock < 0) {
 		if (saved == ETIMEDOUT)
-			return lerr_set(err, LADING_ERR_NETWORK, "%s: cannot connect to %s port %d: connection timed out",
-					name, host, port);
-		return lerr_set(err, LADING_ERR_NETWORK, "%s: cannot connect to %s port %d: %s", name, host, port,
+			return lerr_about(err, LADING_ERR_NETWORK, name, "cannot connect to %s port %d: connection timed out", host, port);
+		return lerr_about(err, LADING_ERR_NETWORK, name, "cannot connect to %s port %d: %s", host, port,
 				strerror(saved));
 	}
 	ssh_socket_options(sock, keepalive_s);
@@ -270,27 +269,24 @@ static int ssh_check_host_key(struct ssh_session *ss, struct kh_file *kh, const 
 		rc = 0;
 		break;
 	case KH_REVOKED:
-		lerr_set(err, LADING_ERR_AUTH, "%s: host key %s %s of %s is marked @revoked in known_hosts", ss->name,
+		lerr_about(err, LADING_ERR_AUTH, ss->name, "host key %s %s of %s is marked @revoked in known_hosts",
 			 type, fingerprint, label);
 		break;
 	case KH_MISMATCH:
-		lerr_set(err, LADING_ERR_AUTH,
-			 "%s: HOST KEY CHANGED for %s: now %s %s, known_hosts has another; refusing (possible "
-			 "man-in-the-middle): if the change is expected, remove the old entry (ssh-keygen -R '%s')",
-			 ss->name, label, type, fingerprint, label);
+		lerr_about(err, LADING_ERR_AUTH, ss->name,
+			 "HOST KEY CHANGED for %s: now %s %s, known_hosts has another; refusing (possible "
+			 "man-in-the-middle): if the change is expected, remove the old entry (ssh-keygen -R '%s')", label, type, fingerprint, label);
 		break;
 	case KH_OTHER_TYPE:
-		lerr_set(err, LADING_ERR_AUTH,
-			 "%s: host key of %s is %s %s but known_hosts has only other key types for it; refusing: "
-			 "check the host and add this key to known_hosts if it is right",
-			 ss->name, label, type, fingerprint);
+		lerr_about(err, LADING_ERR_AUTH, ss->name,
+			 "host key of %s is %s %s but known_hosts has only other key types for it; refusing: "
+			 "check the host and add this key to known_hosts if it is right", label, type, fingerprint);
 		break;
 	case KH_NOTFOUND:
 		if (opts->host_key_policy != SSH_HOST_KEY_ACCEPT_NEW) {
-			lerr_set(err, LADING_ERR_AUTH,
-				 "%s: unknown host key for %s: %s %s; verify it and add it to known_hosts, or use "
-				 "--host-key-policy accept-new",
-				 ss->name, label, type, fingerprint);
+			lerr_about(err, LADING_ERR_AUTH, ss->name,
+				 "unknown host key for %s: %s %s; verify it and add it to known_hosts, or use "
+				 "--host-key-policy accept-new", label, type, fingerprint);
 			break;
 		}
 		file = opts->known_hosts != NULL ? xstrdup(opts->known_hosts) : ssh_user_known_hosts();
@@ -319,7 +315,7 @@ int ssh_session_start(struct ssh_session *ss, const char *host, int port, const 
 	if (ssh_load_known_hosts(opts, kh, err) != 0)
 		goto out;
 	if ((ss->session = libssh2_session_init()) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot create an ssh session", ss->name);
+		lerr_about(err, LADING_ERR_SYSTEM, ss->name, "cannot create an ssh session");
 		goto out;
 	}
 	libssh2_session_set_blocking(ss->session, 0);
@@ -390,7 +386,7 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts_i
 	conn->command_timeout_ms = opts.command_timeout_ms;
 	conn->ss.name = conn->name;
 	if (target->host == NULL || target->host[0] == '\0') {
-		lerr_set(err, LADING_ERR_USAGE, "%s: no address (set ansible_host)", conn->name);
+		lerr_about(err, LADING_ERR_USAGE, conn->name, "no address (set ansible_host)");
 		goto fail;
 	}
 	if (target->jump != NULL && target->jump[0] != '\0') {

@@ -2,6 +2,13 @@
 #define LADING_PROVISION_SSH_SSH_H
 
 /*
+ * provision/ssh/: the SSH engine (libssh2): sessions, authentication (keys,
+ * agent, passphrases), known_hosts, jump hosts, exec with timeouts and output
+ * caps, uploads. Knows nothing of roles or inventories.
+ * May include: lib/
+ */
+
+/*
  * CONTRACT between provision/ssh/ (implements) and the step runner (consumes).
  * One SSH session per host per thread (libssh2). Only a POSIX shell is needed
  * on the target: commands run through exec channels, files travel on stdin.

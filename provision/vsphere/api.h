@@ -2,6 +2,13 @@
 #define LADING_PROVISION_VSPHERE_API_H
 
 /*
+ * provision/vsphere/: the vSphere client (SOAP over libcurl + libxml2) and
+ * `lading vsphere`: the site's vsphere: section, clones from a template,
+ * power, guest IPs, destroy, and the inventory it writes.
+ * May include: inventory/, lib/
+ */
+
+/*
  * The few vSphere API calls lading needs, on one logged-in session (one per
  * thread): ServiceContent, Login/Logout, FindByInventoryPath,
  * RetrievePropertiesEx, CloneVM_Task, PowerOnVM_Task, PowerOffVM_Task,

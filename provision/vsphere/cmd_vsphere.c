@@ -3,10 +3,8 @@
  * wait for the addresses VMware Tools reports, write them into an inventory
  * group; destroy only what lading created (extraConfig lading.managed=true).
  */
-#define _GNU_SOURCE /* strsep */
 #include "provision/vsphere/cmd_vsphere.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -14,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/cli.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "provision/vsphere/api.h"
@@ -22,16 +21,6 @@
 
 #define JOBS_DEFAULT 4
 #define TIMEOUT_DEFAULT 600
-
-static void usage(FILE *out)
-{
-	fprintf(
-	    out,
-	    "usage: lading vsphere create  -s site.yaml [--inventory-out FILE] [--jobs N] [--timeout S] [--json] [-v]\n"
-	    "       lading vsphere destroy -s site.yaml [--jobs N] [--timeout S] [--json] [-v]\n"
-	    "       lading vsphere list    -s site.yaml [--json]\n"
-	    "The vCenter password is read from $LADING_VSPHERE_PASSWORD. See lading-vsphere(1).\n");
-}
 
 static void print_result(const struct vs_run *run, size_t i)
 {
@@ -63,75 +52,68 @@ struct options {
 	const char *inventory_out;
 	long jobs;
 	long timeout_s;
-	int json;
-	int verbose;
 };
 
-static int parse_long(const char *text, long min, long max, long *out)
-{
-	char *end;
-	long value = strtol(text, &end, 10);
+enum { OPT_SITE = 1, OPT_INVENTORY_OUT, OPT_JOBS, OPT_TIMEOUT };
 
-	if (end == text || *end != '\0' || value < min || value > max)
-		return -1;
-	*out = value;
-	return 0;
-}
+static const struct cli_option create_options[] = {
+    {"site", 's', "FILE", OPT_SITE, "the site file with a vsphere: section (lading-site(5)); required"},
+    {"inventory-out", 'o', "FILE", OPT_INVENTORY_OUT, "inventory to write (default vsphere-inventory.yml next to the site file)"},
+    {"jobs", 'j', "N", OPT_JOBS, "VMs in parallel, 1-64 (default 4)"},
+    {"timeout", 't', "S", OPT_TIMEOUT, "seconds to wait for each VM (1-86400, default 600)"},
+    {NULL, 0, NULL, 0, NULL},
+};
 
-static int parse_options(int argc, char **argv, struct options *opts)
+static const struct cli_option destroy_options[] = {
+    {"site", 's', "FILE", OPT_SITE, "the site file with a vsphere: section (lading-site(5)); required"},
+    {"jobs", 'j', "N", OPT_JOBS, "VMs in parallel, 1-64 (default 4)"},
+    {"timeout", 't', "S", OPT_TIMEOUT, "seconds to wait for each VM (1-86400, default 600)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_option list_options[] = {
+    {"site", 's', "FILE", OPT_SITE, "the site file with a vsphere: section (lading-site(5)); required"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+/* Returns -1 to go on (lg filled), else the exit status to return now. */
+static int parse_options(int argc, char **argv, int verb, struct options *opts, struct logger *lg)
 {
-	static const struct option longopts[] = {
-	    {"site", required_argument, NULL, 's'}, {"inventory-out", required_argument, NULL, 'o'},
-	    {"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'J'},	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
-	};
-	int c;
+	static const char *const progs[] = {"lading vsphere create", "lading vsphere destroy", "lading vsphere list"};
+	const struct cli_option *tables[] = {create_options, destroy_options, list_options};
+	struct cli cli;
+	int c, status = 2;
 
 	opts->jobs = JOBS_DEFAULT;
 	opts->timeout_s = TIMEOUT_DEFAULT;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:o:j:t:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			opts->site_file = optarg;
-			break;
-		case 'o':
-			opts->inventory_out = optarg;
-			break;
-		case 'j':
-			if (parse_long(optarg, 1, 64, &opts->jobs) != 0) {
-				fprintf(stderr, "lading: vsphere: --jobs: expected 1 to 64, got '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 't':
-			if (parse_long(optarg, 1, 86400, &opts->timeout_s) != 0) {
-				fprintf(stderr, "lading: vsphere: --timeout: expected seconds (1 to 86400), got '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'J':
-			opts->json = 1;
-			break;
-		case 'v':
-			opts->verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	cli_init(&cli, progs[verb], "-s site.yaml [options]", tables[verb], CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc,
+		 argv);
+	cli.summary = "The vCenter password is read from $LADING_VSPHERE_PASSWORD. See lading-vsphere(1).";
+	while ((c = cli_next(&cli)) > 0) {
+		if (c == OPT_SITE)
+			opts->site_file = cli.arg;
+		else if (c == OPT_INVENTORY_OUT)
+			opts->inventory_out = cli.arg;
+		else if (c == OPT_JOBS && cli_int(&cli, 1, 64, &opts->jobs) != 0)
+			goto out;
+		else if (c == OPT_TIMEOUT && cli_int(&cli, 1, 86400, &opts->timeout_s) != 0)
+			goto out;
 	}
-	if (opts->site_file == NULL || optind != argc) {
-		fprintf(stderr, "lading: vsphere: %s\n",
-			opts->site_file == NULL ? "-s site.yaml is required" : "unexpected argument");
-		return 2;
+	if (c < 0 || cli.help) {
+		status = cli_finish(&cli);
+		goto out;
 	}
-	return -1;
+	if (cli_operands(&cli, 0, 0, "no operands") != 0)
+		goto out;
+	if (opts->site_file == NULL) {
+		cli_usage_error(&cli, "-s site.yaml is required");
+		goto out;
+	}
+	cli_logger(&cli, lg);
+	status = -1;
+out:
+	cli_free(&cli);
+	return status;
 }
 
 static char *default_inventory(const char *site_file)
@@ -143,39 +125,22 @@ static char *default_inventory(const char *site_file)
 	return xasprintf("%.*s/vsphere-inventory.yml", (int)(slash - site_file), site_file);
 }
 
-int cmd_vsphere(int argc, char **argv)
+static int vsphere_verb(int argc, char **argv, int verb)
 {
-	struct options opts = {NULL, NULL, 0, 0, 0, 0};
+	struct options opts = {NULL, NULL, 0, 0};
 	struct vs_run run;
 	struct logger lg;
 	struct lerr err;
 	const char *password;
 	char *inventory = NULL;
-	int verb, status;
+	int status;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	if (strcmp(argv[1], "create") == 0)
-		verb = VS_VERB_CREATE;
-	else if (strcmp(argv[1], "destroy") == 0)
-		verb = VS_VERB_DESTROY;
-	else if (strcmp(argv[1], "list") == 0)
-		verb = VS_VERB_LIST;
-	else {
-		fprintf(stderr, "lading: vsphere: unknown verb '%s' (create, destroy, list)\n", argv[1]);
-		return 2;
-	}
-	if ((status = parse_options(argc - 1, argv + 1, &opts)) >= 0)
+	if ((status = parse_options(argc, argv, verb, &opts, &lg)) >= 0)
 		return status;
-	log_init(&lg);
-	lg.json = opts.json;
-	lg.level += opts.verbose;
 	password = getenv("LADING_VSPHERE_PASSWORD");
 	if (password == NULL || password[0] == '\0') {
-		fprintf(stderr, "lading: vsphere: set $LADING_VSPHERE_PASSWORD to the vCenter password\n");
-		return 2;
+		lerr_set(&err, LADING_ERR_USAGE, "vsphere: set $LADING_VSPHERE_PASSWORD to the vCenter password");
+		return cli_fail(&err);
 	}
 	memset(&run, 0, sizeof(run));
 	run.verb = verb;
@@ -184,13 +149,13 @@ int cmd_vsphere(int argc, char **argv)
 	run.lg = &lg;
 	run.report = print_result;
 	if (vs_site_load(opts.site_file, &run.site, &err) != 0) {
-		fprintf(stderr, "lading: vsphere: %s\n", err.msg);
-		return 2;
+		lerr_prefix(&err, "vsphere");
+		return cli_fail(&err);
 	}
 	run.password = xstrdup(password);
 	if (vs_run(&run, &err) != 0) {
-		fprintf(stderr, "lading: vsphere: %s\n", err.msg);
-		status = lerr_exit_code(&err);
+		lerr_prefix(&err, "vsphere");
+		status = cli_fail(&err);
 		goto out;
 	}
 	status = run.failures > 0 ? 1 : 0;
@@ -198,8 +163,8 @@ int cmd_vsphere(int argc, char **argv)
 		inventory =
 		    opts.inventory_out != NULL ? xstrdup(opts.inventory_out) : default_inventory(opts.site_file);
 		if (vs_run_write_inventory(&run, inventory, &err) != 0) {
-			fprintf(stderr, "lading: vsphere: %s\n", err.msg);
-			status = 1;
+			lerr_prefix(&err, "vsphere");
+			status = cli_fail(&err);
 		} else {
 			log_msg(&lg, LOG_INFO, "inventory written to '%s'", inventory);
 		}
@@ -210,4 +175,31 @@ out:
 	free(inventory);
 	vs_run_free(&run);
 	return status;
+}
+
+static int vsphere_create(int argc, char **argv)
+{
+	return vsphere_verb(argc, argv, VS_VERB_CREATE);
+}
+
+static int vsphere_destroy(int argc, char **argv)
+{
+	return vsphere_verb(argc, argv, VS_VERB_DESTROY);
+}
+
+static int vsphere_list(int argc, char **argv)
+{
+	return vsphere_verb(argc, argv, VS_VERB_LIST);
+}
+
+static const struct cli_verb verbs[] = {
+    {"create", vsphere_create, "clone the site's VMs from the template, wait for their IPs, write an inventory"},
+    {"destroy", vsphere_destroy, "power off and delete the VMs lading created"},
+    {"list", vsphere_list, "the site's VMs, their power state and address"},
+    {NULL, NULL, NULL},
+};
+
+int cmd_vsphere(int argc, char **argv)
+{
+	return cli_dispatch("lading vsphere", verbs, argc, argv);
 }
