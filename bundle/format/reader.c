@@ -28,6 +28,7 @@ struct bundle_reader {
 	int current_finished;
 	struct sha256_ctx *sha;
 	uint64_t bytes;
+	int at_eof; /* libarchive said end of archive: asking again is an error there */
 };
 
 static int archive_error(struct bundle_reader *r, const char *where, struct lerr *err)
@@ -40,11 +41,16 @@ static int archive_error(struct bundle_reader *r, const char *where, struct lerr
 /* Reads the next header into *entry; 1 = got one, 0 = end, -1 = error. */
 static int next_header(struct bundle_reader *r, struct archive_entry **entry, const char *after, struct lerr *err)
 {
-	int rc = archive_read_next_header(r->a, entry);
 	char where[BUNDLE_PATH_MAX + 32];
+	int rc;
 
-	if (rc == ARCHIVE_EOF)
+	if (r->at_eof)
 		return 0;
+	rc = archive_read_next_header(r->a, entry);
+	if (rc == ARCHIVE_EOF) {
+		r->at_eof = 1;
+		return 0;
+	}
 	if (rc == ARCHIVE_OK)
 		return 1;
 	snprintf(where, sizeof(where), "after '%s'", after);

@@ -332,6 +332,39 @@ static void missing_output_directory_fails_cleanly(void **state)
 	free(path);
 }
 
+/* A bundle holding only its bill of lading (nothing listed) is written, verified and extracted. */
+static void bundle_of_only_lading_json_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_write_opts opts = {0};
+	struct bundle_extract_opts xopts = {0};
+	struct bundle_verify_stats stats;
+	struct bundle_manifest m;
+	struct lerr err;
+	char *path = out_path(f, "empty.tar.zst");
+	char *dest = out_path(f, "empty-out");
+	char *json = out_path(f, "empty-out/lading.json");
+
+	memset(&m, 0, sizeof(m));
+	m.format = BUNDLE_FORMAT_VERSION;
+	m.name = xstrdup("empty");
+	m.created = 1795338000;
+	m.tool = xstrdup("lading test");
+	m.spec = xstrdup("name: empty\n");
+	if (bundle_write(path, &m, &opts, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (bundle_verify(path, NULL, NULL, &stats, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(stats.entries, 0);
+	if (bundle_extract(path, dest, &xopts, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_true(fs_exists(json));
+	bundle_manifest_free(&m);
+	free(json);
+	free(dest);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +374,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(extract_gives_a_verified_layout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(corrupt_cache_blob_fails_and_leaves_no_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_output_directory_fails_cleanly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bundle_of_only_lading_json_verifies, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("bundle_io", tests, NULL, NULL);
 }
