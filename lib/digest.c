@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fsutil.h"
 #include "xmalloc.h"
 
 struct sha256_ctx {
@@ -81,13 +82,8 @@ int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size, 
 	ctx = sha256_new();
 	chunk = xmalloc(1 << 16);
 	for (;;) {
-		got = read(fd, chunk, 1 << 16);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			lerr_sys(err, "cannot read '%s'", path);
+		if ((got = fs_read_some(fd, chunk, 1 << 16, path, err)) < 0)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		sha256_update(ctx, chunk, (size_t)got);

@@ -111,6 +111,18 @@ void fs_atomic_abort(struct fs_atomic *out)
 	out->final_path = out->tmp_path = NULL;
 }
 
+ssize_t fs_read_some(int fd, void *data, size_t len, const char *what, struct lerr *err)
+{
+	ssize_t got;
+
+	do
+		got = read(fd, data, len);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		lerr_sys(err, "cannot read '%s'", what);
+	return got;
+}
+
 int fs_write_all(int fd, const void *data, size_t len, const char *what, struct lerr *err)
 {
 	const char *p = data;
@@ -150,14 +162,10 @@ int fs_read_file(const char *path, struct buf *b, struct lerr *err)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return lerr_sys(err, "cannot open '%s'", path);
 	for (;;) {
-		ssize_t got = read(fd, chunk, sizeof(chunk));
+		ssize_t got = fs_read_some(fd, chunk, sizeof(chunk), path, err);
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			lerr_sys(err, "cannot read '%s'", path);
+		if (got < 0)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		if (buf_add(b, chunk, (size_t)got, err) != 0) {

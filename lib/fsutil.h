@@ -30,6 +30,9 @@ int fs_atomic_commit(struct fs_atomic *out, struct lerr *err);
 void fs_atomic_abort(struct fs_atomic *out);
 
 /* Writes all len bytes to fd, retrying on EINTR and short writes. */
+/* read(2) retried on EINTR: the byte count (0 at end of file), or -1 with err naming what. */
+ssize_t fs_read_some(int fd, void *data, size_t len, const char *what, struct lerr *err);
+
 int fs_write_all(int fd, const void *data, size_t len, const char *what, struct lerr *err);
 
 /* Writes data to path atomically (tmp, fsync, rename). */
