@@ -25,7 +25,7 @@ SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 PROVE    ?= prove
 PROVE_FLAGS ?= -j2
 
-.PHONY: all check check-asan unit demo bench install clean deps lint
+.PHONY: all check check-asan unit demo bench install clean deps lint format
 
 all: $(PROG)
 
@@ -50,6 +50,7 @@ deps:
 
 # Every test prints TAP; prove runs unit binaries and shell tests alike.
 check: deps
+	$(MAKE) lint
 	$(MAKE) $(PROG) unit
 	LADING=$(CURDIR)/$(BUILD)/$(PROG) LADING_UNIT_DIR=$(CURDIR)/$(BUILD)/tests/unit \
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(PROVE_FLAGS) -e '' $(UNIT_BINS) $(TESTS)
@@ -68,8 +69,19 @@ demo: deps $(PROG)
 bench: deps $(PROG)
 	@for b in scripts/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
+# Every C file and header of the tree (tests included) for clang-format.
+FORMAT_SRCS = lading.c $(SRCS) $(wildcard $(addsuffix /*.h,$(SRCDIRS))) $(UNIT_SRCS)
+
+# Man pages lint clean; the code is formatted; folders include only what their
+# main header allows (scripts/check-layers); no block of code is kept in two C files.
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
+	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	./scripts/check-layers
+	./scripts/check-duplicates
+
+format:
+	clang-format -i $(FORMAT_SRCS)
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5

@@ -26,7 +26,7 @@ site ""
 fails_with "no password: exit 2" 2 'set \$LADING_VSPHERE_PASSWORD' env -u LADING_VSPHERE_PASSWORD "$LADING" vsphere list -s "$TRASH/site.yaml"
 fails_with "unknown verb: exit 2" 2 "unknown verb 'clone'" "$LADING" vsphere clone -s "$TRASH/site.yaml"
 fails_with "-s is required" 2 "-s site.yaml is required" "$LADING" vsphere list
-fails_with "bad --jobs" 2 "--jobs: expected 1 to 64" "$LADING" vsphere create -s "$TRASH/site.yaml" --jobs 0
+fails_with "bad --jobs" 2 "^lading: vsphere create: --jobs must be a number from 1 to 64, got .0." "$LADING" vsphere create -s "$TRASH/site.yaml" --jobs 0
 site "  colour: blue"
 fails_with "unknown key named with its position" 2 "site.yaml:7:3: unknown key 'colour' in vsphere" \
 	"$LADING" vsphere list -s "$TRASH/site.yaml"
