@@ -77,6 +77,7 @@ struct common {
 	const char *file;
 	const char *output;
 	const char *dir;
+	const char *bundle; /* the FILE operand */
 	long level;
 	long jobs;
 	int locked;
@@ -85,9 +86,13 @@ struct common {
 	int dry_run;
 };
 
-/* Parses argv with table; returns -1 when the caller should return status (help or a usage error). */
-static int parse_common(const char *prog, const char *synopsis, const struct cli_option *table, int argc,
-			char **argv, struct common *c, int *status)
+/*
+ * Parses argv with table and expects `operands` operands (0, or 1: the bundle
+ * file, in c->bundle); returns -1 when the caller should return *status (help
+ * or a usage error).
+ */
+static int parse_common(const char *prog, const char *synopsis, const struct cli_option *table, int operands,
+			int argc, char **argv, struct common *c, int *status)
 {
 	int opt;
 
@@ -134,14 +139,23 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 		}
 		if (bad != 0) {
 			*status = 2;
+			cli_free(&c->cli);
 			return -1;
 		}
 	}
 	if (opt < 0 || c->cli.help) {
 		*status = cli_finish(&c->cli);
+		cli_free(&c->cli);
 		return -1;
 	}
+	if (cli_operands(&c->cli, (size_t)operands, operands, operands ? "one bundle file" : "no operands") != 0) {
+		*status = 2;
+		cli_free(&c->cli);
+		return -1;
+	}
+	c->bundle = operands ? c->cli.operands[0] : NULL;
 	cli_logger(&c->cli, &c->lg);
+	cli_free(&c->cli); /* c->cli.prog stays for later usage errors */
 	return 0;
 }
 
@@ -175,12 +189,8 @@ static int verb_create(int argc, char **argv)
 	struct lerr err;
 	int rc;
 
-	if (parse_common("lading bundle create", "[options]", create_options, argc, argv, &c, &rc) != 0)
+	if (parse_common("lading bundle create", "[options]", create_options, 0, argc, argv, &c, &rc) != 0)
 		return rc;
-	rc = cli_operands(&c.cli, 0, 0, "no operands");
-	cli_free(&c.cli);
-	if (rc != 0)
-		return 2;
 	if (c.dry_run)
 		return dry_run(c.file ? c.file : "lading.yaml", &c.lg);
 	memset(&opts, 0, sizeof(opts));
@@ -226,14 +236,9 @@ static int verb_inspect(int argc, char **argv)
 	const char *file;
 	int rc;
 
-	if (parse_common("lading bundle inspect", "[options] FILE", inspect_options, argc, argv, &c, &rc) != 0)
+	if (parse_common("lading bundle inspect", "[options] FILE", inspect_options, 1, argc, argv, &c, &rc) != 0)
 		return rc;
-	if (cli_operands(&c.cli, 1, 1, "one bundle file") != 0) {
-		cli_free(&c.cli);
-		return 2;
-	}
-	file = c.cli.operands[0];
-	cli_free(&c.cli);
+	file = c.bundle;
 	lerr_clear(&err);
 	if (bundle_inspect(file, &info, &err) != 0)
 		return fail(&err);
@@ -274,14 +279,9 @@ static int verb_verify(int argc, char **argv)
 	char bytes[32];
 	int rc;
 
-	if (parse_common("lading bundle verify", "[options] FILE", verify_options, argc, argv, &c, &rc) != 0)
+	if (parse_common("lading bundle verify", "[options] FILE", verify_options, 1, argc, argv, &c, &rc) != 0)
 		return rc;
-	if (cli_operands(&c.cli, 1, 1, "one bundle file") != 0) {
-		cli_free(&c.cli);
-		return 2;
-	}
-	file = c.cli.operands[0];
-	cli_free(&c.cli);
+	file = c.bundle;
 	lerr_clear(&err);
 	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0 ||
 	    bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err) != 0) {
@@ -310,14 +310,9 @@ static int verb_extract(int argc, char **argv)
 	const char *file;
 	int rc;
 
-	if (parse_common("lading bundle extract", "[options] -C DIR FILE", extract_options, argc, argv, &c, &rc) != 0)
+	if (parse_common("lading bundle extract", "[options] -C DIR FILE", extract_options, 1, argc, argv, &c, &rc) != 0)
 		return rc;
-	if (cli_operands(&c.cli, 1, 1, "one bundle file") != 0) {
-		cli_free(&c.cli);
-		return 2;
-	}
-	file = c.cli.operands[0];
-	cli_free(&c.cli);
+	file = c.bundle;
 	if (c.dir == NULL)
 		return cli_usage_error(&c.cli, "-C DIR is required");
 	memset(&opts, 0, sizeof(opts));

@@ -243,6 +243,7 @@ int bundle_cmd_push(int argc, char **argv)
 	a.opts.lg = &a.lg;
 	if ((rc = parse_args(argc, argv, &a)) >= 0)
 		return rc;
+	rc = 0;
 	lerr_clear(&err);
 	if (naming_prefix_check(a.opts.naming.prefix, &err) != 0 || build_registries(&a, &registries, &err) != 0)
 	{
