@@ -165,7 +165,7 @@ static int cmd_list(int argc, char **argv)
 	int r;
 
 	if ((r = parse_opts(argc, argv, "lading inventory list", "-i FILE [-i FILE ...] [--limit PATTERN] [--json]",
-			    list_options, CLI_JSON, &o)) >= 0)
+			    list_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, &o)) >= 0)
 		return r;
 	r = cli_operands(&o.cli, 0, 0, "no operands");
 	cli_free(&o.cli);
@@ -226,8 +226,8 @@ static int cmd_graph(int argc, char **argv)
 	struct opts o;
 	int r;
 
-	if ((r = parse_opts(argc, argv, "lading inventory graph", "-i FILE [-i FILE ...] [GROUP]", graph_options, 0,
-			    &o)) >= 0)
+	if ((r = parse_opts(argc, argv, "lading inventory graph", "-i FILE [-i FILE ...] [GROUP]", graph_options,
+			    CLI_VERBOSE | CLI_QUIET, &o)) >= 0)
 		return r;
 	r = cli_operands(&o.cli, 0, 1, "at most one GROUP");
 	group = o.cli.operand_count == 1 ? o.cli.operands[0] : "all";

@@ -56,7 +56,7 @@ static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 
 	memset(opts, 0, sizeof(*opts));
 	cli_init(&cli, "lading key generate", "-o NAME [--unencrypted] [--force] [--comment TEXT]", generate_options,
-		 0, argc, argv);
+		 CLI_VERBOSE | CLI_QUIET, argc, argv);
 	cli.summary = "Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
 		      "or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.";
 	while ((c = cli_next(&cli)) > 0) {
@@ -211,7 +211,7 @@ static int key_sign(int argc, char **argv)
 	int c;
 	int r;
 
-	cli_init(&cli, "lading key sign", "--key KEY [options] FILE", sign_options, 0, argc, argv);
+	cli_init(&cli, "lading key sign", "--key KEY [options] FILE", sign_options, CLI_VERBOSE | CLI_QUIET, argc, argv);
 	cli.summary = "Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.";
 	while ((c = cli_next(&cli)) > 0) {
 		if (c == 'k')
@@ -304,7 +304,7 @@ static int key_verify(int argc, char **argv)
 	trust_init(&ts);
 	memset(&sig, 0, sizeof(sig));
 	lerr_clear(&err);
-	cli_init(&cli, "lading key verify", "[--pubkey PUB]... [-x SIGFILE] [-q] FILE", verify_options, CLI_QUIET, argc,
+	cli_init(&cli, "lading key verify", "[--pubkey PUB]... [-x SIGFILE] [-q] FILE", verify_options, CLI_VERBOSE | CLI_QUIET, argc,
 		 argv);
 	cli.summary = "Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
 		      "trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).";
