@@ -15,12 +15,13 @@ L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/nginx:1.27 --layer 300k:a-$$ --layer 2m:shared-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" ghcr.io/team/app:v1 --layer 2m:shared-$$ --layer 3m:b-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" quay.io/multi/img:2 --layer 1m:c-$$ --platforms linux/amd64,linux/arm64 >/dev/null
-D_CHART=$(python3 "$TOP/tests/mkhelmoci.py" "$L" charts.example.org/charts/ray-cluster:1.1.0 ray-cluster 1.1.0)
+"$TOP/scripts/mkchart.sh" "$TRASH/charts" ray-cluster 1.1.0 >/dev/null
+D_CHART=$(python3 "$TOP/scripts/mkchart-oci.py" "$L" "$TRASH/charts/ray-cluster-1.1.0.tgz" charts.example.org/charts/ray-cluster:1.1.0)
 mkdir -p "$TRASH/files/nvidia" "$TRASH/providers/registry.terraform.io/hashicorp/null"
 head -c 100000 /dev/urandom >"$TRASH/files/nvidia/driver.run"
 echo '{"versions":{}}' >"$TRASH/providers/registry.terraform.io/hashicorp/null/index.json"
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L" --files "$TRASH/files" --providers "$TRASH/providers"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L" --files "$TRASH/files" --providers "$TRASH/providers"
 cp "$B" "$TRASH/unsigned.tar.zst"
 "$LADING" key generate --unencrypted -o "$TRASH/site" >/dev/null 2>&1
 "$LADING" key generate --unencrypted -o "$TRASH/other" >/dev/null 2>&1

@@ -15,9 +15,9 @@ L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/small:1 --layer 200k:s-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/big:1 --layer 6m:b-$$ >/dev/null
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 layer=$(jq -r '.layers[0].digest' "$L/blobs/sha256/$(jq -r '.manifests[0].digest' "$L/index.json" | cut -c8-)")
-python3 "$TOP/tests/oci2bundle.py" "$TRASH/altered.tar.zst" "$L" --flip "oci/blobs/sha256/${layer#sha256:}"
+python3 "$TOP/scripts/mkbundle.py" "$TRASH/altered.tar.zst" --oci "$L" --flip "oci/blobs/sha256/${layer#sha256:}"
 cp "$B" "$TRASH/flipped.tar.zst"
 size=$(stat -c %s "$B")
 printf '\x55' | dd of="$TRASH/flipped.tar.zst" bs=1 seek=$((size / 2)) conv=notrunc status=none
@@ -57,7 +57,7 @@ fails_with "--jobs 0 is a usage error" 2 "jobs" "$LADING" bundle push --insecure
 fails_with "an invalid --prefix is a usage error" 2 "prefix|'Bad Prefix'" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --prefix 'Bad Prefix'
 python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" docker.io/team/app:1 --layer 10k:d1-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$TRASH/dup" quay.io/team/app:1 --layer 10k:d2-$$ >/dev/null
-python3 "$TOP/tests/oci2bundle.py" "$TRASH/dup.tar.zst" "$TRASH/dup"
+python3 "$TOP/scripts/mkbundle.py" "$TRASH/dup.tar.zst" --oci "$TRASH/dup"
 fails_with "two sources that would land on one name are refused (exit 2), naming both" 2 \
 	"docker.io/team/app:1 and quay.io/team/app:1 would both be pushed as $DST/team/app:1: use --keep-host" \
 	"$LADING" bundle push --insecure-skip-signature "$TRASH/dup.tar.zst" --registry "$DST" --dry-run

@@ -12,7 +12,7 @@ python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/small:1 --layer 100k:sm
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/big:1 --layer 12m:big-$$ >/dev/null
 big_layer=$(find "$L/blobs/sha256" -size +4M -printf '%f\n')
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 # "digest size" of every config and layer (what is uploaded as a blob).
 for m in $(jq -r '.manifests[].digest' "$L/index.json"); do
 	jq -r '(.config, .layers[]) | .digest + " " + (.size | tostring)' "$L/blobs/sha256/${m#sha256:}"

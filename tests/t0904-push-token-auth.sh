@@ -12,7 +12,7 @@ L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/one:1 --layer 300k:shared-$$ --layer 10k:one-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/two:1 --layer 300k:shared-$$ --layer 10k:two-$$ >/dev/null
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 
 token_server_start strict --user "alice:$PASS" --require-auth
 registry_start_token strict
