@@ -5,12 +5,15 @@ scripts/mkchart-oci.py) and directories for the push tests and benchmark, and/or
 from hand-made entries, including ones lading must refuse, for the reader's tests.
 
 usage: mkbundle.py OUT.tar.zst [--oci LAYOUT] [--files DIR] [--providers DIR]
-                   [--flip ENTRY] [--name NAME] [ENTRY...]
+                   [--flip ENTRY] [--name NAME] [--sig FILE] [ENTRY...]
   --oci LAYOUT     every file of LAYOUT as oci/..., its index.json's refs as images
   --files DIR      every file of DIR as files/...
   --providers DIR  every file of DIR as providers/...
   --flip ENTRY     store ENTRY with its middle byte flipped (lading.json keeps the true sha256)
   --name NAME      the bundle's name in lading.json (default: handmade)
+  --sig FILE       store FILE as lading.json.minisig right after lading.json: a
+                   signature made over the same lading.json in another bundle
+                   (this maker's lading.json depends only on the listed entries)
 Hand-made ENTRY:
   file:PATH=TEXT       listed in lading.json and stored
   listed:PATH=TEXT     listed, not stored (missing entry)
@@ -21,9 +24,10 @@ Hand-made ENTRY:
   chardev:PATH         a character device entry
   raw:NAME=TEXT        a file stored under NAME exactly as given (e.g. ../x, /abs)
   before:PATH=TEXT     listed, but stored before lading.json
-Order in the archive: `before:` entries, lading.json, the directories' files
-sorted by path, then the hand-made entries in the order given. Files from
-directories are streamed (never held in memory); compressed by the zstd program.
+Order in the archive: `before:` entries, lading.json, the signature, the
+directories' files sorted by path, then the hand-made entries in the order given.
+Files from directories are streamed (never held in memory); compressed by the
+zstd program.
 """
 import hashlib, io, json, os, subprocess, sys, tarfile
 
@@ -64,11 +68,11 @@ def flipped(data):
 def parse(argv):
     if len(argv) < 2 or argv[1].startswith("-"):
         sys.exit(__doc__)
-    opts = {"out": argv[1], "trees": [], "layout": None, "flip": None, "name": "handmade", "specs": []}
+    opts = {"out": argv[1], "trees": [], "layout": None, "flip": None, "name": "handmade", "sig": None, "specs": []}
     i = 2
     while i < len(argv):
         arg = argv[i]
-        if arg in TREES or arg in ("--flip", "--name"):
+        if arg in TREES or arg in ("--flip", "--name", "--sig"):
             if i + 1 >= len(argv):
                 die(arg + " needs a value")
             value = argv[i + 1]
@@ -153,6 +157,9 @@ def main(argv):
             for entry in first:
                 add(*entry)
             add("file", "lading.json", json.dumps(manifest, indent=1).encode())
+            if opts["sig"]:
+                with open(opts["sig"], "rb") as sig:
+                    add("file", "lading.json.minisig", sig.read())
             for path, full in items:
                 if path == flip:
                     with open(full, "rb") as src:
