@@ -35,7 +35,7 @@ wait "$push_pid"
 rc=$?
 sed "s/^/# first push: /" "$TRASH/push1.err"
 is "the push failed when the registry died (exit 1)" "$rc" "1"
-ok "its error is one line naming the registry" sh -c "test \$(wc -l <'$TRASH/push1.err') -eq 1 && grep -q '$DST' '$TRASH/push1.err'"
+one_line_file "its error is one line naming the registry" "$DST" "$TRASH/push1.err"
 grep -o '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256:[0-9a-f]* HTTP/1.1" 201' "$LOG" |
 	grep -o 'sha256:[0-9a-f]*' | sort -u >"$TRASH/arrived"
 missing_bytes=$(grep -v -F -f "$TRASH/arrived" "$TRASH/blobs" | awk '{ n += $2 } END { print n + 0 }')

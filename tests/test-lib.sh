@@ -95,6 +95,10 @@ fails_with() { _fails "$1" "$2" "$3" any "${@:4}"; }
 # For every error a test promises to be "one line".
 fails_one_line() { _fails "$1" "$2" "$3" 1 "${@:4}"; }
 
+# one_line_file NAME PATTERN FILE: FILE (the saved stderr of a command the test
+# ran itself, e.g. in the background) is exactly one line and matches PATTERN.
+one_line_file() { _fails "$1" 0 "$2" 1 sh -c 'cat "$1" >&2' sh "$3"; }
+
 # skip REASON: one planned test is not run (counted, reported as "ok N # SKIP REASON").
 # skip_n COUNT REASON: COUNT of them. Same rule as skip_all: only for what the
 # machine lacks (a tool, root), never to hide a failure of lading.
