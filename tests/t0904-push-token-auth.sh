@@ -20,7 +20,7 @@ REG=127.0.0.1:$REGISTRY_PORT
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf '%s' "alice:$PASS" | base64)" >"$TRASH/auth.json"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf '%s' "alice:nope" | base64)" >"$TRASH/bad.json"
 
-fails_with "wrong credentials are refused by the token server: one line, exit 1" 1 "$REG.*credentials refused" \
+fails_one_line "wrong credentials are refused by the token server: one line, exit 1" 1 "$REG.*credentials refused" \
 	env LADING_REGISTRY_AUTH_FILE="$TRASH/bad.json" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$REG" --plain-http
 LADING_REGISTRY_AUTH_FILE=$TRASH/auth.json "$LADING" bundle push --insecure-skip-signature "$B" --registry "$REG" --plain-http -vv --json \
 	>"$TRASH/push.json" 2>"$TRASH/vv.err"
