@@ -40,9 +40,13 @@ mkdir -p "$TRASH/certs" && cp "$REGISTRY_CA" "$TRASH/certs/ca.crt"
 SK="--creds alice:s3cret pass"
 raw_digest() { echo "sha256:$(skopeo inspect --raw --cert-dir "$TRASH/certs" --creds 'alice:s3cret pass' "docker://$1" | sha256sum | cut -c1-64)"; }
 
-fails_with "an unsigned bundle is refused, exit 1" 1 "unsigned|not signed|signature" \
+# The key ids, from the comment lading writes on each public key.
+site_id=$(sed -n '1s/.* //p' "$TRASH/site.pub")
+other_id=$(sed -n '1s/.* //p' "$TRASH/other.pub")
+fails_with "an unsigned bundle is refused, exit 1" 1 "unsigned\.tar\.zst': the bundle is not signed" \
 	"$LADING" bundle push "$TRASH/unsigned.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
-fails_with "a bundle signed by a key not trusted here is refused, exit 1" 1 "key" \
+fails_with "a bundle signed by a key not trusted here is refused naming both keys, exit 1" 1 \
+	"site\.tar\.zst': lading\.json\.minisig: signed by key $site_id, but the trusted public key is $other_id" \
 	"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --pubkey "$TRASH/other.pub"
 is "neither sent a request to the registry" "$(grep -c '"[A-Z]* /v2/' "$REGISTRY_LOG")" "0"
 "$LADING" bundle push "$B" --pubkey "$TRASH/site.pub" --registry "$DST" --dry-run >"$TRASH/dry" 2>&1
