@@ -55,8 +55,10 @@ registry_client_config() {
 }
 
 # oci_blob_set DIR: the sorted blob digests (hex) of an OCI layout or lading store.
+# A missing or empty one prints a line naming DIR, so two of them never compare equal.
 oci_blob_set() {
-	(cd "$1/blobs/sha256" && ls | grep -E '^[0-9a-f]{64}$' | sort)
+	_set=$(cd "$1/blobs/sha256" 2>/dev/null && ls | grep -E '^[0-9a-f]{64}$' | sort)
+	if [ -n "$_set" ]; then printf '%s\n' "$_set"; else echo "(no blobs in $1)"; fi
 }
 
 # store_verify DIR: every blob's sha256 equals its name; prints the first bad one.

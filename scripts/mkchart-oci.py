@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Write a Helm chart archive as an OCI artifact in an OCI image layout, the way
-`helm push` shapes it (SPECS §3.4), for skopeo to copy into a test registry.
+"""Write a Helm chart archive (scripts/mkchart.sh makes one) as an OCI artifact in
+an OCI image layout, the way `helm push` shapes it (SPECS §3.4): for skopeo to
+copy into a test registry, or for scripts/mkbundle.py to pack into a bundle's oci/.
 
 usage: mkchart-oci.py LAYOUT_DIR CHART.tgz REF_NAME [--config-media-type TYPE]
 

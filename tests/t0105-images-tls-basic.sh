@@ -24,9 +24,9 @@ pull() { "$LADING" image pull --store "$TRASH/$1" --registry-config "$TRASH/$2.y
 ok "right password and the CA in ca_file: pull works" pull s-good ca -a "$TRASH/good.json"
 is "the store equals skopeo's copy" "$(oci_blob_set "$TRASH/s-good")" "$(oci_blob_set "$TRASH/sk")"
 ok "every stored blob is sound" store_verify "$TRASH/s-good"
-fails_with "wrong password: one line, exit 1" 1 "^lading: $REG/secure/s: manifest 1: credentials refused" \
+fails_one_line "wrong password: one line, exit 1" 1 "^lading: $REG/secure/s: manifest 1: credentials refused" \
 	pull s-bad ca -a "$TRASH/bad.json"
-fails_with "no credentials: exit 1 asking for them" 1 "$REG/secure/s: registry requires credentials" \
+fails_one_line "no credentials: exit 1 asking for them" 1 "$REG/secure/s: registry requires credentials" \
 	env HOME="$TRASH" LADING_REGISTRY_AUTH_FILE= "$LADING" image pull --store "$TRASH/s-none" \
 	--registry-config "$TRASH/ca.yaml" "$REG/secure/s:1"
 fails_with "untrusted CA without ca_file: exit 1 naming TLS" 1 "$REG: tls verification failed.*ca_file" \

@@ -56,7 +56,7 @@ is "second push: the registry saw no upload at all" "$(grep -Ec '"(PUT|PATCH|POS
 
 ok "a destination without a tag is pushed by digest" push -a "$TRASH/auth.json" "$DST/copy/untagged@$DA"
 is "and is pullable by that digest" "sha256:$(raw_digest "copy/untagged@$DA")" "$DA"
-fails_with "wrong password: one line, exit 1" 1 "$DST/copy/a: HEAD blob .*credentials refused" \
+fails_one_line "wrong password: one line, exit 1" 1 "$DST/copy/a: HEAD blob .*credentials refused" \
 	push -a "$TRASH/bad.json" "$DST/copy/a:2@$DA"
 fails_with "an image not in the store: exit 1 naming it" 1 "sha256:0{64} is not in the store" \
 	push -a "$TRASH/auth.json" "$DST/copy/x:1@sha256:$(printf '%064d' 0)"

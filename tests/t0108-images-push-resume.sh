@@ -36,7 +36,7 @@ ok "the push was in the middle of the big layer" grep -q '"PATCH /v2/copy/big/bl
 { kill -9 "$REGISTRY_PID"; wait "$REGISTRY_PID"; } 2>/dev/null
 wait "$push_pid"
 is "the push failed when the registry died (exit 1)" "$?" "1"
-ok "its error is one line naming the registry" sh -c "test \$(wc -l <'$TRASH/push1.err') -eq 1 && grep -q '$DST' '$TRASH/push1.err'"
+one_line_file "its error is one line naming the registry" "$DST" "$TRASH/push1.err"
 
 registry_restart dst
 rerun=$("$LADING" image push --json -s "$S" -r "$TRASH/dst.yaml" "$DST/copy/small:1@$DS" "$DST/copy/big:1@$DB")

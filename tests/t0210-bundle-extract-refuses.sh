@@ -4,7 +4,7 @@
 . "$(dirname "$0")/test-lib.sh"
 plan 24
 
-mk() { python3 "$TOP/tests/mkbundle.py" "$@"; }
+mk() { python3 "$TOP/scripts/mkbundle.py" "$@"; }
 # refused NAME PATTERN ENTRY...: extract fails with exit 1 naming the problem, leaves nothing.
 refused() {
 	name=$1; pattern=$2; shift 2

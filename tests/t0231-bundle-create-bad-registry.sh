@@ -18,7 +18,7 @@ spec() { printf 'name: bad\nimages: [127.0.0.1:%s/x/bad:1]\nregistries: [{host: 
 
 fake_registry_start corrupt "$L" --corrupt "$LAYER"
 spec corrupt
-fails_with "a blob whose bytes do not match its digest: exit 1 naming it" 1 "sha256:$LAYER" \
+fails_one_line "a blob whose bytes do not match its digest: exit 1 naming it" 1 "sha256:$LAYER" \
 	"$LADING" bundle create -f "$TRASH/corrupt.yaml" -o "$TRASH/out/bad.tar.zst"
 ok "no bundle and no temporary under the output name" sh -c "! ls '$TRASH/out' | grep -q ."
 ok "the bad blob is not in the cache under its name" test ! -e "$LADING_CACHE/blobs/sha256/$LAYER"
@@ -28,7 +28,7 @@ fake_registry_start auth "$L" --basic admin:hunter2
 spec auth
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$FAKE_PORT" "$(printf admin:wrong | base64)" >"$TRASH/wrong.json"
 printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$FAKE_PORT" "$(printf admin:hunter2 | base64)" >"$TRASH/right.json"
-LADING_REGISTRY_AUTH_FILE=$TRASH/wrong.json fails_with "wrong credentials: exit 1 naming the registry" 1 \
+LADING_REGISTRY_AUTH_FILE=$TRASH/wrong.json fails_one_line "wrong credentials: exit 1 naming the registry" 1 \
 	"127.0.0.1:$FAKE_PORT" "$LADING" bundle create -f "$TRASH/auth.yaml" -o "$TRASH/out/bad.tar.zst"
 ok "no bundle left after refused credentials" sh -c "! ls '$TRASH/out' | grep -q ."
 ok "the error does not show the password" \

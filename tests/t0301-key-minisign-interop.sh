@@ -47,41 +47,41 @@ ok "verify prints the signer's key id" sh -c "'$LADING' key verify data.bin --pu
 mkdir trust.d && cp ld.pub ms.pub trust.d/
 ok "keys in \$LADING_TRUST_DIR are trusted" env LADING_TRUST_DIR="$TRASH/trust.d" "$LADING" key verify other.txt -x other.ld.minisig -q
 ok "repeated --pubkey: any of them may have signed" "$LADING" key verify data.bin --pubkey ld.pub --pubkey ms.pub -q
-fails_with "no trusted key at all" 1 "signed by key $ms_id, but no key is trusted here \(give --pubkey or put \*\.pub in $TRASH/empty\)" \
+fails_one_line "no trusted key at all" 1 "signed by key $ms_id, but no key is trusted here \(give --pubkey or put \*\.pub in $TRASH/empty\)" \
 	env LADING_TRUST_DIR="$TRASH/empty" "$LADING" key verify data.bin
 
 # Bad input, each refused with one line.
-fails_with "signature by another key names both key ids" 1 "'data.bin.minisig': signed by key $ms_id, but the trusted public key is $other_id" \
+fails_one_line "signature by another key names both key ids" 1 "'data.bin.minisig': signed by key $ms_id, but the trusted public key is $other_id" \
 	"$LADING" key verify data.bin --pubkey other.pub
-fails_with "an untrusted signer among several trusted keys names them all" 1 "signed by key $ms_id, which is not trusted here \(trusted: $ld_id, $other_id\)" \
+fails_one_line "an untrusted signer among several trusted keys names them all" 1 "signed by key $ms_id, which is not trusted here \(trusted: $ld_id, $other_id\)" \
 	"$LADING" key verify data.bin --pubkey ld.pub --pubkey other.pub
-fails_with "signature over a different file" 1 "'other.ld.minisig': signature verification failed" \
+fails_one_line "signature over a different file" 1 "'other.ld.minisig': signature verification failed" \
 	"$LADING" key verify data.bin -x other.ld.minisig --pubkey ld.pub
 cp data.bin edited.bin && cp data.bin.minisig edited.bin.minisig
 printf 'X' | dd of=edited.bin bs=1 seek=150000 conv=notrunc status=none
-fails_with "file edited after signing" 1 "'edited.bin.minisig': signature verification failed \(the data changed after signing" \
+fails_one_line "file edited after signing" 1 "'edited.bin.minisig': signature verification failed \(the data changed after signing" \
 	"$LADING" key verify edited.bin --pubkey ms.pub
-fails_with "legacy signature, file edited" 1 "signature verification failed" \
+fails_one_line "legacy signature, file edited" 1 "signature verification failed" \
 	sh -c "printf 'second filE\n' >o2.txt && '$LADING' key verify o2.txt -x other.legacy.minisig --pubkey ms.pub"
 "$LADING" key sign other.txt --key ld.key -t "release 1" -x tc.minisig >/dev/null
 sed '3s/release 1/release 2/' tc.minisig >tc-edited.minisig
-fails_with "trusted comment edited: the global signature fails" 1 "'tc-edited.minisig': trusted comment signature verification failed \(the trusted comment was edited\)" \
+fails_one_line "trusted comment edited: the global signature fails" 1 "'tc-edited.minisig': trusted comment signature verification failed \(the trusted comment was edited\)" \
 	"$LADING" key verify other.txt -x tc-edited.minisig --pubkey ld.pub
 ok "minisign agrees the edited trusted comment is bad" sh -c '! minisign -Vm other.txt -x tc-edited.minisig -p ld.pub -q'
 head -n 3 tc.minisig >tc-trunc.minisig
-fails_with "truncated signature file" 1 "'tc-trunc.minisig':4: the trusted comment signature is missing \(file truncated\?\)" \
+fails_one_line "truncated signature file" 1 "'tc-trunc.minisig':4: the trusted comment signature is missing \(file truncated\?\)" \
 	"$LADING" key verify other.txt -x tc-trunc.minisig --pubkey ld.pub
 sed '2s/^\(.\{20\}\)./\1*/' tc.minisig >tc-garbled.minisig
-fails_with "garbled signature line" 1 "'tc-garbled.minisig':2:21: the signature is not valid base64" \
+fails_one_line "garbled signature line" 1 "'tc-garbled.minisig':2:21: the signature is not valid base64" \
 	"$LADING" key verify other.txt -x tc-garbled.minisig --pubkey ld.pub
 awk 'NR == 2 { c = substr($0, 40, 1); $0 = substr($0, 1, 39) (c == "A" ? "B" : "A") substr($0, 41) } { print }' tc.minisig >tc-flipped.minisig
-fails_with "a changed signature byte fails verification" 1 "'tc-flipped.minisig': signature verification failed" \
+fails_one_line "a changed signature byte fails verification" 1 "'tc-flipped.minisig': signature verification failed" \
 	"$LADING" key verify other.txt -x tc-flipped.minisig --pubkey ld.pub
 head -c 100 ld.key >trunc.key
-fails_with "truncated secret key" 1 "'trunc.key':2: the secret key has 51 base64 characters instead of 212" \
+fails_one_line "truncated secret key" 1 "'trunc.key':2: the secret key has 51 base64 characters instead of 212" \
 	"$LADING" key sign other.txt --key trunc.key -x never.minisig
 sed '2s/^\(.\{100\}\)./\1#/' ld.key >garbled.key
-fails_with "garbled secret key" 1 "'garbled.key':2:101: the secret key is not valid base64" \
+fails_one_line "garbled secret key" 1 "'garbled.key':2:101: the secret key is not valid base64" \
 	"$LADING" key sign other.txt --key garbled.key -x never.minisig
 python3 - <<'PY'
 import base64
@@ -90,11 +90,11 @@ raw = bytearray(base64.b64decode(lines[1])); raw[70] ^= 1
 lines[1] = base64.b64encode(bytes(raw)).decode()
 open("flipped.key", "w").write("\n".join(lines))
 PY
-fails_with "a changed secret key byte is caught by the checksum" 1 "'flipped.key':2: the secret key is damaged \(checksum mismatch\)" \
+fails_one_line "a changed secret key byte is caught by the checksum" 1 "'flipped.key':2: the secret key is damaged \(checksum mismatch\)" \
 	"$LADING" key sign other.txt --key flipped.key -x never.minisig
 ok "no signature was written by the failed runs" test ! -e never.minisig
 head -c 30 ld.pub >trunc.pub
-fails_with "truncated public key" 1 "'trunc.pub':1: not a minisign public key|'trunc.pub':2: the public key is missing" \
+fails_one_line "truncated public key" 1 "'trunc.pub':1: not a minisign public key|'trunc.pub':2: the public key is missing" \
 	"$LADING" key verify other.txt -x tc.minisig --pubkey trunc.pub
-fails_with "missing signature file" 1 "cannot open 'nothing.minisig'" "$LADING" key verify other.txt -x nothing.minisig --pubkey ld.pub
+fails_one_line "missing signature file" 1 "cannot open 'nothing.minisig'" "$LADING" key verify other.txt -x nothing.minisig --pubkey ld.pub
 done_testing

@@ -68,7 +68,7 @@ ok "inspect without the key says it is not trusted here" \
 is "inspect --json carries the signer" "$("$LADING" bundle inspect --json --pubkey k.pub "$OUT" | jq -c '[.signer.key_id, .signer.trusted, .signer.verified]')" "[\"$k_id\",true,true]"
 
 # Hand-made unsigned bundles, then bundle sign.
-python3 "$TOP/tests/mkbundle.py" u.tar.zst file:files/a=alpha file:files/sub/b=beta
+python3 "$TOP/scripts/mkbundle.py" u.tar.zst file:files/a=alpha file:files/sub/b=beta
 fails_with "verify refuses an unsigned bundle" 1 "'u.tar.zst': the bundle is not signed \(no lading.json.minisig\)" \
 	"$LADING" bundle verify --pubkey k.pub u.tar.zst
 fails_with "extract refuses it too" 1 "the bundle is not signed" "$LADING" bundle extract --pubkey k.pub -C "$TRASH/x3" u.tar.zst
@@ -94,7 +94,7 @@ fails_with "lading.json edited after signing" 1 "'edited.tar.zst': lading.json.m
 	"$LADING" bundle verify --pubkey k.pub edited.tar.zst
 fails_with "extract of it extracts nothing" 1 "signature verification failed" \
 	"$LADING" bundle extract --pubkey k.pub -C "$TRASH/x4" edited.tar.zst
-python3 "$TOP/tests/mkbundle.py" other.tar.zst file:files/a=other
+python3 "$TOP/scripts/mkbundle.py" other.tar.zst file:files/a=other
 "$LADING" bundle sign --key k.key other.tar.zst >/dev/null
 tar --zstd -xOf other.tar.zst lading.json.minisig >other.sig
 retar u.tar.zst swapped.tar.zst 'members[1][1] = open("other.sig", "rb").read()'

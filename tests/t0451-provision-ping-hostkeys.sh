@@ -42,7 +42,7 @@ is "failed hosts are listed last" "$(printf '%s\n' "$res" | tail -n 2 | cut -d: 
 ok "the changed key is a loud failure naming the host" \
 	grep -q "^h7: failed: HOST KEY CHANGED for $(host_ip 7): now ssh-ed25519 SHA256:" <<<"$res"
 ok "the unreachable host says so" grep -Eq "^h8: unreachable: cannot connect to $(host_ip 8) port 22: Connection refused" <<<"$res"
-ok "stderr names the failed hosts in one line" grep -qx "lading: 2 of 9 hosts failed: h7 h8" "$TRASH/err"
+one_line_file "stderr names the failed hosts in one line" "^lading: 2 of 9 hosts failed: h7 h8$" "$TRASH/err"
 
 ok "--limit the good hosts: exit 0" ping --known-hosts "$KH" --limit 'all:!h7:!h8'
 

@@ -61,18 +61,18 @@ is "written repository: index parses, every url is a file matching its digest" "
 is "versions are listed newest first" "$(python3 -c "import yaml,sys; print([v['version'] for v in yaml.safe_load(open(sys.argv[1]))['entries']['demo']])" "$TRASH/repo/index.yaml")" "['2.0.0', '1.2.3']"
 
 # Bad input.
-fails_with "no matching version lists the versions there are" 1 \
+fails_one_line "no matching version lists the versions there are" 1 \
 	"demo.*no version matches '~3'.*available: .*1\.2\.3.*2\.0\.0" "$LADING" fetch chart -s "$store" "$repo" demo '~3'
-fails_with "an unknown chart is named" 1 "nope" "$LADING" fetch chart -s "$store" "$repo" nope
+fails_one_line "an unknown chart is named" 1 "nope" "$LADING" fetch chart -s "$store" "$repo" nope
 bad=$TRASH/bad-store
-fails_with "a digest mismatch names the chart" 1 "chart demo 1\.2\.3: sha256 mismatch" \
+fails_one_line "a digest mismatch names the chart" 1 "chart demo 1\.2\.3: sha256 mismatch" \
 	"$LADING" fetch chart -s "$bad" -o "$TRASH/bad-repo" "$WEB_URL/liar" demo 1.2.3
 is "nothing stored after the mismatch" "$(find "$bad/blobs/sha256" -type f -name "$real*" -o -type f -name '.fetch-*' | wc -l)" 0
 ok "nothing written to --out after the mismatch" test ! -e "$TRASH/bad-repo/index.yaml"
-fails_with "HTTP 404 for a missing repository" 1 "index\.yaml' answered HTTP 404" \
+fails_one_line "HTTP 404 for a missing repository" 1 "index\.yaml' answered HTTP 404" \
 	"$LADING" fetch chart -s "$bad" "$WEB_URL/missing" demo
-fails_with "HTTP 500 from the server" 1 "HTTP 500" "$LADING" fetch chart -s "$bad" "$WEB_URL/broken" demo
-fails_with "an index.yaml that is not YAML gives file:line:col" 1 "notyaml/index\.yaml:[0-9]+:[0-9]+" \
+fails_one_line "HTTP 500 from the server" 1 "HTTP 500" "$LADING" fetch chart -s "$bad" "$WEB_URL/broken" demo
+fails_one_line "an index.yaml that is not YAML gives file:line:col" 1 "notyaml/index\.yaml:[0-9]+:[0-9]+" \
 	"$LADING" fetch chart -s "$bad" "$WEB_URL/notyaml" demo
 fails_with "usage: a chart needs a name" 2 "REPO_URL NAME" "$LADING" fetch chart -s "$bad" "$repo"
 ok "fetch --help" sh -c "'$LADING' fetch --help | grep -q '^  chart '"

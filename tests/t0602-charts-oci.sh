@@ -17,7 +17,7 @@ registry_start oci
 host=127.0.0.1:$REGISTRY_PORT
 for tag in 1.0.0 1.1.0 1.1.1_build.7 2.0.0-rc.1 notachart; do
 	skopeo copy -q --dest-tls-verify=false "oci:$TRASH/layout:$tag" "docker://$host/charts/ray:$tag" >/dev/null 2>&1 ||
-		echo "# skopeo copy $tag failed"
+		{ echo "Bail out! skopeo copy $tag into the test registry failed"; exit 1; }
 done
 printf 'registries:\n  - host: "%s"\n    plain_http: true\n' "$host" >"$TRASH/registries.yaml"
 fetch() { "$LADING" fetch chart -r "$TRASH/registries.yaml" -s "$TRASH/store" "$@"; }

@@ -31,15 +31,15 @@ is "--update-hashes fetches an unpinned file and reports its hash" \
 
 bad=$TRASH/bad
 wrong=$(printf '%064d' 1)
-fails_with "hash mismatch names the file" 1 "file driver\.run: sha256 mismatch .*expected $wrong, got $sum" \
+fails_one_line "hash mismatch names the file" 1 "file driver\.run: sha256 mismatch .*expected $wrong, got $sum" \
 	"$LADING" fetch file -s "$bad" -o "$TRASH/badout" "$plain/drivers/driver.run" "$wrong"
 is "nothing stored or laid out after the mismatch" "$(find "$bad" "$TRASH/badout" -type f 2>/dev/null | wc -l)" 0
-fails_with "a missing sha256 is a usage error" 2 "sha256 is required \(bundle create --update-hashes" \
+fails_one_line "a missing sha256 is a usage error" 2 "sha256 is required \(bundle create --update-hashes" \
 	"$LADING" fetch file -s "$bad" "$plain/drivers/driver.run"
-fails_with "a name escaping files/ is refused" 2 "name '\.\./etc/x' is not a safe relative path" \
+fails_one_line "a name escaping files/ is refused" 2 "name '\.\./etc/x' is not a safe relative path" \
 	"$LADING" fetch file -s "$bad" -n ../etc/x "$plain/drivers/driver.run" "$sum"
-fails_with "HTTP 404" 1 "file nope\.run: .*answered HTTP 404" "$LADING" fetch file -s "$bad" "$plain/nope.run" "$sum"
-fails_with "https without the CA is refused" 1 "certificate|verif" "$LADING" fetch file -s "$bad" "$tls/drivers/driver.run" "$sum"
+fails_one_line "HTTP 404" 1 "file nope\.run: .*answered HTTP 404" "$LADING" fetch file -s "$bad" "$plain/nope.run" "$sum"
+fails_one_line "https without the CA is refused" 1 "certificate|verif" "$LADING" fetch file -s "$bad" "$tls/drivers/driver.run" "$sum"
 fails_with "a missing local file" 1 "cannot open" "$LADING" fetch file -s "$bad" "file://$TRASH/none" "$sum"
 fails_with "an unsupported scheme" 2 "unsupported URL 'ftp://" "$LADING" fetch file -s "$bad" "ftp://x/y" "$sum"
 done_testing

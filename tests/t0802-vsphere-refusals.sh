@@ -10,27 +10,27 @@ vcsim_start || { echo "Bail out! vcsim did not start"; exit 1; }
 export LADING_VSPHERE_PASSWORD=$VCSIM_PASSWORD
 vcsim_site "$TRASH/site.yaml" 'node-[1:2]' '198.18.21.[1:2]/24'
 
-fails_with "wrong password: one line, exit 1" 1 "login as 'lading@vsphere.local' refused \(InvalidLogin\)" \
+fails_one_line "wrong password: one line, exit 1" 1 "login as 'lading@vsphere.local' refused \(InvalidLogin\)" \
 	env LADING_VSPHERE_PASSWORD=not-it "$LADING" vsphere create --timeout 20 -s "$TRASH/site.yaml"
 VCSIM_TEMPLATE=/DC0/vm/templates/no-such-template vcsim_site "$TRASH/notemplate.yaml" 'node-[1:2]' ''
-fails_with "unknown template: one line naming it, exit 1" 1 \
+fails_one_line "unknown template: one line naming it, exit 1" 1 \
 	"template '/DC0/vm/templates/no-such-template': not found \(NotFound\)" \
 	"$LADING" vsphere create --timeout 20 -s "$TRASH/notemplate.yaml"
 is "simulator: nothing was cloned" "$(vcsim_vms | grep -c '"node-')" 0
 VCSIM_TEMPLATE=/DC0/vm/templates/no-room vcsim_site "$TRASH/full.yaml" 'node-9' '198.18.21.9/24'
-fails_with "a failed clone task: one line naming the VM and the fault" 1 \
+fails_one_line "a failed clone task: one line naming the VM and the fault" 1 \
 	"^lading: vsphere: node-9: CloneVM_Task failed: InsufficientResourcesFault" \
 	"$LADING" vsphere create --timeout 20 -s "$TRASH/full.yaml"
 
 sed 's|datacenter: DC0|datacenter: DC9|' "$TRASH/site.yaml" >"$TRASH/nodc.yaml"
-fails_with "unknown datacenter: one line naming it" 1 "datacenter '/DC9': not found \(NotFound\)" \
+fails_one_line "unknown datacenter: one line naming it" 1 "datacenter '/DC9': not found \(NotFound\)" \
 	"$LADING" vsphere create -s "$TRASH/nodc.yaml"
 sed 's|template: /DC0/|template: |; s|folder: /DC0/|folder: |' "$TRASH/site.yaml" >"$TRASH/relative.yaml"
 ok "paths relative to the datacenter work" sh -c "'$LADING' vsphere list -s '$TRASH/relative.yaml' | grep -c absent | grep -qx 2"
 
 # DHCP: the simulator's guests never report an address, so the wait must end.
 vcsim_site "$TRASH/dhcp.yaml" 'dhcp-1' ''
-fails_with "no address from VMware Tools: bounded wait, one line" 1 \
+fails_one_line "no address from VMware Tools: bounded wait, one line" 1 \
 	"dhcp-1: no IP address from VMware Tools after 1 s" "$LADING" vsphere create --timeout 1 -s "$TRASH/dhcp.yaml"
 is "simulator: the DHCP clone is up, without customization" "$(vcsim_vm dhcp-1 power)/$(vcsim_vm dhcp-1 hostname)" poweredOn/
 ok "destroy removes it" "$LADING" vsphere destroy -s "$TRASH/dhcp.yaml"

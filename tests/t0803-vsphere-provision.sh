@@ -6,9 +6,6 @@
 # role from the same site file that holds the vsphere section (each parser
 # reads its own keys and accepts the other's), a second apply changes nothing.
 . "$(dirname "$0")/test-lib.sh"
-[ -f "$TOP/scripts/lib-hosts.sh" ] ||
-	skip_all "scripts/lib-hosts.sh (netns SSH test hosts) is not in this tree yet"
-"$LADING" provision shell --help >/dev/null 2>&1 || skip_all "lading provision is not in this build yet"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
 . "$TOP/scripts/lib-hosts.sh"
 . "$TOP/scripts/lib-vcsim.sh"

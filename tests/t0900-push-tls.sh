@@ -15,12 +15,13 @@ L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/nginx:1.27 --layer 300k:a-$$ --layer 2m:shared-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" ghcr.io/team/app:v1 --layer 2m:shared-$$ --layer 3m:b-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" quay.io/multi/img:2 --layer 1m:c-$$ --platforms linux/amd64,linux/arm64 >/dev/null
-D_CHART=$(python3 "$TOP/tests/mkhelmoci.py" "$L" charts.example.org/charts/ray-cluster:1.1.0 ray-cluster 1.1.0)
+"$TOP/scripts/mkchart.sh" "$TRASH/charts" ray-cluster 1.1.0 >/dev/null
+D_CHART=$(python3 "$TOP/scripts/mkchart-oci.py" "$L" "$TRASH/charts/ray-cluster-1.1.0.tgz" charts.example.org/charts/ray-cluster:1.1.0)
 mkdir -p "$TRASH/files/nvidia" "$TRASH/providers/registry.terraform.io/hashicorp/null"
 head -c 100000 /dev/urandom >"$TRASH/files/nvidia/driver.run"
 echo '{"versions":{}}' >"$TRASH/providers/registry.terraform.io/hashicorp/null/index.json"
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L" --files "$TRASH/files" --providers "$TRASH/providers"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L" --files "$TRASH/files" --providers "$TRASH/providers"
 cp "$B" "$TRASH/unsigned.tar.zst"
 "$LADING" key generate --unencrypted -o "$TRASH/site" >/dev/null 2>&1
 "$LADING" key generate --unencrypted -o "$TRASH/other" >/dev/null 2>&1
@@ -39,9 +40,13 @@ mkdir -p "$TRASH/certs" && cp "$REGISTRY_CA" "$TRASH/certs/ca.crt"
 SK="--creds alice:s3cret pass"
 raw_digest() { echo "sha256:$(skopeo inspect --raw --cert-dir "$TRASH/certs" --creds 'alice:s3cret pass' "docker://$1" | sha256sum | cut -c1-64)"; }
 
-fails_with "an unsigned bundle is refused, exit 1" 1 "unsigned|not signed|signature" \
+# The key ids, from the comment lading writes on each public key.
+site_id=$(sed -n '1s/.* //p' "$TRASH/site.pub")
+other_id=$(sed -n '1s/.* //p' "$TRASH/other.pub")
+fails_with "an unsigned bundle is refused, exit 1" 1 "unsigned\.tar\.zst': the bundle is not signed" \
 	"$LADING" bundle push "$TRASH/unsigned.tar.zst" --registry "$DST" --ca-file "$REGISTRY_CA"
-fails_with "a bundle signed by a key not trusted here is refused, exit 1" 1 "key" \
+fails_with "a bundle signed by a key not trusted here is refused naming both keys, exit 1" 1 \
+	"site\.tar\.zst': lading\.json\.minisig: signed by key $site_id, but the trusted public key is $other_id" \
 	"$LADING" bundle push "$B" --registry "$DST" --ca-file "$REGISTRY_CA" --pubkey "$TRASH/other.pub"
 is "neither sent a request to the registry" "$(grep -c '"[A-Z]* /v2/' "$REGISTRY_LOG")" "0"
 "$LADING" bundle push "$B" --pubkey "$TRASH/site.pub" --registry "$DST" --dry-run >"$TRASH/dry" 2>&1

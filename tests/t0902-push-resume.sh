@@ -12,7 +12,7 @@ python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/small:1 --layer 100k:sm
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/big:1 --layer 12m:big-$$ >/dev/null
 big_layer=$(find "$L/blobs/sha256" -size +4M -printf '%f\n')
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 # "digest size" of every config and layer (what is uploaded as a blob).
 for m in $(jq -r '.manifests[].digest' "$L/index.json"); do
 	jq -r '(.config, .layers[]) | .digest + " " + (.size | tostring)' "$L/blobs/sha256/${m#sha256:}"
@@ -35,7 +35,7 @@ wait "$push_pid"
 rc=$?
 sed "s/^/# first push: /" "$TRASH/push1.err"
 is "the push failed when the registry died (exit 1)" "$rc" "1"
-ok "its error is one line naming the registry" sh -c "test \$(wc -l <'$TRASH/push1.err') -eq 1 && grep -q '$DST' '$TRASH/push1.err'"
+one_line_file "its error is one line naming the registry" "$DST" "$TRASH/push1.err"
 grep -o '"PUT /v2/[^ ]*/blobs/uploads/[^ ]*digest=sha256:[0-9a-f]* HTTP/1.1" 201' "$LOG" |
 	grep -o 'sha256:[0-9a-f]*' | sort -u >"$TRASH/arrived"
 missing_bytes=$(grep -v -F -f "$TRASH/arrived" "$TRASH/blobs" | awk '{ n += $2 } END { print n + 0 }')

@@ -12,7 +12,7 @@ L=$TRASH/layout
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/one:1 --layer 300k:shared-$$ --layer 10k:one-$$ >/dev/null
 python3 "$TOP/scripts/mkimage.py" "$L" docker.io/library/two:1 --layer 300k:shared-$$ --layer 10k:two-$$ >/dev/null
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 
 token_server_start strict --user "alice:$PASS" --require-auth
 registry_start_token strict
@@ -20,7 +20,7 @@ REG=127.0.0.1:$REGISTRY_PORT
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf '%s' "alice:$PASS" | base64)" >"$TRASH/auth.json"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$REG" "$(printf '%s' "alice:nope" | base64)" >"$TRASH/bad.json"
 
-fails_with "wrong credentials are refused by the token server: one line, exit 1" 1 "$REG.*credentials refused" \
+fails_one_line "wrong credentials are refused by the token server: one line, exit 1" 1 "$REG.*credentials refused" \
 	env LADING_REGISTRY_AUTH_FILE="$TRASH/bad.json" "$LADING" bundle push --insecure-skip-signature "$B" --registry "$REG" --plain-http
 LADING_REGISTRY_AUTH_FILE=$TRASH/auth.json "$LADING" bundle push --insecure-skip-signature "$B" --registry "$REG" --plain-http -vv --json \
 	>"$TRASH/push.json" 2>"$TRASH/vv.err"

@@ -38,6 +38,8 @@ trap _test_exit EXIT
 trap 'exit 130' INT TERM
 
 plan() { echo "1..$1"; }
+# skip_all REASON: the whole file is skipped. Only for a missing external tool or
+# privilege, never for something lading itself lacks or gets wrong.
 skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 _report() {
@@ -60,22 +62,54 @@ ok() {
 	return 0
 }
 
-# fails_with NAME STATUS PATTERN CMD...: CMD exits STATUS and its stderr matches PATTERN (grep -E).
-fails_with() {
-	name=$1; want=$2; pattern=$3; shift 3
-	out=$("$@" 2>&1 >/dev/null); rc=$?
-	if [ $rc -eq "$want" ] && printf '%s\n' "$out" | grep -Eq -- "$pattern"; then
+# _fails NAME STATUS PATTERN LINES CMD...: CMD exits STATUS, its stderr matches
+# PATTERN (grep -E) and, when LINES is not "any", has exactly LINES lines.
+_fails() {
+	name=$1; want=$2; pattern=$3; lines=$4; shift 4
+	"$@" >/dev/null 2>"$TRASH/.stderr"; rc=$?
+	out=$(cat "$TRASH/.stderr")
+	# Every line counts, blank ones and a last one without a newline too.
+	nl=$(awk 'END { print NR }' "$TRASH/.stderr")
+	why=""
+	[ $rc -eq "$want" ] || why="exit $rc, wanted $want"
+	printf '%s\n' "$out" | grep -Eq -- "$pattern" || why="${why:+$why; }stderr does not match: $pattern"
+	[ "$lines" = any ] || [ "$nl" -eq "$lines" ] || why="${why:+$why; }stderr has $nl lines, wanted $lines"
+	if [ -z "$why" ]; then
 		_report 0 "$name"
 	else
 		_report 1 "$name"
 		{
-			echo "#   exit $rc (wanted $want), stderr:"
-			printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
-			echo "#   wanted pattern: $pattern"
+			echo "#   $why"
+			echo "#   stderr ($nl lines):"
+			tail -n 20 "$TRASH/.stderr" | sed 's/^/#   | /'
 		} >&2
 	fi
-	[ "$(printf '%s\n' "$out" | grep -c .)" -le 1 ] || echo "#   note: more than one line on stderr"
+	rm -f "$TRASH/.stderr"
 	return 0
+}
+
+# fails_with NAME STATUS PATTERN CMD...: CMD exits STATUS and its stderr matches PATTERN (grep -E).
+fails_with() { _fails "$1" "$2" "$3" any "${@:4}"; }
+
+# fails_one_line NAME STATUS PATTERN CMD...: as fails_with, and stderr is exactly one line.
+# For every error a test promises to be "one line".
+fails_one_line() { _fails "$1" "$2" "$3" 1 "${@:4}"; }
+
+# one_line_file NAME PATTERN FILE: FILE (the saved stderr of a command the test
+# ran itself, e.g. in the background) is exactly one line and matches PATTERN.
+one_line_file() { _fails "$1" 0 "$2" 1 sh -c 'cat "$1" >&2' sh "$3"; }
+
+# skip REASON: one planned test is not run (counted, reported as "ok N # SKIP REASON").
+# skip_n COUNT REASON: COUNT of them. Same rule as skip_all: only for what the
+# machine lacks (a tool, root), never to hide a failure of lading.
+skip() { skip_n 1 "$1"; }
+skip_n() {
+	_n=$1
+	while [ "$_n" -gt 0 ]; do
+		test_count=$((test_count + 1))
+		echo "ok $test_count # SKIP $2"
+		_n=$((_n - 1))
+	done
 }
 
 # is NAME GOT WANT

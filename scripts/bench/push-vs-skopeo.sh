@@ -26,7 +26,7 @@ for i in $(seq 1 "$COUNT"); do
 		--layer 4k:bench-base-$$ >/dev/null
 done
 B=$TRASH/site.tar.zst
-python3 "$TOP/tests/oci2bundle.py" "$B" "$L"
+python3 "$TOP/scripts/mkbundle.py" "$B" --oci "$L"
 echo "bundle: $COUNT images x $SIZE random layer, $(du -sh "$L/blobs" | cut -f1) of blobs, $(du -sh "$B" | cut -f1) compressed"
 
 registry_start lading
