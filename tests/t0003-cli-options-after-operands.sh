@@ -52,7 +52,7 @@ fails_with "provision copy SRC DEST -i INV --mode 0600: the host is tried" 1 "1 
 
 # image push/pull with the store after the references: nothing to reach, but the
 # store option must be taken (a missing digest in *that* store is the error).
-fails_with "image push DEST@DIGEST --store DIR: looks in that store" 1 "is not in the store '$TRASH/empty-store'" \
+fails_one_line "image push DEST@DIGEST --store DIR: looks in that store" 1 "is not in the store '$TRASH/empty-store'" \
 	"$LADING" image push "127.0.0.1:1/x@sha256:$sum" --store "$TRASH/empty-store"
 
 printf 'registries:\n  - host: 127.0.0.1:%s\n    plain_http: true\n' "$(free_port)" >plain.yaml
@@ -68,13 +68,13 @@ ok "serve DIR --plain-http --listen ADDR: it listens there" wait_for_port "$port
 ok "serve answers /files/" sh -c "curl -sf 'http://127.0.0.1:$port/files/payload.bin' | grep -q 'driver payload'"
 
 # -- ends the options: what follows is an operand even when it looks like one.
-fails_with "'--' makes '--json' an operand" 2 "^lading: bundle verify: unexpected argument '--json'" \
+fails_one_line "'--' makes '--json' an operand" 2 "^lading: bundle verify: unexpected argument '--json'" \
 	"$LADING" bundle verify opts.tar.zst -- --json
-fails_with "an unknown option after the operand is one usage line" 2 "^lading: bundle verify: unknown option '--frob' \(see 'lading bundle verify --help'\)$" \
+fails_one_line "an unknown option after the operand is one usage line" 2 "^lading: bundle verify: unknown option '--frob' \(see 'lading bundle verify --help'\)$" \
 	"$LADING" bundle verify opts.tar.zst --frob
-fails_with "a missing option value is one usage line" 2 "^lading: bundle extract: option '-C' needs an argument" \
+fails_one_line "a missing option value is one usage line" 2 "^lading: bundle extract: option '-C' needs an argument" \
 	"$LADING" bundle extract opts.tar.zst -C
-fails_with "a bad number names the option" 2 "^lading: bundle push: --jobs must be a number from 1 to 64, got 'x'" \
+fails_one_line "a bad number names the option" 2 "^lading: bundle push: --jobs must be a number from 1 to 64, got 'x'" \
 	"$LADING" bundle push opts.tar.zst --registry r:1 --jobs x
 ok "-h after operands prints the verb's help" sh -c "'$LADING' bundle verify opts.tar.zst -h | grep -q '^usage: lading bundle verify'"
 done_testing
