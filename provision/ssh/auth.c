@@ -210,8 +210,8 @@ static char *passphrase_get(const char *name, const char *path, struct lerr *err
 	}
 	pthread_mutex_unlock(&passphrase_lock);
 	if (secret == NULL)
-		lerr_set(err, LADING_ERR_AUTH,
-			 "%s: key '%s' is encrypted: set LADING_SSH_PASSPHRASE or run on a terminal", name, path);
+		lerr_about(err, LADING_ERR_AUTH, name,
+			 "key '%s' is encrypted: set LADING_SSH_PASSPHRASE or run on a terminal", path);
 	return secret;
 }
 

@@ -68,7 +68,8 @@ static int exec_feed(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exe
 		} else if (n == 0) {
 			io->in_eof = 1;
 		} else if (errno != EAGAIN && errno != EINTR) {
-			return lerr_sys(err, "%s: cannot read the input of a command", conn->name);
+			lerr_sys(err, "cannot read the input of a command");
+			return lerr_prefix(err, "%s", conn->name);
 		}
 	}
 	if (io->in_off < io->in_len) {

@@ -187,7 +187,8 @@ int ssh_jump_open(const char *name, const char *jump_spec, const char *default_u
 	if (jump_channel(jump, host, port, deadline, err) != 0)
 		goto fail;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
-		lerr_sys(err, "%s: socketpair", name);
+		lerr_sys(err, "socketpair");
+		lerr_prefix(err, "%s", name);
 		goto fail;
 	}
 	jump->fd = pair[0];

@@ -79,8 +79,10 @@ int ssh_session_wait_fd(struct ssh_session *ss, int extra_fd, short extra_events
 	if (libssh2_keepalive_send(ss->session, &next_keepalive) == 0 && next_keepalive > 0 &&
 	    (timeout_ms < 0 || next_keepalive * 1000 < timeout_ms))
 		timeout_ms = next_keepalive * 1000;
-	if (poll(pfds, extra_fd >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR)
-		return lerr_sys(err, "%s: %s: poll", ss->name, what);
+	if (poll(pfds, extra_fd >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR) {
+		lerr_sys(err, "%s: poll", what);
+		return lerr_prefix(err, "%s", ss->name);
+	}
 	return 0;
 }
 
