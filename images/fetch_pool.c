@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 
@@ -13,7 +14,7 @@ void blob_jobs_append(struct blob_jobs *jobs, const char *digest, uint64_t size,
 {
 	struct blob_job *job;
 
-	jobs->items = xreallocarray(jobs->items, jobs->count + 1, sizeof(*jobs->items));
+	jobs->items = grow_array(jobs->items, jobs->count, sizeof(*jobs->items));
 	job = &jobs->items[jobs->count++];
 	snprintf(job->digest, DIGEST_STR_MAX, "%s", digest);
 	job->size = size;

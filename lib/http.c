@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lib/grow.h"
 #include "lib/version.h"
 #include "xmalloc.h"
 
@@ -138,7 +139,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *arg)
 	colon = memchr(data, ':', len);
 	if (colon == NULL || resp->header_count >= HTTP_MAX_HEADERS)
 		return len;
-	resp->headers = xreallocarray(resp->headers, resp->header_count + 1, sizeof(*resp->headers));
+	resp->headers = grow_array(resp->headers, resp->header_count, sizeof(*resp->headers));
 	resp->headers[resp->header_count].name = trim(data, (size_t)(colon - data));
 	resp->headers[resp->header_count].value = trim(colon + 1, len - (size_t)(colon - data) - 1);
 	resp->header_count++;

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "provision/pool.h"
 #include "provision/roles.h"
@@ -218,7 +219,7 @@ static void plan_add_role(struct host_plan *plan, const struct site_role *role)
 	for (i = 0; i < plan->role_count; i++)
 		if (plan->roles[i] == role)
 			return;
-	plan->roles = xreallocarray(plan->roles, plan->role_count + 1, sizeof(*plan->roles));
+	plan->roles = grow_array(plan->roles, plan->role_count, sizeof(*plan->roles));
 	plan->roles[plan->role_count++] = role;
 }
 
