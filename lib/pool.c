@@ -117,7 +117,6 @@ static void *worker_main(void *arg)
 	struct pool_worker *w = arg;
 	struct pool *pool = w->pool;
 	const struct pool_opts *o = &pool->opts;
-	struct pool_item item;
 	struct lerr err;
 	int started;
 
@@ -133,6 +132,8 @@ static void *worker_main(void *arg)
 	pool->starting--;
 	pool->live++;
 	for (;;) {
+		struct pool_item item;
+
 		while (pool->queued == 0 && !pool->closing)
 			pthread_cond_wait(&pool->changed, &pool->lock);
 		if (pool->queued == 0)
