@@ -93,10 +93,6 @@ int files_fetch(const struct file_fetch_opts *opts, const struct file_request *r
 	size_t i, j;
 	int r = -1;
 
-	if (s == NULL) {
-		fprintf(stderr, "lading: cannot create a libcurl handle\n");
-		abort();
-	}
 	http_session_set_tls(s, host_tls_lookup, &tls);
 	for (i = 0; i < count; i++) {
 		log_msg(opts->lg, LOG_VERBOSE, "file %s", reqs[i].url);

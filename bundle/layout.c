@@ -7,6 +7,7 @@
 #include "bundle/cache.h"
 #include "bundle/layout.h"
 #include "lib/digest.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define OCI_INDEX_MEDIA_TYPE "application/vnd.oci.image.index.v1+json"
@@ -61,7 +62,7 @@ static void add_image_row(struct bundle_manifest *m, const struct image_result *
 	struct bundle_image *bi;
 	size_t i;
 
-	m->images = xreallocarray(m->images, m->image_count + 1, sizeof(*m->images));
+	m->images = grow_array(m->images, m->image_count, sizeof(*m->images));
 	bi = &m->images[m->image_count++];
 	memset(bi, 0, sizeof(*bi));
 	bi->ref = xstrdup(img->ref);

@@ -9,6 +9,7 @@
 #include "lib/buf.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 char *bundle_lock_path(const char *spec_path)
@@ -40,7 +41,7 @@ void bundle_lock_set(struct bundle_lock *lock, const char *ref, const char *dige
 			lock->images[i].digest = xstrdup(digest);
 			return;
 		}
-	lock->images = xreallocarray(lock->images, lock->count + 1, sizeof(*lock->images));
+	lock->images = grow_array(lock->images, lock->count, sizeof(*lock->images));
 	lock->images[lock->count].ref = xstrdup(ref);
 	lock->images[lock->count].digest = xstrdup(digest);
 	lock->count++;

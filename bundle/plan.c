@@ -7,11 +7,12 @@
 #include "bundle/spec.h"
 #include "charts/fetch.h"
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 static void add_line(struct bundle_plan *plan, char *line)
 {
-	plan->lines = xreallocarray(plan->lines, plan->count + 1, sizeof(*plan->lines));
+	plan->lines = grow_array(plan->lines, plan->count, sizeof(*plan->lines));
 	plan->lines[plan->count++] = line;
 }
 

@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "bundle/push_plan.h"
-#include "bundle/push_stage.h"
 #include "images/registry.h"
 #include "images/registry_push.h"
 #include "lib/fsutil.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
 
 #define BLOB_PREFIX "oci/blobs/sha256/"
@@ -24,8 +24,7 @@ struct push_ctx {
 	struct push_plan plan;
 	struct registry_client **clients; /* one per plan image */
 	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
-	struct stage_pool pool;
-	int pool_started;
+	struct pool *pool;		  /* upload workers; the bytes held are the staged blobs */
 	pthread_mutex_t lock; /* stats and progress, from the workers */
 	struct progress progress;
 	struct bundle_push_result *result;
@@ -87,18 +86,39 @@ static char *staged_path(const struct push_ctx *ctx, const char *digest)
 	return xasprintf("%s/blobs/sha256/%s", ctx->stage_dir, digest + 7);
 }
 
+/* Deletes the job's staged file; r is the job's outcome so far. */
+static int unstage(struct upload_job *job, int r, struct lerr *err)
+{
+	char *path = staged_path(job->ctx, job->blob->digest);
+
+	if (unlink(path) != 0 && errno != ENOENT && r == 0)
+		r = lerr_sys(err, "cannot remove staged blob '%s'", path);
+	free(path);
+	upload_job_free(job);
+	return r;
+}
+
+/* A job the pool will not run (an upload failed, or the reader did): only its staged file goes. */
+static void upload_job_drop(void *arg, void *unused)
+{
+	struct lerr ignored;
+
+	(void)unused;
+	unstage(arg, -1, &ignored);
+}
+
 /* Worker: the first image lacking the blob gets it uploaded (or mounted), the others mount it. */
-static int upload_job_run(void *arg, void *unused, struct lerr *err)
+static int upload_job_run(void *arg, size_t worker, void *unused, struct lerr *err)
 {
 	struct upload_job *job = arg;
 	struct push_ctx *ctx = job->ctx;
 	const char *mount_from = job->mount_from;
-	char *path = staged_path(ctx, job->blob->digest);
 	size_t i;
 	int r = 0;
 
+	(void)worker;
 	(void)unused;
-	for (i = 0; i < job->missing_count && r == 0 && !stage_pool_stopping(&ctx->pool); i++) {
+	for (i = 0; i < job->missing_count && r == 0 && !pool_stopping(ctx->pool); i++) {
 		const struct plan_image *img = &ctx->plan.images[job->missing[i]];
 		int outcome = 0;
 
@@ -115,11 +135,7 @@ static int upload_job_run(void *arg, void *unused, struct lerr *err)
 							   : "present");
 		mount_from = img->target.repository;
 	}
-	if (unlink(path) != 0 && errno != ENOENT && r == 0)
-		r = lerr_sys(err, "cannot remove staged blob '%s'", path);
-	free(path);
-	upload_job_free(job);
-	return r;
+	return unstage(job, r, err);
 }
 
 /* Copies the current entry into the staging store; the reader checks size and sha256 at its end. */
@@ -178,14 +194,14 @@ static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct
 	}
 	if (job->missing_count == 0)
 		goto done;
-	if (stage_pool_reserve(&ctx->pool, blob->size, err) != 0)
+	if (pool_reserve(ctx->pool, blob->size, err) != 0)
 		goto fail;
 	if (stage_entry(ctx, r, blob, err) != 0) {
-		stage_pool_release(&ctx->pool, blob->size);
+		pool_release(ctx->pool, blob->size);
 		goto fail;
 	}
-	stage_pool_submit(&ctx->pool, job, blob->size);
-	return 0;
+	/* The pool owns the job (and the reserved bytes) from here, whether it runs or not. */
+	return pool_submit(ctx->pool, job, blob->size, err);
 done:
 	upload_job_free(job);
 	return 0;
@@ -374,21 +390,27 @@ static int make_stage_dir(struct push_ctx *ctx, struct lerr *err)
 static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 {
 	const struct bundle_push_opts *opts = ctx->opts;
+	struct pool_opts popts = {0};
 	size_t i;
 	int r;
 
 	if (open_clients(ctx, err) != 0 || make_stage_dir(ctx, err) != 0)
 		return -1;
-	if (stage_pool_start(&ctx->pool, opts->jobs > 0 ? opts->jobs : 4, ctx->plan.largest_blob, upload_job_run, NULL,
-			     err) != 0)
-		return -1;
+	popts.workers = opts->jobs > 0 ? opts->jobs : 4;
+	popts.mode = POOL_STOP_ON_ERROR;
+	/* With the budget at the largest blob, any one blob always fits. */
+	popts.budget = ctx->plan.largest_blob;
+	popts.run = upload_job_run;
+	popts.drop = upload_job_drop;
+	ctx->pool = pool_start(&popts);
 	progress_start(&ctx->progress, opts->lg, "pushing", ctx->plan.blob_bytes);
 	r = upload_pass(ctx, path, err);
 	if (r != 0)
-		stage_pool_cancel(&ctx->pool);
-	ctx->result->stage_peak = ctx->pool.peak;
-	if (stage_pool_finish(&ctx->pool, r == 0 ? err : NULL) != 0)
+		pool_cancel(ctx->pool);
+	ctx->result->stage_peak = pool_reserved_peak(ctx->pool);
+	if (pool_finish(ctx->pool, r == 0 ? err : NULL) != 0)
 		r = -1;
+	ctx->pool = NULL;
 	progress_end(&ctx->progress);
 	for (i = 0; i < ctx->plan.image_count && r == 0; i++)
 		r = push_image_manifests(ctx, i, err);

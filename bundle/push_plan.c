@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bundle/layout.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define BLOB_PREFIX "oci/blobs/sha256/"
@@ -40,7 +41,7 @@ static void keep_if_manifest(struct push_plan *plan, const char *hex, struct buf
 		oci_manifest_free(&parsed);
 		return;
 	}
-	plan->manifests = xreallocarray(plan->manifests, plan->manifest_count + 1, sizeof(*plan->manifests));
+	plan->manifests = grow_array(plan->manifests, plan->manifest_count, sizeof(*plan->manifests));
 	m = &plan->manifests[plan->manifest_count++];
 	snprintf(m->digest, sizeof(m->digest), "sha256:%s", hex);
 	m->len = b->len;
@@ -58,7 +59,7 @@ static int add_image(struct push_plan *plan, json_t *desc, size_t index, struct 
 	if (ref == NULL || digest == NULL || !digest_is_sha256(digest))
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: manifests[%zu] needs a sha256 digest and %s", LAYOUT_INDEX,
 				index, BUNDLE_OCI_REF_ANNOTATION);
-	plan->images = xreallocarray(plan->images, plan->image_count + 1, sizeof(*plan->images));
+	plan->images = grow_array(plan->images, plan->image_count, sizeof(*plan->images));
 	img = &plan->images[plan->image_count++];
 	memset(img, 0, sizeof(*img));
 	img->source = xstrdup(ref);
@@ -210,7 +211,7 @@ static int need_blob(struct push_plan *plan, const struct bundle_manifest *bm, s
 		if (strcmp(plan->blobs[i].digest, d->digest) == 0)
 			b = &plan->blobs[i];
 	if (b == NULL) {
-		plan->blobs = xreallocarray(plan->blobs, plan->blob_count + 1, sizeof(*plan->blobs));
+		plan->blobs = grow_array(plan->blobs, plan->blob_count, sizeof(*plan->blobs));
 		b = &plan->blobs[plan->blob_count++];
 		memset(b, 0, sizeof(*b));
 		snprintf(b->digest, sizeof(b->digest), "%s", d->digest);
@@ -222,7 +223,7 @@ static int need_blob(struct push_plan *plan, const struct bundle_manifest *bm, s
 	for (i = 0; i < b->image_count; i++)
 		if (strcmp(plan->images[b->images[i]].target.repository, plan->images[idx].target.repository) == 0)
 			return 0;
-	b->images = xreallocarray(b->images, b->image_count + 1, sizeof(*b->images));
+	b->images = grow_array(b->images, b->image_count, sizeof(*b->images));
 	b->images[b->image_count++] = idx;
 	return 0;
 }

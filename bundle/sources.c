@@ -8,6 +8,7 @@
 #include "bundle/lock.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 static const char *str(json_t *obj, const char *key)
@@ -182,7 +183,7 @@ void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bund
 					break;
 			if (k < spec->image_count)
 				continue;
-			spec->images = xreallocarray(spec->images, spec->image_count + 1, sizeof(*spec->images));
+			spec->images = grow_array(spec->images, spec->image_count, sizeof(*spec->images));
 			img = &spec->images[spec->image_count++];
 			memset(img, 0, sizeof(*img));
 			img->ref = xstrdup(ref);

@@ -6,6 +6,7 @@
 #include "lib/hostcfg.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 
@@ -157,8 +158,10 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
 
 	if (ynode_expect(node, YNODE_SEQ, "images", err) != 0)
 		return -1;
-	spec->images = xcalloc(node->count + 1, sizeof(*spec->images));
 	for (i = 0; i < node->count; i++) {
+		/* Grown, not sized, because bundle/sources.c appends the images charts name. */
+		spec->images = grow_array(spec->images, spec->image_count, sizeof(*spec->images));
+		memset(&spec->images[i], 0, sizeof(*spec->images));
 		spec->image_count++;
 		if (parse_image(&spec->images[i], node->items[i], err) != 0)
 			return -1;

@@ -5,6 +5,7 @@
 
 #include "bundle/files.h"
 #include "lib/digest.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 static int opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
@@ -109,7 +110,7 @@ static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr
 		if (ynode_expect(node, YNODE_SEQ, what, err) != 0)                                                     \
 			return -1;                                                                                     \
 		for (i_ = 0; i_ < (node)->count; i_++) {                                                               \
-			(src)->array = xreallocarray((src)->array, (src)->cnt + 1, sizeof(*(src)->array));             \
+			(src)->array = grow_array((src)->array, (src)->cnt, sizeof(*(src)->array));                    \
 			memset(&(src)->array[(src)->cnt], 0, sizeof(*(src)->array));                                   \
 			if (parse_one(&(src)->array[(src)->cnt++], (node)->items[i_], err) != 0)                       \
 				return -1;                                                                             \

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 
@@ -28,7 +29,7 @@ static void add_image(char ***images, size_t *count, char *ref)
 			free(ref);
 			return;
 		}
-	*images = xreallocarray(*images, *count + 1, sizeof(**images));
+	*images = grow_array(*images, *count, sizeof(**images));
 	(*images)[(*count)++] = ref;
 }
 

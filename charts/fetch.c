@@ -22,10 +22,6 @@ static struct http_session *plain_session(const struct chart_fetch_opts *opts, s
 {
 	struct http_session *s = http_session_new(opts->lg);
 
-	if (s == NULL) {
-		fprintf(stderr, "lading: cannot create a libcurl handle\n");
-		abort();
-	}
 	tls->registries = opts->registries;
 	http_session_set_tls(s, host_tls_lookup, tls);
 	return s;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/semver.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
@@ -31,7 +32,7 @@ static void fill_version(const struct ynode *entry, const char *chart, struct ch
 	for (i = 0; urls != NULL && urls->type == YNODE_SEQ && i < urls->count; i++) {
 		if (urls->items[i]->type != YNODE_SCALAR)
 			continue;
-		out->urls = xreallocarray(out->urls, out->url_count + 1, sizeof(*out->urls));
+		out->urls = grow_array(out->urls, out->url_count, sizeof(*out->urls));
 		out->urls[out->url_count++] = xstrdup(urls->items[i]->value);
 	}
 }

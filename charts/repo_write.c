@@ -9,6 +9,7 @@
 
 #include "charts/chart_archive.h"
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/semver.h"
 #include "lib/xmalloc.h"
 
@@ -132,7 +133,7 @@ int chart_repo_write_index(const char *dir, int64_t generated, struct lerr *err)
 
 		if (len < 5 || strcmp(de->d_name + len - 4, ".tgz") != 0 || de->d_name[0] == '.')
 			continue;
-		found = xreallocarray(found, count + 1, sizeof(*found));
+		found = grow_array(found, count, sizeof(*found));
 		memset(&found[count], 0, sizeof(*found));
 		count++;
 		if (scan_one(dir, de->d_name, &found[count - 1], err) != 0)

@@ -10,6 +10,7 @@
 #include "images/registry.h"
 #include "images/store.h"
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define CONFIG_MAX_BYTES (8 * 1024 * 1024)
@@ -29,14 +30,14 @@ static void result_add_blob(struct image_result *res, const char *digest, uint64
 	for (i = 0; i < res->blob_count; i++)
 		if (strcmp(res->blobs[i], digest) == 0)
 			return;
-	res->blobs = xreallocarray(res->blobs, res->blob_count + 1, sizeof(*res->blobs));
+	res->blobs = grow_array(res->blobs, res->blob_count, sizeof(*res->blobs));
 	res->blobs[res->blob_count++] = xstrdup(digest);
 	res->total_size += size;
 }
 
 static void result_add_platform(struct image_result *res, const struct oci_platform *p)
 {
-	res->platforms = xreallocarray(res->platforms, res->platform_count + 1, sizeof(*res->platforms));
+	res->platforms = grow_array(res->platforms, res->platform_count, sizeof(*res->platforms));
 	res->platforms[res->platform_count++] = oci_platform_string(p);
 }
 

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/log.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
 
 void blob_jobs_append(struct blob_jobs *jobs, const char *digest, uint64_t size, struct registry_client *origin,
@@ -13,7 +15,7 @@ void blob_jobs_append(struct blob_jobs *jobs, const char *digest, uint64_t size,
 {
 	struct blob_job *job;
 
-	jobs->items = xreallocarray(jobs->items, jobs->count + 1, sizeof(*jobs->items));
+	jobs->items = grow_array(jobs->items, jobs->count, sizeof(*jobs->items));
 	job = &jobs->items[jobs->count++];
 	snprintf(job->digest, DIGEST_STR_MAX, "%s", digest);
 	job->size = size;
@@ -37,107 +39,70 @@ void blob_jobs_free(struct blob_jobs *jobs)
 	memset(jobs, 0, sizeof(*jobs));
 }
 
-struct pool {
-	const struct blob_jobs *jobs;
+/* The worker's HTTP session: a clone of the client of the repository it last served. */
+struct worker_client {
+	struct registry_client *client;
+	const struct registry_client *origin;
+};
+
+struct blob_run {
 	blob_job_fn fn;
 	void *arg;
-	pthread_mutex_t lock;
-	size_t next;
-	int failed;
-	struct lerr first_err;
+	struct worker_client *clients; /* one per worker */
+	pthread_mutex_t lock;	       /* the progress line, from every worker */
 	struct progress progress;
 };
 
 static void on_progress(uint64_t bytes, void *arg)
 {
-	struct pool *pool = arg;
+	struct blob_run *run = arg;
 
-	pthread_mutex_lock(&pool->lock);
-	progress_add(&pool->progress, bytes);
-	pthread_mutex_unlock(&pool->lock);
+	pthread_mutex_lock(&run->lock);
+	progress_add(&run->progress, bytes);
+	pthread_mutex_unlock(&run->lock);
 }
 
-/* Takes the next job, or NULL when all are taken or one failed. */
-static const struct blob_job *take_job(struct pool *pool)
+static int run_job(void *item, size_t worker, void *ctx, struct lerr *err)
 {
-	const struct blob_job *job = NULL;
+	const struct blob_job *job = item;
+	struct blob_run *run = ctx;
+	struct worker_client *wc = &run->clients[worker];
 
-	pthread_mutex_lock(&pool->lock);
-	if (!pool->failed && pool->next < pool->jobs->count)
-		job = &pool->jobs->items[pool->next++];
-	pthread_mutex_unlock(&pool->lock);
-	return job;
-}
-
-static void *worker(void *arg)
-{
-	struct pool *pool = arg;
-	const struct blob_job *job;
-	struct registry_client *client = NULL;
-	const struct registry_client *client_origin = NULL;
-	struct lerr err;
-
-	while ((job = take_job(pool)) != NULL) {
-		/* One HTTP session per worker and repository, carrying the origin's token. */
-		if (client_origin != job->origin) {
-			registry_client_free(client);
-			client = registry_client_clone(job->origin);
-			client_origin = job->origin;
-		}
-		lerr_clear(&err);
-		if (pool->fn(client, job, on_progress, pool, pool->arg, &err) != 0) {
-			pthread_mutex_lock(&pool->lock);
-			if (!pool->failed) {
-				pool->failed = 1;
-				pool->first_err = err;
-			}
-			pthread_mutex_unlock(&pool->lock);
-		}
+	/* One HTTP session per worker and repository, carrying the origin's token. */
+	if (wc->origin != job->origin) {
+		registry_client_free(wc->client);
+		wc->client = registry_client_clone(job->origin);
+		wc->origin = job->origin;
 	}
-	registry_client_free(client);
-	return NULL;
+	return run->fn(wc->client, job, on_progress, run, run->arg, err);
 }
 
 int blob_jobs_run(const struct blob_jobs *jobs, int workers, const char *what, blob_job_fn fn, void *arg,
 		  const struct logger *lg, struct lerr *err)
 {
-	struct pool pool;
-	pthread_t *threads;
+	struct blob_run run = {fn, arg, NULL, PTHREAD_MUTEX_INITIALIZER, {0}};
+	struct pool_opts opts = {0};
 	uint64_t total = 0;
-	int started = 0, i;
+	size_t i;
+	int r;
 
 	if (jobs->count == 0)
 		return 0;
-	memset(&pool, 0, sizeof(pool));
-	pool.jobs = jobs;
-	pool.fn = fn;
-	pool.arg = arg;
-	pthread_mutex_init(&pool.lock, NULL);
-	for (i = 0; (size_t)i < jobs->count; i++)
+	for (i = 0; i < jobs->count; i++)
 		total += jobs->items[i].size;
-	progress_start(&pool.progress, lg, what, total);
-	if (workers < 1)
-		workers = 1;
-	if ((size_t)workers > jobs->count)
-		workers = (int)jobs->count;
-	threads = xcalloc((size_t)workers, sizeof(*threads));
-	for (i = 0; i < workers; i++) {
-		if (pthread_create(&threads[i], NULL, worker, &pool) != 0)
-			break;
-		started++;
-	}
-	if (started == 0)
-		worker(&pool);
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	progress_end(&pool.progress);
-	free(threads);
-	pthread_mutex_destroy(&pool.lock);
-	if (pool.failed) {
-		*err = pool.first_err;
-		return -1;
-	}
-	return 0;
+	opts.workers = workers < 1 ? 1 : workers;
+	opts.mode = POOL_STOP_ON_ERROR;
+	opts.run = run_job;
+	opts.ctx = &run;
+	run.clients = xcalloc((size_t)opts.workers, sizeof(*run.clients));
+	progress_start(&run.progress, lg, what, total);
+	r = pool_run_each(&opts, jobs->items, jobs->count, sizeof(*jobs->items), err);
+	progress_end(&run.progress);
+	for (i = 0; i < (size_t)opts.workers; i++)
+		registry_client_free(run.clients[i].client);
+	free(run.clients);
+	pthread_mutex_destroy(&run.lock);
+	return r;
 }
 
 static int fetch_job(struct registry_client *c, const struct blob_job *job, registry_progress_fn progress,

@@ -12,6 +12,7 @@
 #include "images/registry_push.h"
 #include "images/store.h"
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 /* A manifest or index read back from the store. */
@@ -103,7 +104,7 @@ static void plan_blob(struct push_ctx *ctx, struct push_image *img, const struct
 		blob_jobs_append(&ctx->mounts, d->digest, d->size, img->client, elsewhere->repository);
 	else
 		blob_jobs_append(&ctx->uploads, d->digest, d->size, img->client, NULL);
-	ctx->placed = xreallocarray(ctx->placed, ctx->placed_count + 1, sizeof(*ctx->placed));
+	ctx->placed = grow_array(ctx->placed, ctx->placed_count, sizeof(*ctx->placed));
 	p = &ctx->placed[ctx->placed_count++];
 	p->domain = img->ref.domain;
 	p->repository = img->ref.repository;

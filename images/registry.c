@@ -43,10 +43,6 @@ static struct registry_client *client_alloc(const char *domain, const char *repo
 	rc = host_set_find(opts->registries, domain);
 	c->base_url = xasprintf("%s://%s", rc != NULL && rc->plain_http ? "http" : "https", c->api_host);
 	c->http = http_session_new(opts->lg);
-	if (c->http == NULL) {
-		fprintf(stderr, "lading: cannot create a libcurl handle\n");
-		abort();
-	}
 	http_session_set_tls(c->http, tls_lookup, c);
 	http_session_set_max_speed(c->http, opts->max_speed);
 	return c;

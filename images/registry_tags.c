@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "images/registry_internal.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define REGISTRY_TAGS_MAX_PAGES 1000
@@ -46,7 +47,7 @@ static int add_page(const struct registry_client *c, const struct buf *body, cha
 
 		if (tag == NULL)
 			continue;
-		*tags = xreallocarray(*tags, *count + 1, sizeof(**tags));
+		*tags = grow_array(*tags, *count, sizeof(**tags));
 		(*tags)[(*count)++] = xstrdup(tag);
 	}
 	r = 0;

@@ -3,13 +3,13 @@
  * variables and child edges, hosts with their host variables. Positions are
  * kept so errors name file:line:col.
  */
-#include "inventory/grow.h"
 #include "inventory/build.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define INV_NONE ((size_t)-1)
@@ -119,7 +119,7 @@ void inv_vars_set(struct inv_vars *vars, const char *name, char *value, enum inv
 			vars->items[i].kind = kind;
 			return;
 		}
-	vars->items = inv_grow(vars->items, vars->count, sizeof(*vars->items));
+	vars->items = grow_array(vars->items, vars->count, sizeof(*vars->items));
 	vars->items[vars->count].name = xstrdup(name);
 	vars->items[vars->count].value = value;
 	vars->items[vars->count].kind = kind;
@@ -200,7 +200,7 @@ const char *inv_build_file(struct inv_build *b, const char *path)
 	for (i = 0; i < b->file_count; i++)
 		if (strcmp(b->files[i], path) == 0)
 			return b->files[i];
-	b->files = inv_grow(b->files, b->file_count, sizeof(*b->files));
+	b->files = grow_array(b->files, b->file_count, sizeof(*b->files));
 	b->files[b->file_count] = xstrdup(path);
 	return b->files[b->file_count++];
 }
@@ -216,7 +216,7 @@ size_t inv_build_group(struct inv_build *b, const char *name)
 
 	if (i != INV_NONE)
 		return i;
-	b->groups = inv_grow(b->groups, b->group_count, sizeof(*b->groups));
+	b->groups = grow_array(b->groups, b->group_count, sizeof(*b->groups));
 	memset(&b->groups[b->group_count], 0, sizeof(b->groups[0]));
 	b->groups[b->group_count].name = xstrdup(name);
 	b->groups[b->group_count].priority = 1;
@@ -262,7 +262,7 @@ static int reaches(const struct inv_build *b, size_t group, size_t target, unsig
 
 static void push_index(size_t **array, size_t *count, size_t value)
 {
-	*array = inv_grow(*array, *count, sizeof(**array));
+	*array = grow_array(*array, *count, sizeof(**array));
 	(*array)[(*count)++] = value;
 }
 
@@ -298,7 +298,7 @@ static size_t host_add(struct inv_build *b, const char *name)
 
 	if (i != INV_NONE)
 		return i;
-	b->hosts = inv_grow(b->hosts, b->host_count, sizeof(*b->hosts));
+	b->hosts = grow_array(b->hosts, b->host_count, sizeof(*b->hosts));
 	memset(&b->hosts[b->host_count], 0, sizeof(b->hosts[0]));
 	b->hosts[b->host_count].name = xstrdup(name);
 	index_put(&b->host_index, b->host_count, host_name_at, b);
@@ -341,15 +341,15 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		if (check_repeat(g, member, host, vars, pos, err) != 0)
 			return -1;
 	} else {
-		g->hosts = inv_grow(g->hosts, g->host_count, sizeof(*g->hosts));
-		g->host_vars = inv_grow(g->host_vars, g->host_count, sizeof(*g->host_vars));
-		g->host_pos = inv_grow(g->host_pos, g->host_count, sizeof(*g->host_pos));
+		g->hosts = grow_array(g->hosts, g->host_count, sizeof(*g->hosts));
+		g->host_vars = grow_array(g->host_vars, g->host_count, sizeof(*g->host_vars));
+		g->host_pos = grow_array(g->host_pos, g->host_count, sizeof(*g->host_pos));
 		g->hosts[g->host_count] = h;
 		g->host_vars[g->host_count] = (struct inv_vars){NULL, 0};
 		g->host_pos[g->host_count] = pos;
 		member = g->host_count++;
-		bh->groups = inv_grow(bh->groups, bh->group_count, sizeof(*bh->groups));
-		bh->slots = inv_grow(bh->slots, bh->group_count, sizeof(*bh->slots));
+		bh->groups = grow_array(bh->groups, bh->group_count, sizeof(*bh->groups));
+		bh->slots = grow_array(bh->slots, bh->group_count, sizeof(*bh->slots));
 		bh->groups[bh->group_count] = group;
 		bh->slots[bh->group_count++] = member;
 	}
@@ -478,7 +478,7 @@ static void finish_host(const struct inv_build *b, size_t h, const unsigned char
 
 static void push_name(char ***names, size_t *count, const char *name)
 {
-	*names = inv_grow(*names, *count, sizeof(**names));
+	*names = grow_array(*names, *count, sizeof(**names));
 	(*names)[(*count)++] = xstrdup(name);
 }
 

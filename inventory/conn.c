@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "inventory/grow.h"
 #include "inventory/inventory.h"
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 static int parse_port(const char *s, size_t len, int *port)
@@ -83,7 +83,7 @@ static int split_words(const char *s, char ***out, size_t *count, struct lerr *e
 	for (;; s++) {
 		if (*s == '\0' || isspace((unsigned char)*s)) {
 			if (in_word) {
-				words = inv_grow(words, *count, sizeof(*words));
+				words = grow_array(words, *count, sizeof(*words));
 				words[(*count)++] = buf_detach(&word, NULL);
 				in_word = 0;
 			}

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory/grow.h"
 #include "inventory/build.h"
 #include "inventory/range.h"
 #include "inventory/value.h"
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define INV_NONE ((size_t)-1)
@@ -68,7 +68,7 @@ static int split_line(struct ini *in, const char *line, int col0, struct word **
 	for (;; p++) {
 		if (*p == '\0' || *p == '#' || isspace((unsigned char)*p)) {
 			if (in_word) {
-				words = inv_grow(words, *count, sizeof(*words));
+				words = grow_array(words, *count, sizeof(*words));
 				words[*count].text = buf_detach(&word, NULL);
 				words[(*count)++].col = start;
 				in_word = 0;
@@ -199,7 +199,7 @@ static char *group_name(const char *s, size_t *len_out)
 
 static void pend(struct ini *in, const char *name, const char *parent, int col)
 {
-	in->pending = inv_grow(in->pending, in->pending_count, sizeof(*in->pending));
+	in->pending = grow_array(in->pending, in->pending_count, sizeof(*in->pending));
 	in->pending[in->pending_count].name = xstrdup(name);
 	in->pending[in->pending_count].parent = parent != NULL ? xstrdup(parent) : NULL;
 	in->pending[in->pending_count].pos = at(in, col);

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory/grow.h"
 #include "inventory/inventory.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 struct subscript {
@@ -266,7 +266,7 @@ static char **split_terms(const char *pattern, size_t *count)
 			while (b > a && isspace((unsigned char)b[-1]))
 				b--;
 			if (b > a) {
-				terms = inv_grow(terms, *count, sizeof(*terms));
+				terms = grow_array(terms, *count, sizeof(*terms));
 				terms[(*count)++] = xstrndup(a, (size_t)(b - a));
 			}
 			if (*p == '\0')

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inventory/grow.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -22,7 +22,7 @@ struct names {
 
 static void names_push(struct names *n, char *name)
 {
-	n->items = inv_grow(n->items, n->count, sizeof(*n->items));
+	n->items = grow_array(n->items, n->count, sizeof(*n->items));
 	n->items[n->count++] = name;
 }
 

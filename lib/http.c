@@ -3,11 +3,13 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "lib/grow.h"
 #include "lib/version.h"
 #include "xmalloc.h"
 
@@ -32,19 +34,43 @@ struct xfer {
 	const struct http_request *req;
 	struct http_response *resp;
 	size_t upload_done;
-	int sink_failed;
-	struct lerr sink_err;
+	int failed;	     /* a sink, source or option failure: the request is not repeated */
+	struct lerr fail_err;
 };
+
+CURL *http_curl_new(void)
+{
+	CURL *curl = curl_easy_init();
+
+	if (curl == NULL) {
+		fprintf(stderr, "lading: out of memory creating a libcurl handle\n");
+		abort();
+	}
+	return curl;
+}
+
+CURLcode http_setup_note(struct http_setup *so, const char *option, CURLcode rc)
+{
+	if (rc != CURLE_OK && so->rc == CURLE_OK) {
+		so->rc = rc;
+		so->option = option;
+	}
+	return rc;
+}
+
+int http_setup_check(const struct http_setup *so, const char *subject, struct lerr *err)
+{
+	if (so->rc == CURLE_OK)
+		return 0;
+	return lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot set libcurl option %s: %s", subject, so->option,
+			curl_easy_strerror(so->rc));
+}
 
 struct http_session *http_session_new(const struct logger *lg)
 {
 	struct http_session *s = xcalloc(1, sizeof(*s));
 
-	s->curl = curl_easy_init();
-	if (s->curl == NULL) {
-		free(s);
-		return NULL;
-	}
+	s->curl = http_curl_new();
 	s->lg = lg;
 	s->attempts = 4;
 	s->base_ms = 250;
@@ -138,7 +164,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *arg)
 	colon = memchr(data, ':', len);
 	if (colon == NULL || resp->header_count >= HTTP_MAX_HEADERS)
 		return len;
-	resp->headers = xreallocarray(resp->headers, resp->header_count + 1, sizeof(*resp->headers));
+	resp->headers = grow_array(resp->headers, resp->header_count, sizeof(*resp->headers));
 	resp->headers[resp->header_count].name = trim(data, (size_t)(colon - data));
 	resp->headers[resp->header_count].value = trim(colon + 1, len - (size_t)(colon - data) - 1);
 	resp->header_count++;
@@ -159,13 +185,13 @@ static size_t on_body(char *data, size_t size, size_t count, void *arg)
 		return len;
 	}
 	if (x->req->sink != NULL) {
-		if (x->req->sink(resp->status, data, len, x->req->sink_arg, &x->sink_err) != 0) {
-			x->sink_failed = 1;
+		if (x->req->sink(resp->status, data, len, x->req->sink_arg, &x->fail_err) != 0) {
+			x->failed = 1;
 			return 0;
 		}
 	} else if (x->req->body != NULL) {
-		if (buf_add(x->req->body, data, len, &x->sink_err) != 0) {
-			x->sink_failed = 1;
+		if (buf_add(x->req->body, data, len, &x->fail_err) != 0) {
+			x->failed = 1;
 			return 0;
 		}
 	}
@@ -180,10 +206,10 @@ static size_t on_read(char *data, size_t size, size_t count, void *arg)
 	size_t len = size * count;
 
 	if (req->source != NULL) {
-		long got = req->source(data, len, req->source_arg, &x->sink_err);
+		long got = req->source(data, len, req->source_arg, &x->fail_err);
 
 		if (got < 0) {
-			x->sink_failed = 1;
+			x->failed = 1;
 			return CURL_READFUNC_ABORT;
 		}
 		return (size_t)got;
@@ -201,28 +227,28 @@ static int has_upload(const struct http_request *req)
 	       strcmp(req->method, "PATCH") == 0;
 }
 
-static void set_method(CURL *curl, const struct http_request *req, const char *method)
+static void set_method(struct http_setup *so, const struct http_request *req, const char *method)
 {
 	if (strcmp(method, "GET") == 0) {
-		curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+		HTTP_SET(so, CURLOPT_HTTPGET, 1L);
 	} else if (strcmp(method, "HEAD") == 0) {
-		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+		HTTP_SET(so, CURLOPT_NOBODY, 1L);
 	} else if (has_upload(req)) {
 		curl_off_t len = req->source != NULL ? (curl_off_t)req->upload_len : (curl_off_t)req->upload_len_mem;
 
-		curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, len);
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+		HTTP_SET(so, CURLOPT_UPLOAD, 1L);
+		HTTP_SET(so, CURLOPT_INFILESIZE_LARGE, len);
+		HTTP_SET(so, CURLOPT_CUSTOMREQUEST, method);
 	} else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, 0L);
+		HTTP_SET(so, CURLOPT_POST, 1L);
+		HTTP_SET(so, CURLOPT_POSTFIELDS, "");
+		HTTP_SET(so, CURLOPT_POSTFIELDSIZE, 0L);
 	} else {
-		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+		HTTP_SET(so, CURLOPT_CUSTOMREQUEST, method);
 	}
 }
 
-static void set_tls(struct http_session *s, const char *url)
+static void set_tls(struct http_session *s, struct http_setup *so, const char *url)
 {
 	const struct http_tls *tls = NULL;
 	char *hostport = http_url_hostport(url);
@@ -231,10 +257,10 @@ static void set_tls(struct http_session *s, const char *url)
 		tls = s->tls_lookup(hostport, s->tls_arg);
 	free(hostport);
 	if (tls != NULL && tls->ca_file != NULL)
-		curl_easy_setopt(s->curl, CURLOPT_CAINFO, tls->ca_file);
+		HTTP_SET(so, CURLOPT_CAINFO, tls->ca_file);
 	if (tls != NULL && tls->insecure_skip_verify) {
-		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+		HTTP_SET(so, CURLOPT_SSL_VERIFYPEER, 0L);
+		HTTP_SET(so, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 }
 
@@ -323,7 +349,41 @@ static int retryable_status(long status)
 	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-/* One request to one URL, no redirects followed. Returns the curl code; sink errors are in x. */
+/* Every option of one transfer, on a handle just reset; -1 with err when libcurl refuses one. */
+static int set_options(struct http_session *s, struct xfer *x, const char *method, const char *url,
+		       struct curl_slist *headers, struct lerr *err)
+{
+	struct http_setup so = HTTP_SETUP_INIT(s->curl);
+
+	HTTP_SET(&so, CURLOPT_ERRORBUFFER, s->errbuf);
+	HTTP_SET(&so, CURLOPT_URL, url);
+	/* curl follows no redirect itself: perform_chain does, through here, so this list covers them too. */
+	HTTP_SET(&so, CURLOPT_PROTOCOLS_STR, "http,https");
+	HTTP_SET(&so, CURLOPT_NOSIGNAL, 1L);
+	HTTP_SET(&so, CURLOPT_USERAGENT, "lading/" LADING_VERSION);
+	HTTP_SET(&so, CURLOPT_CONNECTTIMEOUT, 10L);
+	HTTP_SET(&so, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	HTTP_SET(&so, CURLOPT_LOW_SPEED_TIME, 30L);
+	HTTP_SET(&so, CURLOPT_HTTPHEADER, headers);
+	HTTP_SET(&so, CURLOPT_HEADERFUNCTION, on_header);
+	HTTP_SET(&so, CURLOPT_HEADERDATA, x);
+	HTTP_SET(&so, CURLOPT_WRITEFUNCTION, on_body);
+	HTTP_SET(&so, CURLOPT_WRITEDATA, x);
+	HTTP_SET(&so, CURLOPT_READFUNCTION, on_read);
+	HTTP_SET(&so, CURLOPT_READDATA, x);
+	if (s->max_speed > 0) {
+		HTTP_SET(&so, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->max_speed);
+		HTTP_SET(&so, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->max_speed);
+	}
+	set_method(&so, x->req, method);
+	set_tls(s, &so, url);
+	return http_setup_check(&so, url, err);
+}
+
+/*
+ * One request to one URL, no redirects followed. Returns the curl code; sink
+ * errors and refused options are in x (x->failed), and are not retried.
+ */
 static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url, int send_auth)
 {
 	struct curl_slist *headers = build_headers(x->req, send_auth);
@@ -332,34 +392,20 @@ static CURLcode perform_once(struct http_session *s, struct xfer *x, const char 
 
 	curl_easy_reset(curl);
 	s->errbuf[0] = '\0';
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, s->errbuf);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "lading/" LADING_VERSION);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(curl, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(curl, CURLOPT_READDATA, x);
-	if (s->max_speed > 0) {
-		curl_easy_setopt(curl, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)s->max_speed);
-		curl_easy_setopt(curl, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->max_speed);
+	if (set_options(s, x, method, url, headers, &x->fail_err) != 0) {
+		x->failed = 1;
+		rc = CURLE_FAILED_INIT;
+		goto out;
 	}
-	set_method(curl, x->req, method);
-	set_tls(s, url);
 	log_msg(s->lg, LOG_DEBUG, "http: %s %s%s", method, url,
 		send_auth && x->req->authorization != NULL ? " (authorized)" : "");
 	rc = curl_easy_perform(curl);
-	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-	slist_free_wiped(headers);
 	if (rc == CURLE_OK)
 		log_msg(s->lg, LOG_DEBUG, "http: %s %s -> %ld", method, url, x->resp->status);
+out:
+	/* Forgets every option, the header list among them: it is wiped and freed next. */
+	curl_easy_reset(curl);
+	slist_free_wiped(headers);
 	return rc;
 }
 
@@ -431,8 +477,8 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 		buf_reset(&resp->error_body);
 		resp->status = 0;
 		rc = perform_chain(s, req, resp, &x);
-		if (x.sink_failed) {
-			*err = x.sink_err;
+		if (x.failed) {
+			*err = x.fail_err;
 			return -1;
 		}
 		may_retry = attempt < s->attempts && resp->body_bytes == 0 && !req->no_retry &&

@@ -1,6 +1,7 @@
 #ifndef LADING_HTTP_H
 #define LADING_HTTP_H
 
+#include <curl/curl.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,7 +68,43 @@ struct http_response {
 	uint64_t body_bytes;   /* bytes handed to body/sink */
 };
 
-/* A new session; lg (may be NULL) gets -vv request lines. Free with http_session_free. */
+/*
+ * A new libcurl easy handle (the caller cleans it up). Once main has run
+ * curl_global_init only a failed allocation makes curl_easy_init fail, so
+ * that is fatal, as in xmalloc: callers never test for NULL.
+ */
+CURL *http_curl_new(void);
+
+/*
+ * Options set on a handle with their results kept: HTTP_SET records the first
+ * option that fails and skips the ones after it, so a run of options is
+ * checked once, at its end, with http_setup_check.
+ *
+ *	struct http_setup so = HTTP_SETUP_INIT(curl);
+ *	HTTP_SET(&so, CURLOPT_URL, url);
+ *	HTTP_SET(&so, CURLOPT_PROTOCOLS_STR, "https");
+ *	if (http_setup_check(&so, url, err) != 0)
+ */
+struct http_setup {
+	CURL *curl;
+	CURLcode rc;	    /* CURLE_OK, or the first failure */
+	const char *option; /* the name of the option that failed */
+};
+
+#define HTTP_SETUP_INIT(curl) {(curl), CURLE_OK, NULL}
+#define HTTP_SET(so, option, value)                                                                                    \
+	((so)->rc == CURLE_OK ? http_setup_note((so), #option, curl_easy_setopt((so)->curl, option, value)) : (so)->rc)
+
+/* Keeps rc and the option's name when it is the first failure; returns rc. For HTTP_SET. */
+CURLcode http_setup_note(struct http_setup *so, const char *option, CURLcode rc);
+
+/*
+ * 0 when every option was set; else -1 with err (LADING_ERR_SYSTEM) naming
+ * subject, the option and libcurl's reason.
+ */
+int http_setup_check(const struct http_setup *so, const char *subject, struct lerr *err);
+
+/* A new session (never NULL); lg (may be NULL) gets -vv request lines. Free with http_session_free. */
 struct http_session *http_session_new(const struct logger *lg);
 void http_session_free(struct http_session *s);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 /* How much of a constraint's version was left open: "1.2.3", "1.2[.x]", "1[.x]", "*". */
@@ -261,7 +262,7 @@ static int parse_op(const char **p, enum op *op)
 
 static void group_add(struct group *g, enum op op, const struct semver *v, enum wild wild)
 {
-	g->items = xreallocarray(g->items, g->count + 1, sizeof(*g->items));
+	g->items = grow_array(g->items, g->count, sizeof(*g->items));
 	g->items[g->count].op = op;
 	g->items[g->count].version = *v;
 	g->items[g->count].wild = wild;
@@ -321,7 +322,7 @@ int semver_constraint_parse(const char *text, struct semver_constraint **out, st
 
 		if (bar != NULL)
 			*bar = '\0';
-		c->groups = xreallocarray(c->groups, c->count + 1, sizeof(*c->groups));
+		c->groups = grow_array(c->groups, c->count, sizeof(*c->groups));
 		memset(&c->groups[c->count], 0, sizeof(c->groups[0]));
 		c->count++;
 		if (group_parse(start, &c->groups[c->count - 1], text, err) != 0)

@@ -11,6 +11,7 @@
 
 #include "lib/buf.h"
 #include "lib/digest.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 /* Provider zips hold a handful of files; a cap keeps a hostile zip from growing the list. */
@@ -32,7 +33,7 @@ static int list_add(struct file_list *list, const char *name, const char *hex, c
 		return lerr_set(err, LADING_ERR_FORMAT, "'%s': file name with a newline cannot be hashed", where);
 	if (list->count >= DIRHASH_MAX_FILES)
 		return lerr_set(err, LADING_ERR_LIMIT, "'%s': more than %d files", where, DIRHASH_MAX_FILES);
-	list->items = xreallocarray(list->items, list->count + 1, sizeof(*list->items));
+	list->items = grow_array(list->items, list->count, sizeof(*list->items));
 	list->items[list->count].name = xstrdup(name);
 	memcpy(list->items[list->count].hex, hex, sizeof(list->items[0].hex));
 	list->count++;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 enum tf_op {
@@ -66,7 +67,7 @@ int tf_constraint_parse(const char *text, struct tf_constraint **out, struct ler
 	int r = -1;
 
 	for (part = strtok_r(copy, ",", &save); part != NULL; part = strtok_r(NULL, ",", &save)) {
-		c->terms = xreallocarray(c->terms, c->count + 1, sizeof(*c->terms));
+		c->terms = grow_array(c->terms, c->count, sizeof(*c->terms));
 		if (term_parse(part, &c->terms[c->count], text, err) != 0)
 			goto out;
 		c->count++;

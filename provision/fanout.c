@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
-#include "provision/pool.h"
 
 struct fanout_run_ctx {
 	struct fanout_opts *opts;
@@ -112,14 +112,17 @@ static char *strip_host(const struct lerr *err, const char *name)
 	return xstrdup(err->msg);
 }
 
-static void fanout_worker(size_t index, void *arg)
+/* A pool job: the host's outcome goes to its result, never to the pool (one host failing never stops the others). */
+static int fanout_worker(void *item, size_t worker, void *arg, struct lerr *unused)
 {
 	struct fanout_run_ctx *run = arg;
-	struct fanout_result *r = &run->results[index];
+	struct fanout_result *r = item;
 	struct ssh_conn *conn = NULL;
 	struct lerr err;
 	double start = log_now();
 
+	(void)worker;
+	(void)unused;
 	lerr_clear(&err);
 	r->status = FANOUT_FAILED;
 	if (prov_target_from_inv(r->host, &r->target, &err) != 0)
@@ -140,6 +143,7 @@ out:
 	ssh_conn_close(conn);
 	r->seconds = log_now() - start;
 	log_msg(&run->opts->lg, LOG_VERBOSE, "%s: %s (%.2f s)", r->host->name, status_names[r->status], r->seconds);
+	return 0;
 }
 
 static void fanout_print_json(const struct fanout_result *r)
@@ -213,6 +217,7 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 	struct inventory *inv = NULL;
 	const struct inv_host **hosts = NULL;
 	struct fanout_run_ctx run = { o, NULL, action, ctx };
+	struct pool_opts popts = { 0 };
 	size_t count = 0, i;
 	struct lerr err;
 	int status = 2;
@@ -232,8 +237,16 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 	run.results = xcalloc(count, sizeof(*run.results));
 	for (i = 0; i < count; i++)
 		run.results[i].host = hosts[i];
-	prov_pool_run(count, o->forks, fanout_worker, &run);
-	status = fanout_print(o, run.results, count) > 0 ? 1 : 0;
+	popts.workers = o->forks;
+	popts.mode = POOL_KEEP_GOING;
+	popts.run = fanout_worker;
+	popts.ctx = &run;
+	if (pool_run_each(&popts, run.results, count, sizeof(*run.results), &err) != 0) {
+		fprintf(stderr, "lading provision %s: %s\n", verb, err.msg);
+		status = lerr_exit_code(&err);
+	} else {
+		status = fanout_print(o, run.results, count) > 0 ? 1 : 0;
+	}
 	for (i = 0; i < count; i++) {
 		prov_target_free(&run.results[i].target);
 		free(run.results[i].msg);

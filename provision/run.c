@@ -1,7 +1,8 @@
 /*
  * The step runner (lading-provision(1), apply). One worker per host at a
- * time on the pool (provision/pool.c), one SSH session per worker; workers
- * share only the output lock and their own slot of the plans array.
+ * time on the pool (lib/pool.c, keep-going: one host failing never stops the
+ * others), one SSH session per worker; workers share only the output lock
+ * and their own slot of the plans array.
  */
 #include "provision/run.h"
 
@@ -14,8 +15,9 @@
 #include <time.h>
 
 #include "lib/fsutil.h"
+#include "lib/grow.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
-#include "provision/pool.h"
 #include "provision/roles.h"
 #include "provision/steps.h"
 #include "provision/target.h"
@@ -140,10 +142,11 @@ static void run_roles(struct run *run, struct host_plan *plan, struct step_host 
 	}
 }
 
-static void run_host(size_t index, void *ctx)
+/* A pool job: the host's outcome goes to its plan, never to the pool. */
+static int run_host(void *item, size_t worker, void *ctx, struct lerr *unused)
 {
 	struct run *run = ctx;
-	struct host_plan *plan = &run->plans[index];
+	struct host_plan *plan = item;
 	struct step_host sh = {0};
 	struct step_exec exec;
 	struct prov_target target;
@@ -152,6 +155,8 @@ static void run_host(size_t index, void *ctx)
 	struct lerr err = {0};
 	int local = 0;
 
+	(void)worker;
+	(void)unused;
 	sh.log = open_host_log(run, plan->host->name);
 	sh.site = run->site;
 	sh.host = plan->host;
@@ -198,6 +203,7 @@ out:
 	step_host_clear(&sh);
 	if (sh.log != NULL)
 		fclose(sh.log);
+	return 0;
 }
 
 static int in_list(const struct inv_host *const *list, size_t count, const struct inv_host *host)
@@ -218,7 +224,7 @@ static void plan_add_role(struct host_plan *plan, const struct site_role *role)
 	for (i = 0; i < plan->role_count; i++)
 		if (plan->roles[i] == role)
 			return;
-	plan->roles = xreallocarray(plan->roles, plan->role_count + 1, sizeof(*plan->roles));
+	plan->roles = grow_array(plan->roles, plan->role_count, sizeof(*plan->roles));
 	plan->roles[plan->role_count++] = role;
 }
 
@@ -348,6 +354,7 @@ int run_site(const struct site *site, const struct inventory *inv, const struct 
 	     struct lerr *err)
 {
 	struct run run = {0};
+	struct pool_opts popts = {0};
 	size_t i;
 	int rc = -1;
 
@@ -358,7 +365,12 @@ int run_site(const struct site *site, const struct inventory *inv, const struct 
 	if (build_plans(&run, inv, err) != 0 || make_run_dir(&run, err) != 0)
 		goto out;
 	log_msg(opts->lg, LOG_INFO, "%zu hosts, logs in %s/", run.plan_count, run.run_dir);
-	prov_pool_run(run.plan_count, opts->forks > 0 ? opts->forks : 32, run_host, &run);
+	popts.workers = opts->forks > 0 ? opts->forks : 32;
+	popts.mode = POOL_KEEP_GOING;
+	popts.run = run_host;
+	popts.ctx = &run;
+	if (pool_run_each(&popts, run.plans, run.plan_count, sizeof(*run.plans), err) != 0)
+		goto out;
 	print_recap(&run);
 	for (i = 0; i < run.plan_count; i++)
 		if (run.plans[i].status != HOST_OK)

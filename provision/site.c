@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 #include "provision/roles.h"
@@ -132,7 +133,7 @@ static void add_mirror(struct site_registry *reg, const char *host)
 	for (i = 0; i < reg->mirror_count; i++)
 		if (strcmp(reg->mirrors[i], host) == 0)
 			return;
-	reg->mirrors = xreallocarray(reg->mirrors, reg->mirror_count + 1, sizeof(char *));
+	reg->mirrors = grow_array(reg->mirrors, reg->mirror_count, sizeof(char *));
 	reg->mirrors[reg->mirror_count++] = xstrdup(host);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "provision/facts.h"
 #include "provision/steps_int.h"
@@ -131,7 +132,7 @@ static void add_fact(struct step_host *host, const char *key, const char *value)
 			free(name);
 			return;
 		}
-	host->facts = xreallocarray(host->facts, host->fact_count + 1, sizeof(*host->facts));
+	host->facts = grow_array(host->facts, host->fact_count, sizeof(*host->facts));
 	host->facts[host->fact_count].name = name;
 	host->facts[host->fact_count].value = xstrdup(value != NULL ? value : "");
 	host->fact_count++;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 void trust_init(struct trust_set *ts)
@@ -24,7 +25,7 @@ int trust_add_file(struct trust_set *ts, const char *path, struct lerr *err)
 		return -1;
 	if (trust_find(ts, pk.key_id) != NULL)
 		return 0;
-	ts->keys = xreallocarray(ts->keys, ts->count + 1, sizeof(*ts->keys));
+	ts->keys = grow_array(ts->keys, ts->count, sizeof(*ts->keys));
 	ts->keys[ts->count].pubkey = pk;
 	ts->keys[ts->count].path = xstrdup(path);
 	ts->count++;
@@ -60,7 +61,7 @@ int trust_add_dir(struct trust_set *ts, const char *dir, struct lerr *err)
 			break;
 		if (!is_pub_name(entry->d_name))
 			continue;
-		names = xreallocarray(names, count + 1, sizeof(*names));
+		names = grow_array(names, count, sizeof(*names));
 		names[count++] = xasprintf("%s/%s", dir, entry->d_name);
 	}
 	if (errno != 0) {

@@ -8,6 +8,7 @@
 
 #include "bundle/format/manifest.h"
 #include "bundle/format/path.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 void bundle_format_time(int64_t seconds, char out[32])
@@ -296,7 +297,7 @@ struct bundle_entry *bundle_manifest_add_entry(struct bundle_manifest *m, const 
 {
 	struct bundle_entry *e;
 
-	m->entries = xreallocarray(m->entries, m->entry_count + 1, sizeof(*m->entries));
+	m->entries = grow_array(m->entries, m->entry_count, sizeof(*m->entries));
 	e = &m->entries[m->entry_count++];
 	memset(e, 0, sizeof(*e));
 	e->path = xstrdup(path);

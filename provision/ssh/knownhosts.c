@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define KH_LINE_MAX 16384
@@ -42,7 +43,6 @@ struct kh_entry {
 struct kh_file {
 	struct kh_entry *entries;
 	size_t count;
-	size_t alloc;
 };
 
 static pthread_mutex_t kh_append_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -229,10 +229,7 @@ int kh_load(struct kh_file *kh, const char *path, int missing_ok, struct lerr *e
 			continue;
 		if (kh_parse_line(line, &entry) != 0)
 			continue;
-		if (kh->count == kh->alloc) {
-			kh->alloc = kh->alloc ? kh->alloc * 2 : 16;
-			kh->entries = xreallocarray(kh->entries, kh->alloc, sizeof(*kh->entries));
-		}
+		kh->entries = grow_array(kh->entries, kh->count, sizeof(*kh->entries));
 		kh->entries[kh->count++] = entry;
 	}
 	if (ferror(file)) {

@@ -8,6 +8,7 @@
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
 #include "provision/vsphere/api.h"
 
@@ -26,26 +27,9 @@ struct pool_state {
 	struct vs_run *run;
 	const struct shared *shared;
 	struct vs_soap_opts soap_opts;
-	pthread_mutex_t lock;
-	size_t next;
-	size_t starting; /* workers still logging in */
-	size_t sessions; /* workers logged in */
+	pthread_mutex_t lock;	    /* run->failures and run->report */
+	struct vs_client **clients; /* one vCenter session per worker */
 };
-
-/*
- * A worker whose login failed leaves the queue to the others; only when no
- * worker has a session does the last one mark the remaining VMs failed.
- */
-static int login_failed_should_drain(struct pool_state *ps)
-{
-	int drain;
-
-	pthread_mutex_lock(&ps->lock);
-	ps->starting--;
-	drain = ps->starting == 0 && ps->sessions == 0;
-	pthread_mutex_unlock(&ps->lock);
-	return drain;
-}
 
 static void set_failed(struct vs_result *res, const char *status, const char *msg)
 {
@@ -346,90 +330,78 @@ static void do_list(struct vs_client *client, const struct vs_run *run, size_t i
 	free(path);
 }
 
-static void *worker(void *arg)
+/* Each worker logs in on its own thread; one that cannot leaves the VMs to the others. */
+static int worker_login(size_t worker, void *ctx, struct lerr *err)
 {
-	struct pool_state *ps = arg;
-	struct vs_run *run = ps->run;
-	struct vs_client *client = NULL;
-	struct lerr login_err;
-	int logged_in;
+	struct pool_state *ps = ctx;
 
-	logged_in = vs_login(&ps->soap_opts, run->site->username, run->password, &client, &login_err) == 0;
-	if (logged_in) {
-		pthread_mutex_lock(&ps->lock);
-		ps->starting--;
-		ps->sessions++;
-		pthread_mutex_unlock(&ps->lock);
-	} else if (!login_failed_should_drain(ps)) {
-		return NULL;
-	}
-	for (;;) {
-		struct vs_result *res;
-		size_t i;
-
-		pthread_mutex_lock(&ps->lock);
-		i = ps->next++;
-		pthread_mutex_unlock(&ps->lock);
-		if (i >= run->site->vm_count)
-			break;
-		res = &run->results[i];
-		if (!logged_in)
-			set_failed(res, "failed", login_err.msg);
-		else if (run->verb == VS_VERB_CREATE)
-			do_create(client, ps, i, res);
-		else if (run->verb == VS_VERB_DESTROY)
-			do_destroy(client, run, i, res);
-		else
-			do_list(client, run, i, res);
-		pthread_mutex_lock(&ps->lock);
-		if (res->failed)
-			run->failures++;
-		if (run->report != NULL)
-			run->report(run, i);
-		pthread_mutex_unlock(&ps->lock);
-	}
-	vs_logout(client);
-	return NULL;
+	return vs_login(&ps->soap_opts, ps->run->site->username, ps->run->password, &ps->clients[worker], err);
 }
 
-static int run_pool(struct pool_state *ps, struct lerr *err)
+static void worker_logout(size_t worker, void *ctx)
 {
-	size_t threads = (size_t)ps->run->jobs, i, started = 0;
-	pthread_t *ids;
-	int r = 0;
+	struct pool_state *ps = ctx;
 
-	if (threads > ps->run->site->vm_count)
-		threads = ps->run->site->vm_count;
-	ids = xcalloc(threads, sizeof(*ids));
-	ps->starting = threads;
-	for (i = 0; i < threads; i++) {
-		if (pthread_create(&ids[i], NULL, worker, ps) != 0) {
-			r = lerr_sys(err, "cannot start a worker thread");
-			break;
-		}
-		started++;
-	}
+	vs_logout(ps->clients[worker]);
+	ps->clients[worker] = NULL;
+}
+
+static void vm_done(struct pool_state *ps, size_t i)
+{
+	struct vs_run *run = ps->run;
+
 	pthread_mutex_lock(&ps->lock);
-	ps->starting -= threads - started; /* never started: not waited for */
+	if (run->results[i].failed)
+		run->failures++;
+	if (run->report != NULL)
+		run->report(run, i);
 	pthread_mutex_unlock(&ps->lock);
-	if (started == 0) {
-		free(ids);
-		return -1;
+}
+
+/* A pool job: the VM's outcome goes to its result, never to the pool (one VM failing stops no other). */
+static int vm_job(void *item, size_t worker, void *ctx, struct lerr *unused)
+{
+	struct pool_state *ps = ctx;
+	struct vs_run *run = ps->run;
+	struct vs_result *res = item;
+	size_t i = (size_t)(res - run->results);
+
+	(void)unused;
+	if (run->verb == VS_VERB_CREATE)
+		do_create(ps->clients[worker], ps, i, res);
+	else if (run->verb == VS_VERB_DESTROY)
+		do_destroy(ps->clients[worker], run, i, res);
+	else
+		do_list(ps->clients[worker], run, i, res);
+	vm_done(ps, i);
+	return 0;
+}
+
+static void run_pool(struct pool_state *ps)
+{
+	struct vs_run *run = ps->run;
+	struct pool_opts opts = {0};
+	struct lerr login_err;
+	size_t i;
+
+	opts.workers = (int)run->jobs;
+	opts.mode = POOL_KEEP_GOING;
+	opts.run = vm_job;
+	opts.worker_start = worker_login;
+	opts.worker_stop = worker_logout;
+	opts.ctx = ps;
+	ps->clients = xcalloc((size_t)(run->jobs > 0 ? run->jobs : 1), sizeof(*ps->clients));
+	if (pool_run_each(&opts, run->results, run->site->vm_count, sizeof(*run->results), &login_err) != 0) {
+		/* No worker could log in: the VMs none took fail with the reason. */
+		for (i = 0; i < run->site->vm_count; i++) {
+			if (run->results[i].status != NULL)
+				continue;
+			set_failed(&run->results[i], "failed", login_err.msg);
+			vm_done(ps, i);
+		}
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(ids[i], NULL);
-	free(ids);
-	/* Safety net: a VM no worker took (every session failed while threads were still starting). */
-	for (i = 0; i < ps->run->site->vm_count; i++) {
-		if (ps->run->results[i].status != NULL)
-			continue;
-		set_failed(&ps->run->results[i], "failed", "not attempted: no worker could log in to vCenter");
-		ps->run->failures++;
-		if (ps->run->report != NULL)
-			ps->run->report(ps->run, i);
-	}
-	/* A thread that failed to start left no VM undone: the others drain the queue. */
-	return started < threads && ps->next < ps->run->site->vm_count ? r : 0;
+	free(ps->clients);
+	ps->clients = NULL;
 }
 
 int vs_run(struct vs_run *run, struct lerr *err)
@@ -462,8 +434,9 @@ int vs_run(struct vs_run *run, struct lerr *err)
 		lerr_sys(err, "cannot create a mutex");
 		goto out;
 	}
-	r = run_pool(&ps, err);
+	run_pool(&ps);
 	pthread_mutex_destroy(&ps.lock);
+	r = 0;
 out:
 	vs_logout(client);
 	return r;

@@ -10,6 +10,7 @@
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 #include "inventory/range.h"
@@ -264,7 +265,7 @@ static void add_vm(struct vs_site *site, const struct entry *e, const char *name
 	struct vs_vm_spec *vm;
 	size_t i;
 
-	site->vms = xreallocarray(site->vms, site->vm_count + 1, sizeof(*site->vms));
+	site->vms = grow_array(site->vms, site->vm_count, sizeof(*site->vms));
 	vm = &site->vms[site->vm_count++];
 	memset(vm, 0, sizeof(*vm));
 	vm->name = xstrdup(name);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/http.h"
 #include "lib/xmalloc.h"
 
 /* Replies are small except RetrievePropertiesEx over many objects; 32 MiB is plenty. */
@@ -22,48 +23,43 @@ struct vs_soap {
 	struct lerr write_err;
 };
 
+/* The handle's fixed options: every request goes to the one URL with the same headers. */
+static int soap_setup(struct vs_soap *soap, const struct vs_soap_opts *opts, struct lerr *err)
+{
+	struct http_setup so = HTTP_SETUP_INIT(soap->curl);
+
+	HTTP_SET(&so, CURLOPT_URL, soap->url);
+	HTTP_SET(&so, CURLOPT_HTTPHEADER, soap->headers);
+	HTTP_SET(&so, CURLOPT_COOKIEFILE, ""); /* session cookie in memory */
+	HTTP_SET(&so, CURLOPT_ERRORBUFFER, soap->errbuf);
+	HTTP_SET(&so, CURLOPT_NOSIGNAL, 1L);
+	HTTP_SET(&so, CURLOPT_PROTOCOLS_STR, "https");
+	HTTP_SET(&so, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 60L);
+	HTTP_SET(&so, CURLOPT_CONNECTTIMEOUT, 15L);
+	if (opts->ca_file != NULL)
+		HTTP_SET(&so, CURLOPT_CAINFO, opts->ca_file);
+	if (opts->insecure) {
+		HTTP_SET(&so, CURLOPT_SSL_VERIFYPEER, 0L);
+		HTTP_SET(&so, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	return http_setup_check(&so, opts->url, err);
+}
+
 int vs_soap_open(const struct vs_soap_opts *opts, struct vs_soap **out, struct lerr *err)
 {
 	struct vs_soap *soap = xcalloc(1, sizeof(*soap));
-	CURLcode rc = CURLE_OK;
 
 	soap->url = xstrdup(opts->url);
-	soap->curl = curl_easy_init();
-	if (soap->curl == NULL) {
-		vs_soap_close(soap);
-		return lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot create a libcurl handle", opts->url);
-	}
+	soap->curl = http_curl_new();
 	soap->headers = curl_slist_append(NULL, "Content-Type: text/xml; charset=utf-8");
 	/* vim25 6.7 is the oldest API the site file supports; later servers accept it. */
 	soap->headers = curl_slist_append(soap->headers, "SOAPAction: \"urn:vim25/6.7\"");
 	soap->headers = curl_slist_append(soap->headers, "Expect:");
-	if (soap->headers == NULL)
-		rc = CURLE_OUT_OF_MEMORY;
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_URL, soap->url);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_HTTPHEADER, soap->headers);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_COOKIEFILE, ""); /* session cookie in memory */
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_ERRORBUFFER, soap->errbuf);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_NOSIGNAL, 1L);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_PROTOCOLS_STR, "https");
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 60L);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_CONNECTTIMEOUT, 15L);
-	if (rc == CURLE_OK && opts->ca_file != NULL)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_CAINFO, opts->ca_file);
-	if (rc == CURLE_OK && opts->insecure) {
-		rc = curl_easy_setopt(soap->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-		if (rc == CURLE_OK)
-			rc = curl_easy_setopt(soap->curl, CURLOPT_SSL_VERIFYHOST, 0L);
+	if (soap->headers == NULL) {
+		vs_soap_close(soap);
+		return lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot build the request headers", opts->url);
 	}
-	if (rc != CURLE_OK) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot set up libcurl: %s", opts->url, curl_easy_strerror(rc));
+	if (soap_setup(soap, opts, err) != 0) {
 		vs_soap_close(soap);
 		return -1;
 	}
@@ -199,6 +195,7 @@ int vs_soap_call(struct vs_soap *soap, struct buf *body_xml, xmlDocPtr *doc, xml
 {
 	struct reply_sink sink = {BUF_INIT(VS_REPLY_MAX), soap};
 	struct buf request = BUF_INIT(0);
+	struct http_setup so = HTTP_SETUP_INIT(soap->curl);
 	CURLcode rc;
 	long status = 0;
 	int r = -1;
@@ -212,15 +209,13 @@ int vs_soap_call(struct vs_soap *soap, struct buf *body_xml, xmlDocPtr *doc, xml
 			   "<soapenv:Body>");
 	buf_add(&request, body_xml->data, body_xml->len, NULL);
 	buf_puts(&request, "</soapenv:Body></soapenv:Envelope>");
-	rc = curl_easy_setopt(soap->curl, CURLOPT_POSTFIELDS, request.data);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request.len);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_WRITEFUNCTION, write_reply);
-	if (rc == CURLE_OK)
-		rc = curl_easy_setopt(soap->curl, CURLOPT_WRITEDATA, &sink);
-	if (rc == CURLE_OK)
-		rc = curl_easy_perform(soap->curl);
+	HTTP_SET(&so, CURLOPT_POSTFIELDS, request.data);
+	HTTP_SET(&so, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)request.len);
+	HTTP_SET(&so, CURLOPT_WRITEFUNCTION, write_reply);
+	HTTP_SET(&so, CURLOPT_WRITEDATA, &sink);
+	if (http_setup_check(&so, soap->url, err) != 0)
+		goto out;
+	rc = curl_easy_perform(soap->curl);
 	if (rc != CURLE_OK) {
 		transport_error(soap, rc, err);
 		goto out;
