@@ -9,6 +9,7 @@
 #include "images/fetch.h"
 #include "images/push.h"
 #include "lib/cli.h"
+#include "lib/grow.h"
 #include "lib/hostcfg.h"
 #include "lib/log.h"
 #include "lib/xmalloc.h"
@@ -66,7 +67,7 @@ static void add_platforms(struct pull_args *a, const char *list)
 	char *item;
 
 	for (item = strtok_r(copy, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-		a->platforms = xreallocarray(a->platforms, a->platform_count + 1, sizeof(*a->platforms));
+		a->platforms = grow_array(a->platforms, a->platform_count, sizeof(*a->platforms));
 		a->platforms[a->platform_count++] = xstrdup(item);
 	}
 	free(copy);
