@@ -26,15 +26,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "bundle", cmd_bundle, "create, inspect, verify, sign, extract and push bundles" },
-	{ "key", cmd_key, "minisign-compatible keys: generate, sign and verify files" },
-	{ "image", cmd_image, "pull images into a local store, push them to a registry" },
-	{ "fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified" },
-	{ "serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files" },
-	{ "inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)" },
-	{ "provision", cmd_provision, "run commands and roles on inventory hosts over SSH" },
-	{ "vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them" },
-	{ NULL, NULL, NULL },
+    {"bundle", cmd_bundle, "create, inspect, verify, sign, extract and push bundles"},
+    {"key", cmd_key, "minisign-compatible keys: generate, sign and verify files"},
+    {"image", cmd_image, "pull images into a local store, push them to a registry"},
+    {"fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified"},
+    {"serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files"},
+    {"inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)"},
+    {"provision", cmd_provision, "run commands and roles on inventory hosts over SSH"},
+    {"vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them"},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)

@@ -33,13 +33,6 @@ enum {
 	OPT_INSECURE_SIG,
 };
 
-#define PUBKEY_OPTION                                                                                                  \
-	{"pubkey", 0, "PUB", OPT_PUBKEY,                                                                               \
-	 "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"}
-#define INSECURE_SIG_OPTION                                                                                            \
-	{"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,                                                         \
-	 "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"}
-
 static const struct cli_option create_options[] = {
     {"file", 'f', "FILE", OPT_FILE, "the bundle spec (default lading.yaml)"},
     {"output", 'o', "FILE", OPT_OUTPUT, "the bundle to write (default NAME.tar.zst)"},
@@ -47,26 +40,32 @@ static const struct cli_option create_options[] = {
     {"level", 0, "N", OPT_LEVEL, "zstd level, 1-19 (default 3)"},
     {"jobs", 'j', "N", OPT_JOBS, "parallel downloads, 1-64 (default 4)"},
     {"locked", 0, NULL, OPT_LOCKED, "fetch exactly the digests in lading.lock, resolve nothing"},
-    {"update-hashes", 0, NULL, OPT_UPDATE_HASHES, "fetch files listed without sha256 and write their hashes into the spec"},
+    {"update-hashes", 0, NULL, OPT_UPDATE_HASHES,
+     "fetch files listed without sha256 and write their hashes into the spec"},
     {"dry-run", 0, NULL, OPT_DRY_RUN, "list what the bundle would hold (images charts name included); write nothing"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 static const struct cli_option inspect_options[] = {
-    PUBKEY_OPTION,
+    {"pubkey", 0, "PUB", OPT_PUBKEY,
+     "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 static const struct cli_option verify_options[] = {
-    PUBKEY_OPTION,
-    INSECURE_SIG_OPTION,
+    {"pubkey", 0, "PUB", OPT_PUBKEY,
+     "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
+    {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
+     "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 static const struct cli_option extract_options[] = {
     {"directory", 'C', "DIR", OPT_DIR, "the directory to create (must not exist or be empty); required"},
-    PUBKEY_OPTION,
-    INSECURE_SIG_OPTION,
+    {"pubkey", 0, "PUB", OPT_PUBKEY,
+     "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
+    {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
+     "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -91,8 +90,8 @@ struct common {
  * file, in c->bundle); returns -1 when the caller should return *status (help
  * or a usage error).
  */
-static int parse_common(const char *prog, const char *synopsis, const struct cli_option *table, int operands,
-			int argc, char **argv, struct common *c, int *status)
+static int parse_common(const char *prog, const char *synopsis, const struct cli_option *table, int operands, int argc,
+			char **argv, struct common *c, int *status)
 {
 	int opt;
 
@@ -213,8 +212,9 @@ static int verb_create(int argc, char **argv)
 		return fail(&err);
 	if (c.lg.json) {
 		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
-				     (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count, "bytes",
-				     (json_int_t)result.content_bytes, "file_bytes", (json_int_t)result.file_bytes));
+					 (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count,
+					 "bytes", (json_int_t)result.content_bytes, "file_bytes",
+					 (json_int_t)result.file_bytes));
 	} else {
 		char content[32], file[32];
 
@@ -293,7 +293,7 @@ static int verb_verify(int argc, char **argv)
 	bundle_sig_run_end(&run);
 	if (c.lg.json) {
 		cli_print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries, "bytes",
-				     (json_int_t)stats.bytes));
+					 (json_int_t)stats.bytes));
 	} else {
 		log_format_bytes(stats.bytes, bytes, sizeof(bytes));
 		printf("%s: ok, %zu entries (%s) match lading.json\n", file, stats.entries, bytes);
@@ -310,7 +310,8 @@ static int verb_extract(int argc, char **argv)
 	const char *file;
 	int rc;
 
-	if (parse_common("lading bundle extract", "[options] -C DIR FILE", extract_options, 1, argc, argv, &c, &rc) != 0)
+	if (parse_common("lading bundle extract", "[options] -C DIR FILE", extract_options, 1, argc, argv, &c, &rc) !=
+	    0)
 		return rc;
 	file = c.bundle;
 	if (c.dir == NULL)

@@ -42,8 +42,10 @@ enum {
 static const struct cli_option fetch_options[] = {
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
     {"out", 'o', "DIR", OPT_OUT,
-     "also lay it out in DIR: a Helm repository (index.yaml), a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), or DIR/NAME"},
-    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+     "also lay it out in DIR: a Helm repository (index.yaml), a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), or "
+     "DIR/NAME"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG,
+     "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials (OCI charts)"},
     {"platform", 'p', "OS_ARCH", OPT_PLATFORM, "provider platform; repeatable (default linux_amd64)"},
     {"images", 0, NULL, OPT_IMAGES, "chart: list the images named in values.yaml"},

@@ -44,7 +44,8 @@ static const struct cli_option push_options[] = {
     {"plain-http", 0, NULL, OPT_PLAIN_HTTP, "http:// instead of https:// for the registry"},
     {"ca-file", 0, "FILE", OPT_CA_FILE, "trust this CA (PEM) for the registry"},
     {"insecure-skip-tls-verify", 0, NULL, OPT_INSECURE_TLS, "do not verify the registry's certificate"},
-    {"registry-config", 0, "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"registry-config", 0, "FILE", OPT_REGISTRY_CONFIG,
+     "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"files-dir", 0, "DIR", OPT_FILES_DIR, "copy the bundle's files/ into DIR"},
     {"providers-dir", 0, "DIR", OPT_PROVIDERS_DIR, "copy the bundle's providers/ mirror into DIR"},
     {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "blobs above it go up in PATCH chunks (k/m suffix, default 16m)"},
@@ -245,8 +246,7 @@ int bundle_cmd_push(int argc, char **argv)
 		return rc;
 	rc = 0;
 	lerr_clear(&err);
-	if (naming_prefix_check(a.opts.naming.prefix, &err) != 0 || build_registries(&a, &registries, &err) != 0)
-	{
+	if (naming_prefix_check(a.opts.naming.prefix, &err) != 0 || build_registries(&a, &registries, &err) != 0) {
 		lerr_input(&err); /* a bad --prefix or --registry-config */
 		return cli_fail(&err);
 	}

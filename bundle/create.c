@@ -55,8 +55,8 @@ static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *er
 		return lerr_input(err); /* a broken spec is bad input: exit 2 */
 	}
 	if (spec->image_count == 0 && !spec_sources_any(&spec->sources))
-		return lerr_set(err, LADING_ERR_USAGE,
-				"%s: nothing to bundle: list images, charts, providers or files", path);
+		return lerr_set(err, LADING_ERR_USAGE, "%s: nothing to bundle: list images, charts, providers or files",
+				path);
 	return 0;
 }
 

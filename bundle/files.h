@@ -33,10 +33,10 @@ struct file_result {
 };
 
 struct file_fetch_opts {
-	const char *store_dir;		       /* content-addressed store root */
+	const char *store_dir;		   /* content-addressed store root */
 	const struct host_set *registries; /* ca_file / insecure_skip_verify per host; may be NULL */
-	int update_hashes;		       /* a request without sha256 is fetched and its hash reported */
-	const struct logger *lg;	       /* may be NULL */
+	int update_hashes;		   /* a request without sha256 is fetched and its hash reported */
+	const struct logger *lg;	   /* may be NULL */
 };
 
 /*

@@ -25,7 +25,7 @@ struct push_ctx {
 	struct registry_client **clients; /* one per plan image */
 	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
 	struct pool *pool;		  /* upload workers; the bytes held are the staged blobs */
-	pthread_mutex_t lock; /* stats and progress, from the workers */
+	pthread_mutex_t lock;		  /* stats and progress, from the workers */
 	struct progress progress;
 	struct bundle_push_result *result;
 };

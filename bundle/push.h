@@ -25,18 +25,18 @@
 #include "lib/log.h"
 
 struct bundle_push_opts {
-	const char *registry;		       /* "host[:port]" */
-	struct naming_opts naming;	       /* --prefix, --keep-host */
-	int dry_run;			       /* verify and map, send nothing */
-	int jobs;			       /* parallel uploads (0 = 4) */
+	const char *registry;		   /* "host[:port]" */
+	struct naming_opts naming;	   /* --prefix, --keep-host */
+	int dry_run;			   /* verify and map, send nothing */
+	int jobs;			   /* parallel uploads (0 = 4) */
 	const struct host_set *registries; /* TLS per host; may be NULL */
-	const char *auth_file;		       /* NULL: $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
-	uint64_t chunk_size;		       /* 0 = REGISTRY_CHUNK_DEFAULT */
-	uint64_t max_speed;		       /* bytes per second per upload, 0 = no cap */
-	const char *files_dir;		       /* copy files/ here; NULL = leave them */
-	const char *providers_dir;	       /* copy providers/ here; NULL = leave them */
-	const char *tmp_dir;		       /* where to stage blobs; NULL = $TMPDIR or /var/tmp */
-	bundle_head_fn head;		       /* signature check on lading.json; may be NULL */
+	const char *auth_file;		   /* NULL: $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
+	uint64_t chunk_size;		   /* 0 = REGISTRY_CHUNK_DEFAULT */
+	uint64_t max_speed;		   /* bytes per second per upload, 0 = no cap */
+	const char *files_dir;		   /* copy files/ here; NULL = leave them */
+	const char *providers_dir;	   /* copy providers/ here; NULL = leave them */
+	const char *tmp_dir;		   /* where to stage blobs; NULL = $TMPDIR or /var/tmp */
+	bundle_head_fn head;		   /* signature check on lading.json; may be NULL */
 	void *head_ctx;
 	const struct logger *lg;
 };

@@ -78,7 +78,8 @@ static void walk_values(const struct ynode *node, const char *app_version, char 
 		if (strcmp(node->pairs[i].key->value, "image") == 0) {
 			if (value->type == YNODE_MAP)
 				ref = image_from_map(value, app_version);
-			else if (value->type == YNODE_SCALAR && value->value[0] != '\0' && strchr(value->value, ' ') == NULL)
+			else if (value->type == YNODE_SCALAR && value->value[0] != '\0' &&
+				 strchr(value->value, ' ') == NULL)
 				ref = xstrdup(value->value);
 		}
 		if (ref != NULL)
@@ -176,8 +177,8 @@ out:
 int chart_archive_read(const char *path, int want_images, struct chart_meta *out, struct lerr *err)
 {
 	struct buf chart_yaml = BUF_INIT(CHART_FILE_MAX), values_yaml = BUF_INIT(CHART_FILE_MAX);
-	struct chart_meta meta = { 0 };
-	struct ydoc doc = { NULL, NULL };
+	struct chart_meta meta = {0};
+	struct ydoc doc = {NULL, NULL};
 	char *label = NULL;
 	int r = -1;
 

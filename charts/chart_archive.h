@@ -16,7 +16,7 @@ struct chart_meta {
 	char *app_version; /* or NULL */
 	char *api_version; /* "v1", "v2"; or NULL */
 	char *description; /* or NULL */
-	char **images;     /* image references named in values.yaml (see chart_values_images) */
+	char **images;	   /* image references named in values.yaml (see chart_values_images) */
 	size_t image_count;
 };
 

@@ -57,11 +57,11 @@ struct chart_result {
 };
 
 struct chart_fetch_opts {
-	const char *store_dir;		       /* content-addressed store root */
+	const char *store_dir;		   /* content-addressed store root */
 	const struct host_set *registries; /* per-host TLS settings; may be NULL */
-	const char *auth_file;		       /* docker config.json for OCI registries; NULL = default */
-	int locked;			       /* refuse a request without locked_version */
-	const struct logger *lg;	       /* may be NULL */
+	const char *auth_file;		   /* docker config.json for OCI registries; NULL = default */
+	int locked;			   /* refuse a request without locked_version */
+	const struct logger *lg;	   /* may be NULL */
 };
 
 /*

@@ -92,7 +92,7 @@ out:
 int chart_index_select(const char *path, const char *name, const char *chart, const char *constraint,
 		       struct chart_version *out, struct lerr *err)
 {
-	struct ydoc doc = { NULL, NULL };
+	struct ydoc doc = {NULL, NULL};
 	const struct ynode *entries, *list;
 	int r = -1;
 

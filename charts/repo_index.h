@@ -14,7 +14,7 @@
 struct chart_version {
 	char *name;
 	char *version;
-	char *digest;     /* hex sha256 of the .tgz as the index states it, or NULL */
+	char *digest; /* hex sha256 of the .tgz as the index states it, or NULL */
 	char **urls;
 	size_t url_count;
 };

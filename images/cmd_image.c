@@ -27,7 +27,8 @@ enum {
 static const struct cli_option pull_options[] = {
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
     {"platform", 'p', "OS/ARCH[/V]", OPT_PLATFORM, "platform to fetch; repeatable or comma list (default linux/amd64)"},
-    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG,
+     "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials"},
     {"jobs", 'j', "N", OPT_JOBS, "parallel blob downloads, 1-64 (default 4)"},
     {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each download at BYTES per second (k/m suffix)"},
@@ -36,7 +37,8 @@ static const struct cli_option pull_options[] = {
 
 static const struct cli_option push_options[] = {
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
-    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG, "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
+    {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG,
+     "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials"},
     {"jobs", 'j', "N", OPT_JOBS, "parallel blob uploads, 1-64 (default 4)"},
     {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "upload blobs above BYTES in chunks of BYTES (k/m suffix; default 16m)"},
@@ -54,7 +56,7 @@ struct pull_args {
 	int jobs;
 	uint64_t limit_rate;
 	uint64_t chunk_size;
-	int push; /* parsing for `push` (else `pull`) */
+	int push;	   /* parsing for `push` (else `pull`) */
 	const char **refs; /* the operands (into argv; the array is ours) */
 	size_t ref_count;
 	struct logger lg;
@@ -84,8 +86,8 @@ static int parse_args(int argc, char **argv, struct pull_args *a)
 		cli_init(&cli, "lading image push", "[options] DEST[:TAG]@sha256:DIGEST...", push_options,
 			 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	else
-		cli_init(&cli, "lading image pull", "[options] REF...", pull_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON,
-			 argc, argv);
+		cli_init(&cli, "lading image pull", "[options] REF...", pull_options,
+			 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	cli.summary = a->push ? "Push images from a content-addressed store to registries: the manifest or index\n"
 				"DIGEST (and everything it names) goes to repository DEST, tagged TAG when given."
 			      : "Fetch images into a content-addressed store (STORE/blobs/sha256/<hex>).";

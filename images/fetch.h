@@ -17,34 +17,34 @@
 #include "lib/log.h"
 
 struct image_request {
-	const char *ref;              /* as written: "nginx", "host:5000/a/b:tag", "a/b@sha256:..." */
+	const char *ref;	      /* as written: "nginx", "host:5000/a/b:tag", "a/b@sha256:..." */
 	const char *const *platforms; /* "linux/amd64", "linux/arm64/v8"; NULL/0 = linux/amd64 */
 	size_t platform_count;
-	const char *locked_digest;    /* from lading.lock ("sha256:..."), or NULL */
+	const char *locked_digest; /* from lading.lock ("sha256:..."), or NULL */
 };
 
 struct image_result {
-	char *ref;                 /* normalised: "docker.io/library/nginx:1.27" (or "...@sha256:...") */
-	char *resolved_digest;     /* what the tag resolved to upstream (goes to lading.lock) */
-	char *media_type;          /* media type of the stored top-level manifest or index */
+	char *ref;		     /* normalised: "docker.io/library/nginx:1.27" (or "...@sha256:...") */
+	char *resolved_digest;	     /* what the tag resolved to upstream (goes to lading.lock) */
+	char *media_type;	     /* media type of the stored top-level manifest or index */
 	char digest[DIGEST_STR_MAX]; /* digest of the stored top-level manifest or index */
-	uint64_t size;             /* its size in bytes */
-	char *source_index_digest; /* a filtered index was written from this upstream index, else NULL */
-	char **platforms;          /* platforms stored, "os/arch[/variant]" */
+	uint64_t size;		     /* its size in bytes */
+	char *source_index_digest;   /* a filtered index was written from this upstream index, else NULL */
+	char **platforms;	     /* platforms stored, "os/arch[/variant]" */
 	size_t platform_count;
-	char **blobs;              /* every digest this image needs in the store, top-level included */
+	char **blobs; /* every digest this image needs in the store, top-level included */
 	size_t blob_count;
-	uint64_t total_size;       /* sum of the sizes of blobs */
+	uint64_t total_size; /* sum of the sizes of blobs */
 };
 
 struct image_fetch_opts {
-	const char *store_dir;               /* content-addressed store root */
+	const char *store_dir;		   /* content-addressed store root */
 	const struct host_set *registries; /* per-host TLS settings; may be NULL */
-	const char *auth_file;               /* docker config.json; NULL = $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
-	int jobs;                            /* parallel blob downloads (default 4) */
-	int locked;                          /* refuse any ref without locked_digest */
-	const struct logger *lg;             /* progress and -v messages; may be NULL */
-	uint64_t max_recv_speed;             /* bytes per second per download, 0 = no cap (added by images) */
+	const char *auth_file;	 /* docker config.json; NULL = $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
+	int jobs;		 /* parallel blob downloads (default 4) */
+	int locked;		 /* refuse any ref without locked_digest */
+	const struct logger *lg; /* progress and -v messages; may be NULL */
+	uint64_t max_recv_speed; /* bytes per second per download, 0 = no cap (added by images) */
 };
 
 /*

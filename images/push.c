@@ -123,7 +123,8 @@ static void plan_manifest_blobs(struct push_ctx *ctx, struct push_image *img, co
 static int prepare_image(struct push_ctx *ctx, const struct image_push_request *req, struct push_image *img,
 			 struct lerr *err)
 {
-	struct registry_client_opts copts = {ctx->opts->registries, ctx->opts->auth_file, ctx->opts->max_speed, ctx->opts->lg};
+	struct registry_client_opts copts = {ctx->opts->registries, ctx->opts->auth_file, ctx->opts->max_speed,
+					     ctx->opts->lg};
 	size_t i;
 
 	if (image_ref_parse(req->dest_ref, &img->ref, err) != 0)

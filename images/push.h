@@ -23,11 +23,11 @@ struct image_push_request {
 struct image_push_opts {
 	const char *store_dir;
 	const struct host_set *registries; /* per-host TLS settings; may be NULL */
-	const char *auth_file;		       /* see images_fetch */
-	int jobs;			       /* parallel blob uploads (default 4) */
+	const char *auth_file;		   /* see images_fetch */
+	int jobs;			   /* parallel blob uploads (default 4) */
 	uint64_t chunk_size;
 	uint64_t max_speed;
-	    /* bytes per second per upload, 0 = no cap */ /* blobs above it go in PATCH chunks (0 = 16 MiB) */
+	/* bytes per second per upload, 0 = no cap */ /* blobs above it go in PATCH chunks (0 = 16 MiB) */
 	const struct logger *lg;
 };
 

@@ -103,14 +103,15 @@ static int authenticate(struct registry_client *c, const char *header, struct le
 	int r = -1;
 
 	if (header == NULL)
-		return lerr_about(err, LADING_ERR_AUTH, c->name, "registry answered 401 without a WWW-Authenticate challenge");
+		return lerr_about(err, LADING_ERR_AUTH, c->name,
+				  "registry answered 401 without a WWW-Authenticate challenge");
 	if (auth_challenge_parse(header, &ch, err) != 0)
 		return lerr_prefix(err, "%s", c->name);
 	if (strcasecmp(ch.scheme, "Basic") == 0) {
 		if (!c->have_creds || c->creds.username == NULL) {
 			lerr_about(err, LADING_ERR_AUTH, c->name,
-				 "registry requires credentials (add them to ~/.docker/config.json or "
-				 "$LADING_REGISTRY_AUTH_FILE)");
+				   "registry requires credentials (add them to ~/.docker/config.json or "
+				   "$LADING_REGISTRY_AUTH_FILE)");
 			goto out;
 		}
 		value = auth_basic_value(&c->creds);
@@ -154,7 +155,7 @@ int registry_do(struct registry_client *c, struct http_request *req, struct http
 			buf_reset(req->body);
 		if (req->source != NULL && (req->rewind == NULL || req->rewind(req->source_arg) != 0))
 			return lerr_about(err, LADING_ERR_AUTH, c->name, "%s refused after authentication",
-					req->method);
+					  req->method);
 	}
 }
 
@@ -245,7 +246,7 @@ int registry_manifest_get(struct registry_client *c, const char *reference, stru
 	if (registry_do(c, &req, &resp, err) != 0) {
 		if (err->code == LADING_ERR_LIMIT)
 			lerr_about(err, LADING_ERR_LIMIT, c->name, "%s is larger than %d bytes", what,
-				 MANIFEST_MAX_BYTES);
+				   MANIFEST_MAX_BYTES);
 		goto out;
 	}
 	if (resp.status != 200) {
@@ -291,7 +292,8 @@ int registry_manifest_head(struct registry_client *c, const char *reference, cha
 	header = http_response_header(&resp, "Docker-Content-Digest");
 	length = http_response_header(&resp, "Content-Length");
 	if (header == NULL || !digest_is_sha256(header) || length == NULL) {
-		lerr_about(err, LADING_ERR_FORMAT, c->name, "HEAD %s gave no sha256 Docker-Content-Digest or Content-Length", what);
+		lerr_about(err, LADING_ERR_FORMAT, c->name,
+			   "HEAD %s gave no sha256 Docker-Content-Digest or Content-Length", what);
 		goto out;
 	}
 	snprintf(digest, DIGEST_STR_MAX, "%s", header);
@@ -411,7 +413,7 @@ int registry_blob_fetch(struct registry_client *c, const char *store, const char
 			got == 1 ? err->msg : "short reply");
 	}
 	lerr_about(err, LADING_ERR_NETWORK, c->name, "blob %s: download did not complete after %d attempts", digest,
-		 BLOB_ATTEMPTS);
+		   BLOB_ATTEMPTS);
 out:
 	free(url);
 	return r;

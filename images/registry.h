@@ -28,8 +28,8 @@ struct registry_client;
 
 struct registry_client_opts {
 	const struct host_set *registries; /* TLS/plain-http per host; may be NULL */
-	const char *auth_file;		       /* see auth_creds_load */
-	uint64_t max_speed;		       /* bytes per second each way, 0 = no cap */
+	const char *auth_file;		   /* see auth_creds_load */
+	uint64_t max_speed;		   /* bytes per second each way, 0 = no cap */
 	const struct logger *lg;
 };
 

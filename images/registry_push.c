@@ -294,7 +294,7 @@ int registry_manifest_put(struct registry_client *c, const char *reference, cons
 	answered = http_response_header(&resp, "Docker-Content-Digest");
 	if (answered != NULL && strcmp(answered, digest) != 0) {
 		lerr_about(err, LADING_ERR_SIGNATURE, c->name, "%s: registry stored %s, not %s", what, answered,
-			 digest);
+			   digest);
 		goto out;
 	}
 	r = 0;

@@ -32,7 +32,7 @@ struct bhost {
 	char *name;
 	struct inv_vars vars;
 	size_t *groups; /* direct memberships: group index ... */
-	size_t *slots;  /* ... and the host's position in that group's hosts */
+	size_t *slots;	/* ... and the host's position in that group's hosts */
 	size_t group_count;
 };
 

@@ -36,10 +36,10 @@ struct inv_var {
 };
 
 struct inv_host {
-	char *name;            /* inventory_hostname */
-	struct inv_var *vars;  /* merged variables, sorted by name */
+	char *name;	      /* inventory_hostname */
+	struct inv_var *vars; /* merged variables, sorted by name */
 	size_t var_count;
-	char **groups;         /* every group the host is in, "all" included, sorted */
+	char **groups; /* every group the host is in, "all" included, sorted */
 	size_t group_count;
 };
 
@@ -47,12 +47,12 @@ struct inv_group {
 	char *name;
 	char **children;
 	size_t child_count;
-	char **hosts;          /* direct members */
+	char **hosts; /* direct members */
 	size_t host_count;
-	struct inv_var *vars;  /* the group's own variables, in file order (added) */
+	struct inv_var *vars; /* the group's own variables, in file order (added) */
 	size_t var_count;
-	int depth;             /* longest path from "all" (0) (added) */
-	int priority;          /* ansible_group_priority, default 1 (added) */
+	int depth;    /* longest path from "all" (0) (added) */
+	int priority; /* ansible_group_priority, default 1 (added) */
 };
 
 struct inventory {
@@ -61,7 +61,7 @@ struct inventory {
 	size_t host_count;
 	struct inv_group *groups; /* "all" first, "ungrouped" second, then in file order */
 	size_t group_count;
-	struct inv_build *build;  /* private: what inv_merge_file adds to */
+	struct inv_build *build; /* private: what inv_merge_file adds to */
 };
 
 /* Loads YAML or INI (detected by content). Errors name file:line:col. Caller frees with inv_free. */
@@ -98,16 +98,16 @@ const struct inv_var *inv_host_var_full(const struct inv_host *host, const char 
 
 /* How to reach a host, from ansible_* and lading_* variables; see inv_host_conn. */
 struct inv_conn {
-	const char *address;  /* ansible_host (or ansible_ssh_host), else the inventory name; points into the host */
-	int port;             /* ansible_port (or ansible_ssh_port), else 22 */
-	const char *user;     /* ansible_user (or ansible_ssh_user), else NULL */
-	const char *key_file; /* ansible_ssh_private_key_file (or ansible_private_key_file), else NULL */
-	int become;           /* ansible_become (true/yes/1) */
+	const char *address;	 /* ansible_host (or ansible_ssh_host), else the inventory name; points into the host */
+	int port;		 /* ansible_port (or ansible_ssh_port), else 22 */
+	const char *user;	 /* ansible_user (or ansible_ssh_user), else NULL */
+	const char *key_file;	 /* ansible_ssh_private_key_file (or ansible_private_key_file), else NULL */
+	int become;		 /* ansible_become (true/yes/1) */
 	const char *become_user; /* ansible_become_user, else NULL (root) */
-	int local;               /* ansible_connection: local (run on this machine, no SSH) */
-	char *jump_user;      /* lading_jump, else ProxyJump (-J, ProxyCommand ssh -W) in ansible_ssh_common_args */
-	char *jump_host;      /* allocated; NULL when there is no jump host */
-	int jump_port;        /* 22 unless given */
+	int local;		 /* ansible_connection: local (run on this machine, no SSH) */
+	char *jump_user;	 /* lading_jump, else ProxyJump (-J, ProxyCommand ssh -W) in ansible_ssh_common_args */
+	char *jump_host;	 /* allocated; NULL when there is no jump host */
+	int jump_port;		 /* 22 unless given */
 };
 
 /*

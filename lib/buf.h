@@ -16,7 +16,10 @@ struct buf {
 	size_t max; /* 0 = no cap (only for data we generate ourselves) */
 };
 
-#define BUF_INIT(maxbytes) { NULL, 0, 0, (maxbytes) }
+#define BUF_INIT(maxbytes)                                                                                             \
+	{                                                                                                              \
+		NULL, 0, 0, (maxbytes)                                                                                 \
+	}
 
 void buf_init(struct buf *b, size_t max);
 /* Appends len bytes; returns -1 with LADING_ERR_LIMIT in err when the cap would be passed. */

@@ -15,8 +15,8 @@ static const struct cli_option common_options[] = {
     {NULL, 0, NULL, 0, NULL},
 };
 
-void cli_init(struct cli *p, const char *prog, const char *synopsis, const struct cli_option *options,
-	      unsigned common, int argc, char **argv)
+void cli_init(struct cli *p, const char *prog, const char *synopsis, const struct cli_option *options, unsigned common,
+	      int argc, char **argv)
 {
 	memset(p, 0, sizeof(*p));
 	p->prog = prog;

@@ -46,12 +46,12 @@ struct cli {
 	unsigned common;		 /* enum cli_common bits */
 	int argc;
 	char **argv;
-	int next;	  /* index into argv */
-	int options_done; /* "--" was seen */
+	int next;	     /* index into argv */
+	int options_done;    /* "--" was seen */
 	const char *arg;     /* the current option's argument */
 	const char *cluster; /* the letters left of a short-option cluster ("-vC DIR") */
 	char current[64];    /* the option just returned, as "--name" or "-x", for messages */
-	char **operands;      /* operands in order (into argv; the array is the parser's) */
+	char **operands;     /* operands in order (into argv; the array is the parser's) */
 	size_t operand_count;
 	int verbose; /* how many -v */
 	int quiet;
@@ -61,8 +61,8 @@ struct cli {
 };
 
 /* Prepares p for argv[1..argc-1] (argv[0] is the command or verb). Free with cli_free. */
-void cli_init(struct cli *p, const char *prog, const char *synopsis, const struct cli_option *options,
-	      unsigned common, int argc, char **argv);
+void cli_init(struct cli *p, const char *prog, const char *synopsis, const struct cli_option *options, unsigned common,
+	      int argc, char **argv);
 
 /*
  * The id of the next option (its argument, if any, in p->arg); 0 when all of
@@ -78,13 +78,15 @@ int cli_finish(struct cli *p);
 /* Prints "lading: PROG: <message> (see 'PROG --help')" on stderr and returns 2. */
 int cli_usage_error(const struct cli *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Checks the operand count is within [min, max] (max < 0: no limit); else prints a usage error naming what and returns -1. */
+/* Checks the operand count is within [min, max] (max < 0: no limit); else prints a usage error naming what and returns
+ * -1. */
 int cli_operands(const struct cli *p, size_t min, int max, const char *what);
 
 /* Parses p->arg as an integer in [min, max]; else prints a usage error and returns -1. */
 int cli_int(const struct cli *p, long min, long max, long *out);
 
-/* Parses p->arg as a byte count with an optional k/m/g suffix (powers of 1024); else prints a usage error and returns -1. */
+/* Parses p->arg as a byte count with an optional k/m/g suffix (powers of 1024); else prints a usage error and returns
+ * -1. */
 int cli_bytes(const struct cli *p, uint64_t *out);
 
 /* A logger for this command: -v raises the level, -q lowers it to errors, --json sets json. */

@@ -17,14 +17,14 @@
 
 enum lerr_code {
 	LADING_OK = 0,
-	LADING_ERR_SYSTEM = -1,    /* syscall, out of disk, I/O */
-	LADING_ERR_FORMAT = -2,    /* malformed input file or reply */
+	LADING_ERR_SYSTEM = -1,	   /* syscall, out of disk, I/O */
+	LADING_ERR_FORMAT = -2,	   /* malformed input file or reply */
 	LADING_ERR_NETWORK = -3,   /* cannot connect, timeout, HTTP 5xx */
-	LADING_ERR_AUTH = -4,      /* credentials refused, TLS verification */
+	LADING_ERR_AUTH = -4,	   /* credentials refused, TLS verification */
 	LADING_ERR_SIGNATURE = -5, /* signature or digest mismatch */
 	LADING_ERR_NOTFOUND = -6,  /* image, tag, file or host unknown */
-	LADING_ERR_LIMIT = -7,     /* a hard size cap was hit */
-	LADING_ERR_USAGE = -8,     /* bad option or spec: exit 2 */
+	LADING_ERR_LIMIT = -7,	   /* a hard size cap was hit */
+	LADING_ERR_USAGE = -8,	   /* bad option or spec: exit 2 */
 };
 
 /* Exit classes: the process exit status an error leads to. */
@@ -36,19 +36,18 @@ enum lerr_class {
 #define LERR_MSG_MAX 1024
 
 struct lerr {
-	int code;  /* enum lerr_code */
-	int exit_class; /* enum lerr_class: LERR_INPUT for LADING_ERR_USAGE, else LERR_FAILED unless lerr_input() */
+	int code;	    /* enum lerr_code */
+	int exit_class;	    /* enum lerr_class: LERR_INPUT for LADING_ERR_USAGE, else LERR_FAILED unless lerr_input() */
 	size_t subject_len; /* > 0: msg starts with "<subject>: " (a registry, a host, a file): it names its subject */
 	char msg[LERR_MSG_MAX];
 };
 
 /* Fills err (when not NULL) with code and a printf-style message; returns -1. */
-int lerr_set(struct lerr *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int lerr_set(struct lerr *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Like lerr_set for a message "subject: <fmt>", marked as naming its subject; returns -1. */
 int lerr_about(struct lerr *err, int code, const char *subject, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Like lerr_set with ": strerror(errno)" appended; returns -1. */
 int lerr_sys(struct lerr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -18,9 +18,9 @@
 #include "lib/yamltree.h"
 
 struct host_config {
-	char *host;               /* "127.0.0.1:5000", "registry.example.org" */
-	int plain_http;           /* http:// instead of https:// */
-	char *ca_file;            /* extra CA bundle (PEM) or NULL */
+	char *host;		  /* "127.0.0.1:5000", "registry.example.org" */
+	int plain_http;		  /* http:// instead of https:// */
+	char *ca_file;		  /* extra CA bundle (PEM) or NULL */
 	int insecure_skip_verify; /* TLS without verification: explicit only */
 };
 

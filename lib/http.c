@@ -34,7 +34,7 @@ struct xfer {
 	const struct http_request *req;
 	struct http_response *resp;
 	size_t upload_done;
-	int failed;	     /* a sink, source or option failure: the request is not repeated */
+	int failed; /* a sink, source or option failure: the request is not repeated */
 	struct lerr fail_err;
 };
 

@@ -91,7 +91,10 @@ struct http_setup {
 	const char *option; /* the name of the option that failed */
 };
 
-#define HTTP_SETUP_INIT(curl) {(curl), CURLE_OK, NULL}
+#define HTTP_SETUP_INIT(curl)                                                                                          \
+	{                                                                                                              \
+		(curl), CURLE_OK, NULL                                                                                 \
+	}
 #define HTTP_SET(so, option, value)                                                                                    \
 	((so)->rc == CURLE_OK ? http_setup_note((so), #option, curl_easy_setopt((so)->curl, option, value)) : (so)->rc)
 

@@ -39,7 +39,7 @@ double log_now(void)
 
 void log_format_bytes(uint64_t bytes, char *out, size_t out_len)
 {
-	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double value = (double)bytes;
 	int unit = 0;
 

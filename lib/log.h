@@ -11,16 +11,16 @@
 enum log_level {
 	LOG_ERROR = 0,
 	LOG_WARN = 1,
-	LOG_INFO = 2,    /* default on a TTY */
+	LOG_INFO = 2,	 /* default on a TTY */
 	LOG_VERBOSE = 3, /* -v */
-	LOG_DEBUG = 4,   /* -vv */
+	LOG_DEBUG = 4,	 /* -vv */
 };
 
 struct logger {
-	FILE *out;     /* stderr */
-	int level;     /* messages above it are dropped */
-	int json;      /* --json: events are JSON lines on stdout, messages stay on stderr */
-	int tty;       /* out is a terminal: progress may be drawn */
+	FILE *out; /* stderr */
+	int level; /* messages above it are dropped */
+	int json;  /* --json: events are JSON lines on stdout, messages stay on stderr */
+	int tty;   /* out is a terminal: progress may be drawn */
 };
 
 /* A logger for stderr at LOG_WARN (LOG_INFO when stderr is a TTY). */

@@ -39,10 +39,10 @@ enum pool_mode {
 typedef int (*pool_run_fn)(void *job, size_t worker, void *ctx, struct lerr *err);
 
 struct pool_opts {
-	int workers;	     /* threads; fewer than 1 means 1 */
-	size_t queue_max;    /* jobs waiting before pool_submit blocks; 0 means twice the workers */
+	int workers;	  /* threads; fewer than 1 means 1 */
+	size_t queue_max; /* jobs waiting before pool_submit blocks; 0 means twice the workers */
 	enum pool_mode mode;
-	uint64_t budget;     /* bytes held at once through pool_reserve; 0 means no budget */
+	uint64_t budget; /* bytes held at once through pool_reserve; 0 means no budget */
 	pool_run_fn run;
 	void (*drop)(void *job, void *ctx); /* frees a job that will not run; NULL when jobs own nothing */
 	/* On the worker's own thread, before its first job and after its last; both optional. */

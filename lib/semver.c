@@ -95,7 +95,7 @@ static int parse_suffix(const char *p, struct semver *out)
 static int parse_loose(const char *text, struct semver *out, enum wild *wild)
 {
 	const char *p = text;
-	uint64_t *parts[3] = { &out->major, &out->minor, &out->patch };
+	uint64_t *parts[3] = {&out->major, &out->minor, &out->patch};
 	int i;
 
 	memset(out, 0, sizeof(*out));
@@ -176,7 +176,7 @@ int semver_compare(const struct semver *a, const struct semver *b)
 /* The first version past the open part: 1.2.x -> 1.3.0, 1.x -> 2.0.0. */
 static struct semver bump(const struct semver *v, enum wild level)
 {
-	struct semver up = { 0, 0, 0, "" };
+	struct semver up = {0, 0, 0, ""};
 
 	if (level >= WILD_MINOR) {
 		up.major = v->major + 1;
@@ -240,9 +240,8 @@ static int parse_op(const char **p, enum op *op)
 	static const struct {
 		const char *text;
 		enum op op;
-	} ops[] = { { "~>", OP_TILDE }, { ">=", OP_GE }, { "<=", OP_LE }, { "!=", OP_NE }, { "=>", OP_GE },
-		    { "=<", OP_LE },    { "=", OP_EQ },  { ">", OP_GT },  { "<", OP_LT },  { "~", OP_TILDE },
-		    { "^", OP_CARET } };
+	} ops[] = {{"~>", OP_TILDE}, {">=", OP_GE}, {"<=", OP_LE}, {"!=", OP_NE},   {"=>", OP_GE},  {"=<", OP_LE},
+		   {"=", OP_EQ},     {">", OP_GT},  {"<", OP_LT},  {"~", OP_TILDE}, {"^", OP_CARET}};
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -291,7 +290,8 @@ static int group_parse(char *text, struct group *g, const char *whole, struct le
 		enum wild wild, high_wild;
 
 		if (i + 2 < count && strcmp(tokens[i + 1], "-") == 0) {
-			if (parse_loose(tokens[i], &v, &wild) != 0 || parse_loose(tokens[i + 2], &high, &high_wild) != 0)
+			if (parse_loose(tokens[i], &v, &wild) != 0 ||
+			    parse_loose(tokens[i + 2], &high, &high_wild) != 0)
 				return lerr_set(err, LADING_ERR_FORMAT, "bad hyphen range in constraint '%s'", whole);
 			group_add(g, OP_GE, &v, wild);
 			group_add(g, OP_LE, &high, high_wild);
@@ -306,7 +306,7 @@ static int group_parse(char *text, struct group *g, const char *whole, struct le
 		group_add(g, op, &v, wild);
 	}
 	if (g->count == 0)
-		group_add(g, OP_EQ, &(struct semver){ 0, 0, 0, "" }, WILD_ALL);
+		group_add(g, OP_EQ, &(struct semver){0, 0, 0, ""}, WILD_ALL);
 	return 0;
 }
 

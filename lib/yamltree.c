@@ -46,8 +46,8 @@ static struct ynode *convert_node(struct convert *cv, yaml_node_t *src, int dept
 	size_t i;
 
 	if (depth > YAML_MAX_DEPTH || ++cv->nodes > YAML_MAX_NODES) {
-		lerr_set(cv->err, LADING_ERR_LIMIT, "%s:%zu:%zu: document nested too deeply or too large",
-			 cv->file, src->start_mark.line + 1, src->start_mark.column + 1);
+		lerr_set(cv->err, LADING_ERR_LIMIT, "%s:%zu:%zu: document nested too deeply or too large", cv->file,
+			 src->start_mark.line + 1, src->start_mark.column + 1);
 		return NULL;
 	}
 	node = xcalloc(1, sizeof(*node));
@@ -83,11 +83,13 @@ static struct ynode *convert_node(struct convert *cv, yaml_node_t *src, int dept
 			node->pairs[i].key = convert_node(cv, yaml_document_get_node(cv->ydoc, pair->key), depth + 1);
 			if (node->pairs[i].key == NULL)
 				goto fail;
-			node->pairs[i].value = convert_node(cv, yaml_document_get_node(cv->ydoc, pair->value), depth + 1);
+			node->pairs[i].value =
+			    convert_node(cv, yaml_document_get_node(cv->ydoc, pair->value), depth + 1);
 			if (node->pairs[i].value == NULL)
 				goto fail;
 			if (node->pairs[i].key->type != YNODE_SCALAR) {
-				ynode_error(node->pairs[i].key, cv->err, LADING_ERR_FORMAT, "mapping keys must be scalars");
+				ynode_error(node->pairs[i].key, cv->err, LADING_ERR_FORMAT,
+					    "mapping keys must be scalars");
 				goto fail;
 			}
 		}
@@ -234,8 +236,8 @@ int ynode_check_keys(const struct ynode *map, const char *const *allowed, const 
 					   where);
 		for (j = 0; j < i; j++)
 			if (strcmp(map->pairs[j].key->value, key) == 0)
-				return ynode_error(map->pairs[i].key, err, LADING_ERR_USAGE,
-						   "duplicate key '%s' in %s", key, where);
+				return ynode_error(map->pairs[i].key, err, LADING_ERR_USAGE, "duplicate key '%s' in %s",
+						   key, where);
 	}
 	return 0;
 }
@@ -250,8 +252,8 @@ int ynode_string(const struct ynode *node, const char *what, const char **out, s
 
 int ynode_bool(const struct ynode *node, const char *what, int *out, struct lerr *err)
 {
-	static const char *yes[] = { "true", "yes", "on", NULL };
-	static const char *no[] = { "false", "no", "off", NULL };
+	static const char *yes[] = {"true", "yes", "on", NULL};
+	static const char *no[] = {"false", "no", "off", NULL};
 	int i;
 
 	if (ynode_expect(node, YNODE_SCALAR, what, err) != 0)
@@ -280,8 +282,7 @@ int ynode_int(const struct ynode *node, const char *what, long long min, long lo
 	errno = 0;
 	value = strtoll(node->value, &end, 10);
 	if (errno != 0 || end == node->value || *end != '\0' || !node->plain)
-		return ynode_error(node, err, LADING_ERR_USAGE, "%s: expected an integer, got '%s'", what,
-				   node->value);
+		return ynode_error(node, err, LADING_ERR_USAGE, "%s: expected an integer, got '%s'", what, node->value);
 	if (value < min || value > max)
 		return ynode_error(node, err, LADING_ERR_USAGE, "%s: %lld is out of range [%lld, %lld]", what, value,
 				   min, max);

@@ -26,11 +26,11 @@ struct ypair {
 struct ynode {
 	enum ynode_type type;
 	const char *file; /* owned by the ydoc */
-	int line;         /* 1-based */
-	int col;          /* 1-based */
-	char *value;      /* scalars: the text */
-	int plain;        /* scalars: written without quotes (so `yes`, `1` may be typed) */
-	size_t count;     /* items in a sequence or pairs in a map */
+	int line;	  /* 1-based */
+	int col;	  /* 1-based */
+	char *value;	  /* scalars: the text */
+	int plain;	  /* scalars: written without quotes (so `yes`, `1` may be typed) */
+	size_t count;	  /* items in a sequence or pairs in a map */
 	struct ynode **items;
 	struct ypair *pairs;
 };
@@ -66,6 +66,6 @@ int ynode_int(const struct ynode *node, const char *what, long long min, long lo
 
 /* Sets err to "file:line:col: <message>" for node; returns -1. */
 int ynode_error(const struct ynode *node, struct lerr *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -100,7 +100,7 @@ int dirhash_h1_zip(const char *zip_path, char out[DIRHASH_H1_MAX], struct lerr *
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
-	struct file_list list = { NULL, 0 };
+	struct file_list list = {NULL, 0};
 	struct sha256_ctx *ctx = sha256_new();
 	char *chunk = xmalloc(1 << 16);
 	char hex[SHA256_HEX_LEN + 1];
@@ -173,7 +173,8 @@ static int walk_dir(const char *root, const char *rel, struct file_list *list, i
 		else if (S_ISDIR(st.st_mode))
 			failed = walk_dir(root, child_rel, list, depth + 1, err);
 		else
-			failed = sha256_file(child, hex, NULL, err) != 0 || list_add(&list[0], child_rel, hex, root, err) != 0;
+			failed = sha256_file(child, hex, NULL, err) != 0 ||
+				 list_add(&list[0], child_rel, hex, root, err) != 0;
 		free(child_rel);
 		free(child);
 		if (failed)
@@ -189,7 +190,7 @@ out:
 
 int dirhash_h1_dir(const char *dir, char out[DIRHASH_H1_MAX], struct lerr *err)
 {
-	struct file_list list = { NULL, 0 };
+	struct file_list list = {NULL, 0};
 	int r = -1;
 
 	if (walk_dir(dir, "", &list, 0, err) == 0) {

@@ -11,8 +11,8 @@
 #include "lib/xmalloc.h"
 #include "providers/dirhash.h"
 
-int provider_zip_name_parse(const char *file_name, const char *type, char *version, size_t version_len,
-			    char *platform, size_t platform_len)
+int provider_zip_name_parse(const char *file_name, const char *type, char *version, size_t version_len, char *platform,
+			    size_t platform_len)
 {
 	char *prefix = xasprintf("terraform-provider-%s_", type);
 	size_t prefix_len = strlen(prefix), name_len = strlen(file_name);
@@ -96,7 +96,8 @@ int provider_mirror_write_json(const char *dir, const char *type, struct lerr *e
 			goto out;
 	}
 	json_object_set_new(index, "versions", json_object());
-	json_object_foreach(versions, version, archives) {
+	json_object_foreach(versions, version, archives)
+	{
 		char *path = xasprintf("%s/%s.json", dir, version);
 		json_t *doc = json_pack("{s:O}", "archives", archives);
 		int failed = write_json(path, doc, err);

@@ -11,8 +11,8 @@
 #include "lib/err.h"
 
 /* "terraform-provider-TYPE_VERSION_OS_ARCH.zip" -> version and "os_arch"; -1 when the name does not fit. */
-int provider_zip_name_parse(const char *file_name, const char *type, char *version, size_t version_len,
-			    char *platform, size_t platform_len);
+int provider_zip_name_parse(const char *file_name, const char *type, char *version, size_t version_len, char *platform,
+			    size_t platform_len);
 
 /*
  * Scans DIR (= ROOT/HOST/NS/TYPE) for provider zips of type and writes

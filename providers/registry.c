@@ -93,8 +93,7 @@ out:
 /* Service discovery (SPECS §4.1): the providers.v1 base URL of host. */
 static int discover(struct pctx *x, const char *host, struct lerr *err)
 {
-	char *url =
-	    xasprintf("%s://%s/.well-known/terraform.json", host_tls_scheme(x->opts->registries, host), host);
+	char *url = xasprintf("%s://%s/.well-known/terraform.json", host_tls_scheme(x->opts->registries, host), host);
 	char *final = NULL;
 	json_t *doc = NULL;
 	const char *base;

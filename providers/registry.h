@@ -57,11 +57,11 @@ struct provider_result {
 };
 
 struct provider_fetch_opts {
-	const char *store_dir;		       /* content-addressed store root */
+	const char *store_dir;		   /* content-addressed store root */
 	const struct host_set *registries; /* plain_http / ca_file per host; may be NULL */
-	const char *gpgv;		       /* gpgv program; NULL = "gpgv" from PATH, "" = never verify */
-	int locked;			       /* refuse a request without locked_version */
-	const struct logger *lg;	       /* warnings (no gpgv) and -v messages; may be NULL */
+	const char *gpgv;		   /* gpgv program; NULL = "gpgv" from PATH, "" = never verify */
+	int locked;			   /* refuse a request without locked_version */
+	const struct logger *lg;	   /* warnings (no gpgv) and -v messages; may be NULL */
 };
 
 /*

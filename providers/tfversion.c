@@ -33,8 +33,8 @@ static int term_parse(const char *text, struct tf_term *term, const char *whole,
 	static const struct {
 		const char *text;
 		enum tf_op op;
-	} ops[] = { { "~>", TF_PESSIMISTIC }, { ">=", TF_GE }, { "<=", TF_LE }, { "!=", TF_NE },
-		    { "=", TF_EQ },          { ">", TF_GT },  { "<", TF_LT } };
+	} ops[] = {{"~>", TF_PESSIMISTIC}, {">=", TF_GE}, {"<=", TF_LE}, {"!=", TF_NE},
+		   {"=", TF_EQ},	   {">", TF_GT},  {"<", TF_LT}};
 	const char *p = text;
 	size_t i;
 
@@ -87,8 +87,8 @@ out:
 
 static int pessimistic_match(const struct tf_term *t, const struct semver *v)
 {
-	const uint64_t want[3] = { t->version.major, t->version.minor, t->version.patch };
-	const uint64_t have[3] = { v->major, v->minor, v->patch };
+	const uint64_t want[3] = {t->version.major, t->version.minor, t->version.patch};
+	const uint64_t have[3] = {v->major, v->minor, v->patch};
 	int i;
 
 	if (semver_compare(v, &t->version) < 0)

@@ -23,7 +23,7 @@
 /* Operands and verb options collected by verb_parse. */
 struct verb_args {
 	struct cli cli; /* its operands; free with cli_free */
-	int mode;       /* copy --mode, -1 when not given */
+	int mode;	/* copy --mode, -1 when not given */
 };
 
 enum { OPT_MODE = 1 };
@@ -109,8 +109,9 @@ static int ping_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx
 			 out.data != NULL ? "something else" : "nothing", status);
 		goto out;
 	}
-	r->text = xasprintf("%s@%s:%d%s%s%s", ssh_conn_user(conn), t->host, t->port > 0 ? t->port : 22,
-			    t->jump != NULL ? " via " : "", t->jump != NULL ? t->jump : "", t->become ? " (become)" : "");
+	r->text =
+	    xasprintf("%s@%s:%d%s%s%s", ssh_conn_user(conn), t->host, t->port > 0 ? t->port : 22,
+		      t->jump != NULL ? " via " : "", t->jump != NULL ? t->jump : "", t->become ? " (become)" : "");
 	r->detail = json_pack("{s:s, s:s, s:i, s:b}", "user", ssh_conn_user(conn), "address", t->host, "port",
 			      t->port > 0 ? t->port : 22, "become", t->become);
 	rc = 0;
@@ -159,7 +160,8 @@ static char *facts_summary(json_t *facts)
 	log_format_bytes((uint64_t)json_integer_value(json_object_get(json_object_get(facts, "memory"), "total_bytes")),
 			 size, sizeof(size));
 	buf_printf(&text, ", %s memory, disks:", size);
-	json_array_foreach (json_object_get(facts, "disks"), i, disk) {
+	json_array_foreach(json_object_get(facts, "disks"), i, disk)
+	{
 		log_format_bytes((uint64_t)json_integer_value(json_object_get(disk, "size_bytes")), size, sizeof(size));
 		buf_printf(&text, " %s %s", json_string_value(json_object_get(disk, "name")), size);
 	}

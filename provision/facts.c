@@ -16,42 +16,42 @@
  * missing file or tool leaves its key out.
  */
 static const char facts_sh[] =
-	"export LC_ALL=C\n"
-	"clean() { tr -d '\\t\\r' | tr '\\n' ' ' | sed 's/ *$//'; }\n"
-	"kv() { printf '%s\\t%s\\n' \"$1\" \"$(printf '%s' \"$2\" | clean)\"; }\n"
-	"if [ -r /etc/os-release ]; then (\n"
-	"  . /etc/os-release 2>/dev/null\n"
-	"  kv os_id \"${ID:-}\"; kv os_version_id \"${VERSION_ID:-}\"\n"
-	"  kv os_pretty_name \"${PRETTY_NAME:-}\"; kv os_codename \"${VERSION_CODENAME:-}\"\n"
-	"); fi\n"
-	"kv hostname \"$(uname -n)\"; kv kernel \"$(uname -r)\"; kv arch \"$(uname -m)\"\n"
-	"n=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || n=$(grep -c '^processor' /proc/cpuinfo)\n"
-	"kv cpu_count \"$n\"\n"
-	"kv cpu_model \"$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)\"\n"
-	"kv mem_total_kb \"$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/meminfo 2>/dev/null)\"\n"
-	"for d in /sys/block/*; do\n"
-	"  [ -e \"$d/size\" ] || continue\n"
-	"  name=${d##*/}\n"
-	"  case $name in loop*|ram*) continue;; esac\n"
-	"  size=$(cat \"$d/size\" 2>/dev/null) || size=0\n"
-	"  rot=$(cat \"$d/queue/rotational\" 2>/dev/null) || rot=0\n"
-	"  model=$(cat \"$d/device/model\" 2>/dev/null | clean)\n"
-	"  printf 'disk\\t%s\\t%s\\t%s\\t%s\\n' \"$name\" \"$((size * 512))\" \"$rot\" \"$model\"\n"
-	"done\n"
-	"if command -v lspci >/dev/null 2>&1; then\n"
-	"  lspci -n -D 2>/dev/null | while read -r slot class ids rest; do\n"
-	"    case $ids in 10de:*) printf 'pci_nvidia\\t%s\\t%s\\t%s\\n' \"$slot\" \"${class%:}\" \"$ids\";; esac\n"
-	"  done\n"
-	"fi\n"
-	"if command -v nvidia-smi >/dev/null 2>&1; then\n"
-	"  nvidia-smi --query-gpu=index,name,memory.total,driver_version,pci.bus_id --format=csv,noheader,nounits "
-	"2>/dev/null |\n"
-	"  while IFS=, read -r idx name mem drv bus; do\n"
-	"    printf 'nvidia_smi\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$idx\" \"$name\" \"$mem\" \"$drv\" \"$bus\" | sed "
-	"'s/\\t */\\t/g'\n"
-	"  done\n"
-	"fi\n"
-	"exit 0\n";
+    "export LC_ALL=C\n"
+    "clean() { tr -d '\\t\\r' | tr '\\n' ' ' | sed 's/ *$//'; }\n"
+    "kv() { printf '%s\\t%s\\n' \"$1\" \"$(printf '%s' \"$2\" | clean)\"; }\n"
+    "if [ -r /etc/os-release ]; then (\n"
+    "  . /etc/os-release 2>/dev/null\n"
+    "  kv os_id \"${ID:-}\"; kv os_version_id \"${VERSION_ID:-}\"\n"
+    "  kv os_pretty_name \"${PRETTY_NAME:-}\"; kv os_codename \"${VERSION_CODENAME:-}\"\n"
+    "); fi\n"
+    "kv hostname \"$(uname -n)\"; kv kernel \"$(uname -r)\"; kv arch \"$(uname -m)\"\n"
+    "n=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || n=$(grep -c '^processor' /proc/cpuinfo)\n"
+    "kv cpu_count \"$n\"\n"
+    "kv cpu_model \"$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n 1)\"\n"
+    "kv mem_total_kb \"$(sed -n 's/^MemTotal:[[:space:]]*\\([0-9]*\\).*/\\1/p' /proc/meminfo 2>/dev/null)\"\n"
+    "for d in /sys/block/*; do\n"
+    "  [ -e \"$d/size\" ] || continue\n"
+    "  name=${d##*/}\n"
+    "  case $name in loop*|ram*) continue;; esac\n"
+    "  size=$(cat \"$d/size\" 2>/dev/null) || size=0\n"
+    "  rot=$(cat \"$d/queue/rotational\" 2>/dev/null) || rot=0\n"
+    "  model=$(cat \"$d/device/model\" 2>/dev/null | clean)\n"
+    "  printf 'disk\\t%s\\t%s\\t%s\\t%s\\n' \"$name\" \"$((size * 512))\" \"$rot\" \"$model\"\n"
+    "done\n"
+    "if command -v lspci >/dev/null 2>&1; then\n"
+    "  lspci -n -D 2>/dev/null | while read -r slot class ids rest; do\n"
+    "    case $ids in 10de:*) printf 'pci_nvidia\\t%s\\t%s\\t%s\\n' \"$slot\" \"${class%:}\" \"$ids\";; esac\n"
+    "  done\n"
+    "fi\n"
+    "if command -v nvidia-smi >/dev/null 2>&1; then\n"
+    "  nvidia-smi --query-gpu=index,name,memory.total,driver_version,pci.bus_id --format=csv,noheader,nounits "
+    "2>/dev/null |\n"
+    "  while IFS=, read -r idx name mem drv bus; do\n"
+    "    printf 'nvidia_smi\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$idx\" \"$name\" \"$mem\" \"$drv\" \"$bus\" | sed "
+    "'s/\\t */\\t/g'\n"
+    "  done\n"
+    "fi\n"
+    "exit 0\n";
 
 const char *facts_script(void)
 {
@@ -88,16 +88,16 @@ static void facts_scalar(json_t *facts, const char *key, const char *value)
 		const char *key, *object, *name;
 		int number;
 	} map[] = {
-		{ "os_id", "os", "id", 0 },
-		{ "os_version_id", "os", "version_id", 0 },
-		{ "os_pretty_name", "os", "pretty_name", 0 },
-		{ "os_codename", "os", "codename", 0 },
-		{ "hostname", NULL, "hostname", 0 },
-		{ "kernel", NULL, "kernel", 0 },
-		{ "arch", NULL, "arch", 0 },
-		{ "cpu_count", "cpu", "count", 1 },
-		{ "cpu_model", "cpu", "model", 0 },
-		{ NULL, NULL, NULL, 0 },
+	    {"os_id", "os", "id", 0},
+	    {"os_version_id", "os", "version_id", 0},
+	    {"os_pretty_name", "os", "pretty_name", 0},
+	    {"os_codename", "os", "codename", 0},
+	    {"hostname", NULL, "hostname", 0},
+	    {"kernel", NULL, "kernel", 0},
+	    {"arch", NULL, "arch", 0},
+	    {"cpu_count", "cpu", "count", 1},
+	    {"cpu_model", "cpu", "model", 0},
+	    {NULL, NULL, NULL, 0},
 	};
 	int i;
 
@@ -135,8 +135,9 @@ static void facts_row(json_t *facts, char **field, int count)
 					    json_integer(json_integer_value(json_object_get(facts, "nvswitches")) + 1));
 		}
 	} else if (strcmp(field[0], "nvidia_smi") == 0 && count == 6) {
-		row = json_pack("{s:o, s:s, s:o, s:s, s:s}", "index", json_number_or_null(field[1]), "name", field[2],
-				"memory_mib", json_number_or_null(field[3]), "driver", field[4], "pci_bus_id", field[5]);
+		row =
+		    json_pack("{s:o, s:s, s:o, s:s, s:s}", "index", json_number_or_null(field[1]), "name", field[2],
+			      "memory_mib", json_number_or_null(field[3]), "driver", field[4], "pci_bus_id", field[5]);
 		json_array_append_new(json_object_get(facts, "nvidia_smi"), row);
 	} else if (count == 2) {
 		facts_scalar(facts, field[0], field[1]);
@@ -164,7 +165,8 @@ int facts_parse(const char *text, json_t **out, struct lerr *err)
 	free(copy);
 	if (json_object_get(facts, "arch") == NULL || json_object_get(facts, "kernel") == NULL) {
 		json_decref(facts);
-		return lerr_set(err, LADING_ERR_FORMAT, "facts: the output has no kernel or arch (is this a unix host?)");
+		return lerr_set(err, LADING_ERR_FORMAT,
+				"facts: the output has no kernel or arch (is this a unix host?)");
 	}
 	*out = facts;
 	return 0;

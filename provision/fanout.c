@@ -15,7 +15,7 @@ struct fanout_run_ctx {
 	void *ctx;
 };
 
-static const char *const status_names[] = { "ok", "failed", "unreachable" };
+static const char *const status_names[] = {"ok", "failed", "unreachable"};
 
 void fanout_opts_init(struct fanout_opts *o)
 {
@@ -148,8 +148,8 @@ out:
 
 static void fanout_print_json(const struct fanout_result *r)
 {
-	json_t *line = json_pack("{s:s, s:s, s:f}", "host", r->host->name, "status", status_names[r->status],
-				 "seconds", r->seconds);
+	json_t *line = json_pack("{s:s, s:s, s:f}", "host", r->host->name, "status", status_names[r->status], "seconds",
+				 r->seconds);
 	char *text;
 
 	if (r->msg != NULL)
@@ -165,7 +165,7 @@ static void fanout_print_json(const struct fanout_result *r)
 /* Results in inventory order, ok hosts first and failed ones last; returns the failure count. */
 static size_t fanout_print(const struct fanout_opts *o, struct fanout_result *results, size_t count)
 {
-	size_t counts[3] = { 0, 0, 0 };
+	size_t counts[3] = {0, 0, 0};
 	struct buf failed = BUF_INIT(0);
 	size_t i;
 	int pass;
@@ -216,8 +216,8 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 {
 	struct inventory *inv = NULL;
 	const struct inv_host **hosts = NULL;
-	struct fanout_run_ctx run = { o, NULL, action, ctx };
-	struct pool_opts popts = { 0 };
+	struct fanout_run_ctx run = {o, NULL, action, ctx};
+	struct pool_opts popts = {0};
 	size_t count = 0, i;
 	struct lerr err;
 	int status = 2;
@@ -230,7 +230,8 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 		goto out;
 	}
 	if (count == 0) {
-		lerr_set(&err, LADING_ERR_USAGE, "provision %s: no hosts match '%s'", verb, o->limit ? o->limit : "all");
+		lerr_set(&err, LADING_ERR_USAGE, "provision %s: no hosts match '%s'", verb,
+			 o->limit ? o->limit : "all");
 		status = cli_fail(&err);
 		goto out;
 	}

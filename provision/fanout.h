@@ -26,7 +26,7 @@ struct fanout_opts {
 	int inventory_count;
 	const char *limit;
 	int forks;
-	int become;         /* --become: force become on every host */
+	int become; /* --become: force become on every host */
 	int json;
 	struct ssh_opts ssh;
 	struct logger lg;
@@ -37,9 +37,9 @@ struct fanout_result {
 	const struct inv_host *host;
 	struct prov_target target;
 	int status;
-	char *msg;          /* failure text without the leading "host: " */
-	json_t *detail;     /* extra JSON fields for --json (and for the verb's printer) */
-	char *text;         /* what the verb prints for an ok host (after "host: ok") */
+	char *msg;	/* failure text without the leading "host: " */
+	json_t *detail; /* extra JSON fields for --json (and for the verb's printer) */
+	char *text;	/* what the verb prints for an ok host (after "host: ok") */
 	double seconds;
 };
 

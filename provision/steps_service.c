@@ -66,7 +66,8 @@ static void restart_script(struct buf *cmd, const char *service, int reload, con
 	    "kill -TERM \"$pid\"; i=0\n"
 	    "while alive \"$pid\" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done\n"
 	    /* as systemd does after TimeoutStopSec: KILL what TERM did not stop */
-	    "if alive \"$pid\"; then kill -KILL \"$pid\"; i=0; echo \"$n (pid $pid) did not stop in 30 s: killed\" >&2; fi\n"
+	    "if alive \"$pid\"; then kill -KILL \"$pid\"; i=0; echo \"$n (pid $pid) did not stop in 30 s: killed\" "
+	    ">&2; fi\n"
 	    "while alive \"$pid\" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done\n"
 	    "if alive \"$pid\"; then echo \"$n (pid $pid) did not stop, not even on KILL\" >&2; exit 5; fi\n"
 	    "cd \"${dir:-/}\" && xargs -0 sh -c 'p=$1; shift; setsid \"$@\" </dev/null >>\"$0\" 2>&1 & echo $! "

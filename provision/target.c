@@ -23,11 +23,13 @@ int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, str
 	if (inv_host_conn(host, &conn, err) != 0)
 		return -1;
 	if (conn.local) {
-		lerr_about(err, LADING_ERR_USAGE, host->name, "ansible_connection local is not supported here (ssh only)");
+		lerr_about(err, LADING_ERR_USAGE, host->name,
+			   "ansible_connection local is not supported here (ssh only)");
 		goto out;
 	}
 	if (conn.become_user != NULL && strcmp(conn.become_user, "root") != 0) {
-		lerr_about(err, LADING_ERR_USAGE, host->name, "ansible_become_user '%s': become runs sudo -n as root only", conn.become_user);
+		lerr_about(err, LADING_ERR_USAGE, host->name,
+			   "ansible_become_user '%s': become runs sudo -n as root only", conn.become_user);
 		goto out;
 	}
 	t->ssh.name = host->name;
@@ -40,9 +42,9 @@ int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, str
 	if (conn.jump_host != NULL) {
 		int v6 = strchr(conn.jump_host, ':') != NULL;
 
-		t->ssh.jump = t->jump = xasprintf("%s%s%s%s%s:%d", conn.jump_user ? conn.jump_user : "",
-						  conn.jump_user ? "@" : "", v6 ? "[" : "", conn.jump_host, v6 ? "]" : "",
-						  conn.jump_port);
+		t->ssh.jump = t->jump =
+		    xasprintf("%s%s%s%s%s:%d", conn.jump_user ? conn.jump_user : "", conn.jump_user ? "@" : "",
+			      v6 ? "[" : "", conn.jump_host, v6 ? "]" : "", conn.jump_port);
 	}
 	rc = 0;
 out:

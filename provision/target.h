@@ -12,8 +12,8 @@
 
 struct prov_target {
 	struct ssh_target ssh; /* strings point into the inventory host or the fields below */
-	char *key_file;        /* "~/" expanded */
-	char *jump;            /* "user@host:port" */
+	char *key_file;	       /* "~/" expanded */
+	char *jump;	       /* "user@host:port" */
 };
 
 /*

@@ -63,7 +63,8 @@ enum serve_option {
 };
 
 static const struct cli_option serve_options[] = {
-    {"listen", 0, "HOST:PORT", OPT_LISTEN, "address to listen on (default " SERVE_DEFAULT_LISTEN "; :PORT = all interfaces)"},
+    {"listen", 0, "HOST:PORT", OPT_LISTEN,
+     "address to listen on (default " SERVE_DEFAULT_LISTEN "; :PORT = all interfaces)"},
     {"tls-cert", 0, "FILE", OPT_CERT, "PEM certificate (chain) for HTTPS"},
     {"tls-key", 0, "FILE", OPT_KEY, "PEM private key for HTTPS"},
     {"plain-http", 0, NULL, OPT_PLAIN, "serve plain HTTP instead of HTTPS"},
@@ -72,9 +73,11 @@ static const struct cli_option serve_options[] = {
     {"advertise-url", 0, "URL", OPT_URL, "base URL written into the Helm index (default: from the Host header)"},
     {"threads", 0, "N", OPT_THREADS, "worker threads, 1-256 (default 8)"},
     {"pubkey", 0, "FILE", OPT_PUBKEY,
-     "trusted public key for a bundle's signature (repeatable; default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
+     "trusted public key for a bundle's signature (repeatable; default: every *.pub in $LADING_TRUST_DIR or "
+     "/etc/lading/trust.d)"},
     {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
-    {"insecure-skip-signature", 0, NULL, OPT_INSECURE, "serve an unsigned or untrusted bundle (digests are still checked)"},
+    {"insecure-skip-signature", 0, NULL, OPT_INSECURE,
+     "serve an unsigned or untrusted bundle (digests are still checked)"},
     {NULL, 0, NULL, 0, NULL},
 };
 

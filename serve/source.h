@@ -15,7 +15,7 @@
 struct serve_source_opts {
 	char *const *pubkeys; /* --pubkey files; none = $LADING_TRUST_DIR or /etc/lading/trust.d */
 	size_t pubkey_count;
-	const char *cache_dir; /* where extractions go; NULL = $LADING_CACHE/serve (~/.cache/lading/serve) */
+	const char *cache_dir;	     /* where extractions go; NULL = $LADING_CACHE/serve (~/.cache/lading/serve) */
 	int insecure_skip_signature; /* --insecure-skip-signature: serve an unsigned/untrusted bundle, warning */
 	const struct logger *lg;
 };

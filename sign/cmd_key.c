@@ -211,7 +211,8 @@ static int key_sign(int argc, char **argv)
 	int c;
 	int r;
 
-	cli_init(&cli, "lading key sign", "--key KEY [options] FILE", sign_options, CLI_VERBOSE | CLI_QUIET, argc, argv);
+	cli_init(&cli, "lading key sign", "--key KEY [options] FILE", sign_options, CLI_VERBOSE | CLI_QUIET, argc,
+		 argv);
 	cli.summary = "Writes FILE.minisig: a minisign signature (prehashed, 'ED') that minisign -V accepts.";
 	while ((c = cli_next(&cli)) > 0) {
 		if (c == 'k')
@@ -304,8 +305,8 @@ static int key_verify(int argc, char **argv)
 	trust_init(&ts);
 	memset(&sig, 0, sizeof(sig));
 	lerr_clear(&err);
-	cli_init(&cli, "lading key verify", "[--pubkey PUB]... [-x SIGFILE] [-q] FILE", verify_options, CLI_VERBOSE | CLI_QUIET, argc,
-		 argv);
+	cli_init(&cli, "lading key verify", "[--pubkey PUB]... [-x SIGFILE] [-q] FILE", verify_options,
+		 CLI_VERBOSE | CLI_QUIET, argc, argv);
 	cli.summary = "Checks FILE.minisig (minisign 'ED' or legacy 'Ed') and its trusted comment against the\n"
 		      "trusted keys: every --pubkey, or else every *.pub in $LADING_TRUST_DIR (/etc/lading/trust.d).";
 	while ((c = cli_next(&cli)) > 0) {

@@ -26,8 +26,8 @@
 #define PASSPHRASE_CACHE 8
 
 /* libssh2 1.10 signs RSA user keys only with SHA-1 "ssh-rsa" (no rsa-sha2-*): OpenSSH >= 8.8 refuses that. */
-#define RSA_LIMIT_TEXT                                                                                         \
-	"libssh2 1.10 signs rsa user keys only with sha-1 'ssh-rsa', which openssh >= 8.8 refuses; use an "      \
+#define RSA_LIMIT_TEXT                                                                                                 \
+	"libssh2 1.10 signs rsa user keys only with sha-1 'ssh-rsa', which openssh >= 8.8 refuses; use an "            \
 	"ed25519 or ecdsa key, or allow ssh-rsa on the target (PubkeyAcceptedAlgorithms +ssh-rsa)"
 
 struct key_info {
@@ -55,8 +55,7 @@ static uint32_t get_u32(const unsigned char *p)
 }
 
 /* Reads an SSH string at *pos; -1 when it runs past len. */
-static int get_string(const unsigned char *data, size_t len, size_t *pos, const unsigned char **str,
-		      size_t *str_len)
+static int get_string(const unsigned char *data, size_t len, size_t *pos, const unsigned char **str, size_t *str_len)
 {
 	uint32_t n;
 
@@ -211,7 +210,7 @@ static char *passphrase_get(const char *name, const char *path, struct lerr *err
 	pthread_mutex_unlock(&passphrase_lock);
 	if (secret == NULL)
 		lerr_about(err, LADING_ERR_AUTH, name,
-			 "key '%s' is encrypted: set LADING_SSH_PASSPHRASE or run on a terminal", path);
+			   "key '%s' is encrypted: set LADING_SSH_PASSPHRASE or run on a terminal", path);
 	return secret;
 }
 
@@ -319,7 +318,7 @@ static int auth_key_file(struct ssh_session *ss, const char *user, const char *p
 		rc = 0;
 	} else if (r == LIBSSH2_ERROR_FILE) {
 		lerr_about(&st->file_err, LADING_ERR_AUTH, ss->name, "cannot use key '%s': %s", path,
-			 info.encrypted ? "wrong passphrase" : "unsupported key format");
+			   info.encrypted ? "wrong passphrase" : "unsupported key format");
 		st->have_file_err = 1;
 	} else if (auth_refused(r)) {
 		auth_note_refusal(st, info.type);
@@ -347,7 +346,7 @@ static char *auth_home(void)
 static int auth_files(struct ssh_session *ss, const char *user, const char *key_file, double deadline,
 		      struct auth_state *st, struct lerr *err)
 {
-	static const char *const defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa", NULL };
+	static const char *const defaults[] = {"id_ed25519", "id_ecdsa", "id_rsa", NULL};
 	char *home, *path;
 	int i, rc = 1;
 
@@ -365,8 +364,7 @@ static int auth_files(struct ssh_session *ss, const char *user, const char *key_
 }
 
 /* The user's authentication methods; *methods stays NULL when "none" already succeeded. */
-static int auth_methods(struct ssh_session *ss, const char *user, double deadline, char **methods,
-			struct lerr *err)
+static int auth_methods(struct ssh_session *ss, const char *user, double deadline, char **methods, struct lerr *err)
 {
 	char *list;
 
@@ -397,8 +395,8 @@ int ssh_auth(struct ssh_session *ss, const char *user, const char *key_file, dou
 		return 0;
 	if (strstr(methods, "publickey") == NULL) {
 		rc = lerr_about(err, LADING_ERR_AUTH, ss->name,
-			      "the server offers no public key authentication for user '%s' (offers: %s)",
-			      user, methods);
+				"the server offers no public key authentication for user '%s' (offers: %s)", user,
+				methods);
 		goto out;
 	}
 	if ((rc = auth_agent(ss, user, deadline, &st, err)) == 1)
@@ -410,8 +408,8 @@ int ssh_auth(struct ssh_session *ss, const char *user, const char *key_file, dou
 	else if (st.have_file_err && !st.other_refused)
 		rc = (*err = st.file_err, -1);
 	else
-		rc = lerr_about(err, LADING_ERR_AUTH, ss->name, "authentication failed for user '%s' (tried: %s)",
-			      user, st.tried.len > 0 ? st.tried.data : "no key: set ansible_ssh_private_key_file");
+		rc = lerr_about(err, LADING_ERR_AUTH, ss->name, "authentication failed for user '%s' (tried: %s)", user,
+				st.tried.len > 0 ? st.tried.data : "no key: set ansible_ssh_private_key_file");
 out:
 	buf_free(&st.tried);
 	return rc == 0 ? 0 : -1;

@@ -29,9 +29,9 @@ struct exec_io {
 	char in_buf[EXEC_CHUNK];
 	size_t in_len, in_off;
 	int in_eof, eof_sent;
-	struct buf *sink[2];  /* stdout, stderr (NULL = discard) */
+	struct buf *sink[2]; /* stdout, stderr (NULL = discard) */
 	int over_cap[2];
-	struct buf head_err;  /* the start of stderr, to recognise sudo's complaints */
+	struct buf head_err; /* the start of stderr, to recognise sudo's complaints */
 };
 
 const char *ssh_conn_user(const struct ssh_conn *conn)
@@ -196,12 +196,15 @@ static int exec_sudo_check(const struct ssh_conn *conn, const struct exec_io *io
 
 	if (strstr(text, "sudo: a password is required") != NULL || strstr(text, "sudo: a terminal is required"))
 		return lerr_about(err, LADING_ERR_AUTH, conn->name,
-				"sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
-				"this user in sudoers, or connect as root", conn->user);
+				  "sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
+				  "this user in sudoers, or connect as root",
+				  conn->user);
 	if (strstr(text, "is not in the sudoers file") != NULL || strstr(text, "is not allowed to execute") != NULL)
-		return lerr_about(err, LADING_ERR_AUTH, conn->name, "user '%s' may not use sudo (become): add it to sudoers", conn->user);
+		return lerr_about(err, LADING_ERR_AUTH, conn->name,
+				  "user '%s' may not use sudo (become): add it to sudoers", conn->user);
 	if (status == 127 && strstr(text, "sudo") != NULL && strstr(text, "not found") != NULL)
-		return lerr_about(err, LADING_ERR_AUTH, conn->name, "sudo is not installed (become): install it or connect as root");
+		return lerr_about(err, LADING_ERR_AUTH, conn->name,
+				  "sudo is not installed (become): install it or connect as root");
 	return 0;
 }
 
@@ -241,7 +244,9 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 		goto broken;
 	if (exec_pump(conn, channel, io, deadline, err) != 0) {
 		if (deadline > 0 && log_now() >= deadline) {
-			lerr_about(err, LADING_ERR_NETWORK, conn->name, "command timed out after %.0f s (still running there?)", conn->command_timeout_ms / 1000.0);
+			lerr_about(err, LADING_ERR_NETWORK, conn->name,
+				   "command timed out after %.0f s (still running there?)",
+				   conn->command_timeout_ms / 1000.0);
 			goto out;
 		}
 		goto broken;
@@ -254,7 +259,7 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 		goto out;
 	if (io->over_cap[0] || io->over_cap[1]) {
 		lerr_about(err, LADING_ERR_LIMIT, conn->name, "command %s exceeded %zu bytes",
-			 io->over_cap[0] ? "output" : "error output", io->over_cap[0] ? out->max : errout->max);
+			   io->over_cap[0] ? "output" : "error output", io->over_cap[0] ? out->max : errout->max);
 		goto out;
 	}
 	rc = 0;
@@ -301,12 +306,12 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 		lerr_set(err, LADING_ERR_USAGE, "'%s' is not a regular file", local_path);
 		goto out;
 	}
-	cmd = xasprintf("umask 077 && cat > %s && chmod %o %s && mv -f %s %s || { rc=$?; rm -f %s; exit $rc; }",
-			q_temp, (unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
+	cmd = xasprintf("umask 077 && cat > %s && chmod %o %s && mv -f %s %s || { rc=$?; rm -f %s; exit $rc; }", q_temp,
+			(unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
 	if (ssh_exec(conn, cmd, become, fd, NULL, &errout, &status, err) != 0) {
 		if (err != NULL && err->code == LADING_ERR_LIMIT)
-			lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d)",
-				 remote_path, status);
+			lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d)", remote_path,
+				   status);
 		goto out;
 	}
 	if (status != 0) {
@@ -315,7 +320,7 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 		if (nl != NULL)
 			*nl = '\0';
 		lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d): %s", remote_path,
-			 status, errout.data != NULL ? errout.data : "");
+			   status, errout.data != NULL ? errout.data : "");
 		goto out;
 	}
 	rc = 0;

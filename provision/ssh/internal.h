@@ -12,8 +12,8 @@ struct ssh_jump;
 /* One authenticated libssh2 session (non-blocking) on one socket. */
 struct ssh_session {
 	LIBSSH2_SESSION *session;
-	int sock;           /* TCP socket, or our end of the jump socketpair */
-	const char *name;   /* for messages: inventory name or "bastion host" */
+	int sock;	  /* TCP socket, or our end of the jump socketpair */
+	const char *name; /* for messages: inventory name or "bastion host" */
 	int keepalive_s;
 };
 
@@ -21,10 +21,10 @@ struct ssh_conn {
 	char *name;
 	char *user;
 	int is_root;
-	int broken;                 /* a transport error happened: further calls fail */
+	int broken; /* a transport error happened: further calls fail */
 	int command_timeout_ms;
 	struct ssh_session ss;
-	struct ssh_jump *jump;      /* NULL when connected directly */
+	struct ssh_jump *jump; /* NULL when connected directly */
 };
 
 /* Fills defaults (timeouts, keepalive) into a copy of opts. */
@@ -49,15 +49,14 @@ int ssh_session_error(struct ssh_session *ss, int code, const char *what, struct
  * Handshake, host key check and authentication on an open socket. Takes over
  * ss->sock (closed by ssh_session_free). host/port are what known_hosts names.
  */
-int ssh_session_start(struct ssh_session *ss, const char *host, int port, const char *user,
-		      const char *key_file, const struct ssh_opts *opts, double deadline, struct lerr *err);
+int ssh_session_start(struct ssh_session *ss, const char *host, int port, const char *user, const char *key_file,
+		      const struct ssh_opts *opts, double deadline, struct lerr *err);
 
 /* Disconnects (bounded), frees the session and closes the socket. Accepts a zeroed struct. */
 void ssh_session_free(struct ssh_session *ss);
 
 /* TCP connect with a deadline; returns the socket or -1 (LADING_ERR_NETWORK). */
-int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_s, double deadline,
-		    struct lerr *err);
+int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_s, double deadline, struct lerr *err);
 
 /* Authenticates user: agent identities, then key_file or the default key files. */
 int ssh_auth(struct ssh_session *ss, const char *user, const char *key_file, double deadline, struct lerr *err);

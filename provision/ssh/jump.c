@@ -24,10 +24,10 @@ struct ssh_jump {
 	struct ssh_session ss; /* the bastion */
 	char *label;
 	LIBSSH2_CHANNEL *channel;
-	int fd;                /* our end of the socketpair */
+	int fd; /* our end of the socketpair */
 	pthread_t thread;
 	int thread_started;
-	char up[JUMP_CHUNK];   /* target session -> channel */
+	char up[JUMP_CHUNK]; /* target session -> channel */
 	size_t up_len, up_off;
 	char down[JUMP_CHUNK]; /* channel -> target session */
 	size_t down_len, down_off;
@@ -170,7 +170,7 @@ int ssh_jump_open(const char *name, const char *jump_spec, const char *default_u
 {
 	struct ssh_jump *jump = xcalloc(1, sizeof(*jump));
 	char *jump_user = NULL, *jump_host = NULL;
-	int jump_port = 22, pair[2] = { -1, -1 };
+	int jump_port = 22, pair[2] = {-1, -1};
 
 	jump->ss.sock = jump->fd = -1;
 	if (ssh_parse_dest(jump_spec, &jump_user, &jump_host, &jump_port) != 0) {

@@ -30,7 +30,7 @@ enum kh_marker {
 
 struct kh_entry {
 	int marker;
-	char *hosts;         /* pattern list, or NULL when hashed */
+	char *hosts;	     /* pattern list, or NULL when hashed */
 	unsigned char *salt; /* hashed entries */
 	size_t salt_len;
 	unsigned char *hash;
@@ -159,8 +159,7 @@ static int kh_parse_hashed(struct kh_entry *entry, const char *hosts)
 		return -1;
 	if (kh_base64_decode(salt, (size_t)(bar - salt), &entry->salt, &entry->salt_len) != 0)
 		return -1;
-	if (kh_base64_decode(bar + 1, strlen(bar + 1), &entry->hash, &entry->hash_len) != 0 ||
-	    entry->hash_len != 20) {
+	if (kh_base64_decode(bar + 1, strlen(bar + 1), &entry->hash, &entry->hash_len) != 0 || entry->hash_len != 20) {
 		free(entry->salt);
 		free(entry->hash);
 		entry->salt = entry->hash = NULL;

@@ -13,10 +13,10 @@
 
 enum kh_status {
 	KH_NOTFOUND = 0,   /* no line names this host */
-	KH_MATCH = 1,      /* a line has exactly this key */
+	KH_MATCH = 1,	   /* a line has exactly this key */
 	KH_MISMATCH = 2,   /* lines have keys of this type for the host, none equal: changed key */
 	KH_OTHER_TYPE = 3, /* the host is known only with keys of other types */
-	KH_REVOKED = 4,    /* the key is marked @revoked */
+	KH_REVOKED = 4,	   /* the key is marked @revoked */
 };
 
 struct kh_file;

@@ -24,8 +24,14 @@
 
 /* Host key algorithms in OpenSSH's order of preference, so we see the key ssh(1) recorded. */
 static const char *const ssh_hostkey_default_order[] = {
-	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-	"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", NULL,
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+    NULL,
 };
 
 void ssh_opts_defaults(const struct ssh_opts *in, struct ssh_opts *out)
@@ -46,7 +52,7 @@ int ssh_session_error(struct ssh_session *ss, int code, const char *what, struct
 	if (ss->session != NULL)
 		libssh2_session_last_error(ss->session, &message, NULL, 0);
 	return lerr_about(err, code, ss->name, "%s: %s", what,
-			message != NULL && message[0] != '\0' ? message : "ssh error");
+			  message != NULL && message[0] != '\0' ? message : "ssh error");
 }
 
 int ssh_session_wait(struct ssh_session *ss, double deadline, const char *what, struct lerr *err)
@@ -57,7 +63,7 @@ int ssh_session_wait(struct ssh_session *ss, double deadline, const char *what, 
 int ssh_session_wait_fd(struct ssh_session *ss, int extra_fd, short extra_events, double deadline, const char *what,
 			struct lerr *err)
 {
-	struct pollfd pfds[2] = { { .fd = ss->sock, .events = 0 }, { .fd = extra_fd, .events = extra_events } };
+	struct pollfd pfds[2] = {{.fd = ss->sock, .events = 0}, {.fd = extra_fd, .events = extra_events}};
 	struct pollfd *pfd = &pfds[0];
 	int directions = libssh2_session_block_directions(ss->session);
 	int timeout_ms = -1;
@@ -147,8 +153,7 @@ fail:
 	return -1;
 }
 
-int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_s, double deadline,
-		    struct lerr *err)
+int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_s, double deadline, struct lerr *err)
 {
 	struct addrinfo hints, *list = NULL, *ai;
 	char port_text[16];
@@ -169,9 +174,10 @@ int ssh_tcp_connect(const char *name, const char *host, int port, int keepalive_
 	freeaddrinfo(list);
 	if (sock < 0) {
 		if (saved == ETIMEDOUT)
-			return lerr_about(err, LADING_ERR_NETWORK, name, "cannot connect to %s port %d: connection timed out", host, port);
+			return lerr_about(err, LADING_ERR_NETWORK, name,
+					  "cannot connect to %s port %d: connection timed out", host, port);
 		return lerr_about(err, LADING_ERR_NETWORK, name, "cannot connect to %s port %d: %s", host, port,
-				strerror(saved));
+				  strerror(saved));
 	}
 	ssh_socket_options(sock, keepalive_s);
 	return sock;
@@ -272,23 +278,26 @@ static int ssh_check_host_key(struct ssh_session *ss, struct kh_file *kh, const 
 		break;
 	case KH_REVOKED:
 		lerr_about(err, LADING_ERR_AUTH, ss->name, "host key %s %s of %s is marked @revoked in known_hosts",
-			 type, fingerprint, label);
+			   type, fingerprint, label);
 		break;
 	case KH_MISMATCH:
 		lerr_about(err, LADING_ERR_AUTH, ss->name,
-			 "HOST KEY CHANGED for %s: now %s %s, known_hosts has another; refusing (possible "
-			 "man-in-the-middle): if the change is expected, remove the old entry (ssh-keygen -R '%s')", label, type, fingerprint, label);
+			   "HOST KEY CHANGED for %s: now %s %s, known_hosts has another; refusing (possible "
+			   "man-in-the-middle): if the change is expected, remove the old entry (ssh-keygen -R '%s')",
+			   label, type, fingerprint, label);
 		break;
 	case KH_OTHER_TYPE:
 		lerr_about(err, LADING_ERR_AUTH, ss->name,
-			 "host key of %s is %s %s but known_hosts has only other key types for it; refusing: "
-			 "check the host and add this key to known_hosts if it is right", label, type, fingerprint);
+			   "host key of %s is %s %s but known_hosts has only other key types for it; refusing: "
+			   "check the host and add this key to known_hosts if it is right",
+			   label, type, fingerprint);
 		break;
 	case KH_NOTFOUND:
 		if (opts->host_key_policy != SSH_HOST_KEY_ACCEPT_NEW) {
 			lerr_about(err, LADING_ERR_AUTH, ss->name,
-				 "unknown host key for %s: %s %s; verify it and add it to known_hosts, or use "
-				 "--host-key-policy accept-new", label, type, fingerprint);
+				   "unknown host key for %s: %s %s; verify it and add it to known_hosts, or use "
+				   "--host-key-policy accept-new",
+				   label, type, fingerprint);
 			break;
 		}
 		file = opts->known_hosts != NULL ? xstrdup(opts->known_hosts) : ssh_user_known_hosts();
@@ -306,8 +315,8 @@ static int ssh_check_host_key(struct ssh_session *ss, struct kh_file *kh, const 
 	return rc;
 }
 
-int ssh_session_start(struct ssh_session *ss, const char *host, int port, const char *user,
-		      const char *key_file, const struct ssh_opts *opts, double deadline, struct lerr *err)
+int ssh_session_start(struct ssh_session *ss, const char *host, int port, const char *user, const char *key_file,
+		      const struct ssh_opts *opts, double deadline, struct lerr *err)
 {
 	struct kh_file *kh = kh_new();
 	char *known_types = NULL;
@@ -399,8 +408,7 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts_i
 		goto fail;
 	}
 	conn->ss.sock = sock;
-	if (ssh_session_start(&conn->ss, target->host, port, conn->user, target->key_file, &opts, deadline, err) !=
-	    0)
+	if (ssh_session_start(&conn->ss, target->host, port, conn->user, target->key_file, &opts, deadline, err) != 0)
 		goto fail;
 	free(local_user);
 	*out = conn;

@@ -26,22 +26,22 @@ enum ssh_host_key_policy {
 };
 
 struct ssh_opts {
-	const char *known_hosts;   /* NULL = ~/.ssh/known_hosts */
+	const char *known_hosts; /* NULL = ~/.ssh/known_hosts */
 	int host_key_policy;
-	int connect_timeout_ms;    /* default 10000 */
-	int command_timeout_ms;    /* default 0 = none */
-	int keepalive_s;           /* default 15 */
+	int connect_timeout_ms; /* default 10000 */
+	int command_timeout_ms; /* default 0 = none */
+	int keepalive_s;	/* default 15 */
 	const struct logger *lg;
 };
 
 struct ssh_target {
 	const char *name;     /* inventory_hostname, for messages */
 	const char *host;     /* address or DNS name */
-	int port;             /* default 22 */
+	int port;	      /* default 22 */
 	const char *user;     /* default: $USER */
 	const char *key_file; /* NULL = agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
 	const char *jump;     /* "user@host:port" bastion, or NULL */
-	int become;           /* run commands through `sudo -n` unless user is root */
+	int become;	      /* run commands through `sudo -n` unless user is root */
 };
 
 struct ssh_conn;

@@ -58,7 +58,8 @@ enum { OPT_SITE = 1, OPT_INVENTORY_OUT, OPT_JOBS, OPT_TIMEOUT };
 
 static const struct cli_option create_options[] = {
     {"site", 's', "FILE", OPT_SITE, "the site file with a vsphere: section (lading-site(5)); required"},
-    {"inventory-out", 'o', "FILE", OPT_INVENTORY_OUT, "inventory to write (default vsphere-inventory.yml next to the site file)"},
+    {"inventory-out", 'o', "FILE", OPT_INVENTORY_OUT,
+     "inventory to write (default vsphere-inventory.yml next to the site file)"},
     {"jobs", 'j', "N", OPT_JOBS, "VMs in parallel, 1-64 (default 4)"},
     {"timeout", 't', "S", OPT_TIMEOUT, "seconds to wait for each VM (1-86400, default 600)"},
     {NULL, 0, NULL, 0, NULL},

@@ -48,9 +48,9 @@ static void lerr_prefix_keeps_the_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buf_appends_and_terminates),
-		cmocka_unit_test(buf_refuses_past_its_cap),
-		cmocka_unit_test(lerr_prefix_keeps_the_message),
+	    cmocka_unit_test(buf_appends_and_terminates),
+	    cmocka_unit_test(buf_refuses_past_its_cap),
+	    cmocka_unit_test(lerr_prefix_keeps_the_message),
 	};
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
 }

@@ -111,9 +111,9 @@ static void values_images_are_found(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(index_picks_newest_match),
-		cmocka_unit_test(index_errors_say_what_exists),
-		cmocka_unit_test(values_images_are_found),
+	    cmocka_unit_test(index_picks_newest_match),
+	    cmocka_unit_test(index_errors_say_what_exists),
+	    cmocka_unit_test(values_images_are_found),
 	};
 	return cmocka_run_group_tests_name("charts", tests, NULL, NULL);
 }

@@ -209,14 +209,10 @@ int main(void)
 	if (freopen("/dev/null", "w", stderr) == NULL)
 		return 1;
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(options_after_operands_are_options),
-	    cmocka_unit_test(double_dash_ends_options),
-	    cmocka_unit_test(equals_and_attached_values),
-	    cmocka_unit_test(common_options_only_when_taken),
-	    cmocka_unit_test(usage_errors_are_one_line),
-	    cmocka_unit_test(help_anywhere_stops_parsing),
-	    cmocka_unit_test(numbers_and_bytes_are_checked),
-	    cmocka_unit_test(operand_counts_are_checked),
+	    cmocka_unit_test(options_after_operands_are_options), cmocka_unit_test(double_dash_ends_options),
+	    cmocka_unit_test(equals_and_attached_values),	  cmocka_unit_test(common_options_only_when_taken),
+	    cmocka_unit_test(usage_errors_are_one_line),	  cmocka_unit_test(help_anywhere_stops_parsing),
+	    cmocka_unit_test(numbers_and_bytes_are_checked),	  cmocka_unit_test(operand_counts_are_checked),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

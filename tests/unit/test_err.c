@@ -102,12 +102,9 @@ static void long_messages_are_cut_not_overrun(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(exit_status_follows_the_class),
-	    cmocka_unit_test(recode_keeps_message_and_subject),
-	    cmocka_unit_test(about_names_its_subject),
-	    cmocka_unit_test(name_prefixes_only_an_unnamed_message),
-	    cmocka_unit_test(sys_appends_strerror),
-	    cmocka_unit_test(long_messages_are_cut_not_overrun),
+	    cmocka_unit_test(exit_status_follows_the_class), cmocka_unit_test(recode_keeps_message_and_subject),
+	    cmocka_unit_test(about_names_its_subject),	     cmocka_unit_test(name_prefixes_only_an_unnamed_message),
+	    cmocka_unit_test(sys_appends_strerror),	     cmocka_unit_test(long_messages_are_cut_not_overrun),
 	};
 	return cmocka_run_group_tests_name("err", tests, NULL, NULL);
 }

@@ -36,15 +36,15 @@ static void parses_a_gpu_node(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(facts, "memory"), "total_bytes")),
 			 2113645000LL * 1024);
 	assert_int_equal(json_array_size(json_object_get(facts, "disks")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(facts, "disks"), 0),
-							   "size_bytes")),
-			 3840755982336LL);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(json_object_get(facts, "disks"), 0), "size_bytes")),
+	    3840755982336LL);
 	/* Two GPUs (class 03xx); the NVSwitch is counted apart and the audio function is not a GPU. */
 	assert_int_equal(json_array_size(json_object_get(facts, "gpus")), 2);
 	assert_int_equal(json_integer_value(json_object_get(facts, "nvswitches")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(facts, "nvidia_smi"), 0),
-							   "memory_mib")),
-			 81920);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(json_object_get(facts, "nvidia_smi"), 0), "memory_mib")),
+	    81920);
 	json_decref(facts);
 }
 
@@ -104,9 +104,9 @@ static void the_script_runs_under_sh_here(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parses_a_gpu_node),
-		cmocka_unit_test(output_without_kernel_is_an_error),
-		cmocka_unit_test(the_script_runs_under_sh_here),
+	    cmocka_unit_test(parses_a_gpu_node),
+	    cmocka_unit_test(output_without_kernel_is_an_error),
+	    cmocka_unit_test(the_script_runs_under_sh_here),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

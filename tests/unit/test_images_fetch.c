@@ -72,8 +72,8 @@ static int teardown(void **state)
 static void locked_refuses_unpinned_refs(void **state)
 {
 	struct fixture *f = *state;
-	struct image_fetch_opts opts = { .store_dir = f->dir, .locked = 1 };
-	struct image_request req = { .ref = "127.0.0.1:1/team/app:1" };
+	struct image_fetch_opts opts = {.store_dir = f->dir, .locked = 1};
+	struct image_request req = {.ref = "127.0.0.1:1/team/app:1"};
 	struct image_result *results = NULL;
 	struct lerr err;
 
@@ -87,9 +87,9 @@ static void locked_refuses_unpinned_refs(void **state)
 static void lock_and_ref_digests_must_agree(void **state)
 {
 	struct fixture *f = *state;
-	struct image_fetch_opts opts = { .store_dir = f->dir };
+	struct image_fetch_opts opts = {.store_dir = f->dir};
 	char ref[200];
-	struct image_request req = { .ref = ref, .locked_digest = f->manifest_digest };
+	struct image_request req = {.ref = ref, .locked_digest = f->manifest_digest};
 	struct image_result *results = NULL;
 	struct lerr err;
 
@@ -102,12 +102,12 @@ static void lock_and_ref_digests_must_agree(void **state)
 static void pinned_image_in_the_store_needs_no_registry(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const platforms[] = { "linux/arm64" };
-	struct image_fetch_opts opts = { .store_dir = f->dir, .locked = 1, .jobs = 2 };
-	struct image_request req = { .ref = "127.0.0.1:1/team/app:1",
-				     .locked_digest = f->manifest_digest,
-				     .platforms = platforms,
-				     .platform_count = 1 };
+	static const char *const platforms[] = {"linux/arm64"};
+	struct image_fetch_opts opts = {.store_dir = f->dir, .locked = 1, .jobs = 2};
+	struct image_request req = {.ref = "127.0.0.1:1/team/app:1",
+				    .locked_digest = f->manifest_digest,
+				    .platforms = platforms,
+				    .platform_count = 1};
 	struct image_result *results = NULL;
 	struct lerr err;
 
@@ -128,27 +128,28 @@ static void pinned_image_in_the_store_needs_no_registry(void **state)
 static void wrong_platform_of_a_plain_manifest_is_named(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const platforms[] = { "linux/amd64" };
-	struct image_fetch_opts opts = { .store_dir = f->dir };
-	struct image_request req = { .ref = "127.0.0.1:1/team/app:1",
-				     .locked_digest = f->manifest_digest,
-				     .platforms = platforms,
-				     .platform_count = 1 };
+	static const char *const platforms[] = {"linux/amd64"};
+	struct image_fetch_opts opts = {.store_dir = f->dir};
+	struct image_request req = {.ref = "127.0.0.1:1/team/app:1",
+				    .locked_digest = f->manifest_digest,
+				    .platforms = platforms,
+				    .platform_count = 1};
 	struct image_result *results = NULL;
 	struct lerr err;
 
 	assert_int_equal(images_fetch(&opts, &req, 1, &results, &err), -1);
 	assert_int_equal(err.code, LADING_ERR_NOTFOUND);
-	assert_string_equal(err.msg, "127.0.0.1:1/team/app:1: no platform linux/amd64 in the image (it has linux/arm64)");
+	assert_string_equal(err.msg,
+			    "127.0.0.1:1/team/app:1: no platform linux/amd64 in the image (it has linux/arm64)");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(locked_refuses_unpinned_refs),
-		cmocka_unit_test(lock_and_ref_digests_must_agree),
-		cmocka_unit_test(pinned_image_in_the_store_needs_no_registry),
-		cmocka_unit_test(wrong_platform_of_a_plain_manifest_is_named),
+	    cmocka_unit_test(locked_refuses_unpinned_refs),
+	    cmocka_unit_test(lock_and_ref_digests_must_agree),
+	    cmocka_unit_test(pinned_image_in_the_store_needs_no_registry),
+	    cmocka_unit_test(wrong_platform_of_a_plain_manifest_is_named),
 	};
 	return cmocka_run_group_tests_name("images_fetch", tests, setup, teardown);
 }

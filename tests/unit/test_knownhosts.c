@@ -15,7 +15,7 @@
 #define KEY1 "AAAAC3NzaC1lZDI1NTE5AAAAIKSBzz7qfpfOuRvQNd8SjWurwBcaLkFQfbYiAFWPUvIL"
 #define KEY1_FP "SHA256:YDxWDufgvV5N8o16GD3d/Pug21rXL1pK3M6cQzuszxk"
 #define KEY2 "AAAAC3NzaC1lZDI1NTE5AAAAII1TWFB6C0cIILWm1w57uPrkWGe1OP2x96OkpGu7DnXR"
-#define KEY3                                                                                                   \
+#define KEY3                                                                                                           \
 	"AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBFQp15Nm2X4GFWo7SEZAUfQCswQ4u2NXaUXZNoDCuuWH+s8hrlrtHCOd" \
 	"tkKs4dAzFGgyuWtk9OFXYItG/3l4Jpc="
 #define HASHED_22 "|1|qnGmv+kKrnfD7iHD2vsA9+PSvrM=|LXNx5Ha+JO7MfxQewLFo0cMqbT4= ssh-ed25519 " KEY1
@@ -28,7 +28,7 @@ struct blob {
 
 static struct blob blob_of(const char *base64)
 {
-	struct blob b = { NULL, 0 };
+	struct blob b = {NULL, 0};
 
 	assert_int_equal(kh_base64_decode(base64, strlen(base64), &b.data, &b.len), 0);
 	return b;
@@ -174,12 +174,12 @@ static void missing_file_is_empty_only_when_allowed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(plain_entries_match_mismatch_and_other_type),
-		cmocka_unit_test(patterns_ports_and_revoked),
-		cmocka_unit_test(hashed_entries_from_ssh_keygen_match),
-		cmocka_unit_test(appended_entries_are_hashed_and_read_back),
-		cmocka_unit_test(fingerprint_is_what_ssh_keygen_prints),
-		cmocka_unit_test(missing_file_is_empty_only_when_allowed),
+	    cmocka_unit_test(plain_entries_match_mismatch_and_other_type),
+	    cmocka_unit_test(patterns_ports_and_revoked),
+	    cmocka_unit_test(hashed_entries_from_ssh_keygen_match),
+	    cmocka_unit_test(appended_entries_are_hashed_and_read_back),
+	    cmocka_unit_test(fingerprint_is_what_ssh_keygen_prints),
+	    cmocka_unit_test(missing_file_is_empty_only_when_allowed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

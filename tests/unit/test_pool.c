@@ -24,13 +24,13 @@ struct seen {
 	int ran_total, dropped_total;
 	int worker_used[MAX_WORKERS];
 	int started[MAX_WORKERS], stopped[MAX_WORKERS];
-	int fail_job;	      /* this job fails at once; -1 for none */
-	int fail_late_job;    /* this job waits for the pool to stop, then fails too; -1 for none */
-	int fail_even;	      /* every even job fails */
-	int fail_start_from;  /* workers from this index on fail worker_start; -1 for none */
-	int gate_closed;      /* job 0 waits while this is set */
+	int fail_job;	     /* this job fails at once; -1 for none */
+	int fail_late_job;   /* this job waits for the pool to stop, then fails too; -1 for none */
+	int fail_even;	     /* every even job fails */
+	int fail_start_from; /* workers from this index on fail worker_start; -1 for none */
+	int gate_closed;     /* job 0 waits while this is set */
 	int job0_running;
-	int spawn_left;	      /* spawns that succeed before they all fail; -1 for no limit */
+	int spawn_left; /* spawns that succeed before they all fail; -1 for no limit */
 	pthread_t caller;
 	int ran_in_caller;
 	uint64_t held, max_held; /* budget tests: bytes of jobs not yet finished */

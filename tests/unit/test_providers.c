@@ -116,14 +116,17 @@ static void zip_names_parse_like_terraform(void **state)
 	char version[64], platform[64];
 
 	(void)state;
-	assert_int_equal(provider_zip_name_parse("terraform-provider-vsphere_2.10.0_linux_amd64.zip", "vsphere", version,
-						 sizeof(version), platform, sizeof(platform)), 0);
+	assert_int_equal(provider_zip_name_parse("terraform-provider-vsphere_2.10.0_linux_amd64.zip", "vsphere",
+						 version, sizeof(version), platform, sizeof(platform)),
+			 0);
 	assert_string_equal(version, "2.10.0");
 	assert_string_equal(platform, "linux_amd64");
 	assert_int_equal(provider_zip_name_parse("terraform-provider-vsphere_2.10.0_linux.zip", "vsphere", version,
-						 sizeof(version), platform, sizeof(platform)), -1);
+						 sizeof(version), platform, sizeof(platform)),
+			 -1);
 	assert_int_equal(provider_zip_name_parse("terraform-provider-aws_1.0.0_linux_amd64.zip", "vsphere", version,
-						 sizeof(version), platform, sizeof(platform)), -1);
+						 sizeof(version), platform, sizeof(platform)),
+			 -1);
 }
 
 static void mirror_json_lists_versions_and_hashes(void **state)
@@ -157,11 +160,9 @@ static void mirror_json_lists_versions_and_hashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tf_constraints_follow_go_version),
-		cmocka_unit_test(h1_matches_go_dirhash),
-		cmocka_unit_test(h1_of_a_non_zip_is_an_error),
-		cmocka_unit_test(zip_names_parse_like_terraform),
-		cmocka_unit_test(mirror_json_lists_versions_and_hashes),
+	    cmocka_unit_test(tf_constraints_follow_go_version),	     cmocka_unit_test(h1_matches_go_dirhash),
+	    cmocka_unit_test(h1_of_a_non_zip_is_an_error),	     cmocka_unit_test(zip_names_parse_like_terraform),
+	    cmocka_unit_test(mirror_json_lists_versions_and_hashes),
 	};
 	return cmocka_run_group_tests_name("providers", tests, NULL, NULL);
 }

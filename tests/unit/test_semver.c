@@ -30,9 +30,10 @@ static int matches(const char *constraint, const char *version)
 
 static void semver_orders_by_precedence(void **state)
 {
-	static const char *ordered[] = { "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
-					 "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.1.0",
-					 "2.0.0" };
+	static const char *ordered[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+					"1.0.0-beta",  "1.0.0-beta.2",	"1.0.0-beta.11",
+					"1.0.0-rc.1",  "1.0.0",		"1.0.1",
+					"1.1.0",       "2.0.0"};
 	struct semver a, b;
 	struct lerr err;
 	size_t i;
@@ -112,10 +113,10 @@ static void semver_bad_constraint_names_itself(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(semver_orders_by_precedence),
-		cmocka_unit_test(semver_constraints_follow_masterminds),
-		cmocka_unit_test(semver_prereleases_need_a_prerelease_constraint),
-		cmocka_unit_test(semver_bad_constraint_names_itself),
+	    cmocka_unit_test(semver_orders_by_precedence),
+	    cmocka_unit_test(semver_constraints_follow_masterminds),
+	    cmocka_unit_test(semver_prereleases_need_a_prerelease_constraint),
+	    cmocka_unit_test(semver_bad_constraint_names_itself),
 	};
 	return cmocka_run_group_tests_name("semver", tests, NULL, NULL);
 }

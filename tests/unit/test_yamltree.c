@@ -11,7 +11,7 @@
 static void yaml_unknown_key_names_line_and_column(void **state)
 {
 	static const char text[] = "name: x\nimages: []\nbogus: 1\n";
-	static const char *const allowed[] = { "name", "images", NULL };
+	static const char *const allowed[] = {"name", "images", NULL};
 	struct ydoc doc;
 	struct lerr err;
 
@@ -64,8 +64,7 @@ static void yaml_alias_bomb_is_capped(void **state)
 	(void)state;
 	len += (size_t)snprintf(text + len, sizeof(text) - len, "a0: &a0 [x, x]\n");
 	for (i = 1; i < 30; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "a%d: &a%d [*a%d, *a%d]\n", i, i, i - 1,
-					i - 1);
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "a%d: &a%d [*a%d, *a%d]\n", i, i, i - 1, i - 1);
 	assert_int_equal(ydoc_load_string(&doc, "bomb.yaml", text, len, &err), -1);
 	assert_int_equal(err.code, LADING_ERR_LIMIT);
 }
@@ -73,10 +72,10 @@ static void yaml_alias_bomb_is_capped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(yaml_unknown_key_names_line_and_column),
-		cmocka_unit_test(yaml_syntax_error_names_position),
-		cmocka_unit_test(yaml_typed_scalars),
-		cmocka_unit_test(yaml_alias_bomb_is_capped),
+	    cmocka_unit_test(yaml_unknown_key_names_line_and_column),
+	    cmocka_unit_test(yaml_syntax_error_names_position),
+	    cmocka_unit_test(yaml_typed_scalars),
+	    cmocka_unit_test(yaml_alias_bomb_is_capped),
 	};
 	return cmocka_run_group_tests_name("yamltree", tests, NULL, NULL);
 }
