@@ -76,7 +76,7 @@ FORMAT_SRCS = lading.c $(SRCS) $(wildcard $(addsuffix /*.h,$(SRCDIRS))) $(UNIT_S
 # main header allows (scripts/check-layers); no block of code is kept in two C files.
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
-	clang-format --dry-run -Werror $(FORMAT_SRCS)
+	@clang-format --dry-run -Werror $(FORMAT_SRCS) && echo "clang-format: $(words $(FORMAT_SRCS)) files formatted"
 	./scripts/check-layers
 	./scripts/check-duplicates
 

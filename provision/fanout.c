@@ -224,7 +224,6 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 
 	lerr_clear(&err);
 	if (fanout_load(o, &inv, &err) != 0 || inv_select(inv, o->limit, &hosts, &count, &err) != 0) {
-		lerr_input(&err); /* the inventory and --limit are the user's input */
 		lerr_prefix(&err, "provision %s", verb);
 		status = cli_fail(&err);
 		goto out;
@@ -243,8 +242,8 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 	popts.run = fanout_worker;
 	popts.ctx = &run;
 	if (pool_run_each(&popts, run.results, count, sizeof(*run.results), &err) != 0) {
-		fprintf(stderr, "lading provision %s: %s\n", verb, err.msg);
-		status = lerr_exit_code(&err);
+		lerr_prefix(&err, "provision %s", verb);
+		status = cli_fail(&err);
 	} else {
 		status = fanout_print(o, run.results, count) > 0 ? 1 : 0;
 	}
