@@ -390,7 +390,8 @@ int registry_blob_fetch(struct registry_client *c, const char *store, const char
 		resumed = p.offset > 0;
 		got = p.offset < size ? blob_attempt(c, &p, url, progress, progress_arg, err) : 0;
 		if (got < 0) {
-			if (err->code == LADING_ERR_SIGNATURE)
+			/* Bad bytes are no base to resume from, and an empty file is no partial download. */
+			if (err->code == LADING_ERR_SIGNATURE || p.offset == 0)
 				store_partial_discard(&p);
 			store_partial_close(&p);
 			goto out;

@@ -220,9 +220,14 @@ static int load_index(struct serve_catalog *cat, const char *oci_dir, const stru
 	if (fs_read_file(path, &body, err) != 0)
 		goto out;
 	index = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
-	if (!json_is_array(json_object_get(index, "manifests"))) {
+	if (index == NULL) {
 		lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: not an OCI image index: %s", path, jerr.line, jerr.column,
-			 index ? "no manifests array" : jerr.text);
+			 jerr.text);
+		goto out;
+	}
+	if (!json_is_array(json_object_get(index, "manifests"))) {
+		/* valid JSON: jansson has no position to give */
+		lerr_set(err, LADING_ERR_FORMAT, "%s: not an OCI image index: no manifests array", path);
 		goto out;
 	}
 	json_array_foreach(json_object_get(index, "manifests"), i, desc)

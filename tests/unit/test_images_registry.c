@@ -740,15 +740,20 @@ static void unknown_blob_is_not_found_naming_the_digest(void **state)
 {
 	struct fixture *f = *state;
 	struct registry_client *c = client(f, "team/app", 0);
-	char missing[DIGEST_STR_MAX], *want;
+	char missing[DIGEST_STR_MAX], *want, *path, *partial;
 	struct lerr err;
 
 	snprintf(missing, sizeof(missing), "sha256:%064d", 3);
+	path = store_blob_path(f->store, missing);
+	partial = xasprintf("%s.partial", path);
 	assert_int_equal(registry_blob_fetch(c, f->store, missing, 10, NULL, NULL, &err), -1);
 	assert_int_equal(err.code, LADING_ERR_NOTFOUND);
 	want = xasprintf("%s/team/app: blob %s not found (BLOB_UNKNOWN: blob unknown)", f->domain, missing);
 	assert_string_equal(err.msg, want);
 	assert_false(store_has(f->store, missing));
+	assert_false(fs_exists(partial)); /* nothing received: no empty partial file left behind */
+	free(partial);
+	free(path);
 	free(want);
 	registry_client_free(c);
 }

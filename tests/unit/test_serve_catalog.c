@@ -552,6 +552,7 @@ static void missing_or_malformed_index_is_refused(void **state)
 	msg = load_fails(l, &naming, LADING_ERR_FORMAT);
 	assert_int_equal(strncmp(msg, path, strlen(path)), 0);
 	assert_non_null(strstr(msg, "no manifests array"));
+	assert_null(strstr(msg, "-1")); /* valid JSON has no error position to show */
 
 	write_file(l, "index.json", "[]");
 	load_fails(l, &naming, LADING_ERR_FORMAT);
