@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -155,9 +156,7 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 	int r = -1;
 
 	if (sig == NULL) {
-		lerr_set(err, LADING_ERR_SIGNATURE,
-			 "%s: the bundle is not signed (no lading.json.minisig); sign it with 'lading bundle sign' or "
-			 "pass --insecure-skip-signature",
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: the bundle is not signed (no lading.json.minisig)",
 			 check->what);
 		goto out;
 	}
@@ -191,9 +190,13 @@ int bundle_sig_check_head(void *ctx, const char *json, size_t json_len, const ch
 	if (check_signature(check, json, json_len, sig, sig_len, &check->problem) == 0)
 		return 0;
 	if (check->insecure)
-		return 0;
-	if (err != NULL)
+		return 0; /* the caller warns with check->problem, which gives no advice to pass the flag given */
+	if (err != NULL) {
 		*err = check->problem;
+		if (!check->is_signed)
+			snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg),
+				 "; sign it with 'lading bundle sign' or pass --insecure-skip-signature");
+	}
 	return -1;
 }
 

@@ -100,6 +100,8 @@ static void unsigned_bundle_is_refused_unless_insecure(void **state)
 	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), NULL, 0, NULL, &err), 0);
 	assert_false(check.is_signed);
 	assert_int_equal(check.problem.code, LADING_ERR_SIGNATURE);
+	/* the warning printed with the flag given does not tell to pass the flag */
+	assert_string_equal(check.problem.msg, "'a.tar.zst': the bundle is not signed (no lading.json.minisig)");
 	bundle_sig_check_free(&check);
 }
 
