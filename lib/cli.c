@@ -238,8 +238,7 @@ int cli_finish(struct cli *p)
 		print_help(p, stdout);
 		return 0;
 	}
-	fprintf(stderr, "lading: %s: %s (see '%s --help')\n", short_prog(p->prog), p->err.msg, p->prog);
-	return 2;
+	return cli_usage_error(p, "%s", p->err.msg);
 }
 
 int cli_usage_error(const struct cli *p, const char *fmt, ...)
