@@ -121,17 +121,6 @@ int lerr_named(const struct lerr *err)
 	return err != NULL && err->subject_len > 0;
 }
 
-int lerr_subject_is(const struct lerr *err, const char *subject)
-{
-	return lerr_named(err) && strlen(subject) == err->subject_len &&
-	       strncmp(err->msg, subject, err->subject_len) == 0;
-}
-
-const char *lerr_detail(const struct lerr *err)
-{
-	return lerr_named(err) ? err->msg + err->subject_len + 2 : err->msg;
-}
-
 int lerr_input(struct lerr *err)
 {
 	if (err != NULL)

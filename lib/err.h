@@ -64,12 +64,6 @@ int lerr_recode(struct lerr *err, int code);
 /* True when err's message already names its subject. */
 int lerr_named(const struct lerr *err);
 
-/* True when err's message names exactly this subject. */
-int lerr_subject_is(const struct lerr *err, const char *subject);
-
-/* The message after "<subject>: " (all of it when it names no subject). Points into err. */
-const char *lerr_detail(const struct lerr *err);
-
 /* Marks err as caused by the user's input (exit 2), whatever its code; returns -1. */
 int lerr_input(struct lerr *err);
 
