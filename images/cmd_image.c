@@ -8,6 +8,7 @@
 
 #include "images/fetch.h"
 #include "images/push.h"
+#include "images/store.h"
 #include "lib/cli.h"
 #include "lib/grow.h"
 #include "lib/hostcfg.h"
@@ -136,16 +137,8 @@ static int parse_args(int argc, char **argv, struct pull_args *a)
 	a->ref_count = cli.operand_count;
 	cli.operands = NULL; /* now a's */
 	cli_free(&cli);
-	if (a->store == NULL) {
-		const char *cache = getenv("LADING_CACHE");
-		const char *home = getenv("HOME");
-
-		if (cache != NULL && *cache != '\0')
-			a->store_default = xstrdup(cache);
-		else
-			a->store_default = xasprintf("%s/.cache/lading", home ? home : ".");
-		a->store = a->store_default;
-	}
+	if (a->store == NULL)
+		a->store = a->store_default = store_default_dir();
 	return -1;
 }
 

@@ -217,3 +217,13 @@ void store_partial_close(struct store_partial *p)
 	free(p->partial_path);
 	p->final_path = p->partial_path = NULL;
 }
+
+char *store_default_dir(void)
+{
+	const char *cache = getenv("LADING_CACHE");
+	const char *home = getenv("HOME");
+
+	if (cache != NULL && *cache != '\0')
+		return xstrdup(cache);
+	return xasprintf("%s/.cache/lading", home != NULL ? home : ".");
+}

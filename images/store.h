@@ -19,6 +19,10 @@
 char *store_blob_path(const char *store, const char *digest);
 /* True when the blob is in the store under its final name. */
 int store_has(const char *store, const char *digest);
+
+/* The store a command uses when given none: $LADING_CACHE, else $HOME/.cache/lading (./.cache/lading without HOME). The
+ * caller frees it. */
+char *store_default_dir(void);
 /* Creates STORE/blobs/sha256. */
 int store_init(const char *store, struct lerr *err);
 /* Checks data against digest (LADING_ERR_SIGNATURE) and writes it atomically unless present. */
