@@ -158,11 +158,6 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 	return 0;
 }
 
-static int fail(const struct lerr *err)
-{
-	return cli_fail(err);
-}
-
 /* --dry-run: one line per thing the bundle would hold (bundle/plan.c). */
 static int dry_run(const char *spec_path, const struct logger *lg)
 {
@@ -172,7 +167,7 @@ static int dry_run(const char *spec_path, const struct logger *lg)
 
 	lerr_clear(&err);
 	if (bundle_plan_build(spec_path, lg, &plan, &err) != 0)
-		return fail(&err);
+		return cli_fail(&err);
 	for (i = 0; i < plan.count; i++)
 		printf("%s\n", plan.lines[i]);
 	bundle_plan_free(&plan);
@@ -203,13 +198,13 @@ static int verb_create(int argc, char **argv)
 	lerr_clear(&err);
 	memset(&signing, 0, sizeof(signing));
 	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, c.sig.sign_key, &opts, &err) != 0)
-		return fail(&err);
+		return cli_fail(&err);
 	rc = bundle_create(&opts, &result, &err);
 	if (rc == 0 && c.sig.sign_key != NULL && (rc = bundle_sig_create_finish(&signing, result.out_path, &err)) != 0)
 		bundle_create_result_free(&result);
 	bundle_sig_create_end(&signing);
 	if (rc != 0)
-		return fail(&err);
+		return cli_fail(&err);
 	if (c.lg.json) {
 		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
 					 (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count,
@@ -241,7 +236,7 @@ static int verb_inspect(int argc, char **argv)
 	file = c.bundle;
 	lerr_clear(&err);
 	if (bundle_inspect(file, &info, &err) != 0)
-		return fail(&err);
+		return cli_fail(&err);
 	if (c.lg.json) {
 		char *json = bundle_inspect_json(&info);
 		json_t *obj = json_loads(json, 0, NULL);
@@ -251,7 +246,7 @@ static int verb_inspect(int argc, char **argv)
 		if (bundle_sig_describe(file, &c.sig, NULL, &signer, &err) != 0) {
 			json_decref(obj);
 			bundle_info_free(&info);
-			return fail(&err);
+			return cli_fail(&err);
 		}
 		json_object_set_new(obj, "signer", signer);
 		cli_print_json(obj);
@@ -260,7 +255,7 @@ static int verb_inspect(int argc, char **argv)
 		if (bundle_sig_describe(file, &c.sig, &out, NULL, &err) != 0) {
 			buf_free(&out);
 			bundle_info_free(&info);
-			return fail(&err);
+			return cli_fail(&err);
 		}
 		fputs(out.data, stdout);
 	}
@@ -286,7 +281,7 @@ static int verb_verify(int argc, char **argv)
 	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0 ||
 	    bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err) != 0) {
 		bundle_sig_run_end(&run);
-		return fail(&err);
+		return cli_fail(&err);
 	}
 	if (!c.lg.json)
 		bundle_sig_run_report(&run, stdout);
@@ -321,7 +316,7 @@ static int verb_extract(int argc, char **argv)
 	lerr_clear(&err);
 	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0) {
 		bundle_sig_run_end(&run);
-		return fail(&err);
+		return cli_fail(&err);
 	}
 	opts.head = bundle_sig_check_head;
 	opts.head_ctx = &run.check;
@@ -330,7 +325,7 @@ static int verb_extract(int argc, char **argv)
 		bundle_sig_run_report(&run, stdout);
 	bundle_sig_run_end(&run);
 	if (rc != 0)
-		return fail(&err);
+		return cli_fail(&err);
 	if (c.lg.json)
 		cli_print_json(json_pack("{s:b, s:s}", "ok", 1, "directory", c.dir));
 	else

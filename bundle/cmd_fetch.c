@@ -16,6 +16,7 @@
 #include "bundle/files.h"
 #include "charts/fetch.h"
 #include "charts/repo_write.h"
+#include "images/store.h"
 #include "lib/cli.h"
 #include "lib/hostcfg.h"
 #include "lib/fsutil.h"
@@ -108,19 +109,9 @@ static int parse_args(struct cli *cli, struct fetch_args *a)
 	cli_logger(cli, &a->lg);
 	a->rest = cli->operands;
 	a->rest_count = (int)cli->operand_count;
-	if (a->store == NULL) {
-		const char *cache = getenv("LADING_CACHE"), *home = getenv("HOME");
-
-		a->store_default =
-		    cache != NULL && *cache ? xstrdup(cache) : xasprintf("%s/.cache/lading", home ? home : ".");
-		a->store = a->store_default;
-	}
+	if (a->store == NULL)
+		a->store = a->store_default = store_default_dir();
 	return -1;
-}
-
-static int fail(const struct lerr *err)
-{
-	return cli_fail(err);
 }
 
 static int64_t generated_time(void)
@@ -347,10 +338,10 @@ static int run_verb(int argc, char **argv, const char *prog, const char *synopsi
 	if (status >= 0)
 		goto out;
 	if (a.registry_config != NULL && host_set_load(a.registry_config, &a.registries, &err) != 0) {
-		status = fail(&err);
+		status = cli_fail(&err);
 		goto out;
 	}
-	status = run(&a, &err) == 0 ? 0 : fail(&err);
+	status = run(&a, &err) == 0 ? 0 : cli_fail(&err);
 out:
 	cli_free(&cli);
 	host_set_free(&a.registries);

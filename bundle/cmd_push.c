@@ -61,7 +61,6 @@ struct push_args {
 	const char *ca_file;
 	int plain_http;
 	int insecure;
-	int json;
 	const char *file; /* the bundle */
 };
 
@@ -151,7 +150,6 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 		goto out;
 	}
 	a->file = cli.operands[0];
-	a->json = cli.json;
 	cli_logger(&cli, &a->lg);
 	status = -1;
 out:
@@ -262,8 +260,8 @@ int bundle_cmd_push(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	bundle_sig_run_report(&run, a.json ? stderr : stdout);
-	if (a.json)
+	bundle_sig_run_report(&run, a.lg.json ? stderr : stdout);
+	if (a.lg.json)
 		print_json(&a, &res);
 	else
 		print_text(&a, &res);

@@ -37,12 +37,6 @@ static const struct cli_option no_options[] = {
     {NULL, 0, NULL, 0, NULL},
 };
 
-static void verb_args_free(struct verb_args *a)
-{
-	free((char *)a->cli.prog);
-	cli_free(&a->cli);
-}
-
 static int parse_mode(const struct cli *cli, int *mode)
 {
 	char *end;
@@ -62,18 +56,15 @@ static int parse_mode(const struct cli *cli, int *mode)
  * The shared options, --mode (copy) and operands (min..max of them). Returns -1
  * to go on, else the exit status to return (help, or 2 after a usage error).
  */
-static int verb_parse(int argc, char **argv, const char *synopsis, struct fanout_opts *o, struct verb_args *a,
-		      size_t min, int max, const char *what)
+static int verb_parse(int argc, char **argv, const char *prog, const char *synopsis, const struct cli_option *table,
+		      struct fanout_opts *o, struct verb_args *a, size_t min, int max, const char *what)
 {
-	char prog[64];
 	int opt, used;
 
 	memset(a, 0, sizeof(*a));
 	a->mode = -1;
 	fanout_opts_init(o);
-	snprintf(prog, sizeof(prog), "lading provision %s", argv[0]);
-	cli_init(&a->cli, xstrdup(prog), synopsis, strcmp(argv[0], "copy") == 0 ? copy_options : no_options,
-		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	cli_init(&a->cli, prog, synopsis, table, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	a->cli.shared = fanout_options;
 	while ((opt = cli_next(&a->cli)) > 0) {
 		if ((used = fanout_apply_option(o, &a->cli, opt)) < 0)
@@ -83,7 +74,7 @@ static int verb_parse(int argc, char **argv, const char *synopsis, struct fanout
 	}
 	if (opt < 0 || a->cli.help) {
 		opt = cli_finish(&a->cli);
-		verb_args_free(a);
+		cli_free(&a->cli);
 		return opt;
 	}
 	if (cli_operands(&a->cli, min, max, what) != 0)
@@ -91,7 +82,7 @@ static int verb_parse(int argc, char **argv, const char *synopsis, struct fanout
 	fanout_opts_finish(o, &a->cli);
 	return -1;
 usage:
-	verb_args_free(a);
+	cli_free(&a->cli);
 	return 2;
 }
 
@@ -121,21 +112,22 @@ out:
 }
 
 /* ping and facts: no arguments besides the shared options, one action per host. */
-static int provision_simple_verb(int argc, char **argv, const char *verb, fanout_action action)
+static int provision_simple_verb(int argc, char **argv, const char *prog, const char *verb, fanout_action action)
 {
 	struct fanout_opts o;
 	struct verb_args a;
 	int status;
 
-	if ((status = verb_parse(argc, argv, "-i INVENTORY [options]", &o, &a, 0, 0, "no operands")) >= 0)
+	if ((status =
+		 verb_parse(argc, argv, prog, "-i INVENTORY [options]", no_options, &o, &a, 0, 0, "no operands")) >= 0)
 		return status;
-	verb_args_free(&a);
+	cli_free(&a.cli);
 	return fanout_run(&o, verb, action, NULL);
 }
 
 static int provision_ping(int argc, char **argv)
 {
-	return provision_simple_verb(argc, argv, "ping", ping_action);
+	return provision_simple_verb(argc, argv, "lading provision ping", "ping", ping_action);
 }
 
 static const char *str_or(const char *value, const char *fallback)
@@ -185,7 +177,7 @@ static int facts_action(struct ssh_conn *conn, struct fanout_result *r, void *ct
 
 static int provision_facts(int argc, char **argv)
 {
-	return provision_simple_verb(argc, argv, "facts", facts_action);
+	return provision_simple_verb(argc, argv, "lading provision facts", "facts", facts_action);
 }
 
 static int shell_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err)
@@ -223,11 +215,11 @@ static int provision_shell(int argc, char **argv)
 	struct verb_args a;
 	int status;
 
-	if ((status = verb_parse(argc, argv, "-i INVENTORY [options] [--] COMMAND", &o, &a, 1, 1,
-				 "exactly one COMMAND (quote it)")) >= 0)
+	if ((status = verb_parse(argc, argv, "lading provision shell", "-i INVENTORY [options] [--] COMMAND",
+				 no_options, &o, &a, 1, 1, "exactly one COMMAND (quote it)")) >= 0)
 		return status;
 	status = fanout_run(&o, "shell", shell_action, a.cli.operands[0]);
-	verb_args_free(&a);
+	cli_free(&a.cli);
 	return status;
 }
 
@@ -259,12 +251,12 @@ static int provision_copy(int argc, char **argv)
 	struct stat st;
 	int status;
 
-	if ((status = verb_parse(argc, argv, "-i INVENTORY [options] [--mode OCTAL] SRC DEST", &o, &a, 2, 2,
-				 "SRC and DEST")) >= 0)
+	if ((status = verb_parse(argc, argv, "lading provision copy", "-i INVENTORY [options] [--mode OCTAL] SRC DEST",
+				 copy_options, &o, &a, 2, 2, "SRC and DEST")) >= 0)
 		return status;
 	if (stat(a.cli.operands[0], &st) != 0 || !S_ISREG(st.st_mode)) {
 		status = cli_usage_error(&a.cli, "'%s' is not a readable regular file", a.cli.operands[0]);
-		verb_args_free(&a);
+		cli_free(&a.cli);
 		return status;
 	}
 	job.src = a.cli.operands[0];
@@ -272,7 +264,7 @@ static int provision_copy(int argc, char **argv)
 	job.mode = a.mode >= 0 ? a.mode : 0644;
 	job.size = (uint64_t)st.st_size;
 	status = fanout_run(&o, "copy", copy_action, &job);
-	verb_args_free(&a);
+	cli_free(&a.cli);
 	return status;
 }
 

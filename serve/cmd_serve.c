@@ -151,7 +151,6 @@ static int parse_options(int argc, char **argv, struct serve_cmd *cmd, int *done
 	if (cli_operands(&cli, 1, 1, "one DIR or BUNDLE") != 0)
 		goto out;
 	cmd->source = cli.operands[0];
-	log_init(&cmd->lg);
 	cli_logger(&cli, &cmd->lg);
 	if (cmd->lg.level < LOG_WARN && !cli.quiet)
 		cmd->lg.level = LOG_WARN;

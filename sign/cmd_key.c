@@ -21,11 +21,6 @@
 /* A legacy "Ed" signature needs the whole file in memory; bigger files need "ED". */
 #define LEGACY_FILE_MAX (64u << 20)
 
-static int fail(const struct lerr *err)
-{
-	return cli_fail(err);
-}
-
 /* Runs the parser to its end; returns -1 to go on, else the exit status to return now. */
 static int parse_done(struct cli *cli, int last)
 {
@@ -147,7 +142,7 @@ out:
 	free(pub_text);
 	free(key_path);
 	free(pub_path);
-	return status == 0 ? 0 : fail(&err);
+	return status == 0 ? 0 : cli_fail(&err);
 }
 
 static const struct cli_option sign_options[] = {
@@ -240,7 +235,7 @@ static int key_sign(int argc, char **argv)
 	if (r == 0)
 		printf("signed %s: %s\n", file, sig_path);
 	free(sig_path);
-	return r == 0 ? 0 : fail(&err);
+	return r == 0 ? 0 : cli_fail(&err);
 }
 
 static const struct cli_option verify_options[] = {
@@ -325,7 +320,7 @@ static int key_verify(int argc, char **argv)
 	sig_path = sig_opt != NULL ? xstrdup(sig_opt) : xasprintf("%s.minisig", file);
 	if (trust_load(&ts, pubkeys, count, &err) != 0 || minisign_sig_load(&sig, sig_path, &err) != 0 ||
 	    verify_file(file, &ts, &sig, sig_path, &signer, &err) != 0) {
-		status = fail(&err);
+		status = cli_fail(&err);
 		goto out;
 	}
 	minisign_key_id_hex(signer->pubkey.key_id, id);
