@@ -263,6 +263,28 @@ out:
 	free(path);
 }
 
+/*
+ * The VM at path and what vCenter says of it: 1 found (ref, info and res->power
+ * filled), 0 absent (res->status "absent"), -1 failed (res marked failed).
+ */
+static int look_up_vm(struct vs_client *client, const char *path, struct vs_ref *ref, struct vs_vm_info *info,
+		      struct vs_result *res)
+{
+	struct lerr err;
+	int found;
+
+	if (vs_find(client, path, ref, &found, &err) != 0 || (found && vs_vm_info(client, ref, info, &err) != 0)) {
+		set_failed(res, "failed", err.msg);
+		return -1;
+	}
+	if (!found) {
+		res->status = "absent";
+		return 0;
+	}
+	snprintf(res->power, sizeof(res->power), "%s", info->power);
+	return 1;
+}
+
 static void do_destroy(struct vs_client *client, const struct vs_run *run, size_t i, struct vs_result *res)
 {
 	const struct vs_vm_spec *vm = &run->site->vms[i];
@@ -270,17 +292,9 @@ static void do_destroy(struct vs_client *client, const struct vs_run *run, size_
 	struct vs_vm_info info = {"", NULL, 0, 0, 0, 0};
 	struct vs_ref ref;
 	struct lerr err;
-	int found;
 
-	if (vs_find(client, path, &ref, &found, &err) != 0 || (found && vs_vm_info(client, &ref, &info, &err) != 0)) {
-		set_failed(res, "failed", err.msg);
+	if (look_up_vm(client, path, &ref, &info, res) != 1)
 		goto out;
-	}
-	if (!found) {
-		res->status = "absent";
-		goto out;
-	}
-	snprintf(res->power, sizeof(res->power), "%s", info.power);
 	if (!info.managed) {
 		snprintf(res->error, sizeof(res->error), "'%s' was not created by lading (no %s marker): left alone",
 			 path, VS_MARKER_KEY);
@@ -313,15 +327,8 @@ static void do_list(struct vs_client *client, const struct vs_run *run, size_t i
 	char *path = vm_path(run->site, vm);
 	struct vs_vm_info info = {"", NULL, 0, 0, 0, 0};
 	struct vs_ref ref;
-	struct lerr err;
-	int found;
 
-	if (vs_find(client, path, &ref, &found, &err) != 0 || (found && vs_vm_info(client, &ref, &info, &err) != 0)) {
-		set_failed(res, "failed", err.msg);
-	} else if (!found) {
-		res->status = "absent";
-	} else {
-		snprintf(res->power, sizeof(res->power), "%s", info.power);
+	if (look_up_vm(client, path, &ref, &info, res) == 1) {
 		res->ip = info.ip;
 		info.ip = NULL;
 		res->status = info.managed ? "managed" : "foreign";
