@@ -2,7 +2,7 @@
 # Signatures between lading and Debian's minisign, both ways (unencrypted keys), and every
 # damaged or mismatched input refused with one line naming what is wrong.
 . "$(dirname "$0")/test-lib.sh"
-plan 31
+plan 32
 cd "$TRASH" || exit 1
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 
@@ -58,7 +58,10 @@ fails_one_line "an untrusted signer among several trusted keys names them all" 1
 fails_one_line "signature over a different file" 1 "'other.ld.minisig': signature verification failed" \
 	"$LADING" key verify data.bin -x other.ld.minisig --pubkey ld.pub
 cp data.bin edited.bin && cp data.bin.minisig edited.bin.minisig
-printf 'X' | dd of=edited.bin bs=1 seek=150000 conv=notrunc status=none
+# Flip the byte (not overwrite it with a constant, which random data may already hold).
+byte=$(dd if=edited.bin bs=1 skip=150000 count=1 status=none | od -An -tu1 | tr -d ' ')
+printf "\\$(printf %03o $(((byte + 1) % 256)))" | dd of=edited.bin bs=1 seek=150000 conv=notrunc status=none
+is "the edited copy differs from the signed file in exactly one byte" "$(cmp -l data.bin edited.bin | wc -l)" 1
 fails_one_line "file edited after signing" 1 "'edited.bin.minisig': signature verification failed \(the data changed after signing" \
 	"$LADING" key verify edited.bin --pubkey ms.pub
 fails_one_line "legacy signature, file edited" 1 "signature verification failed" \
