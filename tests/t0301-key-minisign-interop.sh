@@ -58,9 +58,7 @@ fails_one_line "an untrusted signer among several trusted keys names them all" 1
 fails_one_line "signature over a different file" 1 "'other.ld.minisig': signature verification failed" \
 	"$LADING" key verify data.bin -x other.ld.minisig --pubkey ld.pub
 cp data.bin edited.bin && cp data.bin.minisig edited.bin.minisig
-# Flip the byte (not overwrite it with a constant, which random data may already hold).
-byte=$(dd if=edited.bin bs=1 skip=150000 count=1 status=none | od -An -tu1 | tr -d ' ')
-printf "\\$(printf %03o $(((byte + 1) % 256)))" | dd of=edited.bin bs=1 seek=150000 conv=notrunc status=none
+flip_byte edited.bin 150000
 is "the edited copy differs from the signed file in exactly one byte" "$(cmp -l data.bin edited.bin | wc -l)" 1
 fails_one_line "file edited after signing" 1 "'edited.bin.minisig': signature verification failed \(the data changed after signing" \
 	"$LADING" key verify edited.bin --pubkey ms.pub

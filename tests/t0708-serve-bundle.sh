@@ -39,7 +39,7 @@ cp -r "$TRASH/site" "$TRASH/altered"
 layer=$(jq -r '.layers[0].digest' "$(layout_blob "$TRASH/site/oci" "$DEMO_DIGEST")")
 serve_make_bundle "$TRASH/site" "$TRASH/altered.tar.zst" "$TRASH/site.key" || exit 1
 stage=$TRASH/stage-altered.tar.zst
-printf 'X' | dd of="$(layout_blob "$stage/oci" "$layer")" bs=1 seek=700 conv=notrunc status=none
+flip_byte "$(layout_blob "$stage/oci" "$layer")" 700
 tar --zstd --owner=0 --group=0 -cf "$TRASH/altered.tar.zst" -C "$stage" lading.json lading.json.minisig oci charts providers files
 start_fails "a blob altered after signing is refused" "oci/blobs/sha256/${layer#sha256:}" \
 	"$TRASH/altered.tar.zst" --pubkey "$TRASH/site.pub"

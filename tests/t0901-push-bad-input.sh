@@ -31,13 +31,7 @@ tar --zstd -xOf "$B" lading.json.minisig >"$TRASH/site.sig"
 python3 "$TOP/scripts/mkbundle.py" "$TRASH/altered.tar.zst" --oci "$L" --sig "$TRASH/site.sig" \
 	--flip "oci/blobs/sha256/${layer#sha256:}"
 cp "$B" "$TRASH/flipped.tar.zst"
-python3 - "$TRASH/flipped.tar.zst" <<'PY'
-import os, sys
-with open(sys.argv[1], "r+b") as f:
-    middle = os.path.getsize(sys.argv[1]) // 2
-    f.seek(middle); byte = f.read(1)[0]
-    f.seek(middle); f.write(bytes([byte ^ 0xff]))
-PY
+flip_byte "$TRASH/flipped.tar.zst" $(($(stat -c %s "$TRASH/flipped.tar.zst") / 2))
 
 registry_start_tls_basic dst alice right
 DST=127.0.0.1:$REGISTRY_PORT

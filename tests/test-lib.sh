@@ -122,6 +122,14 @@ done_testing() {
 	[ "$test_failed" -eq 0 ]
 }
 
+# flip_byte FILE OFFSET: inverts every bit of the byte at OFFSET, in place, so the
+# file surely changes (a constant written over it might equal what is there).
+flip_byte() {
+	_fb=$(dd if="$1" bs=1 skip="$2" count=1 status=none | od -An -tu1 | tr -d ' ')
+	[ -n "$_fb" ] || { echo "# flip_byte: '$1' has no byte at $2" >&2; return 1; }
+	printf "\\$(printf %03o $((_fb ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 # A free TCP port on 127.0.0.1 (bound and released by the kernel's choice).
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
