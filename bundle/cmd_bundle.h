@@ -6,7 +6,7 @@
  * the cache, create (images, charts, providers, files into one tarball),
  * inspect, verify, extract, sign, push, and the `lading bundle` and
  * `lading fetch` commands. The format itself is in bundle/format/.
- * May include: bundle/format/, sign/, images/, charts/, providers/, lib/
+ * May include: bundle/format/, sign/, images/, charts/, providers/, packages/, lib/
  */
 
 /* `lading bundle <verb> …`: parses options, calls bundle/, prints, returns the exit status. */

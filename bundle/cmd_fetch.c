@@ -1,5 +1,5 @@
 /*
- * lading fetch chart|provider|file: the sources of a bundle's charts/,
+ * lading fetch chart|provider|file (packages: cmd_fetch_packages.c): the sources of a bundle's charts/,
  * providers/ and files/, one at a time, into the content store and
  * optionally laid out in a directory (a Helm repository, a Terraform mirror,
  * a files tree). Option parsing and output only; the work is in charts/,
@@ -121,8 +121,7 @@ static int64_t generated_time(void)
 	return epoch != NULL && *epoch ? strtoll(epoch, NULL, 10) : (int64_t)time(NULL);
 }
 
-/* Copies a stored blob to path atomically. */
-static int place(const char *store, const char *hex, const char *path, struct lerr *err)
+int fetch_place(const char *store, const char *hex, const char *path, struct lerr *err)
 {
 	char *src = urlstore_path(store, hex), *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	struct fs_atomic out = {0};
@@ -211,7 +210,7 @@ static int verb_chart(struct fetch_args *a, struct lerr *err)
 	if (a->out != NULL) {
 		archive = chart_repo_archive_name(res->name, res->version);
 		path = xasprintf("%s/%s", a->out, archive);
-		if (place(a->store, res->digest + 7, path, err) != 0 ||
+		if (fetch_place(a->store, res->digest + 7, path, err) != 0 ||
 		    chart_repo_write_index(a->out, generated_time(), err) != 0)
 			goto out;
 	}
@@ -272,7 +271,7 @@ static int verb_provider(struct fetch_args *a, struct lerr *err)
 		dir = xasprintf("%s/%s/%s/%s", a->out, res->host, res->namespace, res->type);
 		for (i = 0; i < res->package_count; i++) {
 			char *path = xasprintf("%s/%s", dir, res->packages[i].filename);
-			int placed = place(a->store, res->packages[i].sha256, path, err);
+			int placed = fetch_place(a->store, res->packages[i].sha256, path, err);
 
 			free(path);
 			if (placed != 0)
@@ -306,7 +305,7 @@ static int verb_file(struct fetch_args *a, struct lerr *err)
 		goto out;
 	if (a->out != NULL) {
 		path = xasprintf("%s/%s", a->out, res->name);
-		if (place(a->store, res->sha256, path, err) != 0)
+		if (fetch_place(a->store, res->sha256, path, err) != 0)
 			goto out;
 	}
 	if (a->json)
@@ -367,6 +366,7 @@ static int cmd_fetch_file(int argc, char **argv)
 }
 
 static const struct cli_verb verbs[] = {
+    {"packages", cmd_fetch_packages, "OS packages from an apt archive: verified, resolved, downloaded"},
     {"chart", cmd_fetch_chart, "a Helm chart from an HTTP repository or an OCI registry"},
     {"provider", cmd_fetch_provider, "a Terraform/OpenTofu provider from its registry"},
     {"file", cmd_fetch_file, "a plain file from a URL, pinned by its sha256"},

@@ -25,6 +25,7 @@ enum {
 	OPT_REGISTRY_CONFIG,
 	OPT_FILES_DIR,
 	OPT_PROVIDERS_DIR,
+	OPT_APT_DIR,
 	OPT_CHUNK_SIZE,
 	OPT_LIMIT_RATE,
 	OPT_PUBKEY,
@@ -48,6 +49,7 @@ static const struct cli_option push_options[] = {
      "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"files-dir", 0, "DIR", OPT_FILES_DIR, "copy the bundle's files/ into DIR"},
     {"providers-dir", 0, "DIR", OPT_PROVIDERS_DIR, "copy the bundle's providers/ mirror into DIR"},
+    {"apt-dir", 0, "DIR", OPT_APT_DIR, "copy the bundle's apt/NAME/ repositories into DIR/NAME/ (serve DIR as /apt/)"},
     {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "blobs above it go up in PATCH chunks (k/m suffix, default 16m)"},
     {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each upload at BYTES per second (k/m suffix)"},
     {NULL, 0, NULL, 0, NULL},
@@ -105,6 +107,9 @@ static int parse_option(struct cli *cli, int opt, struct push_args *a)
 	case OPT_PROVIDERS_DIR:
 		a->opts.providers_dir = cli->arg;
 		break;
+	case OPT_APT_DIR:
+		a->opts.apt_dir = cli->arg;
+		break;
 	case OPT_CHUNK_SIZE:
 		if (cli_bytes(cli, &a->opts.chunk_size) != 0)
 			return -1;
@@ -145,8 +150,16 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 	}
 	if (cli_operands(&cli, 1, 1, "one bundle file") != 0)
 		goto out;
-	if (a->opts.registry == NULL || a->opts.registry[0] == '\0' || strchr(a->opts.registry, '/') != NULL) {
-		cli_usage_error(&cli, "--registry HOST[:PORT] is required");
+	/* A bundle of packages or files alone is pushed into directories: no registry needed (checked against the
+	 * bundle). */
+	if (a->opts.registry == NULL && a->opts.files_dir == NULL && a->opts.providers_dir == NULL &&
+	    a->opts.apt_dir == NULL) {
+		cli_usage_error(
+		    &cli, "--registry HOST[:PORT] is required (or --apt-dir, --files-dir, --providers-dir alone)");
+		goto out;
+	}
+	if (a->opts.registry != NULL && (a->opts.registry[0] == '\0' || strchr(a->opts.registry, '/') != NULL)) {
+		cli_usage_error(&cli, "--registry takes HOST[:PORT]");
 		goto out;
 	}
 	a->file = cli.operands[0];
@@ -166,7 +179,7 @@ static int build_registries(const struct push_args *a, struct host_set *set, str
 	if (a->registry_config != NULL && host_set_load(a->registry_config, &loaded, err) != 0)
 		return -1;
 	set->items = xcalloc(loaded.count + 2, sizeof(*set->items));
-	if (a->plain_http || a->ca_file != NULL || a->insecure) {
+	if (a->opts.registry != NULL && (a->plain_http || a->ca_file != NULL || a->insecure)) {
 		struct host_config *flags = &set->items[set->count++];
 
 		flags->host = xstrdup(a->opts.registry);
@@ -196,7 +209,8 @@ static void print_text(const struct push_args *a, const struct bundle_push_resul
 	       res->images_pushed, res->images_present, res->blobs_sent, sent, res->blobs_present, res->blobs_mounted,
 	       res->files_copied, res->seconds);
 	if (res->files_skipped > 0)
-		printf("%zu files/ and providers/ entries not copied (give --files-dir and --providers-dir)\n",
+		printf("%zu files/, providers/ and apt/ entries not copied (give --files-dir, --providers-dir, "
+		       "--apt-dir)\n",
 		       res->files_skipped);
 }
 

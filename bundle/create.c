@@ -205,7 +205,8 @@ static int write_bundle(struct create_run *run, const struct bundle_create_opts 
 
 	init_manifest(&run->manifest, &run->spec, run->created);
 	if (add_layout(run, err) != 0 ||
-	    bundle_sources_add_rows(&run->manifest, &run->sources, run->cache, run->created, err) != 0 ||
+	    bundle_sources_add_rows(&run->manifest, &run->sources, &run->spec.sources, run->cache, run->created, err) !=
+		0 ||
 	    bundle_manifest_sort(&run->manifest, err) != 0)
 		return -1;
 	memset(&wopts, 0, sizeof(wopts));

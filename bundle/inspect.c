@@ -103,6 +103,7 @@ char *bundle_inspect_json(const struct bundle_info *info)
 			 (json_int_t)m->entry_count, "bytes", (json_int_t)info->content_bytes, "blobs",
 			 (json_int_t)info->blob_count, "blob_bytes", (json_int_t)info->blob_bytes, "file_bytes",
 			 (json_int_t)info->file_size);
+	json_object_set_new(root, "packages", bundle_inspect_packages_json(m));
 	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
 	line = xasprintf("%s\n", text ? text : "{}");

@@ -1,6 +1,7 @@
 /* inspect: the chart, provider and file rows of lading.json, grouped by kind. */
 #include "bundle/inspect_sources.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "bundle/files.h"
@@ -30,9 +31,70 @@ static void kind_table(const struct bundle_manifest *m, const char *kind, const 
 	}
 }
 
+/* "apt/SOURCE/…": the source's name, or NULL for a row outside apt/. */
+static int apt_source(const char *path, const char **name, int *len)
+{
+	const char *slash;
+
+	if (strncmp(path, "apt/", 4) != 0 || (slash = strchr(path + 4, '/')) == NULL)
+		return 0;
+	*name = path + 4;
+	*len = (int)(slash - *name);
+	return 1;
+}
+
+/* One row per carried package: name, version, architecture, source, size. */
+static void package_table(const struct bundle_manifest *m, struct buf *out)
+{
+	char size[32];
+	uint64_t total = 0;
+	size_t i, count = 0;
+
+	for (i = 0; i < m->entry_count; i++) {
+		const struct bundle_entry *e = &m->entries[i];
+		const char *name;
+		int len;
+
+		if (strcmp(e->kind, BUNDLE_KIND_PACKAGE) != 0 || e->ref == NULL || !apt_source(e->path, &name, &len))
+			continue;
+		if (count++ == 0)
+			buf_printf(out, "\n%-74s %-10s %10s\n", "PACKAGES (NAME VERSION ARCH)", "SOURCE", "SIZE");
+		log_format_bytes(e->size, size, sizeof(size));
+		buf_printf(out, "%-74s %-10.*s %10s\n", e->ref, len, name, size);
+		total += e->size;
+	}
+	if (count > 0) {
+		log_format_bytes(total, size, sizeof(size));
+		buf_printf(out, "%zu package%s, %s\n", count, count == 1 ? "" : "s", size);
+	}
+}
+
+json_t *bundle_inspect_packages_json(const struct bundle_manifest *m)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < m->entry_count; i++) {
+		const struct bundle_entry *e = &m->entries[i];
+		char name[256], version[256], arch[64];
+		const char *source;
+		int len;
+
+		if (strcmp(e->kind, BUNDLE_KIND_PACKAGE) != 0 || e->ref == NULL ||
+		    !apt_source(e->path, &source, &len) || sscanf(e->ref, "%255s %255s %63s", name, version, arch) != 3)
+			continue;
+		json_array_append_new(list,
+				      json_pack("{s:s#, s:s, s:s, s:s, s:s, s:I, s:s}", "source", source, (size_t)len,
+						"name", name, "version", version, "arch", arch, "path", e->path, "size",
+						(json_int_t)e->size, "sha256", e->sha256));
+	}
+	return list;
+}
+
 void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *out)
 {
 	kind_table(m, BUNDLE_KIND_CHART, "CHARTS", out);
 	kind_table(m, BUNDLE_KIND_PROVIDER, "PROVIDERS", out);
 	kind_table(m, BUNDLE_KIND_FILE, "FILES", out);
+	package_table(m, out);
 }

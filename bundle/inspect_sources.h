@@ -1,10 +1,16 @@
 #ifndef LADING_BUNDLE_INSPECT_SOURCES_H
 #define LADING_BUNDLE_INSPECT_SOURCES_H
 
+#include <jansson.h>
+
 #include "bundle/format/manifest.h"
 #include "lib/buf.h"
 
-/* Appends one table per kind (charts, providers, files) listing its rows with sizes; nothing for absent kinds. */
+/* The .debs under apt/: [{source, name, version, arch, path, size, sha256}], in bundle order. */
+json_t *bundle_inspect_packages_json(const struct bundle_manifest *m);
+
+/* Appends one table per kind (charts, providers, files, packages) listing its rows with sizes; nothing for absent
+ * kinds. */
 void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *out);
 
 #endif

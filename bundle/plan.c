@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle/cache.h"
+#include "bundle/sources_apt.h"
 #include "bundle/spec.h"
 #include "charts/fetch.h"
 #include "lib/buf.h"
@@ -62,6 +63,27 @@ static void add_rest(const struct bundle_spec *spec, struct bundle_plan *plan)
 		add_line(plan, xasprintf("file %s %s", s->files[i].name ? s->files[i].name : "-", s->files[i].url));
 }
 
+/* Resolves each package source without downloading a .deb: one line per package it would carry. */
+static int add_packages(const struct bundle_spec *spec, const char *cache, const struct logger *lg,
+			struct bundle_plan *plan, struct lerr *err)
+{
+	struct apt_fetch_opts aopts = {cache, &spec->registries, getenv("LADING_GPGV"), 0, 0, lg};
+	struct apt_source_result *res = NULL;
+	size_t i, j;
+
+	if (spec->sources.apt_count == 0)
+		return 0;
+	if (bundle_apt_fetch(spec->path, &spec->sources, &aopts, NULL, 0, &res, err) != 0)
+		return -1;
+	for (i = 0; i < spec->sources.apt_count; i++)
+		for (j = 0; j < res[i].package_count; j++)
+			add_line(plan,
+				 xasprintf("package %s %s %s %s", res[i].packages[j].name, res[i].packages[j].version,
+					   res[i].packages[j].arch, spec->sources.apts[i].name));
+	bundle_apt_results_free(res, spec->sources.apt_count);
+	return 0;
+}
+
 int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bundle_plan *plan, struct lerr *err)
 {
 	struct bundle_spec spec = {0};
@@ -86,17 +108,19 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 		reqs[i] =
 		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
 	}
+	if ((n > 0 || spec.sources.apt_count > 0) && bundle_cache_dir(&cache, err) != 0)
+		goto out;
 	if (n > 0) {
 		struct chart_fetch_opts copts = {NULL, &spec.registries, NULL, 0, lg};
 
-		if (bundle_cache_dir(&cache, err) != 0)
-			goto out;
 		copts.store_dir = cache;
 		if (charts_fetch(&copts, reqs, n, &res, err) != 0)
 			goto out;
 		add_charts(&spec, res, plan);
 	}
 	add_rest(&spec, plan);
+	if (add_packages(&spec, cache, lg, plan, err) != 0)
+		goto out;
 	r = 0;
 out:
 	if (r != 0)

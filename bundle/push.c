@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,15 +249,24 @@ static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struc
 		snprintf(digest, sizeof(digest), "sha256:%s", row->path + strlen(BLOB_PREFIX));
 		if ((blob = push_plan_blob(&ctx->plan, digest)) != NULL)
 			return push_blob(ctx, r, blob, err);
-	} else if (strncmp(row->path, "files/", 6) == 0 || strncmp(row->path, "providers/", 10) == 0) {
-		int is_files = row->path[0] == 'f';
-		const char *dir = is_files ? opts->files_dir : opts->providers_dir;
+	} else {
+		static const struct {
+			const char *prefix;
+			size_t dir_offset;
+		} copied[] = {
+		    {"files/", offsetof(struct bundle_push_opts, files_dir)},
+		    {"providers/", offsetof(struct bundle_push_opts, providers_dir)},
+		    {"apt/", offsetof(struct bundle_push_opts, apt_dir)},
+		};
+		size_t i;
 
-		if (dir == NULL) {
-			ctx->result->files_skipped++;
-			return 0;
+		for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
+			const char *dir = *(const char *const *)((const char *)opts + copied[i].dir_offset);
+
+			if (strncmp(row->path, copied[i].prefix, strlen(copied[i].prefix)) == 0)
+				return dir == NULL ? 0
+						   : copy_out(ctx, r, dir, row->path + strlen(copied[i].prefix), err);
 		}
-		return copy_out(ctx, r, dir, row->path + (is_files ? 6 : 10), err);
 	}
 	return 0;
 }
@@ -437,11 +447,10 @@ int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bu
 		r = 0;
 		goto out;
 	}
-	if (opts->files_dir == NULL && opts->providers_dir == NULL)
-		result->files_skipped = ctx.plan.file_entries + ctx.plan.provider_entries;
 	r = push_all(&ctx, path, err);
-	if (opts->files_dir == NULL && opts->providers_dir == NULL)
-		result->files_skipped = ctx.plan.file_entries + ctx.plan.provider_entries;
+	result->files_skipped = (opts->files_dir ? 0 : ctx.plan.file_entries) +
+				(opts->providers_dir ? 0 : ctx.plan.provider_entries) +
+				(opts->apt_dir ? 0 : ctx.plan.apt_entries);
 out:
 	result->seconds = log_now() - started;
 	if (ctx.stage_dir != NULL) {

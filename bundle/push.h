@@ -35,6 +35,7 @@ struct bundle_push_opts {
 	uint64_t max_speed;		   /* bytes per second per upload, 0 = no cap */
 	const char *files_dir;		   /* copy files/ here; NULL = leave them */
 	const char *providers_dir;	   /* copy providers/ here; NULL = leave them */
+	const char *apt_dir;		   /* copy apt/NAME/… to apt_dir/NAME/…; NULL = leave them */
 	const char *tmp_dir;		   /* where to stage blobs; NULL = $TMPDIR or /var/tmp */
 	bundle_head_fn head;		   /* signature check on lading.json; may be NULL */
 	void *head_ctx;
@@ -61,7 +62,7 @@ struct bundle_push_result {
 	uint64_t bytes_sent;   /* blob bytes uploaded */
 	uint64_t stage_peak;   /* most bytes staged at once */
 	uint64_t largest_blob; /* the bound on stage_peak */
-	size_t files_copied;   /* files/ and providers/ entries written */
+	size_t files_copied;   /* files/, providers/ and apt/ entries written */
 	size_t files_skipped;  /* present but no directory given */
 	double seconds;
 };

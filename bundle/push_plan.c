@@ -95,6 +95,8 @@ static void count_other(struct push_plan *plan, const char *path)
 		plan->file_entries++;
 	else if (strncmp(path, "providers/", 10) == 0)
 		plan->provider_entries++;
+	else if (strncmp(path, "apt/", 4) == 0)
+		plan->apt_entries++;
 }
 
 /* Two sources must not land on one name: the second would silently replace the first's tag. */
@@ -155,7 +157,7 @@ static int verify_pass(const char *path, const struct bundle_push_opts *opts, st
 		buf_free(&b);
 	}
 	progress_end(&progress);
-	if (rc == 0 && !index_seen && plan->file_entries + plan->provider_entries == 0)
+	if (rc == 0 && !index_seen && plan->file_entries + plan->provider_entries + plan->apt_entries == 0)
 		rc = lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle holds no %s and nothing else to push", path,
 			      LAYOUT_INDEX);
 	if (rc == 0)
@@ -281,6 +283,9 @@ static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm,
 {
 	size_t i;
 
+	if (plan->image_count > 0 && opts->registry == NULL)
+		return lerr_set(err, LADING_ERR_USAGE, "the bundle holds %zu image%s: give --registry HOST[:PORT]",
+				plan->image_count, plan->image_count == 1 ? "" : "s");
 	for (i = 0; i < plan->image_count; i++)
 		if (plan_image(plan, bm, opts, i, err) != 0 || check_unique(plan, i, err) != 0)
 			return -1;

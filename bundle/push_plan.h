@@ -49,6 +49,7 @@ struct push_plan {
 	uint64_t blob_bytes;
 	size_t file_entries;	 /* files/ rows */
 	size_t provider_entries; /* providers/ rows */
+	size_t apt_entries;	 /* apt/ rows */
 };
 
 /* Pass 1 and the plan; fills plan (free with push_plan_free) or fails naming the bad entry or image. */

@@ -169,6 +169,19 @@ out:
 	return r;
 }
 
+static int fetch_apt(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+		     struct bundle_sources *out, struct lerr *err)
+{
+	struct apt_fetch_opts aopts = {opts->cache, &spec->registries, getenv("LADING_GPGV"), 1, 0, opts->lg};
+
+	if (spec->sources.apt_count == 0)
+		return 0;
+	if (bundle_apt_fetch(spec->path, &spec->sources, &aopts, lock, opts->locked, &out->apts, err) != 0)
+		return -1;
+	out->apt_count = spec->sources.apt_count;
+	return 0;
+}
+
 void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src)
 {
 	size_t i, j, k;
@@ -204,7 +217,7 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 	if (lock_json(opts->lock_path, &lock, err) != 0)
 		return -1;
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
-	    fetch_files(spec, opts, out, err) != 0)
+	    fetch_files(spec, opts, out, err) != 0 || fetch_apt(spec, opts, lock, out, err) != 0)
 		goto out;
 	bundle_sources_add_chart_images(spec, out);
 	r = 0;
@@ -242,6 +255,7 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 	json_object_set_new(root, "charts", charts);
 	json_object_set_new(root, "providers", providers);
 	json_object_set_new(root, "files", files);
+	json_object_set_new(root, "packages", bundle_apt_lock_section(&spec->sources, src->apts));
 	return root;
 }
 
@@ -273,5 +287,6 @@ void bundle_sources_free(struct bundle_sources *src)
 	chart_results_free(src->charts, src->chart_count);
 	provider_results_free(src->providers, src->provider_count);
 	file_results_free(src->files, src->file_count);
+	bundle_apt_results_free(src->apts, src->apt_count);
 	memset(src, 0, sizeof(*src));
 }

@@ -2,12 +2,13 @@
 #define LADING_BUNDLE_SOURCES_H
 
 /*
- * bundle create for charts:, providers: and files:: fetch them (charts/,
- * providers/, bundle/files.c) with the versions from lading.lock when locked,
+ * bundle create for charts:, providers:, files: and packages:: fetch them
+ * (charts/, providers/, bundle/files.c, bundle/sources_apt.c) with the versions from lading.lock when locked,
  * record what they resolved to in lading.lock, and add their rows to
  * lading.json: charts/index.yaml + charts/NAME-VERSION.tgz (kind chart),
  * the charts again as OCI artifacts in oci/, providers/HOST/NS/TYPE/ zips and
- * network-mirror JSON (kind provider), files/NAME (kind file).
+ * network-mirror JSON (kind provider), files/NAME (kind file), apt/NAME/…
+ * (kinds package and apt-index).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "bundle/format/manifest.h"
 #include "bundle/spec.h"
 #include "bundle/files.h"
+#include "bundle/sources_apt.h"
 #include "charts/fetch.h"
 #include "images/fetch.h"
 #include "lib/err.h"
@@ -31,6 +33,8 @@ struct bundle_sources {
 	size_t provider_count;
 	struct file_result *files;
 	size_t file_count;
+	struct apt_source_result *apts; /* one per spec package source (bundle/sources_apt.c) */
+	size_t apt_count;
 };
 
 struct bundle_sources_opts {
@@ -58,9 +62,9 @@ void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bund
  */
 void bundle_sources_oci_results(const struct bundle_sources *src, struct image_result **out, size_t *count);
 
-/* Adds the charts/, providers/ and files/ rows to m (sources in cache). */
-int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sources *src, const char *cache,
-			    int64_t created, struct lerr *err);
+/* Adds the charts/, providers/, files/ and apt/ rows to m (sources in cache; spec: what src answers). */
+int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sources *src,
+			    const struct spec_sources *spec, const char *cache, int64_t created, struct lerr *err);
 
 /* Adds the charts, providers and files sections to the lock file bundle_lock_save wrote. */
 int bundle_sources_lock_save(const char *lock_path, const struct bundle_spec *spec, const struct bundle_sources *src,

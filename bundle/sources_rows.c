@@ -221,8 +221,33 @@ out:
 	return r;
 }
 
-int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sources *src, const char *cache,
-			    int64_t created, struct lerr *err)
+/* apt/NAME/PATH for every file of every package source; .debs named by package, the rest are its indexes. */
+static void add_apt(struct bundle_manifest *m, const struct bundle_sources *src, const struct spec_sources *spec,
+		    const char *cache)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < src->apt_count; i++)
+		for (j = 0; j < src->apts[i].file_count; j++) {
+			const struct apt_file *f = &src->apts[i].files[j];
+			char *path = xasprintf("apt/%s/%s", spec->apts[i].name, f->path), *ref = NULL;
+
+			for (k = 0; k < src->apts[i].package_count && ref == NULL; k++) {
+				const struct apt_package *p = &src->apts[i].packages[k];
+
+				if (strcmp(p->filename, f->path) == 0)
+					ref = xasprintf("%s %s %s", p->name, p->version, p->arch);
+			}
+			add_file_row(m, path, cache, f->sha256, f->size,
+				     ref != NULL ? BUNDLE_KIND_PACKAGE : BUNDLE_KIND_APT_INDEX,
+				     ref != NULL ? ref : spec->apts[i].url);
+			free(path);
+			free(ref);
+		}
+}
+
+int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sources *src,
+			    const struct spec_sources *spec, const char *cache, int64_t created, struct lerr *err)
 {
 	size_t i;
 
@@ -235,6 +260,7 @@ int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sourc
 			     src->files[i].url);
 		free(path);
 	}
+	add_apt(m, src, spec, cache);
 	return 0;
 }
 

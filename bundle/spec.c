@@ -31,6 +31,11 @@ static int parse_files(struct bundle_spec *spec, const struct ynode *node, struc
 	return spec_sources_parse_files(&spec->sources, node, err);
 }
 
+static int parse_packages(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_packages(&spec->sources, node, err);
+}
+
 /* One row per top-level key (readconf.c style); charts, providers, files go here. */
 static const struct {
 	const char *key;
@@ -42,6 +47,7 @@ static const struct {
     {"charts", parse_charts},
     {"providers", parse_providers},
     {"files", parse_files},
+    {"packages", parse_packages},
     {NULL, NULL},
 };
 

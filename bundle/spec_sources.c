@@ -8,7 +8,7 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 
-static int opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
+int spec_opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
 {
 	const struct ynode *node = ynode_get(map, key);
 	const char *text;
@@ -29,8 +29,8 @@ static int parse_chart(struct spec_chart *c, const struct ynode *node, struct le
 	c->line = node->line;
 	c->col = node->col;
 	if (ynode_expect(node, YNODE_MAP, "a chart", err) != 0 || ynode_check_keys(node, keys, "a chart", err) != 0 ||
-	    opt_string(node, "repo", &c->repo, err) != 0 || opt_string(node, "name", &c->name, err) != 0 ||
-	    opt_string(node, "oci", &c->oci, err) != 0 || opt_string(node, "version", &c->version, err) != 0)
+	    spec_opt_string(node, "repo", &c->repo, err) != 0 || spec_opt_string(node, "name", &c->name, err) != 0 ||
+	    spec_opt_string(node, "oci", &c->oci, err) != 0 || spec_opt_string(node, "version", &c->version, err) != 0)
 		return -1;
 	if ((flag = ynode_get(node, "images_from_charts")) != NULL &&
 	    ynode_bool(flag, "images_from_charts", &c->images_from_charts, err) != 0)
@@ -58,8 +58,9 @@ static int parse_provider(struct spec_provider *p, const struct ynode *node, str
 	p->line = node->line;
 	p->col = node->col;
 	if (ynode_expect(node, YNODE_MAP, "a provider", err) != 0 ||
-	    ynode_check_keys(node, keys, "a provider", err) != 0 || opt_string(node, "source", &p->source, err) != 0 ||
-	    opt_string(node, "version", &p->version, err) != 0)
+	    ynode_check_keys(node, keys, "a provider", err) != 0 ||
+	    spec_opt_string(node, "source", &p->source, err) != 0 ||
+	    spec_opt_string(node, "version", &p->version, err) != 0)
 		return -1;
 	if (p->source == NULL)
 		return ynode_error(node, err, LADING_ERR_USAGE, "a provider needs 'source' (NAMESPACE/TYPE)");
@@ -89,8 +90,8 @@ static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr
 	f->line = node->line;
 	f->col = node->col;
 	if (ynode_expect(node, YNODE_MAP, "a file", err) != 0 || ynode_check_keys(node, keys, "a file", err) != 0 ||
-	    opt_string(node, "url", &f->url, err) != 0 || opt_string(node, "sha256", &f->sha256, err) != 0 ||
-	    opt_string(node, "name", &f->name, err) != 0)
+	    spec_opt_string(node, "url", &f->url, err) != 0 || spec_opt_string(node, "sha256", &f->sha256, err) != 0 ||
+	    spec_opt_string(node, "name", &f->name, err) != 0)
 		return -1;
 	if (f->url == NULL)
 		return ynode_error(node, err, LADING_ERR_USAGE, "a file needs 'url'");
@@ -145,7 +146,7 @@ int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node,
 
 int spec_sources_any(const struct spec_sources *src)
 {
-	return src->chart_count + src->provider_count + src->file_count > 0;
+	return src->chart_count + src->provider_count + src->file_count + src->apt_count > 0;
 }
 
 void spec_sources_free(struct spec_sources *src)
@@ -171,8 +172,11 @@ void spec_sources_free(struct spec_sources *src)
 		free(src->files[i].sha256);
 		free(src->files[i].name);
 	}
+	for (i = 0; i < src->apt_count; i++)
+		spec_apt_free(&src->apts[i]);
 	free(src->charts);
 	free(src->providers);
 	free(src->files);
+	free(src->apts);
 	memset(src, 0, sizeof(*src));
 }

@@ -2,7 +2,7 @@
 #define LADING_BUNDLE_SPEC_SOURCES_H
 
 /*
- * The charts:, providers: and files: sections of lading.yaml (see
+ * The charts:, providers:, files: and packages: sections of lading.yaml (see
  * lading.yaml(5)); parsed with the same file:line:col errors and unknown-key
  * checks as the rest of the spec.
  */
@@ -37,6 +37,22 @@ struct spec_file {
 	int url_line; /* where `url:` is, for --update-hashes */
 };
 
+/* One apt archive of packages: (bundle/spec_packages.c). */
+struct spec_apt {
+	char *name;  /* apt/<name>/ in the bundle: [A-Za-z0-9._-]+, default "<host>-<suite>" */
+	char *url;   /* archive root, http(s):// or file:///, no trailing '/' */
+	char *suite; /* "bookworm"; a flat repository's directory ends in '/' */
+	char **components;
+	size_t component_count; /* none for a flat repository */
+	char **architectures;
+	size_t architecture_count; /* default amd64 */
+	char *keyring;		   /* resolved against the spec's directory */
+	char **install;
+	size_t install_count;
+	char *baseline; /* resolved against the spec's directory, or NULL (Priority: required) */
+	int line, col;
+};
+
 struct spec_sources {
 	struct spec_chart *charts;
 	size_t chart_count;
@@ -44,12 +60,19 @@ struct spec_sources {
 	size_t provider_count;
 	struct spec_file *files;
 	size_t file_count;
+	struct spec_apt *apts;
+	size_t apt_count;
 };
 
 /* Section parsers (a sequence each); errors name file:line:col. Results are appended to src. */
 int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+int spec_sources_parse_packages(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+void spec_apt_free(struct spec_apt *a);
+
+/* Copies the string at key of map into *out when the key is there (else leaves *out). */
+int spec_opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err);
 
 /* True when anything is listed. */
 int spec_sources_any(const struct spec_sources *src);

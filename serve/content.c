@@ -70,14 +70,14 @@ int serve_content_load(const char *root, const struct naming_opts *naming, const
 		goto out;
 	if (load_tree(root, "charts", lg, &out->charts, err) != 0 ||
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||
-	    load_tree(root, "files", lg, &out->files, err) != 0)
+	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0)
 		goto out;
 	if (load_helm_index(out, root, err) != 0)
 		goto out;
 	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
-	    serve_tree_count(out->files) == 0) {
+	    serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0) {
 		lerr_set(err, LADING_ERR_USAGE,
-			 "'%s' holds none of oci/, charts/, providers/, files/: nothing to serve", root);
+			 "'%s' holds none of oci/, charts/, providers/, files/, apt/: nothing to serve", root);
 		goto out;
 	}
 	r = 0;
@@ -94,6 +94,7 @@ void serve_content_free(struct serve_content *content)
 	serve_tree_free(content->charts);
 	serve_tree_free(content->providers);
 	serve_tree_free(content->files);
+	serve_tree_free(content->apt);
 	free(content->helm_index);
 	memset(content, 0, sizeof(*content));
 }

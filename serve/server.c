@@ -138,6 +138,8 @@ static enum MHD_Result dispatch(struct serve_request *req)
 		return serve_from_tree(req, content->providers, path + 11);
 	if (strncmp(path, "/files/", 7) == 0)
 		return serve_from_tree(req, content->files, path + 7);
+	if (strncmp(path, "/apt/", 5) == 0)
+		return serve_from_tree(req, content->apt, path + 5);
 	return not_found(req);
 }
 
