@@ -1,0 +1,108 @@
+#!/bin/bash
+# The resolver against apt itself, on Debian's real bookworm main index (the
+# copy this machine's apt already holds in /var/lib/apt/lists: no network).
+# The archive's own InRelease, served by nginx next to the Packages it signs,
+# is verified with debian-archive-keyring. For each install set lading picks a
+# closure; apt-get --simulate with the same baseline must accept exactly that
+# set: nothing broken, nothing more to install, nothing left out. The
+# baseline is what apt itself installs for Debian's Priority: required set
+# on an empty system (debootstrap's minbase), given to both tools.
+. "$(dirname "$0")/test-lib.sh"
+. "$TOP/scripts/lib-web.sh"
+
+lists=/var/lib/apt/lists
+inrelease=$(ls "$lists"/*_debian_dists_bookworm_InRelease 2>/dev/null | head -1)
+index=$(ls "$lists"/*_debian_dists_bookworm_main_binary-amd64_Packages* 2>/dev/null | head -1)
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -n "$inrelease" ] && [ -n "$index" ] && [ -r "$keyring" ] ||
+	skip_all "no bookworm main amd64 index under $lists (run apt-get update once)"
+
+sets=(
+	"containerd"
+	"nfs-common"
+	"openssh-server curl"
+	"build-essential"
+	"linux-headers-amd64"
+	"docker.io"
+	"postgresql"
+	"python3-venv git"
+)
+plan $((3 + 3 * ${#sets[@]}))
+
+repo=$TRASH/repo
+mkdir -p "$repo/dists/bookworm/main/binary-amd64"
+cp "$inrelease" "$repo/dists/bookworm/InRelease"
+/usr/lib/apt/apt-helper cat-file "$index" >"$repo/dists/bookworm/main/binary-amd64/Packages"
+packages=$repo/dists/bookworm/main/binary-amd64/Packages
+web_start debian "$repo"
+
+# A private apt root (SPECS-2 1.5): the host's own apt state is never touched.
+R=$TRASH/aptroot
+mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
+	"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
+: >"$R/var/lib/dpkg/status"
+cat >"$R/apt.conf" <<CONF
+Dir "$R/";
+Dir::State::status "$R/var/lib/dpkg/status";
+Dir::Etc::sourcelist "/dev/null";
+Dir::Etc::sourceparts "$R/etc/apt/sources.list.d";
+Dir::Etc::parts "$R/etc/apt/apt.conf.d";
+Dir::Etc::preferencesparts "$R/etc/apt/preferences.d";
+APT::Sandbox::User "root";
+Debug::NoLocking "true";
+APT::Get::Show-Versions "true";
+CONF
+export APT_CONFIG=$R/apt.conf
+# apt's lists are its own file names for this URI; no apt-get update (the
+# archive's Packages.xz is not here, only what this machine kept).
+cat >"$R/etc/apt/sources.list.d/debian.sources" <<SRC
+Types: deb
+URIs: file:/lading-test-debian
+Suites: bookworm
+Components: main
+Architectures: amd64
+Signed-By: $keyring
+SRC
+cp "$repo/dists/bookworm/InRelease" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_InRelease"
+cp "$packages" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_main_binary-amd64_Packages"
+
+# "Inst NAME (VERSION …)" lines of a simulation, as "NAME VERSION", sorted.
+apt_inst() { apt-get -s -q --no-install-recommends install "$@" 2>"$TRASH/apt.err" | awk '$1 == "Inst" { v = $3; if (v ~ /^\[/) v = $4; sub(/^\(/, "", v); print $2, v }' | sort; }
+
+required=$(awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' "$packages" | sort -u)
+apt_inst $required | tr ' ' '=' >"$TRASH/minbase"
+ok "apt installs the required set on an empty system ($(wc -l <"$TRASH/minbase") packages)" \
+	test "$(wc -l <"$TRASH/minbase")" -gt 30
+ok "baseline written for both tools" "$TOP/scripts/apt-baseline.py" "$packages" "$R/var/lib/dpkg/status" \
+	"$TRASH/baseline.list" $(cat "$TRASH/minbase")
+is "apt sees the baseline as installed and complete" "$(apt_inst $required | wc -l)" 0
+
+for set in "${sets[@]}"; do
+	# shellcheck disable=SC2086
+	if ! "$LADING" fetch packages -q -n -s "$TRASH/store" --suite bookworm -k "$keyring" -b "$TRASH/baseline.list" \
+		"$WEB_URL" $set >"$TRASH/lading.out" 2>"$TRASH/lading.err"; then
+		ok "lading resolves '$set'" false
+		sed 's/^/# /' "$TRASH/lading.err"
+		skip_n 2 "lading failed"
+		continue
+	fi
+	ok "lading resolves '$set' ($(wc -l <"$TRASH/lading.out") packages)" true
+	awk '{ print $1 "=" $2 }' "$TRASH/lading.out" >"$TRASH/pins"
+	# shellcheck disable=SC2046
+	apt_inst $(cat "$TRASH/pins") >"$TRASH/apt.out"
+	awk '{ print $1, $2 }' "$TRASH/lading.out" | sort >"$TRASH/lading.sorted"
+	if ok "apt-get --simulate accepts lading's set for '$set'" test -s "$TRASH/apt.out" -a ! -s "$TRASH/apt.err"; then :; else
+		sed 's/^/# /' "$TRASH/apt.err" | head -20
+	fi
+	if ! ok "apt installs exactly that set, nothing more" cmp -s "$TRASH/apt.out" "$TRASH/lading.sorted"; then
+		diff "$TRASH/lading.sorted" "$TRASH/apt.out" | sed 's/^/# /' | head -20
+	fi
+	# apt's own choice, for the record (alternatives may differ and both be right)
+	# shellcheck disable=SC2086
+	apt_inst $set >"$TRASH/apt.own"
+	if ! cmp -s "$TRASH/apt.own" "$TRASH/lading.sorted"; then
+		echo "# '$set': apt alone would pick differently:"
+		diff "$TRASH/lading.sorted" "$TRASH/apt.own" | sed 's/^/#   /' | head -10
+	fi
+done
+done_testing
