@@ -46,8 +46,7 @@ export APT_CONFIG=$R/apt.conf
 # The baseline, computed once with apt from the archive's own indexes.
 aptroot
 apt-get -qq update
-cat "$R"/var/lib/apt/lists/*_binary-amd64_Packages* | /usr/lib/apt/apt-helper cat-file /dev/stdin >"$TRASH/Packages" 2>/dev/null ||
-	for f in "$R"/var/lib/apt/lists/*_binary-amd64_Packages*; do /usr/lib/apt/apt-helper cat-file "$f"; echo; done >"$TRASH/Packages"
+for f in "$R"/var/lib/apt/lists/*_binary-amd64_Packages*; do /usr/lib/apt/apt-helper cat-file "$f"; echo; done >"$TRASH/Packages"
 required=$(awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' "$TRASH/Packages" | sort -u)
 # shellcheck disable=SC2086
 apt-get -s -q --no-install-recommends install $required | awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2 "=" v }' >"$TRASH/minbase"
