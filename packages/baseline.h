@@ -10,6 +10,7 @@
 
 #include "lib/err.h"
 #include "packages/index.h"
+#include "packages/namemap.h"
 
 struct apt_baseline_entry {
 	char *name, *version;
@@ -19,9 +20,8 @@ struct apt_baseline_entry {
 struct apt_baseline {
 	struct apt_baseline_entry *entries;
 	size_t count;
-	/* internal: open-addressing table of entry indexes + 1 (0 = empty) */
-	size_t *table;
-	size_t table_size;
+	/* internal */
+	struct name_map by_name; /* name -> entries[] */
 };
 
 void apt_baseline_init(struct apt_baseline *b);

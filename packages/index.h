@@ -12,6 +12,7 @@
 
 #include "lib/err.h"
 #include "packages/debversion.h"
+#include "packages/namemap.h"
 
 enum apt_multi_arch {
 	APT_MA_NO = 0,
@@ -24,8 +25,8 @@ enum apt_multi_arch {
 struct apt_pkg {
 	const char *name, *version, *arch;
 	enum apt_multi_arch multi_arch;
-	const char *filename; /* relative to the archive root */
-	const char *sha256;   /* as written (64 hex), or NULL */
+	const char *filename; /* relative to the archive root, or NULL */
+	const char *sha256;   /* as written (should be 64 hex), or NULL */
 	uint64_t size;
 	const char *priority; /* "required", "important", … or NULL */
 	int essential;	      /* Essential: yes */
@@ -40,16 +41,17 @@ struct apt_provide {
 	const char *version;
 };
 
-struct apt_name_slot; /* internal hash table slot */
-struct apt_arena_chunk;
+struct apt_name_entry;	/* internal: the packages and Provides entries of one name */
+struct apt_arena_chunk; /* internal: the memory every string and apt_pkg lives in */
 
 /* Initialise with apt_index_init; the fields are read-only to callers. */
 struct apt_index {
 	const struct apt_pkg **pkgs; /* every kept stanza, in load order */
 	size_t count;
 	/* internal */
-	struct apt_name_slot *slots;
-	size_t slot_count, slot_used;
+	struct apt_name_entry *names;
+	size_t name_count;
+	struct name_map by_name; /* name -> names[] */
 	struct apt_arena_chunk *arena;
 };
 
