@@ -8,6 +8,7 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "packages/debversion.h"
+#include "packages/resolve.h"
 
 /* A dpkg-query listing of a whole system is a few thousand short lines; a longer line is not one. */
 #define BASELINE_LINE_MAX 4096
@@ -99,14 +100,30 @@ out:
 
 void apt_baseline_required(struct apt_baseline *b, const struct apt_index *idx)
 {
-	size_t i;
+	const char **names = NULL;
+	const struct apt_pkg **closure = NULL;
+	size_t count = 0, closure_count = 0, i;
+	struct lerr err;
 
 	for (i = 0; i < idx->count; i++) {
 		const struct apt_pkg *pkg = idx->pkgs[i];
 
-		if (pkg->essential || (pkg->priority != NULL && strcmp(pkg->priority, "required") == 0))
+		if (pkg->essential || (pkg->priority != NULL && strcmp(pkg->priority, "required") == 0)) {
+			names = grow_array(names, count, sizeof(*names));
+			names[count++] = pkg->name;
 			apt_baseline_add(b, pkg->name, pkg->version);
+		}
 	}
+	/*
+	 * debootstrap installs the required packages with what they depend on (libc6 itself is Priority:
+	 * optional in bookworm); when that closure cannot be had, the required packages alone remain.
+	 */
+	if (count > 0 && apt_resolve(idx, NULL, names, count, "baseline", &closure, &closure_count, &err) == 0) {
+		for (i = 0; i < closure_count; i++)
+			apt_baseline_add(b, closure[i]->name, closure[i]->version);
+	}
+	free(closure);
+	free(names);
 }
 
 const char *apt_baseline_version(const struct apt_baseline *b, const char *name)

@@ -40,7 +40,11 @@ void apt_baseline_add(struct apt_baseline *b, const char *name, const char *vers
  */
 int apt_baseline_load(struct apt_baseline *b, const char *path, struct lerr *err);
 
-/* Adds every Priority: required and Essential: yes package of idx at its highest version there. */
+/*
+ * Adds what debootstrap would install from idx: every Priority: required and
+ * Essential: yes package at its highest version there, and the closure of
+ * their dependencies (the required packages alone when it cannot be had).
+ */
 void apt_baseline_required(struct apt_baseline *b, const struct apt_index *idx);
 
 /* The version of name the node has, or NULL. Owned by b. */
