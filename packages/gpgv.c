@@ -147,6 +147,33 @@ static char *status_arg(const char *status, const char *keyword)
 	return NULL;
 }
 
+static size_t status_count(const char *status, const char *keyword)
+{
+	size_t klen = strlen(keyword), n = 0;
+	const char *p = status;
+
+	while ((p = strstr(p, "[GNUPG:] ")) != NULL) {
+		p += 9;
+		if (strncmp(p, keyword, klen) == 0 && (p[klen] == ' ' || p[klen] == '\n' || p[klen] == '\0'))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * apt 2.6 accepts an InRelease with a good signature from the keyring even
+ * when other signatures are by keys it lacks (gpgv then exits 2): Debian
+ * signs with several keys, a keyring may hold one. Checked with apt-get
+ * update; any other failure still refuses.
+ */
+static int only_unknown_keys_failed(const char *status)
+{
+	return status_count(status, "BADSIG") == 0 && status_count(status, "EXPKEYSIG") == 0 &&
+	       status_count(status, "REVKEYSIG") == 0 && status_count(status, "EXPSIG") == 0 &&
+	       status_count(status, "NO_PUBKEY") > 0 &&
+	       status_count(status, "ERRSIG") == status_count(status, "NO_PUBKEY");
+}
+
 /* OpenPGP hash algorithm ids (RFC 4880 §9.4) apt refuses as weak: MD5, SHA1, RIPEMD160. */
 static int weak_hash(const char *status)
 {
@@ -219,7 +246,7 @@ int apt_gpgv_verify(const char *gpgv, const char *keyring, const char *inrelease
 	buf_add(&status, "", 0, NULL); /* NUL-terminated even when gpgv said nothing */
 	good = status_arg(status.data != NULL ? status.data : "", "GOODSIG");
 	valid = status_arg(status.data != NULL ? status.data : "", "VALIDSIG");
-	if (exit_status != 0 || good == NULL || valid == NULL) {
+	if (good == NULL || valid == NULL || (exit_status != 0 && !only_unknown_keys_failed(status.data))) {
 		why = refusal(status.data != NULL ? status.data : "", exit_status, keyring);
 		lerr_about(err, LADING_ERR_SIGNATURE, what, "%s", why);
 		goto out;

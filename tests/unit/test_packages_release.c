@@ -249,10 +249,22 @@ static void gpgv_good_needs_goodsig_validsig_and_exit_0(void **state)
 	assert_int_equal(verify(f, f->keyring, &err), -1);
 	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
 	assert_false(fs_exists(f->out));
-	/* A good status with a failing exit is refused too. */
+	/* A good status with a failing exit and no reason is refused too. */
 	fake_gpgv(f, "[GNUPG:] GOODSIG 1234ABCD lab\\n[GNUPG:] VALIDSIG AAAA 2026-12-04 1 0 4 0 22 8 01 AAAA\\n", 2);
 	assert_int_equal(verify(f, f->keyring, &err), -1);
 	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
+	/* As apt: a second signature by a key not in the keyring (gpgv exits 2) does not spoil the good one. */
+	fake_gpgv(f,
+		  "[GNUPG:] GOODSIG 1234ABCD lab\\n[GNUPG:] VALIDSIG AAAA 2026-12-04 1 0 4 0 22 8 01 AAAA\\n"
+		  "[GNUPG:] ERRSIG 5678 22 8 01 1 9\\n[GNUPG:] NO_PUBKEY 5678\\n",
+		  2);
+	assert_int_equal(verify(f, f->keyring, &err), 0);
+	/* …but a bad second signature does. */
+	fake_gpgv(f,
+		  "[GNUPG:] GOODSIG 1234ABCD lab\\n[GNUPG:] VALIDSIG AAAA 2026-12-04 1 0 4 0 22 8 01 AAAA\\n"
+		  "[GNUPG:] BADSIG 5678 other\\n",
+		  1);
+	assert_int_equal(verify(f, f->keyring, &err), -1);
 }
 
 static void gpgv_refusals_name_the_keyring_and_reason(void **state)
