@@ -235,3 +235,22 @@ int fs_exists(const char *path)
 
 	return lstat(path, &st) == 0;
 }
+
+char *fs_which(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	copy = xstrdup(path != NULL ? path : "/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir != NULL && found == NULL; dir = strtok_r(NULL, ":", &save)) {
+		/* An empty entry is the current directory (execvp's rule). */
+		char *candidate = xasprintf("%s/%s", *dir ? dir : ".", name);
+
+		if (access(candidate, X_OK) == 0)
+			found = candidate;
+		else
+			free(candidate);
+	}
+	free(copy);
+	return found;
+}

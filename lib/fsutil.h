@@ -50,4 +50,10 @@ int fs_remove_tree(const char *path, struct lerr *err);
 /* True when path exists (any type). */
 int fs_exists(const char *path);
 
+/*
+ * The program name as found on $PATH (first executable match; /usr/bin:/bin
+ * without PATH), newly allocated, or NULL when there is none.
+ */
+char *fs_which(const char *name);
+
 #endif

@@ -22,6 +22,10 @@
  * store already has it nothing is fetched. max_bytes > 0 caps the size
  * (LADING_ERR_LIMIT). HTTP 404/410 is LADING_ERR_NOTFOUND, other non-2xx
  * LADING_ERR_NETWORK, both naming the URL and status. Fills hex and *size.
+ * An http(s) download with expect_hex resumes: its bytes go to
+ * STORE/blobs/sha256/<expect_hex>.partial, kept when the connection breaks,
+ * and the next try asks for the rest with a Range request (a server that
+ * answers 200 instead is read from the start); the whole file is hashed.
  */
 int urlstore_fetch(struct http_session *s, const char *url, const char *store, const char *expect_hex,
 		   uint64_t max_bytes, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size,

@@ -54,6 +54,36 @@ struct fixture {
 };
 
 static atomic_int requests_seen;
+/* The Range header of the last request to /resumable ("" when none). */
+static char last_range[64];
+
+/* /resumable honours "Range: bytes=N-" (206), as nginx does for static files. */
+static enum MHD_Result answer_range(struct MHD_Connection *conn)
+{
+	const char *range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Range");
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned long from = 0;
+	char content_range[64];
+
+	snprintf(last_range, sizeof(last_range), "%s", range != NULL ? range : "");
+	if (range == NULL || sscanf(range, "bytes=%lu-", &from) != 1) {
+		resp = MHD_create_response_from_buffer(strlen(CHART), (void *)CHART, MHD_RESPMEM_PERSISTENT);
+		ret = MHD_queue_response(conn, 200, resp);
+	} else if (from >= strlen(CHART)) {
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		ret = MHD_queue_response(conn, 416, resp);
+	} else {
+		snprintf(content_range, sizeof(content_range), "bytes %lu-%zu/%zu", from, strlen(CHART) - 1,
+			 strlen(CHART));
+		resp = MHD_create_response_from_buffer(strlen(CHART) - from, (void *)(CHART + from),
+						       MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, "Content-Range", content_range);
+		ret = MHD_queue_response(conn, 206, resp);
+	}
+	MHD_destroy_response(resp);
+	return ret;
+}
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 			      const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -65,6 +95,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 
 	(void)cls, (void)method, (void)version, (void)upload_data, (void)upload_data_size, (void)con_cls;
 	atomic_fetch_add(&requests_seen, 1);
+	if (strcmp(url, "/resumable") == 0)
+		return answer_range(conn);
 	for (i = 0; i < sizeof(answers) / sizeof(answers[0]) && c == NULL; i++)
 		if (strcmp(answers[i].path, url) == 0)
 			c = &answers[i];
@@ -253,6 +285,104 @@ static void damaged_stored_blob_is_fetched_again(void **state)
 	assert_string_equal(hex, f->chart_hex);
 	assert_stored(f, hex, CHART);
 	free(path);
+	free(url);
+}
+
+/* Leaves len bytes of text as the partial download of hex. */
+static void write_partial(const struct fixture *f, const char *hex, const char *text, size_t len)
+{
+	char *path = xasprintf("%s/%s.partial", f->blobs, hex);
+	struct lerr err;
+
+	assert_int_equal(fs_mkdir_p(f->blobs, &err), 0);
+	assert_int_equal(fs_write_file(path, text, len, 0644, &err), 0);
+	free(path);
+}
+
+static void partial_download_resumes_with_a_range_request(void **state)
+{
+	struct fixture *f = *state;
+	char *url = url_of(f, "/resumable");
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	struct lerr err;
+
+	write_partial(f, f->chart_hex, CHART, 5);
+	if (urlstore_fetch(f->http, url, f->store, f->chart_hex, 0, "package demo", hex, &size, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(last_range, "bytes=5-");
+	assert_string_equal(hex, f->chart_hex);
+	assert_int_equal(size, strlen(CHART));
+	assert_stored(f, hex, CHART);
+	assert_int_equal(blob_dir_entries(f), 1); /* the partial file became the blob */
+	free(url);
+}
+
+static void complete_partial_download_is_checked_and_kept(void **state)
+{
+	struct fixture *f = *state;
+	char *url = url_of(f, "/resumable");
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	struct lerr err;
+
+	/* Every byte is there already: the server answers 416 to the Range, the hash decides. */
+	write_partial(f, f->chart_hex, CHART, strlen(CHART));
+	if (urlstore_fetch(f->http, url, f->store, f->chart_hex, 0, "package demo", hex, &size, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_stored(f, hex, CHART);
+	assert_int_equal(blob_dir_entries(f), 1);
+	free(url);
+}
+
+static void server_ignoring_range_restarts_from_zero(void **state)
+{
+	struct fixture *f = *state;
+	char *url = url_of(f, "/chart.tgz");
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	struct lerr err;
+
+	write_partial(f, f->chart_hex, CHART, 5);
+	if (urlstore_fetch(f->http, url, f->store, f->chart_hex, 0, "package demo", hex, &size, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(size, strlen(CHART));
+	assert_stored(f, hex, CHART); /* the 200 body replaced the partial bytes, not appended to them */
+	assert_int_equal(blob_dir_entries(f), 1);
+	free(url);
+}
+
+static void bad_partial_bytes_are_fetched_again_from_zero(void **state)
+{
+	struct fixture *f = *state;
+	char *url = url_of(f, "/resumable");
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	struct lerr err;
+
+	write_partial(f, f->chart_hex, "XXXXX", 5);
+	if (urlstore_fetch(f->http, url, f->store, f->chart_hex, 0, "package demo", hex, &size, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(atomic_load(&requests_seen), 2);
+	assert_string_equal(last_range, "");
+	assert_stored(f, hex, CHART);
+	free(url);
+}
+
+static void http_mismatch_keeps_no_partial_file(void **state)
+{
+	struct fixture *f = *state;
+	char *url = url_of(f, "/resumable");
+	char want[SHA256_HEX_LEN + 1], hex[SHA256_HEX_LEN + 1];
+	uint64_t size = 0;
+	struct lerr err;
+
+	memset(want, 'b', SHA256_HEX_LEN);
+	want[SHA256_HEX_LEN] = '\0';
+	assert_int_equal(urlstore_fetch(f->http, url, f->store, want, 0, "package demo", hex, &size, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
+	assert_non_null(strstr(err.msg, "package demo: sha256 mismatch"));
+	assert_int_equal(blob_dir_entries(f), 0);
 	free(url);
 }
 
@@ -460,6 +590,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unsupported_scheme_is_a_usage_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(http_url_is_streamed_into_the_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(http_404_and_410_are_not_found, setup, teardown),
+	    cmocka_unit_test_setup_teardown(partial_download_resumes_with_a_range_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(complete_partial_download_is_checked_and_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(server_ignoring_range_restarts_from_zero, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_partial_bytes_are_fetched_again_from_zero, setup, teardown),
+	    cmocka_unit_test_setup_teardown(http_mismatch_keeps_no_partial_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(other_http_failures_are_network_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(closed_port_is_a_network_error_naming_the_subject, setup, teardown),
 	    cmocka_unit_test_setup_teardown(get_follows_redirects_and_reports_the_final_url, setup, teardown),
