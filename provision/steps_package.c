@@ -89,31 +89,22 @@ static int package_as_wanted(const struct site_step *step, const char *version, 
 	return installed && (version == NULL || strcmp(state->version, version) == 0);
 }
 
-/* apt's last "E: " line in output, else its last line: the one-line reason of a failure. */
+/* apt's last "E: " line in output, else its last non-empty line: the one-line reason of a failure. */
 static void apt_reason(const char *output, char *why, size_t why_len)
 {
-	const char *line = output, *found = NULL, *next;
-	size_t len;
+	const char *line, *next, *last_error = NULL, *last_line = NULL;
 
-	for (; *line != '\0'; line = next) {
-		next = strchr(line, '\n');
-		next = next != NULL ? next + 1 : line + strlen(line);
+	for (line = output; *line != '\0'; line = next) {
+		next = line + strcspn(line, "\n");
+		if (next > line)
+			last_line = line;
 		if (strncmp(line, "E: ", 3) == 0)
-			found = line;
+			last_error = line;
+		if (*next == '\n')
+			next++;
 	}
-	if (found == NULL) {
-		snprintf(why, why_len, "%s", "");
-		for (line = output; *line != '\0'; line = next) {
-			next = strchr(line, '\n');
-			next = next != NULL ? next + 1 : line + strlen(line);
-			if (next - line > 1)
-				found = line;
-		}
-		if (found == NULL)
-			return;
-	}
-	len = strcspn(found, "\n");
-	snprintf(why, why_len, "%.*s", (int)len, found);
+	line = last_error != NULL ? last_error : last_line;
+	snprintf(why, why_len, "%.*s", line != NULL ? (int)strcspn(line, "\n") : 0, line != NULL ? line : "");
 }
 
 /* Renders and checks the names and the version; 1 = failed (res says why). */
