@@ -93,3 +93,27 @@ char *role_hosts_toml(const struct site_registry *reg, const char *upstream, con
 		buf_puts(&out, "  skip_verify = true\n");
 	return buf_detach(&out, NULL);
 }
+
+static void add_field(struct buf *out, const char *field, const char *value)
+{
+	if (value != NULL && value[0] != '\0')
+		buf_printf(out, "%s: %s\n", field, value);
+}
+
+char *role_apt_sources(const struct role_apt_source *src)
+{
+	struct buf out = BUF_INIT(0);
+
+	buf_puts(&out, "# written by lading (apt-repo)\n"
+		       "# Check-Valid-Until: no because the archive is a snapshot: its InRelease keeps the\n"
+		       "# Valid-Until of the day it was fetched (a week for security archives), and a site\n"
+		       "# installs from it long after. The signature is still checked against Signed-By.\n"
+		       "Types: deb\n");
+	add_field(&out, "URIs", src->uris);
+	add_field(&out, "Suites", src->suites);
+	add_field(&out, "Components", src->components);
+	add_field(&out, "Architectures", src->architectures);
+	add_field(&out, "Signed-By", src->signed_by);
+	buf_puts(&out, "Check-Valid-Until: no\n");
+	return buf_detach(&out, NULL);
+}

@@ -3,7 +3,8 @@
 
 /*
  * Roles: the site's own and the built-in ones (provision/roles_builtin.c),
- * plus the containerd hosts.toml text the registry-mirror role writes.
+ * plus the files their special steps write: containerd's hosts.toml
+ * (registry-mirror) and apt's deb822 .sources (apt-repo).
  */
 #include <stddef.h>
 
@@ -32,5 +33,21 @@ const struct site_role *role_find(const struct site *site, const char *name);
  * a CA and the registry speaks TLS). Caller frees.
  */
 char *role_hosts_toml(const struct site_registry *reg, const char *upstream, const char *ca_path);
+
+/* One deb822 source (sources.list(5)); NULL or "" for the optional fields leaves their line out. */
+struct role_apt_source {
+	const char *uris;
+	const char *suites;
+	const char *components;
+	const char *architectures;
+	const char *signed_by;
+};
+
+/*
+ * The /etc/apt/sources.list.d/lading-<name>.sources text the apt-repo role
+ * writes: Types deb, the given fields, Check-Valid-Until no, never Trusted.
+ * Caller frees.
+ */
+char *role_apt_sources(const struct role_apt_source *src);
 
 #endif

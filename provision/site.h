@@ -18,6 +18,8 @@ enum site_step_kind {
 	STEP_SERVICE,
 	STEP_FACTS,
 	STEP_REGISTRY_HOSTS,
+	STEP_PACKAGE,
+	STEP_APT_SOURCE,
 };
 
 /* One step of a role; every string may hold {{ var }} expressions, rendered per host. */
@@ -46,6 +48,19 @@ struct site_step {
 	/* registry_hosts */
 	char *dir; /* default /etc/containerd/certs.d */
 	char *ca;  /* where the registry CA lives on the node (used when the site has ca_file) */
+	/* package: one name or several, installed (absent = 0) or removed (absent = 1) */
+	char **packages;
+	size_t package_count;
+	char *version; /* only with one name; NULL = any version */
+	int absent;
+	/* apt_source: /etc/apt/sources.list.d/lading-<source>.sources; empty fields take their defaults */
+	char *source;
+	char *uris;
+	char *suites;
+	char *components;
+	char *architectures;
+	char *signed_by;
+	char *keyring; /* non-empty: Signed-By is /etc/apt/keyrings/lading-<source>.gpg */
 };
 
 struct site_role {

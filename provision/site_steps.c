@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/xmalloc.h"
 #include "lib/yamltree.h"
 #include "provision/site.h"
@@ -25,6 +26,10 @@ const char *site_step_kind_name(enum site_step_kind kind)
 		return "facts";
 	case STEP_REGISTRY_HOSTS:
 		return "registry_hosts";
+	case STEP_PACKAGE:
+		return "package";
+	case STEP_APT_SOURCE:
+		return "apt_source";
 	}
 	return "step";
 }
@@ -51,6 +56,74 @@ static int parse_file_step(const struct ynode *args, struct site_step *step, str
 		step->src = resolved;
 	}
 	return 0;
+}
+
+/* name: one package or a list; version only with one; state present or absent. */
+static int parse_package_step(const struct ynode *args, struct site_step *step, struct lerr *err)
+{
+	static const char *const keys[] = {"name", "state", "version", "become", NULL};
+	const struct ynode *names;
+	char *state = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (ynode_check_keys(args, keys, "package", err) != 0 || site_require(args, "name", "package", err) != 0)
+		return -1;
+	names = ynode_get(args, "name");
+	if (names->type == YNODE_SEQ) {
+		if (names->count == 0)
+			return ynode_error(names, err, LADING_ERR_USAGE, "package: 'name' is an empty list");
+		step->packages = xcalloc(names->count, sizeof(char *));
+		for (i = 0; i < names->count; i++) {
+			if (site_get_string_node(names->items[i], &step->packages[i], err) != 0)
+				return -1;
+			step->package_count++;
+		}
+	} else {
+		step->packages = xcalloc(1, sizeof(char *));
+		if (site_get_string_node(names, &step->packages[0], err) != 0)
+			return -1;
+		step->package_count = 1;
+	}
+	if (site_get_string(args, "version", &step->version, err) != 0 ||
+	    site_get_string(args, "state", &state, err) != 0 || site_get_bool(args, "become", &step->become, err) != 0)
+		goto out;
+	if (state != NULL && strcmp(state, "present") != 0 && strcmp(state, "absent") != 0) {
+		ynode_error(ynode_get(args, "state"), err, LADING_ERR_USAGE,
+			    "package: state must be 'present' or 'absent', got '%s'", state);
+		goto out;
+	}
+	step->absent = state != NULL && strcmp(state, "absent") == 0;
+	/* apt's NAME=VERSION pins one package; which of several a version meant would be a guess */
+	if (step->version != NULL && (step->package_count != 1 || step->absent)) {
+		ynode_error(ynode_get(args, "version"), err, LADING_ERR_USAGE,
+			    step->absent ? "package: 'version' goes with state present only"
+					 : "package: 'version' needs a single 'name', not a list");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(state);
+	return rc;
+}
+
+static int parse_apt_source_step(const struct ynode *args, struct site_step *step, struct lerr *err)
+{
+	static const char *const keys[] = {"name",	"uris",	   "suites", "components", "architectures",
+					   "signed_by", "keyring", "become", NULL};
+
+	if (ynode_check_keys(args, keys, "apt_source", err) != 0 ||
+	    site_require(args, "suites", "apt_source", err) != 0)
+		return -1;
+	return site_get_string(args, "name", &step->source, err) || site_get_string(args, "uris", &step->uris, err) ||
+		       site_get_string(args, "suites", &step->suites, err) ||
+		       site_get_string(args, "components", &step->components, err) ||
+		       site_get_string(args, "architectures", &step->architectures, err) ||
+		       site_get_string(args, "signed_by", &step->signed_by, err) ||
+		       site_get_string(args, "keyring", &step->keyring, err) ||
+		       site_get_bool(args, "become", &step->become, err)
+		   ? -1
+		   : 0;
 }
 
 static int parse_step_args(const struct ynode *args, struct site_step *step, struct lerr *err)
@@ -106,14 +179,22 @@ static int parse_step_args(const struct ynode *args, struct site_step *step, str
 			       site_get_bool(args, "become", &step->become, err)
 			   ? -1
 			   : 0;
+	case STEP_PACKAGE:
+		return parse_package_step(args, step, err);
+	case STEP_APT_SOURCE:
+		return parse_apt_source_step(args, step, err);
 	}
 out:
 	free(state);
 	return rc;
 }
 
-static const char *step_subject(const struct site_step *step)
+/* What the step acts on, for its default name; *joined holds a list's text (caller frees). */
+static const char *step_subject(const struct site_step *step, char **joined)
 {
+	struct buf names = BUF_INIT(0);
+	size_t i;
+
 	switch (step->kind) {
 	case STEP_COPY:
 	case STEP_TEMPLATE:
@@ -124,6 +205,15 @@ static const char *step_subject(const struct site_step *step)
 		return step->service;
 	case STEP_REGISTRY_HOSTS:
 		return step->dir;
+	case STEP_PACKAGE:
+		for (i = 0; i < step->package_count; i++)
+			buf_printf(&names, "%s%s", i > 0 ? " " : "", step->packages[i]);
+		if (step->absent)
+			buf_puts(&names, " (absent)");
+		*joined = buf_detach(&names, NULL);
+		return *joined;
+	case STEP_APT_SOURCE:
+		return step->source;
 	case STEP_FACTS:
 		break;
 	}
@@ -132,9 +222,12 @@ static const char *step_subject(const struct site_step *step)
 
 static int parse_step(const struct ynode *node, const char *base_dir, struct site_step *step, struct lerr *err)
 {
-	static const char *const kinds[] = {"copy", "template", "shell", "service", "facts", "registry_hosts"};
+	/* in enum site_step_kind order */
+	static const char *const kinds[] = {"copy",  "template",       "shell",	  "service",
+					    "facts", "registry_hosts", "package", "apt_source"};
 	const struct ynode *args = NULL;
 	const char *subject;
+	char *joined = NULL;
 	size_t i, k, len;
 
 	memset(step, 0, sizeof(*step));
@@ -165,7 +258,7 @@ static int parse_step(const struct ynode *node, const char *base_dir, struct sit
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			return ynode_error(key, err, LADING_ERR_USAGE,
 					   "unknown key '%s' in step (expected one of copy, template, shell, service, "
-					   "facts, registry_hosts, name, when)",
+					   "facts, registry_hosts, package, apt_source, name, when)",
 					   key->value);
 		if (args != NULL)
 			return ynode_error(key, err, LADING_ERR_USAGE, "step has two actions; split it in two steps");
@@ -179,20 +272,25 @@ static int parse_step(const struct ynode *node, const char *base_dir, struct sit
 		return -1;
 	if (step->kind == STEP_REGISTRY_HOSTS && step->dir == NULL)
 		step->dir = xstrdup("/etc/containerd/certs.d");
+	if (step->kind == STEP_APT_SOURCE && step->source == NULL)
+		step->source = xstrdup("site");
 	if (step->name == NULL) {
 		/* the first line of the subject, at most 60 bytes: names are for reading */
-		subject = step_subject(step);
+		subject = step_subject(step, &joined);
 		len = subject != NULL ? strcspn(subject, "\n") : 0;
 		step->name = subject != NULL
 				 ? xasprintf("%s %.*s%s", site_step_kind_name(step->kind), (int)(len > 60 ? 60 : len),
 					     subject, len > 60 || subject[len] != '\0' ? "..." : "")
 				 : xstrdup(site_step_kind_name(step->kind));
+		free(joined);
 	}
 	return 0;
 }
 
 static void step_free(struct site_step *step)
 {
+	size_t i;
+
 	free(step->name);
 	free(step->where);
 	free(step->file);
@@ -208,6 +306,17 @@ static void step_free(struct site_step *step)
 	free(step->service);
 	free(step->dir);
 	free(step->ca);
+	for (i = 0; i < step->package_count; i++)
+		free(step->packages[i]);
+	free(step->packages);
+	free(step->version);
+	free(step->source);
+	free(step->uris);
+	free(step->suites);
+	free(step->components);
+	free(step->architectures);
+	free(step->signed_by);
+	free(step->keyring);
 }
 
 void site_steps_free(struct site_step *steps, size_t count)

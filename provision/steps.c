@@ -305,6 +305,12 @@ int step_run(struct step_host *host, const struct site_step *step, struct step_r
 	case STEP_FACTS:
 		rc = step_facts(host, step, res);
 		break;
+	case STEP_PACKAGE:
+		rc = step_package(host, step, res);
+		break;
+	case STEP_APT_SOURCE:
+		rc = step_apt_source(host, step, res);
+		break;
 	}
 	if (rc != 0)
 		res->status = STEP_STATUS_UNREACHABLE;

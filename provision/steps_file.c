@@ -1,5 +1,5 @@
 /*
- * File steps: copy, template and registry_hosts. The host is asked for the
+ * File steps: copy, template, registry_hosts and apt_source. The host is asked for the
  * file's sha256, mode and owner first; content travels only when the digest
  * differs, and lands under a temporary name that is renamed into place
  * (ssh_upload), so a reader never sees half a file.
@@ -224,6 +224,13 @@ static int file_source(struct step_host *host, const struct site_step *step, str
 	}
 	if (step_render(host, step, step->src, &src, err) != 0)
 		goto out;
+	/* a path that only a variable gave (built-in roles: apt_repo_keyring) is relative to the site file */
+	if (src[0] != '/' && (step->base_dir != NULL || (host->site != NULL && host->site->dir != NULL))) {
+		char *resolved = xasprintf("%s/%s", step->base_dir != NULL ? step->base_dir : host->site->dir, src);
+
+		free(src);
+		src = resolved;
+	}
 	if (step->kind == STEP_COPY) {
 		/* Streamed from disk by the upload; only its digest is computed here. */
 		if (sha256_file(src, want->local_hex, NULL, err) != 0)
@@ -327,5 +334,103 @@ int step_registry_hosts(struct step_host *host, const struct site_step *step, st
 out:
 	free(ca_path);
 	buf_free(&changed_list);
+	return rc;
+}
+
+/* A field of a .sources file: one line, so it cannot add fields of its own (Trusted: yes). */
+static int apt_field_ok(const char *value)
+{
+	return strpbrk(value, "\n\r") == NULL;
+}
+
+/* The source's name becomes a file name: letters, digits, '.', '_', '-'. */
+static int apt_name_ok(const char *name)
+{
+	return name[0] != '\0' && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == strlen(name);
+}
+
+/* Renders the step's fields; an empty URIs becomes the site registry's /apt/<name>. 1 = failed (res says why). */
+static int apt_source_render(struct step_host *host, const struct site_step *step, char **fields[7],
+			     struct step_result *res)
+{
+	const char *texts[7] = {step->source,	     step->uris,      step->suites, step->components,
+				step->architectures, step->signed_by, step->keyring};
+	const struct site_registry *reg = &host->site->registry;
+	struct lerr err;
+	size_t i;
+
+	for (i = 0; i < 7; i++)
+		if (step_render(host, step, texts[i] != NULL ? texts[i] : "", fields[i], &err) != 0) {
+			step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
+			return 1;
+		}
+	if (!apt_name_ok(*fields[0])) {
+		step_set(res, STEP_STATUS_FAILED, "apt_source: name '%s' is not a file name (letters, digits, . _ -)",
+			 *fields[0]);
+		return 1;
+	}
+	for (i = 1; i < 7; i++)
+		if (!apt_field_ok(*fields[i])) {
+			step_set(res, STEP_STATUS_FAILED, "apt_source: a field spans several lines");
+			return 1;
+		}
+	if ((*fields[2])[0] == '\0') {
+		step_set(res, STEP_STATUS_FAILED, "apt_source: 'suites' is empty (apt-repo: set apt_repo_suites)");
+		return 1;
+	}
+	if ((*fields[1])[0] == '\0') {
+		if (reg->address == NULL) {
+			step_set(res, STEP_STATUS_FAILED,
+				 "apt_source: no 'uris' and the site file has no 'registry:' to default to "
+				 "(apt-repo: set apt_repo_url)");
+			return 1;
+		}
+		free(*fields[1]);
+		*fields[1] = xasprintf("%s://%s/apt/%s", reg->plain_http ? "http" : "https", reg->address, *fields[0]);
+	}
+	/* a keyring the role copied to the node wins over a Signed-By given as text */
+	if ((*fields[6])[0] != '\0') {
+		free(*fields[5]);
+		*fields[5] = xasprintf("/etc/apt/keyrings/lading-%s.gpg", *fields[0]);
+	}
+	return 0;
+}
+
+int step_apt_source(struct step_host *host, const struct site_step *step, struct step_result *res)
+{
+	char *name = NULL, *uris = NULL, *suites = NULL, *components = NULL, *architectures = NULL, *signed_by = NULL,
+	     *keyring = NULL, *text = NULL, *staged = NULL, *dest = NULL;
+	char **fields[7] = {&name, &uris, &suites, &components, &architectures, &signed_by, &keyring};
+	struct role_apt_source src;
+	struct file_want want = {0};
+	struct lerr err;
+	int changed = 0, rc = 0;
+	size_t i;
+
+	if (apt_source_render(host, step, fields, res) != 0)
+		goto out;
+	src.uris = uris;
+	src.suites = suites;
+	src.components = components;
+	src.architectures = architectures;
+	src.signed_by = signed_by;
+	text = role_apt_sources(&src);
+	dest = xasprintf("/etc/apt/sources.list.d/lading-%s.sources", name);
+	want.mode = 0644;
+	want.become = step_become(host, step);
+	want.dest = dest;
+	if (stage_content(text, strlen(text), &want, &staged, &err) != 0)
+		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
+	else
+		rc = file_ensure(host, &want, &changed, res);
+out:
+	if (staged != NULL)
+		unlink(staged);
+	free(staged);
+	free(text);
+	free(dest);
+	for (i = 0; i < 7; i++)
+		free(*fields[i]);
 	return rc;
 }

@@ -1,7 +1,7 @@
 #ifndef LADING_PROVISION_STEPS_INT_H
 #define LADING_PROVISION_STEPS_INT_H
 
-/* Shared between the step files (steps.c, steps_file.c, steps_service.c); not a public interface. */
+/* Shared between the step files (steps.c, steps_file.c, steps_service.c, steps_package.c); not a public interface. */
 #include "provision/steps.h"
 
 /* Renders text with the host's variables; messages name the step's file and line. Caller frees *out. */
@@ -29,6 +29,8 @@ int step_become(const struct step_host *host, const struct site_step *step);
 int step_file(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_registry_hosts(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_service(struct step_host *host, const struct site_step *step, struct step_result *res);
+int step_apt_source(struct step_host *host, const struct site_step *step, struct step_result *res);
+int step_package(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_facts(struct step_host *host, const struct site_step *step, struct step_result *res);
 
 #endif

@@ -16,6 +16,17 @@
 #     /var/lib/containerd and of /etc/passwd /etc/group /etc/shadow /etc/hosts
 #     /etc/sudoers.d, sets the hostname, then stays as the anchor process (a sleep)
 #     whose namespaces host_exec and the host's sshd enter. No systemd.
+#   HOSTS_OVERLAY=1 (set before hosts_start): each host also gets an overlayfs over
+#     $HOSTS_OVERLAY_DIRS (/usr /etc /var /opt: what dpkg and apt write, /bin /lib /sbin
+#     being symlinks into /usr on Debian 12; /var holds dpkg's and apt's state, caches,
+#     debconf and the logs), mounted before the private copies above, which stay on top.
+#     The lower layer is the machine's own tree, read-only through the overlay; the
+#     upper and work directories live on a tmpfs at $HOSTS_DIR/hI/overlay that only
+#     the host's mount namespace sees (overlayfs over the root ext4 works here as a
+#     lower layer, and a tmpfs upper needs no cleanup: it goes with the namespace).
+#     So `apt-get install` inside a host lands in that host's layer only, and the
+#     machine's /var/lib/dpkg/status is untouched. host_root I shows the host's tree
+#     from outside (/proc/<anchor>/root). Off by default: the mounts cost time.
 #   users on every host: root, lading (sudo NOPASSWD), ladingpw (sudo wants a
 #     password); all accept $HOSTS_KEY (a per-test ed25519 key, no passphrase);
 #     homes under the host's private /run/home
@@ -31,6 +42,8 @@
 #   host_exec I CMD           run `sh -c CMD` inside host I (net, mount, uts namespaces)
 #   host_path I PATH          where host I's private PATH lives, seen from outside
 #                             (PATH under one of the private directories above)
+#   host_root I               host I's whole tree as its mount namespace sees it
+#                             (overlays included), seen from outside
 #   host_spawn I LOG CMD...   start a daemon inside host I (output to LOG); its PID
 #                             is in HOST_SPAWN_PID and it is killed by hosts_stop
 #   host_sshd_stop I          stop sshd: the host becomes unreachable (refused)
@@ -48,6 +61,7 @@
 #                             ansible_host = address, user root, key $HOSTS_KEY
 
 HOSTS_SSH_PORTS="22 2222"
+HOSTS_OVERLAY_DIRS=${HOSTS_OVERLAY_DIRS:-/usr /etc /var /opt}
 
 # A leak inside libssh2 1.10 itself (ECDSA key files) must not fail check-asan runs:
 # suppressed by a libssh2 frame, which only the slow unwinder sees through libcrypto.
@@ -67,6 +81,7 @@ _host_dir() { echo "$HOSTS_DIR/h$(_host_idx "$1")"; }
 _host_anchor() { cat "$(_host_dir "$1")/anchor.pid"; }
 
 host_path() { echo "$(_host_dir "$1")/root$2"; }
+host_root() { echo "/proc/$(_host_anchor "$1")/root"; }
 
 host_exec() {
 	_he_anchor=$(_host_anchor "$1")
@@ -139,9 +154,19 @@ EOF
 _hosts_setup_script() {
 	cat <<'EOF'
 set -e
-D=$1; NAME=$2; KEY=$3
+D=$1; NAME=$2; KEY=$3; OVERLAY_DIRS=$4
 R=$D/root
 hostname "$NAME"
+# Overlays first: the private copies below are bind-mounted on top of them.
+if [ -n "$OVERLAY_DIRS" ]; then
+	mkdir -p "$D/overlay"
+	mount -t tmpfs -o mode=0755,size=2g tmpfs "$D/overlay"
+	for d in $OVERLAY_DIRS; do
+		n=$(echo "$d" | tr / _)
+		mkdir -p "$D/overlay/$n.upper" "$D/overlay/$n.work"
+		mount -t overlay overlay -o "lowerdir=$d,upperdir=$D/overlay/$n.upper,workdir=$D/overlay/$n.work" "$d"
+	done
+fi
 for d in /etc/containerd /etc/ssl/certs /usr/local/share/ca-certificates /var/lib/containerd; do
 	mkdir -p "$R$d" "$d"
 	cp -a "$d/." "$R$d/"
@@ -284,6 +309,16 @@ hosts_start() {
 	_hs_rc=$?
 	exec 9>&-
 	[ $_hs_rc -eq 0 ] || return 1
+	if [ "${HOSTS_OVERLAY:-0}" = 1 ]; then
+		# The host's own files must not sit under a directory its overlay hides.
+		for _hs_d in $HOSTS_OVERLAY_DIRS; do
+			case "$(cd "$HOSTS_DIR" && pwd -P)/" in "$_hs_d"/*)
+				echo "# HOSTS_OVERLAY: $HOSTS_DIR is under $_hs_d; set TMPDIR elsewhere" >&2
+				return 1
+				;;
+			esac
+		done
+	fi
 	HOSTS_KEY=$HOSTS_DIR/id_ed25519
 	ssh-keygen -q -t ed25519 -N '' -C lading-test -f "$HOSTS_KEY" || return 1
 	_hosts_setup_script >"$HOSTS_DIR/setup.sh"
@@ -312,6 +347,7 @@ _hosts_start_one() {
 		ip -n "$_ho_name" link set lo up || return 1
 	nsenter --net="/run/netns/$_ho_name" unshare --mount --uts --propagation private \
 		sh "$HOSTS_DIR/setup.sh" "$_ho_dir" "$_ho_name" "$HOSTS_KEY" \
+		"$([ "${HOSTS_OVERLAY:-0}" = 1 ] && echo "$HOSTS_OVERLAY_DIRS")" \
 		>>"$TRASH/sshd-h$1.log" 2>&1 </dev/null &
 	echo $! >"$_ho_dir/anchor.pid"
 }

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +15,20 @@
 
 static void builtin_role_is_the_yaml_file(void **state)
 {
+	static const char *const names[] = {"registry-mirror", "apt-repo"};
 	struct buf file = BUF_INIT(1u << 20);
 	struct lerr err = {0};
+	char path[128];
+	size_t i;
 
 	(void)state;
-	/* make check runs from the top of the tree */
-	assert_int_equal(fs_read_file("provision/roles/registry-mirror.yaml", &file, &err), 0);
-	assert_string_equal(roles_builtin_text("registry-mirror"), file.data);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		/* make check runs from the top of the tree */
+		snprintf(path, sizeof(path), "provision/roles/%s.yaml", names[i]);
+		buf_reset(&file);
+		assert_int_equal(fs_read_file(path, &file, &err), 0);
+		assert_string_equal(roles_builtin_text(names[i]), file.data);
+	}
 	assert_null(roles_builtin_text("nope"));
 	buf_free(&file);
 }
@@ -33,13 +41,17 @@ static void builtin_roles_parse(void **state)
 
 	(void)state;
 	assert_int_equal(roles_builtin_parse(&roles, &count, &err), 0);
-	assert_int_equal(count, 1);
+	assert_int_equal(count, 2);
 	assert_string_equal(roles[0].name, "registry-mirror");
 	assert_int_equal(roles[0].step_count, 5);
 	assert_int_equal(roles[0].steps[2].kind, STEP_REGISTRY_HOSTS);
 	assert_string_equal(roles[0].steps[2].dir, "/etc/containerd/certs.d");
 	assert_int_equal(roles[0].steps[4].kind, STEP_SERVICE);
 	assert_string_equal(roles[0].steps[4].service, "containerd");
+	assert_string_equal(roles[1].name, "apt-repo");
+	assert_int_equal(roles[1].step_count, 6);
+	assert_int_equal(roles[1].steps[4].kind, STEP_APT_SOURCE);
+	assert_string_equal(roles[1].steps[4].suites, "{{ apt_repo_suites }}");
 	for (i = 0; i < count; i++) {
 		free(roles[i].name);
 		site_steps_free(roles[i].steps, roles[i].step_count);
@@ -81,6 +93,35 @@ static void hosts_toml_tls_with_prefix_and_ca(void **state)
 	free(toml);
 }
 
+static void apt_sources_is_deb822_without_trusted(void **state)
+{
+	struct role_apt_source src = {.uris = "http://198.18.0.1:8080/apt/lab",
+				      .suites = "lab lab-updates",
+				      .components = "main contrib",
+				      .architectures = "",
+				      .signed_by = "/etc/apt/keyrings/lading-lab.gpg"};
+	char *text = role_apt_sources(&src), *body;
+
+	(void)state;
+	/* the comment block explains Check-Valid-Until; the fields follow it */
+	body = strstr(text, "\nTypes: deb\n");
+	assert_non_null(body);
+	assert_string_equal(body + 1, "Types: deb\n"
+				      "URIs: http://198.18.0.1:8080/apt/lab\n"
+				      "Suites: lab lab-updates\n"
+				      "Components: main contrib\n"
+				      "Signed-By: /etc/apt/keyrings/lading-lab.gpg\n"
+				      "Check-Valid-Until: no\n");
+	assert_null(strstr(text, "Trusted"));
+	assert_null(strstr(text, "trusted"));
+	free(text);
+	/* no Signed-By: apt's own keyrings (trusted.gpg.d) verify the archive */
+	src.signed_by = NULL;
+	text = role_apt_sources(&src);
+	assert_null(strstr(text, "\nSigned-By:"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +129,7 @@ int main(void)
 	    cmocka_unit_test(builtin_roles_parse),
 	    cmocka_unit_test(hosts_toml_plain_http_without_prefix),
 	    cmocka_unit_test(hosts_toml_tls_with_prefix_and_ca),
+	    cmocka_unit_test(apt_sources_is_deb822_without_trusted),
 	};
 	return cmocka_run_group_tests_name("roles", tests, NULL, NULL);
 }

@@ -86,7 +86,7 @@ static void site_names_the_position_of_errors(void **state)
 		     "site.yaml:1:36: plain_http: expected true or false, got 'maybe'");
 	expect_error("apply:\n  - hosts: all\n    roles: [nope]\n",
 		     "site.yaml:3:13: unknown role 'nope' (define it under 'roles:' or use a built-in one: "
-		     "registry-mirror)");
+		     "registry-mirror, apt-repo)");
 	expect_error("roles:\n  r:\n    - shell: {cmd: x, creats: /a}\n",
 		     "role 'r': site.yaml:3:23: unknown key 'creats' in shell");
 	expect_error("roles:\n  r:\n    - copy: {src: a, dest: /b, mode: rw}\n",
@@ -95,12 +95,58 @@ static void site_names_the_position_of_errors(void **state)
 		     "role 'r': site.yaml:4:7: step has two actions; split it in two steps");
 	expect_error("roles:\n  r:\n    - cmd: x\n",
 		     "role 'r': site.yaml:3:7: unknown key 'cmd' in step (expected one of copy, template, shell, "
-		     "service, facts, registry_hosts, name, when)");
+		     "service, facts, registry_hosts, package, apt_source, name, when)");
 	expect_error("roles:\n  r:\n    - copy: {dest: /b}\n",
 		     "role 'r': site.yaml:3:13: copy: give exactly one of 'src' and 'content'");
+	expect_error("roles:\n  r:\n    - package: {name: [a, b], version: \"1.0\"}\n",
+		     "role 'r': site.yaml:3:40: package: 'version' needs a single 'name', not a list");
+	expect_error("roles:\n  r:\n    - package: {name: a, state: latest}\n",
+		     "role 'r': site.yaml:3:33: package: state must be 'present' or 'absent', got 'latest'");
+	expect_error("roles:\n  r:\n    - package: {name: a, state: absent, version: \"1\"}\n",
+		     "role 'r': site.yaml:3:50: package: 'version' goes with state present only");
+	expect_error("roles:\n  r:\n    - package: {name: []}\n",
+		     "role 'r': site.yaml:3:23: package: 'name' is an empty list");
+	expect_error("roles:\n  r:\n    - package: {state: present}\n",
+		     "role 'r': site.yaml:3:16: package: missing 'name'");
+	expect_error("roles:\n  r:\n    - apt_source: {uris: http://x/}\n",
+		     "role 'r': site.yaml:3:19: apt_source: missing 'suites'");
 	expect_error("vars: {a: 1, a: 2}\n", "site.yaml:1:14: duplicate variable 'a' in vars");
 	expect_error("registry: {address: \"http://r\"}\n",
 		     "site.yaml:1:21: registry.address: expected host[:port], got 'http://r'");
+}
+
+static void package_steps_take_one_name_or_a_list(void **state)
+{
+	struct site *site = NULL;
+	struct lerr err = {0};
+	const struct site_role *role;
+
+	(void)state;
+	assert_int_equal(site_load_string("site.yaml", "/srv",
+					  "roles:\n"
+					  "  r:\n"
+					  "    - package: {name: curl, version: \"7.88.1-10+deb12u8\"}\n"
+					  "    - package: {name: [jq, \"{{ extra }}\"], state: absent}\n"
+					  "    - apt_source: {suites: bookworm}\n",
+					  &site, &err),
+			 0);
+	role = role_find(site, "r");
+	assert_non_null(role);
+	assert_int_equal(role->steps[0].kind, STEP_PACKAGE);
+	assert_int_equal(role->steps[0].package_count, 1);
+	assert_string_equal(role->steps[0].packages[0], "curl");
+	assert_string_equal(role->steps[0].version, "7.88.1-10+deb12u8");
+	assert_false(role->steps[0].absent);
+	assert_string_equal(role->steps[0].name, "package curl");
+	assert_int_equal(role->steps[1].package_count, 2);
+	assert_string_equal(role->steps[1].packages[1], "{{ extra }}");
+	assert_true(role->steps[1].absent);
+	assert_null(role->steps[1].version);
+	assert_string_equal(role->steps[1].name, "package jq {{ extra }} (absent)");
+	assert_int_equal(role->steps[2].kind, STEP_APT_SOURCE);
+	assert_string_equal(role->steps[2].source, "site");
+	assert_string_equal(role->steps[2].suites, "bookworm");
+	site_free(site);
 }
 
 static void site_accepts_vsphere_and_an_empty_file(void **state)
@@ -122,6 +168,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(site_reads_the_issue_example),
 	    cmocka_unit_test(site_names_the_position_of_errors),
+	    cmocka_unit_test(package_steps_take_one_name_or_a_list),
 	    cmocka_unit_test(site_accepts_vsphere_and_an_empty_file),
 	};
 	return cmocka_run_group_tests_name("site", tests, NULL, NULL);

@@ -261,6 +261,196 @@ static void service_restarts_from_the_pidfile(void **state)
 	free(pidfile);
 }
 
+/*
+ * A node that is never touched: dpkg-query answers from dpkg_reply, apt-get
+ * exits apt_status printing apt_output, the file probe says "absent" and
+ * uploads land in uploaded. Every command is kept in commands.
+ */
+struct fake_node {
+	const char *dpkg_reply;
+	const char *apt_output;
+	int apt_status;
+	struct buf commands;
+	struct buf uploaded;
+	char uploaded_dest[256];
+};
+
+static int fake_exec(void *ctx, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
+		     int *exit_status, struct lerr *err)
+{
+	struct fake_node *node = ctx;
+
+	(void)become;
+	(void)stdin_fd;
+	(void)errout;
+	(void)err;
+	buf_printf(&node->commands, "%s\n---\n", cmd);
+	*exit_status = 0;
+	if (strstr(cmd, "dpkg-query") != NULL)
+		buf_puts(out, node->dpkg_reply);
+	else if (strstr(cmd, "apt-get") != NULL) {
+		buf_puts(out, node->apt_output != NULL ? node->apt_output : "");
+		*exit_status = node->apt_status;
+	} else if (strstr(cmd, "sha256sum") != NULL)
+		buf_puts(out, "absent\n");
+	return 0;
+}
+
+static int fake_upload(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
+		       struct lerr *err)
+{
+	struct fake_node *node = ctx;
+
+	(void)mode;
+	(void)become;
+	snprintf(node->uploaded_dest, sizeof(node->uploaded_dest), "%s", remote_path);
+	buf_reset(&node->uploaded);
+	return fs_read_file(local_path, &node->uploaded, err);
+}
+
+static void use_fake_node(struct fixture *f, struct fake_node *node)
+{
+	memset(node, 0, sizeof(*node));
+	node->commands = (struct buf)BUF_INIT(0);
+	node->uploaded = (struct buf)BUF_INIT(1u << 20);
+	f->exec.exec = fake_exec;
+	f->exec.upload = fake_upload;
+	f->exec.ctx = node;
+}
+
+static void fake_node_free(struct fake_node *node)
+{
+	buf_free(&node->commands);
+	buf_free(&node->uploaded);
+}
+
+static void package_installs_only_what_is_missing(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_node node;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	use_fake_node(f, &node);
+	load_site(f, "roles:\n  r:\n    - package: {name: [jq, curl]}\n");
+	node.dpkg_reply = "jq|install ok installed 1.6-2.1\ncurl|unknown ok not-installed\n";
+	f->host.check = 1;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "would install curl");
+	assert_null(strstr(node.commands.data, "apt-get")); /* check mode asks, never installs */
+	free(got);
+	f->host.check = 0;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "installed curl");
+	assert_non_null(strstr(node.commands.data, "DEBIAN_FRONTEND=noninteractive apt-get"));
+	assert_non_null(strstr(node.commands.data, " install --no-install-recommends 'curl' 2>&1"));
+	free(got);
+	node.dpkg_reply = "jq|install ok installed 1.6-2.1\ncurl|install ok installed 7.88.1-10\n";
+	buf_reset(&node.commands);
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "ok");
+	assert_null(strstr(node.commands.data, "apt-get"));
+	free(got);
+	fake_node_free(&node);
+}
+
+static void package_version_and_absent(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_node node;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	use_fake_node(f, &node);
+	load_site(f, "roles:\n  r:\n    - package: {name: curl, version: \"7.88.1-10+deb12u8\"}\n"
+		     "  gone:\n    - package: {name: [jq, curl], state: absent}\n");
+	node.dpkg_reply = "curl|install ok installed 7.88.1-10\n";
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "installed curl=7.88.1-10+deb12u8 (was 7.88.1-10)");
+	assert_non_null(strstr(node.commands.data, " 'curl'=7.88.1-10+deb12u8 2>&1"));
+	free(got);
+	node.dpkg_reply = "curl|install ok installed 7.88.1-10+deb12u8\n";
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "ok");
+	assert_string_equal(msg, "curl 7.88.1-10+deb12u8 installed");
+	free(got);
+	/* config-files left by an earlier remove count as absent */
+	node.dpkg_reply = "jq|deinstall ok config-files 1.6-2.1\ncurl|install ok installed 7.88.1-10\n";
+	buf_reset(&node.commands);
+	got = run_role(f, "gone", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "removed curl");
+	assert_non_null(strstr(node.commands.data, " remove 'curl' 2>&1"));
+	free(got);
+	fake_node_free(&node);
+}
+
+static void package_failure_names_apts_error(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_node node;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	use_fake_node(f, &node);
+	load_site(f, "roles:\n  r:\n    - package: {name: \"{{ pkg }}\"}\n  bad:\n    - package: {name: \"-o=x\"}\n");
+	f->host.check = 0;
+	node.dpkg_reply = "nvidia-driver|unknown ok not-installed\n";
+	node.apt_status = 100;
+	node.apt_output = "Reading package lists...\nE: Unable to locate package nvidia-driver\nN: a note\n";
+	load_site(f, "vars: {pkg: nvidia-driver}\nroles:\n  r:\n    - package: {name: \"{{ pkg }}\"}\n"
+		     "  bad:\n    - package: {name: \"-o=x\"}\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "apt-get install nvidia-driver: exit 100: E: Unable to locate package nvidia-driver");
+	free(got);
+	/* a name that apt-get would read as an option never reaches the node */
+	buf_reset(&node.commands);
+	got = run_role(f, "bad", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "package: '-o=x' is not a Debian package name");
+	assert_int_equal(node.commands.len, 0);
+	free(got);
+	fake_node_free(&node);
+}
+
+static void apt_source_defaults_to_the_site_registry(void **state)
+{
+	struct fixture *f = *state;
+	struct fake_node node;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	use_fake_node(f, &node);
+	load_site(f,
+		  "registry: {address: \"198.18.0.1:5000\", plain_http: true}\n"
+		  "roles:\n  r:\n    - apt_source: {name: lab, suites: bookworm, components: main, keyring: k.gpg}\n");
+	f->host.check = 1;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "would create /etc/apt/sources.list.d/lading-lab.sources");
+	assert_int_equal(node.uploaded.len, 0);
+	free(got);
+	f->host.check = 0;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(node.uploaded_dest, "/etc/apt/sources.list.d/lading-lab.sources");
+	assert_non_null(strstr(node.uploaded.data, "\nURIs: http://198.18.0.1:5000/apt/lab\n"));
+	assert_non_null(strstr(node.uploaded.data, "\nSigned-By: /etc/apt/keyrings/lading-lab.gpg\n"));
+	assert_null(strstr(node.uploaded.data, "Architectures"));
+	free(got);
+	/* without a registry the URL must be given */
+	load_site(f, "roles:\n  r:\n    - apt_source: {suites: bookworm}\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_non_null(strstr(msg, "no 'uris'"));
+	free(got);
+	fake_node_free(&node);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +460,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(template_renders_host_and_site_vars, setup, teardown),
 	    cmocka_unit_test_setup_teardown(when_skips_and_service_restarts_only_after_a_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(service_restarts_from_the_pidfile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(package_installs_only_what_is_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(package_version_and_absent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(package_failure_names_apts_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(apt_source_defaults_to_the_site_registry, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("steps", tests, NULL, NULL);
 }
