@@ -104,14 +104,14 @@ static int set_option(struct packages_args *a, struct cli *cli, int opt)
 		break;
 	case OPT_JOBS:
 		return cli_int(cli, 1, 64, &a->jobs);
-	case OPT_STORE:
-		a->store = cli->arg;
+	case OPT_REGISTRY_CONFIG:
+		a->registry_config = cli->arg;
 		break;
 	case OPT_OUT:
 		a->out = cli->arg;
 		break;
-	case OPT_REGISTRY_CONFIG:
-		a->registry_config = cli->arg;
+	case OPT_STORE:
+		a->store = cli->arg;
 		break;
 	}
 	return 0;

@@ -371,6 +371,8 @@ static void miss_text(const struct resolver *r, struct buf *b, const struct deb_
 }
 
 /* Satisfies one AND item of node's Depends or Pre-Depends, choosing a package when none of it is there yet. */
+static int follow(struct resolver *r, size_t node);
+
 static int satisfy_group(struct resolver *r, size_t node, const struct deb_depends *deps, const struct deb_group *g)
 {
 	const struct deb_atom *atoms = &deps->atoms[g->first];
@@ -395,7 +397,12 @@ static int satisfy_group(struct resolver *r, size_t node, const struct deb_depen
 			atom_text(&via, &atoms[i]);
 			if (strcmp(pick->name, atoms[i].name) != 0)
 				buf_printf(&via, " (provided by %s)", pick->name);
+			/* Depth first, as apt's MarkInstall: the pick's own dependencies are marked before the next
+			 * group of node is looked at, so an alternative they bring in satisfies a later group ("a | b"
+			 * after a dependency that pulled in b takes b). */
 			ret = choose(r, pick, node, buf_detach(&via, NULL));
+			if (ret == 0)
+				ret = follow(r, r->count - 1);
 			goto out;
 		}
 		if (g->count > 1) {
@@ -527,7 +534,7 @@ int apt_resolve(const struct apt_index *idx, const struct apt_baseline *base, co
 {
 	struct resolver r = {idx, base, source, NULL, 0, {0}, NULL, 0, {0}, err};
 	const struct apt_pkg **pkgs = NULL;
-	size_t i;
+	size_t i, roots;
 	int ret = -1;
 
 	name_map_init(&r.chosen);
@@ -547,8 +554,10 @@ int apt_resolve(const struct apt_index *idx, const struct apt_baseline *base, co
 		if (node == NO_NODE && choose(&r, pkg, NO_NODE, xstrdup(install[i])) != 0)
 			goto out;
 	}
-	/* Breadth first: nodes appended while following are followed in turn; the map stops a cycle. */
-	for (i = 0; i < r.count; i++)
+	/* As apt-get install: every requested package is marked first, then each one's dependencies, depth first
+	 * (satisfy_group follows each pick at once; the map of chosen names stops a cycle). */
+	roots = r.count;
+	for (i = 0; i < roots; i++)
 		if (follow(&r, i) != 0)
 			goto out;
 	if (check_conflicts(&r) != 0)

@@ -34,25 +34,25 @@ packages:
 YAML
 }
 spec
-closure="app 1.0-1 amd64;base-tool 1:0.5-1 amd64;data-common 2024.1 all;libbar 0.9 amd64;libc-lab 2.36-9 amd64;libfoo 1.3~rc1-1 amd64;tinyhttpd 2.4-1 amd64;"
+closure="app 1.0-1 amd64;base-tool 1:0.5-1 amd64;data-common 2024.1 all;libbaz 3.0 amd64;libc-lab 2.36-9 amd64;libfoo 1.3~rc1-1 amd64;tinyhttpd 2.4-1 amd64;"
 
 is "--dry-run resolves the closure, less the Priority: required baseline" \
 	"$("$LADING" bundle create --dry-run -f "$TRASH/site/lading.yaml" | awk '$1 == "package" { print $2, $3, $4 }' | tr '\n' ';')" \
-	"app 1.0-1 amd64;base-tool 1:0.5-1 amd64;data-common 2024.1 all;libbar 0.9 amd64;libfoo 1.3~rc1-1 amd64;tinyhttpd 2.4-1 amd64;"
+	"app 1.0-1 amd64;base-tool 1:0.5-1 amd64;data-common 2024.1 all;libbaz 3.0 amd64;libfoo 1.3~rc1-1 amd64;tinyhttpd 2.4-1 amd64;"
 "$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null
 ok "bundle create with packages" "$LADING" bundle create -q -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst" --sign "$TRASH/k.key"
 tar --zstd -tf "$TRASH/site.tar.zst" | sort >"$TRASH/entries"
 ok "the upstream InRelease is carried at its own path" grep -qx apt/lab/dists/lab/InRelease "$TRASH/entries"
 ok "and the Packages index it signs" grep -q '^apt/lab/dists/lab/main/binary-amd64/Packages' "$TRASH/entries"
 is "the .debs of the closure, no other" "$(grep '\.deb$' "$TRASH/entries" | tr '\n' ';')" \
-	"apt/lab/pool/main/app_1.0-1_amd64.deb;apt/lab/pool/main/base-tool_0.5-1_amd64.deb;apt/lab/pool/main/data-common_2024.1_all.deb;apt/lab/pool/main/libbar_0.9_amd64.deb;apt/lab/pool/main/libfoo_1.3~rc1-1_amd64.deb;apt/lab/pool/main/tinyhttpd_2.4-1_amd64.deb;"
+	"apt/lab/pool/main/app_1.0-1_amd64.deb;apt/lab/pool/main/base-tool_0.5-1_amd64.deb;apt/lab/pool/main/data-common_2024.1_all.deb;apt/lab/pool/main/libbaz_3.0_amd64.deb;apt/lab/pool/main/libfoo_1.3~rc1-1_amd64.deb;apt/lab/pool/main/tinyhttpd_2.4-1_amd64.deb;"
 is "inspect lists the packages" \
 	"$("$LADING" bundle inspect --json "$TRASH/site.tar.zst" | jq -r '.packages[] | "\(.name) \(.version) \(.arch) \(.source)"' | tr '\n' ';')" \
-	"app 1.0-1 amd64 lab;base-tool 1:0.5-1 amd64 lab;data-common 2024.1 all lab;libbar 0.9 amd64 lab;libfoo 1.3~rc1-1 amd64 lab;tinyhttpd 2.4-1 amd64 lab;"
+	"app 1.0-1 amd64 lab;base-tool 1:0.5-1 amd64 lab;data-common 2024.1 all lab;libbaz 3.0 amd64 lab;libfoo 1.3~rc1-1 amd64 lab;tinyhttpd 2.4-1 amd64 lab;"
 ok "inspect's table names them" sh -c "'$LADING' bundle inspect '$TRASH/site.tar.zst' | grep -q '^tinyhttpd 2.4-1 amd64 .* lab '"
 is "lading.lock pins name, version, arch and sha256 of each" \
 	"$(jq -r '.packages[0].packages[] | "\(.name) \(.version) \(.arch) \(.sha256 | length)"' "$TRASH/site/lading.lock" | tr '\n' ';')" \
-	"app 1.0-1 amd64 64;base-tool 1:0.5-1 amd64 64;data-common 2024.1 all 64;libbar 0.9 amd64 64;libfoo 1.3~rc1-1 amd64 64;tinyhttpd 2.4-1 amd64 64;"
+	"app 1.0-1 amd64 64;base-tool 1:0.5-1 amd64 64;data-common 2024.1 all 64;libbaz 3.0 amd64 64;libfoo 1.3~rc1-1 amd64 64;tinyhttpd 2.4-1 amd64 64;"
 
 ok "bundle create --locked with the same lock" "$LADING" bundle create -q --locked -f "$TRASH/site/lading.yaml" -o "$TRASH/locked.tar.zst"
 is "--locked carries the same packages" \
@@ -94,7 +94,7 @@ ok "apt-get update from lading serve verifies the upstream InRelease" sh -c 'apt
 ok "apt-get install --download-only of the install list succeeds" \
 	apt-get -q -y --no-install-recommends install --download-only app
 is "apt downloaded exactly the carried closure" "$(cd "$R/var/cache/apt/archives" && ls ./*.deb | sed 's|^\./||' | tr '\n' ';')" \
-	"app_1.0-1_amd64.deb;base-tool_1%3a0.5-1_amd64.deb;data-common_2024.1_all.deb;libbar_0.9_amd64.deb;libfoo_1.3~rc1-1_amd64.deb;tinyhttpd_2.4-1_amd64.deb;"
+	"app_1.0-1_amd64.deb;base-tool_1%3a0.5-1_amd64.deb;data-common_2024.1_all.deb;libbaz_3.0_amd64.deb;libfoo_1.3~rc1-1_amd64.deb;tinyhttpd_2.4-1_amd64.deb;"
 cp "$TRASH/lab/wrong.gpg" "$R/wrong.gpg"
 sed -i "s|^Signed-By: .*|Signed-By: $R/wrong.gpg|" "$R/etc/apt/sources.list.d/lab.sources"
 ok "apt refuses the served repository with another key" sh -c 'apt-get -q update 2>&1 | grep -q NO_PUBKEY'
