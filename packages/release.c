@@ -157,18 +157,21 @@ const struct release_file *release_find(const struct release *rel, const char *p
 	return NULL;
 }
 
-const struct release_file *release_pick_index(const struct release *rel, const char *base)
+const struct release_file *release_pick_index(const struct release *rel, const char *base, size_t *next)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(index_suffixes) / sizeof(index_suffixes[0]); i++) {
+	for (i = *next; i < sizeof(index_suffixes) / sizeof(index_suffixes[0]); i++) {
 		char *path = xasprintf("%s%s", base, index_suffixes[i]);
 		const struct release_file *f = release_find(rel, path);
 
 		free(path);
-		if (f != NULL)
+		if (f != NULL) {
+			*next = i + 1;
 			return f;
+		}
 	}
+	*next = i;
 	return NULL;
 }
 

@@ -46,9 +46,11 @@ const struct release_file *release_find(const struct release *rel, const char *p
 /*
  * The index apt fetches for base ("main/binary-amd64/Packages"): the first of
  * its compressed forms listed, in apt's Acquire::CompressionTypes order (xz,
- * bz2, lzma, gz, lz4, zst, then uncompressed), or NULL.
+ * bz2, lzma, gz, lz4, zst, then uncompressed), starting at *next (0 the first
+ * time), or NULL. *next is moved past the one returned: apt takes the next
+ * listed form when the server answers 404, and so does the caller.
  */
-const struct release_file *release_pick_index(const struct release *rel, const char *base);
+const struct release_file *release_pick_index(const struct release *rel, const char *base, size_t *next);
 
 /* True when the Architectures (Components) field lists name, or is absent. */
 int release_has_architecture(const struct release *rel, const char *name);

@@ -192,33 +192,49 @@ out:
 	return r;
 }
 
-/* Step 3: one Packages index (base without compression suffix, relative to the release directory). */
-static int fetch_index(struct source_ctx *x, const char *base, struct lerr *err)
+/*
+ * Step 3: one index (base without compression suffix, relative to the release
+ * directory), by the hash InRelease lists for it. The form apt asks for first
+ * is tried first; on 404 the next listed one, as apt does, so the bundle
+ * carries the form a node's apt ends up with. load: a Packages index to read.
+ */
+static int fetch_index(struct source_ctx *x, const char *base, int load, struct lerr *err)
 {
-	const struct release_file *f = release_pick_index(&x->rel, base);
+	const struct release_file *f;
 	char *path = NULL, *url = NULL, *what = NULL, *stored = NULL;
 	char hex[SHA256_HEX_LEN + 1];
 	uint64_t size = 0;
-	int r = -1;
+	size_t next = 0;
+	int r = -1, fetched = -1;
 
-	if (f == NULL) {
-		char *missing = release_path(x, base);
-
-		lerr_about(err, LADING_ERR_FORMAT, x->name, "InRelease lists no %s (plain or compressed)", missing);
-		free(missing);
-		return -1;
+	while (fetched != 0 && (f = release_pick_index(&x->rel, base, &next)) != NULL) {
+		free(path);
+		free(url);
+		free(what);
+		path = release_path(x, f->path);
+		url = archive_url(x, path);
+		what = xasprintf("%s: %s", x->name, path);
+		fetched = urlstore_fetch(x->http, url, x->opts->store_dir, f->sha256, f->size, what, hex, &size, err);
+		if (fetched != 0 && err->code != LADING_ERR_NOTFOUND)
+			break;
+		if (fetched != 0)
+			log_msg(x->opts->lg, LOG_VERBOSE, "%s: not served, trying the next form InRelease lists", what);
 	}
-	path = release_path(x, f->path);
-	url = archive_url(x, path);
-	what = xasprintf("%s: %s", x->name, path);
-	if (urlstore_fetch(x->http, url, x->opts->store_dir, f->sha256, f->size, what, hex, &size, err) != 0) {
-		if (err->code == LADING_ERR_LIMIT)
+	if (fetched != 0) {
+		if (path == NULL) {
+			char *missing = release_path(x, base);
+
+			lerr_about(err, LADING_ERR_FORMAT, x->name, "InRelease lists no %s (plain or compressed)",
+				   missing);
+			free(missing);
+		} else if (err->code == LADING_ERR_LIMIT) {
 			lerr_recode(err, LADING_ERR_SIGNATURE);
+		}
 		goto out;
 	}
-	log_msg(x->opts->lg, LOG_VERBOSE, "%s: %s: sha256 %s as InRelease lists", x->name, path, hex);
+	log_msg(x->opts->lg, LOG_VERBOSE, "%s: sha256 %s as InRelease lists", what, hex);
 	stored = urlstore_path(x->opts->store_dir, hex);
-	if (load_index(x, stored, path, err) != 0) {
+	if (load && load_index(x, stored, path, err) != 0) {
 		lerr_name(err, "%s", x->name);
 		goto out;
 	}
@@ -229,6 +245,34 @@ out:
 	free(what);
 	free(url);
 	free(path);
+	return r;
+}
+
+/*
+ * A component's i18n/Translation-en, when InRelease lists it: apt on a node
+ * asks for it by default (Acquire::Languages has "en" whatever the locale) and
+ * `apt-get update` fails when a listed index is missing (checked with apt 2.6).
+ * A mirror that lists it but serves no form of it only gets a warning: the
+ * packages do not need it, and nodes then need Acquire::Languages "none" (the
+ * apt-repo role sets it).
+ */
+static int fetch_translation(struct source_ctx *x, const char *component, struct lerr *err)
+{
+	char *base = xasprintf("%s/i18n/Translation-en", component);
+	size_t next = 0;
+	int r = 0;
+
+	if (release_pick_index(&x->rel, base, &next) != NULL)
+		r = fetch_index(x, base, 0, err);
+	if (r != 0 && err->code == LADING_ERR_NOTFOUND) {
+		log_msg(
+		    x->opts->lg, LOG_WARN,
+		    "%s: %s is listed in InRelease but not served; nodes need Acquire::Languages \"none\" to update "
+		    "without it",
+		    x->name, base);
+		r = 0;
+	}
+	free(base);
 	return r;
 }
 
@@ -262,19 +306,21 @@ static int fetch_indexes(struct source_ctx *x, struct lerr *err)
 	    !x->rel.no_arch_all_packages && !has_arch(x, "all"))
 		x->archs[x->arch_count++] = "all";
 	if (req->component_count == 0)
-		return fetch_index(x, "Packages", err);
+		return fetch_index(x, "Packages", 1, err);
 	for (c = 0; c < req->component_count; c++) {
 		if (!release_has_component(&x->rel, req->components[c]))
 			return lerr_about(err, LADING_ERR_USAGE, x->name, "InRelease has no component '%s'",
 					  req->components[c]);
 		for (a = 0; a < x->arch_count; a++) {
 			char *base = xasprintf("%s/binary-%s/Packages", req->components[c], x->archs[a]);
-			int r = fetch_index(x, base, err);
+			int r = fetch_index(x, base, 1, err);
 
 			free(base);
 			if (r != 0)
 				return -1;
 		}
+		if (fetch_translation(x, req->components[c], err) != 0)
+			return -1;
 	}
 	return 0;
 }
