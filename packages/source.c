@@ -253,8 +253,7 @@ out:
  * asks for it by default (Acquire::Languages has "en" whatever the locale) and
  * `apt-get update` fails when a listed index is missing (checked with apt 2.6).
  * A mirror that lists it but serves no form of it only gets a warning: the
- * packages do not need it, and nodes then need Acquire::Languages "none" (the
- * apt-repo role sets it).
+ * packages do not need it, and nodes then need Acquire::Languages "none".
  */
 static int fetch_translation(struct source_ctx *x, const char *component, struct lerr *err)
 {

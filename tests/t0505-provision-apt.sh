@@ -1,7 +1,7 @@
 #!/bin/bash
 # End to end: two test hosts with their own overlay over /usr /etc /var /opt
-# (HOSTS_OVERLAY=1) install packages from a real signed apt archive served by
-# nginx on the bridge address. `lading provision` applies the built-in apt-repo
+# (HOSTS_OVERLAY=1) install packages from a real signed apt archive, carried in
+# a lading bundle (packages:) and served by `lading serve` on the bridge address. `lading provision` applies the built-in apt-repo
 # role (deb822 source, archive keyring, other sources set aside, apt-get
 # update) and package steps. --check changes nothing, a second run changes
 # nothing, state: absent removes, a wrong keyring fails apt-get update naming
@@ -9,13 +9,11 @@
 # lets apt use it (the signature is still checked). The machine's own dpkg
 # database is the same at the end and the packages are not installed on it.
 #
-# REPO_URL is the one place the archive's address is named: today nginx serving
-# a directory built here; later `lading serve` of a bundle.
+# REPO_URL is the one place the archive's address is named.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-hosts.sh"
-. "$TOP/scripts/lib-web.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces and overlay mounts"
-for tool in apt-ftparchive dpkg-deb gpg nginx; do
+for tool in apt-ftparchive dpkg-deb gpg gpgv; do
 	command -v "$tool" >/dev/null || skip_all "needs $tool"
 done
 plan 25
@@ -68,9 +66,29 @@ hosts_start 2 || exit 1
 KH=$TRASH/known_hosts
 hosts_known_hosts "$KH"
 hosts_inventory "$TRASH/inv.yml"
-WEB_ADDR=$HOSTS_BRIDGE_IP
-web_start apt "$TRASH/www" || exit 1
-REPO_URL=$WEB_URL/apt/lab
+# The archive goes into a signed bundle (InRelease verified with lab.gpg, the closure by
+# its signed hashes), and the bundle is what the hosts' apt reads, through lading serve.
+mkdir -p "$TRASH/bundle"
+cat >"$TRASH/bundle/lading.yaml" <<YAML
+name: apt-lab
+packages:
+  - apt: file://$ARCHIVE
+    name: lab
+    suite: lab
+    components: [main]
+    architectures: [$ARCH]
+    keyring: $TRASH/lab.gpg
+    install: [lading-hello, lading-extra]
+YAML
+"$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null
+LADING_CACHE=$TRASH/cache "$LADING" bundle create -q -f "$TRASH/bundle/lading.yaml" -o "$TRASH/apt-lab.tar.zst" \
+	--sign "$TRASH/k.key" 2>"$TRASH/create.err" || { sed 's/^/# /' "$TRASH/create.err"; exit 1; }
+SERVE_PORT=$(free_port)
+"$LADING" serve --plain-http --pubkey "$TRASH/k.pub" --listen "$HOSTS_BRIDGE_IP:$SERVE_PORT" \
+	"$TRASH/apt-lab.tar.zst" >"$TRASH/serve.out" 2>"$TRASH/serve.log" &
+at_exit "kill_pid $!"
+wait_for_port "$SERVE_PORT" "$HOSTS_BRIDGE_IP" 20 || { sed 's/^/# /' "$TRASH/serve.log"; exit 1; }
+REPO_URL=http://$HOSTS_BRIDGE_IP:$SERVE_PORT/apt/lab
 
 # A stock Debian node checks Valid-Until and Date; this machine's apt.conf.d turns both off.
 for i in 1 2; do host_exec $i 'rm -f /etc/apt/apt.conf.d/99artifact-registry'; done
@@ -125,8 +143,8 @@ ok "h1's debian.sources was set aside, reversibly" \
 	! -e "$(host_root 1)/etc/apt/sources.list.d/debian.sources"
 ok "the archive's InRelease is expired (apt used it through Check-Valid-Until: no)" \
 	grep -q "^Valid-Until: .*$(LC_ALL=C date -u -d '23 days ago' +'%d %b %Y')" "$ARCHIVE/dists/lab/InRelease"
-ok "h1 fetched the InRelease from nginx" grep -q "^$(host_ip 1) .*GET /apt/lab/dists/lab/InRelease" \
-	"$TRASH/web-apt-access.log"
+ok "h1 fetched the InRelease from lading serve" grep -q "$(host_ip 1).*GET /apt/lab/dists/lab/InRelease" \
+	"$TRASH/serve.log"
 
 sed -i 's/^vars:/vars:\n  pin: true/' "$TRASH/site.yaml"
 apply --json >"$TRASH/run2.json" 2>"$TRASH/run2.err"; rc=$?
