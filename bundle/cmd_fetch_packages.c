@@ -39,7 +39,7 @@ static const struct cli_option options[] = {
     {"keyring", 'k', "FILE", OPT_KEYRING, "OpenPGP keyring that must sign InRelease (required)"},
     {"install", 'i', "PKG[,PKG]", OPT_INSTALL, "packages to resolve, also as operands; NAME or NAME=VERSION"},
     {"baseline", 'b', "FILE", OPT_BASELINE,
-     "`dpkg-query -W` listing of what the nodes already have (default: Priority: required)"},
+     "`dpkg-query -W` listing of what the nodes already have (default: Priority: required and its dependencies)"},
     {"dry-run", 'n', NULL, OPT_DRY_RUN, "resolve and list; download no .deb"},
     {"jobs", 'j', "N", OPT_JOBS, "parallel downloads, 1-64 (default 4)"},
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
