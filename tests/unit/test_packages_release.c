@@ -80,17 +80,23 @@ static void release_picks_the_index_apt_asks_for_first(void **state)
 	struct release rel;
 	struct lerr err;
 	const struct release_file *f;
+	size_t next = 0;
 
 	(void)state;
 	assert_int_equal(release_parse("Release", release_text, strlen(release_text), &rel, &err), 0);
-	f = release_pick_index(&rel, "main/binary-amd64/Packages");
+	f = release_pick_index(&rel, "main/binary-amd64/Packages", &next);
 	assert_non_null(f);
 	assert_string_equal(f->path, "main/binary-amd64/Packages.xz");
+	/* On 404 the caller asks again from next: the following listed form, then none. */
+	while ((f = release_pick_index(&rel, "main/binary-amd64/Packages", &next)) != NULL)
+		assert_string_not_equal(f->path, "main/binary-amd64/Packages.xz");
 	/* apt's Acquire::CompressionTypes order: xz, bz2, lzma, gz, lz4, zst, then plain. */
-	f = release_pick_index(&rel, "contrib/binary-amd64/Packages");
+	next = 0;
+	f = release_pick_index(&rel, "contrib/binary-amd64/Packages", &next);
 	assert_non_null(f);
 	assert_string_equal(f->path, "contrib/binary-amd64/Packages.bz2");
-	assert_null(release_pick_index(&rel, "main/binary-arm64/Packages"));
+	next = 0;
+	assert_null(release_pick_index(&rel, "main/binary-arm64/Packages", &next));
 	release_free(&rel);
 }
 
@@ -105,7 +111,7 @@ static void release_without_lists_accepts_any_architecture(void **state)
 	assert_true(release_has_architecture(&rel, "amd64"));
 	assert_true(release_has_component(&rel, "main"));
 	assert_null(rel.valid_until);
-	assert_string_equal(release_pick_index(&rel, "Packages")->path, "Packages");
+	assert_string_equal(release_pick_index(&rel, "Packages", &(size_t){0})->path, "Packages");
 	release_free(&rel);
 }
 
