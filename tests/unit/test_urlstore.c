@@ -76,8 +76,8 @@ static enum MHD_Result answer_range(struct MHD_Connection *conn)
 	} else {
 		snprintf(content_range, sizeof(content_range), "bytes %lu-%zu/%zu", from, strlen(CHART) - 1,
 			 strlen(CHART));
-		resp = MHD_create_response_from_buffer(strlen(CHART) - from, (void *)(CHART + from),
-						       MHD_RESPMEM_PERSISTENT);
+		resp =
+		    MHD_create_response_from_buffer(strlen(CHART) - from, (void *)&CHART[from], MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(resp, "Content-Range", content_range);
 		ret = MHD_queue_response(conn, 206, resp);
 	}
