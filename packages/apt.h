@@ -40,7 +40,7 @@ struct apt_source_request {
 	const char *keyring;	   /* binary or armored OpenPGP keyring file for gpgv */
 	const char *const *install;
 	size_t install_count; /* "name" or "name=version" */
-	const char *baseline; /* `dpkg-query -W` listing; NULL = every Priority: required package */
+	const char *baseline; /* dpkg status file or `dpkg-query -W` listing; NULL = every Priority: required package */
 	const struct apt_pin *pins;
 	size_t pin_count; /* with pins, nothing is resolved: exactly these are fetched */
 };

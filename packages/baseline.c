@@ -17,10 +17,11 @@ void apt_baseline_init(struct apt_baseline *b)
 {
 	b->entries = NULL;
 	b->count = 0;
+	apt_index_init(&b->status);
 	name_map_init(&b->by_name);
 }
 
-void apt_baseline_add(struct apt_baseline *b, const char *name, const char *version)
+static void baseline_put(struct apt_baseline *b, const char *name, const char *version, const struct apt_pkg *stanza)
 {
 	size_t name_len = strcspn(name, ":");
 	uint32_t *slot = name_map_find(&b->by_name, name, name_len);
@@ -32,6 +33,7 @@ void apt_baseline_add(struct apt_baseline *b, const char *name, const char *vers
 		if (deb_version_cmp(version, e->version) > 0) {
 			free(e->version);
 			e->version = xstrdup(version);
+			e->stanza = stanza;
 		}
 		return;
 	}
@@ -40,8 +42,26 @@ void apt_baseline_add(struct apt_baseline *b, const char *name, const char *vers
 	e = &b->entries[b->count];
 	e->name = xstrndup(name, name_len);
 	e->version = xstrdup(version);
+	e->stanza = stanza;
 	name_map_put(&b->by_name, e->name, (uint32_t)b->count);
 	b->count++;
+}
+
+void apt_baseline_add(struct apt_baseline *b, const char *name, const char *version)
+{
+	baseline_put(b, name, version, NULL);
+}
+
+/* The status file's stanzas stream into b->status (index.c's deb822 parser); each becomes an entry. */
+static int load_status(struct apt_baseline *b, const char *path, struct lerr *err)
+{
+	size_t first = b->status.count, i;
+
+	if (apt_index_load_status_file(&b->status, path, err) != 0)
+		return -1;
+	for (i = first; i < b->status.count; i++)
+		baseline_put(b, b->status.pkgs[i]->name, b->status.pkgs[i]->version, b->status.pkgs[i]);
+	return 0;
 }
 
 static int baseline_line(struct apt_baseline *b, char *line, const char *path, size_t lineno, struct lerr *err)
@@ -80,6 +100,11 @@ int apt_baseline_load(struct apt_baseline *b, const char *path, struct lerr *err
 		return lerr_sys(err, "cannot open '%s'", path);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
+		/* dpkg writes every stanza of its status file Package: first; no listing line starts so. */
+		if (lineno == 1 && strncmp(line, "Package:", 8) == 0) {
+			fclose(f);
+			return load_status(b, path, err);
+		}
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			lerr_set(err, LADING_ERR_FORMAT, "%s:%zu: line longer than %d bytes", path, lineno,
 				 BASELINE_LINE_MAX - 1);
@@ -142,6 +167,7 @@ void apt_baseline_free(struct apt_baseline *b)
 		free(b->entries[i].version);
 	}
 	free(b->entries);
+	apt_index_free(&b->status);
 	name_map_free(&b->by_name);
 	apt_baseline_init(b);
 }

@@ -208,6 +208,7 @@ enum field_id {
 	F_PROVIDES,
 	F_CONFLICTS,
 	F_BREAKS,
+	F_STATUS,
 	F_COUNT,
 	F_SKIPPED = -1,
 	F_NONE = -2,
@@ -215,7 +216,14 @@ enum field_id {
 
 static const char *const field_names[F_COUNT] = {
     "Package",	 "Version", "Architecture", "Multi-Arch",  "Filename", "SHA256",    "Size",   "Priority",
-    "Essential", "Source",  "Depends",	    "Pre-Depends", "Provides", "Conflicts", "Breaks",
+    "Essential", "Source",  "Depends",	    "Pre-Depends", "Provides", "Conflicts", "Breaks", "Status",
+};
+
+/* Which stanzas a load keeps: those of the wanted architectures, or (a dpkg status file) those installed. */
+struct load_filter {
+	const char *const *archs;
+	size_t narch;
+	int status;
 };
 
 /* The kept fields of the stanza being read. */
@@ -312,16 +320,31 @@ static const char *kept(struct apt_index *idx, const struct stanza *st, enum fie
 	return st->present[id] ? arena_strndup(idx, st->values[id].data, st->values[id].len) : NULL;
 }
 
-static int wanted_arch(const char *arch, const char *const *archs, size_t narch)
+static int wanted_arch(const char *arch, const struct load_filter *filter)
 {
 	size_t i;
 
-	if (strcmp(arch, "all") == 0)
+	if (filter->status || strcmp(arch, "all") == 0)
 		return 1;
-	for (i = 0; i < narch; i++)
-		if (strcmp(arch, archs[i]) == 0)
+	for (i = 0; i < filter->narch; i++)
+		if (strcmp(arch, filter->archs[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/*
+ * A status stanza is on the node unless dpkg's state (the third word of "want flag state") is not-installed
+ * or config-files: apt gives every other state (installed, half-configured, unpacked, triggers-*) a current
+ * version, and so does dpkg-query -W.
+ */
+static int status_installed(const char *status)
+{
+	const char *state;
+
+	if (status == NULL || (state = strrchr(status, ' ')) == NULL)
+		return 0;
+	state++;
+	return strcmp(state, "not-installed") != 0 && strcmp(state, "config-files") != 0;
 }
 
 static enum apt_multi_arch multi_arch(const char *value)
@@ -381,8 +404,8 @@ static int add_provides(struct apt_index *idx, const struct apt_pkg *pkg, struct
 	return 0;
 }
 
-static int stanza_end(struct apt_index *idx, struct stanza *st, const struct line_reader *lr, const char *const *archs,
-		      size_t narch, struct lerr *err)
+static int stanza_end(struct apt_index *idx, struct stanza *st, const struct line_reader *lr,
+		      const struct load_filter *filter, struct lerr *err)
 {
 	const char *name = field(st, F_PACKAGE), *version = field(st, F_VERSION), *arch = field(st, F_ARCHITECTURE);
 	struct apt_name_entry *e;
@@ -391,10 +414,13 @@ static int stanza_end(struct apt_index *idx, struct stanza *st, const struct lin
 
 	if (!st->any)
 		return 0;
+	/* A package dpkg only remembers (removed, config files left) need have no Version or Architecture. */
+	if (filter->status && !status_installed(field(st, F_STATUS)))
+		return 0;
 	if (name == NULL || version == NULL || arch == NULL || *name == '\0' || *arch == '\0')
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%zu: stanza without Package, Version or Architecture",
 				lr->what, st->first_line);
-	if (!wanted_arch(arch, archs, narch))
+	if (!wanted_arch(arch, filter))
 		return 0;
 	if (!deb_version_valid(version))
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%zu: %s: invalid Version '%.100s'", lr->what,
@@ -431,8 +457,8 @@ static int stanza_end(struct apt_index *idx, struct stanza *st, const struct lin
 	return 0;
 }
 
-int apt_index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char *what, const char *const *archs,
-		   size_t narch, struct lerr *err)
+static int index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char *what,
+		      const struct load_filter *filter, struct lerr *err)
 {
 	struct line_reader lr = {rd, ctx, what, NULL, 0, 0, 0, 0, 0, 0};
 	struct stanza st;
@@ -447,7 +473,7 @@ int apt_index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char 
 		size_t blank = strspn(line, " \t");
 
 		if (blank == len) {
-			if (stanza_end(idx, &st, &lr, archs, narch, err) != 0)
+			if (stanza_end(idx, &st, &lr, filter, err) != 0)
 				goto out;
 			stanza_reset(&st);
 		} else if (line[0] == '#') {
@@ -456,7 +482,7 @@ int apt_index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char 
 			goto out;
 		}
 	}
-	if (r < 0 || stanza_end(idx, &st, &lr, archs, narch, err) != 0)
+	if (r < 0 || stanza_end(idx, &st, &lr, filter, err) != 0)
 		goto out;
 	ret = 0;
 out:
@@ -464,6 +490,21 @@ out:
 		buf_free(&st.values[i]);
 	free(lr.buf);
 	return ret;
+}
+
+int apt_index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char *what, const char *const *archs,
+		   size_t narch, struct lerr *err)
+{
+	struct load_filter filter = {archs, narch, 0};
+
+	return index_load(idx, rd, ctx, what, &filter, err);
+}
+
+int apt_index_load_status(struct apt_index *idx, apt_read_fn rd, void *ctx, const char *what, struct lerr *err)
+{
+	struct load_filter filter = {NULL, 0, 1};
+
+	return index_load(idx, rd, ctx, what, &filter, err);
 }
 
 struct file_reader {
@@ -484,15 +525,30 @@ static long read_fd(void *ctx, char *buf, size_t len, struct lerr *err)
 	return (long)n;
 }
 
-int apt_index_load_file(struct apt_index *idx, const char *path, const char *what, const char *const *archs,
-			size_t narch, struct lerr *err)
+static int load_file(struct apt_index *idx, const char *path, const char *what, const struct load_filter *filter,
+		     struct lerr *err)
 {
 	struct file_reader fr = {-1, what != NULL ? what : path};
 	int r;
 
 	if ((fr.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return lerr_sys(err, "cannot open '%s'", path);
-	r = apt_index_load(idx, read_fd, &fr, fr.what, archs, narch, err);
+	r = index_load(idx, read_fd, &fr, fr.what, filter, err);
 	close(fr.fd);
 	return r;
+}
+
+int apt_index_load_file(struct apt_index *idx, const char *path, const char *what, const char *const *archs,
+			size_t narch, struct lerr *err)
+{
+	struct load_filter filter = {archs, narch, 0};
+
+	return load_file(idx, path, what, &filter, err);
+}
+
+int apt_index_load_status_file(struct apt_index *idx, const char *path, struct lerr *err)
+{
+	struct load_filter filter = {NULL, 0, 1};
+
+	return load_file(idx, path, NULL, &filter, err);
 }

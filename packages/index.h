@@ -80,6 +80,16 @@ int apt_index_load(struct apt_index *idx, apt_read_fn rd, void *ctx, const char 
 int apt_index_load_file(struct apt_index *idx, const char *path, const char *what, const char *const *archs,
 			size_t narch, struct lerr *err);
 
+/*
+ * Like apt_index_load, for a dpkg status file (dpkg(1): /var/lib/dpkg/status):
+ * keeps the stanzas of packages on the node (a Status state other than
+ * not-installed or config-files), of every architecture.
+ */
+int apt_index_load_status(struct apt_index *idx, apt_read_fn rd, void *ctx, const char *what, struct lerr *err);
+
+/* apt_index_load_status on a plain file; errors name path. */
+int apt_index_load_status_file(struct apt_index *idx, const char *path, struct lerr *err);
+
 /* Every stanza of that name (any version, any kept architecture); *count 0 and NULL when none. Owned by idx. */
 const struct apt_pkg *const *apt_index_find(const struct apt_index *idx, const char *name, size_t *count);
 

@@ -8,36 +8,7 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "packages/depends.h"
-
-#define NO_NODE SIZE_MAX
-
-/* One chosen package, the need that brought it, and its parsed Conflicts and Breaks. */
-struct node {
-	const struct apt_pkg *pkg;
-	size_t parent; /* NO_NODE for an install entry */
-	char *via;     /* the install entry or dependency atom as written */
-	struct deb_depends conflicts, breaks;
-};
-
-/* One Conflicts or Breaks atom of a chosen package, listed under the name it is against. */
-struct against {
-	size_t node;
-	const struct deb_atom *atom;
-	size_t next; /* the next entry against the same name, or NO_NODE */
-};
-
-struct resolver {
-	const struct apt_index *idx;
-	const struct apt_baseline *base;
-	const char *source;
-	struct node *nodes;
-	size_t count;
-	struct name_map chosen; /* package name -> nodes[] */
-	struct against *against;
-	size_t against_count;
-	struct name_map against_by_name; /* name -> first against[] */
-	struct lerr *err;
-};
+#include "packages/resolver.h"
 
 /* Why no package could be chosen for an atom: what each candidate lacked. */
 struct miss {
@@ -47,7 +18,7 @@ struct miss {
 	size_t chosen_other; /* the node holding another version of the name */
 };
 
-static void atom_text(struct buf *b, const struct deb_atom *atom)
+void resolver_atom_text(struct buf *b, const struct deb_atom *atom)
 {
 	buf_puts(b, atom->name);
 	if (atom->arch_qual == DEB_ARCH_ANY)
@@ -61,16 +32,16 @@ static void atom_text(struct buf *b, const struct deb_atom *atom)
 }
 
 /* "root -> dep (>= 1) -> …" down to node. */
-static void chain_text(const struct resolver *r, struct buf *b, size_t node)
+void resolver_chain_text(const struct resolver *r, struct buf *b, size_t node)
 {
 	if (r->nodes[node].parent != NO_NODE) {
-		chain_text(r, b, r->nodes[node].parent);
+		resolver_chain_text(r, b, r->nodes[node].parent);
 		buf_puts(b, " -> ");
 	}
 	buf_puts(b, r->nodes[node].via);
 }
 
-static size_t chosen_node(const struct resolver *r, const char *name)
+size_t resolver_chosen_node(const struct resolver *r, const char *name)
 {
 	uint32_t *slot = name_map_find(&r->chosen, name, strlen(name));
 
@@ -108,16 +79,16 @@ static int atom_matches(const struct resolver *r, const struct deb_atom *atom, c
 }
 
 /* The chosen node that satisfies atom, or NO_NODE; skip is a node that does not count (a conflict's owner). */
-static size_t chosen_match(const struct resolver *r, const struct deb_atom *atom, size_t skip)
+size_t resolver_chosen_match(const struct resolver *r, const struct deb_atom *atom, size_t skip)
 {
 	const struct apt_provide *provs;
-	size_t n, i, node = chosen_node(r, atom->name);
+	size_t n, i, node = resolver_chosen_node(r, atom->name);
 
 	if (node != NO_NODE && node != skip && atom_matches(r, atom, r->nodes[node].pkg))
 		return node;
 	provs = apt_index_providers(r->idx, atom->name, &n);
 	for (i = 0; i < n; i++) {
-		node = chosen_node(r, provs[i].pkg->name);
+		node = resolver_chosen_node(r, provs[i].pkg->name);
 		if (node != NO_NODE && node != skip && r->nodes[node].pkg == provs[i].pkg &&
 		    provide_ok(atom, &provs[i]) && arch_ok(atom, provs[i].pkg))
 			return node;
@@ -130,20 +101,27 @@ static int baseline_has(const struct resolver *r, const char *name, const char *
 	const char *have;
 
 	/* A chosen package replaces the baseline's version of it on the node. */
-	if (r->base == NULL || chosen_node(r, name) != NO_NODE || (have = apt_baseline_version(r->base, name)) == NULL)
+	if (r->base == NULL || resolver_chosen_node(r, name) != NO_NODE ||
+	    (have = apt_baseline_version(r->base, name)) == NULL)
 		return 0;
 	return version == NULL || deb_version_cmp(have, version) == 0;
 }
 
-static int baseline_satisfies(const struct resolver *r, const struct deb_atom *atom)
+int resolver_installed_satisfies(const struct resolver *r, const struct deb_atom *atom)
 {
 	const struct apt_provide *provs;
 	size_t n, i;
 
+	if (r->base == NULL)
+		return 0;
 	if (baseline_has(r, atom->name, NULL) &&
 	    deb_relation_holds(apt_baseline_version(r->base, atom->name), atom->op, atom->version))
 		return 1;
-	/* The baseline's own Provides count when the index knows the very version the node has. */
+	/* The baseline's own Provides: as installed (a status file), else as the index has the very version. */
+	provs = apt_index_providers(&r->base->status, atom->name, &n);
+	for (i = 0; i < n; i++)
+		if (baseline_has(r, provs[i].pkg->name, provs[i].pkg->version) && provide_ok(atom, &provs[i]))
+			return 1;
 	provs = apt_index_providers(r->idx, atom->name, &n);
 	for (i = 0; i < n; i++)
 		if (baseline_has(r, provs[i].pkg->name, provs[i].pkg->version) && provide_ok(atom, &provs[i]))
@@ -181,7 +159,7 @@ static size_t conflict_with_chosen(const struct resolver *r, const struct apt_pk
 			return NO_NODE;
 		}
 		for (i = 0; i < rel.atom_count && hit == NO_NODE; i++) {
-			size_t node = chosen_match(r, &rel.atoms[i], NO_NODE);
+			size_t node = resolver_chosen_match(r, &rel.atoms[i], NO_NODE);
 
 			if (node != NO_NODE && r->nodes[node].pkg != pkg)
 				hit = node;
@@ -220,7 +198,7 @@ static void note_against(struct resolver *r, size_t node, const struct deb_depen
 	}
 }
 
-static int choose(struct resolver *r, const struct apt_pkg *pkg, size_t parent, char *via)
+int resolver_choose(struct resolver *r, const struct apt_pkg *pkg, size_t parent, char *via)
 {
 	struct node *n;
 	size_t node = r->count;
@@ -253,7 +231,7 @@ static int priority_rank(const char *priority)
 }
 
 /* Orders candidates: the higher version first, then a fixed order so the result never depends on load order. */
-static int better_version(const struct apt_pkg *a, const struct apt_pkg *b)
+int resolver_better_version(const struct apt_pkg *a, const struct apt_pkg *b)
 {
 	int c = deb_version_cmp(a->version, b->version);
 
@@ -269,7 +247,7 @@ static int better_provider(const struct apt_pkg *a, const struct apt_pkg *b)
 		return pa < pb;
 	if ((c = strcmp(a->name, b->name)) != 0)
 		return c < 0;
-	return better_version(a, b);
+	return resolver_better_version(a, b);
 }
 
 /* 0 with *pick (NULL when none can be had, miss saying why), -1 on a malformed field. */
@@ -286,7 +264,7 @@ static int candidate(const struct resolver *r, const struct deb_atom *atom, cons
 	miss->conflict_node = miss->chosen_other = NO_NODE;
 	pkgs = apt_index_find(r->idx, atom->name, &n);
 	miss->real_seen = n > 0;
-	node = chosen_node(r, atom->name);
+	node = resolver_chosen_node(r, atom->name);
 	for (i = 0; i < n; i++) {
 		if (!deb_relation_holds(pkgs[i]->version, atom->op, atom->version))
 			continue;
@@ -305,7 +283,7 @@ static int candidate(const struct resolver *r, const struct deb_atom *atom, cons
 				return -1;
 			continue;
 		}
-		if (*pick == NULL || better_version(pkgs[i], *pick))
+		if (*pick == NULL || resolver_better_version(pkgs[i], *pick))
 			*pick = pkgs[i];
 	}
 	if (*pick != NULL)
@@ -319,7 +297,7 @@ static int candidate(const struct resolver *r, const struct deb_atom *atom, cons
 		if (!provide_ok(atom, &provs[i]))
 			continue;
 		miss->provider_version_ok = 1;
-		if (!arch_ok(atom, pkg) || chosen_node(r, pkg->name) != NO_NODE)
+		if (!arch_ok(atom, pkg) || resolver_chosen_node(r, pkg->name) != NO_NODE)
 			continue;
 		if ((hit = conflict_with_chosen(r, pkg, r->err, &failed)) != NO_NODE || failed) {
 			if (failed)
@@ -351,11 +329,11 @@ static void miss_text(const struct resolver *r, struct buf *b, const struct deb_
 	if (miss->conflict_node != NO_NODE) {
 		buf_printf(b, "%s %s conflicts with %s %s (", miss->conflict_pkg->name, miss->conflict_pkg->version,
 			   r->nodes[miss->conflict_node].pkg->name, r->nodes[miss->conflict_node].pkg->version);
-		chain_text(r, b, miss->conflict_node);
+		resolver_chain_text(r, b, miss->conflict_node);
 		buf_puts(b, ")");
 	} else if (miss->chosen_other != NO_NODE) {
 		buf_printf(b, "%s %s is already chosen (", atom->name, r->nodes[miss->chosen_other].pkg->version);
-		chain_text(r, b, miss->chosen_other);
+		resolver_chain_text(r, b, miss->chosen_other);
 		buf_puts(b, ")");
 	} else if (miss->version_ok || miss->provider_version_ok) {
 		buf_puts(b, "no Multi-Arch: allowed version for ':any'");
@@ -371,8 +349,6 @@ static void miss_text(const struct resolver *r, struct buf *b, const struct deb_
 }
 
 /* Satisfies one AND item of node's Depends or Pre-Depends, choosing a package when none of it is there yet. */
-static int follow(struct resolver *r, size_t node);
-
 static int satisfy_group(struct resolver *r, size_t node, const struct deb_depends *deps, const struct deb_group *g)
 {
 	const struct deb_atom *atoms = &deps->atoms[g->first];
@@ -382,7 +358,8 @@ static int satisfy_group(struct resolver *r, size_t node, const struct deb_depen
 
 	/* Like apt: an alternative already chosen or installed wins over the first one listed. */
 	for (i = 0; i < g->count; i++)
-		if (chosen_match(r, &atoms[i], NO_NODE) != NO_NODE || baseline_satisfies(r, &atoms[i]))
+		if (resolver_chosen_match(r, &atoms[i], NO_NODE) != NO_NODE ||
+		    resolver_installed_satisfies(r, &atoms[i]))
 			return 0;
 	for (i = 0; i < g->count; i++) {
 		const struct apt_pkg *pick;
@@ -394,20 +371,20 @@ static int satisfy_group(struct resolver *r, size_t node, const struct deb_depen
 			goto out;
 		}
 		if (pick != NULL) {
-			atom_text(&via, &atoms[i]);
+			resolver_atom_text(&via, &atoms[i]);
 			if (strcmp(pick->name, atoms[i].name) != 0)
 				buf_printf(&via, " (provided by %s)", pick->name);
 			/* Depth first, as apt's MarkInstall: the pick's own dependencies are marked before the next
 			 * group of node is looked at, so an alternative they bring in satisfies a later group ("a | b"
 			 * after a dependency that pulled in b takes b). */
-			ret = choose(r, pick, node, buf_detach(&via, NULL));
+			ret = resolver_choose(r, pick, node, buf_detach(&via, NULL));
 			if (ret == 0)
-				ret = follow(r, r->count - 1);
+				ret = resolver_follow(r, r->count - 1);
 			goto out;
 		}
 		if (g->count > 1) {
 			buf_puts(&msg, i == 0 ? "" : "; ");
-			atom_text(&msg, &atoms[i]);
+			resolver_atom_text(&msg, &atoms[i]);
 			buf_puts(&msg, ": ");
 		}
 		miss_text(r, &msg, &atoms[i], &miss);
@@ -415,10 +392,10 @@ static int satisfy_group(struct resolver *r, size_t node, const struct deb_depen
 	{
 		struct buf chain = BUF_INIT(0);
 
-		chain_text(r, &chain, node);
+		resolver_chain_text(r, &chain, node);
 		for (i = 0; i < g->count; i++) {
 			buf_puts(&chain, i == 0 ? " -> " : " | ");
-			atom_text(&chain, &atoms[i]);
+			resolver_atom_text(&chain, &atoms[i]);
 		}
 		lerr_about(r->err, LADING_ERR_USAGE, r->source, "%s: %s", chain.data, msg.data);
 		buf_free(&chain);
@@ -429,7 +406,7 @@ out:
 }
 
 /* Follows node's Pre-Depends and Depends (Policy §7.2); Recommends and Suggests are not needed to install. */
-static int follow(struct resolver *r, size_t node)
+int resolver_follow(struct resolver *r, size_t node)
 {
 	const struct apt_pkg *pkg = r->nodes[node].pkg;
 	const char *fields[2] = {pkg->pre_depends, pkg->depends};
@@ -465,7 +442,7 @@ static int root_package(const struct resolver *r, const char *entry, const struc
 	pkgs = apt_index_find(r->idx, name, &n);
 	for (i = 0; i < n; i++)
 		if ((eq == NULL || strcmp(pkgs[i]->version, eq + 1) == 0) &&
-		    (pick == NULL || better_version(pkgs[i], pick)))
+		    (pick == NULL || resolver_better_version(pkgs[i], pick)))
 			pick = pkgs[i];
 	if (pick == NULL && n > 0) {
 		list_versions(r, &msg, name);
@@ -482,7 +459,7 @@ static int root_package(const struct resolver *r, const char *entry, const struc
 		}
 	}
 	for (i = 0; pick == NULL && eq == NULL && i < n; i++)
-		if (best == NULL || better_version(provs[i].pkg, best))
+		if (best == NULL || resolver_better_version(provs[i].pkg, best))
 			best = provs[i].pkg;
 	if (pick == NULL)
 		pick = best;
@@ -504,14 +481,14 @@ static int check_conflicts(struct resolver *r)
 	size_t a;
 
 	for (a = 0; a < r->against_count; a++) {
-		size_t owner = r->against[a].node, hit = chosen_match(r, r->against[a].atom, owner);
+		size_t owner = r->against[a].node, hit = resolver_chosen_match(r, r->against[a].atom, owner);
 		struct buf chains = BUF_INIT(0);
 
 		if (hit == NO_NODE || r->nodes[hit].pkg == r->nodes[owner].pkg)
 			continue;
-		chain_text(r, &chains, owner);
+		resolver_chain_text(r, &chains, owner);
 		buf_puts(&chains, "; ");
-		chain_text(r, &chains, hit);
+		resolver_chain_text(r, &chains, hit);
 		lerr_about(r->err, LADING_ERR_USAGE, r->source, "%s %s conflicts with %s %s (%s)",
 			   r->nodes[owner].pkg->name, r->nodes[owner].pkg->version, r->nodes[hit].pkg->name,
 			   r->nodes[hit].pkg->version, chains.data);
@@ -545,22 +522,22 @@ int apt_resolve(const struct apt_index *idx, const struct apt_baseline *base, co
 
 		if (root_package(&r, install[i], &pkg) != 0)
 			goto out;
-		node = chosen_node(&r, pkg->name);
+		node = resolver_chosen_node(&r, pkg->name);
 		if (node != NO_NODE && r.nodes[node].pkg != pkg) {
 			lerr_about(err, LADING_ERR_USAGE, source, "%s: %s %s is asked for too", install[i], pkg->name,
 				   r.nodes[node].pkg->version);
 			goto out;
 		}
-		if (node == NO_NODE && choose(&r, pkg, NO_NODE, xstrdup(install[i])) != 0)
+		if (node == NO_NODE && resolver_choose(&r, pkg, NO_NODE, xstrdup(install[i])) != 0)
 			goto out;
 	}
 	/* As apt-get install: every requested package is marked first, then each one's dependencies, depth first
 	 * (satisfy_group follows each pick at once; the map of chosen names stops a cycle). */
 	roots = r.count;
 	for (i = 0; i < roots; i++)
-		if (follow(&r, i) != 0)
+		if (resolver_follow(&r, i) != 0)
 			goto out;
-	if (check_conflicts(&r) != 0)
+	if (resolver_upgrade_installed(&r) != 0 || check_conflicts(&r) != 0)
 		goto out;
 	pkgs = xcalloc(r.count + 1, sizeof(*pkgs));
 	for (i = 0; i < r.count; i++)

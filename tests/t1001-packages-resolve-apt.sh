@@ -7,6 +7,14 @@
 # set: nothing broken, nothing more to install, nothing left out. The
 # baseline is what apt itself installs for Debian's Priority: required set
 # on an empty system (debootstrap's minbase), given to both tools.
+#
+# Then the baseline is this machine itself: a copy of its /var/lib/dpkg/status
+# (never the file itself) is apt's Dir::State::status and lading's
+# --baseline. Its packages were installed before the archive's last point
+# release, so installing more upgrades some of them: those whose installed
+# Depends pin a version a chosen package replaces, those a chosen package
+# Breaks, and the other binaries of a chosen package's source. lading must
+# choose exactly those upgrades, as apt 2.6 does.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
 
@@ -27,7 +35,17 @@ sets=(
 	"postgresql"
 	"python3-venv git"
 )
-plan $((3 + 3 * ${#sets[@]}))
+# Each upgrades a few installed packages of a node set up months ago (on this
+# machine: systemd, shadow, cups and libvirt's libraries). qemu-system-x86,
+# linux-headers-amd64 and postgresql upgrade nothing here and add no case.
+node_sets=(
+	"systemd-container"
+	"network-manager"
+	"libvirt-daemon-system"
+	"podman"
+	"cups"
+)
+plan $((3 + 3 * ${#sets[@]} + 2 + 3 * ${#node_sets[@]}))
 
 repo=$TRASH/repo
 mkdir -p "$repo/dists/bookworm/main/binary-amd64"
@@ -36,12 +54,14 @@ cp "$inrelease" "$repo/dists/bookworm/InRelease"
 packages=$repo/dists/bookworm/main/binary-amd64/Packages
 web_start debian "$repo"
 
-# A private apt root (SPECS-2 1.5): the host's own apt state is never touched.
-R=$TRASH/aptroot
-mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
-	"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
-: >"$R/var/lib/dpkg/status"
-cat >"$R/apt.conf" <<CONF
+# A private apt root (SPECS-2 1.5) for the status file $2: the host's own apt
+# state is never touched.
+apt_root() {
+	R=$1
+	mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
+		"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
+	cp "$2" "$R/var/lib/dpkg/status"
+	cat >"$R/apt.conf" <<CONF
 Dir "$R/";
 Dir::State::status "$R/var/lib/dpkg/status";
 Dir::Etc::sourcelist "/dev/null";
@@ -52,10 +72,10 @@ APT::Sandbox::User "root";
 Debug::NoLocking "true";
 APT::Get::Show-Versions "true";
 CONF
-export APT_CONFIG=$R/apt.conf
-# apt's lists are its own file names for this URI; no apt-get update (the
-# archive's Packages.xz is not here, only what this machine kept).
-cat >"$R/etc/apt/sources.list.d/debian.sources" <<SRC
+	export APT_CONFIG=$R/apt.conf
+	# apt's lists are its own file names for this URI; no apt-get update (the
+	# archive's Packages.xz is not here, only what this machine kept).
+	cat >"$R/etc/apt/sources.list.d/debian.sources" <<SRC
 Types: deb
 URIs: file:/lading-test-debian
 Suites: bookworm
@@ -63,11 +83,17 @@ Components: main
 Architectures: amd64
 Signed-By: $keyring
 SRC
-cp "$repo/dists/bookworm/InRelease" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_InRelease"
-cp "$packages" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_main_binary-amd64_Packages"
+	cp "$repo/dists/bookworm/InRelease" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_InRelease"
+	cp "$packages" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_main_binary-amd64_Packages"
+}
+apt_root "$TRASH/aptroot" /dev/null
 
-# "Inst NAME (VERSION …)" lines of a simulation, as "NAME VERSION", sorted.
-apt_inst() { apt-get -s -q --no-install-recommends install "$@" 2>"$TRASH/apt.err" | awk '$1 == "Inst" { v = $3; if (v ~ /^\[/) v = $4; sub(/^\(/, "", v); print $2, v }' | sort; }
+# "Inst NAME [OLD] (VERSION …)" lines of a simulation, as "NAME VERSION",
+# sorted; the whole simulation is kept in apt.sim (its "Remv" lines too).
+apt_inst() {
+	apt-get -s -q --no-install-recommends install "$@" >"$TRASH/apt.sim" 2>"$TRASH/apt.err"
+	awk '$1 == "Inst" { v = $3; if (v ~ /^\[/) v = $4; sub(/^\(/, "", v); print $2, v }' "$TRASH/apt.sim" | sort
+}
 
 required=$(awk '/^Package:/ { p = $2 } /^Priority: required/ { print p }' "$packages" | sort -u)
 apt_inst $required | tr ' ' '=' >"$TRASH/minbase"
@@ -77,22 +103,29 @@ ok "baseline written for both tools" "$TOP/scripts/apt-baseline.py" "$packages" 
 	"$TRASH/baseline.list" $(cat "$TRASH/minbase")
 is "apt sees the baseline as installed and complete" "$(apt_inst $required | wc -l)" 0
 
-for set in "${sets[@]}"; do
+# check_set BASELINE SET: lading resolves SET on BASELINE, apt-get --simulate
+# installs exactly lading's set (its upgrades included) and nothing else.
+check_set() {
+	baseline=$1 set=$2
 	# shellcheck disable=SC2086
-	if ! "$LADING" fetch packages -q -n -s "$TRASH/store" --suite bookworm -k "$keyring" -b "$TRASH/baseline.list" \
+	if ! "$LADING" fetch packages -q -n -s "$TRASH/store" --suite bookworm -k "$keyring" -b "$baseline" \
 		"$WEB_URL" $set >"$TRASH/lading.out" 2>"$TRASH/lading.err"; then
 		ok "lading resolves '$set'" false
 		sed 's/^/# /' "$TRASH/lading.err"
 		skip_n 2 "lading failed"
-		continue
+		return
 	fi
 	ok "lading resolves '$set' ($(wc -l <"$TRASH/lading.out") packages)" true
 	awk '{ print $1 "=" $2 }' "$TRASH/lading.out" >"$TRASH/pins"
 	# shellcheck disable=SC2046
 	apt_inst $(cat "$TRASH/pins") >"$TRASH/apt.out"
+	cp "$TRASH/apt.sim" "$TRASH/apt.pinned"
 	awk '{ print $1, $2 }' "$TRASH/lading.out" | sort >"$TRASH/lading.sorted"
-	if ok "apt-get --simulate accepts lading's set for '$set'" test -s "$TRASH/apt.out" -a ! -s "$TRASH/apt.err"; then :; else
+	# Nothing removed either: lading never removes, so apt must not need to.
+	if ! ok "apt-get --simulate accepts lading's set for '$set'" test -s "$TRASH/apt.out" -a ! -s "$TRASH/apt.err" \
+		-a "$(grep -c '^Remv' "$TRASH/apt.pinned")" = 0; then
 		sed 's/^/# /' "$TRASH/apt.err" | head -20
+		grep '^Remv' "$TRASH/apt.pinned" | sed 's/^/# /' | head -10
 	fi
 	if ! ok "apt installs exactly that set, nothing more" cmp -s "$TRASH/apt.out" "$TRASH/lading.sorted"; then
 		diff "$TRASH/lading.sorted" "$TRASH/apt.out" | sed 's/^/# /' | head -20
@@ -104,5 +137,26 @@ for set in "${sets[@]}"; do
 		echo "# '$set': apt alone would pick differently:"
 		diff "$TRASH/lading.sorted" "$TRASH/apt.own" | sed 's/^/#   /' | head -10
 	fi
+}
+
+for set in "${sets[@]}"; do
+	check_set "$TRASH/baseline.list" "$set"
 done
+
+# This machine as the node.
+apt_root "$TRASH/noderoot" /var/lib/dpkg/status
+ok "apt sees this machine's packages as installed and complete" apt-get -s -q check
+upgrades=0
+for set in "${node_sets[@]}"; do
+	check_set "$TRASH/noderoot/var/lib/dpkg/status" "$set"
+	n=$(grep -c '^Inst [^ ]* \[' "$TRASH/apt.pinned")
+	echo "# '$set': $(wc -l <"$TRASH/lading.sorted") packages, $n of them upgrades of installed ones"
+	upgrades=$((upgrades + n))
+done
+if [ "$upgrades" -gt 0 ]; then
+	ok "the node sets upgrade installed packages ($upgrades upgrades)" true
+else
+	skip "this machine's packages are as new as the index: nothing to upgrade"
+fi
+
 done_testing

@@ -406,6 +406,137 @@ static void baseline_reads_dpkg_query_and_required_packages(void **state)
 	unlink(path);
 }
 
+/* An archive one point release newer than the node below: systemd-like binaries of one source pinned together. */
+static const char newer_archive[] =
+    "Package: libshared\nSource: sysd\nVersion: 2.0\nArchitecture: amd64\nFilename: pool/s/ls.deb\n\n"
+    "Package: sysd\nVersion: 2.0\nArchitecture: amd64\nDepends: libshared (= 2.0)\nFilename: pool/s/s.deb\n\n"
+    "Package: sysd-container\nSource: sysd\nVersion: 2.0\nArchitecture: amd64\nDepends: sysd (= 2.0), libshared (= "
+    "2.0)\nFilename: pool/s/sc.deb\n\n"
+    "Package: sysd-timesync\nSource: sysd\nVersion: 2.0\nArchitecture: amd64\nDepends: libshared (= 2.0), sysd\n"
+    "Filename: pool/s/st.deb\n\n"
+    "Package: libudev\nSource: sysd (2.0)\nVersion: 2.0+b1\nArchitecture: amd64\nFilename: pool/s/lu.deb\n\n"
+    "Package: sysd-doc\nSource: sysd (1.5)\nVersion: 1.5\nArchitecture: all\nFilename: pool/s/sd.deb\n\n"
+    "Package: unrelated\nVersion: 1.0\nArchitecture: amd64\nDepends: libshared (>= 1.0)\nFilename: pool/u/u.deb\n\n"
+    "Package: newtool\nVersion: 1.0\nArchitecture: amd64\nBreaks: oldplug (<< 2)\nFilename: pool/n/n.deb\n\n"
+    "Package: oldplug\nVersion: 2.0\nArchitecture: amd64\nFilename: pool/o/o.deb\n\n"
+    "Package: libpin\nVersion: 2.0\nArchitecture: amd64\nFilename: pool/l/lp.deb\n\n"
+    "Package: stuck\nVersion: 1.0\nArchitecture: amd64\nDepends: libpin (= 1.0)\nFilename: pool/s/stuck.deb\n\n"
+    "Package: needs-libpin-2\nVersion: 1\nArchitecture: all\nDepends: libpin (>= 2)\nFilename: pool/n/nl.deb\n\n"
+    "Package: needs-mta\nVersion: 1\nArchitecture: all\nDepends: mail-transport-agent\nFilename: pool/n/nm.deb\n";
+
+/* The node's /var/lib/dpkg/status: packages as installed, a removed one, a forgotten one, a half-configured one. */
+static const char node_status[] =
+    "Package: libshared\nStatus: install ok installed\nPriority: optional\nArchitecture: amd64\nSource: sysd\n"
+    "Version: 1.0\nDescription: shared code\n a continuation line\n .\n\n"
+    "Package: sysd\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDepends: libshared (= 1.0)\n"
+    "Conffiles:\n /etc/sysd.conf 5d1ed271b8504ba019a3f0665106077f\n\n"
+    "Package: sysd-timesync\nStatus: install ok installed\nArchitecture: amd64\nSource: sysd\nVersion: 1.0\n"
+    "Depends: libshared (= 1.0),\n sysd\n\n"
+    "Package: libudev\nStatus: install ok installed\nArchitecture: amd64\nSource: sysd\nVersion: 1.0\n\n"
+    "Package: sysd-doc\nStatus: install ok installed\nArchitecture: all\nSource: sysd\nVersion: 1.0\n\n"
+    "Package: unrelated\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDepends: libshared (>= "
+    "1.0)\n\n"
+    "Package: oldplug\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\n\n"
+    "Package: libpin\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\n\n"
+    "Package: stuck\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDepends: libpin (= 1.0)\n\n"
+    "Package: removed\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 0.9\n\n"
+    "Package: forgotten\nStatus: purge ok not-installed\n\n"
+    "Package: halfway\nStatus: install ok half-configured\nArchitecture: all\nVersion: 3\n"
+    "Provides: mail-transport-agent\n";
+
+/* Writes text to a new temporary file; path gets its name. */
+static void write_temp(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+	size_t len = strlen(text);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (long)len);
+	close(fd);
+}
+
+static void baseline_reads_a_dpkg_status_file(void **state)
+{
+	char path[] = "/tmp/test_status_XXXXXX";
+	struct apt_baseline base;
+	struct lerr err;
+	size_t i;
+
+	(void)state;
+	write_temp(path, node_status);
+	apt_baseline_init(&base);
+	assert_int_equal(apt_baseline_load(&base, path, &err), 0);
+	/* Installed and half-configured count (apt gives both a current version); config files alone do not. */
+	assert_int_equal(base.count, 10);
+	assert_string_equal(apt_baseline_version(&base, "sysd-timesync"), "1.0");
+	assert_string_equal(apt_baseline_version(&base, "halfway"), "3");
+	assert_null(apt_baseline_version(&base, "removed"));
+	assert_null(apt_baseline_version(&base, "forgotten"));
+	for (i = 0; i < base.count; i++)
+		if (strcmp(base.entries[i].name, "sysd-timesync") == 0)
+			break;
+	assert_true(i < base.count);
+	assert_non_null(base.entries[i].stanza);
+	assert_string_equal(base.entries[i].stanza->depends, "libshared (= 1.0), sysd");
+	apt_baseline_free(&base);
+
+	/* A stanza the status file cannot have: named by its line. */
+	unlink(path);
+	strcpy(path, "/tmp/test_status_XXXXXX");
+	write_temp(path,
+		   "Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: all\n\nPackage: b\nbroken\n");
+	apt_baseline_init(&base);
+	assert_int_equal(apt_baseline_load(&base, path, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_FORMAT);
+	assert_non_null(strstr(err.msg, ":7: line without 'Field:'"));
+	apt_baseline_free(&base);
+	unlink(path);
+}
+
+static void resolve_upgrades_installed_packages_the_chosen_ones_break(void **state)
+{
+	static const char *const container[] = {"sysd-container"};
+	static const char *const newtool[] = {"newtool"};
+	static const char *const libpin[] = {"needs-libpin-2"};
+	static const char *const mta[] = {"needs-mta"};
+	char path[] = "/tmp/test_status_XXXXXX";
+	struct apt_index idx;
+	struct apt_baseline base;
+	char out[1024];
+	struct lerr err;
+
+	(void)state;
+	apt_index_init(&idx);
+	assert_int_equal(load(&idx, newer_archive, 11, &err), 0);
+	write_temp(path, node_status);
+	apt_baseline_init(&base);
+	assert_int_equal(apt_baseline_load(&base, path, &err), 0);
+	/*
+	 * sysd-container needs the new sysd and libshared; the installed sysd-timesync pins the old libshared, so it
+	 * is upgraded too; libudev is built from the same source version (a binNMU: "sysd (2.0)"), so it follows as
+	 * apt's Upgrade-By-Source-Package does. sysd-doc's candidate is of another source version, unrelated's
+	 * "libshared (>= 1.0)" still holds: both stay.
+	 */
+	if (resolve(&idx, &base, container, 1, out, sizeof(out), &err) != 0)
+		fail_msg("%s", out);
+	assert_string_equal(out, "libshared=2.0 libudev=2.0+b1 sysd=2.0 sysd-container=2.0 sysd-timesync=2.0");
+	/* What a chosen package Breaks is upgraded out of the broken range. */
+	assert_int_equal(resolve(&idx, &base, newtool, 1, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "newtool=1.0 oldplug=2.0");
+	/* An installed package the archive cannot upgrade: apt would remove it, lading says which and why. */
+	assert_int_equal(resolve(&idx, &base, libpin, 1, out, sizeof(out), &err), -1);
+	assert_int_equal(err.code, LADING_ERR_USAGE);
+	assert_string_equal(err.msg, "SOURCE: needs-libpin-2 -> libpin (>= 2) -> stuck 1.0 (installed; Depends: "
+				     "libpin (= 1.0)): the archive has no newer stuck to upgrade it to (apt would "
+				     "remove it)");
+	/* The Provides of a package as installed count, though the archive has no such version of it. */
+	assert_int_equal(resolve(&idx, &base, mta, 1, out, sizeof(out), &err), 0);
+	assert_string_equal(out, "needs-mta=1");
+	apt_baseline_free(&base);
+	apt_index_free(&idx);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +554,8 @@ int main(void)
 	    cmocka_unit_test(resolve_installs_the_version_asked_for),
 	    cmocka_unit_test(resolve_reports_conflicts_between_chosen_packages),
 	    cmocka_unit_test(baseline_reads_dpkg_query_and_required_packages),
+	    cmocka_unit_test(baseline_reads_a_dpkg_status_file),
+	    cmocka_unit_test(resolve_upgrades_installed_packages_the_chosen_ones_break),
 	};
 	return cmocka_run_group_tests_name("packages_resolve", tests, setup, teardown);
 }
