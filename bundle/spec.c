@@ -51,26 +51,13 @@ static const struct {
     {NULL, NULL},
 };
 
-static int name_is_valid(const char *name)
-{
-	const char *p;
-
-	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 128)
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		      *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
 static int parse_name(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
 	const char *name;
 
 	if (ynode_string(node, "name", &name, err) != 0)
 		return -1;
-	if (!name_is_valid(name))
+	if (!spec_name_is_valid(name))
 		return ynode_error(node, err, LADING_ERR_USAGE,
 				   "name '%s': use letters, digits, '.', '_' and '-' (at most 128)", name);
 	spec->name = xstrdup(name);

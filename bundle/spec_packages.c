@@ -7,19 +7,6 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 
-static int apt_name_ok(const char *name)
-{
-	const char *p;
-
-	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 128)
-		return 0;
-	for (p = name; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-		      *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
 /* A list of plain words (package names, components, architectures); a single string is a list of one. */
 static int word_list(const struct ynode *map, const char *key, char ***out, size_t *count, struct lerr *err)
 {
@@ -152,7 +139,7 @@ static int parse_apt(struct spec_apt *a, const struct ynode *node, struct lerr *
 	}
 	if (a->name == NULL)
 		a->name = default_name(a->url, a->suite);
-	if (!apt_name_ok(a->name)) {
+	if (!spec_name_is_valid(a->name)) {
 		ynode_error(node, err, LADING_ERR_USAGE,
 			    "package source name '%s' may hold only letters, digits, '.', '_', '-' (set name:)",
 			    a->name);

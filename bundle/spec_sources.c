@@ -8,6 +8,19 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 
+int spec_name_is_valid(const char *name)
+{
+	const char *p;
+
+	if (name[0] == '\0' || name[0] == '.' || strlen(name) > 128)
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+		      *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
 int spec_opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err)
 {
 	const struct ynode *node = ynode_get(map, key);

@@ -71,6 +71,9 @@ int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node,
 int spec_sources_parse_packages(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 void spec_apt_free(struct spec_apt *a);
 
+/* True for a bundle or package source name: [A-Za-z0-9._-]+, not starting with '.', at most 128 bytes. */
+int spec_name_is_valid(const char *name);
+
 /* Copies the string at key of map into *out when the key is there (else leaves *out). */
 int spec_opt_string(const struct ynode *map, const char *key, char **out, struct lerr *err);
 

@@ -9,6 +9,7 @@
 # missing.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
+. "$TOP/scripts/lib-apt.sh"
 for tool in apt-ftparchive dpkg-deb gpg gpgv xz apt-get; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
@@ -105,19 +106,8 @@ while read -r name version arch; do
 	copy "$(field "$name" "$version" Filename)" "$(field "$name" "$version" SHA256)"
 done <<<"$closure_got"
 root=$TRASH/aptroot
-mkdir -p "$root/etc/apt/sources.list.d" "$root/etc/apt/apt.conf.d" "$root/etc/apt/preferences.d" \
-	"$root/var/lib/apt/lists/partial" "$root/var/cache/apt/archives/partial" "$root/var/lib/dpkg"
-cp "$lab/status" "$root/var/lib/dpkg/status"
-cat >"$root/apt.conf" <<CONF
-Dir "$root/";
-Dir::State::status "$root/var/lib/dpkg/status";
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$root/etc/apt/sources.list.d";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
-CONF
+apt_root "$root" "$lab/status"
+unset APT_CONFIG
 cat >"$root/etc/apt/sources.list.d/lab.sources" <<SRC
 Types: deb
 URIs: $WEB_URL/bundle

@@ -17,6 +17,7 @@
 # choose exactly those upgrades, as apt 2.6 does.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
+. "$TOP/scripts/lib-apt.sh"
 
 lists=/var/lib/apt/lists
 inrelease=$(ls "$lists"/*_debian_dists_bookworm_InRelease 2>/dev/null | head -1)
@@ -54,25 +55,12 @@ cp "$inrelease" "$repo/dists/bookworm/InRelease"
 packages=$repo/dists/bookworm/main/binary-amd64/Packages
 web_start debian "$repo"
 
-# A private apt root (SPECS-2 1.5) for the status file $2: the host's own apt
-# state is never touched.
-apt_root() {
+# A private apt root (scripts/lib-apt.sh) for the status file $2 holding the
+# archive's lists: the host's own apt state is never touched.
+debian_root() {
 	R=$1
-	mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
-		"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
-	cp "$2" "$R/var/lib/dpkg/status"
-	cat >"$R/apt.conf" <<CONF
-Dir "$R/";
-Dir::State::status "$R/var/lib/dpkg/status";
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$R/etc/apt/sources.list.d";
-Dir::Etc::parts "$R/etc/apt/apt.conf.d";
-Dir::Etc::preferencesparts "$R/etc/apt/preferences.d";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-APT::Get::Show-Versions "true";
-CONF
-	export APT_CONFIG=$R/apt.conf
+	apt_root "$R" "$2"
+	echo 'APT::Get::Show-Versions "true";' >>"$R/apt.conf"
 	# apt's lists are its own file names for this URI; no apt-get update (the
 	# archive's Packages.xz is not here, only what this machine kept).
 	cat >"$R/etc/apt/sources.list.d/debian.sources" <<SRC
@@ -86,7 +74,7 @@ SRC
 	cp "$repo/dists/bookworm/InRelease" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_InRelease"
 	cp "$packages" "$R/var/lib/apt/lists/_lading-test-debian_dists_bookworm_main_binary-amd64_Packages"
 }
-apt_root "$TRASH/aptroot" /dev/null
+debian_root "$TRASH/aptroot" /dev/null
 
 # "Inst NAME [OLD] (VERSION …)" lines of a simulation, as "NAME VERSION",
 # sorted; the whole simulation is kept in apt.sim (its "Remv" lines too).
@@ -144,7 +132,7 @@ for set in "${sets[@]}"; do
 done
 
 # This machine as the node.
-apt_root "$TRASH/noderoot" /var/lib/dpkg/status
+debian_root "$TRASH/noderoot" /var/lib/dpkg/status
 ok "apt sees this machine's packages as installed and complete" apt-get -s -q check
 upgrades=0
 for set in "${node_sets[@]}"; do

@@ -9,6 +9,7 @@
 # or an unsatisfiable install list leaves no bundle.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
+. "$TOP/scripts/lib-apt.sh"
 . "$TOP/scripts/lib-serve.sh"
 for tool in dpkg-deb apt-ftparchive gpg gpgv apt-get; do
 	command -v $tool >/dev/null || skip_all "$tool not installed (scripts/deps)"
@@ -66,19 +67,7 @@ ok "push --apt-dir: InRelease and the .debs under DIR/NAME/" \
 
 serve_start "$TRASH/site.tar.zst" --pubkey "$TRASH/k.pub"
 R=$TRASH/aptroot
-mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
-	"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
-cp "$TRASH/lab/status" "$R/var/lib/dpkg/status"
-cat >"$R/apt.conf" <<CONF
-Dir "$R/";
-Dir::State::status "$R/var/lib/dpkg/status";
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$R/etc/apt/sources.list.d";
-Dir::Etc::parts "$R/etc/apt/apt.conf.d";
-Dir::Etc::preferencesparts "$R/etc/apt/preferences.d";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-CONF
+apt_root "$R" "$TRASH/lab/status"
 cat >"$R/etc/apt/sources.list.d/lab.sources" <<SRC
 Types: deb
 URIs: http://$SERVE_HOST/apt/lab
@@ -88,7 +77,6 @@ Architectures: amd64
 Signed-By: $TRASH/lab/lab.gpg
 Check-Valid-Until: no
 SRC
-export APT_CONFIG=$R/apt.conf
 ok "apt-get update from lading serve verifies the upstream InRelease" sh -c 'apt-get -q update >"$1" 2>&1 && ! grep -q "^[WE]:" "$1"' sh "$TRASH/update.log" ||
 	sed 's/^/# /' "$TRASH/update.log"
 ok "apt-get install --download-only of the install list succeeds" \

@@ -20,28 +20,16 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 . "$TOP/tests/test-lib.sh"
 set +u
 . "$TOP/scripts/lib-bench.sh"
+. "$TOP/scripts/lib-apt.sh"
 
 R=$TRASH/aptroot
+# A fresh private root each time (scripts/lib-apt.sh); apt fetches Translation-en as lading carries it.
 aptroot() {
 	rm -rf "$R"
-	mkdir -p "$R/etc/apt/sources.list.d" "$R/etc/apt/apt.conf.d" "$R/etc/apt/preferences.d" \
-		"$R/var/lib/apt/lists/partial" "$R/var/cache/apt/archives/partial" "$R/var/lib/dpkg"
-	: >"$R/var/lib/dpkg/status"
-	cat >"$R/apt.conf" <<CONF
-Dir "$R/";
-Dir::State::status "$R/var/lib/dpkg/status";
-Dir::Etc::sourcelist "/dev/null";
-Dir::Etc::sourceparts "$R/etc/apt/sources.list.d";
-Dir::Etc::parts "$R/etc/apt/apt.conf.d";
-Dir::Etc::preferencesparts "$R/etc/apt/preferences.d";
-APT::Sandbox::User "root";
-Debug::NoLocking "true";
-Acquire::Languages "none";
-CONF
+	apt_root "$R"
 	printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: %s\nArchitectures: amd64\nSigned-By: %s\n' \
 		"$MIRROR" "$SUITE" "$COMPONENTS" "$KEYRING" >"$R/etc/apt/sources.list.d/debian.sources"
 }
-export APT_CONFIG=$R/apt.conf
 
 # The baseline, computed once with apt from the archive's own indexes.
 aptroot

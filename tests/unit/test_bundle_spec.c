@@ -74,6 +74,63 @@ static void spec_errors_name_file_line_column(void **state)
 			  "sequence");
 }
 
+static void spec_packages_defaults_and_errors(void **state)
+{
+	static const char text[] = "name: a\n"
+				   "packages:\n"
+				   "  - apt: http://deb.debian.org/debian/\n"
+				   "    suite: bookworm\n"
+				   "    components: [main, non-free]\n"
+				   "    keyring: keys/debian.gpg\n"
+				   "    install: containerd\n"
+				   "  - apt: file:///srv/flat\n"
+				   "    name: flat\n"
+				   "    suite: /\n"
+				   "    architectures: [arm64]\n"
+				   "    keyring: /k.gpg\n"
+				   "    baseline: node.status\n"
+				   "    install: [a, b=1.0]\n";
+	struct bundle_spec spec;
+	struct lerr err;
+	const struct spec_apt *a;
+
+	(void)state;
+	assert_int_equal(bundle_spec_parse("site/lading.yaml", text, strlen(text), &spec, &err), 0);
+	assert_int_equal(spec.sources.apt_count, 2);
+	a = &spec.sources.apts[0];
+	assert_string_equal(a->name, "deb.debian.org-bookworm");
+	assert_string_equal(a->url, "http://deb.debian.org/debian");
+	assert_string_equal(a->keyring, "site/keys/debian.gpg");
+	assert_int_equal(a->component_count, 2);
+	assert_string_equal(a->architectures[0], "amd64");
+	assert_int_equal(a->install_count, 1);
+	assert_null(a->baseline);
+	a = &spec.sources.apts[1];
+	assert_string_equal(a->name, "flat");
+	assert_string_equal(a->keyring, "/k.gpg");
+	assert_string_equal(a->baseline, "site/node.status");
+	assert_string_equal(a->install[1], "b=1.0");
+	assert_int_equal(a->component_count, 0);
+	bundle_spec_free(&spec);
+
+	expect_spec_error("name: a\npackages:\n  - apt: http://h/d\n    suite: s\n    components: [main]\n"
+			  "    install: [x]\n",
+			  "lading.yaml:3:5: a package source needs 'keyring' (the OpenPGP keyring that signs its "
+			  "InRelease, e.g. /usr/share/keyrings/debian-archive-keyring.gpg)");
+	expect_spec_error("name: a\npackages:\n  - apt: http://h/d\n    suite: /\n    components: [main]\n"
+			  "    keyring: k\n    install: [x]\n",
+			  "lading.yaml:3:5: a flat repository (suite ending in /) takes no 'components'");
+	expect_spec_error("name: a\npackages:\n  - apt: ftp://h/d\n    suite: s\n    components: [main]\n"
+			  "    keyring: k\n    install: [x]\n",
+			  "lading.yaml:3:10: 'apt' must be an http://, https:// or file:/// URL");
+	expect_spec_error("name: a\npackages:\n  - apt: http://h/d\n    suite: s\n    components: [main]\n"
+			  "    keyring: k\n    install: [x, \"y z\"]\n",
+			  "lading.yaml:7:18: 'y z' in install is not a single name (one per list item)");
+	expect_spec_error("name: a\npackages:\n  - {apt: http://h/d, suite: s, components: [main], keyring: k, "
+			  "install: [x]}\n  - {apt: http://h/d, suite: s, components: [c], keyring: k, install: [y]}\n",
+			  "lading.yaml:4:5: package source name 'h-s' is used twice (give each source its own name:)");
+}
+
 static void lock_round_trip_and_missing_file(void **state)
 {
 	char dir[] = "/tmp/lading-unit-lock.XXXXXX";
@@ -126,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(spec_reads_names_images_platforms_registries),
 	    cmocka_unit_test(spec_errors_name_file_line_column),
+	    cmocka_unit_test(spec_packages_defaults_and_errors),
 	    cmocka_unit_test(lock_round_trip_and_missing_file),
 	};
 	return cmocka_run_group_tests_name("bundle_spec", tests, NULL, NULL);
