@@ -12,24 +12,7 @@
 
 static int name_is_safe(const char *name)
 {
-	const char *p, *component = name;
-
-	if (*name == '\0' || *name == '/' || strlen(name) > FILE_NAME_MAX)
-		return 0;
-	for (p = name;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t len = (size_t)(p - component);
-
-			if (len == 0 || (len == 1 && component[0] == '.') ||
-			    (len == 2 && component[0] == '.' && component[1] == '.'))
-				return 0;
-			if (*p == '\0')
-				return 1;
-			component = p + 1;
-		} else if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\') {
-			return 0;
-		}
-	}
+	return fs_relpath_is_safe(name, FILE_NAME_MAX);
 }
 
 int file_name_resolve(const char *url, const char *name, char **out, struct lerr *err)

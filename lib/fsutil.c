@@ -236,6 +236,28 @@ int fs_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+int fs_relpath_is_safe(const char *path, size_t max_len)
+{
+	const char *p, *component = path;
+
+	if (*path == '\0' || *path == '/' || (max_len > 0 && strlen(path) > max_len))
+		return 0;
+	for (p = path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t len = (size_t)(p - component);
+
+			if (len == 0 || (len == 1 && component[0] == '.') ||
+			    (len == 2 && component[0] == '.' && component[1] == '.'))
+				return 0;
+			if (*p == '\0')
+				return 1;
+			component = p + 1;
+		} else if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\') {
+			return 0;
+		}
+	}
+}
+
 char *fs_which(const char *name)
 {
 	const char *path = getenv("PATH");

@@ -51,6 +51,14 @@ int fs_remove_tree(const char *path, struct lerr *err);
 int fs_exists(const char *path);
 
 /*
+ * True for a relative path that stays below its root: not empty, at most
+ * max_len bytes (0: no limit), no leading '/', no empty, '.' or '..'
+ * component, no control character or backslash. The one check for names
+ * taken from outside (bundle entries, files: names, Filename fields).
+ */
+int fs_relpath_is_safe(const char *path, size_t max_len);
+
+/*
  * The program name as found on $PATH (first executable match; /usr/bin:/bin
  * without PATH), newly allocated, or NULL when there is none.
  */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fsutil.h"
 #include "lib/hostcfg.h"
 #include "lib/http.h"
 #include "lib/log.h"
@@ -14,24 +15,7 @@
 
 int apt_filename_safe(const char *filename)
 {
-	const char *p = filename, *start = filename;
-
-	if (*filename == '\0' || *filename == '/')
-		return 0;
-	for (;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t len = (size_t)(p - start);
-
-			if (len == 0 || (len == 1 && start[0] == '.') ||
-			    (len == 2 && start[0] == '.' && start[1] == '.'))
-				return 0;
-			if (*p == '\0')
-				return 1;
-			start = p + 1;
-		} else if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\') {
-			return 0;
-		}
-	}
+	return fs_relpath_is_safe(filename, 0);
 }
 
 /* One worker's HTTP session and TLS chooser (whose answer it writes, so it is not shared). */

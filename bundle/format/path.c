@@ -3,30 +3,11 @@
 #include <string.h>
 
 #include "bundle/format/path.h"
+#include "lib/fsutil.h"
 
 int bundle_path_is_safe(const char *path)
 {
-	const char *component = path;
-	size_t len = strlen(path);
-	const char *p;
-
-	if (len == 0 || len > BUNDLE_PATH_MAX || path[0] == '/' || path[len - 1] == '/')
-		return 0;
-	for (p = path;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t clen = (size_t)(p - component);
-
-			if (clen == 0 || (clen == 1 && component[0] == '.') ||
-			    (clen == 2 && component[0] == '.' && component[1] == '.'))
-				return 0;
-			if (*p == '\0')
-				return 1;
-			component = p + 1;
-			continue;
-		}
-		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
-			return 0;
-	}
+	return fs_relpath_is_safe(path, BUNDLE_PATH_MAX);
 }
 
 int bundle_path_normalise(const char *name, char *out, size_t out_len)
