@@ -4,6 +4,7 @@
 #   DIR/archive/dists/lab/{Release,InRelease}      signed by a throwaway ed25519 key
 #   DIR/archive/dists/lab/main/binary-amd64/Packages{,.gz,.xz}
 #   DIR/archive/pool/main/*.deb
+#   DIR/flat/{InRelease,Packages{,.xz},pool/}        the same packages as a flat repository
 #   DIR/lab.gpg, DIR/lab.asc                        the signing key (binary, armored)
 #   DIR/wrong.gpg                                   another key's keyring
 #   DIR/status                                      a dpkg status with the required package installed
@@ -82,6 +83,15 @@ gpg --quick-gen-key 'lab <lab@example.org>' ed25519 sign never 2>/dev/null
 gpg --export lab@example.org >"$dir/lab.gpg"
 gpg --armor --export lab@example.org >"$dir/lab.asc"
 gpg --local-user lab@example.org --clearsign -o "$arc/dists/lab/InRelease" "$arc/dists/lab/Release"
+# The same packages as a flat repository (sources "Suites: /"): InRelease and
+# Packages at the top, Filename relative to it.
+flat=$dir/flat
+mkdir -p "$flat"
+cp -r "$arc/pool" "$flat/"
+(cd "$flat" && apt-ftparchive packages pool >Packages && xz -k Packages)
+(cd "$flat" && apt-ftparchive -o APT::FTPArchive::Release::Origin=lab-flat release . >"$work/Release")
+mv "$work/Release" "$flat/Release"
+gpg --local-user lab@example.org --clearsign -o "$flat/InRelease" "$flat/Release"
 gpg --quick-gen-key 'wrong <wrong@example.org>' ed25519 sign never 2>/dev/null
 gpg --export wrong@example.org >"$dir/wrong.gpg"
 gpgconf --kill gpg-agent 2>/dev/null || true

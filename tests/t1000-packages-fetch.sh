@@ -6,14 +6,14 @@
 # unsatisfiable dependency) one line; then Debian's own apt-get, in a private
 # root, updates and downloads the install set from a tree holding only what
 # lading fetched (InRelease, one index, the .debs) without asking for anything
-# missing.
+# missing. Last, the same packages as a flat repository (suite "/").
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
 . "$TOP/scripts/lib-apt.sh"
 for tool in apt-ftparchive dpkg-deb gpg gpgv xz apt-get; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
-plan 22
+plan 25
 
 lab=$TRASH/lab
 "$TOP/scripts/mkapt.sh" "$lab"
@@ -129,5 +129,19 @@ is "apt downloaded no package that lading did not fetch" \
 # those are the only misses allowed; no index or .deb apt needed is missing.
 is "nginx answered 404 to nothing apt needed (by-hash tries aside)" \
 	"$(awk '$9 == 404 { print $7 }' "$log" | grep -v '/by-hash/' | tr '\n' ' ')" ""
+unset APT_CONFIG
+
+# A flat repository (suite "/"): InRelease and Packages at the top, laid out with --out.
+is "a flat repository resolves the same closure" \
+	"$("$LADING" fetch packages -q -s "$TRASH/store-flat" -o "$TRASH/flat-out" -k "$lab/lab.gpg" "$WEB_URL/flat" app | tr '\n' ';')" \
+	"$(tr '\n' ';' <<<"$closure_got")"
+flat_root=$TRASH/flatroot
+apt_root "$flat_root" "$lab/status"
+printf 'Types: deb\nURIs: file:%s\nSuites: /\nSigned-By: %s\n' "$TRASH/flat-out" "$lab/lab.gpg" \
+	>"$flat_root/etc/apt/sources.list.d/flat.sources"
+ok "apt-get update reads the flat layout lading wrote (InRelease checked)" \
+	sh -c "apt-get update 2>&1 | tee '$TRASH/flat-update.log' && ! grep -Eq '^(W|E):' '$TRASH/flat-update.log'"
+ok "apt-get install --download-only takes the install set from it" \
+	apt-get install -y --download-only --no-install-recommends app
 unset APT_CONFIG
 done_testing
