@@ -13,7 +13,7 @@
 for tool in apt-ftparchive dpkg-deb gpg gpgv xz apt-get; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
-plan 25
+plan 26
 
 lab=$TRASH/lab
 "$TOP/scripts/mkapt.sh" "$lab"
@@ -52,6 +52,10 @@ tinyhttpd 2.4-1 amd64"
 closure_got=$(fetch archive --keyring "$lab/lab.gpg" --install app --store "$store" 2>"$TRASH/happy.err")
 is "the closure of app is apt's: alternatives, a virtual package, Pre-Depends, epoch, ~ and all, minus the required baseline" \
 	"$closure_got" "$closure"
+is "--json --dry-run: the same packages, the signed files, the InRelease's Valid-Until" \
+	"$(fetch archive -k "$lab/lab.gpg" -n --json -s "$TRASH/store-json" app |
+		jq -r '[(.packages | length), (.files | map(.path) | join(",")), (.valid_until != null), .downloaded] | join(" ")')" \
+	"6 dists/lab/InRelease,dists/lab/main/binary-amd64/Packages.xz true false"
 missing=""
 while read -r name version arch; do
 	file=$(field "$name" "$version" Filename)
