@@ -22,6 +22,11 @@ set +u
 . "$TOP/scripts/lib-bench.sh"
 . "$TOP/scripts/lib-apt.sh"
 
+if ! curl -fsI --max-time 20 "$MIRROR/dists/$SUITE/InRelease" >/dev/null; then
+	echo "skipped: $MIRROR is not reachable (this benchmark needs the network)"
+	exit 0
+fi
+
 R=$TRASH/aptroot
 # A fresh private root each time (scripts/lib-apt.sh); apt fetches Translation-en as lading carries it.
 aptroot() {
