@@ -135,6 +135,43 @@ static const char *str_or(const char *value, const char *fallback)
 	return value != NULL ? value : fallback;
 }
 
+static const char *yes_no_unknown(json_t *value)
+{
+	return json_is_true(value) ? "on" : json_is_false(value) ? "off" : "not EFI";
+}
+
+/*
+ * One line per GPU after the summary, and the preflight state when there are
+ * GPUs: "  gpu 0000:3b:00.0 0x2330 NVIDIA H100 80GB HBM3 GPU-… 81559 MiB driver 535.216.03 mig Disabled".
+ */
+static void facts_gpu_summary(json_t *facts, struct buf *text)
+{
+	json_t *gpu, *module = json_object_get(facts, "nvidia_module");
+	size_t i;
+
+	json_array_foreach(json_object_get(facts, "gpus"), i, gpu)
+	{
+		buf_printf(text, "\n  gpu %s %s", str_or(json_string_value(json_object_get(gpu, "pci_address")), "?"),
+			   str_or(json_string_value(json_object_get(gpu, "device_id")), "?"));
+		if (json_object_get(gpu, "uuid") != NULL)
+			buf_printf(text, " %s %s %lld MiB driver %s mig %s",
+				   str_or(json_string_value(json_object_get(gpu, "name")), "?"),
+				   str_or(json_string_value(json_object_get(gpu, "uuid")), "?"),
+				   json_integer_value(json_object_get(gpu, "memory_mib")),
+				   str_or(json_string_value(json_object_get(gpu, "driver_version")), "?"),
+				   str_or(json_string_value(json_object_get(gpu, "mig_mode")), "?"));
+	}
+	if (i == 0)
+		return;
+	buf_printf(text, "\n  nvswitches %lld, secure boot %s, nouveau %s, nvidia module %s",
+		   json_integer_value(json_object_get(facts, "nvswitches")),
+		   yes_no_unknown(json_object_get(facts, "secure_boot")),
+		   json_is_true(json_object_get(facts, "nouveau_loaded")) ? "loaded" : "not loaded",
+		   json_is_true(json_object_get(module, "loaded"))
+		       ? str_or(json_string_value(json_object_get(module, "version")), "loaded")
+		       : "not loaded");
+}
+
 /* "debian 12, x86_64, kernel 6.1.0-18-amd64, 2 cpus, 7.8 GiB, disks: sda 20.0 GiB, gpus: 0" */
 static char *facts_summary(json_t *facts)
 {
@@ -160,6 +197,7 @@ static char *facts_summary(json_t *facts)
 	if (i == 0)
 		buf_puts(&text, " none");
 	buf_printf(&text, ", nvidia gpus: %zu", json_array_size(json_object_get(facts, "gpus")));
+	facts_gpu_summary(facts, &text);
 	return buf_detach(&text, NULL);
 }
 

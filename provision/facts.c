@@ -1,11 +1,11 @@
 #include "provision/facts.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
+#include "provision/facts_gpu.h"
 
 #define FACTS_OUTPUT_MAX (1024 * 1024)
 #define FACTS_FIELDS_MAX 8
@@ -38,17 +38,35 @@ static const char facts_sh[] =
     "  model=$(cat \"$d/device/model\" 2>/dev/null | clean)\n"
     "  printf 'disk\\t%s\\t%s\\t%s\\t%s\\n' \"$name\" \"$((size * 512))\" \"$rot\" \"$model\"\n"
     "done\n"
-    "if command -v lspci >/dev/null 2>&1; then\n"
-    "  lspci -n -D 2>/dev/null | while read -r slot class ids rest; do\n"
-    "    case $ids in 10de:*) printf 'pci_nvidia\\t%s\\t%s\\t%s\\n' \"$slot\" \"${class%:}\" \"$ids\";; esac\n"
-    "  done\n"
+    /* PCI from sysfs, not lspci: targets may lack pciutils (SPECS-2 §4 "PCI sysfs"). */
+    "for d in /sys/bus/pci/devices/*; do\n"
+    "  [ -r \"$d/vendor\" ] || continue\n"
+    "  v=$(cat \"$d/vendor\" 2>/dev/null)\n"
+    "  [ \"$v\" = 0x10de ] || continue\n"
+    "  printf 'pci_nvidia\\t%s\\t%s\\t%s\\t%s\\n' \"${d##*/}\" \"$v\" \"$(cat \"$d/device\" 2>/dev/null)\" "
+    "\"$(cat \"$d/class\" 2>/dev/null)\"\n"
+    "done\n"
+    /* SecureBoot efivar: 4 attribute bytes, then the value (SPECS-2 §4 "Secure Boot"). */
+    "if [ -d /sys/firmware/efi ]; then\n"
+    "  kv efi 1\n"
+    "  sb=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c\n"
+    "  [ -r \"$sb\" ] && kv secure_boot \"$(od -An -tu1 -j4 -N1 \"$sb\" 2>/dev/null | tr -d ' ')\"\n"
+    "else\n"
+    "  kv efi 0\n"
     "fi\n"
+    "if [ -d /sys/module/nouveau ]; then kv nouveau 1; else kv nouveau 0; fi\n"
+    "if [ -d /sys/module/nvidia ]; then kv nvidia_module 1; else kv nvidia_module 0; fi\n"
+    "if [ -r /sys/module/nvidia/version ]; then kv nvidia_version \"$(cat /sys/module/nvidia/version)\"\n"
+    "elif [ -r /proc/driver/nvidia/version ]; then kv nvidia_proc_version \"$(head -n 1 "
+    "/proc/driver/nvidia/version)\"\n"
+    "fi\n"
+    /* name last: it is the one field that may hold a comma. */
     "if command -v nvidia-smi >/dev/null 2>&1; then\n"
-    "  nvidia-smi --query-gpu=index,name,memory.total,driver_version,pci.bus_id --format=csv,noheader,nounits "
-    "2>/dev/null |\n"
-    "  while IFS=, read -r idx name mem drv bus; do\n"
-    "    printf 'nvidia_smi\\t%s\\t%s\\t%s\\t%s\\t%s\\n' \"$idx\" \"$name\" \"$mem\" \"$drv\" \"$bus\" | sed "
-    "'s/\\t */\\t/g'\n"
+    "  out=$(nvidia-smi --query-gpu=index,uuid,memory.total,driver_version,pci.bus_id,mig.mode.current,name "
+    "--format=csv,noheader,nounits 2>/dev/null)\n"
+    "  kv nvidia_smi_exit $?\n"
+    "  printf '%s\\n' \"$out\" | tr -d '\\t\\r' | while IFS= read -r line; do\n"
+    "    [ -n \"$line\" ] && printf 'nvidia_smi\\t%s\\n' \"$line\"\n"
     "  done\n"
     "fi\n"
     "exit 0\n";
@@ -56,18 +74,6 @@ static const char facts_sh[] =
 const char *facts_script(void)
 {
 	return facts_sh;
-}
-
-static json_t *json_number_or_null(const char *text)
-{
-	char *end;
-	long long value;
-
-	errno = 0;
-	value = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0')
-		return json_null();
-	return json_integer(value);
 }
 
 /* The object under key in parent, created when missing. */
@@ -105,11 +111,11 @@ static void facts_scalar(json_t *facts, const char *key, const char *value)
 		if (strcmp(map[i].key, key) != 0)
 			continue;
 		json_object_set_new(map[i].object != NULL ? child(facts, map[i].object) : facts, map[i].name,
-				    map[i].number ? json_number_or_null(value) : json_string(value));
+				    map[i].number ? facts_integer_or_null(value) : json_string(value));
 		return;
 	}
 	if (strcmp(key, "mem_total_kb") == 0) {
-		json_t *kb = json_number_or_null(value);
+		json_t *kb = facts_integer_or_null(value);
 
 		json_object_set_new(child(facts, "memory"), "total_bytes",
 				    json_is_integer(kb) ? json_integer(json_integer_value(kb) * 1024) : json_null());
@@ -122,23 +128,11 @@ static void facts_row(json_t *facts, char **field, int count)
 	json_t *row;
 
 	if (strcmp(field[0], "disk") == 0 && count == 5) {
-		row = json_pack("{s:s, s:o, s:b, s:s}", "name", field[1], "size_bytes", json_number_or_null(field[2]),
+		row = json_pack("{s:s, s:o, s:b, s:s}", "name", field[1], "size_bytes", facts_integer_or_null(field[2]),
 				"rotational", strcmp(field[3], "1") == 0, "model", field[4]);
 		json_array_append_new(json_object_get(facts, "disks"), row);
-	} else if (strcmp(field[0], "pci_nvidia") == 0 && count == 4) {
-		/* Class 03xx: display/3D controllers (GPUs); 0680: NVSwitch bridges (fabric manager). */
-		if (strncmp(field[2], "03", 2) == 0) {
-			row = json_pack("{s:s, s:s, s:s}", "pci_slot", field[1], "pci_id", field[3], "class", field[2]);
-			json_array_append_new(json_object_get(facts, "gpus"), row);
-		} else if (strcmp(field[2], "0680") == 0) {
-			json_object_set_new(facts, "nvswitches",
-					    json_integer(json_integer_value(json_object_get(facts, "nvswitches")) + 1));
-		}
-	} else if (strcmp(field[0], "nvidia_smi") == 0 && count == 6) {
-		row =
-		    json_pack("{s:o, s:s, s:o, s:s, s:s}", "index", json_number_or_null(field[1]), "name", field[2],
-			      "memory_mib", json_number_or_null(field[3]), "driver", field[4], "pci_bus_id", field[5]);
-		json_array_append_new(json_object_get(facts, "nvidia_smi"), row);
+	} else if (facts_gpu_line(facts, field, count)) {
+		return;
 	} else if (count == 2) {
 		facts_scalar(facts, field[0], field[1]);
 	}
@@ -146,9 +140,11 @@ static void facts_row(json_t *facts, char **field, int count)
 
 int facts_parse(const char *text, json_t **out, struct lerr *err)
 {
-	json_t *facts = json_pack("{s:[], s:[], s:i, s:[]}", "disks", "gpus", "nvswitches", 0, "nvidia_smi");
+	json_t *facts = json_pack("{s:[]}", "disks");
 	char *copy = xstrdup(text);
 	char *line, *save = NULL;
+
+	facts_gpu_init(facts);
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		char *field[FACTS_FIELDS_MAX];

@@ -3,7 +3,8 @@
 
 /*
  * What a host is: OS (/etc/os-release), kernel, arch, CPUs, memory, disks
- * (/sys/block), NVIDIA GPUs (lspci vendor 10de, nvidia-smi when present).
+ * (/sys/block), NVIDIA GPUs and NVSwitches (/sys/bus/pci/devices), the GPU
+ * preflight state (Secure Boot, nouveau, nvidia module) and nvidia-smi's view.
  * Gathered by one POSIX sh script over one exec: no Python on targets.
  */
 #include <jansson.h>
@@ -18,7 +19,10 @@ const char *facts_script(void);
  * Runs the script on conn and returns the facts as a JSON object (caller
  * decrefs): {hostname, os{id,version_id,pretty_name,codename}, kernel, arch,
  * cpu{count,model}, memory{total_bytes}, disks[{name,size_bytes,rotational,model}],
- * gpus[{pci_slot,pci_id,class}], nvswitches, nvidia_smi[{index,name,memory_mib,driver,pci_bus_id}]}.
+ * gpus[{pci_address,vendor_id,device_id,class, and from nvidia-smi: index,uuid,name,
+ * memory_mib,driver_version,mig_mode}], nvswitches (count), efi, secure_boot (null
+ * when not EFI), nouveau_loaded, nvidia_module{loaded,version}, nvidia_smi_exit
+ * (null when there is no nvidia-smi)}.
  */
 int facts_gather(struct ssh_conn *conn, json_t **out, struct lerr *err);
 
