@@ -137,5 +137,6 @@ void step_exec_local(struct step_exec *exec)
 {
 	exec->exec = local_exec;
 	exec->upload = local_upload;
+	exec->reconnect = NULL;
 	exec->ctx = NULL;
 }

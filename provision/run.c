@@ -89,16 +89,44 @@ static void emit(struct run *run, struct host_plan *plan, FILE *log, const char 
 	}
 }
 
+/* A host's SSH session, kept with what opened it so a reboot can open it again. */
+struct ssh_session {
+	struct ssh_conn *conn;
+	struct prov_target target;
+	const struct ssh_opts *opts;
+};
+
 static int ssh_exec_adapter(void *ctx, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 			    int *exit_status, struct lerr *err)
 {
-	return ssh_exec(ctx, cmd, become, stdin_fd, out, errout, exit_status, err);
+	struct ssh_session *session = ctx;
+
+	if (session->conn == NULL) {
+		lerr_set(err, LADING_ERR_NETWORK, "%s: not connected (reboot in progress)", session->target.ssh.host);
+		return -1;
+	}
+	return ssh_exec(session->conn, cmd, become, stdin_fd, out, errout, exit_status, err);
 }
 
 static int ssh_upload_adapter(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
 			      struct lerr *err)
 {
-	return ssh_upload(ctx, local_path, remote_path, mode, become, err);
+	struct ssh_session *session = ctx;
+
+	if (session->conn == NULL) {
+		lerr_set(err, LADING_ERR_NETWORK, "%s: not connected (reboot in progress)", session->target.ssh.host);
+		return -1;
+	}
+	return ssh_upload(session->conn, local_path, remote_path, mode, become, err);
+}
+
+static int ssh_reconnect_adapter(void *ctx, struct lerr *err)
+{
+	struct ssh_session *session = ctx;
+
+	ssh_conn_close(session->conn);
+	session->conn = NULL;
+	return ssh_conn_open(&session->target.ssh, session->opts, &session->conn, err);
 }
 
 static FILE *open_host_log(struct run *run, const char *name)
@@ -149,11 +177,10 @@ static int run_host(void *item, size_t worker, void *ctx, struct lerr *unused)
 	struct host_plan *plan = item;
 	struct step_host sh = {0};
 	struct step_exec exec;
-	struct prov_target target;
-	struct ssh_conn *conn = NULL;
+	struct ssh_session session = {0};
 	struct inv_conn how;
 	struct lerr err = {0};
-	int local = 0;
+	int local = 0, have_target = 0;
 
 	(void)worker;
 	(void)unused;
@@ -174,32 +201,35 @@ static int run_host(void *item, size_t worker, void *ctx, struct lerr *unused)
 	if (local) {
 		step_exec_local(&exec);
 	} else {
-		if (prov_target_from_inv(plan->host, &target, &err) != 0) {
+		if (prov_target_from_inv(plan->host, &session.target, &err) != 0) {
 			emit(run, plan, sh.log, NULL, "connect", STEP_STATUS_FAILED, err.msg);
 			plan->status = HOST_FAILED;
 			goto out;
 		}
+		have_target = 1;
 		if (run->opts->become)
-			target.ssh.become = 1;
-		if (ssh_conn_open(&target.ssh, run->opts->ssh, &conn, &err) != 0) {
+			session.target.ssh.become = 1;
+		session.opts = run->opts->ssh;
+		if (ssh_conn_open(&session.target.ssh, session.opts, &session.conn, &err) != 0) {
 			/* as the other verbs: unreachable when the network failed, failed for keys and logins */
 			int unreachable = err.code == LADING_ERR_NETWORK;
 
-			prov_target_free(&target);
 			emit(run, plan, sh.log, NULL, "connect",
 			     unreachable ? STEP_STATUS_UNREACHABLE : STEP_STATUS_FAILED, err.msg);
 			plan->status = unreachable ? HOST_UNREACHABLE : HOST_FAILED;
 			goto out;
 		}
-		prov_target_free(&target);
 		exec.exec = ssh_exec_adapter;
 		exec.upload = ssh_upload_adapter;
-		exec.ctx = conn;
+		exec.reconnect = ssh_reconnect_adapter;
+		exec.ctx = &session;
 	}
 	sh.exec = &exec;
 	run_roles(run, plan, &sh);
 out:
-	ssh_conn_close(conn);
+	ssh_conn_close(session.conn);
+	if (have_target)
+		prov_target_free(&session.target);
 	step_host_clear(&sh);
 	if (sh.log != NULL)
 		fclose(sh.log);

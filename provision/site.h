@@ -20,6 +20,7 @@ enum site_step_kind {
 	STEP_REGISTRY_HOSTS,
 	STEP_PACKAGE,
 	STEP_APT_SOURCE,
+	STEP_SCRIPT,
 };
 
 /* One step of a role; every string may hold {{ var }} expressions, rendered per host. */
@@ -38,7 +39,7 @@ struct site_step {
 	char *dest;
 	int mode;    /* -1 = 0644 for new files, existing mode kept */
 	char *owner; /* "user" or "user:group", or NULL */
-	/* shell */
+	/* shell; script (its `run` text) */
 	char *cmd;
 	char *creates;
 	char *unless;

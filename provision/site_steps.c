@@ -30,6 +30,8 @@ const char *site_step_kind_name(enum site_step_kind kind)
 		return "package";
 	case STEP_APT_SOURCE:
 		return "apt_source";
+	case STEP_SCRIPT:
+		return "script";
 	}
 	return "step";
 }
@@ -129,6 +131,7 @@ static int parse_apt_source_step(const struct ynode *args, struct site_step *ste
 static int parse_step_args(const struct ynode *args, struct site_step *step, struct lerr *err)
 {
 	static const char *const shell_keys[] = {"cmd", "creates", "unless", "become", NULL};
+	static const char *const script_keys[] = {"run", "become", NULL};
 	static const char *const service_keys[] = {"name", "state", "become", NULL};
 	static const char *const hosts_keys[] = {"dir", "ca", "become", NULL};
 	static const char *const no_keys[] = {NULL};
@@ -183,6 +186,16 @@ static int parse_step_args(const struct ynode *args, struct site_step *step, str
 		return parse_package_step(args, step, err);
 	case STEP_APT_SOURCE:
 		return parse_apt_source_step(args, step, err);
+	case STEP_SCRIPT:
+		if (args->type == YNODE_SCALAR)
+			return site_get_string_node(args, &step->cmd, err);
+		if (ynode_check_keys(args, script_keys, "script", err) != 0 ||
+		    site_require(args, "run", "script", err) != 0)
+			return -1;
+		return site_get_string(args, "run", &step->cmd, err) ||
+			       site_get_bool(args, "become", &step->become, err)
+			   ? -1
+			   : 0;
 	}
 out:
 	free(state);
@@ -200,6 +213,7 @@ static const char *step_subject(const struct site_step *step, char **joined)
 	case STEP_TEMPLATE:
 		return step->dest;
 	case STEP_SHELL:
+	case STEP_SCRIPT:
 		return step->cmd;
 	case STEP_SERVICE:
 		return step->service;
@@ -223,8 +237,8 @@ static const char *step_subject(const struct site_step *step, char **joined)
 static int parse_step(const struct ynode *node, const char *base_dir, struct site_step *step, struct lerr *err)
 {
 	/* in enum site_step_kind order */
-	static const char *const kinds[] = {"copy",  "template",       "shell",	  "service",
-					    "facts", "registry_hosts", "package", "apt_source"};
+	static const char *const kinds[] = {"copy",	      "template", "shell",	"service", "facts",
+					    "registry_hosts", "package",  "apt_source", "script"};
 	const struct ynode *args = NULL;
 	const char *subject;
 	char *joined = NULL;
@@ -258,7 +272,7 @@ static int parse_step(const struct ynode *node, const char *base_dir, struct sit
 		if (k == sizeof(kinds) / sizeof(kinds[0]))
 			return ynode_error(key, err, LADING_ERR_USAGE,
 					   "unknown key '%s' in step (expected one of copy, template, shell, service, "
-					   "facts, registry_hosts, package, apt_source, name, when)",
+					   "facts, registry_hosts, package, apt_source, script, name, when)",
 					   key->value);
 		if (args != NULL)
 			return ynode_error(key, err, LADING_ERR_USAGE, "step has two actions; split it in two steps");

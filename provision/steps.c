@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "inventory/template.h"
+#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "provision/steps_int.h"
 
@@ -311,6 +312,9 @@ int step_run(struct step_host *host, const struct site_step *step, struct step_r
 	case STEP_APT_SOURCE:
 		rc = step_apt_source(host, step, res);
 		break;
+	case STEP_SCRIPT:
+		rc = step_script(host, step, res);
+		break;
 	}
 	if (rc != 0)
 		res->status = STEP_STATUS_UNREACHABLE;
@@ -318,6 +322,22 @@ int step_run(struct step_host *host, const struct site_step *step, struct step_r
 		host->role_changed = 1;
 	step_log(host, "=> %s%s%s\n", step_status_name(res->status), res->msg[0] != '\0' ? ": " : "", res->msg);
 	return rc;
+}
+
+void step_fact_set(struct step_host *host, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < host->fact_count; i++)
+		if (strcmp(host->facts[i].name, name) == 0) {
+			free(host->facts[i].value);
+			host->facts[i].value = xstrdup(value != NULL ? value : "");
+			return;
+		}
+	host->facts = grow_array(host->facts, host->fact_count, sizeof(*host->facts));
+	host->facts[host->fact_count].name = xstrdup(name);
+	host->facts[host->fact_count].value = xstrdup(value != NULL ? value : "");
+	host->fact_count++;
 }
 
 void step_host_clear(struct step_host *host)

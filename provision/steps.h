@@ -21,6 +21,11 @@ struct step_exec {
 	/* As ssh_upload: local file to remote path, temp name then rename. */
 	int (*upload)(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
 		      struct lerr *err);
+	/*
+	 * Drops the session and opens a new one (after a reboot); NULL where
+	 * there is no session (this machine). -1 = not reachable yet.
+	 */
+	int (*reconnect)(void *ctx, struct lerr *err);
 	void *ctx;
 };
 

@@ -1,7 +1,8 @@
 #ifndef LADING_PROVISION_STEPS_INT_H
 #define LADING_PROVISION_STEPS_INT_H
 
-/* Shared between the step files (steps.c, steps_file.c, steps_service.c, steps_package.c); not a public interface. */
+/* Shared between the step files (steps.c, steps_file.c, steps_service.c, steps_package.c, steps_script.c); not a public
+ * interface. */
 #include "provision/steps.h"
 
 /* Renders text with the host's variables; messages name the step's file and line. Caller frees *out. */
@@ -32,5 +33,9 @@ int step_service(struct step_host *host, const struct site_step *step, struct st
 int step_apt_source(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_package(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_facts(struct step_host *host, const struct site_step *step, struct step_result *res);
+int step_script(struct step_host *host, const struct site_step *step, struct step_result *res);
+
+/* Sets (or replaces) a fact of the host: a variable later steps see before any other. */
+void step_fact_set(struct step_host *host, const char *name, const char *value);
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/grow.h"
 #include "lib/xmalloc.h"
 #include "provision/facts.h"
 #include "provision/steps_int.h"
@@ -124,19 +123,9 @@ out:
 static void add_fact(struct step_host *host, const char *key, const char *value)
 {
 	char *name = xasprintf("lading_facts_%s", key);
-	size_t i;
 
-	for (i = 0; i < host->fact_count; i++)
-		if (strcmp(host->facts[i].name, name) == 0) {
-			free(host->facts[i].value);
-			host->facts[i].value = xstrdup(value != NULL ? value : "");
-			free(name);
-			return;
-		}
-	host->facts = grow_array(host->facts, host->fact_count, sizeof(*host->facts));
-	host->facts[host->fact_count].name = name;
-	host->facts[host->fact_count].value = xstrdup(value != NULL ? value : "");
-	host->fact_count++;
+	step_fact_set(host, name, value);
+	free(name);
 }
 
 /* The facts as template variables: lading_facts (the JSON) and lading_facts_<name> for the common ones. */

@@ -139,6 +139,89 @@ static void shell_failure_names_the_exit_and_stderr(void **state)
 	free(got);
 }
 
+static void script_reports_status_and_facts(void **state)
+{
+	struct fixture *f = *state;
+	char msg[LERR_MSG_MAX];
+	char *got, *acted = path_in(f, "acted");
+
+	load_site(f, "roles:\n"
+		     "  r:\n"
+		     "    - script: |\n"
+		     "        fact seen_gpus 2\n"
+		     "        fact 'Bad Name' x\n"
+		     "        checking && changed \"would act\"\n"
+		     "        echo acted >%1$s/acted\n"
+		     "        changed \"acted on $(cat %1$s/acted)\"\n"
+		     "    - script: '[ \"{{ seen_gpus }}\" = 2 ] && ok \"saw {{ seen_gpus }}\"; fail nope'\n"
+		     "    - script: 'skip \"no NVIDIA GPU\"'\n");
+	f->host.check = 1;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed,ok,skipped");
+	assert_string_equal(msg, "no NVIDIA GPU");
+	free(got);
+	assert_false(fs_exists(acted)); /* check mode: the script stopped before acting */
+	f->host.check = 0;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed,ok,skipped");
+	free(got);
+	assert_true(fs_exists(acted));
+	free(acted);
+	assert_string_equal(step_var(&f->host, "seen_gpus"), "2");
+	assert_null(step_var(&f->host, "Bad Name"));
+}
+
+static void script_without_status_or_with_a_failed_exit_fails(void **state)
+{
+	struct fixture *f = *state;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	load_site(f, "roles:\n  r:\n    - script: 'echo just talking'\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "the script ended without saying ok, changed, skipped or failed");
+	free(got);
+	load_site(f, "roles:\n  r:\n    - script: \"lading_status ok fine; echo 'disk full' >&2; exit 4\"\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "exit 4: disk full");
+	free(got);
+	load_site(f, "roles:\n  r:\n    - script: {run: 'fail \"headers missing: add linux-headers-6.1\"'}\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "headers missing: add linux-headers-6.1");
+	free(got);
+}
+
+static void script_reboot_needs_reboot_allowed(void **state)
+{
+	struct fixture *f = *state;
+	char msg[LERR_MSG_MAX];
+	char *got;
+
+	load_site(f, "roles:\n  r:\n    - script: 'need_reboot \"nouveau is loaded\"; changed \"blacklisted\"'\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg, "blacklisted; reboot needed (nouveau is loaded): reboot node-1 and run again, or set "
+				 "reboot: allowed");
+	free(got);
+	f->host.check = 1;
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "changed");
+	assert_string_equal(msg, "blacklisted; would reboot: nouveau is loaded");
+	free(got);
+	f->host.check = 0;
+	load_site(f, "vars: {reboot: allowed}\n"
+		     "roles:\n  r:\n    - script: 'need_reboot \"nouveau is loaded\"; changed \"blacklisted\"'\n");
+	got = run_role(f, "r", msg, sizeof(msg));
+	assert_string_equal(got, "failed");
+	assert_string_equal(msg,
+			    "blacklisted; reboot needed (nouveau is loaded): lading does not reboot the machine it "
+			    "runs on");
+	free(got);
+}
+
 static void copy_uploads_only_when_the_digest_differs(void **state)
 {
 	struct fixture *f = *state;
@@ -464,6 +547,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(package_version_and_absent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(package_failure_names_apts_error, setup, teardown),
 	    cmocka_unit_test_setup_teardown(apt_source_defaults_to_the_site_registry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(script_reports_status_and_facts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(script_without_status_or_with_a_failed_exit_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(script_reboot_needs_reboot_allowed, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("steps", tests, NULL, NULL);
 }
