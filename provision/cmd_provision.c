@@ -112,7 +112,8 @@ out:
 }
 
 /* ping and facts: no arguments besides the shared options, one action per host. */
-static int provision_simple_verb(int argc, char **argv, const char *prog, const char *verb, fanout_action action)
+static int provision_simple_verb(int argc, char **argv, const char *prog, const char *verb, fanout_action action,
+				 int allow_local)
 {
 	struct fanout_opts o;
 	struct verb_args a;
@@ -122,12 +123,13 @@ static int provision_simple_verb(int argc, char **argv, const char *prog, const 
 		 verb_parse(argc, argv, prog, "-i INVENTORY [options]", no_options, &o, &a, 0, 0, "no operands")) >= 0)
 		return status;
 	cli_free(&a.cli);
+	o.allow_local = allow_local;
 	return fanout_run(&o, verb, action, NULL);
 }
 
 static int provision_ping(int argc, char **argv)
 {
-	return provision_simple_verb(argc, argv, "lading provision ping", "ping", ping_action);
+	return provision_simple_verb(argc, argv, "lading provision ping", "ping", ping_action, 0);
 }
 
 static const char *str_or(const char *value, const char *fallback)
@@ -215,7 +217,8 @@ static int facts_action(struct ssh_conn *conn, struct fanout_result *r, void *ct
 
 static int provision_facts(int argc, char **argv)
 {
-	return provision_simple_verb(argc, argv, "lading provision facts", "facts", facts_action);
+	/* facts also for ansible_connection local: scripts/gpu-check asks the machine it runs on */
+	return provision_simple_verb(argc, argv, "lading provision facts", "facts", facts_action, 1);
 }
 
 static int shell_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err)

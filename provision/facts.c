@@ -6,6 +6,7 @@
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 #include "provision/facts_gpu.h"
+#include "provision/steps.h"
 
 #define FACTS_OUTPUT_MAX (1024 * 1024)
 #define FACTS_FIELDS_MAX 8
@@ -174,8 +175,16 @@ int facts_gather(struct ssh_conn *conn, json_t **out, struct lerr *err)
 	struct buf errout = BUF_INIT(64 * 1024);
 	int status = -1, rc = -1;
 
-	if (ssh_exec(conn, facts_sh, 0, -1, &output, &errout, &status, err) != 0)
-		goto out;
+	if (conn != NULL) {
+		if (ssh_exec(conn, facts_sh, 0, -1, &output, &errout, &status, err) != 0)
+			goto out;
+	} else {
+		struct step_exec local;
+
+		step_exec_local(&local);
+		if (local.exec(local.ctx, facts_sh, 0, -1, &output, &errout, &status, err) != 0)
+			goto out;
+	}
 	if (status != 0) {
 		lerr_set(err, LADING_ERR_SYSTEM, "facts script failed (exit %d): %.200s", status,
 			 errout.data != NULL ? errout.data : "");

@@ -16,7 +16,7 @@
 const char *facts_script(void);
 
 /*
- * Runs the script on conn and returns the facts as a JSON object (caller
+ * Runs the script on conn (NULL: on this machine) and returns the facts as a JSON object (caller
  * decrefs): {hostname, os{id,version_id,pretty_name,codename}, kernel, arch,
  * cpu{count,model}, memory{total_bytes}, disks[{name,size_bytes,rotational,model}],
  * gpus[{pci_address,vendor_id,device_id,class, and from nvidia-smi: index,uuid,name,

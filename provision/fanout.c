@@ -118,6 +118,7 @@ static int fanout_worker(void *item, size_t worker, void *arg, struct lerr *unus
 	struct fanout_run_ctx *run = arg;
 	struct fanout_result *r = item;
 	struct ssh_conn *conn = NULL;
+	struct inv_conn how;
 	struct lerr err;
 	double start = log_now();
 
@@ -125,6 +126,16 @@ static int fanout_worker(void *item, size_t worker, void *arg, struct lerr *unus
 	(void)unused;
 	lerr_clear(&err);
 	r->status = FANOUT_FAILED;
+	if (run->opts->allow_local && inv_host_conn(r->host, &how, &err) == 0) {
+		int local = how.local;
+
+		inv_conn_free(&how);
+		if (local) {
+			if (run->action(NULL, r, run->ctx, &err) == 0)
+				r->status = FANOUT_OK;
+			goto out;
+		}
+	}
 	if (prov_target_from_inv(r->host, &r->target, &err) != 0)
 		goto out;
 	if (run->opts->become)

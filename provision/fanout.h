@@ -28,6 +28,7 @@ struct fanout_opts {
 	int forks;
 	int become; /* --become: force become on every host */
 	int json;
+	int allow_local; /* the verb runs hosts with ansible_connection local here (action gets conn NULL) */
 	struct ssh_opts ssh;
 	struct logger lg;
 };

@@ -19,7 +19,7 @@
 for tool in apt-ftparchive dpkg-deb gpg gpgv containerd python3; do
 	command -v "$tool" >/dev/null || skip_all "needs $tool"
 done
-plan 44
+plan 45
 unset SSH_AUTH_SOCK
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -116,6 +116,9 @@ recap() { jq -c "select(.recap) | .recap.$2" "$1"; }
 # --- check mode on all three; h2 has no GPU -----------------------------------------------
 prov --check --json >"$TRASH/check.json" 2>"$TRASH/check.err"
 is "--check: exit 0" "$?" 0
+is "h1 --check before apt-repo ran: the driver would come once the archive is in apt's sources" \
+	"$(ev "$TRASH/check.json" h1 driver '.status + ": " + .msg')" \
+	"changed: would install nvidia-tesla-535-kernel-dkms nvidia-tesla-535-smi libnvidia-tesla-535-cuda1 once the site's archive is in apt's sources (apt knows no nvidia-tesla-535-kernel-dkms yet)"
 is "h2 (no GPU): every nvidia-gpu step skipped, 'no NVIDIA GPU' or an unset when" \
 	"$(jq -r 'select(.host == "h2" and .role == "nvidia-gpu") | .status' "$TRASH/check.json" | sort | uniq -c | tr -s ' ')" \
 	" 12 skipped"
@@ -136,9 +139,12 @@ is "h1: the blacklist is written" "$(grep -v '^#' "$(host_root 1)/etc/modprobe.d
 
 # The reboot, simulated: once the role has run reboot_command, sshd stops, nouveau is gone
 # (the blacklist took effect), the boot id changes and sshd comes back.
-BOOT_ID_BEFORE=$(host_exec 1 cat /proc/sys/kernel/random/boot_id)
+BOOT_ID_BEFORE=$(host_exec 1 "cat /proc/sys/kernel/random/boot_id")
 sed -i 's/^vars:$/vars:\n  reboot: allowed/' "$TRASH/site.yaml"
-prov --limit h1 --json >"$TRASH/run2.json" 2>"$TRASH/run2.err" &
+(
+	prov --limit h1 --json >"$TRASH/run2.json" 2>"$TRASH/run2.err"
+	echo $? >"$TRASH/run2.rc"
+) &
 prov_pid=$!
 at_exit "kill_pid $prov_pid"
 rebooted=no
@@ -157,14 +163,14 @@ for _ in $(seq 1 300); do
 	sleep 0.2
 done
 wait $prov_pid
-rc=$?
+run2_rc=$(cat "$TRASH/run2.rc")
 is "h1 with reboot: allowed: the role asked for the reboot" "$rebooted" yes
-isnt_boot=$(host_exec 1 cat /proc/sys/kernel/random/boot_id)
-ok "h1 came back with another boot id" test "$isnt_boot" != "$BOOT_ID_BEFORE"
+isnt_boot=$(host_exec 1 "cat /proc/sys/kernel/random/boot_id")
+ok "h1 came back with another boot id" test -n "$BOOT_ID_BEFORE" -a "$isnt_boot" != "$BOOT_ID_BEFORE"
 is "h1: the nouveau step reports the reboot and what it found after it" \
 	"$(ev "$TRASH/run2.json" h1 'nouveau blacklisted' '.status + ": " + .msg')" "changed: rebooted; nouveau is not loaded"
 is "h1: Secure Boot on and no MOK: the driver step refuses to build an unsigned module (exit 1)" \
-	"$rc $(ev "$TRASH/run2.json" h1 driver '.status + ": " + .msg')" \
+	"$run2_rc $(ev "$TRASH/run2.json" h1 driver '.status + ": " + .msg')" \
 	"1 failed: Secure Boot is on and the DKMS-built nvidia module would be unsigned: enroll a MOK (/var/lib/dkms/mok.pub, mokutil --import) or turn Secure Boot off in the firmware"
 ok "h1: nothing of the driver installed" test -z "$(host_exec 1 "dpkg-query -W -f='\${Status}' nvidia-tesla-535-kernel-dkms 2>/dev/null | grep ' installed'")"
 
@@ -206,12 +212,12 @@ ok "h1: nvidia-persistenced and nv-fabricmanager run" host_exec 1 \
 prov --limit h1 --json >"$TRASH/run4.json" 2>"$TRASH/run4.err"
 is "h1 second run: exit 0" "$?" 0
 is "h1 second run: nothing changed" "$(recap "$TRASH/run4.json" h1)" \
-	'{"ok":10,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
+	'{"ok":13,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
 is "h1 second run: containerd not restarted again" "$(wc -l <"$(host_root 1)/var/tmp/containerd-restarts")" 1
 prov --limit h1 --check --json >"$TRASH/check2.json" 2>&1
 is "h1 --check after converging: nothing would change" "$(recap "$TRASH/check2.json" h1)" \
-	'{"ok":10,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
-prov facts --limit h1 --json >"$TRASH/facts.json" 2>&1
+	'{"ok":13,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
+"$LADING" provision facts -i "$TRASH/inv.yml" --known-hosts "$KH" --limit h1 --json >"$TRASH/facts.json" 2>"$TRASH/facts.err"
 is "h1 facts: the installed driver seen through nvidia-smi, UUIDs by PCI address" \
 	"$(jq -c '[.facts.gpus[] | [.pci_address, .uuid, .driver_version]]' "$TRASH/facts.json")" \
 	"[[\"0000:3b:00.0\",\"$(echo "$GPU_SIM_UUIDS" | cut -d' ' -f1)\",\"$D\"],[\"0000:5e:00.0\",\"$(echo "$GPU_SIM_UUIDS" | cut -d' ' -f2)\",\"$D\"]]"
