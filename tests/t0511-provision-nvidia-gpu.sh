@@ -19,7 +19,7 @@
 for tool in apt-ftparchive dpkg-deb gpg gpgv containerd python3; do
 	command -v "$tool" >/dev/null || skip_all "needs $tool"
 done
-plan 45
+plan 52
 unset SSH_AUTH_SOCK
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -273,4 +273,47 @@ is "gpu-check compared both GPUs with nvidia-smi" "$(grep -c '^ok: GPU [01] GPU-
 host_exec 2 "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $TRASH/pack/gpu-check" >"$TRASH/gpu-check2.out" 2>&1
 is "gpu-check on h2 (no GPU): SKIP, exit 77" "$? $(tail -n 1 "$TRASH/gpu-check2.out")" \
 	"77 gpu-check: SKIP no NVIDIA GPU or no nvidia-smi on $(host_name 2) (PCI GPUs: 0)"
+
+# --- h2 becomes a GPU host: a .run installer while an older driver is loaded ---------------
+gpu_sim_host 2 || exit 1
+mkdir "$(gpu_sim_module_dir 2)/nvidia" && echo 530.30.02 >"$(gpu_sim_module_dir 2)/nvidia/version" || exit 1
+RUN=$TRASH/NVIDIA-Linux-x86_64-$D.run
+{
+	echo '#!/bin/sh'
+	echo '# stand-in NVIDIA .run installer for the SIMULATED GPU host of t0511; not NVIDIA software'
+	echo 'echo "$*" >/var/tmp/nvidia-installer.args'
+	echo '[ -e "/lib/modules/$(uname -r)/build" ] || { echo "ERROR: no kernel headers for $(uname -r)" >&2; exit 1; }'
+	echo "cat >/usr/bin/nvidia-smi <<'STANDIN_SMI'"
+	dpkg-deb --fsys-tarfile "$(ls "$TRASH"/gpu/archive/pool/main/nvidia-tesla-535-smi_*.deb)" | tar -xO ./usr/bin/nvidia-smi
+	echo 'STANDIN_SMI'
+	echo 'chmod 755 /usr/bin/nvidia-smi'
+	echo "[ -d /sys/module/nvidia ] || { mkdir /sys/module/nvidia && echo $D >/sys/module/nvidia/version; }"
+} >"$RUN"
+sed -i "s|^    h2: {ansible_host: \(.*\)}\$|    h2: {ansible_host: \1, nvidia_driver_runfile: '$RUN', reboot: 'no'}|" "$TRASH/inv.yml"
+prov --limit h2 --json >"$TRASH/h2a.json" 2>&1
+is "h2: the .run installer ran, but 530.30.02 stays loaded: reboot needed (exit 1)" \
+	"$? $(ev "$TRASH/h2a.json" h2 driver .msg)" \
+	"1 driver $D installed; reboot needed (driver $D installed, 530.30.02 still loaded (in use)): reboot h2 and run again, or set reboot: allowed"
+is "h2: the installer ran silently with DKMS" "$(cat "$(host_root 2)/var/tmp/nvidia-installer.args")" \
+	"--silent --dkms --no-questions --ui=none"
+is "h2: the running kernel's headers were installed before it" \
+	"$(host_exec 2 "dpkg-query -W -f='\${Status}' linux-headers-$KVER")" "install ok installed"
+echo "$D" >"$(gpu_sim_module_dir 2)/nvidia/version" # the reboot
+prov --limit h2 --json >"$TRASH/h2b.json" 2>&1
+is "h2 after the reboot: the role converges (exit 0), the driver step ok" \
+	"$? $(ev "$TRASH/h2b.json" h2 driver '.status + ": " + .msg')" \
+	"0 ok: driver $D loaded; nvidia-smi lists the 2 GPUs"
+is "h2: no NVSwitch, no Fabric Manager; no kubelet, no labels" \
+	"$(ev "$TRASH/h2b.json" h2 'fabric manager' .msg) / $(ev "$TRASH/h2b.json" h2 'kubernetes labels and taint' .msg)" \
+	"no NVSwitch: Fabric Manager is not needed / no kubelet on this node"
+
+# --- h1: the smoke test needs a running containerd ------------------------------------------
+sed -i "s|^    h1: {ansible_host: \(.*\)}\$|    h1: {ansible_host: \1, nvidia_smoke_image: 'nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04'}|" "$TRASH/inv.yml"
+prov --limit h1 --json >"$TRASH/smoke.json" 2>&1
+is "h1: smoke test without a running containerd fails saying so (exit 1)" \
+	"$? $(ev "$TRASH/smoke.json" h1 'smoke test' .msg)" \
+	"1 containerd is not running (no /run/containerd/containerd.sock): start it, then run again"
+prov --limit h1 --check --json >"$TRASH/smoke-check.json" 2>&1
+is "h1 --check: the smoke test says what it would do" "$(ev "$TRASH/smoke-check.json" h1 'smoke test' .msg)" \
+	"would pull nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04 through the internal registry and run nvidia-smi -L in it"
 done_testing
