@@ -86,7 +86,7 @@ static void site_names_the_position_of_errors(void **state)
 		     "site.yaml:1:36: plain_http: expected true or false, got 'maybe'");
 	expect_error("apply:\n  - hosts: all\n    roles: [nope]\n",
 		     "site.yaml:3:13: unknown role 'nope' (define it under 'roles:' or use a built-in one: "
-		     "registry-mirror, apt-repo)");
+		     "apt-repo, nvidia-gpu, registry-mirror)");
 	expect_error("roles:\n  r:\n    - shell: {cmd: x, creats: /a}\n",
 		     "role 'r': site.yaml:3:23: unknown key 'creats' in shell");
 	expect_error("roles:\n  r:\n    - copy: {src: a, dest: /b, mode: rw}\n",
@@ -95,7 +95,7 @@ static void site_names_the_position_of_errors(void **state)
 		     "role 'r': site.yaml:4:7: step has two actions; split it in two steps");
 	expect_error("roles:\n  r:\n    - cmd: x\n",
 		     "role 'r': site.yaml:3:7: unknown key 'cmd' in step (expected one of copy, template, shell, "
-		     "service, facts, registry_hosts, package, apt_source, name, when)");
+		     "service, facts, registry_hosts, package, apt_source, script, name, when)");
 	expect_error("roles:\n  r:\n    - copy: {dest: /b}\n",
 		     "role 'r': site.yaml:3:13: copy: give exactly one of 'src' and 'content'");
 	expect_error("roles:\n  r:\n    - package: {name: [a, b], version: \"1.0\"}\n",
