@@ -214,7 +214,7 @@ is "h1 second run: exit 0" "$?" 0
 is "h1 second run: nothing changed" "$(recap "$TRASH/run4.json" h1)" \
 	'{"ok":13,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
 is "h1 second run: containerd not restarted again" "$(wc -l <"$(host_root 1)/var/tmp/containerd-restarts")" 1
-prov --limit h1 --check --json >"$TRASH/check2.json" 2>&1
+prov --limit h1 --check --json >"$TRASH/check2.json" 2>"$TRASH/check2.err"
 is "h1 --check after converging: nothing would change" "$(recap "$TRASH/check2.json" h1)" \
 	'{"ok":13,"changed":0,"skipped":5,"failed":0,"unreachable":0}'
 "$LADING" provision facts -i "$TRASH/inv.yml" --known-hosts "$KH" --limit h1 --json >"$TRASH/facts.json" 2>"$TRASH/facts.err"
@@ -223,12 +223,12 @@ is "h1 facts: the installed driver seen through nvidia-smi, UUIDs by PCI address
 	"[[\"0000:3b:00.0\",\"$(echo "$GPU_SIM_UUIDS" | cut -d' ' -f1)\",\"$D\"],[\"0000:5e:00.0\",\"$(echo "$GPU_SIM_UUIDS" | cut -d' ' -f2)\",\"$D\"]]"
 
 # --- h3: failure paths --------------------------------------------------------------------
-prov --limit h3 --json >"$TRASH/h3a.json" 2>&1
+prov --limit h3 --json >"$TRASH/h3a.json" 2>"$TRASH/h3a.err"
 is "h3: no headers for the running kernel anywhere: the driver step names the package (exit 1)" \
 	"$? $(ev "$TRASH/h3a.json" h3 driver .msg)" \
 	"1 the driver's DKMS build needs linux-headers-$KVER, which is neither installed nor in this host's package sources: add linux-headers-$KVER to the bundle's packages"
 host_exec 3 "dpkg -i $TRASH/gpu/archive/pool/main/linux-headers-${KVER}_1.0-1_*.deb >/dev/null" || exit 1
-prov --limit h3 --json >"$TRASH/h3b.json" 2>&1
+prov --limit h3 --json >"$TRASH/h3b.json" 2>"$TRASH/h3b.err"
 is "h3: headers installed: the driver goes in" "$(ev "$TRASH/h3b.json" h3 driver .status)" changed
 is "h3: Fabric Manager 535.183.01 against driver $D: refused, both versions named" \
 	"$(ev "$TRASH/h3b.json" h3 'fabric manager' .msg)" \
@@ -238,7 +238,7 @@ ok "h3: no Fabric Manager installed" test -z "$(host_exec 3 "dpkg-query -W -f='\
 # the containerd 2.x layout (a config prepared for containerd 2 while 1.6 is installed)
 host_exec 3 "dpkg -i $TRASH/gpu/archive/pool/main/nvidia-fabricmanager-535_${D}-1_*.deb >/dev/null" || exit 1
 sed -i 's/^      apt_repo_keyring: .*gpu2.*/&\n      nvidia_containerd_version: 2.0.5/' "$TRASH/inv.yml"
-prov --limit h3 --json >"$TRASH/h3c.json" 2>&1
+prov --limit h3 --json >"$TRASH/h3c.json" 2>"$TRASH/h3c.err"
 is "h3: containerd 2.x layout written; proof needs containerd 2 (exit 0)" \
 	"$? $(ev "$TRASH/h3c.json" h3 'containerd nvidia runtime' '.status + ": " + .msg')" \
 	"0 changed: runtimes.nvidia configured (lading, containerd 2); not proven: this host runs containerd 1, containerd config dump cannot read version 3"
@@ -255,11 +255,11 @@ is "h3: main config imports conf.d and keeps config_path; the drop-in is version
 	"$(cat "$TRASH/v3.txt")" \
 	"2 ['/etc/containerd/conf.d/*.toml'] /etc/containerd/certs.d
 3 io.containerd.runc.v2 /usr/bin/nvidia-container-runtime"
-prov --limit h3 --json >"$TRASH/h3d.json" 2>&1
+prov --limit h3 --json >"$TRASH/h3d.json" 2>"$TRASH/h3d.err"
 is "h3: second run: the 2.x layout changes nothing" "$(ev "$TRASH/h3d.json" h3 'containerd nvidia runtime' .status)" ok
 
 host_exec 3 "echo 0000:5e:00.0 >>/etc/nvidia-sim/lost" || exit 1
-prov --limit h3 --json >"$TRASH/h3e.json" 2>&1
+prov --limit h3 --json >"$TRASH/h3e.json" 2>"$TRASH/h3e.err"
 is "h3: a GPU fell off the bus: the driver step fails on the count (exit 1)" \
 	"$? $(ev "$TRASH/h3e.json" h3 driver .msg)" \
 	"1 nvidia-smi -L lists 1 GPUs but the PCI bus has 2 (0000:3b:00.0 0000:5e:00.0): a GPU is not initialised or fell off the bus; see dmesg and nvidia-smi -q"
@@ -290,7 +290,7 @@ RUN=$TRASH/NVIDIA-Linux-x86_64-$D.run
 	echo "[ -d /sys/module/nvidia ] || { mkdir /sys/module/nvidia && echo $D >/sys/module/nvidia/version; }"
 } >"$RUN"
 sed -i "s|^    h2: {ansible_host: \(.*\)}\$|    h2: {ansible_host: \1, nvidia_driver_runfile: '$RUN', reboot: 'no'}|" "$TRASH/inv.yml"
-prov --limit h2 --json >"$TRASH/h2a.json" 2>&1
+prov --limit h2 --json >"$TRASH/h2a.json" 2>"$TRASH/h2a.err"
 is "h2: the .run installer ran, but 530.30.02 stays loaded: reboot needed (exit 1)" \
 	"$? $(ev "$TRASH/h2a.json" h2 driver .msg)" \
 	"1 driver $D installed; reboot needed (driver $D installed, 530.30.02 still loaded (in use)): reboot h2 and run again, or set reboot: allowed"
@@ -299,7 +299,7 @@ is "h2: the installer ran silently with DKMS" "$(cat "$(host_root 2)/var/tmp/nvi
 is "h2: the running kernel's headers were installed before it" \
 	"$(host_exec 2 "dpkg-query -W -f='\${Status}' linux-headers-$KVER")" "install ok installed"
 echo "$D" >"$(gpu_sim_module_dir 2)/nvidia/version" # the reboot
-prov --limit h2 --json >"$TRASH/h2b.json" 2>&1
+prov --limit h2 --json >"$TRASH/h2b.json" 2>"$TRASH/h2b.err"
 is "h2 after the reboot: the role converges (exit 0), the driver step ok" \
 	"$? $(ev "$TRASH/h2b.json" h2 driver '.status + ": " + .msg')" \
 	"0 ok: driver $D loaded; nvidia-smi lists the 2 GPUs"
@@ -309,11 +309,11 @@ is "h2: no NVSwitch, no Fabric Manager; no kubelet, no labels" \
 
 # --- h1: the smoke test needs a running containerd ------------------------------------------
 sed -i "s|^    h1: {ansible_host: \(.*\)}\$|    h1: {ansible_host: \1, nvidia_smoke_image: 'nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04'}|" "$TRASH/inv.yml"
-prov --limit h1 --json >"$TRASH/smoke.json" 2>&1
+prov --limit h1 --json >"$TRASH/smoke.json" 2>"$TRASH/smoke.err"
 is "h1: smoke test without a running containerd fails saying so (exit 1)" \
 	"$? $(ev "$TRASH/smoke.json" h1 'smoke test' .msg)" \
 	"1 containerd is not running (no /run/containerd/containerd.sock): start it, then run again"
-prov --limit h1 --check --json >"$TRASH/smoke-check.json" 2>&1
+prov --limit h1 --check --json >"$TRASH/smoke-check.json" 2>"$TRASH/smoke-check.err"
 is "h1 --check: the smoke test says what it would do" "$(ev "$TRASH/smoke-check.json" h1 'smoke test' .msg)" \
 	"would pull nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04 through the internal registry and run nvidia-smi -L in it"
 done_testing
