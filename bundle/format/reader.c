@@ -1,6 +1,7 @@
 /* Reading a bundle: the head first, then every entry checked against it. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,14 +9,14 @@
 
 #include "bundle/format/path.h"
 #include "bundle/format/reader.h"
+#include "bundle/format/zstdin.h"
 #include "lib/buf.h"
 #include "lib/digest.h"
 #include "lib/xmalloc.h"
 
-#define READ_BLOCK (64u << 10)
-
 struct bundle_reader {
 	struct archive *a;
+	struct bundle_zstdin *zstd; /* the file: libarchive reads the tar through it */
 	char *path;
 	struct bundle_manifest manifest;
 	struct buf json;
@@ -28,14 +29,29 @@ struct bundle_reader {
 	int current_finished;
 	struct sha256_ctx *sha;
 	uint64_t bytes;
-	int at_eof; /* libarchive said end of archive: asking again is an error there */
+	int at_eof;	 /* libarchive said end of archive: asking again is an error there */
+	int end_checked; /* the bytes after the archive were accounted for */
 };
 
+/* The zstd layer's reason first: a tar cut short by a skippable frame says so. */
 static int archive_error(struct bundle_reader *r, const char *where, struct lerr *err)
 {
 	const char *text = archive_error_string(r->a);
 
+	if (r->zstd != NULL && bundle_zstdin_stopped(r->zstd, err) != 0)
+		return -1;
 	return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: %s", r->path, where, text ? text : "cannot read");
+}
+
+static la_ssize_t read_cb(struct archive *a, void *ctx, const void **data)
+{
+	struct bundle_reader *r = ctx;
+	struct lerr err;
+	ssize_t got = bundle_zstdin_read(r->zstd, data, &err);
+
+	if (got < 0)
+		archive_set_error(a, EIO, "%s", err.msg);
+	return got < 0 ? ARCHIVE_FATAL : (la_ssize_t)got;
 }
 
 /* Reads the next header into *entry; 1 = got one, 0 = end, -1 = error. */
@@ -117,19 +133,21 @@ int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr
 	buf_init(&r->sig, BUNDLE_SIGNATURE_MAX);
 	r->sha = sha256_new();
 	r->a = archive_read_new();
-	if (archive_read_support_filter_zstd(r->a) != ARCHIVE_OK ||
-	    archive_read_support_format_tar(r->a) != ARCHIVE_OK) {
-		archive_error(r, "setup", err);
-		goto fail;
-	}
 	if (access(path, R_OK) != 0) {
 		lerr_sys(err, "cannot open '%s'", path);
 		lerr_recode(err, LADING_ERR_NOTFOUND);
 		goto fail;
 	}
-	if (archive_read_open_filename(r->a, path, READ_BLOCK) != ARCHIVE_OK) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: not a zstd-compressed tar (%s)", path,
-			 archive_error_string(r->a) ? archive_error_string(r->a) : "unreadable");
+	if (bundle_zstdin_open(&r->zstd, path, err) != 0)
+		goto fail;
+	if (archive_read_support_format_tar(r->a) != ARCHIVE_OK) {
+		archive_error(r, "setup", err);
+		goto fail;
+	}
+	if (archive_read_open(r->a, r, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		if (bundle_zstdin_stopped(r->zstd, err) == 0)
+			lerr_set(err, LADING_ERR_FORMAT, "%s: not a zstd-compressed tar (%s)", path,
+				 archive_error_string(r->a) ? archive_error_string(r->a) : "unreadable");
 		goto fail;
 	}
 	if (read_head(r, err) != 0)
@@ -288,6 +306,26 @@ static int check_all_seen(struct bundle_reader *r, struct lerr *err)
 	return 0;
 }
 
+/*
+ * The signature covers lading.json, not the file: every byte after the tar's
+ * end-of-archive must be accounted for, here where every reading command
+ * passes (libarchive has consumed the end marker: that offset is its filter
+ * position).
+ */
+static int check_end(struct bundle_reader *r, struct lerr *err)
+{
+	int64_t tar_end = archive_filter_bytes(r->a, 0);
+
+	if (r->end_checked)
+		return 0;
+	if (tar_end < 0)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: cannot tell where the archive ends", r->path);
+	if (bundle_zstdin_check_end(r->zstd, (uint64_t)tar_end, err) != 0)
+		return -1;
+	r->end_checked = 1;
+	return 0;
+}
+
 int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name, struct lerr *err)
 {
 	struct archive_entry *entry;
@@ -305,7 +343,7 @@ int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row,
 		return -1;
 	}
 	if (rc == 0)
-		return check_all_seen(r, err) == 0 ? 0 : -1;
+		return check_end(r, err) == 0 && check_all_seen(r, err) == 0 ? 0 : -1;
 	rc = check_entry(r, entry, row, err);
 	if (r->pending != NULL) {
 		archive_entry_free(r->pending);
@@ -326,6 +364,7 @@ void bundle_reader_close(struct bundle_reader *r)
 		return;
 	if (r->a != NULL)
 		archive_read_free(r->a);
+	bundle_zstdin_free(r->zstd);
 	if (r->pending != NULL)
 		archive_entry_free(r->pending);
 	bundle_manifest_free(&r->manifest);

@@ -5,7 +5,8 @@
  * Reading a bundle in one streaming pass. lading.json (and its signature, if
  * present) are read first; every later entry is checked against lading.json:
  * listed, once, a plain file or an implied directory, right size, right sha256,
- * and at the end nothing listed is missing. Errors name the first bad entry.
+ * and at the end nothing listed is missing and nothing follows the archive in
+ * the file (zstdin.h). Errors name the first bad entry or byte.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +38,10 @@ void bundle_reader_head(const struct bundle_reader *r, const char **json, size_t
 /*
  * Moves to the next entry (finishing and verifying the current one first).
  * Returns 1 with *row set (NULL for a directory) and *name (normalised path),
- * 0 at the end once every listed entry was seen and matched, -1 on the first
- * bad entry (LADING_ERR_SIGNATURE for a mismatch, LADING_ERR_FORMAT otherwise).
+ * 0 at the end once every listed entry was seen and matched and every byte of
+ * the file after the archive was accounted for, -1 on the first bad entry or
+ * byte (LADING_ERR_SIGNATURE for a mismatch or bytes appended to the file,
+ * LADING_ERR_FORMAT otherwise).
  */
 int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row, const char **name, struct lerr *err);
 

@@ -1,0 +1,399 @@
+/*
+ * Why not libarchive's zstd filter: it decodes frame after frame, skips
+ * skippable frames silently, and after the tar's end-of-archive nobody reads
+ * the rest, so bytes appended to a signed bundle went unnoticed. Here every
+ * frame start is looked at, every frame end is recorded (decompressed and file
+ * offset), and bundle_zstdin_check_end accounts for the bytes after the tar.
+ *
+ * The last two blocks handed out are kept: when libarchive's tar reader sees
+ * the end-of-archive it has read ahead at most one 512-byte block more than it
+ * consumed (copied from the older block if it straddled), so whatever it read
+ * but did not consume is still here to be checked. Every block but the last
+ * is full, which is what makes that hold; check_end refuses, rather than
+ * trusts, an end it cannot see.
+ *
+ * Frames before the one that ends the tar may be any number (empty ones too:
+ * they decode to nothing); a skippable frame or non-zstd bytes anywhere end
+ * the stream, and are reported as not part of the archive.
+ *
+ * A future seek table (DESIGN.md "The bundle", SPECS §6.2) is a skippable
+ * frame at the end: it is refused here until the reader checks it.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "bundle/format/zstdin.h"
+#include "lib/fsutil.h"
+#include "lib/grow.h"
+#include "lib/xmalloc.h"
+
+#define TAR_BLOCK 512u
+#define AGAIN "get the bundle again"
+
+enum stop_kind {
+	STOP_NONE,
+	STOP_EOF,	/* the file ended after a whole frame */
+	STOP_SKIPPABLE, /* a skippable frame starts at stop_offset */
+	STOP_NOT_ZSTD,	/* bytes that are not a zstd frame start at stop_offset */
+	STOP_FAILED,	/* a frame was damaged or cut short: failure holds why */
+};
+
+struct frame_end {
+	uint64_t out_end;  /* decompressed offset where the frame's output ends */
+	uint64_t file_end; /* file offset just past the frame */
+};
+
+struct bundle_zstdin {
+	int fd;
+	char *path;
+	ZSTD_DCtx *dctx;
+	unsigned char *in;
+	size_t in_cap;
+	ZSTD_inBuffer input; /* in[0 .. input.size), consumed up to input.pos */
+	uint64_t in_offset;  /* file offset of in[0] */
+	int file_eof;	     /* read(2) returned 0 */
+	unsigned char *block[2];
+	size_t block_len[2];
+	uint64_t block_start[2];
+	int current;	    /* slot of the last block handed out, -1 before the first */
+	uint64_t kept_from; /* decompressed offset of the older kept block */
+	uint64_t out_total;
+	int in_frame;
+	struct frame_end *ends; /* frame ends at or after the older kept block, sorted */
+	size_t end_count;
+	enum stop_kind stop;
+	uint64_t stop_offset;
+	struct lerr failure;
+};
+
+int bundle_zstdin_open(struct bundle_zstdin **out, const char *path, struct lerr *err)
+{
+	struct bundle_zstdin *z = xcalloc(1, sizeof(*z));
+
+	z->fd = -1;
+	z->path = xstrdup(path);
+	z->current = -1;
+	if ((z->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		lerr_sys(err, "cannot open '%s'", path);
+		goto fail;
+	}
+	if ((z->dctx = ZSTD_createDCtx()) == NULL) {
+		lerr_set(err, LADING_ERR_SYSTEM, "cannot create a zstd context");
+		goto fail;
+	}
+	z->in_cap = ZSTD_DStreamInSize();
+	z->in = xmalloc(z->in_cap);
+	z->input.src = z->in;
+	z->block[0] = xmalloc(BUNDLE_ZSTDIN_BLOCK);
+	z->block[1] = xmalloc(BUNDLE_ZSTDIN_BLOCK);
+	*out = z;
+	return 0;
+fail:
+	bundle_zstdin_free(z);
+	return -1;
+}
+
+/* Marks z failed with the reason already in z->failure; the next read reports it. */
+static int fail(struct bundle_zstdin *z)
+{
+	z->stop = STOP_FAILED;
+	return -1;
+}
+
+/* Reads more of the file, keeping the unconsumed input at the front; sets file_eof at the end. */
+static int refill(struct bundle_zstdin *z)
+{
+	size_t left = z->input.size - z->input.pos;
+	ssize_t got;
+
+	memmove(z->in, z->in + z->input.pos, left);
+	z->in_offset += z->input.pos;
+	z->input.pos = 0;
+	z->input.size = left;
+	if ((got = fs_read_some(z->fd, z->in + left, z->in_cap - left, z->path, &z->failure)) < 0)
+		return fail(z);
+	if (got == 0)
+		z->file_eof = 1;
+	z->input.size += (size_t)got;
+	return 0;
+}
+
+static uint64_t file_pos(const struct bundle_zstdin *z)
+{
+	return z->in_offset + z->input.pos;
+}
+
+/* Looks at what starts at a frame boundary: a zstd frame is entered, anything else ends the stream. */
+static int start_frame(struct bundle_zstdin *z)
+{
+	const unsigned char *p;
+	uint32_t magic;
+
+	while (z->input.size - z->input.pos < 4 && !z->file_eof)
+		if (refill(z) != 0)
+			return -1;
+	z->stop_offset = file_pos(z);
+	if (z->input.size == z->input.pos) {
+		z->stop = STOP_EOF;
+		return 0;
+	}
+	if (z->input.size - z->input.pos < 4) {
+		z->stop = STOP_NOT_ZSTD;
+		return 0;
+	}
+	p = z->in + z->input.pos;
+	magic = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	if (magic == ZSTD_MAGICNUMBER)
+		z->in_frame = 1;
+	else
+		z->stop =
+		    (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START ? STOP_SKIPPABLE : STOP_NOT_ZSTD;
+	return 0;
+}
+
+/* Frames that end where the previous one did (empty frames) add nothing: the first one is the end that counts. */
+static void note_frame_end(struct bundle_zstdin *z)
+{
+	if (z->end_count > 0 && z->ends[z->end_count - 1].out_end == z->out_total)
+		return;
+	z->ends = grow_array(z->ends, z->end_count, sizeof(*z->ends));
+	z->ends[z->end_count].out_end = z->out_total;
+	z->ends[z->end_count].file_end = file_pos(z);
+	z->end_count++;
+}
+
+/* Decompresses into the current block until it is full or the stream stops. */
+static int fill(struct bundle_zstdin *z)
+{
+	unsigned char *block = z->block[z->current];
+	size_t *len = &z->block_len[z->current];
+
+	while (*len < BUNDLE_ZSTDIN_BLOCK && z->stop == STOP_NONE) {
+		ZSTD_outBuffer output = {block + *len, BUNDLE_ZSTDIN_BLOCK - *len, 0};
+		size_t before = z->input.pos, rc;
+
+		if (!z->in_frame) {
+			if (start_frame(z) != 0)
+				return -1;
+			continue;
+		}
+		if (z->input.pos == z->input.size && !z->file_eof && refill(z) != 0)
+			return -1;
+		rc = ZSTD_decompressStream(z->dctx, &output, &z->input);
+		if (ZSTD_isError(rc)) {
+			lerr_set(&z->failure, LADING_ERR_FORMAT, "%s: damaged zstd data near offset %llu: %s; " AGAIN,
+				 z->path, (unsigned long long)file_pos(z), ZSTD_getErrorName(rc));
+			return fail(z);
+		}
+		*len += output.pos;
+		z->out_total += output.pos;
+		if (rc == 0) {
+			z->in_frame = 0;
+			note_frame_end(z);
+		} else if (output.pos == 0 && z->input.pos == before && z->file_eof) {
+			lerr_set(&z->failure, LADING_ERR_FORMAT,
+				 "%s: the file ends inside a zstd frame at offset %llu: it is truncated; " AGAIN,
+				 z->path, (unsigned long long)file_pos(z));
+			return fail(z);
+		}
+	}
+	return 0;
+}
+
+/* Drops frame ends before the older kept block: the tar's end cannot be there. */
+static void prune_ends(struct bundle_zstdin *z, uint64_t keep_from)
+{
+	size_t drop = 0;
+
+	while (drop < z->end_count && z->ends[drop].out_end < keep_from)
+		drop++;
+	if (drop == 0)
+		return;
+	memmove(z->ends, z->ends + drop, (z->end_count - drop) * sizeof(*z->ends));
+	z->end_count -= drop;
+}
+
+/* Hands out the next block in the other slot, keeping the one before it. */
+static ssize_t next_block(struct bundle_zstdin *z, struct lerr *err)
+{
+	int previous = z->current;
+
+	if (z->stop == STOP_FAILED) {
+		*err = z->failure;
+		return -1;
+	}
+	if (z->stop != STOP_NONE)
+		return 0;
+	z->current = previous < 0 ? 0 : 1 - previous;
+	z->block_start[z->current] = z->out_total;
+	z->block_len[z->current] = 0;
+	z->kept_from = previous < 0 ? z->out_total : z->block_start[previous];
+	prune_ends(z, z->kept_from);
+	/* What was decoded before a damaged or cut frame is still handed out (inspect reads only the head). */
+	if (fill(z) != 0 && z->block_len[z->current] == 0) {
+		*err = z->failure;
+		return -1;
+	}
+	return (ssize_t)z->block_len[z->current];
+}
+
+ssize_t bundle_zstdin_read(struct bundle_zstdin *z, const void **data, struct lerr *err)
+{
+	ssize_t got = next_block(z, err);
+
+	if (got > 0)
+		*data = z->block[z->current];
+	return got;
+}
+
+int bundle_zstdin_stopped(const struct bundle_zstdin *z, struct lerr *err)
+{
+	switch (z->stop) {
+	case STOP_FAILED:
+		*err = z->failure;
+		return -1;
+	case STOP_SKIPPABLE:
+		return lerr_set(err, LADING_ERR_SIGNATURE,
+				"%s: a skippable zstd frame at offset %llu is not part of the signed archive: the "
+				"file was altered; " AGAIN,
+				z->path, (unsigned long long)z->stop_offset);
+	case STOP_NOT_ZSTD:
+		if (z->stop_offset == 0)
+			return lerr_set(err, LADING_ERR_FORMAT,
+					"%s: not a zstd-compressed tar (no zstd frame at its start)", z->path);
+		return lerr_set(
+		    err, LADING_ERR_SIGNATURE,
+		    "%s: the bytes at offset %llu are not a zstd frame: the file was altered or damaged; " AGAIN,
+		    z->path, (unsigned long long)z->stop_offset);
+	default:
+		return 0;
+	}
+}
+
+/* The first non-zero byte at or after from in the two kept blocks, or UINT64_MAX. */
+static uint64_t first_nonzero_kept(const struct bundle_zstdin *z, uint64_t from)
+{
+	const int slots[2] = {1 - z->current, z->current};
+	int i;
+
+	if (z->current < 0)
+		return UINT64_MAX;
+	for (i = 0; i < 2; i++) {
+		const unsigned char *block = z->block[slots[i]];
+		uint64_t start = z->block_start[slots[i]];
+		size_t len = z->block_len[slots[i]], j;
+
+		if (start + len <= from)
+			continue;
+		for (j = from > start ? (size_t)(from - start) : 0; j < len; j++)
+			if (block[j] != 0)
+				return start + j;
+	}
+	return UINT64_MAX;
+}
+
+static const struct frame_end *end_at_or_after(const struct bundle_zstdin *z, uint64_t offset)
+{
+	size_t i;
+
+	for (i = 0; i < z->end_count; i++)
+		if (z->ends[i].out_end >= offset)
+			return &z->ends[i];
+	return NULL;
+}
+
+/* File bytes from offset to the end of the file. */
+static int bytes_after(struct bundle_zstdin *z, uint64_t offset, uint64_t *count, struct lerr *err)
+{
+	struct stat st;
+	uint64_t total = z->in_offset + z->input.size;
+	char chunk[8192];
+
+	if (fstat(z->fd, &st) != 0)
+		return lerr_sys(err, "cannot stat '%s'", z->path);
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= total) {
+		*count = (uint64_t)st.st_size - offset;
+		return 0;
+	}
+	while (!z->file_eof) {
+		ssize_t got;
+
+		if ((got = fs_read_some(z->fd, chunk, sizeof(chunk), z->path, err)) < 0)
+			return -1;
+		if (got == 0)
+			z->file_eof = 1;
+		total += (uint64_t)got;
+	}
+	*count = total - offset;
+	return 0;
+}
+
+int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct lerr *err)
+{
+	uint64_t record_end = (tar_end + BUNDLE_TAR_RECORD - 1) / BUNDLE_TAR_RECORD * BUNDLE_TAR_RECORD;
+	uint64_t nonzero, after = 0;
+	const struct frame_end *end;
+
+	if (tar_end % TAR_BLOCK != 0 || tar_end > z->out_total || tar_end < z->kept_from)
+		return lerr_set(err, LADING_ERR_FORMAT,
+				"%s: the archive ends at decompressed offset %llu, which cannot be checked: not a "
+				"bundle lading wrote",
+				z->path, (unsigned long long)tar_end);
+	/* Scanned before decompressing on, which recycles the older kept block. */
+	nonzero = first_nonzero_kept(z, tar_end);
+	while ((end = end_at_or_after(z, tar_end)) == NULL && z->out_total <= record_end) {
+		ssize_t got = next_block(z, err);
+
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		if (nonzero == UINT64_MAX)
+			nonzero = first_nonzero_kept(z, z->block_start[z->current]);
+	}
+	if (end != NULL) {
+		if (bytes_after(z, end->file_end, &after, err) != 0)
+			return -1;
+		if (after > 0)
+			return lerr_set(err, LADING_ERR_SIGNATURE,
+					"%s: %llu byte%s after the end of the signed archive at offset %llu: the file "
+					"was altered or appended to; " AGAIN,
+					z->path, (unsigned long long)after, after == 1 ? "" : "s",
+					(unsigned long long)end->file_end);
+	}
+	if (nonzero < record_end)
+		return lerr_set(
+		    err, LADING_ERR_SIGNATURE,
+		    "%s: a non-zero byte at decompressed offset %llu, after the end of the signed archive at "
+		    "%llu: the file was altered; " AGAIN,
+		    z->path, (unsigned long long)nonzero, (unsigned long long)tar_end);
+	if (z->out_total > record_end)
+		return lerr_set(err, LADING_ERR_SIGNATURE,
+				"%s: padding after the end of the signed archive runs past its %u-byte tar record at "
+				"decompressed offset %llu: the file was altered; " AGAIN,
+				z->path, BUNDLE_TAR_RECORD, (unsigned long long)record_end);
+	if (end == NULL && bundle_zstdin_stopped(z, err) != 0)
+		return -1;
+	if (end == NULL)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: no zstd frame ends after the archive", z->path);
+	return 0;
+}
+
+void bundle_zstdin_free(struct bundle_zstdin *z)
+{
+	if (z == NULL)
+		return;
+	if (z->fd >= 0)
+		close(z->fd);
+	ZSTD_freeDCtx(z->dctx);
+	free(z->in);
+	free(z->block[0]);
+	free(z->block[1]);
+	free(z->ends);
+	free(z->path);
+	free(z);
+}
