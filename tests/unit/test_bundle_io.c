@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "bundle/format/extract.h"
 #include "bundle/inspect.h"
@@ -365,6 +366,166 @@ static void bundle_of_only_lading_json_verifies(void **state)
 	free(path);
 }
 
+/* The tar stream inside a bundle file (the caller frees the buf). */
+static void decompress_file(const char *path, struct buf *tar)
+{
+	struct buf file = BUF_INIT(64 << 20);
+	ZSTD_DCtx *dctx = ZSTD_createDCtx();
+	ZSTD_inBuffer in;
+	char chunk[65536];
+	struct lerr err;
+	size_t rc = 1;
+
+	assert_int_equal(fs_read_file(path, &file, &err), 0);
+	in = (ZSTD_inBuffer){file.data, file.len, 0};
+	while (in.pos < in.size || rc != 0) {
+		ZSTD_outBuffer out = {chunk, sizeof(chunk), 0};
+
+		rc = ZSTD_decompressStream(dctx, &out, &in);
+		assert_false(ZSTD_isError(rc));
+		assert_int_equal(buf_add(tar, chunk, out.pos, &err), 0);
+	}
+	ZSTD_freeDCtx(dctx);
+	buf_free(&file);
+}
+
+/* Writes data[0..len) as one zstd frame per piece (pieces end at cuts[]), then tail as it is. */
+static void write_frames(const char *path, const char *data, size_t len, const size_t *cuts, size_t cut_count,
+			 const void *tail, size_t tail_len)
+{
+	struct buf file = BUF_INIT(0);
+	size_t start = 0, i;
+	struct lerr err;
+
+	for (i = 0; i <= cut_count; i++) {
+		size_t end = i < cut_count ? cuts[i] : len;
+		size_t bound = ZSTD_compressBound(end - start);
+		char *frame = xmalloc(bound);
+		size_t got = ZSTD_compress(frame, bound, data + start, end - start, 1);
+
+		assert_false(ZSTD_isError(got));
+		buf_add(&file, frame, got, &err);
+		free(frame);
+		start = end;
+	}
+	if (tail_len > 0)
+		buf_add(&file, tail, tail_len, &err);
+	assert_int_equal(fs_write_file(path, file.data, file.len, 0644, &err), 0);
+	buf_free(&file);
+}
+
+/* verify and extract both fail with a message holding want; nothing is extracted. */
+static void refused_naming(struct fixture *f, const char *path, const char *want)
+{
+	struct bundle_extract_opts xopts = {0};
+	char *dest = out_path(f, "refused-out");
+	struct lerr err;
+
+	assert_int_equal(bundle_verify(path, NULL, NULL, NULL, NULL, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_SIGNATURE);
+	if (strstr(err.msg, want) == NULL)
+		fail_msg("'%s' does not hold '%s'", err.msg, want);
+	assert_null(strchr(err.msg, '\n'));
+	assert_int_equal(bundle_extract(path, dest, &xopts, &err), -1);
+	if (strstr(err.msg, want) == NULL)
+		fail_msg("'%s' does not hold '%s'", err.msg, want);
+	assert_false(fs_exists(dest));
+	free(dest);
+}
+
+/* The signature covers lading.json only: whatever follows the frame that ends the tar is refused. */
+static void bytes_after_the_last_frame_are_refused_naming_the_offset(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_write_opts opts = {0};
+	struct buf tar = BUF_INIT(64 << 20);
+	char frame_x[64];
+	const char skippable[] = "\x50\x2a\x4d\x18\x04\x00\x00\x00"
+				 "abcd";
+	const char *tails[3];
+	size_t tail_lens[3], i;
+	char *path = out_path(f, "w.tar.zst");
+	char *bad = out_path(f, "bad.tar.zst");
+	char *want;
+	size_t file_len;
+
+	write_ok(f, path, &opts);
+	decompress_file(path, &tar);
+	tails[0] = frame_x;
+	tail_lens[0] = ZSTD_compress(frame_x, sizeof(frame_x), "x", 1, 3);
+	tails[1] = skippable;
+	tail_lens[1] = sizeof(skippable) - 1;
+	tails[2] = "garbage";
+	tail_lens[2] = 7;
+	for (i = 0; i < 3; i++) {
+		struct stat st;
+
+		write_frames(bad, tar.data, tar.len, NULL, 0, tails[i], tail_lens[i]);
+		assert_int_equal(stat(bad, &st), 0);
+		file_len = (size_t)st.st_size - tail_lens[i];
+		want = xasprintf("bad.tar.zst: %zu bytes after the end of the signed archive at offset %zu: ",
+				 tail_lens[i], file_len);
+		refused_naming(f, bad, want);
+		free(want);
+	}
+	buf_free(&tar);
+	free(bad);
+	free(path);
+}
+
+/*
+ * Several frames are fine as long as the last one holds the tar's end; zeros
+ * up to the 10240-byte record (GNU tar) are fine, a byte in them or more is not.
+ */
+static void padding_and_frames_after_the_tar_end(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_write_opts opts = {0};
+	struct buf tar = BUF_INIT(64 << 20);
+	struct lerr err;
+	char *path = out_path(f, "w.tar.zst");
+	char *other = out_path(f, "other.tar.zst");
+	size_t end, record_end, cuts[3];
+	char *want;
+
+	write_ok(f, path, &opts);
+	decompress_file(path, &tar);
+	end = tar.len;
+	assert_int_equal(end % 512, 0); /* lading's writer: two zero blocks, no padding */
+	record_end = (end + 10239) / 10240 * 10240;
+	cuts[0] = 1000;
+	cuts[1] = end / 2;
+	cuts[2] = end - 700; /* inside the end-of-archive marker */
+	write_frames(other, tar.data, end, cuts, 3, NULL, 0);
+	if (bundle_verify(other, NULL, NULL, NULL, NULL, &err) != 0)
+		fail_msg("four frames: %s", err.msg);
+	while (tar.len < record_end)
+		buf_add(&tar, "", 1, &err);
+	write_frames(other, tar.data, tar.len, cuts, 3, NULL, 0);
+	if (bundle_verify(other, NULL, NULL, NULL, NULL, &err) != 0)
+		fail_msg("padded to a record: %s", err.msg);
+	/* The same padding in a frame of its own follows the frame that ends the tar. */
+	cuts[0] = end;
+	write_frames(other, tar.data, tar.len, cuts, 1, NULL, 0);
+	assert_int_equal(bundle_verify(other, NULL, NULL, NULL, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "bytes after the end of the signed archive at offset"));
+	tar.data[record_end - 3] = 'A';
+	write_frames(other, tar.data, tar.len, NULL, 0, NULL, 0);
+	want = xasprintf("a non-zero byte at decompressed offset %zu, after the end of the signed archive at %zu",
+			 record_end - 3, end);
+	refused_naming(f, other, want);
+	free(want);
+	tar.data[record_end - 3] = '\0';
+	buf_add(&tar, "", 1, &err);
+	write_frames(other, tar.data, tar.len, NULL, 0, NULL, 0);
+	want = xasprintf("runs past its 10240-byte tar record at decompressed offset %zu", record_end);
+	refused_naming(f, other, want);
+	free(want);
+	buf_free(&tar);
+	free(other);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +536,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(corrupt_cache_blob_fails_and_leaves_no_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_output_directory_fails_cleanly, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bundle_of_only_lading_json_verifies, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bytes_after_the_last_frame_are_refused_naming_the_offset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(padding_and_frames_after_the_tar_end, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("bundle_io", tests, NULL, NULL);
 }
