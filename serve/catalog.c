@@ -29,6 +29,7 @@
 struct serve_catalog {
 	int blobs_fd;	    /* oci/blobs/sha256, O_DIRECTORY */
 	char *blobs_dir;    /* for messages */
+	int verify_blobs;   /* hash every blob at load (a directory nobody verified) */
 	json_t *repos;	    /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
 	json_t *manifests;  /* digest -> media type */
 	json_t *blob_sizes; /* digest -> size, every referenced digest */
@@ -73,7 +74,43 @@ out:
 	return r;
 }
 
-/* Records a referenced blob after checking it exists with the size its descriptor claims. */
+/* Streams the blob in fd through sha256 and compares it with its name. */
+static int blob_check_digest(struct serve_catalog *cat, const char *digest, int fd, struct lerr *err)
+{
+	struct sha256_ctx *ctx = sha256_new();
+	char hex[SHA256_HEX_LEN + 1];
+	static const size_t chunk_len = 256u << 10;
+	char *chunk = xmalloc(chunk_len);
+	ssize_t got;
+	int r = -1;
+
+	while ((got = read(fd, chunk, chunk_len)) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			lerr_sys(err, "cannot read blob %s in '%s'", digest, cat->blobs_dir);
+			goto out;
+		}
+		sha256_update(ctx, chunk, (size_t)got);
+	}
+	sha256_final_hex(ctx, hex);
+	if (strcmp(hex, digest + 7) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "blob %s in '%s': content has digest sha256:%s; the layout is damaged or was altered", digest,
+			 cat->blobs_dir, hex);
+		goto out;
+	}
+	r = 0;
+out:
+	free(chunk);
+	sha256_free(ctx);
+	return r;
+}
+
+/*
+ * Records a referenced blob after checking it exists with the size its
+ * descriptor claims, and its digest when the catalog verifies blobs.
+ */
 static int add_blob(struct serve_catalog *cat, json_t *refs, json_t *desc, const char *parent, struct lerr *err)
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
@@ -85,10 +122,18 @@ static int add_blob(struct serve_catalog *cat, json_t *refs, json_t *desc, const
 		return lerr_set(err, LADING_ERR_FORMAT, "manifest %s: a descriptor has no valid sha256 digest", parent);
 	if (serve_catalog_open_blob(cat, digest, &fd, &size, err) != 0)
 		return lerr_prefix(err, "manifest %s", parent);
-	close(fd);
-	if (json_is_integer(want) && (json_int_t)size != json_integer_value(want))
+	if (json_is_integer(want) && (json_int_t)size != json_integer_value(want)) {
+		close(fd);
 		return lerr_set(err, LADING_ERR_SIGNATURE, "blob %s: %llu bytes on disk, %lld in manifest %s", digest,
 				(unsigned long long)size, (long long)json_integer_value(want), parent);
+	}
+	/* a blob shared by several manifests is hashed once */
+	if (cat->verify_blobs && json_object_get(cat->blob_sizes, digest) == NULL &&
+	    blob_check_digest(cat, digest, fd, err) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	json_object_set_new(refs, digest, json_integer((json_int_t)size));
 	json_object_set_new(cat->blob_sizes, digest, json_integer((json_int_t)size));
 	return 0;
@@ -247,11 +292,12 @@ out:
 	return r;
 }
 
-int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, const struct logger *lg,
+int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_catalog **out, struct lerr *err)
 {
 	struct serve_catalog *cat = xcalloc(1, sizeof(*cat));
 
+	cat->verify_blobs = verify_blobs;
 	cat->blobs_dir = xasprintf("%s/blobs/sha256", oci_dir);
 	cat->repos = json_object();
 	cat->manifests = json_object();

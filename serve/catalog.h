@@ -27,11 +27,12 @@ struct serve_catalog_stats {
 
 /*
  * Loads the layout in oci_dir: checks every manifest's digest, every blob's
- * presence and size, and that no two refs map to the same repository:tag.
- * *out is set on success (free with serve_catalog_free). Fails with
- * LADING_ERR_FORMAT/NOTFOUND/SIGNATURE naming the file or digest.
+ * presence and size (and, with verify_blobs, its digest: a directory that no
+ * bundle verification covered), and that no two refs map to the same
+ * repository:tag. *out is set on success (free with serve_catalog_free). Fails
+ * with LADING_ERR_FORMAT/NOTFOUND/SIGNATURE naming the file or digest.
  */
-int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, const struct logger *lg,
+int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_catalog **out, struct lerr *err);
 void serve_catalog_free(struct serve_catalog *cat);
 

@@ -295,7 +295,8 @@ static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 
 	memset(&content, 0, sizeof(content));
 	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
-	    serve_content_load(source.dir, &cmd->naming, &cmd->lg, &content, &err) != 0) {
+	    /* an extracted bundle was checked entry by entry; a directory is hashed here, blob by blob */
+	    serve_content_load(source.dir, &cmd->naming, source.extracted == NULL, &cmd->lg, &content, &err) != 0) {
 		status = cli_fail(&err);
 	} else {
 		status = run(cmd, &content, stop);

@@ -54,7 +54,7 @@ static int load_tree(const char *root, const char *part, const struct logger *lg
 	return r;
 }
 
-int serve_content_load(const char *root, const struct naming_opts *naming, const struct logger *lg,
+int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_content *out, struct lerr *err)
 {
 	char *oci = xasprintf("%s/oci", root);
@@ -66,7 +66,7 @@ int serve_content_load(const char *root, const struct naming_opts *naming, const
 		lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", root);
 		goto out;
 	}
-	if (fs_exists(oci) && serve_catalog_load(oci, naming, lg, &out->catalog, err) != 0)
+	if (fs_exists(oci) && serve_catalog_load(oci, naming, verify_blobs, lg, &out->catalog, err) != 0)
 		goto out;
 	if (load_tree(root, "charts", lg, &out->charts, err) != 0 ||
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||

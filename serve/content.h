@@ -29,9 +29,10 @@ struct serve_content {
 /*
  * Loads root; fails when root is missing, holds none of the four parts, or a
  * part is inconsistent (a manifest's digest, a missing blob, a chart URL that
- * names no file). Free with serve_content_free (also after a failure).
+ * names no file; with verify_blobs, a blob whose bytes do not hash to its
+ * name). Free with serve_content_free (also after a failure).
  */
-int serve_content_load(const char *root, const struct naming_opts *naming, const struct logger *lg,
+int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_content *out, struct lerr *err);
 void serve_content_free(struct serve_content *content);
 

@@ -4,7 +4,7 @@
 # a download in flight completes).
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 24
+plan 25
 
 serve_make_site "$TRASH/site" || exit 1
 S="$LADING serve"
@@ -46,6 +46,11 @@ fails_with "a missing layer is refused" 1 "blob $layer: not in" $S "$TRASH/damag
 rm -rf "$TRASH/damaged" && cp -r "$TRASH/site" "$TRASH/damaged"
 truncate -s 100 "$(layout_blob "$TRASH/damaged/oci" "$layer")"
 fails_with "a truncated layer is refused" 1 "blob $layer: 100 bytes on disk" \
+	$S "$TRASH/damaged" --plain-http --listen 127.0.0.1:0
+rm -rf "$TRASH/damaged" && cp -r "$TRASH/site" "$TRASH/damaged"
+flip_byte "$(layout_blob "$TRASH/damaged/oci" "$layer")" 50
+fails_with "a layer altered in place (same size) is refused: a directory's blobs are hashed at start" 1 \
+	"blob $layer in .*: content has digest sha256:.*the layout is damaged or was altered" \
 	$S "$TRASH/damaged" --plain-http --listen 127.0.0.1:0
 rm -rf "$TRASH/damaged" && cp -r "$TRASH/site" "$TRASH/damaged"
 rm "$TRASH/damaged/charts/demo-0.1.0.tgz"

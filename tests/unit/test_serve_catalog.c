@@ -213,7 +213,7 @@ static struct serve_catalog *load_ok(struct layout *l, const struct naming_opts 
 	struct serve_catalog *cat = NULL;
 	struct lerr err;
 
-	if (serve_catalog_load(l->oci, naming, lg, &cat, &err) != 0)
+	if (serve_catalog_load(l->oci, naming, 1, lg, &cat, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_non_null(cat);
 	return cat;
@@ -226,7 +226,7 @@ static const char *load_fails(struct layout *l, const struct naming_opts *naming
 	struct serve_catalog *cat = NULL;
 
 	lerr_clear(&err);
-	assert_int_equal(serve_catalog_load(l->oci, naming, NULL, &cat, &err), -1);
+	assert_int_equal(serve_catalog_load(l->oci, naming, 1, NULL, &cat, &err), -1);
 	assert_null(cat);
 	assert_int_equal(err.code, code);
 	assert_one_line(&err);
@@ -538,7 +538,7 @@ static void missing_or_malformed_index_is_refused(void **state)
 	const char *msg;
 
 	/* No index.json at all. */
-	assert_int_equal(serve_catalog_load(l->oci, &naming, NULL, &cat, &err), -1);
+	assert_int_equal(serve_catalog_load(l->oci, &naming, 1, NULL, &cat, &err), -1);
 	assert_null(cat);
 	assert_non_null(strstr(err.msg, path));
 	assert_one_line(&err);
