@@ -68,21 +68,16 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
 	sha256_free(ctx);
 }
 
-int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err)
+int sha256_fd(int fd, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err)
 {
-	struct sha256_ctx *ctx = NULL;
-	char *chunk = NULL;
+	struct sha256_ctx *ctx = sha256_new();
+	char *chunk = xmalloc(1 << 16);
 	uint64_t total = 0;
 	ssize_t got;
-	int fd;
 	int r = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return lerr_sys(err, "cannot open '%s'", path);
-	ctx = sha256_new();
-	chunk = xmalloc(1 << 16);
 	for (;;) {
-		if ((got = fs_read_some(fd, chunk, 1 << 16, path, err)) < 0)
+		if ((got = fs_read_some(fd, chunk, 1 << 16, what, err)) < 0)
 			goto out;
 		if (got == 0)
 			break;
@@ -96,6 +91,16 @@ int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size, 
 out:
 	free(chunk);
 	sha256_free(ctx);
+	return r;
+}
+
+int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return lerr_sys(err, "cannot open '%s'", path);
+	r = sha256_fd(fd, path, hex, size, err);
 	close(fd);
 	return r;
 }

@@ -26,6 +26,9 @@ void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1]);
 /* sha256 of a file read in bounded chunks; fills hex and (if not NULL) size. */
 int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err);
 
+/* The same from fd's current offset to its end; what names it in messages. */
+int sha256_fd(int fd, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size, struct lerr *err);
+
 /* True when s is exactly "sha256:" followed by 64 lowercase hex digits. */
 int digest_is_sha256(const char *s);
 

@@ -77,34 +77,15 @@ out:
 /* Streams the blob in fd through sha256 and compares it with its name. */
 static int blob_check_digest(struct serve_catalog *cat, const char *digest, int fd, struct lerr *err)
 {
-	struct sha256_ctx *ctx = sha256_new();
 	char hex[SHA256_HEX_LEN + 1];
-	static const size_t chunk_len = 256u << 10;
-	char *chunk = xmalloc(chunk_len);
-	ssize_t got;
-	int r = -1;
 
-	while ((got = read(fd, chunk, chunk_len)) != 0) {
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			lerr_sys(err, "cannot read blob %s in '%s'", digest, cat->blobs_dir);
-			goto out;
-		}
-		sha256_update(ctx, chunk, (size_t)got);
-	}
-	sha256_final_hex(ctx, hex);
-	if (strcmp(hex, digest + 7) != 0) {
-		lerr_set(err, LADING_ERR_SIGNATURE,
-			 "blob %s in '%s': content has digest sha256:%s; the layout is damaged or was altered", digest,
-			 cat->blobs_dir, hex);
-		goto out;
-	}
-	r = 0;
-out:
-	free(chunk);
-	sha256_free(ctx);
-	return r;
+	if (sha256_fd(fd, digest, hex, NULL, err) != 0)
+		return -1;
+	if (strcmp(hex, digest + 7) != 0)
+		return lerr_set(err, LADING_ERR_SIGNATURE,
+				"blob %s in '%s': content has digest sha256:%s; the layout is damaged or was altered",
+				digest, cat->blobs_dir, hex);
+	return 0;
 }
 
 /*
