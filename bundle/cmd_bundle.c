@@ -31,12 +31,16 @@ enum {
 	OPT_SIGN,
 	OPT_PUBKEY,
 	OPT_INSECURE_SIG,
+	OPT_ALLOW_EXPIRED,
+	OPT_ALLOW_DOWNGRADE,
+	OPT_EXPIRES,
 };
 
 static const struct cli_option create_options[] = {
     {"file", 'f', "FILE", OPT_FILE, "the bundle spec (default lading.yaml)"},
     {"output", 'o', "FILE", OPT_OUTPUT, "the bundle to write (default NAME.tar.zst)"},
     {"sign", 0, "KEY", OPT_SIGN, "sign lading.json with this secret key; also writes FILE.minisig"},
+    {"expires", 0, "D|TIME", OPT_EXPIRES, BUNDLE_SIG_EXPIRES_HELP},
     {"level", 0, "N", OPT_LEVEL, "zstd level, 1-19 (default 3)"},
     {"jobs", 'j', "N", OPT_JOBS, "parallel downloads, 1-64 (default 4)"},
     {"locked", 0, NULL, OPT_LOCKED, "fetch exactly the digests in lading.lock, resolve nothing"},
@@ -57,6 +61,8 @@ static const struct cli_option verify_options[] = {
      "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
      "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"},
+    {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, BUNDLE_SIG_ALLOW_EXPIRED_HELP},
+    {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE, BUNDLE_SIG_ALLOW_DOWNGRADE_HELP},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -66,6 +72,8 @@ static const struct cli_option extract_options[] = {
      "trust this public key (repeatable; default: *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
      "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"},
+    {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, BUNDLE_SIG_ALLOW_EXPIRED_HELP},
+    {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE, BUNDLE_SIG_ALLOW_DOWNGRADE_HELP},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -93,6 +101,7 @@ struct common {
 static int parse_common(const char *prog, const char *synopsis, const struct cli_option *table, int operands, int argc,
 			char **argv, struct common *c, int *status)
 {
+	struct lerr experr;
 	int opt;
 
 	memset(c, 0, sizeof(*c));
@@ -134,6 +143,16 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 			break;
 		case OPT_INSECURE_SIG:
 			c->sig.insecure = 1;
+			break;
+		case OPT_ALLOW_EXPIRED:
+			c->sig.allow_expired = 1;
+			break;
+		case OPT_ALLOW_DOWNGRADE:
+			c->sig.allow_downgrade = 1;
+			break;
+		case OPT_EXPIRES:
+			if (bundle_sig_opts_expires(&c->sig, c->cli.arg, &experr) != 0)
+				bad = cli_usage_error(&c->cli, "%s", experr.msg);
 			break;
 		}
 		if (bad != 0) {
@@ -185,6 +204,8 @@ static int verb_create(int argc, char **argv)
 
 	if (parse_common("lading bundle create", "[options]", create_options, 0, argc, argv, &c, &rc) != 0)
 		return rc;
+	if (c.sig.expires != 0 && c.sig.sign_key == NULL)
+		return cli_usage_error(&c.cli, "--expires needs --sign KEY");
 	if (c.dry_run)
 		return dry_run(c.file ? c.file : "lading.yaml", &c.lg);
 	memset(&opts, 0, sizeof(opts));
@@ -197,7 +218,7 @@ static int verb_create(int argc, char **argv)
 	opts.lg = &c.lg;
 	lerr_clear(&err);
 	memset(&signing, 0, sizeof(signing));
-	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, c.sig.sign_key, &opts, &err) != 0)
+	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, &c.sig, &opts, &err) != 0)
 		return cli_fail(&err);
 	rc = bundle_create(&opts, &result, &err);
 	if (rc == 0 && c.sig.sign_key != NULL && (rc = bundle_sig_create_finish(&signing, result.out_path, &err)) != 0)
@@ -283,6 +304,7 @@ static int verb_verify(int argc, char **argv)
 		bundle_sig_run_end(&run);
 		return cli_fail(&err);
 	}
+	bundle_sig_run_accept(&run, &c.lg);
 	if (!c.lg.json)
 		bundle_sig_run_report(&run, stdout);
 	bundle_sig_run_end(&run);
@@ -321,6 +343,8 @@ static int verb_extract(int argc, char **argv)
 	opts.head = bundle_sig_check_head;
 	opts.head_ctx = &run.check;
 	rc = bundle_extract(file, c.dir, &opts, &err);
+	if (rc == 0)
+		bundle_sig_run_accept(&run, &c.lg);
 	if (rc == 0 && !c.lg.json)
 		bundle_sig_run_report(&run, stdout);
 	bundle_sig_run_end(&run);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bundle/format/extract.h"
@@ -16,6 +17,7 @@
 #include "lib/cli.h"
 #include "lib/fsutil.h"
 #include "lib/log.h"
+#include "lib/utctime.h"
 #include "lib/xmalloc.h"
 
 int bundle_sig_opts_add_pubkey(struct bundle_sig_opts *so, char *path)
@@ -26,12 +28,32 @@ int bundle_sig_opts_add_pubkey(struct bundle_sig_opts *so, char *path)
 	return 0;
 }
 
+int bundle_sig_opts_expires(struct bundle_sig_opts *so, const char *text, struct lerr *err)
+{
+	int64_t seconds;
+
+	if (duration_parse(text, &seconds) == 0) {
+		so->expires = (int64_t)time(NULL) + seconds;
+		return 0;
+	}
+	if (utc_time_parse(text, &seconds) == 0 && seconds > (int64_t)time(NULL)) {
+		so->expires = seconds;
+		return 0;
+	}
+	return lerr_set(err, LADING_ERR_USAGE,
+			"--expires '%s': want a duration like 90d, 12h or 2w, or a future UTC time like "
+			"2027-03-01T00:00:00Z",
+			text);
+}
+
 int bundle_sig_run_begin(struct bundle_sig_run *run, const struct bundle_sig_opts *so, const char *file,
 			 struct lerr *err)
 {
 	trust_init(&run->trust);
 	run->what = xasprintf("'%s'", file);
 	bundle_sig_check_init(&run->check, &run->trust, run->what, so->insecure);
+	run->check.allow_expired = so->allow_expired;
+	run->check.allow_downgrade = so->allow_downgrade;
 	return trust_load(&run->trust, so->pubkeys, so->pubkey_count, err);
 }
 
@@ -43,6 +65,17 @@ void bundle_sig_run_report(const struct bundle_sig_run *run, FILE *out)
 		fprintf(out, "%s: signed by key %s (%s)\n", run->what, c->key_id, c->signer_path);
 	else if (c->problem.code != LADING_OK)
 		fprintf(stderr, "lading: warning: --insecure-skip-signature: %s\n", c->problem.msg);
+}
+
+void bundle_sig_run_accept(const struct bundle_sig_run *run, const struct logger *lg)
+{
+	struct lerr err;
+
+	lerr_clear(&err);
+	if (bundle_sig_check_record(&run->check, &err) != 0)
+		log_msg(lg, LOG_WARN,
+			"%s: not recorded as accepted, so an older bundle of this name is not refused: %s", run->what,
+			err.msg);
 }
 
 void bundle_sig_run_end(struct bundle_sig_run *run)
@@ -66,12 +99,13 @@ static int create_sign_hook(void *ctx, const char *json, size_t json_len, struct
 	return bundle_sig_sign_json(&sc->signer, json, json_len, sig, err);
 }
 
-int bundle_sig_create_begin(struct bundle_sig_create *sc, const char *key_path, struct bundle_create_opts *opts,
-			    struct lerr *err)
+int bundle_sig_create_begin(struct bundle_sig_create *sc, const struct bundle_sig_opts *so,
+			    struct bundle_create_opts *opts, struct lerr *err)
 {
 	memset(sc, 0, sizeof(*sc));
-	if (bundle_signer_load(&sc->signer, key_path, keypass_read, NULL, err) != 0)
+	if (bundle_signer_load(&sc->signer, so->sign_key, keypass_read, NULL, err) != 0)
 		return -1;
+	sc->signer.expires = so->expires;
 	sc->loaded = 1;
 	opts->sign = create_sign_hook;
 	opts->sign_ctx = sc;
@@ -195,12 +229,14 @@ out:
 
 static const struct cli_option sign_options[] = {
     {"key", 'k', "KEY", 'k', "the secret key (lading key generate, or minisign -G); required"},
+    {"expires", 0, "D|TIME", 'e', BUNDLE_SIG_EXPIRES_HELP},
     {NULL, 0, NULL, 0, NULL},
 };
 
 int bundle_sig_verb_sign(int argc, char **argv)
 {
 	struct bundle_signer signer;
+	struct bundle_sig_opts so;
 	struct logger lg;
 	struct cli cli;
 	const char *key_path = NULL;
@@ -213,8 +249,16 @@ int bundle_sig_verb_sign(int argc, char **argv)
 		 argv);
 	cli.summary = "Signs an existing bundle: every entry is verified, then FILE is rewritten atomically\n"
 		      "with lading.json.minisig as its second entry, and FILE.minisig is written next to it.";
-	while ((opt = cli_next(&cli)) > 0)
-		key_path = cli.arg;
+	memset(&so, 0, sizeof(so));
+	lerr_clear(&err);
+	while ((opt = cli_next(&cli)) > 0) {
+		if (opt == 'k')
+			key_path = cli.arg;
+		else if (bundle_sig_opts_expires(&so, cli.arg, &err) != 0) {
+			cli_free(&cli);
+			return cli_fail(&err);
+		}
+	}
 	if (opt < 0 || cli.help) {
 		r = cli_finish(&cli);
 		cli_free(&cli);
@@ -228,9 +272,9 @@ int bundle_sig_verb_sign(int argc, char **argv)
 	file = cli.operands[0];
 	cli_logger(&cli, &lg);
 	cli_free(&cli);
-	lerr_clear(&err);
 	if (bundle_signer_load(&signer, key_path, keypass_read, NULL, &err) != 0)
 		return cli_fail(&err);
+	signer.expires = so.expires;
 	r = resign(file, &signer, &lg, &err);
 	if (r == 0)
 		printf("%s: signed by key %s (and %s.minisig)\n", file, signer.key_id, file);

@@ -30,6 +30,8 @@ enum {
 	OPT_LIMIT_RATE,
 	OPT_PUBKEY,
 	OPT_INSECURE_SIG,
+	OPT_ALLOW_EXPIRED,
+	OPT_ALLOW_DOWNGRADE,
 };
 
 static const struct cli_option push_options[] = {
@@ -38,6 +40,8 @@ static const struct cli_option push_options[] = {
      "trust this minisign public key (repeatable; default: every *.pub in $LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE_SIG,
      "push an unsigned or untrusted bundle (digests are still checked)"},
+    {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, BUNDLE_SIG_ALLOW_EXPIRED_HELP},
+    {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE, BUNDLE_SIG_ALLOW_DOWNGRADE_HELP},
     {"prefix", 0, "P", OPT_PREFIX, "put every repository under P/ (Harbor project)"},
     {"keep-host", 0, NULL, OPT_KEEP_HOST, "keep the source host as the first path element"},
     {"dry-run", 0, NULL, OPT_DRY_RUN, "verify the bundle and print the name mapping; send nothing"},
@@ -128,6 +132,12 @@ static int parse_option(struct cli *cli, int opt, struct push_args *a)
 		break;
 	case OPT_INSECURE_SIG:
 		a->sig.insecure = 1;
+		break;
+	case OPT_ALLOW_EXPIRED:
+		a->sig.allow_expired = 1;
+		break;
+	case OPT_ALLOW_DOWNGRADE:
+		a->sig.allow_downgrade = 1;
 		break;
 	}
 	return 0;
@@ -274,6 +284,8 @@ int bundle_cmd_push(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
+	if (!a.opts.dry_run)
+		bundle_sig_run_accept(&run, &a.lg);
 	bundle_sig_run_report(&run, a.lg.json ? stderr : stdout);
 	if (a.lg.json)
 		print_json(&a, &res);

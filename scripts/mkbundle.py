@@ -5,12 +5,13 @@ scripts/mkchart-oci.py) and directories for the push tests and benchmark, and/or
 from hand-made entries, including ones lading must refuse, for the reader's tests.
 
 usage: mkbundle.py OUT.tar.zst [--oci LAYOUT] [--files DIR] [--providers DIR]
-                   [--flip ENTRY] [--name NAME] [--sig FILE] [ENTRY...]
+                   [--flip ENTRY] [--name NAME] [--created TIME] [--sig FILE] [ENTRY...]
   --oci LAYOUT     every file of LAYOUT as oci/..., its index.json's refs as images
   --files DIR      every file of DIR as files/...
   --providers DIR  every file of DIR as providers/...
   --flip ENTRY     store ENTRY with its middle byte flipped (lading.json keeps the true sha256)
   --name NAME      the bundle's name in lading.json (default: handmade)
+  --created TIME   lading.json's created (default: 2026-11-23T09:00:00Z)
   --sig FILE       store FILE as lading.json.minisig right after lading.json: a
                    signature made over the same lading.json in another bundle
                    (this maker's lading.json depends only on the listed entries)
@@ -68,11 +69,11 @@ def flipped(data):
 def parse(argv):
     if len(argv) < 2 or argv[1].startswith("-"):
         sys.exit(__doc__)
-    opts = {"out": argv[1], "trees": [], "layout": None, "flip": None, "name": "handmade", "sig": None, "specs": []}
+    opts = {"out": argv[1], "trees": [], "layout": None, "flip": None, "name": "handmade", "created": "2026-11-23T09:00:00Z", "sig": None, "specs": []}
     i = 2
     while i < len(argv):
         arg = argv[i]
-        if arg in TREES or arg in ("--flip", "--name", "--sig"):
+        if arg in TREES or arg in ("--flip", "--name", "--created", "--sig"):
             if i + 1 >= len(argv):
                 die(arg + " needs a value")
             value = argv[i + 1]
@@ -132,7 +133,7 @@ def main(argv):
     names = [p for p, _ in items] + [e[1] for e in first + stored if e[0] == "file"] + ["lading.json"]
     if flip is not None and flip not in names:
         die("--flip %s: no such entry is stored" % flip)
-    manifest = {"format": 1, "name": opts["name"], "created": "2026-11-23T09:00:00Z", "tool": "mkbundle.py",
+    manifest = {"format": 1, "name": opts["name"], "created": opts["created"], "tool": "mkbundle.py",
                 "spec": None, "images": images, "entries": rows}
 
     with open(opts["out"], "wb") as f:

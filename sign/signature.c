@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "sign/freshness.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
+#include "lib/utctime.h"
 #include "lib/xmalloc.h"
 
 int bundle_signer_load(struct bundle_signer *signer, const char *key_path, minisign_password_fn get_password, void *ctx,
@@ -34,9 +37,9 @@ static const char *json_text(json_t *root, const char *key)
 	return json_is_string(value) ? json_string_value(value) : "?";
 }
 
-char *bundle_sig_comment(const char *json, size_t json_len, struct lerr *err)
+char *bundle_sig_comment(const char *json, size_t json_len, int64_t expires, struct lerr *err)
 {
-	char hex[SHA256_HEX_LEN + 1];
+	char hex[SHA256_HEX_LEN + 1], until[UTC_TIME_MAX];
 	json_error_t jerr;
 	json_t *root;
 	char *comment;
@@ -48,9 +51,16 @@ char *bundle_sig_comment(const char *json, size_t json_len, struct lerr *err)
 			 jerr.text);
 		return NULL;
 	}
+	if (strchr(json_text(root, "name"), '\t') != NULL) {
+		json_decref(root);
+		lerr_set(err, LADING_ERR_FORMAT, "lading.json: the bundle name has a tab; rename the bundle");
+		return NULL;
+	}
 	sha256_hex(json, json_len, hex);
-	comment = xasprintf(BUNDLE_SIG_COMMENT_PREFIX "name:%s\tcreated:%s\tsha256:%s", json_text(root, "name"),
-			    json_text(root, "created"), hex);
+	utc_time_format(expires, until);
+	comment =
+	    xasprintf(BUNDLE_SIG_COMMENT_PREFIX "name:%s\tcreated:%s\tsha256:%s%s%s", json_text(root, "name"),
+		      json_text(root, "created"), hex, expires != 0 ? "\texpires:" : "", expires != 0 ? until : "");
 	json_decref(root);
 	if (minisign_comment_check(comment, strlen(comment), "the bundle name", err) != 0) {
 		free(comment);
@@ -63,7 +73,7 @@ int bundle_sig_sign_json(void *ctx, const char *json, size_t json_len, struct bu
 {
 	const struct bundle_signer *signer = ctx;
 	struct minisign_sig made;
-	char *comment = bundle_sig_comment(json, json_len, err);
+	char *comment = bundle_sig_comment(json, json_len, signer->expires, err);
 	char *text = NULL;
 	int r = -1;
 
@@ -86,7 +96,7 @@ int bundle_sig_sign_file(const struct bundle_signer *signer, const char *bundle_
 {
 	uint8_t digest[MINISIGN_HASH_LEN];
 	struct minisign_sig made;
-	char *comment = bundle_sig_comment(json, json_len, err);
+	char *comment = bundle_sig_comment(json, json_len, signer->expires, err);
 	char *what = xasprintf("'%s'", bundle_path);
 	char *sig_path = xasprintf("%s.minisig", bundle_path);
 	char *text = NULL;
@@ -126,24 +136,103 @@ void bundle_sig_check_init(struct bundle_sig_check *check, const struct trust_se
 	lerr_clear(&check->problem);
 }
 
-/* The trusted comment's "sha256:<hex>" field must name these lading.json bytes. */
-static int comment_digest_matches(const char *comment, const char *json, size_t json_len, const char *what,
-				  struct lerr *err)
+/* The value of "<TAB>key:" in a trusted comment's fields (after the prefix), copied; NULL when absent. */
+static char *comment_field(const char *comment, const char *key)
 {
-	char hex[SHA256_HEX_LEN + 1];
-	const char *field = strstr(comment, "\tsha256:");
+	size_t key_len = strlen(key);
+	const char *p = comment + strlen(BUNDLE_SIG_COMMENT_PREFIX);
 
-	if (strncmp(comment, BUNDLE_SIG_COMMENT_PREFIX, strlen(BUNDLE_SIG_COMMENT_PREFIX)) != 0 || field == NULL)
+	for (;;) {
+		const char *end = strchr(p, '\t');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (len > key_len && strncmp(p, key, key_len) == 0 && p[key_len] == ':')
+			return xstrndup(p + key_len + 1, len - key_len - 1);
+		if (end == NULL)
+			return NULL;
+		p = end + 1;
+	}
+}
+
+/* The comment's field must be present and equal what lading.json says. */
+static int field_matches(const char *comment, const char *key, const char *want, const char *what, struct lerr *err)
+{
+	char *got = comment_field(comment, key);
+	int r = 0;
+
+	if (got == NULL)
+		r = lerr_set(err, LADING_ERR_SIGNATURE,
+			     "%s: lading.json.minisig's trusted comment names no %s; sign the bundle again with "
+			     "'lading bundle sign'",
+			     what, key);
+	else if (strcmp(got, want) != 0)
+		r = lerr_set(err, LADING_ERR_SIGNATURE,
+			     "%s: lading.json.minisig was made for another bundle (trusted comment says %s '%.100s', "
+			     "lading.json says '%.100s')",
+			     what, key, got, want);
+	free(got);
+	return r;
+}
+
+/*
+ * The trusted comment binds the purpose (its prefix), lading.json's name, creation time and
+ * sha256; fills check's name, created, expires and json_sha256 when it does.
+ */
+static int comment_binds(struct bundle_sig_check *check, const char *comment, const char *json, size_t json_len,
+			 struct lerr *err)
+{
+	json_t *root = json_loadb(json, json_len, 0, NULL);
+	char *expires = NULL;
+	int r = -1;
+
+	sha256_hex(json, json_len, check->json_sha256);
+	if (strncmp(comment, BUNDLE_SIG_COMMENT_PREFIX, strlen(BUNDLE_SIG_COMMENT_PREFIX)) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: lading.json.minisig is not a bundle signature (its trusted comment says '%.100s', not "
+			 "'" BUNDLE_SIG_COMMENT_PREFIX "name:...'); sign the bundle with 'lading bundle sign'",
+			 check->what, comment);
+		goto out;
+	}
+	if (field_matches(comment, "sha256", check->json_sha256, check->what, err) != 0 ||
+	    field_matches(comment, "name", json_text(root, "name"), check->what, err) != 0 ||
+	    field_matches(comment, "created", json_text(root, "created"), check->what, err) != 0)
+		goto out;
+	if (utc_time_parse(json_text(root, "created"), &check->created) != 0) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: lading.json: created '%.40s' is not a UTC time", check->what,
+			 json_text(root, "created"));
+		goto out;
+	}
+	expires = comment_field(comment, "expires");
+	if (expires != NULL && utc_time_parse(expires, &check->expires) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: lading.json.minisig: expires '%.40s' is not a UTC time",
+			 check->what, expires);
+		goto out;
+	}
+	free(check->name);
+	check->name = xstrdup(json_text(root, "name"));
+	r = 0;
+out:
+	free(expires);
+	json_decref(root);
+	return r;
+}
+
+/* An expired signature, or a bundle older than the one accepted here before, is refused unless allowed. */
+static int check_fresh(const struct bundle_sig_check *check, struct lerr *err)
+{
+	char when[UTC_TIME_MAX];
+
+	if (check->expires != 0 && (int64_t)time(NULL) > check->expires && !check->allow_expired) {
+		utc_time_format(check->expires, when);
+		return lerr_set(err, LADING_ERR_SIGNATURE,
+				"%s: the signature of bundle '%s' expired at %s; get a newer bundle, or pass "
+				"--allow-expired",
+				check->what, check->name, when);
+	}
+	if (check->allow_downgrade)
 		return 0;
-	field += strlen("\tsha256:");
-	sha256_hex(json, json_len, hex);
-	if (strncmp(field, hex, SHA256_HEX_LEN) == 0 &&
-	    (field[SHA256_HEX_LEN] == '\0' || field[SHA256_HEX_LEN] == '\t'))
-		return 0;
-	return lerr_set(err, LADING_ERR_SIGNATURE,
-			"%s: lading.json.minisig was made for another lading.json (trusted comment names sha256:%.64s, "
-			"lading.json is sha256:%s)",
-			what, field, hex);
+	return fresh_check(check->state_dir != NULL ? check->state_dir : fresh_state_dir(), check->name, check->created,
+			   check->what, err);
 }
 
 /* Parses and verifies; fills the out fields of check as far as it gets. */
@@ -171,7 +260,7 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 	check->trusted = signer != NULL;
 	check->signer_path = signer != NULL ? signer->path : NULL;
 	if (trust_verify_mem(check->trust, &parsed, json, json_len, what, NULL, err) == 0 &&
-	    comment_digest_matches(parsed.trusted_comment, json, json_len, check->what, err) == 0) {
+	    comment_binds(check, parsed.trusted_comment, json, json_len, err) == 0 && check_fresh(check, err) == 0) {
 		check->verified = 1;
 		r = 0;
 	}
@@ -200,8 +289,18 @@ int bundle_sig_check_head(void *ctx, const char *json, size_t json_len, const ch
 	return -1;
 }
 
+int bundle_sig_check_record(const struct bundle_sig_check *check, struct lerr *err)
+{
+	if (!check->verified || check->name == NULL)
+		return 0;
+	return fresh_record(check->state_dir != NULL ? check->state_dir : fresh_state_dir(), check->name,
+			    check->created, check->json_sha256, err);
+}
+
 void bundle_sig_check_free(struct bundle_sig_check *check)
 {
 	free(check->trusted_comment);
 	check->trusted_comment = NULL;
+	free(check->name);
+	check->name = NULL;
 }

@@ -9,6 +9,8 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")" && pwd)
 TOP=$(cd "$TESTS_DIR/.." && pwd)
 LADING=${LADING:-$TOP/lading}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/lading-$TEST_NAME.XXXXXX")
+# Accepted bundles are recorded per test, never in the machine's /var/lib/lading (sign/freshness.h).
+export LADING_STATE="$TRASH/.state"
 test_count=0
 test_failed=0
 _cleanup_cmds=""

@@ -9,28 +9,17 @@
 #include "bundle/format/manifest.h"
 #include "bundle/format/path.h"
 #include "lib/grow.h"
+#include "lib/utctime.h"
 #include "lib/xmalloc.h"
 
 void bundle_format_time(int64_t seconds, char out[32])
 {
-	time_t t = (time_t)seconds;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "1970-01-01T00:00:00Z");
+	utc_time_format(seconds, out);
 }
 
 int bundle_parse_time(const char *text, int64_t *seconds)
 {
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (end == NULL || *end != '\0')
-		return -1;
-	*seconds = (int64_t)timegm(&tm);
-	return 0;
+	return utc_time_parse(text, seconds);
 }
 
 static json_t *string_or_null(const char *s)

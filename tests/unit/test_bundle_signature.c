@@ -30,6 +30,8 @@ static int setup(void **state)
 	struct minisign_pubkey other;
 	struct lerr err;
 
+	setenv("LADING_STATE", "/nonexistent/lading-unit-state", 1); /* nothing recorded: nothing refused */
+
 	assert_int_equal(minisign_keypair_generate(&k->signer.key, &k->pk, &err), 0);
 	assert_int_equal(minisign_keypair_generate(&k->stranger.key, &other, &err), 0);
 	minisign_key_id_hex(k->pk.key_id, k->signer.key_id);
@@ -147,14 +149,15 @@ static void trusted_comment_naming_another_lading_json_fails(void **state)
 	struct bundle_sig_check check;
 	struct minisign_sig made;
 	struct lerr err;
-	char *comment_a = bundle_sig_comment(json_a, strlen(json_a), &err);
+	char *comment_a = bundle_sig_comment(json_a, strlen(json_a), 0, &err);
 	char *text;
 
 	assert_int_equal(minisign_sign_mem(&made, &k->signer.key, json_b, strlen(json_b), comment_a, NULL, &err), 0);
 	text = minisign_sig_format(&made);
 	bundle_sig_check_init(&check, &k->trust, "'b.tar.zst'", 0);
 	assert_int_equal(bundle_sig_check_head(&check, json_b, strlen(json_b), text, strlen(text), NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "'b.tar.zst': lading.json.minisig was made for another lading.json"));
+	assert_non_null(strstr(
+	    err.msg, "'b.tar.zst': lading.json.minisig was made for another bundle (trusted comment says sha256"));
 	bundle_sig_check_free(&check);
 	minisign_sig_free(&made);
 	free(text);
@@ -175,6 +178,131 @@ static void garbled_signature_entry_is_a_signature_error(void **state)
 	assert_non_null(strstr(err.msg, "'a.tar.zst': lading.json.minisig:4:"));
 	bundle_sig_check_free(&check);
 	free(sig);
+}
+
+/* A good signature by a trusted key over json, with this trusted comment; caller frees. */
+static char *sign_with_comment(const struct bundle_signer *signer, const char *json, const char *comment)
+{
+	struct minisign_sig made;
+	struct lerr err;
+	char *text;
+
+	assert_int_equal(minisign_sign_mem(&made, &signer->key, json, strlen(json), comment, NULL, &err), 0);
+	text = minisign_sig_format(&made);
+	minisign_sig_free(&made);
+	return text;
+}
+
+/* Checks json against a signature with comment; returns the head hook's result, err filled. */
+static int check_comment(struct keys *k, const char *json, const char *comment, struct lerr *err)
+{
+	struct bundle_sig_check check;
+	char *text = sign_with_comment(&k->signer, json, comment);
+	int r;
+
+	bundle_sig_check_init(&check, &k->trust, "'x.tar.zst'", 0);
+	r = bundle_sig_check_head(&check, json, strlen(json), text, strlen(text), NULL, err);
+	bundle_sig_check_free(&check);
+	free(text);
+	return r;
+}
+
+/* Signatures by the trusted key over the very bytes, but whose comment binds something else. */
+static void trusted_comment_must_bind_purpose_name_and_time(void **state)
+{
+	struct keys *k = *state;
+	char hex[SHA256_HEX_LEN + 1];
+	struct lerr err;
+	char *comment;
+
+	sha256_hex(json_b, strlen(json_b), hex);
+	assert_int_equal(check_comment(k, json_b, "timestamp:1764000000\tfile:site.tar.zst", &err), -1);
+	assert_non_null(strstr(err.msg, "'x.tar.zst': lading.json.minisig is not a bundle signature (its trusted "
+					"comment says 'timestamp:1764000000"));
+	comment = xasprintf("lading-bundle name:site-a\tcreated:2026-11-23T09:00:00Z\tsha256:%s", hex);
+	assert_int_equal(check_comment(k, json_b, comment, &err), -1);
+	assert_non_null(strstr(err.msg, "made for another bundle (trusted comment says name 'site-a', lading.json says "
+					"'site-b')"));
+	free(comment);
+	comment = xasprintf("lading-bundle name:site-b\tcreated:2025-01-01T00:00:00Z\tsha256:%s", hex);
+	assert_int_equal(check_comment(k, json_b, comment, &err), -1);
+	assert_non_null(strstr(err.msg, "trusted comment says created '2025-01-01T00:00:00Z'"));
+	free(comment);
+	comment = xasprintf("lading-bundle name:site-b\tcreated:2026-11-23T09:00:00Z");
+	assert_int_equal(check_comment(k, json_b, comment, &err), -1);
+	assert_non_null(strstr(err.msg, "trusted comment names no sha256"));
+	free(comment);
+	comment = xasprintf("lading-bundle name:site-b\tcreated:2026-11-23T09:00:00Z\tsha256:%s", hex);
+	assert_int_equal(check_comment(k, json_b, comment, &err), 0);
+	free(comment);
+}
+
+static void expired_signature_is_refused_unless_allowed(void **state)
+{
+	struct keys *k = *state;
+	struct bundle_sig_check check;
+	struct lerr err;
+	char *sig;
+
+	k->signer.expires = 1700000000; /* 2023-11-14T22:13:20Z, long past */
+	sig = sign(&k->signer, json_a);
+	k->signer.expires = 0;
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), sig, strlen(sig), NULL, &err), -1);
+	assert_string_equal(err.msg, "'a.tar.zst': the signature of bundle 'site-a' expired at 2023-11-14T22:13:20Z; "
+				     "get a newer bundle, or pass --allow-expired");
+	bundle_sig_check_free(&check);
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	check.allow_expired = 1;
+	assert_int_equal(bundle_sig_check_head(&check, json_a, strlen(json_a), sig, strlen(sig), NULL, &err), 0);
+	assert_true(check.verified);
+	assert_int_equal(check.expires, 1700000000);
+	bundle_sig_check_free(&check);
+	free(sig);
+}
+
+/* Records site-a as created at `created` in state, by verifying a bundle of that time. */
+static int verify_and_record(struct keys *k, const char *state, const char *created, struct lerr *err)
+{
+	struct bundle_sig_check check;
+	char *json = xasprintf("{\"created\":\"%s\",\"entries\":[],\"format\":1,\"name\":\"site/../a\"}", created);
+	char *sig = sign(&k->signer, json);
+	int r;
+
+	bundle_sig_check_init(&check, &k->trust, "'a.tar.zst'", 0);
+	check.state_dir = state;
+	r = bundle_sig_check_head(&check, json, strlen(json), sig, strlen(sig), NULL, err);
+	if (r == 0)
+		r = bundle_sig_check_record(&check, err);
+	bundle_sig_check_free(&check);
+	free(sig);
+	free(json);
+	return r;
+}
+
+static void older_bundle_of_a_name_is_refused_after_a_newer_one(void **state)
+{
+	struct keys *k = *state;
+	char dir[] = "/tmp/lading-fresh.XXXXXX";
+	struct lerr err;
+	char *record;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(verify_and_record(k, dir, "2026-11-23T09:00:00Z", &err), 0);
+	record = xasprintf("%s/bundles/site%%2F%%2E%%2E%%2Fa", dir);
+	assert_true(fs_exists(record));
+	assert_int_equal(verify_and_record(k, dir, "2026-11-23T09:00:00Z", &err), 0);
+	assert_int_equal(verify_and_record(k, dir, "2026-11-24T09:00:00Z", &err), 0);
+	assert_int_equal(verify_and_record(k, dir, "2026-11-23T09:00:00Z", &err), -1);
+	assert_non_null(strstr(err.msg,
+			       "'a.tar.zst': bundle 'site/../a' created 2026-11-23T09:00:00Z is older than the "
+			       "one accepted here before (created 2026-11-24T09:00:00Z"));
+	assert_non_null(strstr(err.msg, "pass --allow-downgrade"));
+	assert_int_equal(fs_write_file(record, "garbage\n", 8, 0644, &err), 0);
+	assert_int_equal(verify_and_record(k, dir, "2026-11-25T09:00:00Z", &err), -1);
+	assert_non_null(strstr(err.msg, "not a lading bundle record"));
+	assert_int_equal(fs_remove_tree(dir, &err), 0);
+	free(record);
 }
 
 /* The detached FILE.minisig is plain minisign: Debian's minisign -V checks it. */
@@ -232,6 +360,9 @@ int main(void)
 	    cmocka_unit_test(edited_json_and_foreign_signatures_fail),
 	    cmocka_unit_test(trusted_comment_naming_another_lading_json_fails),
 	    cmocka_unit_test(garbled_signature_entry_is_a_signature_error),
+	    cmocka_unit_test(trusted_comment_must_bind_purpose_name_and_time),
+	    cmocka_unit_test(expired_signature_is_refused_unless_allowed),
+	    cmocka_unit_test(older_bundle_of_a_name_is_refused_after_a_newer_one),
 	    cmocka_unit_test(detached_signature_verifies_with_minisign),
 	};
 	return cmocka_run_group_tests_name("bundle_signature", tests, setup, teardown);
