@@ -34,12 +34,14 @@ static const struct cli_option generate_options[] = {
     {"unencrypted", 0, NULL, 'u', "store the secret key without a password (CI keys)"},
     {"force", 0, NULL, 'f', "replace existing key files"},
     {"comment", 0, "TEXT", 'c', "the untrusted comment of both files"},
+    {"purpose", 0, "bundle|release", 'p', "what the key signs: bundles (default) or released binaries"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 struct generate_opts {
 	const char *name;
 	const char *comment;
+	int purpose;
 	int unencrypted;
 	int force;
 };
@@ -50,7 +52,9 @@ static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 	int c, status;
 
 	memset(opts, 0, sizeof(*opts));
-	cli_init(&cli, "lading key generate", "-o NAME [--unencrypted] [--force] [--comment TEXT]", generate_options,
+	opts->purpose = MINISIGN_PURPOSE_BUNDLE;
+	cli_init(&cli, "lading key generate",
+		 "-o NAME [--purpose bundle|release] [--unencrypted] [--force] [--comment TEXT]", generate_options,
 		 CLI_VERBOSE | CLI_QUIET, argc, argv);
 	cli.summary = "Writes NAME.key (secret, mode 0600, encrypted with a password from $LADING_KEY_PASSWORD\n"
 		      "or the terminal) and NAME.pub (public, mode 0644), both in minisign's format.";
@@ -61,7 +65,15 @@ static int generate_parse(int argc, char **argv, struct generate_opts *opts)
 			opts->unencrypted = 1;
 		else if (c == 'f')
 			opts->force = 1;
-		else
+		else if (c == 'p' && strcmp(cli.arg, "bundle") == 0)
+			opts->purpose = MINISIGN_PURPOSE_BUNDLE;
+		else if (c == 'p' && strcmp(cli.arg, "release") == 0)
+			opts->purpose = MINISIGN_PURPOSE_RELEASE;
+		else if (c == 'p') {
+			cli_usage_error(&cli, "--purpose '%s': want bundle or release", cli.arg);
+			cli_free(&cli);
+			return 2;
+		} else
 			opts->comment = cli.arg;
 	}
 	if ((status = parse_done(&cli, c)) < 0) {
@@ -119,6 +131,7 @@ static int key_generate(int argc, char **argv)
 		goto out;
 	if (minisign_keypair_generate(&sk, &pk, &err) != 0)
 		goto out;
+	sk.purpose = pk.purpose = opts.purpose;
 	sec_comment = opts.unencrypted ? "lading unencrypted secret key" : "lading encrypted secret key";
 	if (opts.comment != NULL)
 		sec_comment = opts.comment;
@@ -131,7 +144,8 @@ static int key_generate(int argc, char **argv)
 	if (generate_write(&opts, sec_text, pub_text, key_path, pub_path, &err) != 0)
 		goto out;
 	minisign_key_id_hex(pk.key_id, id);
-	printf("key %s: secret key %s, public key %s\n", id, key_path, pub_path);
+	printf("key %s (purpose %s): secret key %s, public key %s\n", id, minisign_purpose_name(opts.purpose), key_path,
+	       pub_path);
 	status = 0;
 out:
 	OPENSSL_cleanse(password, sizeof(password));

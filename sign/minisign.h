@@ -36,14 +36,32 @@
 #define MINISIGN_OPSLIMIT_DEFAULT 33554432ULL
 #define MINISIGN_MEMLIMIT_DEFAULT 1073741824ULL
 
+/*
+ * What a key is for, from "purpose:bundle" or "purpose:release" in its file's untrusted
+ * comment (lading key generate --purpose). The comment is not signed, but a key file is
+ * trusted as a whole: whoever can edit it can replace the key. Keys made elsewhere have none.
+ */
+enum minisign_purpose {
+	MINISIGN_PURPOSE_ANY = 0, /* no purpose written: minisign -G keys, older lading keys */
+	MINISIGN_PURPOSE_BUNDLE,  /* signs bundles (lading bundle sign, create --sign) */
+	MINISIGN_PURPOSE_RELEASE, /* signs released binaries (lading key sign); never a bundle */
+};
+
+/* "bundle", "release" or "any". */
+const char *minisign_purpose_name(int purpose);
+/* The purpose a key file's comment line names. */
+int minisign_purpose_from_comment(const char *comment, size_t len);
+
 struct minisign_pubkey {
 	uint8_t key_id[MINISIGN_KEY_ID_LEN];
 	uint8_t pk[MINISIGN_PUBLIC_LEN];
+	int purpose; /* enum minisign_purpose */
 };
 
 struct minisign_seckey {
 	uint8_t key_id[MINISIGN_KEY_ID_LEN];
 	uint8_t sk[MINISIGN_SECRET_LEN];
+	int purpose; /* enum minisign_purpose */
 };
 
 struct minisign_sig {

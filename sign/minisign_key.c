@@ -46,9 +46,33 @@ static void le64_store(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Reads line 1 (the untrusted comment) and line 2 (the base64 blob) of a key file. */
+const char *minisign_purpose_name(int purpose)
+{
+	return purpose == MINISIGN_PURPOSE_BUNDLE ? "bundle" : purpose == MINISIGN_PURPOSE_RELEASE ? "release" : "any";
+}
+
+int minisign_purpose_from_comment(const char *comment, size_t len)
+{
+	static const char token[] = "purpose:";
+	size_t i, n = strlen(token);
+
+	for (i = 0; i + n <= len; i++) {
+		const char *word = comment + i + n;
+		size_t left = len - i - n;
+
+		if ((i > 0 && comment[i - 1] != ' ') || memcmp(comment + i, token, n) != 0)
+			continue;
+		if (left >= 6 && memcmp(word, "bundle", 6) == 0 && (left == 6 || word[6] == ' '))
+			return MINISIGN_PURPOSE_BUNDLE;
+		if (left >= 7 && memcmp(word, "release", 7) == 0 && (left == 7 || word[7] == ' '))
+			return MINISIGN_PURPOSE_RELEASE;
+	}
+	return MINISIGN_PURPOSE_ANY;
+}
+
+/* Reads line 1 (the untrusted comment, its purpose into *purpose) and line 2 (the base64 blob) of a key file. */
 static int key_lines(const char *text, size_t len, const char *what, const char *kind, const char **b64,
-		     size_t *b64_len, struct lerr *err)
+		     size_t *b64_len, int *purpose, struct lerr *err)
 {
 	struct minisign_lines lines;
 	const char *line;
@@ -59,6 +83,7 @@ static int key_lines(const char *text, size_t len, const char *what, const char 
 	    memcmp(line, COMMENT_PREFIX, strlen(COMMENT_PREFIX)) != 0)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:1: not a minisign %s (no 'untrusted comment:' line)", what,
 				kind);
+	*purpose = minisign_purpose_from_comment(line + strlen(COMMENT_PREFIX), line_len - strlen(COMMENT_PREFIX));
 	if (!minisign_lines_next(&lines, b64, b64_len) || *b64_len == 0)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:2: the %s is missing (file truncated?)", what, kind);
 	return 0;
@@ -70,7 +95,7 @@ int minisign_pubkey_parse(struct minisign_pubkey *pk, const char *text, size_t l
 	const char *b64;
 	size_t b64_len;
 
-	if (key_lines(text, len, what, "public key", &b64, &b64_len, err) != 0)
+	if (key_lines(text, len, what, "public key", &b64, &b64_len, &pk->purpose, err) != 0)
 		return -1;
 	if (minisign_b64_decode(b64, b64_len, raw, sizeof(raw), what, 2, "the public key", err) != 0)
 		return -1;
@@ -108,7 +133,9 @@ char *minisign_pubkey_format(const struct minisign_pubkey *pk, const char *comme
 	memcpy(raw + 2 + MINISIGN_KEY_ID_LEN, pk->pk, MINISIGN_PUBLIC_LEN);
 	b64 = minisign_b64_encode(raw, sizeof(raw));
 	minisign_key_id_hex(pk->key_id, id);
-	text = xasprintf(COMMENT_PREFIX "%s %s\n%s\n", comment != NULL ? comment : "minisign public key", id, b64);
+	text = xasprintf(COMMENT_PREFIX "%s %s%s%s\n%s\n", comment != NULL ? comment : "minisign public key", id,
+			 pk->purpose != MINISIGN_PURPOSE_ANY ? " purpose:" : "",
+			 pk->purpose != MINISIGN_PURPOSE_ANY ? minisign_purpose_name(pk->purpose) : "", b64);
 	free(b64);
 	return text;
 }
@@ -245,9 +272,10 @@ int minisign_seckey_parse(struct minisign_seckey *sk, const char *text, size_t l
 	size_t b64_len;
 	int encrypted;
 	int checked;
+	int purpose;
 	int r = -1;
 
-	if (key_lines(text, len, what, "secret key", &b64, &b64_len, err) != 0)
+	if (key_lines(text, len, what, "secret key", &b64, &b64_len, &purpose, err) != 0)
 		return -1;
 	if (minisign_b64_decode(b64, b64_len, raw, sizeof(raw), what, 2, "the secret key", err) != 0)
 		return -1;
@@ -271,6 +299,7 @@ int minisign_seckey_parse(struct minisign_seckey *sk, const char *text, size_t l
 	}
 	if (seckey_consistent(sk, what, err) != 0)
 		goto out;
+	sk->purpose = purpose;
 	r = 0;
 out:
 	if (r != 0)
@@ -326,7 +355,9 @@ char *minisign_seckey_format(const struct minisign_seckey *sk, const char *passw
 			raw[SEALED_OFFSET + i] ^= stream[i];
 	}
 	b64 = minisign_b64_encode(raw, sizeof(raw));
-	text = xasprintf(COMMENT_PREFIX "%s\n%s\n", comment != NULL ? comment : "minisign encrypted secret key", b64);
+	text = xasprintf(COMMENT_PREFIX "%s%s%s\n%s\n", comment != NULL ? comment : "minisign encrypted secret key",
+			 sk->purpose != MINISIGN_PURPOSE_ANY ? " purpose:" : "",
+			 sk->purpose != MINISIGN_PURPOSE_ANY ? minisign_purpose_name(sk->purpose) : "", b64);
 out:
 	if (b64 != NULL) {
 		OPENSSL_cleanse(b64, strlen(b64));
@@ -343,6 +374,7 @@ int minisign_keypair_generate(struct minisign_seckey *sk, struct minisign_pubkey
 	size_t len = MINISIGN_PUBLIC_LEN;
 	int r = -1;
 
+	sk->purpose = MINISIGN_PURPOSE_ANY;
 	if (RAND_bytes(sk->key_id, MINISIGN_KEY_ID_LEN) != 1 || RAND_priv_bytes(sk->sk, 32) != 1) {
 		minisign_openssl_fail(err, "random key");
 		goto out;
@@ -365,6 +397,7 @@ void minisign_seckey_public(const struct minisign_seckey *sk, struct minisign_pu
 {
 	memcpy(pk->key_id, sk->key_id, MINISIGN_KEY_ID_LEN);
 	memcpy(pk->pk, sk->sk + 32, MINISIGN_PUBLIC_LEN);
+	pk->purpose = sk->purpose;
 }
 
 void minisign_seckey_wipe(struct minisign_seckey *sk)

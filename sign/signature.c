@@ -20,6 +20,13 @@ int bundle_signer_load(struct bundle_signer *signer, const char *key_path, minis
 {
 	if (minisign_seckey_load(&signer->key, key_path, get_password, ctx, err) != 0)
 		return -1;
+	if (signer->key.purpose == MINISIGN_PURPOSE_RELEASE) {
+		minisign_seckey_wipe(&signer->key);
+		return lerr_set(err, LADING_ERR_USAGE,
+				"'%s' is a release key (purpose:release): it signs binaries, not bundles; use a key "
+				"made by 'lading key generate --purpose bundle'",
+				key_path);
+	}
 	minisign_key_id_hex(signer->key.key_id, signer->key_id);
 	return 0;
 }
@@ -257,6 +264,14 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 	minisign_key_id_hex(parsed.key_id, check->key_id);
 	check->trusted_comment = xstrdup(parsed.trusted_comment);
 	signer = trust_find(check->trust, parsed.key_id);
+	if (signer != NULL && signer->pubkey.purpose == MINISIGN_PURPOSE_RELEASE) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: signed by key %s, which '%s' marks as a release key (purpose:release); a release key "
+			 "never vouches for a bundle",
+			 check->what, check->key_id, signer->path);
+		signer = NULL;
+		goto free_parsed;
+	}
 	check->trusted = signer != NULL;
 	check->signer_path = signer != NULL ? signer->path : NULL;
 	if (trust_verify_mem(check->trust, &parsed, json, json_len, what, NULL, err) == 0 &&
@@ -264,6 +279,7 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 		check->verified = 1;
 		r = 0;
 	}
+free_parsed:
 	minisign_sig_free(&parsed);
 out:
 	free(what);

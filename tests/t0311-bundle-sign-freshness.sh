@@ -4,7 +4,7 @@
 # date in it; the newest bundle of each name accepted here is recorded in $LADING_STATE and an
 # older one is refused by verify, extract and push unless --allow-downgrade.
 . "$(dirname "$0")/test-lib.sh"
-plan 27
+plan 33
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 "$LADING" key generate -o k --unencrypted >/dev/null
@@ -58,6 +58,23 @@ fails_with "extract refuses it too and extracts nothing" 1 "names no sha256" \
 ok "nothing was extracted" test ! -e x0
 resign_with new.tar.zst good.tar.zst "lading-bundle name:site	created:2026-11-20T00:00:00Z	sha256:$sha"
 ok "the same comment written by minisign itself verifies" "$LADING" bundle verify --pubkey k.pub good.tar.zst
+
+# Key purpose: a release key never signs or vouches for a bundle.
+ok "key generate --purpose release writes the purpose into both files" \
+	sh -c "'$LADING' key generate -o rel --purpose release --unencrypted | grep -q 'purpose release' && head -1 rel.pub | grep -q 'purpose:release' && head -1 rel.key | grep -q 'purpose:release'"
+ok "the default purpose is bundle" sh -c "head -1 k.pub | grep -q 'purpose:bundle'"
+fails_with "--purpose of anything else is a usage error" 2 "--purpose 'binary': want bundle or release" \
+	"$LADING" key generate -o x --purpose binary --unencrypted
+cp new.tar.zst rel.tar.zst
+fails_with "bundle sign refuses a release key" 2 "'rel.key' is a release key \(purpose:release\): it signs binaries, not bundles" \
+	"$LADING" bundle sign --key rel.key rel.tar.zst
+sed '1s/purpose:release/purpose:bundle/' rel.key >rel-as-bundle.key
+"$LADING" bundle sign --key rel-as-bundle.key rel.tar.zst >/dev/null
+fails_with "verify refuses a bundle signed by a key the trust store marks as a release key" 1 \
+	"'rel.tar.zst': signed by key [0-9A-F]+, which 'rel.pub' marks as a release key" \
+	"$LADING" bundle verify --pubkey rel.pub rel.tar.zst
+ok "minisign-made keys (no purpose) still sign and verify bundles" \
+	sh -c "minisign -G -W -p mk.pub -s mk.key </dev/null >/dev/null 2>&1 && cp new.tar.zst mk.tar.zst && '$LADING' bundle sign --key mk.key mk.tar.zst >/dev/null && '$LADING' bundle verify --pubkey mk.pub mk.tar.zst"
 
 # Expiry.
 cp new.tar.zst exp.tar.zst
