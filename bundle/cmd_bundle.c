@@ -272,8 +272,11 @@ static int verb_inspect(int argc, char **argv)
 		json_object_set_new(obj, "signer", signer);
 		cli_print_json(obj);
 	} else {
+		/* The signature's verdict first: a reader must know before the names whether to believe them. */
+		if (bundle_sig_describe(file, &c.sig, &out, NULL, &err) == 0)
+			buf_puts(&out, "\n");
 		bundle_inspect_text(&info, &out);
-		if (bundle_sig_describe(file, &c.sig, &out, NULL, &err) != 0) {
+		if (err.code != LADING_OK) {
 			buf_free(&out);
 			bundle_info_free(&info);
 			return cli_fail(&err);

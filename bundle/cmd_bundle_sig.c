@@ -129,6 +129,11 @@ void bundle_sig_create_end(struct bundle_sig_create *sc)
 
 static void describe_text(const struct bundle_sig_check *c, struct buf *text)
 {
+	if (c->verified)
+		buf_printf(text, "VERIFIED lading.json is signed by a trusted key; 'lading bundle verify' checks every "
+				 "entry against it\n");
+	else
+		buf_printf(text, "NOT VERIFIED: nothing below is authenticated; it is what the file claims\n");
 	if (!c->is_signed)
 		buf_printf(text, "signer   none: %s\n", c->problem.msg);
 	else if (c->verified)

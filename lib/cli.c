@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/termsafe.h"
 #include "lib/xmalloc.h"
 
 /* The common options, in the order --help lists them. */
@@ -249,7 +250,9 @@ int cli_usage_error(const struct cli *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "lading: %s: %s (see '%s --help')\n", short_prog(p->prog), msg, p->prog);
+	fprintf(stderr, "lading: %s: ", short_prog(p->prog));
+	termsafe_fputs(msg, stderr); /* may quote an operand or option value */
+	fprintf(stderr, " (see '%s --help')\n", p->prog);
 	return 2;
 }
 
@@ -321,7 +324,9 @@ int cli_fail(const struct lerr *err)
 {
 	int status = lerr_exit_code(err);
 
-	fprintf(stderr, "lading: %s\n", err->msg[0] != '\0' ? err->msg : "failed (no message)");
+	fputs("lading: ", stderr);
+	termsafe_fputs(err->msg[0] != '\0' ? err->msg : "failed (no message)", stderr);
+	fputc('\n', stderr);
 	return status != 0 ? status : 1;
 }
 

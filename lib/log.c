@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "termsafe.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,7 @@ void log_init(struct logger *lg)
 
 void log_msg(const struct logger *lg, int level, const char *fmt, ...)
 {
+	char text[4096];
 	va_list ap;
 
 	if (lg == NULL || level > lg->level)
@@ -23,8 +26,9 @@ void log_msg(const struct logger *lg, int level, const char *fmt, ...)
 	if (level == LOG_WARN)
 		fputs("warning: ", lg->out);
 	va_start(ap, fmt);
-	vfprintf(lg->out, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	termsafe_fputs(text, lg->out); /* names and replies in messages come from files and servers */
 	fputc('\n', lg->out);
 	fflush(lg->out);
 }

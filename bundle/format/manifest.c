@@ -9,6 +9,7 @@
 #include "bundle/format/manifest.h"
 #include "bundle/format/path.h"
 #include "lib/grow.h"
+#include "lib/termsafe.h"
 #include "lib/utctime.h"
 #include "lib/xmalloc.h"
 
@@ -227,6 +228,42 @@ static int parse_lists(json_t *root, struct bundle_manifest *m, struct lerr *err
 	return bundle_manifest_sort(m, err);
 }
 
+/*
+ * No string or key of lading.json may hold a control character: names, refs and paths are
+ * shown on terminals (inspect) before anything is verified, and none needs one. The one
+ * exception is the top-level "spec", the lading.yaml text, which is never printed.
+ */
+static int json_text_clean(json_t *value, int top, struct lerr *err)
+{
+	const char *key, *text;
+	json_t *child;
+	size_t i, len, at;
+
+	if (json_is_string(value)) {
+		text = json_string_value(value);
+		len = json_string_length(value);
+		if ((at = termsafe_find_control(text, len)) < len)
+			return lerr_set(
+			    err, LADING_ERR_FORMAT,
+			    "%s: a string holds a control character (byte 0x%02x at offset %zu of a %zu-byte "
+			    "string); the bundle is damaged or crafted",
+			    BUNDLE_MANIFEST_NAME, (unsigned char)text[at], at, len);
+		return 0;
+	}
+	json_object_foreach(value, key, child)
+	{
+		if (termsafe_find_control(key, strlen(key)) < strlen(key))
+			return lerr_set(err, LADING_ERR_FORMAT,
+					"%s: a key holds a control character; the bundle is "
+					"damaged or crafted",
+					BUNDLE_MANIFEST_NAME);
+		if ((!top || strcmp(key, "spec") != 0) && json_text_clean(child, 0, err) != 0)
+			return -1;
+	}
+	json_array_foreach(value, i, child) if (json_text_clean(child, 0, err) != 0) return -1;
+	return 0;
+}
+
 int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *out, struct lerr *err)
 {
 	struct bundle_manifest m;
@@ -241,6 +278,8 @@ int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *
 	if (root == NULL)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: %s", BUNDLE_MANIFEST_NAME, jerr.line, jerr.column,
 				jerr.text);
+	if (json_text_clean(root, 1, err) != 0)
+		goto out;
 	format = json_object_get(root, "format");
 	if (!json_is_integer(format) || json_integer_value(format) != BUNDLE_FORMAT_VERSION) {
 		lerr_set(err, LADING_ERR_FORMAT, "%s: unsupported format (this lading reads format %d)",
