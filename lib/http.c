@@ -387,6 +387,7 @@ static int set_options(struct http_session *s, struct xfer *x, const char *metho
 static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url, int send_auth)
 {
 	struct curl_slist *headers = build_headers(x->req, send_auth);
+	char *shown = http_url_for_log(url, strcmp(url, x->req->url) != 0);
 	CURL *curl = s->curl;
 	CURLcode rc;
 
@@ -397,12 +398,13 @@ static CURLcode perform_once(struct http_session *s, struct xfer *x, const char 
 		rc = CURLE_FAILED_INIT;
 		goto out;
 	}
-	log_msg(s->lg, LOG_DEBUG, "http: %s %s%s", method, url,
+	log_msg(s->lg, LOG_DEBUG, "http: %s %s%s", method, shown,
 		send_auth && x->req->authorization != NULL ? " (authorized)" : "");
 	rc = curl_easy_perform(curl);
 	if (rc == CURLE_OK)
-		log_msg(s->lg, LOG_DEBUG, "http: %s %s -> %ld", method, url, x->resp->status);
+		log_msg(s->lg, LOG_DEBUG, "http: %s %s -> %ld", method, shown, x->resp->status);
 out:
+	free(shown);
 	/* Forgets every option, the header list among them: it is wiped and freed next. */
 	curl_easy_reset(curl);
 	slist_free_wiped(headers);
@@ -462,6 +464,7 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 	long delay = s->base_ms;
 	int attempt;
 	CURLcode rc = CURLE_OK;
+	char *shown = NULL;
 	struct xfer x;
 
 	memset(resp, 0, sizeof(*resp));
@@ -479,14 +482,20 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 		rc = perform_chain(s, req, resp, &x);
 		if (x.failed) {
 			*err = x.fail_err;
+			free(shown);
 			return -1;
 		}
 		may_retry = attempt < s->attempts && resp->body_bytes == 0 && !req->no_retry &&
 			    (req->source == NULL || req->rewind != NULL);
+		free(shown);
+		shown = http_url_for_log(resp->url, strcmp(resp->url, req->url) != 0);
 		if (rc != CURLE_OK) {
-			if (!may_retry || !retryable_curl(rc))
-				return translate_curl_error(s, rc, req->method, resp->url, err);
-			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: %s; retrying", req->method, resp->url,
+			if (!may_retry || !retryable_curl(rc)) {
+				translate_curl_error(s, rc, req->method, shown, err);
+				free(shown);
+				return -1;
+			}
+			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: %s; retrying", req->method, shown,
 				s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc));
 		} else if (retryable_status(resp->status) && may_retry) {
 			long after = http_retry_after_seconds(http_response_header(resp, "Retry-After"));
@@ -495,17 +504,33 @@ int http_do(struct http_session *s, const struct http_request *req, struct http_
 				after = HTTP_RETRY_AFTER_MAX;
 			if (after * 1000 > wait)
 				wait = after * 1000;
-			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: status %ld; retrying in %ld ms", req->method,
-				resp->url, resp->status, wait);
+			log_msg(s->lg, LOG_VERBOSE, "http: %s %s: status %ld; retrying in %ld ms", req->method, shown,
+				resp->status, wait);
 		} else {
+			free(shown);
 			return 0;
 		}
 		sleep_ms(wait);
 		delay *= 2;
-		if (req->source != NULL && req->rewind(req->source_arg) != 0)
+		if (req->source != NULL && req->rewind(req->source_arg) != 0) {
+			free(shown);
 			return lerr_set(err, LADING_ERR_SYSTEM, "%s %s: cannot rewind the upload", req->method,
 					req->url);
+		}
 	}
+}
+
+char *http_url_for_log(const char *url, int redact)
+{
+	const char *scheme_end = strstr(url, "://");
+	const char *authority = scheme_end != NULL ? scheme_end + 3 : url;
+	size_t authority_len = strcspn(authority, "/?#");
+	const char *at = memchr(authority, '@', authority_len);
+	const char *rest = at != NULL ? at + 1 : authority;
+	size_t keep = redact ? strcspn(rest, "?#") : strlen(rest);
+
+	return xasprintf("%.*s%.*s%s", (int)(authority - url), url, (int)keep, rest,
+			 redact && rest[keep] != '\0' ? "?[redacted]" : "");
 }
 
 char *http_url_hostport(const char *url)

@@ -134,6 +134,14 @@ const char *http_response_header(const struct http_response *resp, const char *n
 /* "host[:port]" of an absolute URL, newly allocated; NULL when the URL cannot be parsed. */
 char *http_url_hostport(const char *url);
 
+/*
+ * url as it may be logged (caller frees): without user:password@, and when redact is set,
+ * with its query string and fragment replaced by "?[redacted]". Redirect targets are
+ * logged redacted: pre-signed URLs (S3, GCS, registries' blob stores) carry their
+ * credentials in the query string.
+ */
+char *http_url_for_log(const char *url, int redact);
+
 /* Resolves location (absolute or relative) against base; newly allocated, NULL on error. */
 char *http_url_resolve(const char *base, const char *location);
 

@@ -40,11 +40,38 @@ static void retry_after_forms(void **state)
 	assert_int_equal(http_retry_after_seconds("garbage"), -1);
 }
 
+static void urls_for_logs_lose_userinfo_and_redacted_queries(void **state)
+{
+	static const struct {
+		const char *url;
+		int redact;
+		const char *want;
+	} cases[] = {
+	    {"https://h:1/p/a?X-Amz-Signature=s#f", 1, "https://h:1/p/a?[redacted]"},
+	    {"https://h:1/p/a?x=1", 0, "https://h:1/p/a?x=1"},
+	    {"https://user:pw@h/p?x", 0, "https://h/p?x"},
+	    {"https://user:pw@h/p?x", 1, "https://h/p?[redacted]"},
+	    {"https://h/p@q", 1, "https://h/p@q"},
+	    {"https://h", 1, "https://h"},
+	    {"http://h?q", 1, "http://h?[redacted]"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = http_url_for_log(cases[i].url, cases[i].redact);
+
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(urls_resolve_and_split),
 	    cmocka_unit_test(retry_after_forms),
+	    cmocka_unit_test(urls_for_logs_lose_userinfo_and_redacted_queries),
 	};
 	return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
