@@ -114,9 +114,13 @@ int bundle_sig_create_begin(struct bundle_sig_create *sc, const struct bundle_si
 
 int bundle_sig_create_finish(struct bundle_sig_create *sc, const char *out_path, struct lerr *err)
 {
+	int r;
+
 	if (sc->json == NULL)
 		return lerr_set(err, LADING_ERR_SYSTEM, "'%s': lading.json was never signed", out_path);
-	return bundle_sig_sign_file(&sc->signer, out_path, sc->json, sc->json_len, err);
+	r = bundle_sig_sign_file(&sc->signer, out_path, sc->json, sc->json_len, err);
+	bundle_signer_wipe(&sc->signer); /* the last signature is made: the key goes now, not at exit */
+	return r;
 }
 
 void bundle_sig_create_end(struct bundle_sig_create *sc)

@@ -12,28 +12,39 @@
 #include "sign/freshness.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
+#include "lib/secmem.h"
 #include "lib/utctime.h"
 #include "lib/xmalloc.h"
+
+void bundle_signer_init(struct bundle_signer *signer)
+{
+	memset(signer, 0, sizeof(*signer));
+	signer->key = secmem_alloc(sizeof(*signer->key));
+}
 
 int bundle_signer_load(struct bundle_signer *signer, const char *key_path, minisign_password_fn get_password, void *ctx,
 		       struct lerr *err)
 {
-	if (minisign_seckey_load(&signer->key, key_path, get_password, ctx, err) != 0)
+	bundle_signer_init(signer);
+	if (minisign_seckey_load(signer->key, key_path, get_password, ctx, err) != 0) {
+		bundle_signer_wipe(signer);
 		return -1;
-	if (signer->key.purpose == MINISIGN_PURPOSE_RELEASE) {
-		minisign_seckey_wipe(&signer->key);
+	}
+	if (signer->key->purpose == MINISIGN_PURPOSE_RELEASE) {
+		bundle_signer_wipe(signer);
 		return lerr_set(err, LADING_ERR_USAGE,
 				"'%s' is a release key (purpose:release): it signs binaries, not bundles; use a key "
 				"made by 'lading key generate --purpose bundle'",
 				key_path);
 	}
-	minisign_key_id_hex(signer->key.key_id, signer->key_id);
+	minisign_key_id_hex(signer->key->key_id, signer->key_id);
 	return 0;
 }
 
 void bundle_signer_wipe(struct bundle_signer *signer)
 {
-	minisign_seckey_wipe(&signer->key);
+	secmem_free(signer->key, sizeof(*signer->key));
+	signer->key = NULL;
 }
 
 /* A top-level string of lading.json, or "?" (the comment describes; lading.json is checked elsewhere). */
@@ -87,7 +98,7 @@ int bundle_sig_sign_json(void *ctx, const char *json, size_t json_len, struct bu
 	memset(&made, 0, sizeof(made));
 	if (comment == NULL)
 		return -1;
-	if (minisign_sign_mem(&made, &signer->key, json, json_len, comment, "lading.json signature", err) != 0)
+	if (minisign_sign_mem(&made, signer->key, json, json_len, comment, "lading.json signature", err) != 0)
 		goto out;
 	text = minisign_sig_format(&made);
 	r = buf_addstr(sig, text, err);
@@ -118,7 +129,7 @@ int bundle_sig_sign_file(const struct bundle_signer *signer, const char *bundle_
 		goto out;
 	}
 	if (minisign_hash_fd(fd, what, digest, err) != 0 ||
-	    minisign_sign_prehashed(&made, &signer->key, digest, comment, "lading bundle signature", err) != 0)
+	    minisign_sign_prehashed(&made, signer->key, digest, comment, "lading bundle signature", err) != 0)
 		goto out;
 	text = minisign_sig_format(&made);
 	r = fs_write_file(sig_path, text, strlen(text), 0644, err);

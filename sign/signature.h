@@ -28,14 +28,17 @@ struct bundle_manifest; /* bundle/format/manifest.h */
 /* ---- signing ---- */
 
 struct bundle_signer {
-	struct minisign_seckey key;
+	struct minisign_seckey *key; /* in secret memory (lib/secmem.h): locked, not dumped, wiped */
 	char key_id[MINISIGN_KEY_ID_HEX];
 	int64_t expires; /* seconds since the epoch written into the comment; 0: the signature never expires */
 };
 
+/* Makes room for a key in secret memory (bundle_signer_load does it itself); release with bundle_signer_wipe. */
+void bundle_signer_init(struct bundle_signer *signer);
 /* Loads the secret key (asking get_password for an encrypted one); wipe with bundle_signer_wipe. */
 int bundle_signer_load(struct bundle_signer *signer, const char *key_path, minisign_password_fn get_password, void *ctx,
 		       struct lerr *err);
+/* Wipes and releases the key as soon as the last signature is made; the signer may be loaded again. */
 void bundle_signer_wipe(struct bundle_signer *signer);
 
 /*
