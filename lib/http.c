@@ -23,6 +23,8 @@ struct http_session {
 	const struct logger *lg;
 	http_tls_lookup_fn tls_lookup;
 	void *tls_arg;
+	http_auth_lookup_fn auth_lookup;
+	void *auth_arg;
 	int attempts;
 	long base_ms;
 	uint64_t max_speed;
@@ -83,6 +85,12 @@ void http_session_free(struct http_session *s)
 		return;
 	curl_easy_cleanup(s->curl);
 	free(s);
+}
+
+void http_session_set_auth(struct http_session *s, http_auth_lookup_fn lookup, void *arg)
+{
+	s->auth_lookup = lookup;
+	s->auth_arg = arg;
 }
 
 void http_session_set_tls(struct http_session *s, http_tls_lookup_fn lookup, void *arg)
@@ -264,19 +272,36 @@ static void set_tls(struct http_session *s, struct http_setup *so, const char *u
 	}
 }
 
-static struct curl_slist *build_headers(const struct http_request *req, int send_auth)
+/* The session's credentials for url's host, when the request brings none (caller wipes and frees). */
+static char *session_auth(const struct http_session *s, const struct http_request *req, const char *url)
+{
+	char *hostport, *value;
+
+	if (req->authorization != NULL || s->auth_lookup == NULL || (hostport = http_url_hostport(url)) == NULL)
+		return NULL;
+	value = s->auth_lookup(hostport, s->auth_arg);
+	free(hostport);
+	return value;
+}
+
+static struct curl_slist *build_headers(const struct http_session *s, const struct http_request *req, const char *url,
+					int send_auth)
 {
 	struct curl_slist *list = NULL;
 	const char *const *h;
-	char *line;
+	char *line, *host_auth = session_auth(s, req, url);
 
 	for (h = req->headers; h != NULL && *h != NULL; h++)
 		list = curl_slist_append(list, *h);
-	if (send_auth && req->authorization != NULL) {
-		line = xasprintf("Authorization: %s", req->authorization);
+	if ((send_auth && req->authorization != NULL) || host_auth != NULL) {
+		line = xasprintf("Authorization: %s", host_auth != NULL ? host_auth : req->authorization);
 		list = curl_slist_append(list, line);
 		OPENSSL_cleanse(line, strlen(line));
 		free(line);
+	}
+	if (host_auth != NULL) {
+		OPENSSL_cleanse(host_auth, strlen(host_auth));
+		free(host_auth);
 	}
 	if (req->range_start > 0) {
 		line = xasprintf("Range: bytes=%llu-", (unsigned long long)req->range_start);
@@ -386,7 +411,7 @@ static int set_options(struct http_session *s, struct xfer *x, const char *metho
  */
 static CURLcode perform_once(struct http_session *s, struct xfer *x, const char *method, const char *url, int send_auth)
 {
-	struct curl_slist *headers = build_headers(x->req, send_auth);
+	struct curl_slist *headers = build_headers(s, x->req, url, send_auth);
 	char *shown = http_url_for_log(url, strcmp(url, x->req->url) != 0);
 	CURL *curl = s->curl;
 	CURLcode rc;

@@ -111,6 +111,17 @@ int http_setup_check(const struct http_setup *so, const char *subject, struct le
 struct http_session *http_session_new(const struct logger *lg);
 void http_session_free(struct http_session *s);
 
+/*
+ * Per-host credentials: the value of an Authorization header for hostport ("host[:port]"),
+ * newly allocated (the session wipes and frees it), or NULL for none. Asked for every URL of
+ * a redirect chain whose request carries no authorization of its own, so a token goes only
+ * to the host it was given for.
+ */
+typedef char *(*http_auth_lookup_fn)(const char *hostport, void *arg);
+
+/* Installs the per-host credentials chooser (kept by pointer). */
+void http_session_set_auth(struct http_session *s, http_auth_lookup_fn lookup, void *arg);
+
 /* Installs the per-host TLS chooser (kept by pointer). */
 void http_session_set_tls(struct http_session *s, http_tls_lookup_fn lookup, void *arg);
 /* Retry policy: attempts >= 1 in total; backoff doubles from base_ms (default 4 attempts, 250 ms). */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* mkdtemp */
 #include "providers/registry.h"
+#include "providers/tfcreds.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -419,6 +420,7 @@ static int fetch_one(const struct provider_fetch_opts *opts, const struct provid
 		     struct provider_result *res, struct lerr *err)
 {
 	struct pctx x = {.opts = opts};
+	struct tf_credentials creds = {0};
 	json_t *entry = NULL;
 	char *tmpl = NULL;
 	int r = -1;
@@ -433,6 +435,9 @@ static int fetch_one(const struct provider_fetch_opts *opts, const struct provid
 	x.http = http_session_new(opts->lg);
 	x.tls.registries = opts->registries;
 	http_session_set_tls(x.http, host_tls_lookup, &x.tls);
+	http_session_set_auth(x.http, tf_credentials_auth, &creds);
+	if (tf_credentials_load(&creds, err) != 0)
+		goto out;
 	x.gpgv = provider_gpgv_find(opts->gpgv);
 	tmpl = xasprintf("%s/.provider-XXXXXX", opts->store_dir);
 	if (mkdtemp(tmpl) == NULL) {
@@ -455,6 +460,7 @@ out:
 		fs_remove_tree(x.tmp_dir, NULL);
 	free(tmpl);
 	http_session_free(x.http);
+	tf_credentials_free(&creds);
 	json_decref(x.versions);
 	free(x.gpgv);
 	free(x.base);
