@@ -1,4 +1,5 @@
 #include "images/auth.h"
+#include "images/credhelper.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -215,6 +216,35 @@ static int creds_from_entry(const json_t *entry, const char *name, struct auth_c
 	return 1;
 }
 
+/*
+ * credHelpers[host] or else credsStore, as docker does; a helper that has nothing for host
+ * leaves *found 0, so the "auths" entries are looked at next.
+ */
+static int creds_from_helper(const json_t *root, const char *name, const char *host, struct auth_creds *out, int *found,
+			     struct lerr *err)
+{
+	const json_t *helpers = json_object_get(root, "credHelpers");
+	const char *helper = NULL, *key;
+	const json_t *value;
+
+	json_object_foreach((json_t *)helpers, key, value)
+	{
+		char *norm = normal_key(key);
+
+		if (json_is_string(value) && (strcmp(norm, host) == 0 || (is_docker_hub(norm) && is_docker_hub(host))))
+			helper = json_string_value(value);
+		free(norm);
+		if (helper != NULL)
+			break;
+	}
+	if (helper == NULL)
+		helper = json_string_value(json_object_get(root, "credsStore"));
+	if (helper == NULL || helper[0] == '\0')
+		return 0;
+	return credhelper_get(helper, is_docker_hub(host) ? "https://index.docker.io/v1/" : host, name, out, found,
+			      err);
+}
+
 int auth_creds_from_json(const char *json, size_t len, const char *name, const char *host, struct auth_creds *out,
 			 int *found, struct lerr *err)
 {
@@ -229,6 +259,12 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 	if (root == NULL || !json_is_object(root))
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: not a JSON object%s%s", name, root ? 1 : jerr.line,
 				root ? 1 : jerr.column, root ? "" : ": ", root ? "" : jerr.text);
+	if (creds_from_helper(root, name, host, out, found, err) != 0)
+		goto out;
+	if (*found) {
+		r = 0;
+		goto out;
+	}
 	auths = json_object_get(root, "auths");
 	if (auths != NULL && !json_is_object(auths)) {
 		lerr_set(err, LADING_ERR_FORMAT, "%s: 'auths' is not an object", name);

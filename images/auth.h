@@ -35,7 +35,9 @@ struct auth_creds {
  * Looks host up in a docker config.json held in memory (name is used in
  * messages): "auths" entries with base64 "auth", or "username"/"password", or
  * "registrytoken". Keys may carry a scheme and path; Docker Hub's key is
- * https://index.docker.io/v1/. *found is 0 when the file has no entry.
+ * https://index.docker.io/v1/. First, as docker does, a credential helper named for
+ * host in "credHelpers", or else "credsStore", is asked (images/credhelper.h).
+ * *found is 0 when neither has anything for host.
  */
 int auth_creds_from_json(const char *json, size_t len, const char *name, const char *host, struct auth_creds *out,
 			 int *found, struct lerr *err);
