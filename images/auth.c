@@ -250,6 +250,7 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
+	struct lerr helper_err;
 	const json_t *auths, *entry;
 	const char *key;
 	int r = -1;
@@ -259,8 +260,11 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 	if (root == NULL || !json_is_object(root))
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: not a JSON object%s%s", name, root ? 1 : jerr.line,
 				root ? 1 : jerr.column, root ? "" : ": ", root ? "" : jerr.text);
-	if (creds_from_helper(root, name, host, out, found, err) != 0)
+	lerr_clear(&helper_err);
+	if (creds_from_helper(root, name, host, out, found, &helper_err) != 0 && helper_err.code != LADING_ERR_NOTFOUND) {
+		*err = helper_err;
 		goto out;
+	}
 	if (*found) {
 		r = 0;
 		goto out;
@@ -286,6 +290,11 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 			break;
 		}
 	}
+	/*
+	 * A helper that is not installed (a config.json copied from a desktop, "credsStore": "desktop")
+	 * gives no credentials, as for anonymous pulls it must not stop them; a registry that wants
+	 * some says so.
+	 */
 	r = 0;
 out:
 	json_decref(root);
