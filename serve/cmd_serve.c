@@ -95,8 +95,7 @@ static const struct cli_option serve_options[] = {
      "open connections at most from one IP address, 0 = no limit (default " XSTR(SERVE_DEFAULT_MAX_PER_CLIENT) ")"},
     {"pubkey", 0, "FILE", OPT_PUBKEY,
      "trusted public key for the signature of a bundle or directory (repeatable; default: every *.pub in "
-     "$LADING_TRUST_DIR or "
-     "/etc/lading/trust.d)"},
+     "$LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE,
      "serve an unsigned or untrusted bundle or directory (digests are still checked)"},
@@ -206,9 +205,9 @@ out:
 /*
  * Each connection holds a socket and, while a file is being sent, that file's
  * descriptor; the threads hold a few more. With the soft RLIMIT_NOFILE raised
- * to the hard one, the connection limit (not EMFILE, which would refuse
- * connections at random and fail blob opens) is what binds, or we say at start
- * that it cannot.
+ * (as far as the hard one allows) to cover that, the connection limit is what
+ * binds, not EMFILE, which would drop connections at random and fail blob
+ * opens; when it cannot be raised enough, serve says so at start.
  */
 static int fd_limit_fits(const struct serve_cmd *cmd, struct lerr *err)
 {
