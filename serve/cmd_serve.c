@@ -31,6 +31,12 @@
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:5000"
 #define SERVE_PEM_MAX (1u << 20)
 #define SERVE_GRACE_SECONDS 10
+#define SERVE_DEFAULT_HEADER_TIMEOUT 30
+#define SERVE_DEFAULT_REQUEST_TIMEOUT 3600
+#define SERVE_DEFAULT_MAX_CONNECTIONS 4096
+#define SERVE_DEFAULT_MAX_PER_CLIENT 64
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 struct serve_cmd {
 	const char *source;
@@ -41,6 +47,7 @@ struct serve_cmd {
 	const char *base_url;
 	struct naming_opts naming;
 	unsigned threads;
+	unsigned header_timeout, request_timeout, max_connections, max_per_client;
 	char **pubkeys; /* --pubkey, repeatable */
 	size_t pubkey_count;
 	const char *cache_dir;
@@ -60,6 +67,10 @@ enum serve_option {
 	OPT_PUBKEY,
 	OPT_CACHE_DIR,
 	OPT_INSECURE,
+	OPT_HEADER_TIMEOUT,
+	OPT_REQUEST_TIMEOUT,
+	OPT_MAX_CONNECTIONS,
+	OPT_MAX_PER_CLIENT,
 };
 
 static const struct cli_option serve_options[] = {
@@ -72,12 +83,22 @@ static const struct cli_option serve_options[] = {
     {"keep-host", 0, NULL, OPT_KEEP_HOST, "keep the source registry host in names (as bundle push --keep-host)"},
     {"advertise-url", 0, "URL", OPT_URL, "base URL written into the Helm index (default: from the Host header)"},
     {"threads", 0, "N", OPT_THREADS, "worker threads, 1-256 (default 8)"},
+    {"header-timeout", 0, "SECONDS", OPT_HEADER_TIMEOUT,
+     "close a connection whose whole request head has not arrived this long after it opened (or after its "
+     "previous answer), 1-3600 (default " XSTR(SERVE_DEFAULT_HEADER_TIMEOUT) ")"},
+    {"request-timeout", 0, "SECONDS", OPT_REQUEST_TIMEOUT,
+     "close a connection whose request is not answered completely this long after it began, 0 = never "
+     "(default " XSTR(SERVE_DEFAULT_REQUEST_TIMEOUT) ")"},
+    {"max-connections", 0, "N", OPT_MAX_CONNECTIONS,
+     "open connections at most, all clients together, 16-1000000 (default " XSTR(SERVE_DEFAULT_MAX_CONNECTIONS) ")"},
+    {"max-conns-per-client", 0, "N", OPT_MAX_PER_CLIENT,
+     "open connections at most from one IP address, 0 = no limit (default " XSTR(SERVE_DEFAULT_MAX_PER_CLIENT) ")"},
     {"pubkey", 0, "FILE", OPT_PUBKEY,
-     "trusted public key for a bundle's signature (repeatable; default: every *.pub in $LADING_TRUST_DIR or "
-     "/etc/lading/trust.d)"},
+     "trusted public key for the signature of a bundle or directory (repeatable; default: every *.pub in "
+     "$LADING_TRUST_DIR or /etc/lading/trust.d)"},
     {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE,
-     "serve an unsigned or untrusted bundle (digests are still checked)"},
+     "serve an unsigned or untrusted bundle or directory (digests are still checked)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -85,7 +106,7 @@ static const struct cli_option serve_options[] = {
 static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 {
 	const char *arg = cli->arg;
-	long threads;
+	long threads, number;
 
 	switch (opt) {
 	case OPT_LISTEN:
@@ -122,6 +143,26 @@ static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 		if (cli_int(cli, 1, 256, &threads) != 0)
 			return -1;
 		cmd->threads = (unsigned)threads;
+		break;
+	case OPT_HEADER_TIMEOUT:
+		if (cli_int(cli, 1, 3600, &number) != 0)
+			return -1;
+		cmd->header_timeout = (unsigned)number;
+		break;
+	case OPT_REQUEST_TIMEOUT:
+		if (cli_int(cli, 0, 7 * 24 * 3600, &number) != 0)
+			return -1;
+		cmd->request_timeout = (unsigned)number;
+		break;
+	case OPT_MAX_CONNECTIONS:
+		if (cli_int(cli, 16, 1000000, &number) != 0)
+			return -1;
+		cmd->max_connections = (unsigned)number;
+		break;
+	case OPT_MAX_PER_CLIENT:
+		if (cli_int(cli, 0, 1000000, &number) != 0)
+			return -1;
+		cmd->max_per_client = (unsigned)number;
 		break;
 	}
 	return 0;
@@ -161,6 +202,35 @@ out:
 	return status;
 }
 
+/*
+ * Each connection holds a socket and, while a file is being sent, that file's
+ * descriptor; the threads hold a few more. With the soft RLIMIT_NOFILE raised
+ * (as far as the hard one allows) to cover that, the connection limit is what
+ * binds, not EMFILE, which would drop connections at random and fail blob
+ * opens; when it cannot be raised enough, serve says so at start.
+ */
+static int fd_limit_fits(const struct serve_cmd *cmd, struct lerr *err)
+{
+	rlim_t needed = (rlim_t)cmd->max_connections * 2 + (rlim_t)cmd->threads * 4 + 64;
+	struct rlimit limit;
+
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+		return lerr_sys(err, "serve: cannot read the open file limit (RLIMIT_NOFILE)");
+	if (limit.rlim_cur < needed && limit.rlim_cur < limit.rlim_max) {
+		limit.rlim_cur = limit.rlim_max == RLIM_INFINITY || limit.rlim_max > needed ? needed : limit.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &limit); /* checked below */
+		if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+			return lerr_sys(err, "serve: cannot read the open file limit (RLIMIT_NOFILE)");
+	}
+	if (limit.rlim_cur >= needed)
+		return 0;
+	return lerr_set(err, LADING_ERR_USAGE,
+			"serve: --max-connections %u needs %llu open files, but the limit is %llu (hard limit %llu): "
+			"raise it (ulimit -n, systemd LimitNOFILE=) or lower --max-connections",
+			cmd->max_connections, (unsigned long long)needed, (unsigned long long)limit.rlim_cur,
+			(unsigned long long)limit.rlim_max);
+}
+
 static int check_options(const struct serve_cmd *cmd)
 {
 	struct lerr err;
@@ -173,7 +243,7 @@ static int check_options(const struct serve_cmd *cmd)
 		 strncmp(cmd->base_url, "https://", 8) != 0)
 		lerr_set(&err, LADING_ERR_USAGE, "serve: --advertise-url '%s': expected http://... or https://...",
 			 cmd->base_url);
-	else if (naming_prefix_check(cmd->naming.prefix, &err) == 0)
+	else if (naming_prefix_check(cmd->naming.prefix, &err) == 0 && fd_limit_fits(cmd, &err) == 0)
 		return 0;
 	return cli_fail(&err);
 }
@@ -213,21 +283,6 @@ static int read_pem(const char *path, const char *what, struct buf *pem, struct 
 	return 0;
 }
 
-/*
- * Each connection and each answer in flight holds a descriptor: raise the soft
- * limit to the hard one so the connection limit, not EMFILE, is what binds.
- * Failing only leaves the lower limit in place, so it is not an error.
- */
-static void raise_fd_limit(void)
-{
-	struct rlimit limit;
-
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-		limit.rlim_cur = limit.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &limit);
-	}
-}
-
 /* Waits for SIGTERM or SIGINT (blocked in all threads), returns the signal. */
 static int wait_for_stop(const sigset_t *stop)
 {
@@ -259,6 +314,10 @@ static int run(struct serve_cmd *cmd, const struct serve_content *content, const
 	opts.tls_key_pem = cmd->plain_http ? NULL : key.data;
 	opts.base_url = cmd->base_url;
 	opts.threads = cmd->threads;
+	opts.max_connections = cmd->max_connections;
+	opts.max_per_client = cmd->max_per_client;
+	opts.header_timeout = cmd->header_timeout;
+	opts.request_timeout = cmd->request_timeout;
 	opts.lg = &cmd->lg;
 	if (serve_server_start(&opts, &srv, &err) != 0) {
 		close(fd);
@@ -295,8 +354,8 @@ static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 
 	memset(&content, 0, sizeof(content));
 	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
-	    /* an extracted bundle was checked entry by entry; a directory is hashed here, blob by blob */
-	    serve_content_load(source.dir, &cmd->naming, source.extracted == NULL, &cmd->lg, &content, &err) != 0) {
+	    /* checked entry by entry against a signed lading.json, or else hashed here blob by blob */
+	    serve_content_load(source.dir, &cmd->naming, !source.verified, &cmd->lg, &content, &err) != 0) {
 		status = cli_fail(&err);
 	} else {
 		status = run(cmd, &content, stop);
@@ -315,6 +374,10 @@ int cmd_serve(int argc, char **argv)
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.listen = SERVE_DEFAULT_LISTEN;
 	cmd.threads = 8;
+	cmd.header_timeout = SERVE_DEFAULT_HEADER_TIMEOUT;
+	cmd.request_timeout = SERVE_DEFAULT_REQUEST_TIMEOUT;
+	cmd.max_connections = SERVE_DEFAULT_MAX_CONNECTIONS;
+	cmd.max_per_client = SERVE_DEFAULT_MAX_PER_CLIENT;
 	if ((status = parse_options(argc, argv, &cmd, &done)) != 0 || done)
 		goto out;
 	if ((status = check_options(&cmd)) != 0)
@@ -330,7 +393,6 @@ int cmd_serve(int argc, char **argv)
 		status = cli_fail(&err);
 		goto out;
 	}
-	raise_fd_limit();
 	status = serve_source(&cmd, &stop);
 out:
 	free(cmd.pubkeys);

@@ -13,20 +13,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
+#include "serve/deadline.h"
 #include "serve/helmindex.h"
 #include "serve/request.h"
 
-/* Idle keep-alive connections are closed after this many seconds. */
+/*
+ * A connection with no traffic at all for this many seconds is closed (an
+ * inactivity timeout; the absolute deadlines are in deadline.c).
+ */
 #define SERVE_IDLE_TIMEOUT 120
-#define SERVE_CONNECTION_LIMIT 1024
 
 struct serve_server {
 	struct MHD_Daemon *daemon;
+	struct serve_deadlines *deadlines;
 	struct serve_server_opts opts;
 	atomic_uint in_flight; /* requests accepted and not yet completed (for the drain at stop) */
 };
@@ -143,6 +148,37 @@ static enum MHD_Result dispatch(struct serve_request *req)
 	return not_found(req);
 }
 
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	unsigned *hosts = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*hosts)++;
+	return MHD_YES;
+}
+
+/*
+ * RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without a
+ * Host header and to any request with more than one. libmicrohttpd checks this
+ * only in its strict mode, which refuses more than this.
+ */
+static int host_header_bad(struct MHD_Connection *conn, const char *version)
+{
+	unsigned hosts = 0;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_host, &hosts);
+	return hosts > 1 || (hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0);
+}
+
+static enum MHD_Result bad_host(struct serve_request *req)
+{
+	static const char body[] = "400 bad request: HTTP/1.1 needs exactly one Host header\n";
+
+	return serve_respond_text(req, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8", body, sizeof(body) - 1);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **con_cls)
@@ -150,7 +186,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct serve_server *srv = cls;
 	struct serve_request *req = *con_cls;
 
-	(void)version;
 	(void)upload_data;
 	if (req == NULL) {
 		req = xcalloc(1, sizeof(*req));
@@ -162,6 +197,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->started = log_now();
 		*con_cls = req;
 		atomic_fetch_add(&srv->in_flight, 1);
+		serve_deadlines_request_begin(srv->deadlines, conn);
+		if (host_header_bad(conn, version))
+			return bad_host(req);
 		/*
 		 * Writes are refused at once (MHD then discards the body and closes).
 		 * Reads are answered on the next call: a response queued on the first
@@ -247,7 +285,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct serve_server *srv = cls;
 	struct serve_request *req = *con_cls;
 
-	(void)conn;
+	serve_deadlines_request_end(srv->deadlines, conn);
 	if (req == NULL)
 		return;
 	access_log(srv, req, toe);
@@ -309,6 +347,7 @@ static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 int serve_server_start(const struct serve_server_opts *opts, struct serve_server **out, struct lerr *err)
 {
 	struct serve_server *srv = xcalloc(1, sizeof(*srv));
+	/* epoll, not select: no FD_SETSIZE (1024) bound on the descriptors of connections */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
 	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
@@ -322,13 +361,23 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 		flags |= MHD_USE_TLS;
 	else
 		tls[0].option = MHD_OPTION_END;
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, opts->listen_fd,
-				       MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_NOTIFY_COMPLETED,
-				       on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT,
-				       MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVE_CONNECTION_LIMIT,
-				       MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-				       on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	if (serve_deadlines_start(opts->header_timeout, opts->request_timeout, opts->lg, &srv->deadlines, err) != 0) {
+		free(srv);
+		return -1;
+	}
+	/*
+	 * Past either connection limit libmicrohttpd accepts and closes at once, so
+	 * one address holding max_per_client connections cannot crowd out others.
+	 */
+	srv->daemon = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, opts->listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, serve_deadlines_notify, srv->deadlines, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)SERVE_IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_client, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
+		serve_deadlines_stop(srv->deadlines);
 		free(srv);
 		return lerr_set(err, LADING_ERR_SYSTEM,
 				"cannot start the HTTP%s server (libmicrohttpd refused; run with -v for its reason)",
@@ -353,6 +402,7 @@ void serve_server_stop(struct serve_server *srv, unsigned grace_seconds)
 		waited++;
 	}
 	MHD_stop_daemon(srv->daemon);
+	serve_deadlines_stop(srv->deadlines); /* every connection is closed now, so none is tracked */
 	/* MHD leaves a passed-in listening socket to its owner: close it only now (libmicrohttpd docs). */
 	close(listen_fd != MHD_INVALID_SOCKET ? listen_fd : srv->opts.listen_fd);
 	free(srv);

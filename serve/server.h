@@ -24,12 +24,19 @@ struct serve_server_opts {
 	const char *tls_key_pem;	     /* PEM text (secret: the caller wipes it after stop) */
 	const char *base_url;		     /* advertised "https://host:port" for Helm URLs; NULL = from Host */
 	unsigned threads;		     /* worker threads (>= 1) */
+	unsigned max_connections;	     /* open connections at most, all clients together */
+	unsigned max_per_client;	     /* open connections at most from one IP address */
+	unsigned header_timeout;	     /* seconds for a whole request head (see deadline.h) */
+	unsigned request_timeout;	     /* seconds for a whole request and its answer; 0 = none */
 	const struct logger *lg;	     /* access log: one line per request on lg->out, or JSON on stdout */
 };
 
 struct serve_server;
 
-/* Starts the daemon threads. *out is set on success; fails with LADING_ERR_SYSTEM. */
+/*
+ * Starts the daemon threads and the deadline watchdog. *out is set on success;
+ * fails with LADING_ERR_SYSTEM.
+ */
 int serve_server_start(const struct serve_server_opts *opts, struct serve_server **out, struct lerr *err);
 
 /*

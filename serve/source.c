@@ -13,6 +13,7 @@
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
+#include "serve/dirsig.h"
 
 static char *default_cache_dir(struct lerr *err)
 {
@@ -60,6 +61,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 		log_msg(opts->lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check.problem.msg);
 	src->dir = xstrdup(dest);
 	src->extracted = dest;
+	src->verified = 1;
 	dest = NULL;
 	r = 0;
 out:
@@ -80,6 +82,9 @@ int serve_source_prepare(const char *path, const struct serve_source_opts *opts,
 	if (stat(path, &st) != 0)
 		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", path);
 	if (S_ISDIR(st.st_mode)) {
+		if (serve_dirsig_check(path, opts->pubkeys, opts->pubkey_count, opts->insecure_skip_signature, opts->lg,
+				       &src->verified, err) != 0)
+			return -1;
 		src->dir = xstrdup(path);
 		return 0;
 	}

@@ -2,10 +2,12 @@
 #define LADING_SERVE_SOURCE_H
 
 /*
- * What `lading serve` serves from: a directory as it is, or a bundle file that
- * is verified (trusted signature over lading.json, then every entry's size and
- * sha256) and extracted once into a private cache directory while it is read.
- * Nothing is served from a bundle that fails any check.
+ * What `lading serve` serves from: a directory (an extracted bundle, its
+ * signature and files checked in place), or a bundle file that is verified
+ * (trusted signature over lading.json, then every entry's size and sha256) and
+ * extracted once into a private cache directory while it is read. Nothing is
+ * served from a bundle or directory that fails any check; an unsigned one is
+ * served only with --insecure-skip-signature.
  */
 #include <stddef.h>
 
@@ -23,12 +25,14 @@ struct serve_source_opts {
 struct serve_source {
 	char *dir;	 /* the directory to serve */
 	char *extracted; /* the extraction to remove at the end, or NULL for a plain directory */
+	int verified;	 /* every served file was checked against a signed lading.json */
 };
 
 /*
  * Fills src for path. A bundle is verified and extracted to a new directory
- * under the cache dir; fails with LADING_ERR_SIGNATURE (unsigned, untrusted or
- * altered), LADING_ERR_FORMAT, LADING_ERR_SYSTEM, leaving nothing behind.
+ * under the cache dir; a directory's lading.json.minisig and files are checked
+ * in place (serve/dirsig.h). Fails with LADING_ERR_SIGNATURE (unsigned,
+ * untrusted or altered), LADING_ERR_FORMAT, LADING_ERR_SYSTEM, leaving nothing behind.
  * Free with serve_source_free.
  */
 int serve_source_prepare(const char *path, const struct serve_source_opts *opts, struct serve_source *src,

@@ -136,6 +136,21 @@ size_t serve_tree_count(const struct serve_tree *tree)
 	return json_object_size(tree->files);
 }
 
+int serve_tree_each(const struct serve_tree *tree, int (*fn)(void *ctx, const char *rel), void *ctx)
+{
+	const char *rel;
+	json_t *value;
+	int r;
+
+	json_object_foreach(tree->files, rel, value)
+	{
+		(void)value;
+		if ((r = fn(ctx, rel)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int serve_tree_has(const struct serve_tree *tree, const char *rel)
 {
 	return json_object_get(tree->files, rel) != NULL;

@@ -27,6 +27,9 @@ void serve_tree_free(struct serve_tree *tree);
 /* Number of files in the list. */
 size_t serve_tree_count(const struct serve_tree *tree);
 
+/* Calls fn with every listed path (in no set order) until it returns non-zero, which is returned. */
+int serve_tree_each(const struct serve_tree *tree, int (*fn)(void *ctx, const char *rel), void *ctx);
+
 /* True when rel ("a/b.zip", no leading '/') is in the list. */
 int serve_tree_has(const struct serve_tree *tree, const char *rel);
 
