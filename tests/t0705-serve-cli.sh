@@ -7,7 +7,7 @@
 plan 25
 
 serve_make_site "$TRASH/site" || exit 1
-S="$LADING serve"
+S="$LADING serve --insecure-skip-signature"
 fails_with "no argument: usage error" 2 "expected one DIR or BUNDLE" $S
 ok "--help prints the usage" sh -c "$S --help | grep -q 'usage: lading serve'"
 fails_with "neither TLS nor --plain-http: usage error" 2 "give --tls-cert FILE and --tls-key FILE, or --plain-http" \

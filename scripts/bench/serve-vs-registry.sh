@@ -39,7 +39,7 @@ done
 total=$(du -sb "$work/site/oci/blobs" | cut -f1)
 
 sport=$(port)
-"$LADING" serve "$work/site" --plain-http --listen "127.0.0.1:$sport" >/dev/null 2>"$work/serve.log" &
+"$LADING" serve "$work/site" --insecure-skip-signature --plain-http --listen "127.0.0.1:$sport" >/dev/null 2>"$work/serve.log" &
 serve_pid=$!
 rport=$(port)
 mkdir -p "$work/registry"
