@@ -261,7 +261,8 @@ int auth_creds_from_json(const char *json, size_t len, const char *name, const c
 		return lerr_set(err, LADING_ERR_FORMAT, "%s:%d:%d: not a JSON object%s%s", name, root ? 1 : jerr.line,
 				root ? 1 : jerr.column, root ? "" : ": ", root ? "" : jerr.text);
 	lerr_clear(&helper_err);
-	if (creds_from_helper(root, name, host, out, found, &helper_err) != 0 && helper_err.code != LADING_ERR_NOTFOUND) {
+	if (creds_from_helper(root, name, host, out, found, &helper_err) != 0 &&
+	    helper_err.code != LADING_ERR_NOTFOUND) {
 		*err = helper_err;
 		goto out;
 	}

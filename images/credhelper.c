@@ -183,8 +183,9 @@ int credhelper_get(const char *helper, const char *server, const char *what, str
 		lerr_set(err, LADING_ERR_AUTH, "%s get (from %s) did not answer within %d s for %s", program, what,
 			 helper_seconds(), server);
 	else if (run.status == 127)
-		lerr_set(err, LADING_ERR_NOTFOUND, "%s (named in %s) is not installed: %s; install it or remove it from %s",
-			 program, what, text, what);
+		lerr_set(err, LADING_ERR_NOTFOUND,
+			 "%s (named in %s) is not installed: %s; install it or remove it from %s", program, what, text,
+			 what);
 	else if (run.status != 0 && strstr(text, "credentials not found") != NULL)
 		r = 0; /* the protocol's "no credentials for this server" */
 	else if (run.status != 0)

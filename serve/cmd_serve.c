@@ -52,6 +52,7 @@ struct serve_cmd {
 	size_t pubkey_count;
 	const char *cache_dir;
 	int insecure_skip_signature;
+	int allow_expired, allow_downgrade;
 	struct logger lg;
 };
 
@@ -67,6 +68,8 @@ enum serve_option {
 	OPT_PUBKEY,
 	OPT_CACHE_DIR,
 	OPT_INSECURE,
+	OPT_ALLOW_EXPIRED,
+	OPT_ALLOW_DOWNGRADE,
 	OPT_HEADER_TIMEOUT,
 	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_CONNECTIONS,
@@ -99,6 +102,9 @@ static const struct cli_option serve_options[] = {
     {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE,
      "serve an unsigned or untrusted bundle or directory (digests are still checked)"},
+    {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, "serve a bundle whose signature has expired"},
+    {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE,
+     "serve a bundle older than one of the same name accepted here before"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -135,6 +141,12 @@ static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 		break;
 	case OPT_INSECURE:
 		cmd->insecure_skip_signature = 1;
+		break;
+	case OPT_ALLOW_EXPIRED:
+		cmd->allow_expired = 1;
+		break;
+	case OPT_ALLOW_DOWNGRADE:
+		cmd->allow_downgrade = 1;
 		break;
 	case OPT_PUBKEY:
 		cmd->pubkeys[cmd->pubkey_count++] = (char *)arg;
@@ -345,8 +357,9 @@ out:
 /* Verifies and extracts a bundle (or takes a directory), loads it and serves it until a signal. */
 static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 {
-	struct serve_source_opts source_opts = {cmd->pubkeys, cmd->pubkey_count, cmd->cache_dir,
-						cmd->insecure_skip_signature, &cmd->lg};
+	struct serve_source_opts source_opts = {
+	    cmd->pubkeys, cmd->pubkey_count,  cmd->cache_dir,	   cmd->insecure_skip_signature,
+	    &cmd->lg,	  cmd->allow_expired, cmd->allow_downgrade};
 	struct serve_source source;
 	struct serve_content content;
 	struct lerr err;

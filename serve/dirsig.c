@@ -132,9 +132,10 @@ static int read_optional(const char *dir, const char *name, struct buf *b, int *
 	return r;
 }
 
-int serve_dirsig_check(const char *dir, char *const *pubkeys, size_t pubkey_count, int insecure,
-		       const struct logger *lg, int *verified, struct lerr *err)
+int serve_dirsig_check(const char *dir, const struct serve_source_opts *opts, int *verified, struct lerr *err)
 {
+	const struct logger *lg = opts->lg;
+	int insecure = opts->insecure_skip_signature;
 	struct buf json = BUF_INIT(BUNDLE_MANIFEST_MAX), sig = BUF_INIT(DIRSIG_SIG_MAX);
 	struct trust_set trust;
 	struct bundle_sig_check check;
@@ -144,6 +145,8 @@ int serve_dirsig_check(const char *dir, char *const *pubkeys, size_t pubkey_coun
 	*verified = 0;
 	trust_init(&trust);
 	bundle_sig_check_init(&check, &trust, what, insecure);
+	check.allow_expired = opts->allow_expired;
+	check.allow_downgrade = opts->allow_downgrade;
 	if (read_optional(dir, BUNDLE_SIGNATURE_NAME, &sig, &no_sig, err) != 0 ||
 	    (!no_sig && read_optional(dir, BUNDLE_MANIFEST_NAME, &json, &no_json, err) != 0))
 		goto out;
@@ -161,7 +164,7 @@ int serve_dirsig_check(const char *dir, char *const *pubkeys, size_t pubkey_coun
 		r = 0;
 		goto out;
 	}
-	if (trust_load(&trust, pubkeys, pubkey_count, err) != 0 ||
+	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0 ||
 	    bundle_sig_check_head(&check, json.data, json.len, sig.data, sig.len, NULL, err) != 0)
 		goto out;
 	if (!check.verified) {
@@ -173,6 +176,7 @@ int serve_dirsig_check(const char *dir, char *const *pubkeys, size_t pubkey_coun
 	log_msg(lg, LOG_INFO, "%s: signed by key %s; hashing every served file against lading.json", dir, check.key_id);
 	if (check_entries(dir, json.data, json.len, lg, err) != 0)
 		goto out;
+	bundle_sig_check_accept(&check, lg);
 	*verified = 1;
 	r = 0;
 out:

@@ -11,17 +11,18 @@
  */
 #include <stddef.h>
 
+#include "serve/source.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
 /*
- * Checks dir's signature with the keys of pubkeys (none = the trust directory).
- * Sets *verified when the signature verified and every served file matched;
- * with insecure, an unsigned or untrusted directory passes with a warning and
- * *verified 0. Fails with LADING_ERR_SIGNATURE naming the file or key, or
- * LADING_ERR_FORMAT/SYSTEM.
+ * Checks dir's signature with the keys of opts->pubkeys (none = the trust directory),
+ * its expiry and that it is not older than the bundle of its name accepted before,
+ * and records it as accepted. Sets *verified when the signature verified and every
+ * served file matched; with opts->insecure_skip_signature, an unsigned or untrusted
+ * directory passes with a warning and *verified 0. Fails with LADING_ERR_SIGNATURE
+ * naming the file or key, or LADING_ERR_FORMAT/SYSTEM.
  */
-int serve_dirsig_check(const char *dir, char *const *pubkeys, size_t pubkey_count, int insecure,
-		       const struct logger *lg, int *verified, struct lerr *err);
+int serve_dirsig_check(const char *dir, const struct serve_source_opts *opts, int *verified, struct lerr *err);
 
 #endif

@@ -42,6 +42,8 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 
 	trust_init(&trust);
 	bundle_sig_check_init(&check, &trust, what, opts->insecure_skip_signature);
+	check.allow_expired = opts->allow_expired;
+	check.allow_downgrade = opts->allow_downgrade;
 	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
 		goto out;
 	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(err);
@@ -55,9 +57,10 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	log_msg(opts->lg, LOG_INFO, "%s: verifying and extracting to '%s'", path, dest);
 	if (bundle_extract(path, dest, &extract, err) != 0)
 		goto out;
-	if (check.verified)
+	if (check.verified) {
 		log_msg(opts->lg, LOG_INFO, "%s: signed by key %s, every entry verified", path, check.key_id);
-	else
+		bundle_sig_check_accept(&check, opts->lg);
+	} else
 		log_msg(opts->lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check.problem.msg);
 	src->dir = xstrdup(dest);
 	src->extracted = dest;
@@ -82,8 +85,7 @@ int serve_source_prepare(const char *path, const struct serve_source_opts *opts,
 	if (stat(path, &st) != 0)
 		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", path);
 	if (S_ISDIR(st.st_mode)) {
-		if (serve_dirsig_check(path, opts->pubkeys, opts->pubkey_count, opts->insecure_skip_signature, opts->lg,
-				       &src->verified, err) != 0)
+		if (serve_dirsig_check(path, opts, &src->verified, err) != 0)
 			return -1;
 		src->dir = xstrdup(path);
 		return 0;

@@ -20,6 +20,8 @@ struct serve_source_opts {
 	const char *cache_dir;	     /* where extractions go; NULL = $LADING_CACHE/serve (~/.cache/lading/serve) */
 	int insecure_skip_signature; /* --insecure-skip-signature: serve an unsigned/untrusted bundle, warning */
 	const struct logger *lg;
+	int allow_expired;   /* --allow-expired */
+	int allow_downgrade; /* --allow-downgrade: older than the bundle of its name accepted before */
 };
 
 struct serve_source {

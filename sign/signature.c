@@ -324,6 +324,17 @@ int bundle_sig_check_record(const struct bundle_sig_check *check, struct lerr *e
 			    check->created, check->json_sha256, err);
 }
 
+void bundle_sig_check_accept(const struct bundle_sig_check *check, const struct logger *lg)
+{
+	struct lerr err;
+
+	lerr_clear(&err);
+	if (bundle_sig_check_record(check, &err) != 0)
+		log_msg(lg, LOG_WARN,
+			"%s: not recorded as accepted, so an older bundle of this name is not refused: %s", check->what,
+			err.msg);
+}
+
 void bundle_sig_check_free(struct bundle_sig_check *check)
 {
 	free(check->trusted_comment);

@@ -20,6 +20,7 @@
 #include "sign/trust.h"
 #include "lib/buf.h"
 #include "lib/err.h"
+#include "lib/log.h"
 
 struct bundle_manifest; /* bundle/format/manifest.h */
 
@@ -104,6 +105,8 @@ int bundle_sig_check_head(void *ctx, const char *json, size_t json_len, const ch
  * nothing for a bundle that did not verify.
  */
 int bundle_sig_check_record(const struct bundle_sig_check *check, struct lerr *err);
+/* The same, a failure a warning on lg (the work is done; the message says what is lost). */
+void bundle_sig_check_accept(const struct bundle_sig_check *check, const struct logger *lg);
 
 void bundle_sig_check_free(struct bundle_sig_check *check);
 

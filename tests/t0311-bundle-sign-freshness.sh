@@ -4,7 +4,8 @@
 # date in it; the newest bundle of each name accepted here is recorded in $LADING_STATE and an
 # older one is refused by verify, extract and push unless --allow-downgrade.
 . "$(dirname "$0")/test-lib.sh"
-plan 33
+. "$TOP/scripts/lib-serve.sh"
+plan 37
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 "$LADING" key generate -o k --unencrypted >/dev/null
@@ -114,7 +115,19 @@ mk other-name.tar.zst 2026-10-01T00:00:00Z site-b
 ok "another name has its own record" "$LADING" bundle verify --pubkey k.pub other-name.tar.zst
 mk newest.tar.zst 2026-11-30T00:00:00Z
 ok "extract of a newer bundle moves the record on" sh -c "'$LADING' bundle extract --pubkey k.pub -C x3 newest.tar.zst >/dev/null && grep -qx 'created 2026-11-30T00:00:00Z' state/bundles/site"
+fails_with "serve refuses the older bundle before listening" 1 "'old.tar.zst': bundle 'site' created 2026-11-01T00:00:00Z is older than the one accepted here before" \
+	"$LADING" serve old.tar.zst --pubkey k.pub --plain-http --listen 127.0.0.1:0 --cache-dir "$TRASH/serve-cache"
+SERVE_PID=""
+serve_start old.tar.zst --pubkey k.pub --allow-downgrade --cache-dir "$TRASH/serve-cache"
+ok "serve --allow-downgrade serves it" curl -sf "http://$SERVE_HOST/files/a" -o /dev/null
+kill_pid "$SERVE_PID"
+mk newer-still.tar.zst 2026-12-02T00:00:00Z
+SERVE_PID=""
+serve_start newer-still.tar.zst --pubkey k.pub --cache-dir "$TRASH/serve-cache"
+ok "serve of a newer bundle starts" curl -sf "http://$SERVE_HOST/files/a" -o /dev/null
+kill_pid "$SERVE_PID"
+is "and records it as accepted" "$(sed -n 2p state/bundles/site)" "created 2026-12-02T00:00:00Z"
 python3 "$TOP/scripts/mkbundle.py" u.tar.zst --name site --created 2026-12-01T00:00:00Z file:files/a=u
 ok "an unsigned bundle passed with --insecure-skip-signature records nothing" \
-	sh -c "'$LADING' bundle verify --insecure-skip-signature u.tar.zst 2>/dev/null && '$LADING' bundle verify --pubkey k.pub newest.tar.zst"
+	sh -c "'$LADING' bundle verify --insecure-skip-signature u.tar.zst 2>/dev/null && grep -qx 'created 2026-12-02T00:00:00Z' state/bundles/site"
 done_testing
