@@ -109,7 +109,10 @@ serve_make_bundle() {
 	PY
 	_first=lading.json
 	if [ -n "$_key" ]; then
-		"$LADING" key sign "$_stage/lading.json" --key "$_key" >/dev/null || return 1
+		# The trusted comment binds the bundle's name, creation time and lading.json (sign/signature.h).
+		_sum=$(sha256sum "$_stage/lading.json" | cut -d' ' -f1)
+		"$LADING" key sign "$_stage/lading.json" --key "$_key" \
+			-t "lading-bundle name:serve-test	created:2026-11-23T09:00:00Z	sha256:$_sum" >/dev/null || return 1
 		_first="lading.json lading.json.minisig"
 	fi
 	# shellcheck disable=SC2086
