@@ -105,8 +105,8 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 	for (i = 0; i < n; i++) {
 		const struct spec_chart *c = &spec.sources.charts[i];
 
-		reqs[i] =
-		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
+		reqs[i] = (struct chart_request){
+		    c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts, c->values};
 	}
 	if ((n > 0 || spec.sources.apt_count > 0) && bundle_cache_dir(&cache, err) != 0)
 		goto out;

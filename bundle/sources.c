@@ -79,8 +79,8 @@ static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_op
 		const struct spec_chart *c = &s->charts[i];
 		json_t *item = opts->locked ? lock_find(lock, "charts", "source", c->key, c->version) : NULL;
 
-		reqs[i] =
-		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
+		reqs[i] = (struct chart_request){
+		    c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts, c->values};
 		if (opts->locked && (item == NULL || str(item, "version") == NULL)) {
 			not_locked(spec, c->line, c->col, "chart", c->key, err);
 			goto out;
