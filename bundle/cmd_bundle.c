@@ -158,7 +158,10 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 	return 0;
 }
 
-/* --dry-run: one line per thing the bundle would hold (bundle/plan.c). */
+/*
+ * --dry-run: one line per thing the bundle would hold (bundle/plan.c); with
+ * --json one object per image, {"ref", "source"}.
+ */
 static int dry_run(const char *spec_path, const struct logger *lg)
 {
 	struct bundle_plan plan;
@@ -168,8 +171,12 @@ static int dry_run(const char *spec_path, const struct logger *lg)
 	lerr_clear(&err);
 	if (bundle_plan_build(spec_path, lg, &plan, &err) != 0)
 		return cli_fail(&err);
-	for (i = 0; i < plan.count; i++)
-		printf("%s\n", plan.lines[i]);
+	for (i = 0; i < plan.count; i++) {
+		if (!lg->json)
+			printf("%s\n", plan.lines[i]);
+		else if (plan.refs[i] != NULL)
+			cli_print_json(json_pack("{s:s, s:s}", "ref", plan.refs[i], "source", plan.sources[i]));
+	}
 	bundle_plan_free(&plan);
 	return 0;
 }

@@ -245,6 +245,7 @@ void bundle_spec_free(struct bundle_spec *spec)
 			free(spec->images[i].platforms[j]);
 		free(spec->images[i].platforms);
 		free(spec->images[i].ref);
+		free(spec->images[i].source);
 	}
 	host_set_free(&spec->registries);
 	free(spec->images);

@@ -20,6 +20,8 @@ struct spec_image {
 	char **platforms; /* "os/arch[/variant]"; none = the default (linux/amd64) */
 	size_t platform_count;
 	int line, col; /* where it was written, for messages */
+	char *source;  /* where a chart named it ("web/values.yaml:image"), or NULL when listed */
+	size_t chart;  /* 1 + index in sources.charts of the chart that named it; 0 when listed */
 };
 
 struct bundle_spec {

@@ -231,6 +231,14 @@ static void walk(const struct walk *w, const struct cvalue *node, const char *ke
 	if (cvalue_bool(cvalue_get(node, "enabled")) == 0)
 		disabled = 1;
 	image_map = depth > 0 && is_image_map(node, key);
+	if (image_map && w->d->registry != NULL) {
+		/* The chart's own registry too: the annotations list images before global.imageRegistry moves them. */
+		struct img_defaults own = {w->d->tag, NULL};
+
+		if ((ref = compose(node, key, &own)) != NULL)
+			mention(w->c, ref);
+		free(ref);
+	}
 	if (image_map && (ref = compose(node, key, w->d)) != NULL) {
 		const struct cvalue *from = cvalue_get(node, cvalue_get(node, "repository") ? "repository" : "image");
 
@@ -534,15 +542,30 @@ static size_t subchart_keys(const struct ynode *deps, char ***out)
 	return n;
 }
 
+/* Walks a chart's values (its subcharts' keys left to them); with mention_only nothing is added. */
+static void walk_values(struct ctx *c, const struct cvalue *values, const struct img_defaults *d,
+			const struct ynode *deps, int mention_only)
+{
+	struct walk w = {c, d, NULL, 0};
+	struct buf key_path = BUF_INIT(0);
+	char **skip = NULL;
+
+	w.skip_count = subchart_keys(deps, &skip);
+	w.skip = skip;
+	buf_puts(&key_path, "");
+	walk(&w, values, NULL, &key_path, 0, mention_only);
+	buf_free(&key_path);
+	free(skip);
+}
+
 static int discover_chart(struct ctx *c, const struct chart_files *files, const char *prefix, const char *label,
 			  const struct cvalue *override, int depth)
 {
 	struct ydoc chart = {NULL, NULL}, values_doc = {NULL, NULL}, requirements = {NULL, NULL};
-	char *path = NULL, *what = NULL, *tag = NULL, **skip = NULL;
+	char *path = NULL, *what = NULL, *tag = NULL;
 	struct cvalue *values = NULL;
 	struct img_defaults d = {NULL, NULL};
 	struct chart_deps deps;
-	struct buf key_path = BUF_INIT(0);
 	int r = -1;
 
 	if (depth > CHART_DEPTH_MAX)
@@ -568,15 +591,12 @@ static int discover_chart(struct ctx *c, const struct chart_files *files, const 
 		values = xcalloc(1, sizeof(*values));
 		values->type = CVALUE_MAP;
 	}
-	cvalue_merge(&values, override);
 	if (yscalar(chart.root, "appVersion") != NULL) {
 		const char *app = yscalar(chart.root, "appVersion");
 
 		tag = templates_prefix_v(files, prefix) && app[0] != 'v' ? xasprintf("v%s", app) : xstrdup(app);
 	}
 	d.tag = tag;
-	d.registry = cvalue_scalar(cvalue_get(values, "global"), "imageRegistry");
-	deps.values = values;
 	deps.list = ynode_get(chart.root, "dependencies");
 	if (deps.list == NULL) {
 		free(path);
@@ -587,14 +607,11 @@ static int discover_chart(struct ctx *c, const struct chart_files *files, const 
 			goto out;
 		deps.list = ynode_get(requirements.root, "dependencies");
 	}
-	{
-		struct walk w = {c, &d, NULL, 0};
-
-		w.skip_count = subchart_keys(deps.list, &skip);
-		w.skip = skip;
-		buf_puts(&key_path, "");
-		walk(&w, values, NULL, &key_path, 0, 0);
-	}
+	walk_values(c, values, &d, deps.list, 1); /* what the chart itself names, before the site's values */
+	cvalue_merge(&values, override);
+	d.registry = cvalue_scalar(cvalue_get(values, "global"), "imageRegistry");
+	deps.values = values;
+	walk_values(c, values, &d, deps.list, 0);
 	if (add_annotations(c, chart.root, label) != 0 || add_images_lock(c, files, prefix, label) != 0 ||
 	    discover_subcharts(c, &deps, files, prefix, label, depth) != 0)
 		goto out;
@@ -604,8 +621,6 @@ out:
 	ydoc_free(&chart);
 	ydoc_free(&values_doc);
 	ydoc_free(&requirements);
-	buf_free(&key_path);
-	free(skip);
 	free(path);
 	free(what);
 	free(tag);
