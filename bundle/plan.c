@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle/cache.h"
+#include "bundle/create.h"
 #include "bundle/sources.h"
 #include "bundle/sources_apt.h"
 #include "bundle/spec.h"
@@ -39,7 +40,9 @@ static void add_images(const struct bundle_spec *spec, const struct chart_result
 
 		if (img->chart != chart)
 			continue;
-		if (chart == 0)
+		if (chart == 0 && img->source != NULL)
+			source = xstrdup(img->source);
+		else if (chart == 0)
 			source = xasprintf("%s:%d:%d", spec->path, img->line, img->col);
 		else
 			source = xasprintf("chart %s %s %s", res[chart - 1].name, res[chart - 1].version, img->source);
@@ -101,7 +104,8 @@ static int add_packages(const struct bundle_spec *spec, const char *cache, const
 	return 0;
 }
 
-int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bundle_plan *plan, struct lerr *err)
+int bundle_plan_build(const char *spec_path, const char *images_file, const struct logger *lg, struct bundle_plan *plan,
+		      struct lerr *err)
 {
 	struct bundle_spec spec = {0};
 	struct chart_request *reqs = NULL;
@@ -111,10 +115,8 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 	int r = -1;
 
 	memset(plan, 0, sizeof(*plan));
-	if (bundle_spec_load(spec_path, &spec, err) != 0) {
-		lerr_input(err);
+	if (bundle_create_load_spec(spec_path, images_file, &spec, err) != 0)
 		goto out;
-	}
 	n = spec.sources.chart_count;
 	add_images(&spec, NULL, 0, plan);
 	reqs = xcalloc(n + 1, sizeof(*reqs));

@@ -20,8 +20,12 @@ struct bundle_plan {
 	char **sources; /* "lading.yaml:3:5", "chart web 1.0.0 web/values.yaml:image" */
 };
 
-/* Fills plan (free with bundle_plan_free) from the spec at spec_path; errors as for bundle create. */
-int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bundle_plan *plan, struct lerr *err);
+/*
+ * Fills plan (free with bundle_plan_free) from the spec at spec_path and
+ * images_file (may be NULL: create's --images-file); errors as for bundle create.
+ */
+int bundle_plan_build(const char *spec_path, const char *images_file, const struct logger *lg, struct bundle_plan *plan,
+		      struct lerr *err);
 
 void bundle_plan_free(struct bundle_plan *plan);
 

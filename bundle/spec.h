@@ -32,6 +32,8 @@ struct bundle_spec {
 	size_t image_count;
 	struct host_set registries;
 	struct spec_sources sources; /* charts:, providers:, files: (bundle/spec_sources.c) */
+	char **images_from;	     /* images_from: files (bundle/image_list.c), as written */
+	size_t images_from_count;
 };
 
 /*
@@ -44,6 +46,9 @@ int bundle_spec_load(const char *path, struct bundle_spec *spec, struct lerr *er
 
 /* Parses spec text already in memory; name is used in messages. */
 int bundle_spec_parse(const char *name, const char *text, size_t len, struct bundle_spec *spec, struct lerr *err);
+
+/* True for "os/arch" or "os/arch/variant", each part [a-z0-9._-]+. */
+int bundle_platform_is_valid(const char *text);
 
 /* Frees what spec holds; accepts a zeroed spec. */
 void bundle_spec_free(struct bundle_spec *spec);
