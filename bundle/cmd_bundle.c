@@ -18,6 +18,7 @@
 #include "lib/buf.h"
 #include "lib/cli.h"
 #include "lib/log.h"
+#include "lib/xmalloc.h"
 
 enum {
 	OPT_FILE = 1,
@@ -34,6 +35,8 @@ enum {
 	OPT_ALLOW_EXPIRED,
 	OPT_ALLOW_DOWNGRADE,
 	OPT_EXPIRES,
+	OPT_IMAGES_FILE,
+	OPT_PLATFORM,
 };
 
 static const struct cli_option create_options[] = {
@@ -46,6 +49,9 @@ static const struct cli_option create_options[] = {
     {"locked", 0, NULL, OPT_LOCKED, "fetch exactly the digests in lading.lock, resolve nothing"},
     {"update-hashes", 0, NULL, OPT_UPDATE_HASHES,
      "fetch files listed without sha256 and write their hashes into the spec"},
+    {"images-file", 0, "FILE", OPT_IMAGES_FILE,
+     "also bundle the images FILE names: one reference a line, or Kubernetes manifests"},
+    {"platform", 0, "P[,P]", OPT_PLATFORM, "platforms for images that name none (default linux/amd64)"},
     {"dry-run", 0, NULL, OPT_DRY_RUN, "list what the bundle would hold (images charts name included); write nothing"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -77,6 +83,15 @@ static const struct cli_option extract_options[] = {
     {NULL, 0, NULL, 0, NULL},
 };
 
+static void free_platforms(char **platforms)
+{
+	size_t i;
+
+	for (i = 0; platforms != NULL && platforms[i] != NULL; i++)
+		free(platforms[i]);
+	free(platforms);
+}
+
 /* What the verbs' options fill. */
 struct common {
 	struct cli cli;
@@ -91,7 +106,32 @@ struct common {
 	struct bundle_sig_opts sig;
 	int update_hashes;
 	int dry_run;
+	const char *images_file;
+	char **platforms; /* --platform split at ',' (NULL-terminated); freed by the verb */
 };
+
+/* --platform P[,P]: each os/arch[/variant], none twice. */
+static int parse_platforms(struct common *c)
+{
+	char *copy = xstrdup(c->cli.arg), *save = NULL, *p;
+	size_t n = 0, i;
+	int bad = 0;
+
+	free_platforms(c->platforms);
+	c->platforms = xcalloc(strlen(copy) / 2 + 2, sizeof(char *));
+	for (p = strtok_r(copy, ",", &save); p != NULL && !bad; p = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n && strcmp(c->platforms[i], p) != 0; i++)
+			;
+		if (!bundle_platform_is_valid(p))
+			bad = cli_usage_error(&c->cli, "--platform '%s': expected os/arch or os/arch/variant", p);
+		else if (i == n)
+			c->platforms[n++] = xstrdup(p);
+	}
+	if (n == 0 && !bad)
+		bad = cli_usage_error(&c->cli, "--platform: give os/arch, like linux/amd64");
+	free(copy);
+	return bad;
+}
 
 /*
  * Parses argv with table and expects `operands` operands (0, or 1: the bundle
@@ -134,6 +174,12 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 		case OPT_DRY_RUN:
 			c->dry_run = 1;
 			break;
+		case OPT_IMAGES_FILE:
+			c->images_file = c->cli.arg;
+			break;
+		case OPT_PLATFORM:
+			bad = parse_platforms(c);
+			break;
 		case OPT_SIGN:
 			c->sig.sign_key = c->cli.arg;
 			break;
@@ -157,17 +203,23 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 		}
 		if (bad != 0) {
 			*status = 2;
+			free_platforms(c->platforms);
+			c->platforms = NULL;
 			cli_free(&c->cli);
 			return -1;
 		}
 	}
 	if (opt < 0 || c->cli.help) {
 		*status = cli_finish(&c->cli);
+		free_platforms(c->platforms);
+		c->platforms = NULL;
 		cli_free(&c->cli);
 		return -1;
 	}
 	if (cli_operands(&c->cli, (size_t)operands, operands, operands ? "one bundle file" : "no operands") != 0) {
 		*status = 2;
+		free_platforms(c->platforms);
+		c->platforms = NULL;
 		cli_free(&c->cli);
 		return -1;
 	}
@@ -177,18 +229,25 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 	return 0;
 }
 
-/* --dry-run: one line per thing the bundle would hold (bundle/plan.c). */
-static int dry_run(const char *spec_path, const struct logger *lg)
+/*
+ * --dry-run: one line per thing the bundle would hold (bundle/plan.c); with
+ * --json one object per image, {"ref", "source"}.
+ */
+static int dry_run(const char *spec_path, const char *images_file, const struct logger *lg)
 {
 	struct bundle_plan plan;
 	struct lerr err;
 	size_t i;
 
 	lerr_clear(&err);
-	if (bundle_plan_build(spec_path, lg, &plan, &err) != 0)
+	if (bundle_plan_build(spec_path, images_file, lg, &plan, &err) != 0)
 		return cli_fail(&err);
-	for (i = 0; i < plan.count; i++)
-		printf("%s\n", plan.lines[i]);
+	for (i = 0; i < plan.count; i++) {
+		if (!lg->json)
+			printf("%s\n", plan.lines[i]);
+		else if (plan.refs[i] != NULL)
+			cli_print_json(json_pack("{s:s, s:s}", "ref", plan.refs[i], "source", plan.sources[i]));
+	}
 	bundle_plan_free(&plan);
 	return 0;
 }
@@ -204,10 +263,14 @@ static int verb_create(int argc, char **argv)
 
 	if (parse_common("lading bundle create", "[options]", create_options, 0, argc, argv, &c, &rc) != 0)
 		return rc;
-	if (c.sig.expires != 0 && c.sig.sign_key == NULL)
+	if (c.sig.expires != 0 && c.sig.sign_key == NULL) {
+		free_platforms(c.platforms);
 		return cli_usage_error(&c.cli, "--expires needs --sign KEY");
-	if (c.dry_run)
-		return dry_run(c.file ? c.file : "lading.yaml", &c.lg);
+	}
+	if (c.dry_run) {
+		free_platforms(c.platforms);
+		return dry_run(c.file ? c.file : "lading.yaml", c.images_file, &c.lg);
+	}
 	memset(&opts, 0, sizeof(opts));
 	opts.spec_path = c.file ? c.file : "lading.yaml";
 	opts.out_path = c.output;
@@ -215,15 +278,20 @@ static int verb_create(int argc, char **argv)
 	opts.jobs = c.jobs;
 	opts.locked = c.locked;
 	opts.update_hashes = c.update_hashes;
+	opts.images_file = c.images_file;
+	opts.platforms = c.platforms;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
 	memset(&signing, 0, sizeof(signing));
-	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, &c.sig, &opts, &err) != 0)
+	if (c.sig.sign_key != NULL && bundle_sig_create_begin(&signing, &c.sig, &opts, &err) != 0) {
+		free_platforms(c.platforms);
 		return cli_fail(&err);
+	}
 	rc = bundle_create(&opts, &result, &err);
 	if (rc == 0 && c.sig.sign_key != NULL && (rc = bundle_sig_create_finish(&signing, result.out_path, &err)) != 0)
 		bundle_create_result_free(&result);
 	bundle_sig_create_end(&signing);
+	free_platforms(c.platforms);
 	if (rc != 0)
 		return cli_fail(&err);
 	if (c.lg.json) {

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bundle/cache.h"
+#include "bundle/image_list.h"
 #include "bundle/create.h"
 #include "bundle/layout.h"
 #include "bundle/lock.h"
@@ -14,6 +15,7 @@
 #include "bundle/sources.h"
 #include "bundle/spec.h"
 #include "images/fetch.h"
+#include "images/ref.h"
 #include "lib/version.h"
 #include "lib/xmalloc.h"
 
@@ -49,10 +51,25 @@ static int output_dir_exists(const char *out_path, struct lerr *err)
 	return r;
 }
 
-static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *err)
+int bundle_create_load_spec(const char *path, const char *images_file, struct bundle_spec *spec, struct lerr *err)
 {
-	if (bundle_spec_load(path, spec, err) != 0) {
+	size_t i;
+
+	if (bundle_spec_load(path, spec, err) != 0 || bundle_image_lists_add(spec, images_file, err) != 0) {
 		return lerr_input(err); /* a broken spec is bad input: exit 2 */
+	}
+	for (i = 0; i < spec->image_count; i++) {
+		const struct spec_image *img = &spec->images[i];
+		struct image_ref ref;
+
+		if (image_ref_parse(img->ref, &ref, err) != 0) {
+			if (img->source != NULL)
+				return lerr_set(err, LADING_ERR_USAGE, "%s: image '%s' is not a valid reference",
+						img->source, img->ref);
+			return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: image '%s' is not a valid reference", path,
+					img->line, img->col, img->ref);
+		}
+		image_ref_free(&ref);
 	}
 	if (spec->image_count == 0 && !spec_sources_any(&spec->sources))
 		return lerr_set(err, LADING_ERR_USAGE, "%s: nothing to bundle: list images, charts, providers or files",
@@ -62,7 +79,7 @@ static int load_spec(const char *path, struct bundle_spec *spec, struct lerr *er
 
 /* One request per spec image; with locked, each must have its digest in the lock. */
 static int build_requests(const struct bundle_spec *spec, const struct bundle_lock *lock, int locked,
-			  struct image_request **out, struct lerr *err)
+			  char *const *platforms, struct image_request **out, struct lerr *err)
 {
 	struct image_request *reqs = xcalloc(spec->image_count, sizeof(*reqs));
 	size_t i;
@@ -73,6 +90,11 @@ static int build_requests(const struct bundle_spec *spec, const struct bundle_lo
 		reqs[i].ref = img->ref;
 		reqs[i].platforms = (const char *const *)img->platforms;
 		reqs[i].platform_count = img->platform_count;
+		if (img->platform_count == 0 && platforms != NULL) {
+			reqs[i].platforms = (const char *const *)platforms;
+			while (platforms[reqs[i].platform_count] != NULL)
+				reqs[i].platform_count++;
+		}
 		if (locked && (reqs[i].locked_digest = bundle_lock_find(lock, img->ref)) == NULL) {
 			free(reqs);
 			return lerr_set(err, LADING_ERR_USAGE,
@@ -149,7 +171,8 @@ static int fetch_sources(struct create_run *run, const struct bundle_create_opts
 
 static int prepare(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
 {
-	if (created_time(&run->created, err) != 0 || load_spec(opts->spec_path, &run->spec, err) != 0)
+	if (created_time(&run->created, err) != 0 ||
+	    bundle_create_load_spec(opts->spec_path, opts->images_file, &run->spec, err) != 0)
 		return -1;
 	run->out_path = opts->out_path ? xstrdup(opts->out_path) : xasprintf("%s.tar.zst", run->spec.name);
 	run->lock_path = bundle_lock_path(opts->spec_path);
@@ -160,7 +183,7 @@ static int prepare(struct create_run *run, const struct bundle_create_opts *opts
 	}
 	if (bundle_cache_dir(&run->cache, err) != 0 || fetch_sources(run, opts, err) != 0)
 		return -1;
-	return build_requests(&run->spec, &run->lock, opts->locked, &run->reqs, err);
+	return build_requests(&run->spec, &run->lock, opts->locked, opts->platforms, &run->reqs, err);
 }
 
 static int fetch(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)

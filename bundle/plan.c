@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "bundle/cache.h"
+#include "bundle/create.h"
+#include "bundle/sources.h"
 #include "bundle/sources_apt.h"
 #include "bundle/spec.h"
 #include "charts/fetch.h"
@@ -11,36 +13,54 @@
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 
-static void add_line(struct bundle_plan *plan, char *line)
+static void add_item(struct bundle_plan *plan, char *line, char *ref, char *source)
 {
 	plan->lines = grow_array(plan->lines, plan->count, sizeof(*plan->lines));
-	plan->lines[plan->count++] = line;
+	plan->refs = grow_array(plan->refs, plan->count, sizeof(*plan->refs));
+	plan->sources = grow_array(plan->sources, plan->count, sizeof(*plan->sources));
+	plan->lines[plan->count] = line;
+	plan->refs[plan->count] = ref;
+	plan->sources[plan->count++] = source;
 }
 
-static int listed(const struct bundle_spec *spec, const struct bundle_plan *plan, const char *ref)
+static void add_line(struct bundle_plan *plan, char *line)
+{
+	add_item(plan, line, NULL, NULL);
+}
+
+/* The images of chart (1 + its index; 0: those listed in the spec), each with where it came from. */
+static void add_images(const struct bundle_spec *spec, const struct chart_result *res, size_t chart,
+		       struct bundle_plan *plan)
 {
 	size_t i;
 
-	for (i = 0; i < spec->image_count; i++)
-		if (strcmp(spec->images[i].ref, ref) == 0)
-			return 1;
-	for (i = 0; i < plan->count; i++)
-		if (strncmp(plan->lines[i], "image ", 6) == 0 && strncmp(plan->lines[i] + 6, ref, strlen(ref)) == 0 &&
-		    plan->lines[i][6 + strlen(ref)] == ' ')
-			return 1;
-	return 0;
+	for (i = 0; i < spec->image_count; i++) {
+		const struct spec_image *img = &spec->images[i];
+		char *source;
+
+		if (img->chart != chart)
+			continue;
+		if (chart == 0 && img->source != NULL)
+			source = xstrdup(img->source);
+		else if (chart == 0)
+			source = xasprintf("%s:%d:%d", spec->path, img->line, img->col);
+		else
+			source = xasprintf("chart %s %s %s", res[chart - 1].name, res[chart - 1].version, img->source);
+		add_item(plan,
+			 chart == 0 ? xasprintf("image %s (%s)", img->ref, source)
+				    : xasprintf("image %s (from chart %s %s: %s)", img->ref, res[chart - 1].name,
+						res[chart - 1].version, img->source),
+			 xstrdup(img->ref), source);
+	}
 }
 
 static void add_charts(const struct bundle_spec *spec, const struct chart_result *res, struct bundle_plan *plan)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < spec->sources.chart_count; i++) {
 		add_line(plan, xasprintf("chart %s %s %s", res[i].name, res[i].version, res[i].source));
-		for (j = 0; j < res[i].image_count; j++)
-			if (!listed(spec, plan, res[i].images[j]))
-				add_line(plan, xasprintf("image %s (from chart %s %s)", res[i].images[j], res[i].name,
-							 res[i].version));
+		add_images(spec, res, i + 1, plan);
 	}
 }
 
@@ -84,7 +104,8 @@ static int add_packages(const struct bundle_spec *spec, const char *cache, const
 	return 0;
 }
 
-int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bundle_plan *plan, struct lerr *err)
+int bundle_plan_build(const char *spec_path, const char *images_file, const struct logger *lg, struct bundle_plan *plan,
+		      struct lerr *err)
 {
 	struct bundle_spec spec = {0};
 	struct chart_request *reqs = NULL;
@@ -94,27 +115,29 @@ int bundle_plan_build(const char *spec_path, const struct logger *lg, struct bun
 	int r = -1;
 
 	memset(plan, 0, sizeof(*plan));
-	if (bundle_spec_load(spec_path, &spec, err) != 0) {
-		lerr_input(err);
+	if (bundle_create_load_spec(spec_path, images_file, &spec, err) != 0)
 		goto out;
-	}
 	n = spec.sources.chart_count;
-	for (i = 0; i < spec.image_count; i++)
-		add_line(plan, xasprintf("image %s", spec.images[i].ref));
+	add_images(&spec, NULL, 0, plan);
 	reqs = xcalloc(n + 1, sizeof(*reqs));
 	for (i = 0; i < n; i++) {
 		const struct spec_chart *c = &spec.sources.charts[i];
 
-		reqs[i] =
-		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
+		reqs[i] = (struct chart_request){
+		    c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts, c->values};
 	}
 	if ((n > 0 || spec.sources.apt_count > 0) && bundle_cache_dir(&cache, err) != 0)
 		goto out;
 	if (n > 0) {
 		struct chart_fetch_opts copts = {NULL, &spec.registries, NULL, 0, lg};
+		struct bundle_sources src = {0};
 
 		copts.store_dir = cache;
 		if (charts_fetch(&copts, reqs, n, &res, err) != 0)
+			goto out;
+		src.charts = res;
+		src.chart_count = n;
+		if (bundle_sources_add_chart_images(&spec, &src, err) != 0)
 			goto out;
 		add_charts(&spec, res, plan);
 	}
@@ -136,8 +159,13 @@ void bundle_plan_free(struct bundle_plan *plan)
 {
 	size_t i;
 
-	for (i = 0; i < plan->count; i++)
+	for (i = 0; i < plan->count; i++) {
 		free(plan->lines[i]);
+		free(plan->refs[i]);
+		free(plan->sources[i]);
+	}
 	free(plan->lines);
+	free(plan->refs);
+	free(plan->sources);
 	memset(plan, 0, sizeof(*plan));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bundle/lock.h"
+#include "images/ref.h"
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/grow.h"
@@ -79,8 +80,8 @@ static int fetch_charts(struct bundle_spec *spec, const struct bundle_sources_op
 		const struct spec_chart *c = &s->charts[i];
 		json_t *item = opts->locked ? lock_find(lock, "charts", "source", c->key, c->version) : NULL;
 
-		reqs[i] =
-		    (struct chart_request){c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts};
+		reqs[i] = (struct chart_request){
+		    c->repo, c->name, c->oci, c->version, NULL, NULL, c->images_from_charts, c->values};
 		if (opts->locked && (item == NULL || str(item, "version") == NULL)) {
 			not_locked(spec, c->line, c->col, "chart", c->key, err);
 			goto out;
@@ -182,27 +183,55 @@ static int fetch_apt(struct bundle_spec *spec, const struct bundle_sources_opts 
 	return 0;
 }
 
-void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src)
+static int listed(const struct bundle_spec *spec, const char *ref)
 {
-	size_t i, j, k;
+	size_t k;
+
+	for (k = 0; k < spec->image_count; k++)
+		if (strcmp(spec->images[k].ref, ref) == 0)
+			return 1;
+	return 0;
+}
+
+/* A chart's image must parse as create would fetch it; the message names the chart line and where it was found. */
+static int check_ref(const struct bundle_spec *spec, const struct spec_chart *c, const struct chart_result *res,
+		     size_t j, struct lerr *err)
+{
+	struct image_ref ref;
+
+	if (image_ref_parse(res->images[j], &ref, err) != 0)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s:%d:%d: chart %s %s: image '%s' (%s) is not a valid reference", spec->path, c->line,
+				c->col, res->name, res->version, res->images[j],
+				res->image_sources ? res->image_sources[j] : "values.yaml");
+	image_ref_free(&ref);
+	return 0;
+}
+
+int bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src, struct lerr *err)
+{
+	size_t i, j;
 
 	for (i = 0; i < src->chart_count; i++)
 		for (j = 0; j < src->charts[i].image_count; j++) {
-			const char *ref = src->charts[i].images[j];
+			const struct spec_chart *c = &spec->sources.charts[i];
 			struct spec_image *img;
 
-			for (k = 0; k < spec->image_count; k++)
-				if (strcmp(spec->images[k].ref, ref) == 0)
-					break;
-			if (k < spec->image_count)
+			if (check_ref(spec, c, &src->charts[i], j, err) != 0)
+				return -1;
+			if (listed(spec, src->charts[i].images[j]))
 				continue;
 			spec->images = grow_array(spec->images, spec->image_count, sizeof(*spec->images));
 			img = &spec->images[spec->image_count++];
 			memset(img, 0, sizeof(*img));
-			img->ref = xstrdup(ref);
-			img->line = spec->sources.charts[i].line;
-			img->col = spec->sources.charts[i].col;
+			img->ref = xstrdup(src->charts[i].images[j]);
+			img->source =
+			    xstrdup(src->charts[i].image_sources ? src->charts[i].image_sources[j] : "values.yaml");
+			img->chart = i + 1;
+			img->line = c->line;
+			img->col = c->col;
 		}
+	return 0;
 }
 
 int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
@@ -219,7 +248,8 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
 	    fetch_files(spec, opts, out, err) != 0 || fetch_apt(spec, opts, lock, out, err) != 0)
 		goto out;
-	bundle_sources_add_chart_images(spec, out);
+	if (bundle_sources_add_chart_images(spec, out, err) != 0)
+		goto out;
 	r = 0;
 out:
 	json_decref(lock);

@@ -53,8 +53,13 @@ struct bundle_sources_opts {
 int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
 			 struct lerr *err);
 
-/* Adds the image refs the charts name to spec->images (no fetch); for --dry-run after fetching charts. */
-void bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src);
+/*
+ * Adds the image refs the charts name to spec->images (no fetch) with where
+ * each was found; for --dry-run after fetching charts. Fails with
+ * LADING_ERR_USAGE naming the chart's file:line:col and the image's source
+ * when a reference does not parse.
+ */
+int bundle_sources_add_chart_images(struct bundle_spec *spec, const struct bundle_sources *src, struct lerr *err);
 
 /*
  * The charts as OCI artifacts, to be laid out in oci/ with the images: ref

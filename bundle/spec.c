@@ -15,6 +15,7 @@ typedef int (*spec_section_fn)(struct bundle_spec *spec, const struct ynode *nod
 static int parse_name(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
 static int parse_images(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
 static int parse_registries(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
+static int parse_images_from(struct bundle_spec *spec, const struct ynode *node, struct lerr *err);
 
 static int parse_charts(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
@@ -43,6 +44,7 @@ static const struct {
 } spec_sections[] = {
     {"name", parse_name},
     {"images", parse_images},
+    {"images_from", parse_images_from},
     {"registries", parse_registries},
     {"charts", parse_charts},
     {"providers", parse_providers},
@@ -64,8 +66,7 @@ static int parse_name(struct bundle_spec *spec, const struct ynode *node, struct
 	return 0;
 }
 
-/* "os/arch" or "os/arch/variant", each part [a-z0-9._-]+. */
-static int platform_is_valid(const char *text)
+int bundle_platform_is_valid(const char *text)
 {
 	int parts = 1, len = 0;
 	const char *p;
@@ -100,7 +101,7 @@ static int parse_platforms(struct spec_image *img, const struct ynode *node, str
 
 		if (ynode_string(node->items[i], "platform", &text, err) != 0)
 			return -1;
-		if (!platform_is_valid(text))
+		if (!bundle_platform_is_valid(text))
 			return ynode_error(node->items[i], err, LADING_ERR_USAGE,
 					   "platform '%s': expected os/arch or os/arch/variant", text);
 		for (j = 0; j < img->platform_count; j++)
@@ -163,6 +164,26 @@ static int parse_images(struct bundle_spec *spec, const struct ynode *node, stru
 				return ynode_error(node->items[i], err, LADING_ERR_USAGE,
 						   "image '%s' is listed twice (first at line %d)", spec->images[i].ref,
 						   spec->images[j].line);
+	}
+	return 0;
+}
+
+/* images_from: files of image references, read by bundle/image_list.c when a run needs them. */
+static int parse_images_from(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	size_t i;
+
+	if (ynode_expect(node, YNODE_SEQ, "images_from", err) != 0)
+		return -1;
+	spec->images_from = xcalloc(node->count + 1, sizeof(*spec->images_from));
+	for (i = 0; i < node->count; i++) {
+		const char *text;
+
+		if (ynode_string(node->items[i], "images_from", &text, err) != 0)
+			return -1;
+		if (text[0] == '\0')
+			return ynode_error(node->items[i], err, LADING_ERR_USAGE, "images_from: give a file name");
+		spec->images_from[spec->images_from_count++] = xstrdup(text);
 	}
 	return 0;
 }
@@ -245,7 +266,11 @@ void bundle_spec_free(struct bundle_spec *spec)
 			free(spec->images[i].platforms[j]);
 		free(spec->images[i].platforms);
 		free(spec->images[i].ref);
+		free(spec->images[i].source);
 	}
+	for (i = 0; i < spec->images_from_count; i++)
+		free(spec->images_from[i]);
+	free(spec->images_from);
 	host_set_free(&spec->registries);
 	free(spec->images);
 	free(spec->name);

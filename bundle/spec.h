@@ -20,6 +20,8 @@ struct spec_image {
 	char **platforms; /* "os/arch[/variant]"; none = the default (linux/amd64) */
 	size_t platform_count;
 	int line, col; /* where it was written, for messages */
+	char *source;  /* where a chart named it ("web/values.yaml:image"), or NULL when listed */
+	size_t chart;  /* 1 + index in sources.charts of the chart that named it; 0 when listed */
 };
 
 struct bundle_spec {
@@ -30,6 +32,8 @@ struct bundle_spec {
 	size_t image_count;
 	struct host_set registries;
 	struct spec_sources sources; /* charts:, providers:, files: (bundle/spec_sources.c) */
+	char **images_from;	     /* images_from: files (bundle/image_list.c), as written */
+	size_t images_from_count;
 };
 
 /*
@@ -42,6 +46,9 @@ int bundle_spec_load(const char *path, struct bundle_spec *spec, struct lerr *er
 
 /* Parses spec text already in memory; name is used in messages. */
 int bundle_spec_parse(const char *name, const char *text, size_t len, struct bundle_spec *spec, struct lerr *err);
+
+/* True for "os/arch" or "os/arch/variant", each part [a-z0-9._-]+. */
+int bundle_platform_is_valid(const char *text);
 
 /* Frees what spec holds; accepts a zeroed spec. */
 void bundle_spec_free(struct bundle_spec *spec);

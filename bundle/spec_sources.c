@@ -36,8 +36,8 @@ int spec_opt_string(const struct ynode *map, const char *key, char **out, struct
 
 static int parse_chart(struct spec_chart *c, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = {"repo", "name", "oci", "version", "images_from_charts", NULL};
-	const struct ynode *flag;
+	static const char *const keys[] = {"repo", "name", "oci", "version", "images_from_charts", "values", NULL};
+	const struct ynode *flag, *values;
 
 	c->line = node->line;
 	c->col = node->col;
@@ -48,6 +48,12 @@ static int parse_chart(struct spec_chart *c, const struct ynode *node, struct le
 	if ((flag = ynode_get(node, "images_from_charts")) != NULL &&
 	    ynode_bool(flag, "images_from_charts", &c->images_from_charts, err) != 0)
 		return -1;
+	if ((values = ynode_get(node, "values")) != NULL) {
+		if (ynode_expect(values, YNODE_MAP, "values", err) != 0)
+			return -1;
+		c->values_origin = xasprintf("%s:%d:%d", values->file, values->line, values->col);
+		c->values = cvalue_from_ynode(values, c->values_origin);
+	}
 	if ((c->repo == NULL) == (c->oci == NULL))
 		return ynode_error(node, err, LADING_ERR_USAGE, "a chart needs either 'repo' and 'name', or 'oci'");
 	if (c->repo != NULL && c->name == NULL)
@@ -172,6 +178,8 @@ void spec_sources_free(struct spec_sources *src)
 		free(src->charts[i].oci);
 		free(src->charts[i].version);
 		free(src->charts[i].key);
+		cvalue_free(src->charts[i].values);
+		free(src->charts[i].values_origin);
 	}
 	for (i = 0; i < src->provider_count; i++) {
 		free(src->providers[i].source);

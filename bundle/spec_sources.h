@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 
+#include "charts/values.h"
 #include "lib/err.h"
 #include "lib/yamltree.h"
 
@@ -17,7 +18,9 @@ struct spec_chart {
 	char *oci;     /* or "oci://host/path/name" */
 	char *version; /* Masterminds constraint; NULL = newest stable */
 	int images_from_charts;
-	char *key; /* "REPO NAME" or the oci reference: the chart's identity in lading.lock */
+	struct cvalue *values; /* `values:` the site deploys with, merged over the chart's for discovery; or NULL */
+	char *values_origin;   /* "lading.yaml:LINE:COL" of that map, named as the source of what it sets */
+	char *key;	       /* "REPO NAME" or the oci reference: the chart's identity in lading.lock */
 	int line, col;
 };
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "charts/chart_files.h"
+#include "charts/chart_images.h"
 #include "lib/buf.h"
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
@@ -18,100 +20,6 @@ static const char *scalar_of(const struct ynode *map, const char *key)
 	const struct ynode *node = ynode_get(map, key);
 
 	return node != NULL && node->type == YNODE_SCALAR && node->value[0] != '\0' ? node->value : NULL;
-}
-
-static void add_image(char ***images, size_t *count, char *ref)
-{
-	size_t i;
-
-	for (i = 0; i < *count; i++)
-		if (strcmp((*images)[i], ref) == 0) {
-			free(ref);
-			return;
-		}
-	*images = grow_array(*images, *count, sizeof(**images));
-	(*images)[(*count)++] = ref;
-}
-
-/* An `image:` map: {registry?, repository, tag? | version? | digest?}. */
-static char *image_from_map(const struct ynode *map, const char *app_version)
-{
-	const char *registry = scalar_of(map, "registry");
-	const char *repository = scalar_of(map, "repository");
-	const char *tag = scalar_of(map, "tag");
-	const char *digest = scalar_of(map, "digest");
-	const char *last;
-
-	if (repository == NULL)
-		repository = scalar_of(map, "name");
-	if (repository == NULL)
-		return NULL;
-	if (tag == NULL)
-		tag = scalar_of(map, "version");
-	if (tag == NULL)
-		tag = app_version;
-	if (digest != NULL)
-		return xasprintf("%s%s%s@%s", registry ? registry : "", registry ? "/" : "", repository, digest);
-	last = strrchr(repository, '/');
-	if (tag == NULL || strchr(last != NULL ? last : repository, ':') != NULL)
-		return xasprintf("%s%s%s", registry ? registry : "", registry ? "/" : "", repository);
-	return xasprintf("%s%s%s:%s", registry ? registry : "", registry ? "/" : "", repository, tag);
-}
-
-static void walk_values(const struct ynode *node, const char *app_version, char ***images, size_t *count, int depth)
-{
-	size_t i;
-
-	if (node == NULL || depth > 64)
-		return;
-	if (node->type == YNODE_SEQ) {
-		for (i = 0; i < node->count; i++)
-			walk_values(node->items[i], app_version, images, count, depth + 1);
-		return;
-	}
-	if (node->type != YNODE_MAP)
-		return;
-	for (i = 0; i < node->count; i++) {
-		const struct ynode *value = node->pairs[i].value;
-		char *ref = NULL;
-
-		if (strcmp(node->pairs[i].key->value, "image") == 0) {
-			if (value->type == YNODE_MAP)
-				ref = image_from_map(value, app_version);
-			else if (value->type == YNODE_SCALAR && value->value[0] != '\0' &&
-				 strchr(value->value, ' ') == NULL)
-				ref = xstrdup(value->value);
-		}
-		if (ref != NULL)
-			add_image(images, count, ref);
-		else
-			walk_values(value, app_version, images, count, depth + 1);
-	}
-}
-
-int chart_values_images(const char *name, const char *text, size_t len, const char *app_version, char ***images,
-			size_t *count, struct lerr *err)
-{
-	struct ydoc doc;
-
-	if (ydoc_load_string(&doc, name, text, len, err) != 0)
-		return -1;
-	walk_values(doc.root, app_version, images, count, 0);
-	ydoc_free(&doc);
-	return 0;
-}
-
-/* Helm's loader rules: one top directory, no absolute paths, no "..". */
-static int entry_path_ok(const char *path)
-{
-	const char *p;
-
-	if (path[0] == '/' || strstr(path, "\\") != NULL)
-		return 0;
-	for (p = path; p != NULL; p = strchr(p, '/') ? strchr(p, '/') + 1 : NULL)
-		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
-			return 0;
-	return 1;
 }
 
 static int read_member(struct archive *a, const char *path, const char *what, struct buf *out, struct lerr *err)
@@ -144,7 +52,7 @@ static int load_members(const char *path, struct buf *chart_yaml, struct buf *va
 		const char *name = archive_entry_pathname(entry);
 		const char *slash = name != NULL ? strchr(name, '/') : NULL;
 
-		if (name == NULL || !entry_path_ok(name)) {
+		if (name == NULL || !chart_entry_path_ok(name)) {
 			lerr_set(err, LADING_ERR_FORMAT, "%s: unsafe path '%s' in chart archive", path,
 				 name ? name : "(none)");
 			goto out;
@@ -172,6 +80,25 @@ static int load_members(const char *path, struct buf *chart_yaml, struct buf *va
 out:
 	archive_read_free(a);
 	return r;
+}
+
+int chart_meta_images(const char *path, const struct cvalue *override, struct chart_meta *meta, struct lerr *err)
+{
+	struct chart_image_list list;
+	size_t i;
+
+	if (chart_images_discover(path, override, &list, err) != 0)
+		return -1;
+	meta->images = xcalloc(list.count + 1, sizeof(*meta->images));
+	meta->image_sources = xcalloc(list.count + 1, sizeof(*meta->image_sources));
+	for (i = 0; i < list.count; i++) {
+		meta->images[i] = list.items[i].ref;
+		meta->image_sources[i] = list.items[i].source;
+		list.items[i].ref = list.items[i].source = NULL;
+	}
+	meta->image_count = list.count;
+	chart_image_list_free(&list);
+	return 0;
 }
 
 int chart_archive_read(const char *path, int want_images, struct chart_meta *out, struct lerr *err)
@@ -203,13 +130,8 @@ int chart_archive_read(const char *path, int want_images, struct chart_meta *out
 		meta.api_version = xstrdup(scalar_of(doc.root, "apiVersion"));
 	if (scalar_of(doc.root, "description") != NULL)
 		meta.description = xstrdup(scalar_of(doc.root, "description"));
-	if (want_images && values_yaml.len > 0) {
-		free(label);
-		label = xasprintf("%s:values.yaml", path);
-		if (chart_values_images(label, values_yaml.data, values_yaml.len, meta.app_version, &meta.images,
-					&meta.image_count, err) != 0)
-			goto out;
-	}
+	if (want_images && chart_meta_images(path, NULL, &meta, err) != 0)
+		goto out;
 	*out = meta;
 	memset(&meta, 0, sizeof(meta));
 	r = 0;
@@ -233,8 +155,11 @@ void chart_meta_free(struct chart_meta *meta)
 	free(meta->app_version);
 	free(meta->api_version);
 	free(meta->description);
-	for (i = 0; i < meta->image_count; i++)
+	for (i = 0; i < meta->image_count; i++) {
 		free(meta->images[i]);
+		free(meta->image_sources[i]);
+	}
 	free(meta->images);
+	free(meta->image_sources);
 	memset(meta, 0, sizeof(*meta));
 }

@@ -168,7 +168,8 @@ int chart_finish(const struct chart_fetch_opts *opts, const struct chart_request
 	char *path = store_blob_path(opts->store_dir, res->digest);
 	int r = -1;
 
-	if (chart_archive_read(path, req->want_images, &meta, err) != 0) {
+	if (chart_archive_read(path, 0, &meta, err) != 0 ||
+	    (req->want_images && chart_meta_images(path, req->values, &meta, err) != 0)) {
 		lerr_prefix(err, "%s", res->source);
 		goto out;
 	}
@@ -182,9 +183,10 @@ int chart_finish(const struct chart_fetch_opts *opts, const struct chart_request
 	res->name = meta.name;
 	res->app_version = meta.app_version;
 	res->images = meta.images;
+	res->image_sources = meta.image_sources;
 	res->image_count = meta.image_count;
 	meta.name = meta.app_version = NULL;
-	meta.images = NULL;
+	meta.images = meta.image_sources = NULL;
 	meta.image_count = 0;
 	r = 0;
 out:
@@ -296,9 +298,12 @@ void chart_results_free(struct chart_result *results, size_t count)
 		free(results[i].name);
 		free(results[i].version);
 		free(results[i].app_version);
-		for (j = 0; j < results[i].image_count; j++)
+		for (j = 0; j < results[i].image_count; j++) {
 			free(results[i].images[j]);
+			free(results[i].image_sources[j]);
+		}
 		free(results[i].images);
+		free(results[i].image_sources);
 	}
 	free(results);
 }

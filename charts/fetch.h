@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "charts/values.h"
 #include "images/fetch.h"
 #include "lib/digest.h"
 #include "lib/err.h"
@@ -32,13 +33,14 @@
 #define CHART_MAX_BYTES (100u << 20)
 
 struct chart_request {
-	const char *repo;	    /* Helm HTTP repository URL ("https://charts.example.org"), or NULL */
-	const char *name;	    /* chart name in that repository */
-	const char *oci;	    /* or "oci://host[:port]/path/name" */
-	const char *version;	    /* Masterminds constraint; NULL or "" = newest stable */
-	const char *locked_version; /* exact version from lading.lock, or NULL */
-	const char *locked_digest;  /* "sha256:..." of the .tgz from lading.lock, or NULL */
-	int want_images;	    /* collect the images named in values.yaml */
+	const char *repo;	     /* Helm HTTP repository URL ("https://charts.example.org"), or NULL */
+	const char *name;	     /* chart name in that repository */
+	const char *oci;	     /* or "oci://host[:port]/path/name" */
+	const char *version;	     /* Masterminds constraint; NULL or "" = newest stable */
+	const char *locked_version;  /* exact version from lading.lock, or NULL */
+	const char *locked_digest;   /* "sha256:..." of the .tgz from lading.lock, or NULL */
+	int want_images;	     /* collect the images the chart deploys (charts/chart_images.h) */
+	const struct cvalue *values; /* with want_images: the site's values over the chart's; may be NULL */
 };
 
 struct chart_result {
@@ -52,7 +54,9 @@ struct chart_result {
 	uint64_t manifest_size;
 	char config_digest[DIGEST_STR_MAX]; /* Helm config blob in the store */
 	uint64_t config_size;
-	char **images; /* with want_images: image references from values.yaml */
+	char **images; /* with want_images: the image references the chart deploys */
+	char *
+	    *image_sources; /* where each was found: "NAME/values.yaml:key.path", ".../Chart.yaml:annotations.images" */
 	size_t image_count;
 };
 
