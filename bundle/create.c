@@ -222,13 +222,48 @@ static int add_layout(struct create_run *run, struct lerr *err)
 	return r;
 }
 
+/* Each image row says where the spec named it (lading.json's optional images[].origin, shown by inspect). */
+static void set_origins(struct create_run *run)
+{
+	size_t i, k;
+
+	for (i = 0; i < run->spec.image_count; i++) {
+		const struct spec_image *img = &run->spec.images[i];
+		struct image_ref ref;
+		struct lerr ignored;
+		char *normal;
+
+		if (image_ref_parse(img->ref, &ref, &ignored) != 0)
+			continue;
+		normal = image_ref_string(&ref);
+		image_ref_free(&ref);
+		for (k = 0; k < run->manifest.image_count; k++) {
+			struct bundle_image *row = &run->manifest.images[k];
+
+			if (row->origin != NULL || (strcmp(row->ref, normal) != 0 && strcmp(row->ref, img->ref) != 0))
+				continue;
+			if (img->chart == 0 && img->source != NULL)
+				row->origin = xstrdup(img->source);
+			else
+				row->origin =
+				    img->chart == 0
+					? xasprintf("%s:%d:%d", run->spec.path, img->line, img->col)
+					: xasprintf("chart %s %s %s", run->sources.charts[img->chart - 1].name,
+						    run->sources.charts[img->chart - 1].version, img->source);
+		}
+		free(normal);
+	}
+}
+
 static int write_bundle(struct create_run *run, const struct bundle_create_opts *opts, struct lerr *err)
 {
 	struct bundle_write_opts wopts;
 
 	init_manifest(&run->manifest, &run->spec, run->created);
-	if (add_layout(run, err) != 0 ||
-	    bundle_sources_add_rows(&run->manifest, &run->sources, &run->spec.sources, run->cache, run->created, err) !=
+	if (add_layout(run, err) != 0)
+		return -1;
+	set_origins(run);
+	if (bundle_sources_add_rows(&run->manifest, &run->sources, &run->spec.sources, run->cache, run->created, err) !=
 		0 ||
 	    bundle_manifest_sort(&run->manifest, err) != 0)
 		return -1;

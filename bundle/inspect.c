@@ -71,6 +71,7 @@ void bundle_inspect_text(const struct bundle_info *info, struct buf *out)
 		buf_printf(out, "%-56s %-28s %10s\n", m->images[i].ref, plats.data, size);
 		buf_free(&plats);
 	}
+	bundle_inspect_origins_text(m, out);
 	bundle_inspect_sources_text(m, out);
 	log_format_bytes(info->blob_bytes, size, sizeof(size));
 	log_format_bytes(info->content_bytes, total, sizeof(total));
@@ -89,13 +90,16 @@ char *bundle_inspect_json(const struct bundle_info *info)
 	size_t i, j;
 
 	for (i = 0; i < m->image_count; i++) {
-		json_t *plats = json_array();
+		json_t *plats = json_array(), *obj;
 
 		for (j = 0; j < m->images[i].platform_count; j++)
 			json_array_append_new(plats, json_string(m->images[i].platforms[j]));
-		json_array_append_new(images, json_pack("{s:s, s:s, s:s, s:o, s:I}", "ref", m->images[i].ref, "digest",
-							m->images[i].digest, "media_type", m->images[i].media_type,
-							"platforms", plats, "size", (json_int_t)m->images[i].size));
+		obj = json_pack("{s:s, s:s, s:s, s:o, s:I}", "ref", m->images[i].ref, "digest", m->images[i].digest,
+				"media_type", m->images[i].media_type, "platforms", plats, "size",
+				(json_int_t)m->images[i].size);
+		if (m->images[i].origin != NULL)
+			json_object_set_new(obj, "origin", json_string(m->images[i].origin));
+		json_array_append_new(images, obj);
 	}
 	bundle_format_time(m->created, created);
 	root = json_pack("{s:s, s:s, s:s, s:b, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "name", m->name, "created", created,

@@ -98,3 +98,16 @@ void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *ou
 	kind_table(m, BUNDLE_KIND_FILE, "FILES", out);
 	package_table(m, out);
 }
+
+void bundle_inspect_origins_text(const struct bundle_manifest *m, struct buf *out)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < m->image_count; i++) {
+		if (m->images[i].origin == NULL)
+			continue;
+		if (shown++ == 0)
+			buf_printf(out, "\n%-56s %s\n", "IMAGE", "ORIGIN");
+		buf_printf(out, "%-56s %s\n", m->images[i].ref, m->images[i].origin);
+	}
+}

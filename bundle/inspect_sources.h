@@ -13,4 +13,7 @@ json_t *bundle_inspect_packages_json(const struct bundle_manifest *m);
  * kinds. */
 void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *out);
 
+/* Appends an IMAGE ORIGIN table (where the spec named each image) when lading.json records origins. */
+void bundle_inspect_origins_text(const struct bundle_manifest *m, struct buf *out);
+
 #endif

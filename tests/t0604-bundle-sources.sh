@@ -59,7 +59,7 @@ files:
 YAML
 is "--dry-run lists what create would add, images from charts included" \
 	"$("$LADING" bundle create --dry-run -f "$TRASH/site/lading.yaml" | tr '\n' ';')" \
-	"chart web 1.0.0 http://$web/charts web;image $reg/test/app:1 (from chart web 1.0.0);chart ray 0.3.0 oci://$reg/charts/ray;provider $web/hashicorp/null ~> 3.2.0 linux_amd64,linux_arm64;file nvidia/driver.run http://$web/dl/driver.run;"
+	"chart web 1.0.0 http://$web/charts web;image $reg/test/app:1 (from chart web 1.0.0: web/values.yaml:image);chart ray 0.3.0 oci://$reg/charts/ray;provider $web/hashicorp/null ~> 3.2.0 linux_amd64,linux_arm64;file nvidia/driver.run http://$web/dl/driver.run;"
 "$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null
 ok "bundle create with charts, providers, files" "$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst" --sign "$TRASH/k.key"
 ok "bundle verify" "$LADING" bundle verify --pubkey "$TRASH/k.pub" "$TRASH/site.tar.zst"

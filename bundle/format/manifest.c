@@ -43,6 +43,8 @@ static json_t *image_to_json(const struct bundle_image *img)
 	json_object_set_new(obj, "size", json_integer((json_int_t)img->size));
 	if (img->source_index_digest != NULL)
 		json_object_set_new(obj, "source_index_digest", json_string(img->source_index_digest));
+	if (img->origin != NULL)
+		json_object_set_new(obj, "origin", json_string(img->origin));
 	return obj;
 }
 
@@ -154,6 +156,7 @@ static int parse_image(json_t *obj, struct bundle_image *img, size_t index, stru
 	    get_string(obj, "digest", 0, &img->digest, where, err) != 0 ||
 	    get_string(obj, "media_type", 0, &img->media_type, where, err) != 0 ||
 	    get_string(obj, "source_index_digest", 1, &img->source_index_digest, where, err) != 0 ||
+	    get_string(obj, "origin", 1, &img->origin, where, err) != 0 ||
 	    get_size(obj, "size", &img->size, where, err) != 0)
 		return -1;
 	plats = json_object_get(obj, "platforms");
@@ -363,6 +366,7 @@ void bundle_manifest_free(struct bundle_manifest *m)
 		free(img->digest);
 		free(img->media_type);
 		free(img->source_index_digest);
+		free(img->origin);
 		for (j = 0; j < img->platform_count; j++)
 			free(img->platforms[j]);
 		free(img->platforms);

@@ -45,6 +45,8 @@ struct bundle_image {
 	char *digest; /* "sha256:…" of the stored manifest or index */
 	char *media_type;
 	char *source_index_digest; /* upstream index a filtered index came from, or NULL */
+	char *
+	    origin; /* where the spec named it ("lading.yaml:3:5", "chart web 1.0.0 web/values.yaml:image"); optional */
 	char **platforms;
 	size_t platform_count;
 	uint64_t size; /* bytes of every blob the image needs */

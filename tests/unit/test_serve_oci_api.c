@@ -156,6 +156,8 @@ static void start_server(struct fixture *f, const char *root)
 	opts.content = &f->content;
 	opts.listen_fd = fd;
 	opts.threads = 2;
+	opts.max_connections = 64;
+	opts.header_timeout = 30;
 	opts.lg = &f->lg;
 	if (serve_server_start(&opts, &f->server, &err) != 0)
 		fail_msg("%s", err.msg);
