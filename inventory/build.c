@@ -51,6 +51,9 @@ struct inv_build {
 	struct bhost *hosts;
 	size_t host_count;
 	size_t entry_count; /* host listings in groups, against INV_ENTRIES_MAX */
+	unsigned *visit;    /* per group: the cycle check that last saw it, so no check clears an array */
+	size_t visit_cap;
+	unsigned visit_gen;
 	struct name_index group_index;
 	struct name_index host_index;
 	char **files;
@@ -192,6 +195,7 @@ void inv_build_free(struct inv_build *b)
 	free(b->groups);
 	free(b->hosts);
 	free(b->files);
+	free(b->visit);
 	free(b->group_index.slots);
 	free(b->host_index.slots);
 	free(b);
@@ -277,21 +281,20 @@ int inv_build_group_var(struct inv_build *b, size_t group, const char *name, con
  * groups below group nest deeper than INV_GROUP_DEPTH_MAX (the recursion
  * stops there, so a crafted chain of groups cannot exhaust the stack).
  */
-static int reaches(const struct inv_build *b, size_t group, size_t target, unsigned char *seen, int level,
-		   int max_level)
+static int reaches(struct inv_build *b, size_t group, size_t target, int level, int max_level)
 {
 	size_t i;
 	int r;
 
 	if (group == target)
 		return 1;
-	if (seen[group])
+	if (b->visit[group] == b->visit_gen)
 		return 0;
 	if (level > max_level)
 		return -1;
-	seen[group] = 1;
+	b->visit[group] = b->visit_gen;
 	for (i = 0; i < b->groups[group].child_count; i++)
-		if ((r = reaches(b, b->groups[group].children[i], target, seen, level + 1, max_level)) != 0)
+		if ((r = reaches(b, b->groups[group].children[i], target, level + 1, max_level)) != 0)
 			return r;
 	return 0;
 }
@@ -312,20 +315,24 @@ static void push_index(size_t **array, size_t *count, size_t value)
 int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv_pos pos, struct lerr *err)
 {
 	struct bgroup *p = &b->groups[parent];
-	unsigned char *seen;
 	size_t i;
 	int cycle;
 
-	for (i = 0; i < p->child_count; i++)
-		if (p->children[i] == child)
+	/* the child's parents, not the parent's children: a group may have 100 000 children, rarely many parents */
+	for (i = 0; i < b->groups[child].parent_count; i++)
+		if (b->groups[child].parents[i] == parent)
 			return 0;
 	if (child == 0)
 		return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: group 'all' cannot be a child of '%s'", pos.file,
 				pos.line, pos.col, p->name);
-	seen = xcalloc(b->group_count, 1);
+	if (b->visit_cap < b->group_count || ++b->visit_gen == 0) {
+		free(b->visit);
+		b->visit_cap = b->group_count * 2;
+		b->visit = xcalloc(b->visit_cap, sizeof(*b->visit));
+		b->visit_gen = 1;
+	}
 	/* below a group other than "all" (itself at least one level down), one level less is left */
-	cycle = reaches(b, child, parent, seen, 1, parent == 0 ? INV_GROUP_DEPTH_MAX : INV_GROUP_DEPTH_MAX - 1);
-	free(seen);
+	cycle = reaches(b, child, parent, 1, parent == 0 ? INV_GROUP_DEPTH_MAX : INV_GROUP_DEPTH_MAX - 1);
 	if (cycle < 0)
 		return too_deep(b, parent, child, pos, err);
 	if (cycle)

@@ -189,7 +189,7 @@ static struct ynode *load_node(struct loader *ld, const yaml_event_t *event, int
 static int load_children(struct loader *ld, struct ynode *node, int depth)
 {
 	yaml_event_t event;
-	struct ynode *child;
+	struct ynode *child, *key;
 
 	for (;;) {
 		if (next_event(ld, &event) != 0)
@@ -212,15 +212,19 @@ static int load_children(struct loader *ld, struct ynode *node, int depth)
 			ynode_free(child);
 			return -1;
 		}
-		node->pairs = grow_array(node->pairs, node->count, sizeof(*node->pairs));
-		node->pairs[node->count].key = child;
-		node->pairs[node->count].value = NULL;
-		if (next_event(ld, &event) != 0)
+		key = child;
+		if (next_event(ld, &event) != 0) {
+			ynode_free(key);
 			return -1;
+		}
 		child = load_node(ld, &event, depth + 1);
 		yaml_event_delete(&event);
-		if (child == NULL)
+		if (child == NULL) {
+			ynode_free(key);
 			return -1;
+		}
+		node->pairs = grow_array(node->pairs, node->count, sizeof(*node->pairs));
+		node->pairs[node->count].key = key;
 		node->pairs[node->count++].value = child;
 	}
 }
