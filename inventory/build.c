@@ -5,6 +5,7 @@
  */
 #include "inventory/build.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ struct bgroup {
 	size_t *children;
 	size_t child_count;
 	size_t *parents;
+	struct inv_pos *parent_pos; /* where each parent edge was given */
 	size_t parent_count;
 	size_t *hosts; /* direct members, first listing order */
 	size_t host_count;
@@ -48,6 +50,10 @@ struct inv_build {
 	size_t group_count;
 	struct bhost *hosts;
 	size_t host_count;
+	size_t entry_count; /* host listings in groups, against INV_ENTRIES_MAX */
+	unsigned *visit;    /* per group: the cycle check that last saw it, so no check clears an array */
+	size_t visit_cap;
+	unsigned visit_gen;
 	struct name_index group_index;
 	struct name_index host_index;
 	char **files;
@@ -171,6 +177,7 @@ void inv_build_free(struct inv_build *b)
 		inv_vars_free(&g->vars);
 		free(g->children);
 		free(g->parents);
+		free(g->parent_pos);
 		for (j = 0; j < g->host_count; j++)
 			inv_vars_free(&g->host_vars[j]);
 		free(g->hosts);
@@ -188,6 +195,7 @@ void inv_build_free(struct inv_build *b)
 	free(b->groups);
 	free(b->hosts);
 	free(b->files);
+	free(b->visit);
 	free(b->group_index.slots);
 	free(b->host_index.slots);
 	free(b);
@@ -224,10 +232,34 @@ size_t inv_build_group(struct inv_build *b, const char *name)
 	return b->group_count++;
 }
 
+/*
+ * ansible_port (or ansible_ssh_port) becomes the TCP port lading connects to:
+ * refused where it is given, with its position, rather than when the host is
+ * reached (quoted digits are a number too, as Ansible's int() reads them).
+ */
+static int check_port_var(const char *name, const char *value, const char *what, const char *subject,
+			  struct inv_pos pos, struct lerr *err)
+{
+	size_t len = strlen(value), i;
+	long port = 0;
+
+	if (strcmp(name, "ansible_port") != 0 && strcmp(name, "ansible_ssh_port") != 0)
+		return 0;
+	for (i = 0; i < len && i < 6 && isdigit((unsigned char)value[i]); i++)
+		port = port * 10 + (value[i] - '0');
+	if (len > 0 && i == len && port >= 1 && port <= 65535)
+		return 0;
+	return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: %s '%s': %s '%.64s' must be a number from 1 to 65535",
+			pos.file, pos.line, pos.col, what, subject, name, value);
+}
+
 int inv_build_group_var(struct inv_build *b, size_t group, const char *name, const char *value, enum inv_kind kind,
 			struct inv_pos pos, struct lerr *err)
 {
 	struct bgroup *g = &b->groups[group];
+
+	if (check_port_var(name, value, "group", g->name, pos, err) != 0)
+		return -1;
 
 	if (strcmp(name, "ansible_group_priority") == 0) {
 		char *end = NULL;
@@ -244,20 +276,34 @@ int inv_build_group_var(struct inv_build *b, size_t group, const char *name, con
 	return 0;
 }
 
-/* True when target is group or one of its descendants. */
-static int reaches(const struct inv_build *b, size_t group, size_t target, unsigned char *seen)
+/*
+ * 1 when target is group or one of its descendants, 0 when not, -1 when the
+ * groups below group nest deeper than INV_GROUP_DEPTH_MAX (the recursion
+ * stops there, so a crafted chain of groups cannot exhaust the stack).
+ */
+static int reaches(struct inv_build *b, size_t group, size_t target, int level, int max_level)
 {
 	size_t i;
+	int r;
 
 	if (group == target)
 		return 1;
-	if (seen[group])
+	if (b->visit[group] == b->visit_gen)
 		return 0;
-	seen[group] = 1;
+	if (level > max_level)
+		return -1;
+	b->visit[group] = b->visit_gen;
 	for (i = 0; i < b->groups[group].child_count; i++)
-		if (reaches(b, b->groups[group].children[i], target, seen))
-			return 1;
+		if ((r = reaches(b, b->groups[group].children[i], target, level + 1, max_level)) != 0)
+			return r;
 	return 0;
+}
+
+static int too_deep(const struct inv_build *b, size_t parent, size_t child, struct inv_pos pos, struct lerr *err)
+{
+	return lerr_set(err, LADING_ERR_LIMIT,
+			"%s:%d:%d: group '%s' as a child of '%s' nests groups more than %d levels deep", pos.file,
+			pos.line, pos.col, b->groups[child].name, b->groups[parent].name, INV_GROUP_DEPTH_MAX);
 }
 
 static void push_index(size_t **array, size_t *count, size_t value)
@@ -269,25 +315,35 @@ static void push_index(size_t **array, size_t *count, size_t value)
 int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv_pos pos, struct lerr *err)
 {
 	struct bgroup *p = &b->groups[parent];
-	unsigned char *seen;
 	size_t i;
 	int cycle;
 
-	for (i = 0; i < p->child_count; i++)
-		if (p->children[i] == child)
+	/* the child's parents, not the parent's children: a group may have 100 000 children, rarely many parents */
+	for (i = 0; i < b->groups[child].parent_count; i++)
+		if (b->groups[child].parents[i] == parent)
 			return 0;
 	if (child == 0)
 		return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: group 'all' cannot be a child of '%s'", pos.file,
 				pos.line, pos.col, p->name);
-	seen = xcalloc(b->group_count, 1);
-	cycle = reaches(b, child, parent, seen);
-	free(seen);
+	if (b->visit_cap < b->group_count || ++b->visit_gen == 0) {
+		free(b->visit);
+		b->visit_cap = b->group_count * 2;
+		b->visit = xcalloc(b->visit_cap, sizeof(*b->visit));
+		b->visit_gen = 1;
+	}
+	/* below a group other than "all" (itself at least one level down), one level less is left */
+	cycle = reaches(b, child, parent, 1, parent == 0 ? INV_GROUP_DEPTH_MAX : INV_GROUP_DEPTH_MAX - 1);
+	if (cycle < 0)
+		return too_deep(b, parent, child, pos, err);
 	if (cycle)
 		return lerr_set(
 		    err, LADING_ERR_USAGE,
 		    "%s:%d:%d: group '%s' as a child of '%s' makes a cycle in children; remove one of the two edges",
 		    pos.file, pos.line, pos.col, b->groups[child].name, p->name);
 	push_index(&p->children, &p->child_count, child);
+	b->groups[child].parent_pos = grow_array(b->groups[child].parent_pos, b->groups[child].parent_count,
+						 sizeof(*b->groups[child].parent_pos));
+	b->groups[child].parent_pos[b->groups[child].parent_count] = pos;
 	push_index(&b->groups[child].parents, &b->groups[child].parent_count, parent);
 	return 0;
 }
@@ -331,6 +387,13 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 	struct bhost *bh;
 	size_t h, i, member = INV_NONE;
 
+	for (i = 0; vars != NULL && i < vars->count; i++)
+		if (check_port_var(vars->items[i].name, vars->items[i].value, "host", host, pos, err) != 0)
+			return -1;
+	if (b->host_count >= INV_HOSTS_MAX && index_find(&b->host_index, host, host_name_at, b) == INV_NONE)
+		return lerr_set(err, LADING_ERR_LIMIT,
+				"%s:%d:%d: host '%s' would be host number %d: an inventory holds at most %d hosts",
+				pos.file, pos.line, pos.col, host, INV_HOSTS_MAX + 1, INV_HOSTS_MAX);
 	h = host_add(b, host);
 	g = &b->groups[group];
 	bh = &b->hosts[h];
@@ -341,6 +404,12 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 		if (check_repeat(g, member, host, vars, pos, err) != 0)
 			return -1;
 	} else {
+		if (b->entry_count >= INV_ENTRIES_MAX)
+			return lerr_set(err, LADING_ERR_LIMIT,
+					"%s:%d:%d: host '%s' in group '%s': an inventory lists hosts in groups at most "
+					"%d times",
+					pos.file, pos.line, pos.col, host, g->name, INV_ENTRIES_MAX);
+		b->entry_count++;
 		g->hosts = grow_array(g->hosts, g->host_count, sizeof(*g->hosts));
 		g->host_vars = grow_array(g->host_vars, g->host_count, sizeof(*g->host_vars));
 		g->host_pos = grow_array(g->host_pos, g->host_count, sizeof(*g->host_pos));
@@ -362,7 +431,13 @@ int inv_build_host(struct inv_build *b, size_t group, const char *host, const st
 	return 0;
 }
 
-static int group_depth(const struct inv_build *b, size_t group, int *depth)
+/*
+ * The longest path from "all" to group, memoised in depth (-1: not known). Past
+ * INV_GROUP_DEPTH_MAX levels it fails naming the edge (err may be NULL: the
+ * depth is then clamped, for a builder that already failed); the recursion
+ * never goes deeper than that, whatever the files say.
+ */
+static int group_depth(const struct inv_build *b, size_t group, int *depth, int level, struct lerr *err)
 {
 	const struct bgroup *g = &b->groups[group];
 	size_t i;
@@ -373,23 +448,47 @@ static int group_depth(const struct inv_build *b, size_t group, int *depth)
 	if (group == 0)
 		return depth[group] = 0;
 	for (i = 0; i < g->parent_count; i++) {
-		int pd = group_depth(b, g->parents[i], depth) + 1;
+		int pd = level < INV_GROUP_DEPTH_MAX ? group_depth(b, g->parents[i], depth, level + 1, err)
+						     : INV_GROUP_DEPTH_MAX;
 
-		if (pd > d)
-			d = pd;
+		if (pd < 0)
+			return -1;
+		if (pd + 1 > INV_GROUP_DEPTH_MAX) {
+			if (err != NULL)
+				return too_deep(b, g->parents[i], group, g->parent_pos[i], err);
+			pd = INV_GROUP_DEPTH_MAX - 1;
+		}
+		if (pd + 1 > d)
+			d = pd + 1;
 	}
 	return depth[group] = d;
 }
 
-static void mark_ancestors(const struct inv_build *b, size_t group, unsigned char *mark)
+int inv_build_check(const struct inv_build *b, struct lerr *err)
+{
+	int *depth = xcalloc(b->group_count, sizeof(*depth));
+	size_t g;
+	int r = 0;
+
+	for (g = 0; g < b->group_count; g++)
+		depth[g] = -1;
+	for (g = 0; g < b->group_count && r == 0; g++)
+		if (group_depth(b, g, depth, 0, err) < 0)
+			r = -1;
+	free(depth);
+	return r;
+}
+
+/* Marks group and its ancestors; bounded like group_depth for a builder that failed its check. */
+static void mark_ancestors(const struct inv_build *b, size_t group, unsigned char *mark, int level)
 {
 	size_t i;
 
-	if (mark[group])
+	if (mark[group] || level > INV_GROUP_DEPTH_MAX)
 		return;
 	mark[group] = 1;
 	for (i = 0; i < b->groups[group].parent_count; i++)
-		mark_ancestors(b, b->groups[group].parents[i], mark);
+		mark_ancestors(b, b->groups[group].parents[i], mark, level + 1);
 }
 
 /* A group as Ansible's sort_groups orders it: depth, then ansible_group_priority, then name. */
@@ -438,11 +537,11 @@ static void host_groups(const struct inv_build *b, const size_t *direct, size_t 
 	mark[0] = 1;
 	for (i = 0; i < direct_count; i++)
 		if (direct[i] != 1)
-			mark_ancestors(b, direct[i], mark);
+			mark_ancestors(b, direct[i], mark, 0);
 	for (i = 1; i < b->group_count; i++)
 		n += mark[i];
 	if (n == 0)
-		mark_ancestors(b, 1, mark);
+		mark_ancestors(b, 1, mark, 0);
 }
 
 static void finish_host(const struct inv_build *b, size_t h, const unsigned char *mark, const int *depth,
@@ -532,7 +631,7 @@ void inv_build_finish(struct inv_build *b, struct inventory *inv)
 	for (g = 0; g < b->group_count; g++)
 		depth[g] = -1;
 	for (g = 0; g < b->group_count; g++)
-		group_depth(b, g, depth);
+		group_depth(b, g, depth, 0, NULL);
 	inv->groups = xcalloc(b->group_count, sizeof(*inv->groups));
 	inv->group_count = b->group_count;
 	for (g = 0; g < b->group_count; g++)

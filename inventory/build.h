@@ -12,6 +12,16 @@
 #include "inventory/inventory.h"
 #include "lib/err.h"
 
+/*
+ * Bounds on what files may add, so a crafted inventory fails with its position
+ * instead of exhausting memory (lading-inventory(5)): distinct hosts, and host
+ * listings in groups (a host in three groups is three).
+ */
+#define INV_HOSTS_MAX 100000
+#define INV_ENTRIES_MAX 1000000
+/* Levels of groups below "all" (children of children ...). */
+#define INV_GROUP_DEPTH_MAX 64
+
 struct inv_pos {
 	const char *file; /* owned by the builder */
 	int line;
@@ -40,16 +50,20 @@ size_t inv_build_group_find(const struct inv_build *b, const char *name);
 int inv_build_group_var(struct inv_build *b, size_t group, const char *name, const char *value, enum inv_kind kind,
 			struct inv_pos pos, struct lerr *err);
 
-/* Makes child a child group of parent; fails naming pos when that closes a cycle. */
+/* Makes child a child group of parent; fails naming pos when that closes a cycle or nests too deep. */
 int inv_build_child(struct inv_build *b, size_t parent, size_t child, struct inv_pos pos, struct lerr *err);
 
 /*
  * Adds host to group with its host variables (vars may be NULL); later settings
  * win across groups, but giving the same host twice in one group with a
- * different value for a variable fails naming pos.
+ * different value for a variable fails naming pos, as does passing
+ * INV_HOSTS_MAX hosts or INV_ENTRIES_MAX listings.
  */
 int inv_build_host(struct inv_build *b, size_t group, const char *host, const struct inv_vars *vars, struct inv_pos pos,
 		   struct lerr *err);
+
+/* Fails naming the child edge that nests groups deeper than INV_GROUP_DEPTH_MAX; readers call it at the end. */
+int inv_build_check(const struct inv_build *b, struct lerr *err);
 
 /* Fills inv's public fields from the builder (freeing what they held before). */
 void inv_build_finish(struct inv_build *b, struct inventory *inv);

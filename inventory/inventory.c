@@ -65,6 +65,8 @@ static int read_file(struct inv_build *b, const char *path, struct lerr *err)
 		r = inv_yaml_read(b, path, data.data != NULL ? data.data : "", data.len, err);
 	else
 		r = inv_ini_read(b, path, data.data, data.len, err);
+	if (r == 0)
+		r = inv_build_check(b, err);
 	buf_free(&data);
 	return r;
 }

@@ -9,8 +9,8 @@
 
 #include "lib/err.h"
 
-/* Most names one pattern may expand to. */
-#define INV_RANGE_MAX 1000000
+/* Most names one pattern may expand to ("h[1:1000][1:1000]" multiplies); lading-inventory(5). */
+#define INV_RANGE_MAX 100000
 
 /*
  * Expands every [begin:end[:step]] in pattern (zero padding kept when begin has a

@@ -336,6 +336,13 @@ static int site_parse_doc(struct ydoc *doc, struct site *site, struct lerr *err)
 	return parse_top(doc->root, site, err);
 }
 
+/* A site file that does not parse or nests too deep is the user's input (exit 2); an unreadable one is not. */
+static void input_error(struct lerr *err)
+{
+	if (err->code != LADING_ERR_SYSTEM)
+		lerr_input(err);
+}
+
 static struct site *site_new(const char *path, const char *base_dir)
 {
 	struct site *site = xcalloc(1, sizeof(*site));
@@ -353,8 +360,10 @@ int site_load(const char *path, struct site **out, struct lerr *err)
 	int rc = -1;
 
 	site = site_new(path, dirname(copy));
-	if (ydoc_load_file(&doc, path, SITE_MAX_BYTES, err) != 0 || site_parse_doc(&doc, site, err) != 0)
+	if (ydoc_load_file(&doc, path, SITE_MAX_BYTES, err) != 0 || site_parse_doc(&doc, site, err) != 0) {
+		input_error(err);
 		goto out;
+	}
 	*out = site;
 	site = NULL;
 	rc = 0;
@@ -371,8 +380,10 @@ int site_load_string(const char *name, const char *base_dir, const char *text, s
 	struct site *site = site_new(name, base_dir);
 	int rc = -1;
 
-	if (ydoc_load_string(&doc, name, text, strlen(text), err) != 0 || site_parse_doc(&doc, site, err) != 0)
+	if (ydoc_load_string(&doc, name, text, strlen(text), err) != 0 || site_parse_doc(&doc, site, err) != 0) {
+		input_error(err);
 		goto out;
+	}
 	*out = site;
 	site = NULL;
 	rc = 0;

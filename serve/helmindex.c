@@ -6,6 +6,11 @@
 
 #include "lib/xmalloc.h"
 
+/*
+ * The same cap as lib/yamltree.c. Checked on each event: libyaml's scanner
+ * reads only a bounded lookahead past the event returned, so its work per
+ * token, which grows with the flow depth, stays bounded too.
+ */
 #define HELM_DEPTH_MAX 64
 
 /* Where the parser is: one frame per open mapping or sequence. */
@@ -67,8 +72,9 @@ static void value_done(struct walker *w)
 static int push(struct walker *w, int is_map, const yaml_mark_t *mark, const char *name, struct lerr *err)
 {
 	if (w->depth >= HELM_DEPTH_MAX)
-		return lerr_set(err, LADING_ERR_LIMIT, "%s:%zu:%zu: nested deeper than %d", name, mark->line + 1,
-				mark->column + 1, HELM_DEPTH_MAX);
+		return lerr_set(err, LADING_ERR_LIMIT,
+				"%s:%zu:%zu: nesting deeper than %d levels of mappings and sequences", name,
+				mark->line + 1, mark->column + 1, HELM_DEPTH_MAX);
 	w->stack[w->depth].is_map = is_map;
 	w->stack[w->depth].want_key = 1;
 	w->stack[w->depth].key = NULL;

@@ -467,7 +467,8 @@ int vs_site_load(const char *path, struct vs_site **out, struct lerr *err)
 
 	site->file = xstrdup(path);
 	if (ydoc_load_file(&doc, path, SITE_MAX_BYTES, err) != 0) {
-		err->code = err->code == LADING_ERR_SYSTEM ? LADING_ERR_USAGE : err->code;
+		if (err->code != LADING_ERR_SYSTEM)
+			lerr_input(err); /* a syntax error or too deep nesting: the user's input, exit 2 */
 		goto out;
 	}
 	if (doc.root == NULL || doc.root->type != YNODE_MAP) {
