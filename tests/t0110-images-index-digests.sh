@@ -11,7 +11,7 @@
 # pulls by the upstream digest through a hosts.toml mirror pointing at serve.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
-plan 28
+plan 29
 bail_out() { echo "Bail out! $1"; exit 1; }
 
 registry_start src
@@ -171,7 +171,25 @@ is "serve: nested, the outer and inner index byte for byte, arm64 by tag" \
 	"$(raw_sha "$S/test/nest@$N") $(raw_sha "$S/test/nest@$NI") $(copied arm64 "$S/test/nest:1")" \
 	"${N#sha256:} ${NI#sha256:} $NM_arm64"
 
-# containerd pulls by the upstream digest through a hosts.toml mirror (the source registry is gone)
+# bundle push: the upstream index goes too where the registry takes it
+registry_start dst
+DST=127.0.0.1:$REGISTRY_PORT
+"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http >"$TRASH/push.out" 2>"$TRASH/push.err"
+is "bundle push succeeds" "$?" "0"
+sed 's/^/# push: /' "$TRASH/push.err"
+is "push: all platforms, the upstream index byte for byte" "sha256:$(raw_sha "$DST/test/bxall@$U")" "$U"
+if skopeo inspect --raw --tls-verify=false "docker://$DST/test/bx2@$U" >/dev/null 2>&1; then
+	is "push: the registry took the upstream index; arm/v7 by it" "$(copied arm/v7 "$DST/test/bx2@$U")" "$M_armv7"
+else
+	ok "push: the registry refused the upstream index: said, naming both digests" \
+		grep -q "test/bx2:1: the registry refused upstream index $U.*pull by tag or by $F" "$TRASH/push.err"
+fi
+ok "push: a registry refusing an index with absent children: said, naming both digests" \
+	grep -q "test/nest:1: the registry refused upstream index $N, .*MANIFEST_BLOB_UNKNOWN.*pull by tag or by $NM_arm64 instead" "$TRASH/push.err"
+is "push: nested arm64 by tag still" "$(copied arm64 "$DST/test/nest:1")" "$NM_arm64"
+is "push: arm/v7 by tag and by the filtered digest" \
+	"$(copied arm/v7 "$DST/test/bx2:1") $(copied arm/v7 "$DST/test/bx2@$F")" "$M_armv7 $M_armv7"
+# containerd pulls by the upstream digest through a hosts.toml mirror and through one at the registry pushed into (the source registry is gone)
 if [ "$(id -u)" = 0 ] && command -v containerd >/dev/null; then
 	cd_root=$TRASH/containerd
 	mkdir -p "$cd_root/certs.d/$SRC"
@@ -204,26 +222,13 @@ TOML
 	ok "containerd has the arm64 manifest" sh -c "$CTR content ls | grep -q '$M_arm64'"
 	ok "containerd pulls nested arm64 by the outer digest through the mirror" \
 		$CTR images pull --hosts-dir "$cd_root/certs.d" --platform linux/arm64 --snapshotter native "$SRC/test/nest@$N"
+	mkdir -p "$cd_root/pushed.d/$SRC"
+	printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' "$SRC" "$DST" \
+		>"$cd_root/pushed.d/$SRC/hosts.toml"
+	ok "containerd pulls arm/v7 by the upstream digest through a mirror at the pushed registry" \
+		$CTR images pull --hosts-dir "$cd_root/pushed.d" --platform linux/arm/v7 --snapshotter native "$SRC/test/bx2@$U"
 else
-	skip_n 3 "containerd needs root"
+	skip_n 4 "containerd needs root"
 fi
 
-# bundle push: the upstream index goes too where the registry takes it
-registry_start dst
-DST=127.0.0.1:$REGISTRY_PORT
-"$LADING" bundle push --insecure-skip-signature "$B" --registry "$DST" --plain-http >"$TRASH/push.out" 2>"$TRASH/push.err"
-is "bundle push succeeds" "$?" "0"
-sed 's/^/# push: /' "$TRASH/push.err"
-is "push: all platforms, the upstream index byte for byte" "sha256:$(raw_sha "$DST/test/bxall@$U")" "$U"
-if skopeo inspect --raw --tls-verify=false "docker://$DST/test/bx2@$U" >/dev/null 2>&1; then
-	is "push: the registry took the upstream index; arm/v7 by it" "$(copied arm/v7 "$DST/test/bx2@$U")" "$M_armv7"
-else
-	ok "push: the registry refused the upstream index: said, naming both digests" \
-		grep -q "test/bx2:1: the registry refused upstream index $U.*pull by tag or by $F" "$TRASH/push.err"
-fi
-ok "push: a registry refusing an index with absent children: said, naming both digests" \
-	grep -q "test/nest:1: the registry refused upstream index $N, .*MANIFEST_BLOB_UNKNOWN.*pull by tag or by $NM_arm64 instead" "$TRASH/push.err"
-is "push: nested arm64 by tag still" "$(copied arm64 "$DST/test/nest:1")" "$NM_arm64"
-is "push: arm/v7 by tag and by the filtered digest" \
-	"$(copied arm/v7 "$DST/test/bx2:1") $(copied arm/v7 "$DST/test/bx2@$F")" "$M_armv7 $M_armv7"
 done_testing
