@@ -75,10 +75,16 @@ static void add_image_row(struct bundle_manifest *m, const struct image_result *
 	bi->size = size;
 }
 
+/* The upstream index, when it is not the top level, is named so serve and push keep its digest pullable. */
 static json_t *descriptor(const struct image_result *img)
 {
-	return json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", img->media_type, "digest", img->digest, "size",
-			 (json_int_t)img->size, "annotations", BUNDLE_OCI_REF_ANNOTATION, img->ref);
+	json_t *d = json_pack("{s:s, s:s, s:I, s:{s:s}}", "mediaType", img->media_type, "digest", img->digest, "size",
+			      (json_int_t)img->size, "annotations", BUNDLE_OCI_REF_ANNOTATION, img->ref);
+
+	if (img->source_index_digest != NULL)
+		json_object_set_new(json_object_get(d, "annotations"), BUNDLE_OCI_UPSTREAM_ANNOTATION,
+				    json_string(img->source_index_digest));
+	return d;
 }
 
 /* index.json: one descriptor per image, in the spec's order. */

@@ -13,6 +13,12 @@
 #include "lib/err.h"
 
 #define BUNDLE_OCI_REF_ANNOTATION "org.opencontainers.image.ref.name"
+/*
+ * On an image's index.json descriptor: the upstream index its top level was
+ * chosen from, carried in blobs/ as it came, with the children of the carried
+ * platforms (others absent). Served and pushed by its digest too.
+ */
+#define BUNDLE_OCI_UPSTREAM_ANNOTATION "io.lading.upstream-index"
 
 /*
  * Adds the rows (with their sources in store_dir) and one bundle_image per

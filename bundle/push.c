@@ -316,6 +316,42 @@ static int put_child(struct push_ctx *ctx, size_t idx, const struct plan_manifes
 	return 0;
 }
 
+/*
+ * The upstream index of a subset of platforms, by its digest, after what it
+ * names that the bundle carries. A registry that checks every child (as
+ * docker-registry does) refuses it: that is said, and the image stays
+ * pullable by its tag and by the digest of its top level.
+ */
+static int push_upstream(struct push_ctx *ctx, size_t idx, struct lerr *err)
+{
+	const struct plan_image *img = &ctx->plan.images[idx];
+	size_t i;
+
+	for (i = 0; i < img->extra_count; i++) {
+		const struct plan_manifest *m = &ctx->plan.manifests[img->extras[i]];
+
+		struct lerr again;
+		char digest[DIGEST_STR_MAX];
+		uint64_t size;
+
+		if (put_child(ctx, idx, m, err) == 0)
+			continue;
+		/* Refused, not unreachable: the registry still answers for the image just pushed. */
+		if (!m->parsed.is_index || err->code == LADING_ERR_AUTH ||
+		    registry_manifest_head(ctx->clients[idx], img->digest, digest, &size, &again) != 0)
+			return name_image(err, ctx, img);
+		log_msg(ctx->opts->lg, LOG_WARN,
+			"%s: the registry refused upstream index %s, whose other platforms the bundle does not carry "
+			"(%s); pull by tag or by %s instead",
+			img->display, img->upstream, err->msg, img->digest);
+		lerr_clear(err);
+		return 0;
+	}
+	if (img->extra_count > 0)
+		log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: pushed upstream index %s", img->display, img->upstream);
+	return 0;
+}
+
 /* Children before their index (the registry checks what an index names), the tag last. */
 static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *err)
 {
@@ -331,7 +367,7 @@ static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *e
 	    strcmp(digest, img->digest) == 0) {
 		t->present = 1;
 		ctx->result->images_present++;
-		return 0;
+		return push_upstream(ctx, idx, err);
 	}
 	if (err->code != LADING_OK && err->code != LADING_ERR_NOTFOUND)
 		return name_image(err, ctx, img);
@@ -343,7 +379,7 @@ static int push_image_manifests(struct push_ctx *ctx, size_t idx, struct lerr *e
 	ctx->result->manifests_sent++;
 	ctx->result->images_pushed++;
 	log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: pushed %s", img->display, img->digest);
-	return 0;
+	return push_upstream(ctx, idx, err);
 }
 
 static void fill_targets(struct push_ctx *ctx)

@@ -64,6 +64,11 @@ static int add_image(struct push_plan *plan, json_t *desc, size_t index, struct 
 	memset(img, 0, sizeof(*img));
 	img->source = xstrdup(ref);
 	snprintf(img->digest, sizeof(img->digest), "%s", digest);
+	ref = json_string_value(json_object_get(ann, BUNDLE_OCI_UPSTREAM_ANNOTATION));
+	if (ref != NULL && !digest_is_sha256(ref))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: manifests[%zu]: %s '%s' is not a sha256 digest",
+				LAYOUT_INDEX, index, BUNDLE_OCI_UPSTREAM_ANNOTATION, ref);
+	snprintf(img->upstream, sizeof(img->upstream), "%s", ref != NULL ? ref : "");
 	return 0;
 }
 
@@ -243,39 +248,83 @@ static int need_manifest_blobs(struct push_plan *plan, const struct bundle_manif
 	return 0;
 }
 
-/* Maps image idx to its target and collects its manifests and blobs. */
+#define PLAN_DEPTH_MAX 4
+
+struct plan_list {
+	size_t *at; /* into plan.manifests */
+	size_t count;
+};
+
+/*
+ * Appends the manifest digest after what it names (the registry checks what an
+ * index names), each once. Under an upstream index (partial) a child the
+ * bundle lacks is a platform it does not carry, and is skipped.
+ */
+static int plan_tree(struct push_plan *plan, const struct bundle_manifest *bm, size_t idx, const char *digest,
+		     int partial, int depth, struct plan_list *list, struct lerr *err)
+{
+	const struct plan_manifest *m;
+	size_t at, i;
+
+	if (depth > PLAN_DEPTH_MAX)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: image indexes nested deeper than %d (%s)",
+				plan->images[idx].source, PLAN_DEPTH_MAX, digest);
+	if ((m = find_manifest(plan, digest, &at)) == NULL) {
+		if (partial && depth > 0)
+			return 0;
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks %s %s%s", plan->images[idx].source,
+				depth > 0 ? "manifest"
+				: partial ? "its upstream index"
+					  : "its manifest",
+				digest, depth > 0 ? " of its index" : "");
+	}
+	for (i = 0; i < list->count; i++)
+		if (list->at[i] == at)
+			return 0;
+	if (m->parsed.is_index) {
+		for (i = 0; i < m->parsed.manifest_count; i++)
+			if (plan_tree(plan, bm, idx, m->parsed.manifests[i].digest, partial, depth + 1, list, err) != 0)
+				return -1;
+	} else if (need_manifest_blobs(plan, bm, idx, &m->parsed, err) != 0) {
+		return -1;
+	}
+	list->at = grow_array(list->at, list->count, sizeof(*list->at));
+	list->at[list->count++] = at;
+	return 0;
+}
+
+/* Maps image idx to its target and collects its manifests (its upstream index's too) and blobs. */
 static int plan_image(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
 		      size_t idx, struct lerr *err)
 {
 	struct plan_image *img = &plan->images[idx];
-	const struct plan_manifest *top, *child;
-	size_t i;
+	struct plan_list list = {NULL, 0};
+	size_t top_end, i;
+	int r = -1;
 
 	if (naming_map(img->source, &opts->naming, &img->target, err) != 0)
 		return -1;
 	img->display = img->target.tag != NULL
 			   ? xasprintf("%s/%s:%s", opts->registry, img->target.repository, img->target.tag)
 			   : xasprintf("%s/%s@%s", opts->registry, img->target.repository, img->digest);
-	if ((top = find_manifest(plan, img->digest, &img->top)) == NULL)
-		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks its manifest %s", img->source,
-				img->digest);
-	if (!top->parsed.is_index)
-		return need_manifest_blobs(plan, bm, idx, &top->parsed, err);
-	img->children = xcalloc(top->parsed.manifest_count + 1, sizeof(*img->children));
-	for (i = 0; i < top->parsed.manifest_count; i++) {
-		const char *digest = top->parsed.manifests[i].digest;
-
-		if ((child = find_manifest(plan, digest, &img->children[i])) == NULL)
-			return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks manifest %s of its index",
-					img->source, digest);
-		img->child_count = i + 1;
-		if (child->parsed.is_index)
-			return lerr_set(err, LADING_ERR_FORMAT, "%s: nested image indexes are not supported (%s)",
-					img->source, digest);
-		if (need_manifest_blobs(plan, bm, idx, &child->parsed, err) != 0)
-			return -1;
-	}
-	return 0;
+	if (plan_tree(plan, bm, idx, img->digest, 0, 0, &list, err) != 0)
+		goto out;
+	top_end = list.count;
+	if (img->upstream[0] != '\0' && plan_tree(plan, bm, idx, img->upstream, 1, 0, &list, err) != 0)
+		goto out;
+	img->top = list.at[top_end - 1];
+	img->child_count = top_end - 1;
+	img->children = xcalloc(top_end, sizeof(*img->children));
+	for (i = 0; i + 1 < top_end; i++)
+		img->children[i] = list.at[i];
+	img->extra_count = list.count - top_end;
+	img->extras = xcalloc(img->extra_count + 1, sizeof(*img->extras));
+	for (i = top_end; i < list.count; i++)
+		img->extras[i - top_end] = list.at[i];
+	r = 0;
+out:
+	free(list.at);
+	return r;
 }
 
 static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
@@ -316,6 +365,7 @@ void push_plan_free(struct push_plan *plan)
 		free(plan->images[i].source);
 		free(plan->images[i].display);
 		free(plan->images[i].children);
+		free(plan->images[i].extras);
 		naming_target_free(&plan->images[i].target);
 	}
 	for (i = 0; i < plan->blob_count; i++)

@@ -26,8 +26,11 @@ struct plan_image {
 	struct naming_target target; /* repository and tag under opts->naming */
 	char *display;		     /* "host/repo:tag" or "host/repo@digest" */
 	size_t top;		     /* into plan.manifests */
-	size_t *children;	     /* an index's manifests, into plan.manifests */
+	size_t *children;	     /* what the top level names, nested indexes walked, children first */
 	size_t child_count;
+	char upstream[DIGEST_STR_MAX]; /* upstream index when the top level is not it, else "" */
+	size_t *extras;		       /* its carried manifests not already in children, children first, it last */
+	size_t extra_count;
 };
 
 struct plan_blob {

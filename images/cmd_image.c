@@ -27,7 +27,8 @@ enum {
 
 static const struct cli_option pull_options[] = {
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
-    {"platform", 'p', "OS/ARCH[/V]", OPT_PLATFORM, "platform to fetch; repeatable or comma list (default linux/amd64)"},
+    {"platform", 'p', "OS/ARCH[/V]", OPT_PLATFORM,
+     "platform to fetch, or all; repeatable or comma list (default linux/amd64)"},
     {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG,
      "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials"},

@@ -115,67 +115,209 @@ static void set_top(struct image_result *res, const char *media_type, const char
 	res->size = size;
 }
 
-/* An index: one platform -> that child on top; several -> the index itself or a filtered one. */
-static int resolve_index(struct fetch_ctx *ctx, struct registry_client *c, const struct image_request *req,
-			 const struct oci_manifest *index, const struct buf *body, const char *index_digest,
-			 struct image_result *res, struct lerr *err)
+#define INDEX_DEPTH_MAX 4
+
+/* What an index names, nested indexes walked: platform manifests and attestation manifests. */
+struct index_tree {
+	struct oci_manifest *nested; /* nested indexes, parsed; the descriptors below point into them */
+	char (*nested_digests)[DIGEST_STR_MAX];
+	uint64_t *nested_sizes;
+	size_t nested_count;
+	const struct oci_descriptor **leaves; /* platform manifests, in index order */
+	size_t leaf_count;
+	const struct oci_descriptor **attestations;
+	size_t attestation_count;
+};
+
+static void index_tree_free(struct index_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nested_count; i++)
+		oci_manifest_free(&t->nested[i]);
+	free(t->nested);
+	free(t->nested_digests);
+	free(t->nested_sizes);
+	free(t->leaves);
+	free(t->attestations);
+}
+
+static void tree_add(const struct oci_descriptor ***list, size_t *count, const struct oci_descriptor *d)
+{
+	*list = grow_array(*list, *count, sizeof(**list));
+	(*list)[(*count)++] = d;
+}
+
+/* Walks an index, fetching and storing nested indexes as they are (their bytes are kept). */
+static int index_walk(struct fetch_ctx *ctx, struct registry_client *c, const struct oci_manifest *index, int depth,
+		      struct index_tree *t, struct lerr *err)
+{
+	size_t i;
+
+	for (i = 0; i < index->manifest_count; i++) {
+		const struct oci_descriptor *d = &index->manifests[i];
+		struct buf body = BUF_INIT(0);
+		struct oci_manifest m;
+		char *content_type = NULL;
+		char digest[DIGEST_STR_MAX];
+		int r;
+
+		if (oci_descriptor_is_attestation(d)) {
+			tree_add(&t->attestations, &t->attestation_count, d);
+			continue;
+		}
+		if (!oci_media_is_index(d->media_type)) {
+			tree_add(&t->leaves, &t->leaf_count, d);
+			continue;
+		}
+		if (depth >= INDEX_DEPTH_MAX)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s@%s: image indexes nested deeper than %d",
+					registry_client_name(c), d->digest, INDEX_DEPTH_MAX);
+		r = get_manifest(ctx, c, d->digest, &body, &content_type, digest, err);
+		if (r == 0 && (r = oci_manifest_parse(body.data, body.len, content_type, &m, err)) == 0 &&
+		    !m.is_index) {
+			oci_manifest_free(&m);
+			r = lerr_set(err, LADING_ERR_FORMAT, "%s@%s: listed as an index but is a manifest",
+				     registry_client_name(c), d->digest);
+		}
+		if (r == 0 && (r = store_put(ctx->opts->store_dir, d->digest, body.data, body.len, err)) != 0)
+			oci_manifest_free(&m);
+		free(content_type);
+		if (r == 0) {
+			t->nested = grow_array(t->nested, t->nested_count, sizeof(*t->nested));
+			t->nested_digests = grow_array(t->nested_digests, t->nested_count, sizeof(*t->nested_digests));
+			t->nested_sizes = grow_array(t->nested_sizes, t->nested_count, sizeof(*t->nested_sizes));
+			snprintf(t->nested_digests[t->nested_count], DIGEST_STR_MAX, "%s", d->digest);
+			t->nested_sizes[t->nested_count] = body.len;
+			t->nested[t->nested_count++] = m; /* moves the struct; its descriptor array stays put */
+			r = index_walk(ctx, c, &t->nested[t->nested_count - 1], depth + 1, t, err);
+		}
+		buf_free(&body);
+		if (r != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The platform manifests to carry: every one for "all", else one per wanted platform (each once). */
+static int choose_leaves(const struct image_request *req, const struct index_tree *t,
+			 const struct oci_descriptor ***out, size_t *out_count, int *everything, struct lerr *err)
 {
 	static const char *const default_platform[] = {"linux/amd64"};
 	const char *const *names = req->platform_count > 0 ? req->platforms : default_platform;
 	size_t count = req->platform_count > 0 ? req->platform_count : 1;
+	struct oci_manifest flat = {0};
 	struct oci_platform *want = xcalloc(count, sizeof(*want));
 	size_t *chosen = xcalloc(count, sizeof(*chosen));
-	char *filtered = NULL;
-	size_t i, filtered_len;
-	int r = -1;
+	size_t i, j;
+	int r = -1, all = 0;
 
+	flat.is_index = 1;
+	flat.manifest_count = t->leaf_count;
+	flat.manifests = xcalloc(t->leaf_count + 1, sizeof(*flat.manifests));
+	for (i = 0; i < t->leaf_count; i++)
+		flat.manifests[i] = *t->leaves[i]; /* shallow: read only, never freed through flat */
 	for (i = 0; i < count; i++)
-		if (oci_platform_parse(names[i], &want[i], err) != 0)
-			goto out;
-	if (oci_index_select(index, want, count, chosen, err) != 0)
-		goto out;
-	for (i = 0; i < count; i++) {
-		const struct oci_descriptor *d = &index->manifests[chosen[i]];
-		size_t j;
-
-		for (j = 0; j < i && chosen[j] != chosen[i]; j++)
-			;
-		if (j < i)
-			continue;
-		result_add_platform(res, &d->platform);
-		if (count == 1)
-			set_top(res, d->media_type, d->digest, d->size);
-		if (fetch_child(ctx, c, d, res, err) != 0)
-			goto out;
-	}
-	if (count == 1) {
+		all |= strcmp(names[i], "all") == 0;
+	*out_count = 0;
+	if (all) {
+		*everything = 1;
+		for (i = 0; i < t->leaf_count; i++)
+			tree_add(out, out_count, t->leaves[i]);
 		r = 0;
 		goto out;
 	}
-	if (oci_index_selection_is_all(index, chosen, count)) {
-		if (store_put(ctx->opts->store_dir, index_digest, body->data, body->len, err) != 0)
+	for (i = 0; i < count; i++)
+		if (oci_platform_parse(names[i], &want[i], err) != 0)
 			goto out;
-		set_top(res, index->media_type, index_digest, body->len);
-	} else {
-		char hex[SHA256_HEX_LEN + 1], digest[DIGEST_STR_MAX];
-
-		if (oci_index_filter(body->data, body->len, chosen, count, index_digest, &filtered, &filtered_len,
-				     err) != 0)
-			goto out;
-		sha256_hex(filtered, filtered_len, hex);
-		snprintf(digest, sizeof(digest), "sha256:%s", hex);
-		if (store_put(ctx->opts->store_dir, digest, filtered, filtered_len, err) != 0)
-			goto out;
-		set_top(res, index->media_type, digest, filtered_len);
-		res->source_index_digest = xstrdup(index_digest);
+	if (oci_index_select(&flat, want, count, chosen, err) != 0)
+		goto out;
+	*everything = oci_index_selection_is_all(&flat, chosen, count);
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < i && chosen[j] != chosen[i]; j++)
+			;
+		if (j == i)
+			tree_add(out, out_count, t->leaves[chosen[i]]);
 	}
-	result_add_blob(res, res->digest, res->size);
 	r = 0;
 out:
 	for (i = 0; i < count; i++)
 		oci_platform_free(&want[i]);
 	free(want);
 	free(chosen);
+	free(flat.manifests);
+	return r;
+}
+
+/* Attestation manifests go with the platform manifests they describe (all of them with everything). */
+static void add_attestations(const struct index_tree *t, int everything, const struct oci_descriptor ***carry,
+			     size_t *count)
+{
+	size_t i, j, leaves = *count;
+
+	for (i = 0; i < t->attestation_count; i++)
+		for (j = 0; j < leaves; j++)
+			if (everything || strcmp(t->attestations[i]->ref_digest, (*carry)[j]->digest) == 0) {
+				tree_add(carry, count, t->attestations[i]);
+				break;
+			}
+}
+
+/*
+ * An index. The upstream index is always stored as it came, with every nested
+ * index, so a pull by its digest works. With every platform it is the top
+ * level; with one platform that manifest is; with several, a filtered index of
+ * the carried entries (naming its source) is.
+ */
+static int resolve_index(struct fetch_ctx *ctx, struct registry_client *c, const struct image_request *req,
+			 const struct oci_manifest *index, const struct buf *body, const char *index_digest,
+			 struct image_result *res, struct lerr *err)
+{
+	struct index_tree t = {0};
+	const struct oci_descriptor **carry = NULL;
+	size_t i, carry_count = 0, chosen_count;
+	char *filtered = NULL;
+	size_t filtered_len;
+	int r = -1, everything = 0;
+
+	if (index_walk(ctx, c, index, 1, &t, err) != 0 ||
+	    choose_leaves(req, &t, &carry, &carry_count, &everything, err) != 0)
+		goto out;
+	chosen_count = carry_count;
+	for (i = 0; i < chosen_count; i++)
+		result_add_platform(res, &carry[i]->platform);
+	add_attestations(&t, everything, &carry, &carry_count);
+	for (i = 0; i < carry_count; i++)
+		if (fetch_child(ctx, c, carry[i], res, err) != 0)
+			goto out;
+	if (store_put(ctx->opts->store_dir, index_digest, body->data, body->len, err) != 0)
+		goto out;
+	result_add_blob(res, index_digest, body->len);
+	for (i = 0; i < t.nested_count; i++)
+		result_add_blob(res, t.nested_digests[i], t.nested_sizes[i]);
+	if (everything) {
+		set_top(res, index->media_type, index_digest, body->len);
+	} else if (chosen_count == 1) {
+		set_top(res, carry[0]->media_type, carry[0]->digest, carry[0]->size);
+		res->source_index_digest = xstrdup(index_digest);
+	} else {
+		char hex[SHA256_HEX_LEN + 1], digest[DIGEST_STR_MAX];
+
+		if (oci_index_rebuild(body->data, body->len, carry, carry_count, index_digest, &filtered, &filtered_len,
+				      err) != 0)
+			goto out;
+		sha256_hex(filtered, filtered_len, hex);
+		snprintf(digest, sizeof(digest), "sha256:%s", hex);
+		if (store_put(ctx->opts->store_dir, digest, filtered, filtered_len, err) != 0)
+			goto out;
+		set_top(res, index->media_type, digest, filtered_len);
+		result_add_blob(res, digest, filtered_len);
+		res->source_index_digest = xstrdup(index_digest);
+	}
+	r = 0;
+out:
+	free(carry);
+	index_tree_free(&t);
 	free(filtered);
 	return r;
 }

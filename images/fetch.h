@@ -18,7 +18,7 @@
 
 struct image_request {
 	const char *ref;	      /* as written: "nginx", "host:5000/a/b:tag", "a/b@sha256:..." */
-	const char *const *platforms; /* "linux/amd64", "linux/arm64/v8"; NULL/0 = linux/amd64 */
+	const char *const *platforms; /* "linux/amd64", "linux/arm64/v8", "all"; NULL/0 = linux/amd64 */
 	size_t platform_count;
 	const char *locked_digest; /* from lading.lock ("sha256:..."), or NULL */
 };
@@ -29,7 +29,7 @@ struct image_result {
 	char *media_type;	     /* media type of the stored top-level manifest or index */
 	char digest[DIGEST_STR_MAX]; /* digest of the stored top-level manifest or index */
 	uint64_t size;		     /* its size in bytes */
-	char *source_index_digest;   /* a filtered index was written from this upstream index, else NULL */
+	char *source_index_digest;   /* the upstream index, stored too, when the top level is not it; else NULL */
 	char **platforms;	     /* platforms stored, "os/arch[/variant]" */
 	size_t platform_count;
 	char **blobs; /* every digest this image needs in the store, top-level included */

@@ -53,6 +53,7 @@ static int parse_descriptor(const json_t *obj, struct oci_descriptor *out, const
 	const char *digest = json_str(obj, "digest");
 	const json_t *size = json_object_get(obj, "size");
 	const json_t *platform = json_object_get(obj, "platform");
+	const char *ref;
 
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(obj))
@@ -70,6 +71,11 @@ static int parse_descriptor(const json_t *obj, struct oci_descriptor *out, const
 			return lerr_prefix(err, "%s %s", what, digest);
 		out->has_platform = 1;
 	}
+	ref = json_str(json_object_get(obj, "annotations"), "vnd.docker.reference.digest");
+	if (ref != NULL && digest_is_sha256(ref))
+		out->ref_digest = xstrdup(ref);
+	if (strcmp(what, "manifests") == 0)
+		out->json = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	return 0;
 }
 
@@ -163,6 +169,8 @@ out:
 static void descriptor_free(struct oci_descriptor *d)
 {
 	free(d->media_type);
+	free(d->ref_digest);
+	free(d->json);
 	oci_platform_free(&d->platform);
 }
 
@@ -344,6 +352,51 @@ int oci_index_filter(const char *data, size_t len, const size_t *chosen, size_t 
 			;
 		if (d == c && chosen[c] < json_array_size(entries))
 			json_array_append(kept, json_array_get(entries, chosen[c]));
+	}
+	json_object_set_new(root, "manifests", kept);
+	annotations = json_object_get(root, "annotations");
+	if (!json_is_object(annotations)) {
+		annotations = json_object();
+		json_object_set_new(root, "annotations", annotations);
+	}
+	json_object_set_new(annotations, "io.lading.source-index", json_string(source_digest));
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	*out = xstrdup(text);
+	*out_len = strlen(text);
+	free(text);
+	return 0;
+}
+
+int oci_descriptor_is_attestation(const struct oci_descriptor *d)
+{
+	/* buildx: platform unknown/unknown, vnd.docker.reference.type attestation-manifest and the subject's digest */
+	return d->ref_digest != NULL;
+}
+
+int oci_index_rebuild(const char *data, size_t len, const struct oci_descriptor *const *keep, size_t count,
+		      const char *source_digest, char **out, size_t *out_len, struct lerr *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *kept, *annotations;
+	size_t i;
+	char *text;
+
+	if (!json_is_object(root) || !json_is_array(json_object_get(root, "manifests"))) {
+		json_decref(root);
+		return lerr_set(err, LADING_ERR_FORMAT, "image index is not valid JSON");
+	}
+	kept = json_array();
+	for (i = 0; i < count; i++) {
+		json_t *entry = keep[i]->json ? json_loads(keep[i]->json, 0, &jerr) : NULL;
+
+		if (entry == NULL) {
+			json_decref(kept);
+			json_decref(root);
+			return lerr_set(err, LADING_ERR_FORMAT, "image index entry %s has no JSON", keep[i]->digest);
+		}
+		json_array_append_new(kept, entry);
 	}
 	json_object_set_new(root, "manifests", kept);
 	annotations = json_object_get(root, "annotations");

@@ -29,6 +29,8 @@ struct oci_descriptor {
 	uint64_t size;
 	int has_platform;
 	struct oci_platform platform;
+	char *ref_digest; /* annotation vnd.docker.reference.digest (an attestation's subject), or NULL */
+	char *json;	  /* the descriptor object as it stood in its index, compact (index entries only) */
 };
 
 /* A parsed image manifest or image index (OCI or Docker schema2). */
@@ -81,6 +83,18 @@ int oci_index_selection_is_all(const struct oci_manifest *index, const size_t *c
  */
 int oci_index_filter(const char *data, size_t len, const size_t *chosen, size_t count, const char *source_digest,
 		     char **out, size_t *out_len, struct lerr *err);
+
+/*
+ * Writes a new index from the index body data (its other fields kept) whose
+ * manifests are the given descriptors' own JSON (entries of data or of an
+ * index nested in it), with the annotation io.lading.source-index =
+ * source_digest. Returns the JSON (caller frees) and its length in *out_len.
+ */
+int oci_index_rebuild(const char *data, size_t len, const struct oci_descriptor *const *keep, size_t count,
+		      const char *source_digest, char **out, size_t *out_len, struct lerr *err);
+
+/* True for a buildx attestation manifest entry (it names the manifest it describes). */
+int oci_descriptor_is_attestation(const struct oci_descriptor *d);
 
 /* os/architecture/variant of an image config blob into out (free with oci_platform_free). */
 int oci_config_platform(const char *data, size_t len, struct oci_platform *out, struct lerr *err);

@@ -25,6 +25,8 @@
 #define CATALOG_DEPTH_MAX 4
 
 #define REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
+/* The upstream index an image's top level came from (bundle/layout.h): served by its digest too. */
+#define UPSTREAM_ANNOTATION "io.lading.upstream-index"
 
 struct serve_catalog {
 	int blobs_fd;	    /* oci/blobs/sha256, O_DIRECTORY */
@@ -120,16 +122,33 @@ static int add_blob(struct serve_catalog *cat, json_t *refs, json_t *desc, const
 	return 0;
 }
 
-static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, int depth, struct lerr *err);
+static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, int depth, int partial,
+			struct lerr *err);
+
+/* True when the blob a descriptor names is in the layout (an upstream index may name absent ones). */
+static int blob_present(const struct serve_catalog *cat, json_t *desc)
+{
+	const char *digest = json_string_value(json_object_get(desc, "digest"));
+	struct stat st;
+
+	return digest != NULL && digest_is_sha256(digest) &&
+	       fstatat(cat->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
 
 static int add_manifest_children(struct serve_catalog *cat, json_t *refs, json_t *doc, const char *digest, int depth,
-				 struct lerr *err)
+				 int partial, struct lerr *err)
 {
 	json_t *children = json_object_get(doc, "manifests"), *layers, *item;
 	size_t i;
 
 	if (json_is_array(children)) {
-		json_array_foreach(children, i, item) if (add_manifest(cat, refs, item, depth + 1, err) != 0) return -1;
+		json_array_foreach(children, i, item)
+		{
+			if (partial && !blob_present(cat, item))
+				continue; /* a platform the bundle does not carry */
+			if (add_manifest(cat, refs, item, depth + 1, partial, err) != 0)
+				return -1;
+		}
 		return 0;
 	}
 	item = json_object_get(doc, "config");
@@ -142,7 +161,7 @@ static int add_manifest_children(struct serve_catalog *cat, json_t *refs, json_t
 	return 0;
 }
 
-static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, int depth, struct lerr *err)
+static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, int depth, int partial, struct lerr *err)
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	const char *media_type = json_string_value(json_object_get(desc, "mediaType"));
@@ -175,7 +194,7 @@ static int add_manifest(struct serve_catalog *cat, json_t *refs, json_t *desc, i
 	json_object_set_new(cat->manifests, digest, json_string(media_type));
 	json_object_set_new(refs, digest, json_integer((json_int_t)body.len));
 	json_object_set_new(cat->blob_sizes, digest, json_integer((json_int_t)body.len));
-	r = add_manifest_children(cat, refs, doc, digest, depth, err);
+	r = add_manifest_children(cat, refs, doc, digest, depth, partial, err);
 out:
 	json_decref(doc);
 	buf_free(&body);
@@ -191,6 +210,29 @@ static json_t *repo_entry(struct serve_catalog *cat, const char *name)
 		json_object_set_new(cat->repos, name, repo);
 	}
 	return repo;
+}
+
+/*
+ * The upstream index of a subset of platforms: served under its own digest
+ * with the carried children, so a pull by that digest works for them. The tag
+ * stays on the top level (every child present), which any client can copy whole.
+ */
+static int add_upstream(struct serve_catalog *cat, json_t *refs, json_t *desc, struct lerr *err)
+{
+	const char *digest =
+	    json_string_value(json_object_get(json_object_get(desc, "annotations"), UPSTREAM_ANNOTATION));
+	json_t *up;
+	int r;
+
+	if (digest == NULL)
+		return 0;
+	if (!digest_is_sha256(digest))
+		return lerr_set(err, LADING_ERR_FORMAT, "index.json: %s '%s' is not a sha256 digest",
+				UPSTREAM_ANNOTATION, digest);
+	up = json_pack("{s:s}", "digest", digest);
+	r = add_manifest(cat, refs, up, 0, 1, err);
+	json_decref(up);
+	return r;
 }
 
 static int add_image(struct serve_catalog *cat, json_t *desc, const struct naming_opts *naming, struct lerr *err)
@@ -222,7 +264,8 @@ static int add_image(struct serve_catalog *cat, json_t *desc, const struct namin
 		}
 		json_object_set_new(tags, target.tag, json_string(digest));
 	}
-	if (add_manifest(cat, json_object_get(repo, "refs"), desc, 0, err) != 0) {
+	if (add_manifest(cat, json_object_get(repo, "refs"), desc, 0, 0, err) != 0 ||
+	    add_upstream(cat, json_object_get(repo, "refs"), desc, err) != 0) {
 		lerr_prefix(err, "image %s", ref);
 		goto out;
 	}
