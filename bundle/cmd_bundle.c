@@ -122,8 +122,9 @@ static int parse_platforms(struct common *c)
 	for (p = strtok_r(copy, ",", &save); p != NULL && !bad; p = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < n && strcmp(c->platforms[i], p) != 0; i++)
 			;
-		if (!bundle_platform_is_valid(p))
-			bad = cli_usage_error(&c->cli, "--platform '%s': expected os/arch or os/arch/variant", p);
+		if (!bundle_platform_is_valid(p) && strcmp(p, "all") != 0)
+			bad =
+			    cli_usage_error(&c->cli, "--platform '%s': expected os/arch or os/arch/variant, or all", p);
 		else if (i == n)
 			c->platforms[n++] = xstrdup(p);
 	}

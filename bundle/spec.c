@@ -91,6 +91,12 @@ static int parse_platforms(struct spec_image *img, const struct ynode *node, str
 {
 	size_t i, j;
 
+	/* "all": every platform, the upstream index kept byte for byte (images/fetch.h) */
+	if (node->type == YNODE_SCALAR && node->value != NULL && strcmp(node->value, "all") == 0) {
+		img->platforms = xcalloc(1, sizeof(char *));
+		img->platforms[img->platform_count++] = xstrdup("all");
+		return 0;
+	}
 	if (ynode_expect(node, YNODE_SEQ, "platforms", err) != 0)
 		return -1;
 	if (node->count == 0)
@@ -101,9 +107,9 @@ static int parse_platforms(struct spec_image *img, const struct ynode *node, str
 
 		if (ynode_string(node->items[i], "platform", &text, err) != 0)
 			return -1;
-		if (!bundle_platform_is_valid(text))
+		if (!bundle_platform_is_valid(text) && strcmp(text, "all") != 0)
 			return ynode_error(node->items[i], err, LADING_ERR_USAGE,
-					   "platform '%s': expected os/arch or os/arch/variant", text);
+					   "platform '%s': expected os/arch or os/arch/variant, or all", text);
 		for (j = 0; j < img->platform_count; j++)
 			if (strcmp(img->platforms[j], text) == 0)
 				return ynode_error(node->items[i], err, LADING_ERR_USAGE,

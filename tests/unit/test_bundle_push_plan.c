@@ -468,14 +468,14 @@ static void missing_index_child_names_the_image(void **state)
 	free(want);
 }
 
-static void nested_indexes_are_refused(void **state)
+static void nested_indexes_are_planned_children_first(void **state)
 {
 	struct fixture *f = *state;
 	static const char *const layers[] = {"a", NULL};
 	struct bundle_push_opts opts;
+	struct push_plan plan;
 	const char *child, *inner, *outer;
 	size_t child_len, inner_len, outer_len;
-	char *want;
 
 	child = manifest(f, "{\"v\":1}", layers, &child_len);
 	inner = index_of(f, &child, &child_len, 1, MEDIA_MANIFEST, &inner_len);
@@ -483,9 +483,13 @@ static void nested_indexes_are_refused(void **state)
 	name_image(f, MEDIA_INDEX, outer, outer_len, "ghcr.io/team/app:1");
 	write_bundle(f, NULL);
 	opts_init(&opts);
-	want = xasprintf("ghcr.io/team/app:1: nested image indexes are not supported (%s)", inner);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
-	free(want);
+	plan_ok(f, &opts, &plan);
+	assert_int_equal(plan.images[0].child_count, 2);
+	assert_string_equal(plan.manifests[plan.images[0].children[0]].digest, child);
+	assert_string_equal(plan.manifests[plan.images[0].children[1]].digest, inner);
+	assert_string_equal(plan.manifests[plan.images[0].top].digest, outer);
+	assert_int_equal(plan.images[0].extra_count, 0);
+	push_plan_free(&plan);
 }
 
 static void layout_index_entries_need_a_digest_and_a_name(void **state)
@@ -653,7 +657,7 @@ int main(void)
 	    T(missing_layer_names_image_digest_and_size),
 	    T(layer_of_another_size_counts_as_missing),
 	    T(missing_index_child_names_the_image),
-	    T(nested_indexes_are_refused),
+	    T(nested_indexes_are_planned_children_first),
 	    T(layout_index_entries_need_a_digest_and_a_name),
 	    T(layout_index_with_a_bad_digest_is_refused),
 	    T(layout_index_that_is_not_an_index_is_refused),

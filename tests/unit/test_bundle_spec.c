@@ -61,7 +61,7 @@ static void spec_errors_name_file_line_column(void **state)
 	expect_spec_error("name: a\nimages:\n  - ref: x\n    platform: [linux/amd64]\n",
 			  "lading.yaml:4:5: unknown key 'platform' in an image");
 	expect_spec_error("name: a\nimages:\n  - ref: x\n    platforms: [linux]\n",
-			  "lading.yaml:4:17: platform 'linux': expected os/arch or os/arch/variant");
+			  "lading.yaml:4:17: platform 'linux': expected os/arch or os/arch/variant, or all");
 	expect_spec_error("name: a\nimages: [x, y, x]\n",
 			  "lading.yaml:2:16: image 'x' is listed twice (first at line 2)");
 	expect_spec_error("images: [x]\n", "lading.yaml:1:1: 'name' is missing from the bundle spec");
