@@ -121,7 +121,11 @@ int step_registry_docker(struct step_host *host, const struct site_step *step, s
 		goto out;
 	}
 	if (role_docker_daemon_json(out.data, out.len, reg, step_keep_host(host), &merged, &err) != 0) {
-		step_set(res, STEP_STATUS_FAILED, "%s %s", dest, err.msg);
+		/* a refusal of the registry's naming stands alone; the file's faults name the file */
+		if (err.code == LADING_ERR_USAGE)
+			step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
+		else
+			step_set(res, STEP_STATUS_FAILED, "%s %s", dest, err.msg);
 		goto out;
 	}
 	if ((rc = step_put_text(host, step, merged, strlen(merged), dest, &changed, res)) != 0 ||

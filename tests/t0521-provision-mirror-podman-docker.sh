@@ -16,7 +16,7 @@
 . "$TOP/scripts/lib-hosts.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
 command -v podman >/dev/null || skip_all "needs podman"
-plan 17
+plan 18
 unset SSH_AUTH_SOCK
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -143,4 +143,6 @@ ok "... and the file is untouched" cmp "$TRASH/h3-daemon.json.before" "$TRASH/h3
 apply --json --limit 'h1:h2' >"$TRASH/run2.json" 2>"$TRASH/run2.err"; st=$?
 is "second run on h1 and h2: exit 0, nothing changed" \
 	"$st $(jq -s -c '[.[] | select(.recap) | .recap[] | .changed] | add' "$TRASH/run2.json")" "0 0"
+ok "the machine's own /etc/containers and /etc/docker are untouched" \
+	test ! -e /etc/containers/registries.conf.d/50-lading.conf -a ! -e /etc/docker/daemon.json
 done_testing
