@@ -96,7 +96,8 @@ int provision_apply(int argc, char **argv)
 	fanout_opts_init(&o);
 	if ((status = apply_parse(argc, argv, &o, &a)) >= 0)
 		return status;
-	if (site_load(a.site, &site, &err) != 0 || load_inventory(&o, &inv, &err) != 0) {
+	if (site_load(a.site, &site, &err) != 0 || load_inventory(&o, &inv, &err) != 0 ||
+	    fanout_become_password(&o, &err) != 0) {
 		status = cli_fail(&err);
 		goto out;
 	}
@@ -121,6 +122,7 @@ int provision_apply(int argc, char **argv)
 		status = 0;
 	}
 out:
+	fanout_opts_clear(&o);
 	site_free(site);
 	inv_free(inv);
 	return status;

@@ -61,6 +61,10 @@ static const char facts_sh[] =
     "elif [ -r /proc/driver/nvidia/version ]; then kv nvidia_proc_version \"$(head -n 1 "
     "/proc/driver/nvidia/version)\"\n"
     "fi\n"
+    /* container engines, for the registry-mirror role: each writes its own mirror configuration */
+    "for e in containerd podman crio dockerd; do\n"
+    "  if command -v \"$e\" >/dev/null 2>&1; then kv \"engine_$e\" 1; else kv \"engine_$e\" 0; fi\n"
+    "done\n"
     /* name last: it is the one field that may hold a comma. */
     "if command -v nvidia-smi >/dev/null 2>&1; then\n"
     "  out=$(nvidia-smi --query-gpu=index,uuid,memory.total,driver_version,pci.bus_id,mig.mode.current,name "
@@ -113,6 +117,12 @@ static void facts_scalar(json_t *facts, const char *key, const char *value)
 			continue;
 		json_object_set_new(map[i].object != NULL ? child(facts, map[i].object) : facts, map[i].name,
 				    map[i].number ? facts_integer_or_null(value) : json_string(value));
+		return;
+	}
+	if (strncmp(key, "engine_", 7) == 0) {
+		/* dockerd is the Docker Engine: "docker" in the facts */
+		json_object_set_new(child(facts, "engines"), strcmp(key + 7, "dockerd") == 0 ? "docker" : key + 7,
+				    json_boolean(strcmp(value, "1") == 0));
 		return;
 	}
 	if (strcmp(key, "mem_total_kb") == 0) {

@@ -32,7 +32,8 @@ const struct cli_option fanout_options[] = {
     {"inventory", 'i', "FILE", FANOUT_OPT_INVENTORY, "Ansible inventory, YAML or INI (repeatable)"},
     {"limit", 'l', "PATTERN", FANOUT_OPT_LIMIT, "only these hosts or groups (Ansible pattern)"},
     {"forks", 'f', "N", FANOUT_OPT_FORKS, "hosts in parallel, 1-1024 (default 32)"},
-    {"become", 'b', NULL, FANOUT_OPT_BECOME, "run through sudo -n on every host"},
+    {"become", 'b', NULL, FANOUT_OPT_BECOME, "run through sudo on every host"},
+    {"ask-become-pass", 'K', NULL, FANOUT_OPT_ASK_BECOME_PASS, "ask once (no echo) for the sudo password"},
     {"known-hosts", 0, "FILE", FANOUT_OPT_KNOWN_HOSTS, "known_hosts to check and record (default ~/.ssh/known_hosts)"},
     {"host-key-policy", 0, "P", FANOUT_OPT_HOST_KEY_POLICY, "strict (default) or accept-new"},
     {"connect-timeout", 0, "SEC", FANOUT_OPT_CONNECT_TIMEOUT, "connect, handshake and login (default 10)"},
@@ -47,6 +48,9 @@ int fanout_apply_option(struct fanout_opts *o, const struct cli *cli, int id)
 	switch (id) {
 	case FANOUT_OPT_BECOME:
 		o->become = 1;
+		break;
+	case FANOUT_OPT_ASK_BECOME_PASS:
+		o->ask_become_pass = 1;
 		break;
 	case FANOUT_OPT_INVENTORY:
 		if (o->inventory_count == (int)(sizeof(o->inventories) / sizeof(o->inventories[0]))) {
@@ -96,6 +100,30 @@ void fanout_opts_finish(struct fanout_opts *o, const struct cli *cli)
 {
 	cli_logger(cli, &o->lg);
 	o->json = cli->json;
+}
+
+int fanout_become_password(struct fanout_opts *o, struct lerr *err)
+{
+	const char *env = getenv("LADING_BECOME_PASSWORD");
+
+	fanout_opts_clear(o);
+	if (o->ask_become_pass) {
+		if ((o->become_password = ssh_read_secret("BECOME password: ")) == NULL)
+			return lerr_set(err, LADING_ERR_USAGE,
+					"--ask-become-pass needs a terminal and there is none: set "
+					"LADING_BECOME_PASSWORD or ansible_become_password instead");
+	} else if (env != NULL && env[0] != '\0') {
+		o->become_password = xstrdup(env);
+	}
+	o->ssh.become_password = o->become_password;
+	return 0;
+}
+
+void fanout_opts_clear(struct fanout_opts *o)
+{
+	ssh_secret_free(o->become_password);
+	o->become_password = NULL;
+	o->ssh.become_password = NULL;
 }
 
 /*
@@ -234,7 +262,8 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 	int status = 2;
 
 	lerr_clear(&err);
-	if (fanout_load(o, &inv, &err) != 0 || inv_select(inv, o->limit, &hosts, &count, &err) != 0) {
+	if (fanout_load(o, &inv, &err) != 0 || inv_select(inv, o->limit, &hosts, &count, &err) != 0 ||
+	    fanout_become_password(o, &err) != 0) {
 		lerr_prefix(&err, "provision %s", verb);
 		status = cli_fail(&err);
 		goto out;
@@ -266,6 +295,7 @@ int fanout_run(struct fanout_opts *o, const char *verb, fanout_action action, vo
 	}
 out:
 	ssh_forget_passphrases();
+	fanout_opts_clear(o);
 	free(run.results);
 	free(hosts);
 	if (inv != NULL)

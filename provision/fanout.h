@@ -26,7 +26,9 @@ struct fanout_opts {
 	int inventory_count;
 	const char *limit;
 	int forks;
-	int become; /* --become: force become on every host */
+	int become;	       /* --become: force become on every host */
+	int ask_become_pass;   /* --ask-become-pass: read sudo's password from the terminal */
+	char *become_password; /* the run's sudo password (ssh.become_password points here); wiped */
 	int json;
 	int allow_local; /* the verb runs hosts with ansible_connection local here (action gets conn NULL) */
 	struct ssh_opts ssh;
@@ -57,6 +59,7 @@ enum {
 	FANOUT_OPT_HOST_KEY_POLICY,
 	FANOUT_OPT_CONNECT_TIMEOUT,
 	FANOUT_OPT_TIMEOUT,
+	FANOUT_OPT_ASK_BECOME_PASS,
 };
 extern const struct cli_option fanout_options[];
 
@@ -68,6 +71,16 @@ int fanout_apply_option(struct fanout_opts *o, const struct cli *cli, int id);
 
 /* After parsing: the logger and --json from the common options. */
 void fanout_opts_finish(struct fanout_opts *o, const struct cli *cli);
+
+/*
+ * The run's sudo password: asked once on the terminal (--ask-become-pass, no
+ * echo; refused without a terminal), else $LADING_BECOME_PASSWORD, else none
+ * (hosts may still have ansible_become_password). Wipe with fanout_opts_clear.
+ */
+int fanout_become_password(struct fanout_opts *o, struct lerr *err);
+
+/* Wipes and frees what fanout_become_password kept. */
+void fanout_opts_clear(struct fanout_opts *o);
 
 /*
  * Loads the inventory, selects hosts, connects to each on the pool and runs

@@ -75,22 +75,29 @@ static const char *upstream_server(const char *upstream)
 
 char *role_hosts_toml(const struct site_registry *reg, const char *upstream, const char *ca_path)
 {
+	return role_hosts_toml_named(reg, upstream, ca_path, 0);
+}
+
+char *role_hosts_toml_named(const struct site_registry *reg, const char *upstream, const char *ca_path, int keep_host)
+{
 	struct buf out = BUF_INIT(0);
 	const char *scheme = reg->plain_http ? "http" : "https";
+	char *path = role_mirror_path(reg, upstream, keep_host);
 
 	buf_printf(&out, "# written by lading (registry-mirror): pulls of %s go to %s\n", upstream, reg->address);
 	buf_printf(&out, "server = \"https://%s\"\n\n", upstream_server(upstream));
-	if (reg->prefix != NULL && reg->prefix[0] != '\0')
-		buf_printf(&out, "[host.\"%s://%s/v2/%s\"]\n", scheme, reg->address, reg->prefix);
+	if (path[0] != '\0')
+		buf_printf(&out, "[host.\"%s://%s/v2/%s\"]\n", scheme, reg->address, path);
 	else
 		buf_printf(&out, "[host.\"%s://%s\"]\n", scheme, reg->address);
 	buf_puts(&out, "  capabilities = [\"pull\", \"resolve\"]\n");
-	if (reg->prefix != NULL && reg->prefix[0] != '\0')
+	if (path[0] != '\0')
 		buf_puts(&out, "  override_path = true\n");
 	if (!reg->plain_http && reg->ca_file != NULL && ca_path != NULL)
 		buf_printf(&out, "  ca = \"%s\"\n", ca_path);
 	if (!reg->plain_http && reg->skip_verify)
 		buf_puts(&out, "  skip_verify = true\n");
+	free(path);
 	return buf_detach(&out, NULL);
 }
 

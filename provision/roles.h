@@ -34,6 +34,37 @@ const struct site_role *role_find(const struct site *site, const char *name);
  */
 char *role_hosts_toml(const struct site_registry *reg, const char *upstream, const char *ca_path);
 
+/* The same, with the upstream host kept in the path (registry_keep_host: `bundle push --keep-host`). */
+char *role_hosts_toml_named(const struct site_registry *reg, const char *upstream, const char *ca_path, int keep_host);
+
+/* What a registry_hosts step writes, from its dir's last component (roles_mirror.c). */
+enum role_mirror_kind {
+	ROLE_MIRROR_CONTAINERD, /* <dir>/<upstream>/hosts.toml */
+	ROLE_MIRROR_CONTAINERS, /* "containers": registries.conf.d/50-lading.conf, certs.d/<registry>/ca.crt */
+	ROLE_MIRROR_DOCKER,	/* "docker": daemon.json registry-mirrors, certs.d/<registry>/ca.crt */
+};
+enum role_mirror_kind role_mirror_kind(const char *dir);
+
+/*
+ * The path under the site registry where upstream's images are, as `bundle
+ * push` and `serve` name them (images/naming.h): "prefix", "prefix/docker.io",
+ * "registry-5000" (keep_host, ':' as '-'), or "". Caller frees.
+ */
+char *role_mirror_path(const struct site_registry *reg, const char *upstream, int keep_host);
+
+/* The registries.conf.d drop-in (version 2) mirroring every upstream of reg. Caller frees. */
+char *role_containers_conf(const struct site_registry *reg, int keep_host);
+
+/*
+ * daemon.json with the site registry first in registry-mirrors (and in
+ * insecure-registries for plain HTTP), every other key kept. current may be
+ * NULL or empty (no file). Refuses text that is not a JSON object, and a
+ * registry with a prefix or keep_host (Docker mirrors docker.io at a root
+ * only). *out is the caller's.
+ */
+int role_docker_daemon_json(const char *current, size_t len, const struct site_registry *reg, int keep_host, char **out,
+			    struct lerr *err);
+
 /* One deb822 source (sources.list(5)); NULL or "" for the optional fields leaves their line out. */
 struct role_apt_source {
 	const char *uris;

@@ -1,5 +1,6 @@
 /*
- * File steps: copy, template, registry_hosts and apt_source. The host is asked for the
+ * File steps: copy, template, registry_hosts (containerd's; podman/CRI-O and
+ * Docker Engine are in steps_mirror.c) and apt_source. The host is asked for the
  * file's sha256, mode and owner first; content travels only when the digest
  * differs, and lands under a temporary name that is renamed into place
  * (ssh_upload), so a reader never sees half a file.
@@ -276,25 +277,53 @@ out:
 	return rc;
 }
 
-static int ensure_hosts_toml(struct step_host *host, const struct site_step *step, const char *upstream,
-			     const char *ca_path, int *changed, struct step_result *res)
+int step_put_text(struct step_host *host, const struct site_step *step, const char *text, size_t len, const char *dest,
+		  int *changed, struct step_result *res)
 {
 	struct file_want want = {0};
 	struct lerr err;
-	char *toml = role_hosts_toml(&host->site->registry, upstream, ca_path);
-	char *dest = xasprintf("%s/%s/hosts.toml", step->dir, upstream), *staged = NULL;
+	char *staged = NULL;
 	int rc = 0;
 
+	*changed = 0;
 	want.mode = 0644;
 	want.become = step_become(host, step);
 	want.dest = dest;
-	if (stage_content(toml, strlen(toml), &want, &staged, &err) != 0)
+	if (stage_content(text, len, &want, &staged, &err) != 0)
 		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
 	else
 		rc = file_ensure(host, &want, changed, res);
 	if (staged != NULL)
 		unlink(staged);
 	free(staged);
+	return rc;
+}
+
+int step_put_file(struct step_host *host, const struct site_step *step, const char *local_path, const char *dest,
+		  int *changed, struct step_result *res)
+{
+	struct file_want want = {0};
+	struct lerr err;
+
+	*changed = 0;
+	want.mode = 0644;
+	want.become = step_become(host, step);
+	want.dest = dest;
+	want.local_path = local_path;
+	if (sha256_file(local_path, want.local_hex, NULL, &err) != 0) {
+		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
+		return 0;
+	}
+	return file_ensure(host, &want, changed, res);
+}
+
+static int ensure_hosts_toml(struct step_host *host, const struct site_step *step, const char *upstream,
+			     const char *ca_path, int *changed, struct step_result *res)
+{
+	char *toml = role_hosts_toml_named(&host->site->registry, upstream, ca_path, step_keep_host(host));
+	char *dest = xasprintf("%s/%s/hosts.toml", step->dir, upstream);
+	int rc = step_put_text(host, step, toml, strlen(toml), dest, changed, res);
+
 	free(toml);
 	free(dest);
 	return rc;
@@ -312,6 +341,14 @@ int step_registry_hosts(struct step_host *host, const struct site_step *step, st
 	if (reg->address == NULL) {
 		step_set(res, STEP_STATUS_FAILED, "the site file has no 'registry:' section to point containerd at");
 		return 0;
+	}
+	switch (role_mirror_kind(step->dir)) {
+	case ROLE_MIRROR_CONTAINERS:
+		return step_registry_containers(host, step, res);
+	case ROLE_MIRROR_DOCKER:
+		return step_registry_docker(host, step, res);
+	default:
+		break;
 	}
 	if (step->ca != NULL && step_render(host, step, step->ca, &ca_path, &err) != 0) {
 		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);

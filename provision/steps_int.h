@@ -35,6 +35,22 @@ int step_package(struct step_host *host, const struct site_step *step, struct st
 int step_facts(struct step_host *host, const struct site_step *step, struct step_result *res);
 int step_script(struct step_host *host, const struct site_step *step, struct step_result *res);
 
+/*
+ * Makes dest hold text (mode 0644 when new), or local_path's bytes; *changed
+ * when it differed. 0 = done or failed (res says which), -1 = transport.
+ */
+int step_put_text(struct step_host *host, const struct site_step *step, const char *text, size_t len, const char *dest,
+		  int *changed, struct step_result *res);
+int step_put_file(struct step_host *host, const struct site_step *step, const char *local_path, const char *dest,
+		  int *changed, struct step_result *res);
+
+/* registry_keep_host (site vars or inventory) is true: the registry names images with their upstream host. */
+int step_keep_host(struct step_host *host);
+
+/* registry_hosts for podman/CRI-O (dir /etc/containers) and Docker Engine (dir /etc/docker): steps_mirror.c. */
+int step_registry_containers(struct step_host *host, const struct site_step *step, struct step_result *res);
+int step_registry_docker(struct step_host *host, const struct site_step *step, struct step_result *res);
+
 /* Sets (or replaces) a fact of the host: a variable later steps see before any other. */
 void step_fact_set(struct step_host *host, const char *name, const char *value);
 

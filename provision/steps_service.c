@@ -128,6 +128,24 @@ static void add_fact(struct step_host *host, const char *key, const char *value)
 	free(name);
 }
 
+/*
+ * lading_facts_containerd, _podman, _crio, _docker ("true"/"false") and
+ * lading_facts_containers (podman or CRI-O: /etc/containers): what the
+ * registry-mirror role's `when:` keys ask.
+ */
+static void set_engine_facts(struct step_host *host, json_t *engines)
+{
+	static const char *const names[] = {"containerd", "podman", "crio", "docker"};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		add_fact(host, names[i], json_is_true(json_object_get(engines, names[i])) ? "true" : "false");
+	add_fact(host, "containers",
+		 json_is_true(json_object_get(engines, "podman")) || json_is_true(json_object_get(engines, "crio"))
+		     ? "true"
+		     : "false");
+}
+
 /* The facts as template variables: lading_facts (the JSON) and lading_facts_<name> for the common ones. */
 static void set_facts(struct step_host *host, json_t *facts)
 {
@@ -148,6 +166,7 @@ static void set_facts(struct step_host *host, json_t *facts)
 	add_fact(host, "memory_mb", number);
 	snprintf(number, sizeof(number), "%zu", json_is_array(gpus) ? json_array_size(gpus) : (size_t)0);
 	add_fact(host, "gpus", number);
+	set_engine_facts(host, json_object_get(facts, "engines"));
 }
 
 static const char *fact(struct step_host *host, const char *key)

@@ -14,6 +14,19 @@ static char *expand_home(const char *path)
 	return xstrdup(path);
 }
 
+/* The inventory's sudo password for the host (Ansible's names, newest first), or NULL. */
+static const char *become_password(const struct inv_host *host)
+{
+	static const char *const names[] = {"ansible_become_password", "ansible_become_pass", "ansible_sudo_pass"};
+	const char *value;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((value = inv_host_var(host, names[i])) != NULL)
+			return value;
+	return NULL;
+}
+
 int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, struct lerr *err)
 {
 	struct inv_conn conn;
@@ -27,16 +40,14 @@ int prov_target_from_inv(const struct inv_host *host, struct prov_target *t, str
 			   "ansible_connection local is not supported here (ssh only)");
 		goto out;
 	}
-	if (conn.become_user != NULL && strcmp(conn.become_user, "root") != 0) {
-		lerr_about(err, LADING_ERR_USAGE, host->name,
-			   "ansible_become_user '%s': become runs sudo -n as root only", conn.become_user);
-		goto out;
-	}
 	t->ssh.name = host->name;
 	t->ssh.host = conn.address;
 	t->ssh.port = conn.port;
 	t->ssh.user = conn.user;
 	t->ssh.become = conn.become;
+	/* become_user points into the host's variables, as the other strings do */
+	t->ssh.become_user = inv_host_var(host, "ansible_become_user");
+	t->ssh.become_password = become_password(host);
 	if (conn.key_file != NULL && conn.key_file[0] != '\0')
 		t->ssh.key_file = t->key_file = expand_home(conn.key_file);
 	if (conn.jump_host != NULL) {

@@ -146,12 +146,11 @@ out:
 	return rc;
 }
 
-/* Reads a line from the terminal with echo off; the returned secret is the caller's to wipe. */
-static char *passphrase_from_tty(const char *path)
+char *ssh_read_secret(const char *prompt)
 {
 	struct termios saved, quiet;
 	char line[PASSPHRASE_MAX];
-	char *prompt;
+	char *secret;
 	ssize_t n;
 	size_t len = 0;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -164,9 +163,12 @@ static char *passphrase_from_tty(const char *path)
 	}
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	prompt = xasprintf("Enter passphrase for key '%s': ", path);
-	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSANOW, &quiet) != 0)
-		goto fail;
+	/* echo off before the prompt: whoever answers it at once is not echoed */
+	if (tcsetattr(fd, TCSANOW, &quiet) != 0 || write(fd, prompt, strlen(prompt)) < 0) {
+		tcsetattr(fd, TCSAFLUSH, &saved);
+		close(fd);
+		return NULL;
+	}
 	while (len < sizeof(line) - 1 && (n = read(fd, line + len, 1)) == 1 && line[len] != '\n')
 		len++;
 	line[len] = '\0';
@@ -174,16 +176,19 @@ static char *passphrase_from_tty(const char *path)
 	if (write(fd, "\n", 1) < 0) {
 		/* Only cosmetic. */
 	}
-	free(prompt);
 	close(fd);
-	prompt = xstrdup(line);
+	secret = xstrdup(line);
 	OPENSSL_cleanse(line, sizeof(line));
-	return prompt;
-fail:
-	tcsetattr(fd, TCSAFLUSH, &saved);
+	return secret;
+}
+
+static char *passphrase_from_tty(const char *path)
+{
+	char *prompt = xasprintf("Enter passphrase for key '%s': ", path);
+	char *secret = ssh_read_secret(prompt);
+
 	free(prompt);
-	close(fd);
-	return NULL;
+	return secret;
 }
 
 /* The passphrase for an encrypted key: $LADING_SSH_PASSPHRASE, else asked once per key on the terminal. */
@@ -230,7 +235,7 @@ void ssh_forget_passphrases(void)
 	pthread_mutex_unlock(&passphrase_lock);
 }
 
-static void secret_free(char *secret)
+void ssh_secret_free(char *secret)
 {
 	if (secret != NULL) {
 		OPENSSL_cleanse(secret, strlen(secret));
@@ -327,7 +332,7 @@ static int auth_key_file(struct ssh_session *ss, const char *user, const char *p
 		rc = -1;
 	}
 out:
-	secret_free(passphrase);
+	ssh_secret_free(passphrase);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "lib/xmalloc.h"
@@ -23,6 +24,19 @@
 #define EXEC_CHUNK 32768
 #define SUDO_ERR_MAX 1024
 #define CLOSE_WAIT_S 5.0
+#define BECOME_WAIT_S 30.0
+#define GATE_ERR_MAX (64 * 1024)
+
+/*
+ * With a become password the command runs as `sudo -S -k -p PROMPT -- sh -c
+ * 'printf READY >&2; CMD'`: stdin stays shut (the gate) until stderr shows
+ * either PROMPT (sudo wants the password: it is sent, once, as the first line)
+ * or READY (the command started: its own stdin flows). A second PROMPT means
+ * sudo refused the password; the gate then closes stdin so sudo gives up. So
+ * the password goes only to sudo, never on a command line, never into a
+ * command's input when sudo did not ask.
+ */
+enum { GATE_NONE, GATE_WAIT, GATE_OPEN, GATE_REFUSED };
 
 struct exec_io {
 	int in_fd;
@@ -32,6 +46,13 @@ struct exec_io {
 	struct buf *sink[2]; /* stdout, stderr (NULL = discard) */
 	int over_cap[2];
 	struct buf head_err; /* the start of stderr, to recognise sudo's complaints */
+	int gate;
+	char prompt[48], ready[48]; /* unique per command */
+	struct buf gate_err;	    /* stderr before READY: sudo's own words */
+	size_t gate_scan, prompts;
+	char *secret; /* the password and a newline while not yet sent; wiped */
+	size_t secret_off;
+	double gate_deadline;
 };
 
 const char *ssh_conn_user(const struct ssh_conn *conn)
@@ -39,18 +60,162 @@ const char *ssh_conn_user(const struct ssh_conn *conn)
 	return conn->user;
 }
 
-static char *exec_command_line(const struct ssh_conn *conn, const char *cmd, int become)
+/* Whether become means sudo here: not for root becoming root. */
+static int exec_sudo(const struct ssh_conn *conn, int become)
 {
-	char *quoted = ssh_sh_quote(cmd);
-	char *line;
+	return become && (!conn->is_root || conn->become_user != NULL);
+}
+
+static void exec_nonce(char *out, size_t size, const char *fmt)
+{
+	unsigned char random_bytes[8];
+	char hex[sizeof(random_bytes) * 2 + 1];
+	size_t i;
+
+	if (RAND_bytes(random_bytes, sizeof(random_bytes)) != 1) {
+		unsigned long long value = (unsigned long long)getpid() << 32 ^ (unsigned long long)(log_now() * 1e6);
+
+		for (i = 0; i < sizeof(random_bytes); i++)
+			random_bytes[i] = (unsigned char)(value >> (8 * i));
+	}
+	for (i = 0; i < sizeof(random_bytes); i++)
+		snprintf(hex + 2 * i, 3, "%02x", random_bytes[i]);
+	snprintf(out, size, fmt, hex);
+}
+
+static char *exec_command_line(const struct ssh_conn *conn, const char *cmd, int become, struct exec_io *io)
+{
+	char *quoted, *line, *user = NULL, *prompt, *inner;
 
 	/* The login shell may not be POSIX (csh, fish): the command always runs under sh. */
-	if (become && !conn->is_root)
-		line = xasprintf("sudo -n -- sh -c %s", quoted);
-	else
+	if (!exec_sudo(conn, become)) {
+		quoted = ssh_sh_quote(cmd);
 		line = xasprintf("sh -c %s", quoted);
+		free(quoted);
+		return line;
+	}
+	if (conn->become_user != NULL) {
+		quoted = ssh_sh_quote(conn->become_user);
+		user = xasprintf(" -u %s", quoted);
+		free(quoted);
+	}
+	if (conn->become_password == NULL || conn->is_root) {
+		quoted = ssh_sh_quote(cmd);
+		line = xasprintf("sudo -n%s -- sh -c %s", user != NULL ? user : "", quoted);
+		free(quoted);
+		free(user);
+		return line;
+	}
+	/* -k: always ask when sudo needs a password (no cached credentials decide for us, none written). */
+	exec_nonce(io->prompt, sizeof(io->prompt), "[lading-become-%s]");
+	exec_nonce(io->ready, sizeof(io->ready), "lading-ready-%s");
+	inner = xasprintf("printf '%%s\\n' %s >&2\n%s", io->ready, cmd);
+	quoted = ssh_sh_quote(inner);
+	prompt = ssh_sh_quote(io->prompt);
+	line = xasprintf("sudo -S -k -p %s%s -- sh -c %s", prompt, user != NULL ? user : "", quoted);
+	io->gate = GATE_WAIT;
+	io->secret = xasprintf("%s\n", conn->become_password);
+	io->gate_deadline = log_now() + BECOME_WAIT_S;
+	free(inner);
 	free(quoted);
+	free(prompt);
+	free(user);
 	return line;
+}
+
+static void exec_forget_secret(struct exec_io *io)
+{
+	if (io->secret != NULL) {
+		OPENSSL_cleanse(io->secret, strlen(io->secret));
+		free(io->secret);
+		io->secret = NULL;
+	}
+}
+
+/* While the gate waits only the password moves (once sudo asked), and stdin stays open for sudo. */
+static int exec_feed_gate(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exec_io *io, struct lerr *err)
+{
+	ssize_t n;
+	size_t len;
+
+	if (io->gate == GATE_REFUSED) {
+		exec_forget_secret(io);
+		if (io->eof_sent)
+			return 0;
+		n = libssh2_channel_send_eof(channel);
+		if (n == 0) {
+			io->eof_sent = 1;
+			return 1;
+		}
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot close command input", err);
+	}
+	if (io->prompts == 0 || io->secret == NULL)
+		return 0;
+	len = strlen(io->secret);
+	n = libssh2_channel_write(channel, io->secret + io->secret_off, len - io->secret_off);
+	if (n == LIBSSH2_ERROR_EAGAIN)
+		return 0;
+	if (n < 0)
+		return ssh_session_error(&conn->ss, LADING_ERR_NETWORK, "cannot send the become password", err);
+	io->secret_off += (size_t)n;
+	if (io->secret_off == len)
+		exec_forget_secret(io);
+	return 1;
+}
+
+/* stderr before READY: counts sudo's prompts, finds READY and passes what follows it on. */
+static void exec_gate_stderr(struct exec_io *io, const char *chunk, size_t n)
+{
+	const char *data, *hit;
+	size_t plen = strlen(io->prompt), rlen = strlen(io->ready), ready_at, rest;
+
+	if (io->gate_err.len + n > GATE_ERR_MAX) {
+		io->gate = GATE_REFUSED; /* not sudo talking: give up rather than buffer it all */
+		return;
+	}
+	buf_add(&io->gate_err, chunk, n, NULL);
+	data = io->gate_err.data;
+	hit = memmem(data, io->gate_err.len, io->ready, rlen);
+	ready_at = hit != NULL ? (size_t)(hit - data) : io->gate_err.len;
+	while (io->gate_scan < ready_at &&
+	       (hit = memmem(data + io->gate_scan, ready_at - io->gate_scan, io->prompt, plen)) != NULL) {
+		io->prompts++;
+		io->gate_scan = (size_t)(hit - data) + plen;
+	}
+	if (io->prompts > 1) {
+		io->gate = GATE_REFUSED;
+		return;
+	}
+	if (ready_at == io->gate_err.len)
+		return;
+	io->gate = GATE_OPEN;
+	exec_forget_secret(io);
+	rest = io->gate_err.len - ready_at - rlen;
+	if (rest > 0 && data[ready_at + rlen] == '\n')
+		ready_at++, rest--;
+	if (rest > 0 && io->sink[1] != NULL && buf_add(io->sink[1], data + ready_at + rlen, rest, NULL) != 0)
+		io->over_cap[1] = 1;
+	io->gate_err.len = ready_at;
+	io->gate_err.data[ready_at] = '\0';
+}
+
+/* sudo's words (prompts dropped) for the caller when the command never started. */
+static void exec_gate_report(struct exec_io *io)
+{
+	const char *p, *end, *hit;
+	size_t plen = strlen(io->prompt);
+
+	if (io->gate == GATE_NONE || io->gate == GATE_OPEN || io->gate_err.data == NULL || io->sink[1] == NULL)
+		return;
+	p = io->gate_err.data;
+	end = p + io->gate_err.len;
+	while (p < end) {
+		hit = memmem(p, (size_t)(end - p), io->prompt, plen);
+		buf_add(io->sink[1], p, (size_t)((hit != NULL ? hit : end) - p), NULL);
+		p = hit != NULL ? hit + plen : end;
+	}
 }
 
 /* Sends what stdin has; returns 1 when something moved, 0 when blocked, -1 on error. */
@@ -59,6 +224,8 @@ static int exec_feed(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exe
 	ssize_t n;
 	int progress = 0;
 
+	if (io->gate == GATE_WAIT || io->gate == GATE_REFUSED)
+		return exec_feed_gate(conn, channel, io, err);
 	if (io->in_fd >= 0 && !io->in_eof && io->in_off == io->in_len) {
 		n = read(io->in_fd, io->in_buf, sizeof(io->in_buf));
 		if (n > 0) {
@@ -105,6 +272,19 @@ static int exec_drain(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct ex
 	for (stream = 0; stream < 2; stream++) {
 		while ((n = libssh2_channel_read_ex(channel, stream, chunk, sizeof(chunk))) > 0) {
 			progress = 1;
+			if (stream == 1 && io->gate == GATE_WAIT) {
+				if (io->head_err.len < SUDO_ERR_MAX)
+					buf_add(&io->head_err, chunk, (size_t)n, NULL);
+				exec_gate_stderr(io, chunk, (size_t)n);
+				continue;
+			}
+			if (stream == 1 && io->gate == GATE_REFUSED) {
+				if (io->head_err.len < SUDO_ERR_MAX)
+					buf_add(&io->head_err, chunk, (size_t)n, NULL);
+				if (io->gate_err.len + (size_t)n <= GATE_ERR_MAX)
+					buf_add(&io->gate_err, chunk, (size_t)n, NULL);
+				continue;
+			}
 			if (stream == 1 && io->head_err.len < SUDO_ERR_MAX)
 				buf_add(&io->head_err, chunk, (size_t)n, NULL);
 			if (io->sink[stream] != NULL && !io->over_cap[stream] &&
@@ -121,7 +301,8 @@ static int exec_drain(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct ex
 static int exec_pump(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exec_io *io, double deadline,
 		     struct lerr *err)
 {
-	int fed, drained;
+	int fed, drained, gated;
+	double until;
 
 	for (;;) {
 		if ((fed = libssh2_channel_eof(channel) ? 0 : exec_feed(conn, channel, io, err)) < 0)
@@ -132,8 +313,11 @@ static int exec_pump(struct ssh_conn *conn, LIBSSH2_CHANNEL *channel, struct exe
 			return 0;
 		if (fed || drained)
 			continue;
-		if (ssh_session_wait_fd(&conn->ss, io->in_len == 0 && !io->in_eof ? io->in_fd : -1, POLLIN, deadline,
-					"command", err) != 0)
+		/* sudo gets a bounded time to ask and start the command: a wrong password never hangs a run */
+		gated = io->gate == GATE_WAIT || io->gate == GATE_REFUSED;
+		until = gated && (deadline == 0 || io->gate_deadline < deadline) ? io->gate_deadline : deadline;
+		if (ssh_session_wait_fd(&conn->ss, !gated && io->in_len == 0 && !io->in_eof ? io->in_fd : -1, POLLIN,
+					until, "command", err) != 0)
 			return -1;
 	}
 }
@@ -194,11 +378,20 @@ static int exec_sudo_check(const struct ssh_conn *conn, const struct exec_io *io
 {
 	const char *text = io->head_err.data != NULL ? io->head_err.data : "";
 
+	if (io->gate == GATE_REFUSED || (io->gate == GATE_WAIT && strstr(text, "incorrect password") != NULL))
+		return lerr_about(err, LADING_ERR_AUTH, conn->name,
+				  "sudo refused the become password for user '%s' (wrong password?)", conn->user);
 	if (strstr(text, "sudo: a password is required") != NULL || strstr(text, "sudo: a terminal is required"))
 		return lerr_about(err, LADING_ERR_AUTH, conn->name,
 				  "sudo wants a password for user '%s' (become runs sudo -n): allow NOPASSWD for "
-				  "this user in sudoers, or connect as root",
+				  "this user in sudoers, or connect as root, or give it (--ask-become-pass, "
+				  "LADING_BECOME_PASSWORD, ansible_become_password)",
 				  conn->user);
+	if (strstr(text, "is not allowed to execute") != NULL && conn->become_user != NULL)
+		return lerr_about(err, LADING_ERR_AUTH, conn->name,
+				  "user '%s' may not run commands as '%s' through sudo (become_user): allow it in "
+				  "sudoers",
+				  conn->user, conn->become_user);
 	if (strstr(text, "is not in the sudoers file") != NULL || strstr(text, "is not allowed to execute") != NULL)
 		return lerr_about(err, LADING_ERR_AUTH, conn->name,
 				  "user '%s' may not use sudo (become): add it to sudoers", conn->user);
@@ -224,18 +417,18 @@ static int exec_status(LIBSSH2_SESSION *session, LIBSSH2_CHANNEL *channel)
 int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 	     int *exit_status, struct lerr *err)
 {
-	struct exec_io *io;
+	struct exec_io *io = xcalloc(1, sizeof(*io));
 	LIBSSH2_CHANNEL *channel = NULL;
-	char *line = exec_command_line(conn, cmd, become);
+	char *line = exec_command_line(conn, cmd, become, io);
 	double start = log_now();
 	double deadline = conn->command_timeout_ms > 0 ? start + conn->command_timeout_ms / 1000.0 : 0;
 	int rc = -1, status = -1;
 
-	io = xcalloc(1, sizeof(*io));
 	io->in_fd = stdin_fd;
 	io->sink[0] = out;
 	io->sink[1] = errout;
 	buf_init(&io->head_err, 0);
+	buf_init(&io->gate_err, 0);
 	if (conn->broken) {
 		lerr_about(err, LADING_ERR_NETWORK, conn->name, "connection lost earlier");
 		goto out;
@@ -243,6 +436,18 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 	if ((channel = exec_start(conn, line, deadline, err)) == NULL)
 		goto broken;
 	if (exec_pump(conn, channel, io, deadline, err) != 0) {
+		if ((io->gate == GATE_WAIT || io->gate == GATE_REFUSED) && log_now() >= io->gate_deadline) {
+			if (io->gate == GATE_REFUSED || io->prompts > 0)
+				lerr_about(err, LADING_ERR_AUTH, conn->name,
+					   "sudo refused the become password for user '%s' (wrong password?)",
+					   conn->user);
+			else
+				lerr_about(err, LADING_ERR_AUTH, conn->name,
+					   "sudo did not start the command within %.0f s (become with a password; "
+					   "is passprompt_override set in sudoers?)",
+					   BECOME_WAIT_S);
+			goto out;
+		}
 		if (deadline > 0 && log_now() >= deadline) {
 			lerr_about(err, LADING_ERR_NETWORK, conn->name,
 				   "command timed out after %.0f s (still running there?)",
@@ -255,7 +460,8 @@ int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, s
 		goto broken;
 	status = exec_status(conn->ss.session, channel);
 	*exit_status = status;
-	if (become && !conn->is_root && status != 0 && exec_sudo_check(conn, io, status, err) != 0)
+	exec_gate_report(io);
+	if (exec_sudo(conn, become) && status != 0 && exec_sudo_check(conn, io, status, err) != 0)
 		goto out;
 	if (io->over_cap[0] || io->over_cap[1]) {
 		lerr_about(err, LADING_ERR_LIMIT, conn->name, "command %s exceeded %zu bytes",
@@ -270,6 +476,8 @@ out:
 	if (channel != NULL)
 		exec_free_channel(conn, channel);
 	buf_free(&io->head_err);
+	buf_free(&io->gate_err);
+	exec_forget_secret(io);
 	free(io);
 	free(line);
 	return rc;

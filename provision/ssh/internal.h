@@ -21,7 +21,9 @@ struct ssh_conn {
 	char *name;
 	char *user;
 	int is_root;
-	int broken; /* a transport error happened: further calls fail */
+	char *become_user;     /* NULL = root */
+	char *become_password; /* wiped by ssh_conn_close; NULL = sudo -n */
+	int broken;	       /* a transport error happened: further calls fail */
 	int command_timeout_ms;
 	struct ssh_session ss;
 	struct ssh_jump *jump; /* NULL when connected directly */

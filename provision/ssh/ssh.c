@@ -394,6 +394,12 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts_i
 	conn->name = xstrdup(target->name != NULL ? target->name : target->host);
 	conn->user = target->user != NULL && target->user[0] != '\0' ? xstrdup(target->user) : xstrdup(local_user);
 	conn->is_root = strcmp(conn->user, "root") == 0;
+	if (target->become_user != NULL && target->become_user[0] != '\0' && strcmp(target->become_user, "root") != 0)
+		conn->become_user = xstrdup(target->become_user);
+	if (target->become_password != NULL)
+		conn->become_password = xstrdup(target->become_password);
+	else if (opts.become_password != NULL)
+		conn->become_password = xstrdup(opts.become_password);
 	conn->command_timeout_ms = opts.command_timeout_ms;
 	conn->ss.name = conn->name;
 	if (target->host == NULL || target->host[0] == '\0') {
@@ -428,6 +434,8 @@ void ssh_conn_close(struct ssh_conn *conn)
 		ssh_jump_close(conn->jump);
 	free(conn->name);
 	free(conn->user);
+	free(conn->become_user);
+	ssh_secret_free(conn->become_password);
 	free(conn);
 }
 

@@ -32,16 +32,19 @@ struct ssh_opts {
 	int command_timeout_ms; /* default 0 = none */
 	int keepalive_s;	/* default 15 */
 	const struct logger *lg;
+	const char *become_password; /* sudo's password for targets without their own, or NULL */
 };
 
 struct ssh_target {
-	const char *name;     /* inventory_hostname, for messages */
-	const char *host;     /* address or DNS name */
-	int port;	      /* default 22 */
-	const char *user;     /* default: $USER */
-	const char *key_file; /* NULL = agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
-	const char *jump;     /* "user@host:port" bastion, or NULL */
-	int become;	      /* run commands through `sudo -n` unless user is root */
+	const char *name;	     /* inventory_hostname, for messages */
+	const char *host;	     /* address or DNS name */
+	int port;		     /* default 22 */
+	const char *user;	     /* default: $USER */
+	const char *key_file;	     /* NULL = agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa */
+	const char *jump;	     /* "user@host:port" bastion, or NULL */
+	int become;		     /* run commands through sudo unless user is root (and become_user is root) */
+	const char *become_user;     /* sudo -u USER; NULL = root */
+	const char *become_password; /* fed to `sudo -S` on the channel's stdin; NULL = opts', else sudo -n */
 };
 
 struct ssh_conn;
@@ -54,10 +57,14 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts, 
  * Runs cmd with `sh -c`, feeding stdin_fd (a file, or nothing when -1; a blocking
  * pipe is read whenever our buffer is empty) and collecting
  * stdout/stderr (either may be NULL; capped by the bufs). become wraps it in
- * `sudo -n`. *exit_status is the command's status; -1 return = transport failure.
+ * `sudo -n` (with a become password: `sudo -S -k`, the password written on the
+ * channel when sudo prompts, never on a command line; the command's own stdin
+ * follows once it started). *exit_status is the command's status; -1 return =
+ * transport failure.
  * Also -1: command timeout (opts.command_timeout_ms), output past a buf's cap
- * (LADING_ERR_LIMIT, *exit_status still set), and a sudo that wants a password or
- * refuses the user (LADING_ERR_AUTH), each with a one-line message naming the host.
+ * (LADING_ERR_LIMIT, *exit_status still set), and a sudo that wants a password,
+ * refuses the password or refuses the user (LADING_ERR_AUTH), each with a one-line
+ * message naming the host.
  */
 int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 	     int *exit_status, struct lerr *err);
@@ -75,5 +82,11 @@ const char *ssh_conn_user(const struct ssh_conn *conn);
 
 /* Wipes and frees passphrases read from the terminal (cached per key file for the other hosts). */
 void ssh_forget_passphrases(void);
+
+/* Reads a line from /dev/tty with echo off after prompt; NULL without a terminal. Wipe with ssh_secret_free. */
+char *ssh_read_secret(const char *prompt);
+
+/* Wipes and frees a secret (NULL is fine). */
+void ssh_secret_free(char *secret);
 
 #endif
