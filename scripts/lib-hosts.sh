@@ -12,7 +12,7 @@
 #   each host runs as `nsenter --net=/run/netns/NAME unshare --mount --uts
 #     --propagation private sh -c SETUP` (not `ip netns exec`, which remounts /sys):
 #     SETUP mounts a tmpfs /run (with /run/sshd), bind-mounts private copies of
-#     /etc/containerd /etc/ssl/certs /usr/local/share/ca-certificates
+#     /etc/containerd /etc/containers /etc/docker /etc/ssl/certs /usr/local/share/ca-certificates
 #     /var/lib/containerd and of /etc/passwd /etc/group /etc/shadow /etc/hosts
 #     /etc/sudoers.d, sets the hostname, then stays as the anchor process (a sleep)
 #     whose namespaces host_exec and the host's sshd enter. No systemd.
@@ -167,7 +167,7 @@ if [ -n "$OVERLAY_DIRS" ]; then
 		mount -t overlay overlay -o "lowerdir=$d,upperdir=$D/overlay/$n.upper,workdir=$D/overlay/$n.work" "$d"
 	done
 fi
-for d in /etc/containerd /etc/ssl/certs /usr/local/share/ca-certificates /var/lib/containerd; do
+for d in /etc/containerd /etc/containers /etc/docker /etc/ssl/certs /usr/local/share/ca-certificates /var/lib/containerd; do
 	mkdir -p "$R$d" "$d"
 	cp -a "$d/." "$R$d/"
 	mount --bind "$R$d" "$d"

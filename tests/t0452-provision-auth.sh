@@ -82,7 +82,7 @@ is "the command really ran as root through sudo" \
 0"
 run "ansible_user: ladingpw, ansible_ssh_private_key_file: $HOSTS_KEY, ansible_become: yes"
 ok "sudo that wants a password is a clear error" \
-	grep -q "^h2: failed: sudo wants a password for user 'ladingpw' (become runs sudo -n): allow NOPASSWD for this user in sudoers, or connect as root$" <<<"$res"
+	grep -q "^h2: failed: sudo wants a password for user 'ladingpw' (become runs sudo -n): allow NOPASSWD for this user in sudoers, or connect as root, or give it (--ask-become-pass, LADING_BECOME_PASSWORD, ansible_become_password)$" <<<"$res"
 is "and fails every host (exit 1)" "$st:$(grep -c ': failed: sudo wants a password' <<<"$res")" "1:3"
 run "ansible_user: ladingpw, ansible_ssh_private_key_file: $HOSTS_KEY"
 is "the same user without become is fine" "$st" 0

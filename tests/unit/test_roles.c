@@ -54,11 +54,14 @@ static void builtin_roles_parse(void **state)
 	assert_int_equal(roles[1].steps[8].kind, STEP_SERVICE);
 	assert_string_equal(roles[1].steps[8].when, "nvidia_containerd_changed");
 	assert_string_equal(roles[2].name, "registry-mirror");
-	assert_int_equal(roles[2].step_count, 5);
-	assert_int_equal(roles[2].steps[2].kind, STEP_REGISTRY_HOSTS);
-	assert_string_equal(roles[2].steps[2].dir, "/etc/containerd/certs.d");
-	assert_int_equal(roles[2].steps[4].kind, STEP_SERVICE);
-	assert_string_equal(roles[2].steps[4].service, "containerd");
+	assert_int_equal(roles[2].step_count, 10);
+	assert_int_equal(roles[2].steps[0].kind, STEP_FACTS);
+	assert_int_equal(roles[2].steps[3].kind, STEP_REGISTRY_HOSTS);
+	assert_string_equal(roles[2].steps[3].dir, "/etc/containerd/certs.d");
+	assert_int_equal(roles[2].steps[5].kind, STEP_SERVICE);
+	assert_string_equal(roles[2].steps[5].service, "containerd");
+	assert_string_equal(roles[2].steps[6].dir, "/etc/containers");
+	assert_string_equal(roles[2].steps[8].dir, "/etc/docker");
 	for (i = 0; i < count; i++) {
 		free(roles[i].name);
 		site_steps_free(roles[i].steps, roles[i].step_count);
