@@ -101,6 +101,9 @@ $(BUILD)/liblading.a: $(OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# kept (not deleted as intermediates) so a rebuild relinks only what changed
+.PRECIOUS: $(BUILD)/tests/fuzz/fuzz_%.o
+
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/liblading.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/liblading.a $(LDLIBS)

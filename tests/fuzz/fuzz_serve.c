@@ -251,6 +251,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	req.method = "GET";
 	req.path = path;
 	(void)serve_oci_handle(&req, path);
+	if (getenv("FUZZ_DEBUG") != NULL) /* to check what a seed reaches */
+		fprintf(stderr, "%s: %u, %llu bytes\n", path, req.status, (unsigned long long)req.bytes);
 	/* Range against a few sizes, checked to stay inside the resource */
 	if (http_range_parse(in_range, 0, &start, &length) == HTTP_RANGE_OK)
 		abort();
