@@ -14,7 +14,9 @@ names=$(cd "$TOP/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
 plan $(($(echo "$names" | wc -w) + 1))
 seconds=${FUZZ_SMOKE_SECONDS:-3}
 
-ok "fuzz targets build (make fuzz-build)" make -C "$TOP" -j2 --no-print-directory fuzz-build
+# a fresh make: not the jobserver or variables of a `make check` this runs under
+ok "fuzz targets build (make fuzz-build)" env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	make -C "$TOP" -j2 --no-print-directory fuzz-build
 for name in $names; do
 	mkdir -p "$TRASH/tmp-$name"
 	# a crash, leak, sanitizer report or timeout fails it; so does a temp file left behind
