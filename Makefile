@@ -25,7 +25,7 @@ SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 PROVE    ?= prove
 PROVE_FLAGS ?= -j2
 
-.PHONY: all check check-asan unit demo bench install clean deps lint format
+.PHONY: all check check-asan unit demo bench install clean deps lint format fuzz fuzz-build fuzz-bins
 
 all: $(PROG)
 
@@ -83,6 +83,34 @@ lint:
 format:
 	clang-format -i $(FORMAT_SRCS)
 
+# libFuzzer targets (tests/fuzz/README): the project's objects built with clang into
+# $(FUZZ_BUILD) with ASan+UBSan and fuzzer coverage, one binary per tests/fuzz/fuzz_*.c.
+# `make fuzz FUZZ_SECONDS=600` runs each in turn and fails on any crash, leak or timeout.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/liblading.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# kept (not deleted as intermediates) so a rebuild relinks only what changed
+.PRECIOUS: $(BUILD)/tests/fuzz/fuzz_%.o
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/liblading.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/liblading.a $(LDLIBS)
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) ./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
@@ -90,6 +118,6 @@ install: $(PROG)
 		sec=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$sec/; done
 
 clean:
-	rm -rf build build-asan $(PROG)
+	rm -rf build build-asan build-fuzz $(PROG)
 
--include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)
