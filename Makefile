@@ -70,7 +70,7 @@ bench: deps $(PROG)
 	@for b in scripts/bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
 
 # Every C file and header of the tree (tests included) for clang-format.
-FORMAT_SRCS = lading.c $(SRCS) $(wildcard $(addsuffix /*.h,$(SRCDIRS))) $(UNIT_SRCS)
+FORMAT_SRCS = lading.c $(SRCS) $(wildcard $(addsuffix /*.h,$(SRCDIRS))) $(UNIT_SRCS) $(wildcard tests/fuzz/*.[ch])
 
 # Man pages lint clean; the code is formatted; folders include only what their
 # main header allows (scripts/check-layers); no block of code is kept in two C files.

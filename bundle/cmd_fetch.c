@@ -49,7 +49,7 @@ static const struct cli_option fetch_options[] = {
      "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials (OCI charts)"},
     {"platform", 'p', "OS_ARCH", OPT_PLATFORM, "provider platform; repeatable (default linux_amd64)"},
-    {"images", 0, NULL, OPT_IMAGES, "chart: list the images named in values.yaml"},
+    {"images", 0, NULL, OPT_IMAGES, "chart: list the images it deploys (values, annotations, subcharts)"},
     {"name", 'n', "NAME", OPT_NAME, "file: its name (default: the last part of the URL)"},
     {"update-hashes", 0, NULL, OPT_UPDATE_HASHES, "file: fetch without SHA256 and print the hash to pin"},
     {NULL, 0, NULL, 0, NULL},
