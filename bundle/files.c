@@ -77,6 +77,7 @@ int files_fetch(const struct file_fetch_opts *opts, const struct file_request *r
 	int r = -1;
 
 	http_session_set_tls(s, host_tls_lookup, &tls);
+	http_session_set_auth(s, host_auth_lookup, (void *)opts->registries);
 	for (i = 0; i < count; i++) {
 		log_msg(opts->lg, LOG_VERBOSE, "file %s", reqs[i].url);
 		if (fetch_one(opts, s, &reqs[i], &res[i], err) != 0)

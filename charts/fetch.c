@@ -24,6 +24,7 @@ static struct http_session *plain_session(const struct chart_fetch_opts *opts, s
 
 	tls->registries = opts->registries;
 	http_session_set_tls(s, host_tls_lookup, tls);
+	http_session_set_auth(s, host_auth_lookup, (void *)opts->registries);
 	return s;
 }
 

@@ -1,14 +1,21 @@
 #include "lib/hostcfg.h"
 
 #include <libgen.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
+#include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
 #define HOSTCFG_FILE_MAX (1024 * 1024)
 
-static const char *const entry_keys[] = {"host", "plain_http", "ca_file", "insecure_skip_verify", NULL};
+static const char *const entry_keys[] = {"host",     "plain_http",    "ca_file",      "insecure_skip_verify",
+					 "username", "password_file", "password_env", NULL};
+
+#define HOSTCFG_PASSWORD_MAX 4096
 
 /* ca_file relative to the directory of the YAML file it was written in. */
 static char *resolve_path(const struct ynode *node, const char *path)
@@ -22,6 +29,44 @@ static char *resolve_path(const struct ynode *node, const char *path)
 	out = xasprintf("%s/%s", dir, path);
 	free(copy);
 	return out;
+}
+
+/* The first line of password_file, or the value of password_env, into out->password. */
+static int parse_password(const struct ynode *map, struct host_config *out, struct lerr *err)
+{
+	const struct ynode *file = ynode_get(map, "password_file"), *env = ynode_get(map, "password_env");
+	struct buf text = BUF_INIT(HOSTCFG_PASSWORD_MAX);
+	const char *name, *value;
+	char *path;
+	int r;
+
+	if (file != NULL && env != NULL)
+		return ynode_error(env, err, LADING_ERR_USAGE, "give password_file or password_env, not both");
+	if (env != NULL) {
+		if (ynode_string(env, "password_env", &name, err) != 0)
+			return -1;
+		if ((value = getenv(name)) == NULL)
+			return ynode_error(env, err, LADING_ERR_USAGE, "password_env: $%s is not set", name);
+		out->password = xstrdup(value);
+		return 0;
+	}
+	if (file == NULL)
+		return ynode_error(map, err, LADING_ERR_USAGE,
+				   "registries entry: username needs password_file or password_env (a password is "
+				   "never written in the file)");
+	if (ynode_string(file, "password_file", &name, err) != 0)
+		return -1;
+	path = resolve_path(file, name);
+	r = fs_read_file(path, &text, err);
+	if (r != 0)
+		ynode_error(file, err, LADING_ERR_USAGE, "password_file '%s': cannot read it", path);
+	else
+		out->password = xstrndup(text.data, strcspn(text.data, "\r\n"));
+	if (text.data != NULL)
+		OPENSSL_cleanse(text.data, text.len);
+	buf_free(&text);
+	free(path);
+	return r;
 }
 
 static int parse_entry(const struct ynode *map, struct host_config *out, struct lerr *err)
@@ -49,6 +94,17 @@ static int parse_entry(const struct ynode *map, struct host_config *out, struct 
 		if (ynode_string(node, "ca_file", &text, err) != 0)
 			return -1;
 		out->ca_file = resolve_path(node, text);
+	}
+	if ((node = ynode_get(map, "username")) != NULL) {
+		if (ynode_string(node, "username", &text, err) != 0)
+			return -1;
+		if (strchr(text, ':') != NULL)
+			return ynode_error(node, err, LADING_ERR_USAGE, "username: Basic auth allows no ':' in it");
+		out->username = xstrdup(text);
+		if (parse_password(map, out, err) != 0)
+			return -1;
+	} else if (ynode_get(map, "password_file") != NULL || ynode_get(map, "password_env") != NULL) {
+		return ynode_error(map, err, LADING_ERR_USAGE, "registries entry: a password needs a username");
 	}
 	return 0;
 }
@@ -123,6 +179,11 @@ void host_set_free(struct host_set *set)
 	for (i = 0; i < set->count; i++) {
 		free(set->items[i].host);
 		free(set->items[i].ca_file);
+		free(set->items[i].username);
+		if (set->items[i].password != NULL) {
+			OPENSSL_cleanse(set->items[i].password, strlen(set->items[i].password));
+			free(set->items[i].password);
+		}
 	}
 	free(set->items);
 	memset(set, 0, sizeof(*set));
@@ -138,6 +199,24 @@ const struct http_tls *host_tls_lookup(const char *hostport, void *arg)
 	ctx->tls.ca_file = rc->ca_file;
 	ctx->tls.insecure_skip_verify = rc->insecure_skip_verify;
 	return &ctx->tls;
+}
+
+char *host_auth_lookup(const char *hostport, void *arg)
+{
+	const struct host_config *rc = host_set_find(arg, hostport);
+	char *plain, *out;
+	size_t len;
+
+	if (rc == NULL || rc->username == NULL || rc->password == NULL)
+		return NULL;
+	plain = xasprintf("%s:%s", rc->username, rc->password);
+	len = strlen(plain);
+	out = xmalloc(6 + 4 * ((len + 2) / 3) + 1);
+	memcpy(out, "Basic ", 6);
+	EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)len);
+	OPENSSL_cleanse(plain, len);
+	free(plain);
+	return out;
 }
 
 const char *host_tls_scheme(const struct host_set *registries, const char *hostport)

@@ -9,7 +9,11 @@
  *     plain_http: true        # http:// instead of https://
  *     ca_file: /etc/ssl/lab-ca.pem
  *     insecure_skip_verify: false
- * Relative ca_file paths are taken from the directory of the file.
+ *     username: reader            # HTTP Basic auth for chart repositories and file servers,
+ *     password_file: repo.pass    # the password read from a file (first line) or
+ *     password_env: REPO_PASS     # from an environment variable, never written inline:
+ *                                 # lading.yaml travels inside the bundle
+ * Relative ca_file and password_file paths are taken from the directory of the file.
  */
 #include <stddef.h>
 
@@ -22,6 +26,8 @@ struct host_config {
 	int plain_http;		  /* http:// instead of https:// */
 	char *ca_file;		  /* extra CA bundle (PEM) or NULL */
 	int insecure_skip_verify; /* TLS without verification: explicit only */
+	char *username;		  /* Basic auth user, or NULL */
+	char *password;		  /* its password (secret: wiped on free), read at parse time */
 };
 
 struct host_set {
@@ -49,6 +55,12 @@ struct host_tls_ctx {
 
 /* An http_tls_lookup_fn; arg is a struct host_tls_ctx that outlives the session. */
 const struct http_tls *host_tls_lookup(const char *hostport, void *arg);
+
+/*
+ * An http_auth_lookup_fn (lib/http.h); arg is a const struct host_set: "Basic ..." for a
+ * host with a username, else NULL.
+ */
+char *host_auth_lookup(const char *hostport, void *arg);
 
 /* "http" when registries says plain_http for hostport, else "https". */
 const char *host_tls_scheme(const struct host_set *registries, const char *hostport);
