@@ -151,7 +151,7 @@ is "root with ansible_become_user lading: sudo -n -u lading" "$st $(tail -n 1 "$
 
 : >"$TRASH/ps.stop"
 wait "$PS_PID" 2>/dev/null
-diag "process list samples: $(grep -c '^COMMAND' "$TRASH/ps.log")"
+echo "# process list samples: $(grep -c '^COMMAND' "$TRASH/ps.log")"
 secret_in() { grep -rlF -- "$PW" "$@" 2>/dev/null; }
 is "the password is in no output of lading (stdout, stderr, --json)" \
 	"$(cd "$TRASH" && secret_in ./*.out ./*.err ./*.json)" ""
