@@ -133,9 +133,10 @@ char *minisign_pubkey_format(const struct minisign_pubkey *pk, const char *comme
 	memcpy(raw + 2 + MINISIGN_KEY_ID_LEN, pk->pk, MINISIGN_PUBLIC_LEN);
 	b64 = minisign_b64_encode(raw, sizeof(raw));
 	minisign_key_id_hex(pk->key_id, id);
-	text = xasprintf(COMMENT_PREFIX "%s %s%s%s\n%s\n", comment != NULL ? comment : "minisign public key", id,
+	/* The key id stays the last word, where minisign puts it and scripts look for it. */
+	text = xasprintf(COMMENT_PREFIX "%s%s%s %s\n%s\n", comment != NULL ? comment : "minisign public key",
 			 pk->purpose != MINISIGN_PURPOSE_ANY ? " purpose:" : "",
-			 pk->purpose != MINISIGN_PURPOSE_ANY ? minisign_purpose_name(pk->purpose) : "", b64);
+			 pk->purpose != MINISIGN_PURPOSE_ANY ? minisign_purpose_name(pk->purpose) : "", id, b64);
 	free(b64);
 	return text;
 }

@@ -40,7 +40,7 @@ minisign -S -s ms.key -m data.bin >/dev/null
 ok "lading verifies a minisign key's prehashed signature" "$LADING" key verify data.bin --pubkey ms.pub
 minisign -S -l -s ms.key -m other.txt -x other.legacy.minisig >/dev/null
 ok "lading verifies a legacy (Ed) minisign signature" "$LADING" key verify other.txt -x other.legacy.minisig --pubkey ms.pub
-is "lading's public key comment carries the same 16-digit key id" "$(sed -n 1p ld.pub)" "untrusted comment: minisign public key $ld_id purpose:bundle"
+is "lading's public key comment carries the same 16-digit key id" "$(sed -n 1p ld.pub)" "untrusted comment: minisign public key purpose:bundle $ld_id"
 ok "verify prints the signer's key id" sh -c "'$LADING' key verify data.bin --pubkey ms.pub | grep -q 'signed by key $ms_id (ms.pub)'"
 
 # Trust set: --pubkey repeatable, else $LADING_TRUST_DIR.

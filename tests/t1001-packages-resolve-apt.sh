@@ -43,7 +43,7 @@ node_sets=(
 	"systemd-container"
 	"network-manager"
 	"libvirt-daemon-system"
-	"podman"
+	"buildah"
 	"cups"
 )
 plan $((3 + 3 * ${#sets[@]} + 2 + 3 * ${#node_sets[@]}))
