@@ -332,27 +332,12 @@ int oci_index_selection_is_all(const struct oci_manifest *index, const size_t *c
 	return 1;
 }
 
-int oci_index_filter(const char *data, size_t len, const size_t *chosen, size_t count, const char *source_digest,
-		     char **out, size_t *out_len, struct lerr *err)
+/* Puts kept in root's "manifests", names the source index in its annotations, and writes root out (freeing it). */
+static int index_finish(json_t *root, json_t *kept, const char *source_digest, char **out, size_t *out_len)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	json_t *entries, *kept, *annotations;
-	size_t c, d;
+	json_t *annotations;
 	char *text;
 
-	if (root == NULL || !json_is_array(json_object_get(root, "manifests"))) {
-		json_decref(root);
-		return lerr_set(err, LADING_ERR_FORMAT, "image index is not valid JSON");
-	}
-	entries = json_object_get(root, "manifests");
-	kept = json_array();
-	for (c = 0; c < count; c++) {
-		for (d = 0; d < c && chosen[d] != chosen[c]; d++)
-			;
-		if (d == c && chosen[c] < json_array_size(entries))
-			json_array_append(kept, json_array_get(entries, chosen[c]));
-	}
 	json_object_set_new(root, "manifests", kept);
 	annotations = json_object_get(root, "annotations");
 	if (!json_is_object(annotations)) {
@@ -368,6 +353,29 @@ int oci_index_filter(const char *data, size_t len, const size_t *chosen, size_t 
 	return 0;
 }
 
+int oci_index_filter(const char *data, size_t len, const size_t *chosen, size_t count, const char *source_digest,
+		     char **out, size_t *out_len, struct lerr *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *entries, *kept;
+	size_t c, d;
+
+	if (root == NULL || !json_is_array(json_object_get(root, "manifests"))) {
+		json_decref(root);
+		return lerr_set(err, LADING_ERR_FORMAT, "image index is not valid JSON");
+	}
+	entries = json_object_get(root, "manifests");
+	kept = json_array();
+	for (c = 0; c < count; c++) {
+		for (d = 0; d < c && chosen[d] != chosen[c]; d++)
+			;
+		if (d == c && chosen[c] < json_array_size(entries))
+			json_array_append(kept, json_array_get(entries, chosen[c]));
+	}
+	return index_finish(root, kept, source_digest, out, out_len);
+}
+
 int oci_descriptor_is_attestation(const struct oci_descriptor *d)
 {
 	/* buildx: platform unknown/unknown, vnd.docker.reference.type attestation-manifest and the subject's digest */
@@ -379,9 +387,8 @@ int oci_index_rebuild(const char *data, size_t len, const struct oci_descriptor 
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-	json_t *kept, *annotations;
+	json_t *kept;
 	size_t i;
-	char *text;
 
 	if (!json_is_object(root) || !json_is_array(json_object_get(root, "manifests"))) {
 		json_decref(root);
@@ -398,19 +405,7 @@ int oci_index_rebuild(const char *data, size_t len, const struct oci_descriptor 
 		}
 		json_array_append_new(kept, entry);
 	}
-	json_object_set_new(root, "manifests", kept);
-	annotations = json_object_get(root, "annotations");
-	if (!json_is_object(annotations)) {
-		annotations = json_object();
-		json_object_set_new(root, "annotations", annotations);
-	}
-	json_object_set_new(annotations, "io.lading.source-index", json_string(source_digest));
-	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	*out = xstrdup(text);
-	*out_len = strlen(text);
-	free(text);
-	return 0;
+	return index_finish(root, kept, source_digest, out, out_len);
 }
 
 int oci_config_platform(const char *data, size_t len, struct oci_platform *out, struct lerr *err)

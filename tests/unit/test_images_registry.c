@@ -411,7 +411,7 @@ static void ping_accepts_200_and_401_and_names_a_non_registry(void **state)
 static void ping_of_a_closed_port_is_a_network_error(void **state)
 {
 	struct fixture *f = *state;
-	struct host_config closed = {"127.0.0.1:1", 1, NULL, 0};
+	struct host_config closed = {"127.0.0.1:1", 1, NULL, 0, NULL, NULL};
 	struct host_set set = {&closed, 1};
 	struct registry_client_opts opts = {&set, NULL, 0, NULL};
 	struct registry_client *c = NULL;
