@@ -58,13 +58,28 @@ static void summary(struct step_host *host, struct step_result *res, const char 
 		step_set(res, STEP_STATUS_OK, "%s and the CA up to date", what);
 }
 
+/* Writes the runtime's configuration file, then the CA, and sums up the step. */
+static int put_conf_and_ca(struct step_host *host, const struct site_step *step, const char *text, const char *dest,
+			   struct step_result *res)
+{
+	int changed = 0, ca_changed = 0, rc;
+
+	if ((rc = step_put_text(host, step, text, strlen(text), dest, &changed, res)) != 0 ||
+	    res->status == STEP_STATUS_FAILED)
+		return rc;
+	if ((rc = put_ca(host, step, &ca_changed, res)) != 0)
+		return rc;
+	summary(host, res, dest, changed, ca_changed);
+	return 0;
+}
+
 int step_registry_containers(struct step_host *host, const struct site_step *step, struct step_result *res)
 {
 	const struct site_registry *reg = &host->site->registry;
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(1u << 16);
 	char why[256] = "", *conf = NULL, *dest = NULL;
 	struct lerr err;
-	int status = 0, changed = 0, ca_changed = 0, rc = 0;
+	int status = 0, rc = 0;
 
 	/* drop-ins must share the main file's version: a version 1 file ([registries.search]) makes them an error */
 	buf_puts(&cmd, "f=");
@@ -84,12 +99,7 @@ int step_registry_containers(struct step_host *host, const struct site_step *ste
 	}
 	conf = role_containers_conf(reg, step_keep_host(host));
 	dest = xasprintf("%s/registries.conf.d/50-lading.conf", step->dir);
-	if ((rc = step_put_text(host, step, conf, strlen(conf), dest, &changed, res)) != 0 ||
-	    res->status == STEP_STATUS_FAILED)
-		goto out;
-	if ((rc = put_ca(host, step, &ca_changed, res)) != 0)
-		goto out;
-	summary(host, res, dest, changed, ca_changed);
+	rc = put_conf_and_ca(host, step, conf, dest, res);
 out:
 	free(conf);
 	free(dest);
@@ -104,7 +114,7 @@ int step_registry_docker(struct step_host *host, const struct site_step *step, s
 	struct buf cmd = BUF_INIT(0), out = BUF_INIT(DAEMON_JSON_MAX);
 	char why[256] = "", *merged = NULL, *dest = xasprintf("%s/daemon.json", step->dir);
 	struct lerr err;
-	int status = 0, changed = 0, ca_changed = 0, rc = 0;
+	int status = 0, rc = 0;
 
 	buf_puts(&cmd, "f=");
 	step_sh_quote(&cmd, dest);
@@ -128,12 +138,7 @@ int step_registry_docker(struct step_host *host, const struct site_step *step, s
 			step_set(res, STEP_STATUS_FAILED, "%s %s", dest, err.msg);
 		goto out;
 	}
-	if ((rc = step_put_text(host, step, merged, strlen(merged), dest, &changed, res)) != 0 ||
-	    res->status == STEP_STATUS_FAILED)
-		goto out;
-	if ((rc = put_ca(host, step, &ca_changed, res)) != 0)
-		goto out;
-	summary(host, res, dest, changed, ca_changed);
+	rc = put_conf_and_ca(host, step, merged, dest, res);
 out:
 	free(merged);
 	free(dest);
