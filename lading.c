@@ -11,6 +11,7 @@
 
 #include "bundle/cmd_fetch.h"
 #include "bundle/cmd_bundle.h"
+#include "bundle/cmd_cache.h"
 #include "images/cmd_image.h"
 #include "lib/version.h"
 #include "sign/cmd_key.h"
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     {"key", cmd_key, "minisign-compatible keys: generate, sign and verify files"},
     {"image", cmd_image, "pull images into a local store, push them to a registry"},
     {"fetch", cmd_fetch, "fetch one chart, provider or file into the store, verified"},
+    {"cache", cmd_cache, "remove what killed runs left behind (lading cache prune)"},
     {"serve", cmd_serve, "serve a bundle or directory: OCI registry, Helm repo, provider mirror, files"},
     {"inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)"},
     {"provision", cmd_provision, "run commands and roles on inventory hosts over SSH"},

@@ -7,20 +7,28 @@
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
-int bundle_cache_dir(char **out, struct lerr *err)
+int bundle_cache_path(char **out, struct lerr *err)
 {
 	const char *env = getenv("LADING_CACHE");
 	const char *home = getenv("HOME");
+
+	if (env != NULL && env[0] != '\0')
+		*out = xstrdup(env);
+	else if (home != NULL && home[0] == '/')
+		*out = xasprintf("%s/.cache/lading", home);
+	else
+		return lerr_set(err, LADING_ERR_USAGE, "no cache directory: set LADING_CACHE or HOME");
+	return 0;
+}
+
+int bundle_cache_dir(char **out, struct lerr *err)
+{
 	char *dir;
 	char *blobs;
 	int r;
 
-	if (env != NULL && env[0] != '\0')
-		dir = xstrdup(env);
-	else if (home != NULL && home[0] == '/')
-		dir = xasprintf("%s/.cache/lading", home);
-	else
-		return lerr_set(err, LADING_ERR_USAGE, "no cache directory: set LADING_CACHE or HOME");
+	if (bundle_cache_path(&dir, err) != 0)
+		return -1;
 	blobs = xasprintf("%s/blobs/sha256", dir);
 	r = fs_mkdir_p(blobs, err);
 	free(blobs);

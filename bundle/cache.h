@@ -8,6 +8,9 @@
  */
 #include "lib/err.h"
 
+/* The cache directory's path, not created ($LADING_CACHE, else ~/.cache/lading). *out is the caller's. */
+int bundle_cache_path(char **out, struct lerr *err);
+
 /* The cache directory (created with blobs/sha256 inside). *out is the caller's. */
 int bundle_cache_dir(char **out, struct lerr *err);
 

@@ -14,6 +14,7 @@
 #include "images/registry.h"
 #include "images/registry_push.h"
 #include "lib/fsutil.h"
+#include "lib/leftover.h"
 #include "lib/pool.h"
 #include "lib/xmalloc.h"
 
@@ -25,6 +26,7 @@ struct push_ctx {
 	struct push_plan plan;
 	struct registry_client **clients; /* one per plan image */
 	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
+	int stage_lock;			  /* flock on stage_dir for the whole run (lib/leftover.h), or -1 */
 	struct pool *pool;		  /* upload workers; the bytes held are the staged blobs */
 	pthread_mutex_t lock;		  /* stats and progress, from the workers */
 	struct progress progress;
@@ -414,19 +416,28 @@ static int open_clients(struct push_ctx *ctx, struct lerr *err)
 	return 0;
 }
 
+/*
+ * TMPDIR/lading-push.<pid>.XXXXXX: the pid in the name and the lock on the
+ * directory let a later run remove it when this one is killed; staging
+ * directories of earlier runs that are dead are removed first.
+ */
 static int make_stage_dir(struct push_ctx *ctx, struct lerr *err)
 {
 	const char *tmp = ctx->opts->tmp_dir ? ctx->opts->tmp_dir : getenv("TMPDIR");
+	const char *parent = tmp && *tmp ? tmp : "/var/tmp";
 	char *sub;
 	int r;
 
-	ctx->stage_dir = xasprintf("%s/lading-push.XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
+	leftover_sweep(parent, leftover_match_push, NULL, "push", ctx->opts->lg, NULL);
+	ctx->stage_dir = xasprintf("%s/lading-push.%ld.XXXXXX", parent, (long)getpid());
 	if (mkdtemp(ctx->stage_dir) == NULL) {
-		r = lerr_sys(err, "cannot create a staging directory in '%s'", tmp && *tmp ? tmp : "/var/tmp");
+		r = lerr_sys(err, "cannot create a staging directory in '%s'", parent);
 		free(ctx->stage_dir);
 		ctx->stage_dir = NULL;
 		return r;
 	}
+	if ((ctx->stage_lock = leftover_lock_path(ctx->stage_dir, err)) < 0)
+		return -1;
 	sub = xasprintf("%s/blobs/sha256", ctx->stage_dir);
 	r = fs_mkdir_p(sub, err);
 	free(sub);
@@ -475,6 +486,7 @@ int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bu
 	memset(result, 0, sizeof(*result));
 	ctx.opts = opts;
 	ctx.result = result;
+	ctx.stage_lock = -1;
 	pthread_mutex_init(&ctx.lock, NULL);
 	if (push_plan_build(path, opts, &ctx.plan, err) != 0)
 		goto out;
@@ -495,6 +507,8 @@ out:
 		fs_remove_tree(ctx.stage_dir, &ignored);
 		free(ctx.stage_dir);
 	}
+	if (ctx.stage_lock >= 0)
+		close(ctx.stage_lock);
 	for (i = 0; ctx.clients != NULL && i < ctx.plan.image_count; i++)
 		registry_client_free(ctx.clients[i]);
 	free(ctx.clients);

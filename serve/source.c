@@ -12,6 +12,7 @@
 #include "sign/trust.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
+#include "lib/leftover.h"
 #include "lib/xmalloc.h"
 #include "serve/dirsig.h"
 
@@ -49,7 +50,13 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(err);
 	if (cache == NULL || fs_mkdir_p(cache, err) != 0)
 		goto out;
-	/* One directory per run: a tampered leftover from an earlier run is never reused. */
+	/*
+	 * One directory per run, "<hex>-<pid>": a tampered leftover from an earlier
+	 * run is never reused, and those of dead runs (and their extraction staging
+	 * directories) are removed here.
+	 */
+	leftover_sweep(cache, leftover_match_serve, NULL, "serve", opts->lg, NULL);
+	leftover_sweep(cache, leftover_match_staging, NULL, "serve", opts->lg, NULL);
 	sha256_hex(path, strlen(path), hex);
 	dest = xasprintf("%s/%.16s-%ld", cache, hex, (long)getpid());
 	if (fs_exists(dest) && fs_remove_tree(dest, err) != 0)
@@ -57,6 +64,16 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	log_msg(opts->lg, LOG_INFO, "%s: verifying and extracting to '%s'", path, dest);
 	if (bundle_extract(path, dest, &extract, err) != 0)
 		goto out;
+	/*
+	 * Locked until this process exits, which is as long as the directory is
+	 * served: the descriptor is deliberately never closed (close-on-exec).
+	 */
+	if (leftover_lock_path(dest, err) < 0) {
+		struct lerr ignored;
+
+		fs_remove_tree(dest, &ignored);
+		goto out;
+	}
 	if (check.verified) {
 		log_msg(opts->lg, LOG_INFO, "%s: signed by key %s, every entry verified", path, check.key_id);
 		bundle_sig_check_accept(&check, opts->lg);

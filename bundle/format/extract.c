@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "bundle/format/extract.h"
 #include "bundle/format/manifest.h"
 #include "lib/fsutil.h"
+#include "lib/leftover.h"
 #include "lib/xmalloc.h"
 
 #define CHUNK (256u << 10)
@@ -31,6 +33,7 @@
 struct extractor {
 	struct archive *disk;
 	char *staging;
+	int staging_lock; /* flock on the staging directory for the whole run (lib/leftover.h) */
 	char *chunk;
 };
 
@@ -56,8 +59,12 @@ static int dest_usable(const char *dest, struct lerr *err)
 	return 0;
 }
 
-/* "<realpath(parent)>/.<base>.lading-staging.<pid>" */
-static char *staging_path(const char *dest, struct lerr *err)
+/*
+ * "<realpath(parent)>/.<base>.lading-staging.<pid>". Staging directories of
+ * earlier extractions into the same dest whose run is dead (killed) are
+ * removed first: they are never reused.
+ */
+static char *staging_path(const char *dest, const struct logger *lg, struct lerr *err)
 {
 	char *copy1 = xstrdup(dest);
 	char *copy2 = xstrdup(dest);
@@ -66,12 +73,78 @@ static char *staging_path(const char *dest, struct lerr *err)
 
 	if (parent == NULL)
 		lerr_sys(err, "cannot use '%s'", dest);
-	else
+	else {
+		leftover_sweep(parent, leftover_match_staging, basename(copy2), "extract", lg, NULL);
 		result = xasprintf("%s/.%s.lading-staging.%ld", parent, basename(copy2), (long)getpid());
+	}
 	free(parent);
 	free(copy1);
 	free(copy2);
 	return result;
+}
+
+static int sync_fd(int fd, const char *path, struct lerr *err)
+{
+	if (fsync(fd) != 0 && errno != EINVAL)
+		return lerr_sys(err, "cannot sync '%s'", path);
+	return 0;
+}
+
+/*
+ * fsync every file and directory under the staging directory (fd, path), so
+ * that after the rename the tree is on disk, not only the name.
+ */
+static int sync_tree(int fd, const char *path, int depth, struct lerr *err)
+{
+	DIR *dir;
+	struct dirent *de;
+	int dup_fd, r = 0;
+
+	if (depth > 64)
+		return lerr_set(err, LADING_ERR_SYSTEM, "'%s': directories nested too deep to sync", path);
+	if ((dup_fd = dup(fd)) < 0)
+		return lerr_sys(err, "cannot sync '%s'", path);
+	if ((dir = fdopendir(dup_fd)) == NULL) {
+		close(dup_fd);
+		return lerr_sys(err, "cannot sync '%s'", path);
+	}
+	while (r == 0 && (de = readdir(dir)) != NULL) {
+		struct stat st;
+		char *child_path;
+		int child;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			continue;
+		child_path = xasprintf("%s/%s", path, de->d_name);
+		child = openat(dirfd(dir), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (child < 0)
+			r = lerr_sys(err, "cannot sync '%s'", child_path);
+		else {
+			r = S_ISDIR(st.st_mode) ? sync_tree(child, child_path, depth + 1, err)
+						: sync_fd(child, child_path, err);
+			close(child);
+		}
+		free(child_path);
+	}
+	closedir(dir);
+	return r != 0 ? r : sync_fd(fd, path, err);
+}
+
+static int sync_parent(const char *path, struct lerr *err)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd >= 0) {
+		r = sync_fd(fd, path, err);
+		close(fd);
+	}
+	free(copy);
+	return r;
 }
 
 static int disk_fail(struct extractor *x, const char *name, struct lerr *err)
@@ -180,11 +253,12 @@ int bundle_extract(const char *path, const char *dest_dir, const struct bundle_e
 	int r_ok = -1;
 
 	memset(&x, 0, sizeof(x));
+	x.staging_lock = -1;
 	if (dest_usable(dest_dir, err) != 0)
 		return -1;
 	if (bundle_reader_open(&r, path, err) != 0)
 		return -1;
-	if ((x.staging = staging_path(dest_dir, err)) == NULL)
+	if ((x.staging = staging_path(dest_dir, opts->lg, err)) == NULL)
 		goto out;
 	if (mkdir(x.staging, 0755) != 0) {
 		lerr_sys(err, "cannot create '%s'", x.staging);
@@ -192,6 +266,8 @@ int bundle_extract(const char *path, const char *dest_dir, const struct bundle_e
 		x.staging = NULL;
 		goto out;
 	}
+	if ((x.staging_lock = leftover_lock_path(x.staging, err)) < 0)
+		goto out;
 	x.chunk = xmalloc(CHUNK);
 	x.disk = archive_write_disk_new();
 	if (archive_write_disk_set_options(x.disk, DISK_FLAGS) != ARCHIVE_OK) {
@@ -204,6 +280,8 @@ int bundle_extract(const char *path, const char *dest_dir, const struct bundle_e
 		disk_fail(&x, dest_dir, err);
 		goto out;
 	}
+	if (sync_tree(x.staging_lock, x.staging, 0, err) != 0)
+		goto out;
 	/* rename(2) replaces an empty directory, so an existing empty dest_dir is fine. */
 	if (rename(x.staging, dest_dir) != 0) {
 		lerr_sys(err, "cannot rename '%s' to '%s'", x.staging, dest_dir);
@@ -211,8 +289,12 @@ int bundle_extract(const char *path, const char *dest_dir, const struct bundle_e
 	}
 	free(x.staging);
 	x.staging = NULL;
+	if (sync_parent(dest_dir, err) != 0)
+		goto out;
 	r_ok = 0;
 out:
+	if (x.staging_lock >= 0)
+		close(x.staging_lock);
 	if (x.disk != NULL)
 		archive_write_free(x.disk);
 	if (x.staging != NULL)

@@ -3,6 +3,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "bundle/format/zstdout.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
+#include "lib/leftover.h"
 #include "lib/xmalloc.h"
 
 #define CHUNK (256u << 10)
@@ -54,6 +56,43 @@ static int archive_fail(struct writer *w, const char *what, struct lerr *err)
 			archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
 }
 
+/* Removes "<out>.tmp.<pid>" files that runs killed before their rename left (pid gone, lock free). */
+static void sweep_tmp(const char *out_path, const struct logger *lg)
+{
+	char *copy1 = xstrdup(out_path);
+	char *copy2 = xstrdup(out_path);
+
+	leftover_sweep(dirname(copy1), leftover_match_tmp, basename(copy2), "create", lg, NULL);
+	free(copy1);
+	free(copy2);
+}
+
+/*
+ * The detached "<out>.minisig" of the bundle being replaced goes before the
+ * new bundle is renamed into place, and the new one is written (atomically,
+ * by bundle_sig_sign_file) only after. A crash at any point leaves the old
+ * bundle with its old signature, the old bundle with none, the new bundle with
+ * none, or the new pair: never the new bundle beside the old signature.
+ */
+static int drop_old_detached_sig(const char *out_path, struct lerr *err)
+{
+	char *sig = xasprintf("%s.minisig", out_path);
+	char *copy = xstrdup(out_path);
+	int r = 0, fd;
+
+	if (unlink(sig) != 0 && errno != ENOENT)
+		r = lerr_sys(err, "cannot remove the old signature '%s'", sig);
+	else if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		/* The unlink must be on disk before the rename that follows is. */
+		if (fsync(fd) != 0 && errno != EINVAL)
+			r = lerr_sys(err, "cannot sync the directory of '%s'", sig);
+		close(fd);
+	}
+	free(sig);
+	free(copy);
+	return r;
+}
+
 static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts, struct lerr *err)
 {
 	w->out_path = out_path;
@@ -64,7 +103,11 @@ static int writer_open(struct writer *w, const char *out_path, const struct bund
 	if (archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
 		return archive_fail(w, "block size", err);
+	sweep_tmp(out_path, opts->lg);
 	if (fs_atomic_open(&w->out, out_path, 0644, err) != 0)
+		return -1;
+	/* "<out>.tmp.<pid>" is locked for the whole run, so a later run can tell a killed one's from a live one's. */
+	if (leftover_lock_fd(w->out.fd, w->out.tmp_path, err) != 0)
 		return -1;
 	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
 			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
@@ -248,7 +291,7 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 	}
 	if (bundle_zstd_finish(w.zstd, err) != 0)
 		goto out;
-	if (fs_atomic_commit(&w.out, err) != 0)
+	if (drop_old_detached_sig(out_path, err) != 0 || fs_atomic_commit(&w.out, err) != 0)
 		goto out;
 	progress_end(&w.progress);
 	r = 0;
