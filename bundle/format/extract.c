@@ -147,10 +147,14 @@ static int sync_parent(const char *path, struct lerr *err)
 	return r;
 }
 
+/* libarchive says "Write failed"; the system's reason (a full disk) is what the user can act on. */
 static int disk_fail(struct extractor *x, const char *name, struct lerr *err)
 {
-	return lerr_set(err, LADING_ERR_SYSTEM, "cannot extract '%s': %s", name,
-			archive_error_string(x->disk) ? archive_error_string(x->disk) : "unknown error");
+	int code = archive_errno(x->disk);
+
+	return lerr_set(err, LADING_ERR_SYSTEM, "cannot extract '%s' into '%s': %s%s%s", name, x->staging,
+			archive_error_string(x->disk) ? archive_error_string(x->disk) : "unknown error",
+			code > 0 ? ": " : "", code > 0 ? strerror(code) : "");
 }
 
 static int disk_header(struct extractor *x, const char *name, int is_dir, uint64_t size, struct lerr *err)
