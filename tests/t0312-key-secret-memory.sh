@@ -46,7 +46,13 @@ while time.time() < deadline:
 print("signed", done)
 PY
 ok "bundle sign asked for the password on its terminal" grep -qx "prompt True" probe.out
-ok "while it waits, its key's pages are locked in memory (VmLck > 0)" sh -c "grep '^vmlck' probe.out | awk '{exit !(\$2 > 0)}'"
-ok "and a locked mapping is marked 'dd': left out of core dumps" grep -qx "lo+dd True" probe.out
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# AddressSanitizer turns mlock into a no-op and marks its own shadow memory 'dd'.
+	skip "AddressSanitizer build: mlock is not performed under ASan"
+	skip "AddressSanitizer build: its shadow mappings are 'dd' too"
+else
+	ok "while it waits, its key's pages are locked in memory (VmLck > 0)" sh -c "grep '^vmlck' probe.out | awk '{exit !(\$2 > 0)}'"
+	ok "and a locked mapping is marked 'dd': left out of core dumps" grep -qx "lo+dd True" probe.out
+fi
 ok "then, given the password, it signs" sh -c "grep -qx 'signed True' probe.out && tar --zstd -tf b.tar.zst | grep -qx lading.json.minisig"
 done_testing
