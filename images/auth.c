@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "lib/buf.h"
+#include "lib/hostcfg.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
@@ -337,14 +338,7 @@ out:
 
 char *auth_basic_value(const struct auth_creds *creds)
 {
-	char *plain = xasprintf("%s:%s", creds->username, creds->password);
-	size_t len = strlen(plain);
-	char *out = xmalloc(6 + 4 * ((len + 2) / 3) + 1);
-
-	memcpy(out, "Basic ", 6);
-	EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)len);
-	auth_secret_free(plain);
-	return out;
+	return host_basic_value(creds->username, creds->password);
 }
 
 static char *token_url(const struct auth_challenge *ch, const char *scope)

@@ -201,22 +201,26 @@ const struct http_tls *host_tls_lookup(const char *hostport, void *arg)
 	return &ctx->tls;
 }
 
-char *host_auth_lookup(const char *hostport, void *arg)
+char *host_basic_value(const char *username, const char *password)
 {
-	const struct host_config *rc = host_set_find(arg, hostport);
-	char *plain, *out;
-	size_t len;
+	char *plain = xasprintf("%s:%s", username, password);
+	size_t len = strlen(plain);
+	char *out = xmalloc(6 + 4 * ((len + 2) / 3) + 1);
 
-	if (rc == NULL || rc->username == NULL || rc->password == NULL)
-		return NULL;
-	plain = xasprintf("%s:%s", rc->username, rc->password);
-	len = strlen(plain);
-	out = xmalloc(6 + 4 * ((len + 2) / 3) + 1);
 	memcpy(out, "Basic ", 6);
 	EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)len);
 	OPENSSL_cleanse(plain, len);
 	free(plain);
 	return out;
+}
+
+char *host_auth_lookup(const char *hostport, void *arg)
+{
+	const struct host_config *rc = host_set_find(arg, hostport);
+
+	if (rc == NULL || rc->username == NULL || rc->password == NULL)
+		return NULL;
+	return host_basic_value(rc->username, rc->password);
 }
 
 const char *host_tls_scheme(const struct host_set *registries, const char *hostport)

@@ -62,6 +62,9 @@ const struct http_tls *host_tls_lookup(const char *hostport, void *arg);
  */
 char *host_auth_lookup(const char *hostport, void *arg);
 
+/* "Basic base64(username:password)", newly allocated (wipe it before freeing). */
+char *host_basic_value(const char *username, const char *password);
+
 /* "http" when registries says plain_http for hostport, else "https". */
 const char *host_tls_scheme(const struct host_set *registries, const char *hostport);
 
