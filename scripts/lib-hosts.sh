@@ -29,7 +29,7 @@
 #     from outside (/proc/<anchor>/root). Off by default: the mounts cost time.
 #   users on every host: root, lading (sudo NOPASSWD), ladingpw (sudo wants a
 #     password); all accept $HOSTS_KEY (a per-test ed25519 key, no passphrase);
-#     homes under the host's private /run/home
+#     homes (root's too) under the host's private /run/home
 #   sshd listens on ports 22 and 2222 (2222 for "[host]:port" known_hosts tests);
 #     its log is $TRASH/sshd-hI.log (shown by test-lib when a test fails)
 #
@@ -173,10 +173,14 @@ for d in /etc/containerd /etc/containers /etc/docker /etc/ssl/certs /usr/local/s
 	mount --bind "$R$d" "$d"
 done
 mount -t tmpfs -o mode=0755,size=64m tmpfs /run
-mkdir -p /run/sshd /run/lading/keys /run/home/lading /run/home/ladingpw /run/lock
+mkdir -p /run/sshd /run/lading/keys /run/home/root /run/home/lading /run/home/ladingpw /run/lock
+chmod 0700 /run/home/root
 chmod 0755 /run/sshd
 mkdir -p "$D/etc/sudoers.d"
 cp /etc/passwd /etc/group /etc/shadow "$D/etc/"
+# root gets a private home too: the machine's /root (its .bashrc, which sshd's bash
+# reads even for `ssh host cmd`) must not run inside every test host.
+sed -i 's#^\(root:[^:]*:0:0:[^:]*:\)[^:]*:#\1/run/home/root:#' "$D/etc/passwd"
 echo "lading:x:4711:4711:lading test user:/run/home/lading:/bin/sh" >>"$D/etc/passwd"
 echo "ladingpw:x:4712:4712:lading test user (sudo with password):/run/home/ladingpw:/bin/sh" >>"$D/etc/passwd"
 echo "lading:x:4711:" >>"$D/etc/group"
