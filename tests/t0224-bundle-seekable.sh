@@ -8,7 +8,7 @@
 # is followed by anything, with one line naming the offset. A format 1 bundle
 # (one zstd stream, no table) still verifies, and still refuses trailing bytes.
 . "$(dirname "$0")/test-lib.sh"
-plan 38
+plan 41
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
@@ -90,6 +90,11 @@ refused "a seek table lying about offsets" offsets.tar.zst \
 edit site.tar.zst fewer.tar.zst 'n = (len(d) - t - 17) // 12; del d[t + 8 + 12 * (n - 1):t + 8 + 12 * n]; d[t + 4:t + 8] = struct.pack("<I", 12 * (n - 1) + 9); d[-9:-5] = struct.pack("<I", n - 1)'
 refused "a seek table listing one frame fewer" fewer.tar.zst \
 	"^lading: fewer.tar.zst: the seek table at offset $table_at lists $((frames - 1)) frames, the archive has $frames: $(altered)"
+
+# An empty zstd frame after the head, listed in a table made consistent with it: lading writes no such frame.
+edit site.tar.zst empty.tar.zst 'e = bytes.fromhex("28b52ffd2000010000"); c0 = struct.unpack("<I", d[t + 8:t + 12])[0]; n = (len(d) - t - 17) // 12; tab = d[t:]; rows = tab[8:8 + 12 * n]; rows[12:12] = struct.pack("<III", 9, 0, 0x51D8E999); d[:] = d[:c0] + e + d[c0:t] + struct.pack("<II", 0x184D2A5E, 12 * (n + 1) + 9) + rows + struct.pack("<IBI", n + 1, 0x80, 0x8F92EAB1)'
+refused "an empty frame, listed in the table" empty.tar.zst \
+	"^lading: empty.tar.zst: the seek table at offset $((table_at + 9)) lists frame 1, which lading never writes \(empty, over 1 GiB, or past [0-9]+ frames\): $(altered)"
 
 head -c $((size - 1)) site.tar.zst >truncated.tar.zst
 refused "a truncated seek table" truncated.tar.zst \

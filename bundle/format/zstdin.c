@@ -20,7 +20,10 @@
  * right after the frame that ends the tar, up to the end of the file, and it
  * must describe exactly the frames read (count, compressed and decompressed
  * sizes, XXH64 checksums), so it hides nothing. Every frame's sizes and
- * checksum are recorded as it is decoded (24 bytes a frame, a few per MiB).
+ * checksum are recorded as it is decoded, in a table row's 12 bytes (a few
+ * per MiB of a bundle lading wrote); a file of countless tiny frames stops
+ * being recorded at the cap a seek table may have (SEEKTABLE_READ_MAX) and
+ * then cannot have a table that matches.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -53,12 +56,7 @@ struct frame_end {
 	size_t frames;	   /* frames read up to this one, included */
 };
 
-/* A frame as read, to be checked against the seek table. */
-struct frame_seen {
-	uint64_t compressed;
-	uint64_t decompressed;
-	uint32_t checksum; /* low 32 bits of XXH64 of its content */
-};
+#define SEEN_MAX (SEEKTABLE_READ_MAX / sizeof(struct seektable_frame))
 
 struct bundle_zstdin {
 	int fd;
@@ -79,8 +77,10 @@ struct bundle_zstdin {
 	uint64_t frame_file_start; /* where the current frame starts in the file */
 	uint64_t frame_out_start;  /* and in the decompressed stream */
 	struct xxh64 frame_hash;
-	struct frame_seen *seen; /* every frame read, in order */
+	struct seektable_frame *seen; /* every frame read, in order, up to SEEN_MAX */
 	size_t seen_count;
+	size_t frame_count;	/* every frame read */
+	int seen_unlisted;	/* a frame no table of ours lists (empty, over 1 GiB of content, past SEEN_MAX) */
 	uint64_t table_end;	/* file offset after a checked seek table, 0 when there is none */
 	struct frame_end *ends; /* frame ends at or after the older kept block, sorted */
 	size_t end_count;
@@ -183,19 +183,29 @@ static int start_frame(struct bundle_zstdin *z)
  */
 static void note_frame_end(struct bundle_zstdin *z)
 {
-	struct frame_seen *f;
+	uint64_t compressed = file_pos(z) - z->frame_file_start;
+	uint64_t decompressed = z->out_total - z->frame_out_start;
 
-	z->seen = grow_array(z->seen, z->seen_count, sizeof(*z->seen));
-	f = &z->seen[z->seen_count++];
-	f->compressed = file_pos(z) - z->frame_file_start;
-	f->decompressed = z->out_total - z->frame_out_start;
-	f->checksum = (uint32_t)xxh64_digest(&z->frame_hash);
+	z->frame_count++;
+	/* lading writes no empty frame: a flood of them costs no memory, and no table of ours matches. */
+	if (decompressed == 0 || compressed > UINT32_MAX || decompressed > SEEKTABLE_MAX_FRAME_CONTENT ||
+	    z->seen_count >= SEEN_MAX) {
+		z->seen_unlisted = 1;
+	} else if (!z->seen_unlisted) {
+		struct seektable_frame *f;
+
+		z->seen = grow_array(z->seen, z->seen_count, sizeof(*z->seen));
+		f = &z->seen[z->seen_count++];
+		f->compressed = (uint32_t)compressed;
+		f->decompressed = (uint32_t)decompressed;
+		f->checksum = (uint32_t)xxh64_digest(&z->frame_hash);
+	}
 	if (z->end_count > 0 && z->ends[z->end_count - 1].out_end == z->out_total)
 		return;
 	z->ends = grow_array(z->ends, z->end_count, sizeof(*z->ends));
 	z->ends[z->end_count].out_end = z->out_total;
 	z->ends[z->end_count].file_end = file_pos(z);
-	z->ends[z->end_count].frames = z->seen_count;
+	z->ends[z->end_count].frames = z->frame_count;
 	z->end_count++;
 }
 
@@ -374,7 +384,7 @@ static size_t first_mismatch(const struct bundle_zstdin *z, const struct seektab
 	*offset = 0;
 	for (i = 0; i < t->count; i++) {
 		const struct seektable_frame *row = &t->frames[i];
-		const struct frame_seen *f = &z->seen[i];
+		const struct seektable_frame *f = &z->seen[i];
 
 		if (row->compressed != f->compressed || row->decompressed != f->decompressed ||
 		    (t->has_checksums && row->checksum != f->checksum))
@@ -404,6 +414,13 @@ static int check_seek_table(struct bundle_zstdin *z, const struct frame_end *end
 			 "%s: the seek table at offset %llu lists %zu frames, the archive has %zu: the file was "
 			 "altered; " AGAIN,
 			 z->path, (unsigned long long)end->file_end, t.count, end->frames);
+		goto out;
+	}
+	if (z->seen_count < t.count) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: the seek table at offset %llu lists frame %zu, which lading never writes (empty, over 1 "
+			 "GiB, or past %zu frames): the file was altered; " AGAIN,
+			 z->path, (unsigned long long)end->file_end, z->seen_count, (size_t)SEEN_MAX);
 		goto out;
 	}
 	if ((bad = first_mismatch(z, &t, &offset)) != SIZE_MAX) {
