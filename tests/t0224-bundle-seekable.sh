@@ -6,9 +6,10 @@
 # alone and matches the table; rebuilds are byte-identical; verify and extract
 # refuse a table that is corrupted, truncated, lies about sizes or offsets, or
 # is followed by anything, with one line naming the offset. A format 1 bundle
-# (one zstd stream, no table) still verifies, and still refuses trailing bytes.
+# (one zstd stream, no table) still verifies, and still refuses trailing bytes;
+# bundle sign keeps each bundle's format.
 . "$(dirname "$0")/test-lib.sh"
-plan 41
+plan 43
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
@@ -133,6 +134,12 @@ printf 'garbage' >>v1-extra.tar.zst
 fails_one_line "a format 1 bundle with bytes appended is refused, naming the offset" 1 \
 	"^lading: v1-extra.tar.zst: 7 bytes after the end of the signed archive at offset $(stat -c %s v1.tar.zst): $(altered)" \
 	"$LADING" bundle verify --insecure-skip-signature v1-extra.tar.zst
+ok "bundle sign rewrites a format 1 bundle as format 1 (one zstd frame) that verifies" \
+	sh -c "'$LADING' bundle sign -k k.key v1.tar.zst >/dev/null && '$LADING' bundle verify --pubkey k.pub v1.tar.zst >/dev/null &&
+		zstd -lv v1.tar.zst 2>&1 | grep -qx '# Zstandard Frames: 1'"
+ok "bundle sign rewrites a format 2 bundle seekable, and it verifies" \
+	sh -c "'$LADING' bundle sign -k k.key plain.tar.zst >/dev/null && $SEEK check plain.tar.zst >/dev/null &&
+		'$LADING' bundle verify --pubkey k.pub plain.tar.zst >/dev/null"
 zstd -q -c plain.tar >recompressed.tar.zst
 ok "a format 2 bundle recompressed as one stream (no table) still verifies" \
 	"$LADING" bundle verify --insecure-skip-signature recompressed.tar.zst
