@@ -284,12 +284,13 @@ int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *
 	if (json_text_clean(root, 1, err) != 0)
 		goto out;
 	format = json_object_get(root, "format");
-	if (!json_is_integer(format) || json_integer_value(format) != BUNDLE_FORMAT_VERSION) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: unsupported format (this lading reads format %d)",
-			 BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_VERSION);
+	if (!json_is_integer(format) || json_integer_value(format) < BUNDLE_FORMAT_OLDEST ||
+	    json_integer_value(format) > BUNDLE_FORMAT_VERSION) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: unsupported format (this lading reads formats %d to %d)",
+			 BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_OLDEST, BUNDLE_FORMAT_VERSION);
 		goto out;
 	}
-	m.format = BUNDLE_FORMAT_VERSION;
+	m.format = (int)json_integer_value(format);
 	if (get_string(root, "name", 0, &m.name, "top level", err) != 0 ||
 	    get_string(root, "tool", 0, &m.tool, "top level", err) != 0 ||
 	    get_string(root, "spec", 1, &m.spec, "top level", err) != 0 ||

@@ -19,7 +19,13 @@
 #include "lib/digest.h"
 #include "lib/err.h"
 
-#define BUNDLE_FORMAT_VERSION 1
+/*
+ * Format 2: the zstd stream is cut into independent frames at entry boundaries
+ * and ends with a seek table (seektable.h), so a reader may seek; format 1 is
+ * one zstd stream. Both are read; lading writes 2.
+ */
+#define BUNDLE_FORMAT_VERSION 2
+#define BUNDLE_FORMAT_OLDEST 1
 #define BUNDLE_MANIFEST_NAME "lading.json"
 #define BUNDLE_SIGNATURE_NAME "lading.json.minisig"
 /* lading.json is read into memory: this caps it (about 100k entries). */
@@ -53,7 +59,7 @@ struct bundle_image {
 };
 
 struct bundle_manifest {
-	int format; /* BUNDLE_FORMAT_VERSION */
+	int format; /* BUNDLE_FORMAT_OLDEST .. BUNDLE_FORMAT_VERSION */
 	char *name;
 	int64_t created; /* seconds since the epoch, UTC */
 	char *tool;	 /* "lading 0.1.0" */

@@ -1,4 +1,18 @@
-/* Writing a bundle: one streaming pass from the cache through a pax tar (libarchive) into zstd. */
+/*
+ * Writing a bundle: one streaming pass from the cache through a pax tar
+ * (libarchive) into zstd.
+ *
+ * Seekable frames (format 2): a frame ends before an entry's header when it
+ * already holds BUNDLE_FRAME_MIN, when the entry is itself that large (so a
+ * blob starts a frame of its own and serving it decompresses no neighbour),
+ * and after the head (lading.json and its signature: inspect decompresses one
+ * frame). Directory headers never start a frame. Inside an entry a frame ends every BUNDLE_FRAME_MAX bytes of its
+ * data, counted from the data's start, so frame k of a large entry holds its
+ * data [k*MAX, (k+1)*MAX). Every cut depends on sizes only: the same lock
+ * gives the same frames. Why 1 and 4 MiB: at level 3 the window is 2 MiB, so
+ * a 4 MiB frame loses little to the reset, while any byte is at most 4 MiB of
+ * decompression away; the table costs 12 bytes per frame.
+ */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -28,7 +42,37 @@ struct writer {
 	int io_failed;
 	struct progress progress;
 	char *chunk;
+	int seekable;
+	uint64_t tar_offset; /* tar bytes given to zstd so far */
+	uint64_t cut_at;     /* the next frame end inside the current entry's data, or UINT64_MAX */
+	uint64_t data_end;   /* where the current entry's data ends in the tar */
+	int cut_next;	     /* end the frame at the next entry boundary whatever its size */
 };
+
+/* Compresses len tar bytes, ending the frame where a cut inside an entry falls. */
+static int compress_tar(struct writer *w, const char *data, size_t len, struct lerr *err)
+{
+	while (len > 0) {
+		size_t part = len;
+
+		if (w->cut_at - w->tar_offset < part)
+			part = (size_t)(w->cut_at - w->tar_offset);
+		if (bundle_zstd_write(w->zstd, data, part, err) != 0)
+			return -1;
+		w->tar_offset += part;
+		data += part;
+		len -= part;
+		if (w->tar_offset == w->cut_at) {
+			if (bundle_zstd_end_frame(w->zstd, err) != 0)
+				return -1;
+			w->cut_at += BUNDLE_FRAME_MAX;
+			/* The entry's end is an entry boundary: entry_boundary decides there. */
+			if (w->cut_at >= w->data_end)
+				w->cut_at = UINT64_MAX;
+		}
+	}
+	return 0;
+}
 
 static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_t len)
 {
@@ -40,7 +84,7 @@ static la_ssize_t write_cb(struct archive *a, void *ctx, const void *data, size_
 	 * check of io_failed (every header, data and close call checks it).
 	 */
 	(void)a;
-	if (!w->io_failed && bundle_zstd_write(w->zstd, data, len, &w->io_err) != 0)
+	if (!w->io_failed && compress_tar(w, data, len, &w->io_err) != 0)
 		w->io_failed = 1;
 	return (la_ssize_t)len;
 }
@@ -110,7 +154,7 @@ static int writer_open(struct writer *w, const char *out_path, const struct bund
 	if (leftover_lock_fd(w->out.fd, w->out.tmp_path, err) != 0)
 		return -1;
 	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
-			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
+			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, w->seekable, err) != 0)
 		return -1;
 	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK || w->io_failed)
 		return archive_fail(w, "open", err);
@@ -133,14 +177,46 @@ static struct archive_entry *new_entry(const struct writer *w, const char *name,
 	return e;
 }
 
+/*
+ * At an entry boundary: the previous entry's padding goes out first (with no
+ * blocking libarchive hands it to write_cb at once), then the frame may end.
+ */
+static int entry_boundary(struct writer *w, const char *name, int is_dir, uint64_t size, struct lerr *err)
+{
+	uint64_t held;
+
+	if (!w->seekable)
+		return 0;
+	if (archive_write_finish_entry(w->a) != ARCHIVE_OK || w->io_failed)
+		return archive_fail(w, name, err);
+	w->cut_at = UINT64_MAX;
+	/* A directory's 512 bytes join the frame before: no frame of headers alone. */
+	if (is_dir)
+		return 0;
+	held = bundle_zstd_frame_input(w->zstd);
+	if (held > 0 && (w->cut_next || held >= BUNDLE_FRAME_MIN || size >= BUNDLE_FRAME_MIN) &&
+	    bundle_zstd_end_frame(w->zstd, err) != 0)
+		return -1;
+	w->cut_next = 0;
+	return 0;
+}
+
 static int write_header(struct writer *w, const char *name, int is_dir, uint64_t size, struct lerr *err)
 {
-	struct archive_entry *e = new_entry(w, name, is_dir, size);
-	int r = archive_write_header(w->a, e);
+	struct archive_entry *e;
+	int r;
 
+	if (entry_boundary(w, name, is_dir, size, err) != 0)
+		return -1;
+	e = new_entry(w, name, is_dir, size);
+	r = archive_write_header(w->a, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK || w->io_failed)
 		return archive_fail(w, name, err);
+	/* The header is out: the entry's data starts at tar_offset. */
+	w->data_end = w->tar_offset + size;
+	if (w->seekable && size > BUNDLE_FRAME_MAX)
+		w->cut_at = w->tar_offset + BUNDLE_FRAME_MAX;
 	return 0;
 }
 
@@ -267,6 +343,8 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 	memset(&w, 0, sizeof(w));
 	w.out.fd = -1;
 	w.mtime = m->created;
+	w.seekable = m->format >= 2;
+	w.cut_at = UINT64_MAX;
 	w.chunk = xmalloc(CHUNK);
 	buf_puts(&done_dirs, "\n");
 	progress_start(&w.progress, opts->lg, "writing", total_bytes(m, json_len));
@@ -276,6 +354,7 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 		goto out;
 	if (sig != NULL && write_memory(&w, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0)
 		goto out;
+	w.cut_next = 1;
 	for (i = 0; i < m->entry_count; i++) {
 		if (i > 0 && strcmp(m->entries[i - 1].path, m->entries[i].path) >= 0) {
 			lerr_set(err, LADING_ERR_SYSTEM, "%s: entries are not sorted", m->entries[i].path);

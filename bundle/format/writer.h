@@ -5,7 +5,8 @@
  * The tarball: pax tar (libarchive) compressed with libzstd, deterministic
  * (sorted, mtime = created, uid/gid 0, no user names, 0644/0755),
  * lading.json first and its signature (if any) second, written to a
- * temporary name, fsynced and renamed.
+ * temporary name, fsynced and renamed. Format 2 (seekable): independent zstd
+ * frames cut at entry boundaries, then a seek table (see writer.c).
  */
 #include <stddef.h>
 
@@ -16,6 +17,10 @@
 
 #define BUNDLE_LEVEL_DEFAULT 3
 #define BUNDLE_THREADS_DEFAULT 2
+/* Seekable frames: small entries share one until it holds BUNDLE_FRAME_MIN; large ones are cut every BUNDLE_FRAME_MAX.
+ */
+#define BUNDLE_FRAME_MIN (1u << 20)
+#define BUNDLE_FRAME_MAX (4u << 20)
 
 /*
  * Signing hook: called with the exact lading.json bytes before anything is
@@ -34,9 +39,9 @@ struct bundle_write_opts {
 
 /*
  * Writes m (entries sorted, each with src_file or src_data) as a bundle at
- * out_path. Every src_file is streamed in chunks and must match its row's size
- * and sha256, else nothing is left under out_path. Fails on I/O (disk full),
- * a mismatching source, or the signing hook.
+ * out_path, seekable when m->format is 2 or more, one zstd stream for 1. Every src_file is streamed in chunks and must
+ * match its row's size and sha256, else nothing is left under out_path. Fails on I/O (disk full), a mismatching source,
+ * or the signing hook.
  */
 int bundle_write(const char *out_path, const struct bundle_manifest *m, const struct bundle_write_opts *opts,
 		 struct lerr *err);

@@ -16,8 +16,14 @@
  * they decode to nothing); a skippable frame or non-zstd bytes anywhere end
  * the stream, and are reported as not part of the archive.
  *
- * A future seek table (DESIGN.md "The bundle", SPECS §6.2) is a skippable
- * frame at the end: it is refused here until the reader checks it.
+ * A seek table (format 2, SPECS §6.2) is the one skippable frame allowed:
+ * right after the frame that ends the tar, up to the end of the file, and it
+ * must describe exactly the frames read (count, compressed and decompressed
+ * sizes, XXH64 checksums), so it hides nothing. Every frame's sizes and
+ * checksum are recorded as it is decoded, in a table row's 12 bytes (a few
+ * per MiB of a bundle lading wrote); a file of countless tiny frames stops
+ * being recorded at the cap a seek table may have (SEEKTABLE_READ_MAX) and
+ * then cannot have a table that matches.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,6 +32,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "bundle/format/seektable.h"
+#include "bundle/format/xxh64.h"
 #include "bundle/format/zstdin.h"
 #include "lib/fsutil.h"
 #include "lib/grow.h"
@@ -45,7 +53,10 @@ enum stop_kind {
 struct frame_end {
 	uint64_t out_end;  /* decompressed offset where the frame's output ends */
 	uint64_t file_end; /* file offset just past the frame */
+	size_t frames;	   /* frames read up to this one, included */
 };
+
+#define SEEN_MAX (SEEKTABLE_READ_MAX / sizeof(struct seektable_frame))
 
 struct bundle_zstdin {
 	int fd;
@@ -63,6 +74,14 @@ struct bundle_zstdin {
 	uint64_t kept_from; /* decompressed offset of the older kept block */
 	uint64_t out_total;
 	int in_frame;
+	uint64_t frame_file_start; /* where the current frame starts in the file */
+	uint64_t frame_out_start;  /* and in the decompressed stream */
+	struct xxh64 frame_hash;
+	struct seektable_frame *seen; /* every frame read, in order, up to SEEN_MAX */
+	size_t seen_count;
+	size_t frame_count;	/* every frame read */
+	int seen_unlisted;	/* a frame no table of ours lists (empty, over 1 GiB of content, past SEEN_MAX) */
+	uint64_t table_end;	/* file offset after a checked seek table, 0 when there is none */
 	struct frame_end *ends; /* frame ends at or after the older kept block, sorted */
 	size_t end_count;
 	enum stop_kind stop;
@@ -147,22 +166,46 @@ static int start_frame(struct bundle_zstdin *z)
 	}
 	p = z->in + z->input.pos;
 	magic = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	if (magic == ZSTD_MAGICNUMBER)
+	if (magic == ZSTD_MAGICNUMBER) {
 		z->in_frame = 1;
-	else
+		z->frame_file_start = z->stop_offset;
+		z->frame_out_start = z->out_total;
+		xxh64_init(&z->frame_hash, 0);
+	} else
 		z->stop =
 		    (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START ? STOP_SKIPPABLE : STOP_NOT_ZSTD;
 	return 0;
 }
 
-/* Frames that end where the previous one did (empty frames) add nothing: the first one is the end that counts. */
+/*
+ * Records the frame just ended. Frames that end where the previous one did
+ * (empty frames) add no end: the first one is the end that counts.
+ */
 static void note_frame_end(struct bundle_zstdin *z)
 {
+	uint64_t compressed = file_pos(z) - z->frame_file_start;
+	uint64_t decompressed = z->out_total - z->frame_out_start;
+
+	z->frame_count++;
+	/* lading writes no empty frame: a flood of them costs no memory, and no table of ours matches. */
+	if (decompressed == 0 || compressed > UINT32_MAX || decompressed > SEEKTABLE_MAX_FRAME_CONTENT ||
+	    z->seen_count >= SEEN_MAX) {
+		z->seen_unlisted = 1;
+	} else if (!z->seen_unlisted) {
+		struct seektable_frame *f;
+
+		z->seen = grow_array(z->seen, z->seen_count, sizeof(*z->seen));
+		f = &z->seen[z->seen_count++];
+		f->compressed = (uint32_t)compressed;
+		f->decompressed = (uint32_t)decompressed;
+		f->checksum = (uint32_t)xxh64_digest(&z->frame_hash);
+	}
 	if (z->end_count > 0 && z->ends[z->end_count - 1].out_end == z->out_total)
 		return;
 	z->ends = grow_array(z->ends, z->end_count, sizeof(*z->ends));
 	z->ends[z->end_count].out_end = z->out_total;
 	z->ends[z->end_count].file_end = file_pos(z);
+	z->ends[z->end_count].frames = z->frame_count;
 	z->end_count++;
 }
 
@@ -189,6 +232,7 @@ static int fill(struct bundle_zstdin *z)
 				 z->path, (unsigned long long)file_pos(z), ZSTD_getErrorName(rc));
 			return fail(z);
 		}
+		xxh64_update(&z->frame_hash, block + *len, output.pos);
 		*len += output.pos;
 		z->out_total += output.pos;
 		if (rc == 0) {
@@ -332,6 +376,71 @@ static int bytes_after(struct bundle_zstdin *z, uint64_t offset, uint64_t *count
 	return 0;
 }
 
+/* The first frame that disagrees with t, or SIZE_MAX; *offset is where it starts in the file. */
+static size_t first_mismatch(const struct bundle_zstdin *z, const struct seektable *t, uint64_t *offset)
+{
+	size_t i;
+
+	*offset = 0;
+	for (i = 0; i < t->count; i++) {
+		const struct seektable_frame *row = &t->frames[i];
+		const struct seektable_frame *f = &z->seen[i];
+
+		if (row->compressed != f->compressed || row->decompressed != f->decompressed ||
+		    (t->has_checksums && row->checksum != f->checksum))
+			return i;
+		*offset += f->compressed;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * The bytes after the frame that ends the tar may be a seek table: checked
+ * against the frames read (end->frames of them, from the file's start), and
+ * taken off *after when it is right. Anything else is left to the caller.
+ */
+static int check_seek_table(struct bundle_zstdin *z, const struct frame_end *end, uint64_t *after, struct lerr *err)
+{
+	struct seektable t;
+	uint64_t offset;
+	size_t bad;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = seektable_read_at(z->fd, z->path, end->file_end, *after, end->frames, &t, err)) <= 0)
+		return r == 0 ? 0 : lerr_recode(err, LADING_ERR_SIGNATURE);
+	if (t.count != end->frames) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: the seek table at offset %llu lists %zu frames, the archive has %zu: the file was "
+			 "altered; " AGAIN,
+			 z->path, (unsigned long long)end->file_end, t.count, end->frames);
+		goto out;
+	}
+	if (z->seen_count < t.count) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: the seek table at offset %llu lists frame %zu, which lading never writes (empty, over 1 "
+			 "GiB, or past %zu frames): the file was altered; " AGAIN,
+			 z->path, (unsigned long long)end->file_end, z->seen_count, (size_t)SEEN_MAX);
+		goto out;
+	}
+	if ((bad = first_mismatch(z, &t, &offset)) != SIZE_MAX) {
+		lerr_set(err, LADING_ERR_SIGNATURE,
+			 "%s: the seek table at offset %llu says frame %zu at offset %llu holds %lu bytes in %lu, the "
+			 "file has %llu in %llu%s: the file was altered; " AGAIN,
+			 z->path, (unsigned long long)end->file_end, bad, (unsigned long long)offset,
+			 (unsigned long)t.frames[bad].decompressed, (unsigned long)t.frames[bad].compressed,
+			 (unsigned long long)z->seen[bad].decompressed, (unsigned long long)z->seen[bad].compressed,
+			 t.frames[bad].checksum != z->seen[bad].checksum ? " (checksum differs)" : "");
+		goto out;
+	}
+	*after -= seektable_size(t.count, t.has_checksums);
+	z->table_end = end->file_end + seektable_size(t.count, t.has_checksums);
+	r = 0;
+out:
+	seektable_free(&t);
+	return r;
+}
+
 int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct lerr *err)
 {
 	uint64_t record_end = (tar_end + BUNDLE_TAR_RECORD - 1) / BUNDLE_TAR_RECORD * BUNDLE_TAR_RECORD;
@@ -356,14 +465,15 @@ int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct le
 			nonzero = first_nonzero_kept(z, z->block_start[z->current]);
 	}
 	if (end != NULL) {
-		if (bytes_after(z, end->file_end, &after, err) != 0)
+		if (bytes_after(z, end->file_end, &after, err) != 0 ||
+		    (after > 0 && check_seek_table(z, end, &after, err) != 0))
 			return -1;
 		if (after > 0)
 			return lerr_set(err, LADING_ERR_SIGNATURE,
 					"%s: %llu byte%s after the end of the signed archive at offset %llu: the file "
 					"was altered or appended to; " AGAIN,
 					z->path, (unsigned long long)after, after == 1 ? "" : "s",
-					(unsigned long long)end->file_end);
+					(unsigned long long)(z->table_end ? z->table_end : end->file_end));
 	}
 	if (nonzero < record_end)
 		return lerr_set(
@@ -394,6 +504,7 @@ void bundle_zstdin_free(struct bundle_zstdin *z)
 	free(z->block[0]);
 	free(z->block[1]);
 	free(z->ends);
+	free(z->seen);
 	free(z->path);
 	free(z);
 }

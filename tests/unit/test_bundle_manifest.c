@@ -90,7 +90,7 @@ static void parse_expect_error(const char *json, const char *needle)
 static void manifest_rejects_unsafe_and_malformed_rows(void **state)
 {
 	(void)state;
-	parse_expect_error("{\"format\":2}", "unsupported format");
+	parse_expect_error("{\"format\":3}", "unsupported format");
 	parse_expect_error("not json", "lading.json:1:");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"../x\",\"size\":1,\"sha256\":\"" HEX_A
 				"\",\"kind\":\"oci-blob\"}]}",
