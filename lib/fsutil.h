@@ -34,7 +34,8 @@ void fs_atomic_abort(struct fs_atomic *out);
  * openat2(2) RESOLVE_BENEATH, missing directories are made with mkdirat, the
  * data goes to a temporary name that fs_beneath_commit fsyncs and renames in
  * the same directory. A symbolic link (on the way or at the final name) that
- * leads outside root_fd is an error naming it, never a write outside; so is a
+ * leads outside root_fd is an error naming it, never a write outside (one that
+ * stays inside is followed on the way, replaced at the final name); so is a
  * kernel without openat2. root is the directory's name, for messages.
  */
 struct fs_beneath {
