@@ -213,31 +213,37 @@ fail:
 	return -1;
 }
 
-/* files/X → files_dir/X (and providers/), written under a temporary name and renamed. */
+/*
+ * files/X → files_dir/X (and providers/, apt/), confined under the directory
+ * (a link in it leading outside is an error) and written under a temporary
+ * name that is renamed.
+ */
 static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *dir, const char *rel, struct lerr *err)
 {
-	char *dest = xasprintf("%s/%s", dir, rel);
-	char *parent = xstrdup(dest);
-	char *chunk = xmalloc(CHUNK);
-	struct fs_atomic out = {NULL, NULL, -1};
+	char *chunk = NULL;
+	struct fs_beneath out = {-1, -1, NULL, NULL, NULL};
 	ssize_t got;
+	int root_fd = -1;
 	int rc = -1;
 
-	*strrchr(parent, '/') = '\0';
-	if (fs_mkdir_p(parent, err) != 0 || fs_atomic_open(&out, dest, 0644, err) != 0)
+	if (fs_mkdir_p(dir, err) != 0)
+		return -1;
+	if ((root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return lerr_sys(err, "cannot open directory '%s'", dir);
+	if (fs_beneath_open(&out, root_fd, dir, rel, 0644, err) != 0)
 		goto out;
+	chunk = xmalloc(CHUNK);
 	while ((got = bundle_reader_read(r, chunk, CHUNK, err)) > 0)
-		if (fs_write_all(out.fd, chunk, (size_t)got, dest, err) != 0)
+		if (fs_write_all(out.fd, chunk, (size_t)got, out.shown, err) != 0)
 			goto out;
-	if (got < 0 || fs_atomic_commit(&out, err) != 0)
+	if (got < 0 || fs_beneath_commit(&out, err) != 0)
 		goto out;
 	ctx->result->files_copied++;
 	rc = 0;
 out:
-	fs_atomic_abort(&out);
+	fs_beneath_abort(&out);
+	close(root_fd);
 	free(chunk);
-	free(parent);
-	free(dest);
 	return rc;
 }
 

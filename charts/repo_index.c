@@ -37,13 +37,21 @@ static void fill_version(const struct ynode *entry, const char *chart, struct ch
 	}
 }
 
-/* Index entries that are not maps, lack a version or urls are skipped, as Helm skips them. */
+/*
+ * Index entries that are not maps, lack a version or a URL are skipped, as Helm
+ * skips them; a urls list of only non-scalars ([[a]], [{}]) counts as none.
+ */
 static int entry_usable(const struct ynode *entry)
 {
 	const struct ynode *urls = ynode_get(entry, "urls");
+	size_t i;
 
-	return entry->type == YNODE_MAP && scalar_of(entry, "version") != NULL && urls != NULL &&
-	       urls->type == YNODE_SEQ && urls->count > 0;
+	if (entry->type != YNODE_MAP || scalar_of(entry, "version") == NULL || urls == NULL || urls->type != YNODE_SEQ)
+		return 0;
+	for (i = 0; i < urls->count; i++)
+		if (urls->items[i]->type == YNODE_SCALAR)
+			return 1;
+	return 0;
 }
 
 static int select_version(const struct ynode *list, const char *name, const char *chart, const char *constraint,

@@ -29,10 +29,31 @@ int fs_atomic_commit(struct fs_atomic *out, struct lerr *err);
 /* Closes and unlinks the temporary; safe to call after commit or twice. */
 void fs_atomic_abort(struct fs_atomic *out);
 
-/* Writes all len bytes to fd, retrying on EINTR and short writes. */
+/*
+ * An output file confined under a directory: root_fd/rel is reached with
+ * openat2(2) RESOLVE_BENEATH, missing directories are made with mkdirat, the
+ * data goes to a temporary name that fs_beneath_commit fsyncs and renames in
+ * the same directory. A symbolic link (on the way or at the final name) that
+ * leads outside root_fd is an error naming it, never a write outside (one that
+ * stays inside is followed on the way, replaced at the final name); so is a
+ * kernel without openat2. root is the directory's name, for messages.
+ */
+struct fs_beneath {
+	int dir_fd; /* the final name's directory */
+	int fd;	    /* the temporary, for writing */
+	char *tmp, *base, *shown;
+};
+
+int fs_beneath_open(struct fs_beneath *out, int root_fd, const char *root, const char *rel, mode_t mode,
+		    struct lerr *err);
+int fs_beneath_commit(struct fs_beneath *out, struct lerr *err);
+/* Closes and unlinks the temporary; safe after commit or twice. */
+void fs_beneath_abort(struct fs_beneath *out);
+
 /* read(2) retried on EINTR: the byte count (0 at end of file), or -1 with err naming what. */
 ssize_t fs_read_some(int fd, void *data, size_t len, const char *what, struct lerr *err);
 
+/* Writes all len bytes to fd, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *data, size_t len, const char *what, struct lerr *err);
 
 /* Writes data to path atomically (tmp, fsync, rename). */
