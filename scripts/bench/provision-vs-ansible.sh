@@ -1,8 +1,9 @@
 #!/bin/bash
-# The same work with `lading provision` and with `ansible-playbook` (Debian's
-# ansible-core) on 16 netns test hosts (scripts/lib-hosts.sh), same inventory:
-# copy a 100 MiB file and run 3 commands on every host, 16 hosts at once.
-# Each tool starts from hosts without the file; prints both wall times and the ratio.
+# The same work with `lading provision`, with `ansible-playbook` (Debian's ansible-core)
+# and with parallel-scp + parallel-ssh (Debian's pssh) on 16 netns test hosts
+# (scripts/lib-hosts.sh), same hosts: copy a 100 MiB file and run 3 commands on every
+# host, 16 hosts at once. Each tool starts from hosts without the file; prints the wall
+# times and lading's ratio to each.
 #
 #   usage: scripts/bench/provision-vs-ansible.sh   (env: LADING, HOSTS=16, FILE_MIB=100; needs root)
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -37,6 +38,8 @@ INV=$TRASH/inv.yml
 	echo "    ansible_ssh_private_key_file: $HOSTS_KEY"
 	echo "    ansible_ssh_common_args: '-o UserKnownHostsFile=$KH -o StrictHostKeyChecking=yes'"
 	echo "    ansible_python_interpreter: /usr/bin/python3"
+	# root's home is on the host's small /run tmpfs; ansible stages the copy in its remote tmp
+	echo "    ansible_remote_tmp: /var/lib/containerd/.ansible-tmp"
 	echo "  hosts:"
 	for i in $(seq 1 "$HOSTS"); do echo "    h$i: {ansible_host: $(host_ip "$i")}"; done
 } >"$INV"
@@ -88,10 +91,23 @@ ANSIBLE_HOST_KEY_CHECKING=True ANSIBLE_LOCAL_TEMP=$TRASH/ansible-tmp ANSIBLE_NOC
 t3=$(now)
 check_hosts || exit 1
 
-awk -v l="$t1 - $t0" -v a="$t3 - $t2" -v n="$HOSTS" -v m="$FILE_MIB" 'BEGIN {
-	split(l, x, " - "); l = x[1] - x[2]; split(a, y, " - "); a = y[1] - y[2]
+# parallel-scp + parallel-ssh (Debian's pssh, OpenSSH underneath): the plain-ssh floor
+PSSH_OPTS=(-p "$HOSTS" -t 0 -l root -x "-i $HOSTS_KEY -o UserKnownHostsFile=$KH -o StrictHostKeyChecking=yes -o BatchMode=yes")
+for i in $(seq 1 "$HOSTS"); do host_ip "$i"; done >"$TRASH/pssh.hosts"
+clean_hosts
+t4=$(now)
+{ parallel-scp -h "$TRASH/pssh.hosts" "${PSSH_OPTS[@]}" "$TRASH/big.bin" "$DEST/big.bin" &&
+	parallel-ssh -h "$TRASH/pssh.hosts" "${PSSH_OPTS[@]}" "uname -a > $DEST/uname" &&
+	parallel-ssh -h "$TRASH/pssh.hosts" "${PSSH_OPTS[@]}" "sha256sum $DEST/big.bin > $DEST/big.sha256" &&
+	parallel-ssh -h "$TRASH/pssh.hosts" "${PSSH_OPTS[@]}" "df -k $DEST > $DEST/df"; } >"$TRASH/pssh.out" 2>&1 ||
+	{ tail -n 20 "$TRASH/pssh.out" >&2; exit 1; }
+t5=$(now)
+check_hosts || exit 1
+
+awk -v l="$t1 - $t0" -v a="$t3 - $t2" -v p="$t5 - $t4" -v n="$HOSTS" -v m="$FILE_MIB" 'BEGIN {
+	split(l, x, " - "); l = x[1] - x[2]; split(a, y, " - "); a = y[1] - y[2]; split(p, z, " - "); p = z[1] - z[2]
 	printf "provision %d hosts (copy %d MiB + 3 commands each):\n", n, m
-	printf "  lading provision   %7.2f s\n", l
-	printf "  ansible-playbook   %7.2f s\n", a
-	printf "  ratio              %7.2fx (ansible / lading)\n", a / l
+	printf "  lading provision          %7.2f s\n", l
+	printf "  ansible-playbook          %7.2f s   lading/ansible %5.2f (goal <= 0.10)\n", a, l / a
+	printf "  parallel-scp + -ssh (x3)  %7.2f s   lading/pssh    %5.2f (goal <= 1.20)\n", p, l / p
 }'
