@@ -57,6 +57,23 @@ static void index_picks_newest_match(void **state)
 	free(path);
 }
 
+/* Helm skips an entry with no usable URL; one whose urls hold no string is no better (fuzz_helmindex). */
+static void index_skips_entries_without_string_urls(void **state)
+{
+	struct chart_version cv;
+	struct lerr err;
+	char *path =
+	    write_temp("apiVersion: v1\nentries:\n  demo:\n  - {name: demo, version: 2.0.0, urls: [[a.tgz], {}]}\n"
+		       "  - {name: demo, version: 1.0.0, urls: [demo-1.0.0.tgz]}\n");
+
+	(void)state;
+	assert_int_equal(chart_index_select(path, "repo", "demo", "", &cv, &err), 0);
+	assert_string_equal(cv.version, "1.0.0");
+	chart_version_free(&cv);
+	unlink(path);
+	free(path);
+}
+
 static void index_errors_say_what_exists(void **state)
 {
 	struct chart_version cv;
@@ -112,6 +129,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(index_picks_newest_match),
+	    cmocka_unit_test(index_skips_entries_without_string_urls),
 	    cmocka_unit_test(index_errors_say_what_exists),
 	    cmocka_unit_test(values_images_are_found),
 	};
