@@ -5,7 +5,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
 MOMENTS=${KILL_MOMENTS:-3}
-[ "$MOMENTS" -gt 5 ] && MOMENTS=5
+[ "$MOMENTS" -gt 20 ] && MOMENTS=20
 SEED=${KILL_SEED:-15}
 plan $((MOMENTS * 4))
 
