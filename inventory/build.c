@@ -480,15 +480,23 @@ int inv_build_check(const struct inv_build *b, struct lerr *err)
 }
 
 /* Marks group and its ancestors; bounded like group_depth for a builder that failed its check. */
-static void mark_ancestors(const struct inv_build *b, size_t group, unsigned char *mark, int level)
+/* A host's groups as marks and as a list: per host, work grows with its own groups, not all groups. */
+struct group_set {
+	unsigned char *mark; /* b->group_count bytes, all zero between hosts */
+	size_t *list;	     /* the marked groups, room for b->group_count */
+	size_t count;
+};
+
+static void mark_ancestors(const struct inv_build *b, size_t group, struct group_set *set, int level)
 {
 	size_t i;
 
-	if (mark[group] || level > INV_GROUP_DEPTH_MAX)
+	if (set->mark[group] || level > INV_GROUP_DEPTH_MAX)
 		return;
-	mark[group] = 1;
+	set->mark[group] = 1;
+	set->list[set->count++] = group;
 	for (i = 0; i < b->groups[group].parent_count; i++)
-		mark_ancestors(b, b->groups[group].parents[i], mark, level + 1);
+		mark_ancestors(b, b->groups[group].parents[i], set, level + 1);
 }
 
 /* A group as Ansible's sort_groups orders it: depth, then ansible_group_priority, then name. */
@@ -529,35 +537,36 @@ static void copy_vars(const struct inv_vars *from, struct inv_vars *to)
 }
 
 /* Membership of host h: its direct groups and their ancestors; "ungrouped" when that is only "all". */
-static void host_groups(const struct inv_build *b, const size_t *direct, size_t direct_count, unsigned char *mark)
+static void host_groups(const struct inv_build *b, const size_t *direct, size_t direct_count, struct group_set *set)
 {
-	size_t i, n = 0;
+	size_t i;
 
-	memset(mark, 0, b->group_count);
-	mark[0] = 1;
+	while (set->count > 0)
+		set->mark[set->list[--set->count]] = 0;
+	set->mark[0] = 1;
+	set->list[set->count++] = 0;
 	for (i = 0; i < direct_count; i++)
 		if (direct[i] != 1)
-			mark_ancestors(b, direct[i], mark, 0);
-	for (i = 1; i < b->group_count; i++)
-		n += mark[i];
-	if (n == 0)
-		mark_ancestors(b, 1, mark, 0);
+			mark_ancestors(b, direct[i], set, 0);
+	if (set->count == 1)
+		mark_ancestors(b, 1, set, 0);
 }
 
-static void finish_host(const struct inv_build *b, size_t h, const unsigned char *mark, const int *depth,
+static void finish_host(const struct inv_build *b, size_t h, const struct group_set *set, const int *depth,
 			struct inv_host *out)
 {
 	struct inv_vars merged = {NULL, 0};
-	struct merge_key *order = xcalloc(b->group_count, sizeof(*order));
+	struct merge_key *order = xcalloc(set->count, sizeof(*order));
 	size_t i, n = 0;
 
-	for (i = 0; i < b->group_count; i++)
-		if (mark[i]) {
-			order[n].depth = depth[i];
-			order[n].priority = b->groups[i].priority;
-			order[n].name = b->groups[i].name;
-			order[n++].group = i;
-		}
+	for (i = 0; i < set->count; i++) {
+		size_t g = set->list[i];
+
+		order[n].depth = depth[g];
+		order[n].priority = b->groups[g].priority;
+		order[n].name = b->groups[g].name;
+		order[n++].group = g;
+	}
 	qsort(order, n, sizeof(*order), cmp_groups);
 	for (i = 0; i < n; i++)
 		copy_vars(&b->groups[order[i].group].vars, &merged);
@@ -622,7 +631,7 @@ static void finish_group(const struct inv_build *b, size_t group, const int *dep
 
 void inv_build_finish(struct inv_build *b, struct inventory *inv)
 {
-	unsigned char *mark = xcalloc(b->group_count, 1);
+	struct group_set set = {xcalloc(b->group_count, 1), xcalloc(b->group_count, sizeof(size_t)), 0};
 	int *depth = xcalloc(b->group_count, sizeof(*depth));
 	struct inv_group *ungrouped;
 	size_t g, h;
@@ -640,12 +649,13 @@ void inv_build_finish(struct inv_build *b, struct inventory *inv)
 	inv->hosts = xcalloc(b->host_count ? b->host_count : 1, sizeof(*inv->hosts));
 	inv->host_count = b->host_count;
 	for (h = 0; h < b->host_count; h++) {
-		host_groups(b, b->hosts[h].groups, b->hosts[h].group_count, mark);
-		finish_host(b, h, mark, depth, &inv->hosts[h]);
-		if (mark[1])
+		host_groups(b, b->hosts[h].groups, b->hosts[h].group_count, &set);
+		finish_host(b, h, &set, depth, &inv->hosts[h]);
+		if (set.mark[1])
 			push_name(&ungrouped->hosts, &ungrouped->host_count, b->hosts[h].name);
 	}
-	free(mark);
+	free(set.mark);
+	free(set.list);
 	free(depth);
 }
 
