@@ -9,7 +9,7 @@
 # (one zstd stream, no table) still verifies, and still refuses trailing bytes;
 # bundle sign keeps each bundle's format.
 . "$(dirname "$0")/test-lib.sh"
-plan 43
+plan 45
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
@@ -55,6 +55,15 @@ ok "the signed bundle verifies" "$LADING" bundle verify --pubkey k.pub site.tar.
 ok "and extracts" sh -c "'$LADING' bundle extract --pubkey k.pub -C out-good site.tar.zst >/dev/null &&
 	cmp out-good/files/big.bin big.bin"
 ok "inspect reads it" sh -c "'$LADING' bundle inspect site.tar.zst | grep -q '^bundle   seekable'"
+
+# inspect reads only the head frame: a byte flipped in the middle of big.bin's frames leaves it
+# working (verify catches it), so inspecting a huge bundle costs its head, not its size.
+cp site.tar.zst damaged.tar.zst
+flip_byte damaged.tar.zst $((size / 2))
+ok "inspect of a bundle damaged past its head still reads the head" \
+	sh -c "'$LADING' bundle inspect damaged.tar.zst | grep -q '^bundle   seekable'"
+fails_one_line "while verify refuses it in one line" 1 "^lading: damaged.tar.zst: " \
+	"$LADING" bundle verify --pubkey k.pub damaged.tar.zst
 
 # refused NAME FILE PATTERN: verify and extract fail with exit 1 and one line, extract leaves nothing.
 refused() {
