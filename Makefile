@@ -59,7 +59,7 @@ check-asan: deps
 	$(MAKE) BUILD=build-asan CC=clang CFLAGS="-O1 -g $(SANFLAGS)" LDFLAGS="$(SANFLAGS)" \
 		build-asan/$(PROG) unit
 	LADING=$(CURDIR)/build-asan/$(PROG) LADING_UNIT_DIR=$(CURDIR)/build-asan/tests/unit \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) $(PROVE_FLAGS) -e '' \
 		$(UNIT_SRCS:tests/unit/%.c=build-asan/tests/unit/%) $(TESTS)
 

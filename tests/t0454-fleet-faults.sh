@@ -5,7 +5,8 @@
 # recap names each failure with its cause; lading stops waiting for the hung command at
 # --timeout, so the run ends in about that time, not the slowest host's (the command itself keeps
 # running on its host: libssh2 1.10 cannot send a signal request). The wall time is printed, not
-# asserted. 256 KiB copies and a 30 s timeout leave room for a loaded 2-core machine.
+# asserted. 256 KiB copies, a 30 s timeout and a 30 s connect timeout (64 handshakes at once
+# take over 5 s under ASan on a loaded 2-core machine) leave room for it.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-hosts.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
@@ -36,7 +37,7 @@ host_sshd_stop 3                                   # down: connection refused
 host_rekey 4                                       # a changed host key
 host_exec 5 "mkdir -p /var/lib/containerd/fleet && mount -t tmpfs -o size=64k tmpfs /var/lib/containerd/fleet" # full disk
 start=$(date +%s)
-"$LADING" provision -i "$INV" -s "$TRASH/site.yaml" --known-hosts "$KH" --forks "$N" --connect-timeout 5 \
+"$LADING" provision -i "$INV" -s "$TRASH/site.yaml" --known-hosts "$KH" --forks "$N" --connect-timeout 30 \
 	--timeout 30 --json >"$TRASH/run.json" 2>"$TRASH/run.err"
 st=$?
 took=$(($(date +%s) - start))
