@@ -13,6 +13,7 @@
 
 #include "lib/buf.h"
 #include "lib/cli.h"
+#include "lib/digest.h"
 #include "lib/xmalloc.h"
 #include "provision/facts.h"
 #include "provision/cmd_apply.h"
@@ -269,6 +270,7 @@ struct copy_job {
 	const char *dest;
 	int mode;
 	uint64_t size;
+	char sha256[SHA256_HEX_LEN + 1]; /* hashed once for all hosts; each host checks what it got */
 };
 
 static int copy_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx, struct lerr *err)
@@ -276,7 +278,7 @@ static int copy_action(struct ssh_conn *conn, struct fanout_result *r, void *ctx
 	const struct copy_job *job = ctx;
 	char size[32];
 
-	if (ssh_upload(conn, job->src, job->dest, job->mode, r->target.ssh.become, err) != 0)
+	if (ssh_upload(conn, job->src, job->dest, job->mode, r->target.ssh.become, job->sha256, err) != 0)
 		return -1;
 	log_format_bytes(job->size, size, sizeof(size));
 	r->text = xasprintf("%s (%s)", job->dest, size);
@@ -289,6 +291,7 @@ static int provision_copy(int argc, char **argv)
 	struct fanout_opts o;
 	struct verb_args a;
 	struct copy_job job;
+	struct lerr err;
 	struct stat st;
 	int status;
 
@@ -300,10 +303,14 @@ static int provision_copy(int argc, char **argv)
 		cli_free(&a.cli);
 		return status;
 	}
+	if (sha256_file(a.cli.operands[0], job.sha256, &job.size, &err) != 0) {
+		status = cli_usage_error(&a.cli, "%s", err.msg);
+		cli_free(&a.cli);
+		return status;
+	}
 	job.src = a.cli.operands[0];
 	job.dest = a.cli.operands[1];
 	job.mode = a.mode >= 0 ? a.mode : 0644;
-	job.size = (uint64_t)st.st_size;
 	status = fanout_run(&o, "copy", copy_action, &job);
 	cli_free(&a.cli);
 	return status;

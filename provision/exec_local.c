@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 
@@ -107,9 +108,10 @@ static int local_exec(void *ctx, const char *cmd, int become, int stdin_fd, stru
 }
 
 static int local_upload(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
-			struct lerr *err)
+			const char *sha256_hex, struct lerr *err)
 {
 	struct fs_atomic out;
+	char got[SHA256_HEX_LEN + 1];
 	int in_fd, rc = -1;
 
 	(void)ctx;
@@ -121,6 +123,21 @@ static int local_upload(void *ctx, const char *local_path, const char *remote_pa
 	if (fs_copy_fd(in_fd, out.fd, NULL, remote_path, err) != 0) {
 		fs_atomic_abort(&out);
 		goto out;
+	}
+	/* The copy is checked as a remote host checks it: a source changed meanwhile never lands. */
+	if (sha256_hex != NULL) {
+		if (sha256_file(out.tmp_path, got, NULL, err) != 0) {
+			fs_atomic_abort(&out);
+			goto out;
+		}
+		if (strcmp(got, sha256_hex) != 0) {
+			lerr_set(err, LADING_ERR_SYSTEM,
+				 "local: '%s' changed while it was copied to '%s' (sha256 %.12s…, expected %.12s…): "
+				 "copy again once it is stable",
+				 local_path, remote_path, got, sha256_hex);
+			fs_atomic_abort(&out);
+			goto out;
+		}
 	}
 	if (fchmod(out.fd, (mode_t)mode) != 0) {
 		lerr_sys(err, "cannot set the mode of '%s'", remote_path);

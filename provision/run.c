@@ -109,7 +109,7 @@ static int ssh_exec_adapter(void *ctx, const char *cmd, int become, int stdin_fd
 }
 
 static int ssh_upload_adapter(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
-			      struct lerr *err)
+			      const char *sha256_hex, struct lerr *err)
 {
 	struct ssh_session *session = ctx;
 
@@ -117,7 +117,7 @@ static int ssh_upload_adapter(void *ctx, const char *local_path, const char *rem
 		lerr_set(err, LADING_ERR_NETWORK, "%s: not connected (reboot in progress)", session->target.ssh.host);
 		return -1;
 	}
-	return ssh_upload(session->conn, local_path, remote_path, mode, become, err);
+	return ssh_upload(session->conn, local_path, remote_path, mode, become, sha256_hex, err);
 }
 
 static int ssh_reconnect_adapter(void *ctx, struct lerr *err)

@@ -18,9 +18,9 @@ struct step_exec {
 	/* As ssh_exec: -1 = transport failure, else *exit_status is the command's. */
 	int (*exec)(void *ctx, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 		    int *exit_status, struct lerr *err);
-	/* As ssh_upload: local file to remote path, temp name then rename. */
+	/* As ssh_upload: local file to remote path, temp name then rename, checked against its size and sha256. */
 	int (*upload)(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
-		      struct lerr *err);
+		      const char *sha256_hex, struct lerr *err);
 	/*
 	 * Drops the session and opens a new one (after a reboot); NULL where
 	 * there is no session (this machine). -1 = not reachable yet.

@@ -135,7 +135,8 @@ static int file_apply(struct step_host *host, const struct file_want *want, cons
 	if (diff & FILE_DIFF_CONTENT) {
 		if ((rc = file_fixup(host, want, "mkdir -p", NULL, 1, res)) != 0)
 			return rc;
-		if (host->exec->upload(host->exec->ctx, want->local_path, want->dest, mode, want->become, &err) != 0) {
+		if (host->exec->upload(host->exec->ctx, want->local_path, want->dest, mode, want->become,
+				       want->local_hex, &err) != 0) {
 			step_log(host, "  upload failed: %s\n", err.msg);
 			step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
 			return 1;

@@ -497,8 +497,40 @@ static char *upload_temp_name(const char *remote_path)
 	return xasprintf("%s.lading-tmp.%012llx", remote_path, value & 0xffffffffffffULL);
 }
 
+/*
+ * The host's side of an upload. `cat` ends at end of input whether the whole
+ * file came or the connection died halfway (sshd closes the command's stdin
+ * either way), so the size, and the digest when known, are checked before the
+ * rename; anything else removes the temporary file.
+ */
+/*
+ * The host's side of an upload. `cat` ends at end of input whether the whole
+ * file came or the connection died halfway (sshd closes the command's stdin
+ * either way), so the size, and the digest when known, are checked before the
+ * rename. The temporary file is removed before anything is said about it: with
+ * lading gone, writing to stderr kills the shell (SIGPIPE).
+ */
+static char *upload_command(const char *q_temp, const char *q_dest, int mode, uint64_t size, const char *sha256_hex)
+{
+	char *check = sha256_hex == NULL
+			  ? xstrdup("")
+			  : xasprintf("if [ \"$(sha256sum < %s | cut -c1-64)\" != %s ]; then rm -f %s; echo \"content "
+				      "differs from the source's sha256 %.12s... (the source changed while it was "
+				      "sent)\" >&2; exit 1; fi; ",
+				      q_temp, sha256_hex, q_temp, sha256_hex);
+	char *cmd = xasprintf("umask 077 && cat > %s || { rc=$?; rm -f %s; exit $rc; }; n=$(wc -c < %s); "
+			      "if [ \"$n\" -ne %llu ]; then rm -f %s; echo \"received $n of %llu bytes (the "
+			      "connection or the source changed while it was sent)\" >&2; exit 1; fi; "
+			      "%schmod %o %s && mv -f %s %s || { rc=$?; rm -f %s; exit $rc; }",
+			      q_temp, q_temp, q_temp, (unsigned long long)size, q_temp, (unsigned long long)size, check,
+			      (unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
+
+	free(check);
+	return cmd;
+}
+
 int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote_path, int mode, int become,
-	       struct lerr *err)
+	       const char *sha256_hex, struct lerr *err)
 {
 	struct buf errout = BUF_INIT(4096);
 	struct stat st;
@@ -514,8 +546,7 @@ int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote
 		lerr_set(err, LADING_ERR_USAGE, "'%s' is not a regular file", local_path);
 		goto out;
 	}
-	cmd = xasprintf("umask 077 && cat > %s && chmod %o %s && mv -f %s %s || { rc=$?; rm -f %s; exit $rc; }", q_temp,
-			(unsigned int)mode & 07777, q_temp, q_temp, q_dest, q_temp);
+	cmd = upload_command(q_temp, q_dest, mode, (uint64_t)st.st_size, sha256_hex);
 	if (ssh_exec(conn, cmd, become, fd, NULL, &errout, &status, err) != 0) {
 		if (err != NULL && err->code == LADING_ERR_LIMIT)
 			lerr_about(err, LADING_ERR_SYSTEM, conn->name, "upload to '%s' failed (exit %d)", remote_path,

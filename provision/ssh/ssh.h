@@ -69,9 +69,15 @@ int ssh_conn_open(const struct ssh_target *target, const struct ssh_opts *opts, 
 int ssh_exec(struct ssh_conn *conn, const char *cmd, int become, int stdin_fd, struct buf *out, struct buf *errout,
 	     int *exit_status, struct lerr *err);
 
-/* Uploads local_path to remote_path (temp name, then rename), mode octal like 0644. */
+/*
+ * Uploads local_path to remote_path (temp name, then rename), mode octal like
+ * 0644. The host renames only when it received the size local_path had when
+ * opened and, when sha256_hex is not NULL, content of that digest: an upload
+ * cut short (lading killed, link lost) or a source that changed meanwhile never
+ * lands under the final name.
+ */
 int ssh_upload(struct ssh_conn *conn, const char *local_path, const char *remote_path, int mode, int become,
-	       struct lerr *err);
+	       const char *sha256_hex, struct lerr *err);
 
 void ssh_conn_close(struct ssh_conn *conn);
 
