@@ -38,6 +38,7 @@ struct run {
 	struct host_plan *plans;
 	size_t plan_count;
 	char *run_dir;
+	struct digest_memo *digests;
 	pthread_mutex_t lock;
 };
 
@@ -189,6 +190,7 @@ static int run_host(void *item, size_t worker, void *ctx, struct lerr *unused)
 	sh.host = plan->host;
 	sh.name = plan->host->name;
 	sh.check = run->opts->check;
+	sh.digests = run->digests;
 	if (inv_host_conn(plan->host, &how, &err) == 0) {
 		local = how.local;
 		sh.become = how.become || run->opts->become;
@@ -385,11 +387,13 @@ int run_site(const struct site *site, const struct inventory *inv, const struct 
 {
 	struct run run = {0};
 	struct pool_opts popts = {0};
+	uint64_t hashed, reused;
 	size_t i;
 	int rc = -1;
 
 	run.site = site;
 	run.opts = opts;
+	run.digests = digest_memo_new();
 	pthread_mutex_init(&run.lock, NULL);
 	*failed_hosts = 0;
 	if (build_plans(&run, inv, err) != 0 || make_run_dir(&run, err) != 0)
@@ -402,6 +406,9 @@ int run_site(const struct site *site, const struct inventory *inv, const struct 
 	if (pool_run_each(&popts, run.plans, run.plan_count, sizeof(*run.plans), err) != 0)
 		goto out;
 	print_recap(&run);
+	digest_memo_counts(run.digests, &hashed, &reused);
+	log_msg(opts->lg, LOG_VERBOSE, "sources hashed: %llu, reused for other hosts: %llu", (unsigned long long)hashed,
+		(unsigned long long)reused);
 	for (i = 0; i < run.plan_count; i++)
 		if (run.plans[i].status != HOST_OK)
 			(*failed_hosts)++;
@@ -411,6 +418,7 @@ out:
 		free(run.plans[i].roles);
 	free(run.plans);
 	free(run.run_dir);
+	digest_memo_free(run.digests);
 	pthread_mutex_destroy(&run.lock);
 	return rc;
 }

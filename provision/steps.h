@@ -10,6 +10,7 @@
 
 #include "inventory/inventory.h"
 #include "lib/buf.h"
+#include "lib/digestmemo.h"
 #include "lib/err.h"
 #include "provision/site.h"
 
@@ -54,7 +55,8 @@ struct step_host {
 	int role_changed;	     /* a step of the current role changed; the runner clears it per role */
 	struct site_var *facts;	     /* set by the facts step; freed by step_host_clear */
 	size_t fact_count;
-	FILE *log; /* the host's full log, or NULL */
+	FILE *log;		     /* the host's full log, or NULL */
+	struct digest_memo *digests; /* source digests shared by the run's hosts; NULL = hash each time */
 };
 
 struct step_result {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/digest.h"
+#include "lib/digestmemo.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 #include "provision/roles.h"
@@ -235,7 +236,7 @@ static int file_source(struct step_host *host, const struct site_step *step, str
 	}
 	if (step->kind == STEP_COPY) {
 		/* Streamed from disk by the upload; only its digest is computed here. */
-		if (sha256_file(src, want->local_hex, NULL, err) != 0)
+		if (digest_memo_file(host->digests, src, want->local_hex, NULL, err) != 0)
 			goto out;
 		want->local_path = src;
 		*staged = src;
@@ -311,7 +312,7 @@ int step_put_file(struct step_host *host, const struct site_step *step, const ch
 	want.become = step_become(host, step);
 	want.dest = dest;
 	want.local_path = local_path;
-	if (sha256_file(local_path, want.local_hex, NULL, &err) != 0) {
+	if (digest_memo_file(host->digests, local_path, want.local_hex, NULL, &err) != 0) {
 		step_set(res, STEP_STATUS_FAILED, "%s", err.msg);
 		return 0;
 	}

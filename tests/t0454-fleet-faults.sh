@@ -10,7 +10,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-hosts.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root for network namespaces"
-plan 8
+plan 9
 unset SSH_AUTH_SOCK
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -38,7 +38,7 @@ host_rekey 4                                       # a changed host key
 host_exec 5 "mkdir -p /var/lib/containerd/fleet && mount -t tmpfs -o size=64k tmpfs /var/lib/containerd/fleet" # full disk
 start=$(date +%s)
 "$LADING" provision -i "$INV" -s "$TRASH/site.yaml" --known-hosts "$KH" --forks "$N" --connect-timeout 30 \
-	--timeout 30 --json >"$TRASH/run.json" 2>"$TRASH/run.err"
+	--timeout 30 --json -v >"$TRASH/run.json" 2>"$TRASH/run.err"
 st=$?
 took=$(($(date +%s) - start))
 echo "# $N hosts, 4 faults, --timeout 30: the run took $took s"
@@ -53,4 +53,6 @@ ok "h3 (sshd down) is unreachable, refused" sh -c "echo '$(ev 3)' | grep -Eq '^u
 ok "h4 (changed key) is refused at connect, naming the key" sh -c "echo '$(ev 4)' | grep -Eiq 'host key'"
 ok "h5 (full disk) fails its copy naming the system error" sh -c "echo '$(ev 5)' | grep -Eiq 'no space left on device'"
 ok "h6 (hung command) fails with the timeout" sh -c "echo '$(ev 6)' | grep -q 'timed out after 30 s'"
+# 62 hosts reach the copy (h3 and h4 fail at connect): the source is hashed once, not per host.
+ok "the copied file was hashed once for all hosts" grep -q "sources hashed: 1, reused for other hosts: $((N - 3))" "$TRASH/run.err"
 done_testing

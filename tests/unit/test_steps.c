@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/digest.h"
 #include "lib/buf.h"
 #include "lib/err.h"
 #include "lib/fsutil.h"
@@ -380,15 +381,22 @@ static int fake_exec(void *ctx, const char *cmd, int become, int stdin_fd, struc
 }
 
 static int fake_upload(void *ctx, const char *local_path, const char *remote_path, int mode, int become,
-		       struct lerr *err)
+		       const char *want_hex, struct lerr *err)
 {
 	struct fake_node *node = ctx;
+	char got[SHA256_HEX_LEN + 1];
 
 	(void)mode;
 	(void)become;
 	snprintf(node->uploaded_dest, sizeof(node->uploaded_dest), "%s", remote_path);
 	buf_reset(&node->uploaded);
-	return fs_read_file(local_path, &node->uploaded, err);
+	if (fs_read_file(local_path, &node->uploaded, err) != 0)
+		return -1;
+	/* As a real host does: what arrived must have the digest the step computed. */
+	sha256_hex(node->uploaded.data, node->uploaded.len, got);
+	assert_non_null(want_hex);
+	assert_string_equal(got, want_hex);
+	return 0;
 }
 
 static void use_fake_node(struct fixture *f, struct fake_node *node)
