@@ -37,6 +37,7 @@
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
 
 #define CHUNK (256u << 10)
@@ -485,25 +486,36 @@ out:
 	return r;
 }
 
-/* Reads an entry over one chunk from its source and records its chaining values; checks its sha256. */
-static int record_chunks(struct bundle_entry *e, struct bundle_chunker *c, char *block, struct lerr *err)
+/*
+ * A pool job: reads an entry over one chunk from its source and records its chaining values
+ * (e->chunks, allocated here); checks its sha256.
+ */
+static int record_chunks(void *job, size_t worker, void *ctx, struct lerr *err)
 {
+	struct bundle_entry *e = job;
+	struct bundle_chunker *c = NULL;
 	char hex[SHA256_HEX_LEN + 1];
+	char *block = NULL;
 	uint64_t total = 0;
 	int fd = -1, r = -1;
 
+	(void)worker;
+	(void)ctx;
 	e->chunk_count = (size_t)bundle_chunk_count(e->size);
 	if (e->chunk_count == 0)
 		return 0;
 	e->chunks = xmalloc(e->chunk_count * BUNDLE_CHUNK_HASH_LEN);
+	c = bundle_chunker_new();
+	block = xmalloc(CHUNK);
 	if (bundle_chunker_start(c, e, 0, e->chunks, err) != 0)
-		return -1;
+		goto out;
 	if (e->src_data != NULL) {
 		total = e->size;
 		if (bundle_chunker_update(c, e->src_data, (size_t)e->size, err) != 0)
-			return -1;
+			goto out;
 	} else if (e->src_file == NULL || (fd = open(e->src_file, O_RDONLY | O_CLOEXEC)) < 0) {
-		return lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file ? e->src_file : "(no source)");
+		lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file ? e->src_file : "(no source)");
+		goto out;
 	}
 	while (fd >= 0 && total <= e->size) {
 		ssize_t got = read(fd, block, CHUNK);
@@ -530,6 +542,8 @@ static int record_chunks(struct bundle_entry *e, struct bundle_chunker *c, char 
 out:
 	if (fd >= 0)
 		close(fd);
+	bundle_chunker_free(c);
+	free(block);
 	return r;
 }
 
@@ -537,12 +551,10 @@ out:
  * A copy of m (entries copied shallowly: free with layout_free) with every entry's offsets and
  * chunk values, for lading.json.
  */
-static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *copy, struct lerr *err)
+static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *copy, int threads, struct lerr *err)
 {
-	struct bundle_chunker *c = bundle_chunker_new();
-	char *block = xmalloc(CHUNK);
+	struct pool_opts popts;
 	size_t i;
-	int r = -1;
 
 	*copy = *m;
 	copy->entries = xcalloc(m->entry_count + 1, sizeof(*copy->entries));
@@ -552,15 +564,13 @@ static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *c
 		copy->entries[i].chunk_count = 0;
 	}
 	if (measure_offsets(copy, err) != 0)
-		goto out;
-	for (i = 0; i < m->entry_count; i++)
-		if (record_chunks(&copy->entries[i], c, block, err) != 0)
-			goto out;
-	r = 0;
-out:
-	bundle_chunker_free(c);
-	free(block);
-	return r;
+		return -1;
+	/* Before anything is compressed the cores are free: entries are hashed side by side. */
+	memset(&popts, 0, sizeof(popts));
+	popts.workers = threads;
+	popts.mode = POOL_STOP_ON_ERROR;
+	popts.run = record_chunks;
+	return pool_run_each(&popts, copy->entries, copy->entry_count, sizeof(*copy->entries), err);
 }
 
 static void layout_free(struct bundle_manifest *copy)
@@ -583,7 +593,7 @@ int bundle_write(const char *out_path, const struct bundle_manifest *m, const st
 
 	memset(&with_layout, 0, sizeof(with_layout));
 	if (m->format >= 2) {
-		if (layout_add(m, &with_layout, err) != 0)
+		if (layout_add(m, &with_layout, opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
 			goto out;
 		m = &with_layout;
 	}
