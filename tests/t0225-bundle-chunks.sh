@@ -109,14 +109,14 @@ damaged() {
 }
 damaged chunk1 'd[data("files/big.bin") + 4 * 1048576 + 7] ^= 1'
 fails_one_line "a byte changed in chunk 1 of an entry: verify names the entry and the chunk" 1 \
-	"^lading: chunk1.tar.zst: files/big.bin: chunk 1 \(bytes 4194304 to 8388608\) does not match lading.json: the bundle is damaged or altered$" \
+	"^lading: chunk1.tar.zst: files/big.bin: sha256 mismatch in chunk 1 \(bytes 4194304 to 8388608\) against lading.json: the bundle is damaged or altered$" \
 	"$LADING" bundle verify --insecure-skip-signature chunk1.tar.zst
-fails_one_line "and so does extract" 1 "^lading: chunk1.tar.zst: files/big.bin: chunk 1 " \
+fails_one_line "and so does extract" 1 "^lading: chunk1.tar.zst: files/big.bin: sha256 mismatch in chunk 1 " \
 	"$LADING" bundle extract --insecure-skip-signature -C out-chunk1 chunk1.tar.zst
 ok "which leaves nothing behind" sh -c "! test -e out-chunk1 && ! ls -a . | grep -q lading-staging"
 damaged chunk0 'd[data("files/eight.bin") + 1] ^= 0x80'
 fails_one_line "a byte changed in chunk 0 of an 8 MiB entry: chunk 0 named" 1 \
-	"^lading: chunk0.tar.zst: files/eight.bin: chunk 0 \(bytes 0 to 4194304\) does not match" \
+	"^lading: chunk0.tar.zst: files/eight.bin: sha256 mismatch in chunk 0 \(bytes 0 to 4194304\) against" \
 	"$LADING" bundle verify --insecure-skip-signature chunk0.tar.zst
 damaged last 'd[data("files/big.bin") + 10 * 1048576 + 50] ^= 1'
 fails_one_line "a byte changed in the last chunk: the entry's sha256 catches it" 1 \
@@ -126,7 +126,7 @@ fails_one_line "a byte changed in the last chunk: the entry's sha256 catches it"
 # The listed value changed, the data intact: the chunks are checked against lading.json's list.
 damaged value 'i = d.index(json.dumps(m["entries"][0]["chunks"][1]).encode()) + 5; d[i] = ord("0") if d[i] != ord("0") else ord("1")'
 fails_one_line "a chunk value changed in lading.json: verify refuses chunk 1 though the data is intact" 1 \
-	"^lading: value.tar.zst: files/big.bin: chunk 1 \(bytes 4194304 to 8388608\) does not match lading.json" \
+	"^lading: value.tar.zst: files/big.bin: sha256 mismatch in chunk 1 \(bytes 4194304 to 8388608\) against lading.json" \
 	"$LADING" bundle verify --insecure-skip-signature value.tar.zst
 damaged fewer 'm["entries"][0]["chunks"].pop(); put(m)'
 fails_one_line "a chunk list one value short is refused in one line" 1 \

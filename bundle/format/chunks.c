@@ -116,8 +116,8 @@ static int boundary(struct bundle_chunker *c, uint64_t index, struct lerr *err)
 		return 0;
 	if (memcmp(value, e->chunks + index * BUNDLE_CHUNK_HASH_LEN, BUNDLE_CHUNK_HASH_LEN) != 0)
 		return lerr_set(err, LADING_ERR_SIGNATURE,
-				"%s: chunk %llu (bytes %llu to %llu) does not match %s: the bundle is damaged or "
-				"altered",
+				"%s: sha256 mismatch in chunk %llu (bytes %llu to %llu) against %s: the bundle is "
+				"damaged or altered",
 				e->path, (unsigned long long)index, (unsigned long long)index * BUNDLE_CHUNK_SIZE,
 				(unsigned long long)(index + 1) * BUNDLE_CHUNK_SIZE, BUNDLE_MANIFEST_NAME);
 	return 0;
@@ -237,12 +237,11 @@ static int chunk_done(struct range_read *rr, struct lerr *err)
 	if (start + rr->chunk_len == e->size) {
 		bundle_chunker_final_hex(rr->chunker, hex);
 		if (strcmp(hex, e->sha256) != 0)
-			return lerr_set(
-			    err, LADING_ERR_SIGNATURE,
-			    "%s: %s: chunk %llu (bytes %llu to %llu, the last) does not match its sha256 in "
-			    "%s: the bundle is damaged or altered",
-			    rr->name, e->path, (unsigned long long)rr->chunk_index, (unsigned long long)start,
-			    (unsigned long long)e->size, BUNDLE_MANIFEST_NAME);
+			return lerr_set(err, LADING_ERR_SIGNATURE,
+					"%s: %s: sha256 mismatch in chunk %llu (bytes %llu to %llu, the last) against "
+					"%s: the bundle is damaged or altered",
+					rr->name, e->path, (unsigned long long)rr->chunk_index,
+					(unsigned long long)start, (unsigned long long)e->size, BUNDLE_MANIFEST_NAME);
 	}
 	from = rr->offset > start ? rr->offset : start;
 	to = rr->offset + rr->len < start + rr->chunk_len ? rr->offset + rr->len : start + rr->chunk_len;
