@@ -9,7 +9,7 @@
 # bundle (no offsets, no chunks) still verifies and extracts; a rebuild from
 # the lock is byte-identical.
 . "$(dirname "$0")/test-lib.sh"
-plan 20
+plan 21
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
@@ -134,8 +134,12 @@ fails_one_line "a chunk list one value short is refused in one line" 1 \
 	"$LADING" bundle verify --insecure-skip-signature fewer.tar.zst
 damaged offset 'm["entries"][0]["offset"] = 0; put(m)'
 fails_one_line "an offset that is not where the header is: verify names the entry" 1 \
-	"^lading: offset.tar.zst: files/big.bin: its header is at offset 512 after the head, lading.json says 0$" \
+	"^lading: offset.tar.zst: files/big.bin: its header and data are at offsets 512 and 1024 after the head, lading.json says 0 and 1024$" \
 	"$LADING" bundle verify --insecure-skip-signature offset.tar.zst
+damaged data-offset 'e = m["entries"][3]; e["data_offset"] -= 512; put(m)'
+fails_one_line "a data offset one block off: verify names the entry and both offsets" 1 \
+	"^lading: data-offset.tar.zst: files/l+\.bin: its header and data are at offsets ([0-9]+) and ([0-9]+) after the head, lading.json says \1 and [0-9]+$" \
+	"$LADING" bundle verify --insecure-skip-signature data-offset.tar.zst
 
 # A format 2 bundle of the previous lading: no offsets, no chunk values.
 damaged old '

@@ -262,16 +262,22 @@ static const char *type_name(struct archive_entry *entry)
 	}
 }
 
-/* Format 2 offsets in lading.json are where the headers are, counted from the end of the head. */
+/*
+ * Format 2 offsets in lading.json are where the header and the data are, counted from the end of
+ * the head (libarchive has consumed the header and nothing of the data: that is its position).
+ */
 static int check_offset(struct bundle_reader *r, const struct bundle_entry *e, struct lerr *err)
 {
-	int64_t at = archive_read_header_position(r->a);
+	int64_t at = archive_read_header_position(r->a) - r->head_end;
+	int64_t data = archive_filter_bytes(r->a, 0) - r->head_end;
 
-	if (!e->has_layout || (at >= r->head_end && (uint64_t)(at - r->head_end) == e->offset))
+	if (!e->has_layout || (at >= 0 && (uint64_t)at == e->offset && data >= 0 && (uint64_t)data == e->data_offset))
 		return 0;
-	return lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s: its header is at offset %lld after the head, %s says %llu",
-			r->path, e->path, (long long)(at - r->head_end), BUNDLE_MANIFEST_NAME,
-			(unsigned long long)e->offset);
+	return lerr_set(
+	    err, LADING_ERR_SIGNATURE,
+	    "%s: %s: its header and data are at offsets %lld and %lld after the head, %s says %llu and %llu", r->path,
+	    e->path, (long long)at, (long long)data, BUNDLE_MANIFEST_NAME, (unsigned long long)e->offset,
+	    (unsigned long long)e->data_offset);
 }
 
 /* The checks every entry after the head must pass before a byte of it is used. */
