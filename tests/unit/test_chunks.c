@@ -171,6 +171,78 @@ static void range_plan_names_the_frames_and_chunks(void **state)
 	assert_non_null(strstr(err.msg, "lists no offsets"));
 }
 
+#define VALUE "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+/* lading.json with one 9 MiB entry whose layout fields are fields (a JSON fragment). */
+static int parse_layout_of(const char *fields, uint64_t size, struct bundle_manifest *m, struct lerr *err)
+{
+	char *json = xasprintf("{\"format\":2,\"name\":\"n\",\"created\":\"2026-11-23T09:00:00Z\",\"tool\":\"t\","
+			       "\"images\":[],\"entries\":[{\"path\":\"files/a\",\"size\":%llu,\"sha256\":\"%s\","
+			       "\"kind\":\"file\"%s%s}]}",
+			       (unsigned long long)size, VALUE, fields[0] ? "," : "", fields);
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	lerr_clear(err);
+	rc = bundle_manifest_parse(json, strlen(json), m, err);
+	free(json);
+	return rc;
+}
+
+static void manifest_layout_fields_parse_and_are_checked(void **state)
+{
+	static const struct {
+		const char *fields;
+		uint64_t size;
+		const char *error;
+	} bad[] = {
+	    {"\"offset\":0,\"data_offset\":512,\"chunks\":[\"" VALUE "\"]", 9 * MiB, "'chunks' must list 2 values"},
+	    {"\"offset\":0,\"data_offset\":512", 9 * MiB, "'chunks' must list 2 values"},
+	    {"\"offset\":0,\"data_offset\":512,\"chunks\":[\"" VALUE "\"]", 10, "'chunks' must list 0 values"},
+	    {"\"offset\":0,\"data_offset\":512,\"chunks\":[\"" VALUE "\",\"00\"]", 9 * MiB, "chunks[1] is not 64"},
+	    {"\"offset\":0,\"data_offset\":512,\"chunks\":[\"" VALUE
+	     "\",\"00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff\"]",
+	     9 * MiB, "chunks[1] is not 64"},
+	    {"\"offset\":0,\"data_offset\":512,\"chunks\":[\"" VALUE "\",7]", 9 * MiB, "chunks[1] is not 64"},
+	    {"\"offset\":100,\"data_offset\":512", 10, "are not a tar header's"},
+	    {"\"offset\":512,\"data_offset\":512", 10, "are not a tar header's"},
+	    {"\"offset\":-512,\"data_offset\":512", 10, "'offset' must be a non-negative integer"},
+	    {"\"data_offset\":512", 10, "'offset' must be a non-negative integer"},
+	    {"\"chunks\":[]", 10, "'offset' must be a non-negative integer"},
+	};
+	struct bundle_manifest m, back;
+	struct lerr err;
+	char *json = NULL;
+	size_t i, len;
+
+	(void)state;
+	assert_int_equal(parse_layout_of("\"offset\":0,\"data_offset\":1536,\"chunks\":[\"" VALUE "\",\"" VALUE "\"]",
+					 9 * MiB, &m, &err),
+			 0);
+	assert_true(m.entries[0].has_layout);
+	assert_int_equal(m.entries[0].data_offset, 1536);
+	assert_int_equal(m.entries[0].chunk_count, 2);
+	assert_int_equal(m.entries[0].chunks[BUNDLE_CHUNK_HASH_LEN + 1], 0x11);
+	assert_int_equal(m.entries[0].chunks[BUNDLE_CHUNK_HASH_LEN + 15], 0xff);
+	/* Written back and parsed again: the same values. */
+	assert_int_equal(bundle_manifest_to_json(&m, &json, &len, &err), 0);
+	assert_int_equal(bundle_manifest_parse(json, len, &back, &err), 0);
+	assert_memory_equal(back.entries[0].chunks, m.entries[0].chunks, 2 * BUNDLE_CHUNK_HASH_LEN);
+	bundle_manifest_free(&back);
+	bundle_manifest_free(&m);
+	free(json);
+	/* No layout at all (an older bundle): accepted, nothing listed. */
+	assert_int_equal(parse_layout_of("", 9 * MiB, &m, &err), 0);
+	assert_false(m.entries[0].has_layout);
+	bundle_manifest_free(&m);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_layout_of(bad[i].fields, bad[i].size, &m, &err) == 0)
+			fail_msg("case %zu parsed", i);
+		if (strstr(err.msg, bad[i].error) == NULL)
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, bad[i].error);
+	}
+}
+
 struct fixture {
 	char dir[64];
 	char *path;
@@ -355,6 +427,7 @@ int main(void)
 	    cmocka_unit_test(chunk_count_is_one_per_full_chunk_but_the_last),
 	    cmocka_unit_test(chunker_resumes_from_a_value_and_catches_a_changed_chunk),
 	    cmocka_unit_test(range_plan_names_the_frames_and_chunks),
+	    cmocka_unit_test(manifest_layout_fields_parse_and_are_checked),
 	    cmocka_unit_test_setup_teardown(range_read_returns_verified_bytes_across_frames, setup, teardown),
 	    cmocka_unit_test_setup_teardown(range_read_refuses_a_chunk_that_disagrees, setup, teardown),
 	    cmocka_unit_test_setup_teardown(range_read_refuses_a_damaged_frame, setup, teardown),
