@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bundle/format/chunks.h"
 #include "bundle/format/manifest.h"
 #include "bundle/format/path.h"
 #include "lib/grow.h"
@@ -46,6 +47,37 @@ static json_t *image_to_json(const struct bundle_image *img)
 	if (img->origin != NULL)
 		json_object_set_new(obj, "origin", json_string(img->origin));
 	return obj;
+}
+
+static void hex_encode(const unsigned char *raw, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[raw[i] >> 4];
+		out[2 * i + 1] = digits[raw[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* "offset", "data_offset" and, for an entry of more than one chunk, "chunks" (chunks.h). */
+static void layout_to_json(const struct bundle_entry *e, json_t *obj)
+{
+	char hex[2 * BUNDLE_CHUNK_HASH_LEN + 1];
+	json_t *chunks;
+	size_t i;
+
+	json_object_set_new(obj, "offset", json_integer((json_int_t)e->offset));
+	json_object_set_new(obj, "data_offset", json_integer((json_int_t)e->data_offset));
+	if (e->chunk_count == 0)
+		return;
+	chunks = json_array();
+	for (i = 0; i < e->chunk_count; i++) {
+		hex_encode(e->chunks + i * BUNDLE_CHUNK_HASH_LEN, BUNDLE_CHUNK_HASH_LEN, hex);
+		json_array_append_new(chunks, json_string(hex));
+	}
+	json_object_set_new(obj, "chunks", chunks);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -92,10 +124,12 @@ int bundle_manifest_to_json(const struct bundle_manifest *m, char **out, size_t 
 		json_array_append_new(images, image_to_json(&m->images[i]));
 	for (i = 0; i < m->entry_count; i++) {
 		const struct bundle_entry *e = &m->entries[i];
+		json_t *obj = json_pack("{s:s, s:I, s:s, s:s, s:o}", "path", e->path, "size", (json_int_t)e->size,
+					"sha256", e->sha256, "kind", e->kind, "ref", string_or_null(e->ref));
 
-		json_array_append_new(entries, json_pack("{s:s, s:I, s:s, s:s, s:o}", "path", e->path, "size",
-							 (json_int_t)e->size, "sha256", e->sha256, "kind", e->kind,
-							 "ref", string_or_null(e->ref)));
+		if (e->has_layout)
+			layout_to_json(e, obj);
+		json_array_append_new(entries, obj);
 	}
 	json_object_set(root, "images", images);
 	json_object_set(root, "entries", entries);
@@ -175,6 +209,69 @@ static int parse_image(json_t *obj, struct bundle_image *img, size_t index, stru
 	return 0;
 }
 
+static int hex_nibble(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int parse_chunks(json_t *list, struct bundle_entry *e, struct lerr *err)
+{
+	uint64_t want = bundle_chunk_count(e->size);
+	size_t i, j;
+
+	if (want == 0 && list == NULL)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) != want)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: 'chunks' must list %llu values for %llu bytes",
+				BUNDLE_MANIFEST_NAME, e->path, (unsigned long long)want, (unsigned long long)e->size);
+	e->chunks = xmalloc(want * BUNDLE_CHUNK_HASH_LEN);
+	e->chunk_count = (size_t)want;
+	for (i = 0; i < want; i++) {
+		json_t *v = json_array_get(list, i);
+		const char *hex = json_string_value(v);
+
+		if (hex == NULL || json_string_length(v) != 2 * BUNDLE_CHUNK_HASH_LEN)
+			goto bad;
+		for (j = 0; j < BUNDLE_CHUNK_HASH_LEN; j++) {
+			int hi = hex_nibble(hex[2 * j]), lo = hex_nibble(hex[2 * j + 1]);
+
+			if (hi < 0 || lo < 0)
+				goto bad;
+			e->chunks[i * BUNDLE_CHUNK_HASH_LEN + j] = (unsigned char)(hi << 4 | lo);
+		}
+	}
+	return 0;
+bad:
+	return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: chunks[%zu] is not 64 lowercase hex digits",
+			BUNDLE_MANIFEST_NAME, e->path, i);
+}
+
+/*
+ * The optional layout: "offset" and "data_offset" together (whole tar blocks, the data after
+ * the header), and "chunks" exactly when they are there and the entry is over one chunk.
+ */
+static int parse_layout(json_t *obj, struct bundle_entry *e, const char *where, struct lerr *err)
+{
+	json_t *offset = json_object_get(obj, "offset");
+	json_t *data = json_object_get(obj, "data_offset");
+	json_t *chunks = json_object_get(obj, "chunks");
+
+	if (offset == NULL && data == NULL && chunks == NULL)
+		return 0;
+	if (get_size(obj, "offset", &e->offset, where, err) != 0 ||
+	    get_size(obj, "data_offset", &e->data_offset, where, err) != 0)
+		return -1;
+	if (e->offset % 512 != 0 || e->data_offset % 512 != 0 || e->data_offset <= e->offset ||
+	    e->data_offset > UINT64_MAX / 2 || e->size > UINT64_MAX / 2)
+		return lerr_set(err, LADING_ERR_FORMAT,
+				"%s: %s: offset %llu and data_offset %llu are not a tar header's (whole 512-byte "
+				"blocks, data after header)",
+				BUNDLE_MANIFEST_NAME, e->path, (unsigned long long)e->offset,
+				(unsigned long long)e->data_offset);
+	e->has_layout = 1;
+	return parse_chunks(chunks, e, err);
+}
+
 static int parse_entry(json_t *obj, struct bundle_entry *e, size_t index, struct lerr *err)
 {
 	char where[64];
@@ -201,10 +298,38 @@ static int parse_entry(json_t *obj, struct bundle_entry *e, size_t index, struct
 		goto out;
 	}
 	memcpy(e->sha256, hex, SHA256_HEX_LEN + 1);
+	if (parse_layout(obj, e, where, err) != 0)
+		goto out;
 	r = 0;
 out:
 	free(hex);
 	return r;
+}
+
+/*
+ * Offsets are all there or all absent (format 2 only), and grow in tar order (by path) without
+ * overlapping: serve finds data by them without reading the headers.
+ */
+static int check_layout(const struct bundle_manifest *m, struct lerr *err)
+{
+	size_t i, with = 0;
+
+	for (i = 0; i < m->entry_count; i++)
+		with += m->entries[i].has_layout != 0;
+	if (with == 0)
+		return 0;
+	if (with != m->entry_count)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %zu of %zu entries have offsets: all or none",
+				BUNDLE_MANIFEST_NAME, with, m->entry_count);
+	for (i = 1; i < m->entry_count; i++) {
+		const struct bundle_entry *prev = &m->entries[i - 1];
+
+		if (m->entries[i].offset < prev->data_offset + prev->size)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: offset %llu is inside '%s'",
+					BUNDLE_MANIFEST_NAME, m->entries[i].path,
+					(unsigned long long)m->entries[i].offset, prev->path);
+	}
+	return 0;
 }
 
 static int parse_lists(json_t *root, struct bundle_manifest *m, struct lerr *err)
@@ -228,7 +353,9 @@ static int parse_lists(json_t *root, struct bundle_manifest *m, struct lerr *err
 		if (parse_entry(json_array_get(entries, i), &m->entries[i], i, err) != 0)
 			return -1;
 	}
-	return bundle_manifest_sort(m, err);
+	if (bundle_manifest_sort(m, err) != 0)
+		return -1;
+	return check_layout(m, err);
 }
 
 /*
@@ -378,6 +505,7 @@ void bundle_manifest_free(struct bundle_manifest *m)
 		free(m->entries[i].ref);
 		free(m->entries[i].src_file);
 		free(m->entries[i].src_data);
+		free(m->entries[i].chunks);
 	}
 	free(m->images);
 	free(m->entries);

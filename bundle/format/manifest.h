@@ -28,7 +28,10 @@
 #define BUNDLE_FORMAT_OLDEST 1
 #define BUNDLE_MANIFEST_NAME "lading.json"
 #define BUNDLE_SIGNATURE_NAME "lading.json.minisig"
-/* lading.json is read into memory: this caps it (about 100k entries). */
+/* Format 2 entries list a sha256 chaining value per chunk of this size (chunks.h); the writer's frames agree. */
+#define BUNDLE_CHUNK_SIZE (4u << 20)
+#define BUNDLE_CHUNK_HASH_LEN 32
+/* lading.json is read into memory: this caps it (about 100k entries, or 2 TiB of chunk lists). */
 #define BUNDLE_MANIFEST_MAX (32u << 20)
 
 /* Entry kinds written by this part; charts/providers/files add their own. */
@@ -41,6 +44,16 @@ struct bundle_entry {
 	char sha256[SHA256_HEX_LEN + 1]; /* lowercase hex */
 	char *kind;			 /* BUNDLE_KIND_* */
 	char *ref;			 /* image (or chart…) it belongs to first; may be NULL */
+	/*
+	 * Format 2 layout, absent (has_layout 0) in v1 bundles and in format 2 ones of an older
+	 * lading. Offsets count in the decompressed tar from the end of the head (lading.json and
+	 * its signature, frame 0): signing a bundle again never moves them.
+	 */
+	int has_layout;
+	uint64_t offset;       /* the entry's first tar header (its pax header, if any) */
+	uint64_t data_offset;  /* its first data byte */
+	unsigned char *chunks; /* chunk_count chaining values of BUNDLE_CHUNK_HASH_LEN bytes (chunks.h) */
+	size_t chunk_count;    /* bundle_chunk_count(size) when has_layout */
 	/* Writer only, never serialised: where the bytes come from (one of the two). */
 	char *src_file; /* streamed from this file (a cache blob) */
 	char *src_data; /* or these size bytes in memory */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundle/format/chunks.h"
 #include "bundle/format/path.h"
 #include "bundle/format/reader.h"
 #include "bundle/format/zstdin.h"
@@ -27,7 +28,8 @@ struct bundle_reader {
 	const struct bundle_entry *current; /* file entry being read, or NULL */
 	uint64_t current_done;
 	int current_finished;
-	struct sha256_ctx *sha;
+	struct bundle_chunker *chunker; /* the entry's sha256, checking its chunk values on the way */
+	int64_t head_end;		/* tar offset of the first header after the head, -1 before it */
 	uint64_t bytes;
 	int at_eof;	 /* libarchive said end of archive: asking again is an error there */
 	int end_checked; /* the bytes after the archive were accounted for */
@@ -131,7 +133,8 @@ int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr
 	r->path = xstrdup(path);
 	buf_init(&r->json, BUNDLE_MANIFEST_MAX);
 	buf_init(&r->sig, BUNDLE_SIGNATURE_MAX);
-	r->sha = sha256_new();
+	r->chunker = bundle_chunker_new();
+	r->head_end = -1;
 	r->a = archive_read_new();
 	if (access(path, R_OK) != 0) {
 		lerr_sys(err, "cannot open '%s'", path);
@@ -189,13 +192,14 @@ ssize_t bundle_reader_read(struct bundle_reader *r, void *data, size_t len, stru
 	if (got < 0)
 		return archive_error(r, r->current->path, err);
 	if (got > 0) {
-		sha256_update(r->sha, data, (size_t)got);
+		if (bundle_chunker_update(r->chunker, data, (size_t)got, err) != 0)
+			return lerr_prefix(err, "%s", r->path);
 		r->current_done += (uint64_t)got;
 		r->bytes += (uint64_t)got;
 		return got;
 	}
 	r->current_finished = 1;
-	sha256_final_hex(r->sha, hex);
+	bundle_chunker_final_hex(r->chunker, hex);
 	if (r->current_done != r->current->size)
 		return lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s: %llu bytes, %s says %llu", r->path,
 				r->current->path, (unsigned long long)r->current_done, BUNDLE_MANIFEST_NAME,
@@ -258,6 +262,24 @@ static const char *type_name(struct archive_entry *entry)
 	}
 }
 
+/*
+ * Format 2 offsets in lading.json are where the header and the data are, counted from the end of
+ * the head (libarchive has consumed the header and nothing of the data: that is its position).
+ */
+static int check_offset(struct bundle_reader *r, const struct bundle_entry *e, struct lerr *err)
+{
+	int64_t at = archive_read_header_position(r->a) - r->head_end;
+	int64_t data = archive_filter_bytes(r->a, 0) - r->head_end;
+
+	if (!e->has_layout || (at >= 0 && (uint64_t)at == e->offset && data >= 0 && (uint64_t)data == e->data_offset))
+		return 0;
+	return lerr_set(
+	    err, LADING_ERR_SIGNATURE,
+	    "%s: %s: its header and data are at offsets %lld and %lld after the head, %s says %llu and %llu", r->path,
+	    e->path, (long long)at, (long long)data, BUNDLE_MANIFEST_NAME, (unsigned long long)e->offset,
+	    (unsigned long long)e->data_offset);
+}
+
 /* The checks every entry after the head must pass before a byte of it is used. */
 static int check_entry(struct bundle_reader *r, struct archive_entry *entry, const struct bundle_entry **row,
 		       struct lerr *err)
@@ -271,6 +293,8 @@ static int check_entry(struct bundle_reader *r, struct archive_entry *entry, con
 	    raw[0] == '/')
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: entry '%s': unsafe path (absolute, '..' or too long)",
 				r->path, raw ? raw : "");
+	if (r->head_end < 0)
+		r->head_end = archive_read_header_position(r->a);
 	if (archive_entry_hardlink(entry) == NULL && type == AE_IFDIR) {
 		if (!is_listed_dir(&r->manifest, r->name))
 			return lerr_set(err, LADING_ERR_FORMAT, "%s: directory '%s' is not in %s", r->path, r->name,
@@ -292,7 +316,7 @@ static int check_entry(struct bundle_reader *r, struct archive_entry *entry, con
 				(unsigned long long)e->size);
 	r->seen[e - r->manifest.entries] = 1;
 	*row = e;
-	return 0;
+	return check_offset(r, e, err) != 0 ? -1 : bundle_chunker_start(r->chunker, e, 0, NULL, err);
 }
 
 static int check_all_seen(struct bundle_reader *r, struct lerr *err)
@@ -370,7 +394,7 @@ void bundle_reader_close(struct bundle_reader *r)
 	bundle_manifest_free(&r->manifest);
 	buf_free(&r->json);
 	buf_free(&r->sig);
-	sha256_free(r->sha);
+	bundle_chunker_free(r->chunker);
 	free(r->seen);
 	free(r->path);
 	free(r);

@@ -12,6 +12,14 @@
  * gives the same frames. Why 1 and 4 MiB: at level 3 the window is 2 MiB, so
  * a 4 MiB frame loses little to the reset, while any byte is at most 4 MiB of
  * decompression away; the table costs 12 bytes per frame.
+ *
+ * Layout (format 2, chunks.h): before lading.json is serialised, a dry run of
+ * the same headers through libarchive into a counter gives every entry's
+ * offsets (counted from the end of the head, so they do not depend on
+ * lading.json's own size or on the signature), and one read of each entry
+ * over a chunk records its sha256 chaining values. The real pass checks both
+ * as it writes: a header elsewhere or a source that changed in between fails
+ * the run, never a bundle that disagrees with its lading.json.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -23,11 +31,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle/format/chunks.h"
 #include "bundle/format/writer.h"
 #include "bundle/format/zstdout.h"
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
+#include "lib/pool.h"
 #include "lib/xmalloc.h"
 
 #define CHUNK (256u << 10)
@@ -46,12 +56,22 @@ struct writer {
 	uint64_t tar_offset; /* tar bytes given to zstd so far */
 	uint64_t cut_at;     /* the next frame end inside the current entry's data, or UINT64_MAX */
 	uint64_t data_end;   /* where the current entry's data ends in the tar */
-	int cut_next;	     /* end the frame at the next entry boundary whatever its size */
+	int dry;	     /* count the tar bytes only (the layout's dry run) */
+	uint64_t head_end;   /* where the head (lading.json, its signature) ends in the tar */
+	uint64_t header_at;  /* where the last header written starts */
+	int frame_has_file;  /* the current frame holds a file's header or data, not only directories */
+	struct bundle_chunker *chunker;
 };
+
+_Static_assert(BUNDLE_CHUNK_SIZE == BUNDLE_FRAME_MAX, "chunks are the frames of a large entry");
 
 /* Compresses len tar bytes, ending the frame where a cut inside an entry falls. */
 static int compress_tar(struct writer *w, const char *data, size_t len, struct lerr *err)
 {
+	if (w->dry) {
+		w->tar_offset += len;
+		return 0;
+	}
 	while (len > 0) {
 		size_t part = len;
 
@@ -191,13 +211,14 @@ static int entry_boundary(struct writer *w, const char *name, int is_dir, uint64
 		return archive_fail(w, name, err);
 	w->cut_at = UINT64_MAX;
 	/* A directory's 512 bytes join the frame before: no frame of headers alone. */
-	if (is_dir)
+	if (is_dir || w->dry)
 		return 0;
 	held = bundle_zstd_frame_input(w->zstd);
-	if (held > 0 && (w->cut_next || held >= BUNDLE_FRAME_MIN || size >= BUNDLE_FRAME_MIN) &&
-	    bundle_zstd_end_frame(w->zstd, err) != 0)
-		return -1;
-	w->cut_next = 0;
+	if (w->frame_has_file && (held >= BUNDLE_FRAME_MIN || size >= BUNDLE_FRAME_MIN)) {
+		if (bundle_zstd_end_frame(w->zstd, err) != 0)
+			return -1;
+		w->frame_has_file = 0;
+	}
 	return 0;
 }
 
@@ -208,6 +229,8 @@ static int write_header(struct writer *w, const char *name, int is_dir, uint64_t
 
 	if (entry_boundary(w, name, is_dir, size, err) != 0)
 		return -1;
+	w->header_at = w->tar_offset;
+	w->frame_has_file |= !is_dir;
 	e = new_entry(w, name, is_dir, size);
 	r = archive_write_header(w->a, e);
 	archive_entry_free(e);
@@ -235,10 +258,22 @@ static int write_memory(struct writer *w, const char *name, const void *data, si
 	return write_data(w, name, data, len, err);
 }
 
+/* The header just written is where lading.json says (the dry run and the real pass agree). */
+static int check_offsets(const struct writer *w, const struct bundle_entry *e, struct lerr *err)
+{
+	uint64_t header = w->header_at - w->head_end, data = w->tar_offset - w->head_end;
+
+	if (!w->seekable || !e->has_layout || (header == e->offset && data == e->data_offset))
+		return 0;
+	return lerr_set(err, LADING_ERR_SYSTEM,
+			"%s: %s: its header is at %llu and its data at %llu, %s says %llu and %llu (report this bug)",
+			w->out_path, e->path, (unsigned long long)header, (unsigned long long)data,
+			BUNDLE_MANIFEST_NAME, (unsigned long long)e->offset, (unsigned long long)e->data_offset);
+}
+
 /* Streams a source file, checking it against its row as it goes. */
 static int write_file_entry(struct writer *w, const struct bundle_entry *e, struct lerr *err)
 {
-	struct sha256_ctx *sha = sha256_new();
 	char hex[SHA256_HEX_LEN + 1];
 	uint64_t total = 0;
 	int fd;
@@ -248,7 +283,8 @@ static int write_file_entry(struct writer *w, const struct bundle_entry *e, stru
 		lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file);
 		goto out;
 	}
-	if (write_header(w, e->path, 0, e->size, err) != 0)
+	if (write_header(w, e->path, 0, e->size, err) != 0 || check_offsets(w, e, err) != 0 ||
+	    bundle_chunker_start(w->chunker, e, 0, NULL, err) != 0)
 		goto out;
 	for (;;) {
 		ssize_t got = read(fd, w->chunk, CHUNK);
@@ -267,11 +303,16 @@ static int write_file_entry(struct writer *w, const struct bundle_entry *e, stru
 			goto out;
 		}
 		total += (uint64_t)got;
-		sha256_update(sha, w->chunk, (size_t)got);
+		/* A chunk that changed since its value was recorded fails here, before it is written. */
+		if (bundle_chunker_update(w->chunker, w->chunk, (size_t)got, err) != 0) {
+			lerr_set(err, LADING_ERR_SIGNATURE,
+				 "%s: '%s' changed while lading read it (remove it and retry)", e->path, e->src_file);
+			goto out;
+		}
 		if (write_data(w, e->path, w->chunk, (size_t)got, err) != 0)
 			goto out;
 	}
-	sha256_final_hex(sha, hex);
+	bundle_chunker_final_hex(w->chunker, hex);
 	if (total != e->size || strcmp(hex, e->sha256) != 0) {
 		lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' does not match sha256:%s (remove it and retry)", e->path,
 			 e->src_file, e->sha256);
@@ -281,7 +322,6 @@ static int write_file_entry(struct writer *w, const struct bundle_entry *e, stru
 out:
 	if (fd >= 0)
 		close(fd);
-	sha256_free(sha);
 	return r;
 }
 
@@ -296,7 +336,9 @@ static int write_entry(struct writer *w, const struct bundle_entry *e, struct le
 	sha256_hex(e->src_data, (size_t)e->size, hex);
 	if (strcmp(hex, e->sha256) != 0)
 		return lerr_set(err, LADING_ERR_SYSTEM, "%s: row does not match its data", e->path);
-	return write_memory(w, e->path, e->src_data, (size_t)e->size, err);
+	if (write_header(w, e->path, 0, e->size, err) != 0 || check_offsets(w, e, err) != 0)
+		return -1;
+	return write_data(w, e->path, e->src_data, (size_t)e->size, err);
 }
 
 /* Directory entries for every parent of e not written yet (entries are sorted, so parents come first). */
@@ -320,6 +362,21 @@ static int write_parents(struct writer *w, const char *path, struct buf *done_di
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * Format 2: the head is frame 0 and ends there, so an entry's offsets (counted from here) are
+ * also its place after frame 0's content in the seek table.
+ */
+static int end_head(struct writer *w, struct lerr *err)
+{
+	if (!w->seekable)
+		return 0;
+	if (archive_write_finish_entry(w->a) != ARCHIVE_OK || w->io_failed)
+		return archive_fail(w, BUNDLE_MANIFEST_NAME, err);
+	w->head_end = w->tar_offset;
+	w->frame_has_file = 0;
+	return bundle_zstd_end_frame(w->zstd, err);
 }
 
 static uint64_t total_bytes(const struct bundle_manifest *m, size_t json_len)
@@ -346,6 +403,7 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 	w.seekable = m->format >= 2;
 	w.cut_at = UINT64_MAX;
 	w.chunk = xmalloc(CHUNK);
+	w.chunker = bundle_chunker_new();
 	buf_puts(&done_dirs, "\n");
 	progress_start(&w.progress, opts->lg, "writing", total_bytes(m, json_len));
 	if (writer_open(&w, out_path, opts, err) != 0)
@@ -354,7 +412,8 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 		goto out;
 	if (sig != NULL && write_memory(&w, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0)
 		goto out;
-	w.cut_next = 1;
+	if (end_head(&w, err) != 0)
+		goto out;
 	for (i = 0; i < m->entry_count; i++) {
 		if (i > 0 && strcmp(m->entries[i - 1].path, m->entries[i].path) >= 0) {
 			lerr_set(err, LADING_ERR_SYSTEM, "%s: entries are not sorted", m->entries[i].path);
@@ -385,17 +444,159 @@ out:
 	}
 	buf_free(&done_dirs);
 	free(w.chunk);
+	bundle_chunker_free(w.chunker);
 	return r;
+}
+
+/* The dry run: the same headers as the real pass into a counter, giving each entry's offsets. */
+static int measure_offsets(struct bundle_manifest *m, struct lerr *err)
+{
+	struct writer w;
+	struct buf done_dirs = BUF_INIT(0);
+	size_t i;
+	int r = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.dry = w.seekable = 1;
+	w.out_path = BUNDLE_MANIFEST_NAME;
+	w.mtime = m->created;
+	w.cut_at = UINT64_MAX;
+	buf_puts(&done_dirs, "\n");
+	w.a = archive_write_new();
+	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(w.a, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w.a, 1) != ARCHIVE_OK ||
+	    archive_write_open(w.a, &w, NULL, write_cb, NULL) != ARCHIVE_OK) {
+		archive_fail(&w, "measuring offsets", err);
+		goto out;
+	}
+	for (i = 0; i < m->entry_count; i++) {
+		struct bundle_entry *e = &m->entries[i];
+
+		if (write_parents(&w, e->path, &done_dirs, err) != 0 || write_header(&w, e->path, 0, e->size, err) != 0)
+			goto out;
+		e->offset = w.header_at;
+		e->data_offset = w.tar_offset;
+		e->has_layout = 1;
+	}
+	r = 0;
+out:
+	archive_write_free(w.a);
+	buf_free(&done_dirs);
+	return r;
+}
+
+/*
+ * A pool job: reads an entry over one chunk from its source and records its chaining values
+ * (e->chunks, allocated here); checks its sha256.
+ */
+static int record_chunks(void *job, size_t worker, void *ctx, struct lerr *err)
+{
+	struct bundle_entry *e = job;
+	struct bundle_chunker *c = NULL;
+	char hex[SHA256_HEX_LEN + 1];
+	char *block = NULL;
+	uint64_t total = 0;
+	int fd = -1, r = -1;
+
+	(void)worker;
+	(void)ctx;
+	e->chunk_count = (size_t)bundle_chunk_count(e->size);
+	if (e->chunk_count == 0)
+		return 0;
+	e->chunks = xmalloc(e->chunk_count * BUNDLE_CHUNK_HASH_LEN);
+	c = bundle_chunker_new();
+	block = xmalloc(CHUNK);
+	if (bundle_chunker_start(c, e, 0, e->chunks, err) != 0)
+		goto out;
+	if (e->src_data != NULL) {
+		total = e->size;
+		if (bundle_chunker_update(c, e->src_data, (size_t)e->size, err) != 0)
+			goto out;
+	} else if (e->src_file == NULL || (fd = open(e->src_file, O_RDONLY | O_CLOEXEC)) < 0) {
+		lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file ? e->src_file : "(no source)");
+		goto out;
+	}
+	while (fd >= 0 && total <= e->size) {
+		ssize_t got = read(fd, block, CHUNK);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			lerr_sys(err, "%s: cannot read '%s'", e->path, e->src_file);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		total += (uint64_t)got;
+		if (bundle_chunker_update(c, block, (size_t)got, err) != 0)
+			goto out;
+	}
+	bundle_chunker_final_hex(c, hex);
+	if (total != e->size || strcmp(hex, e->sha256) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' does not match sha256:%s (remove it and retry)", e->path,
+			 e->src_file ? e->src_file : "its data", e->sha256);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	bundle_chunker_free(c);
+	free(block);
+	return r;
+}
+
+/*
+ * A copy of m (entries copied shallowly: free with layout_free) with every entry's offsets and
+ * chunk values, for lading.json.
+ */
+static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *copy, int threads, struct lerr *err)
+{
+	struct pool_opts popts;
+	size_t i;
+
+	*copy = *m;
+	copy->entries = xcalloc(m->entry_count + 1, sizeof(*copy->entries));
+	for (i = 0; i < m->entry_count; i++) {
+		copy->entries[i] = m->entries[i];
+		copy->entries[i].chunks = NULL;
+		copy->entries[i].chunk_count = 0;
+	}
+	if (measure_offsets(copy, err) != 0)
+		return -1;
+	/* Before anything is compressed the cores are free: entries are hashed side by side. */
+	memset(&popts, 0, sizeof(popts));
+	popts.workers = threads;
+	popts.mode = POOL_STOP_ON_ERROR;
+	popts.run = record_chunks;
+	return pool_run_each(&popts, copy->entries, copy->entry_count, sizeof(*copy->entries), err);
+}
+
+static void layout_free(struct bundle_manifest *copy)
+{
+	size_t i;
+
+	for (i = 0; i < copy->entry_count; i++)
+		free(copy->entries[i].chunks);
+	free(copy->entries);
 }
 
 int bundle_write(const char *out_path, const struct bundle_manifest *m, const struct bundle_write_opts *opts,
 		 struct lerr *err)
 {
 	struct buf sig = BUF_INIT(1 << 20);
+	struct bundle_manifest with_layout;
 	char *json = NULL;
 	size_t json_len = 0;
 	int r = -1;
 
+	memset(&with_layout, 0, sizeof(with_layout));
+	if (m->format >= 2) {
+		if (layout_add(m, &with_layout, opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
+			goto out;
+		m = &with_layout;
+	}
 	if (bundle_manifest_to_json(m, &json, &json_len, err) != 0)
 		goto out;
 	if (opts->sign != NULL && opts->sign(opts->sign_ctx, json, json_len, &sig, err) != 0)
@@ -403,6 +604,7 @@ int bundle_write(const char *out_path, const struct bundle_manifest *m, const st
 	r = bundle_write_signed(out_path, m, json, json_len, opts->sign != NULL ? (sig.data ? sig.data : "") : NULL,
 				sig.len, opts, err);
 out:
+	layout_free(&with_layout);
 	free(json);
 	buf_free(&sig);
 	return r;
