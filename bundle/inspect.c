@@ -87,7 +87,7 @@ char *bundle_inspect_json(const struct bundle_info *info)
 	json_t *root, *images = json_array();
 	char created[32];
 	char *text, *line;
-	size_t i, j;
+	size_t i, j, with_offsets = 0, chunk_values = 0;
 
 	for (i = 0; i < m->image_count; i++) {
 		json_t *plats = json_array(), *obj;
@@ -108,6 +108,15 @@ char *bundle_inspect_json(const struct bundle_info *info)
 			 (json_int_t)info->blob_count, "blob_bytes", (json_int_t)info->blob_bytes, "file_bytes",
 			 (json_int_t)info->file_size);
 	json_object_set_new(root, "packages", bundle_inspect_packages_json(m));
+	/* Format 2 layout: serve and push read an entry's range straight from the file only when it is there. */
+	for (i = 0; i < m->entry_count; i++) {
+		with_offsets += m->entries[i].has_layout != 0;
+		chunk_values += m->entries[i].chunk_count;
+	}
+	json_object_set_new(root, "format", json_integer(m->format));
+	json_object_set_new(json_object_get(root, "totals"), "entries_with_offsets",
+			    json_integer((json_int_t)with_offsets));
+	json_object_set_new(json_object_get(root, "totals"), "chunk_values", json_integer((json_int_t)chunk_values));
 	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
 	line = xasprintf("%s\n", text ? text : "{}");

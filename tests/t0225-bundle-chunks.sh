@@ -9,7 +9,7 @@
 # bundle (no offsets, no chunks) still verifies and extracts; a rebuild from
 # the lock is byte-identical.
 . "$(dirname "$0")/test-lib.sh"
-plan 21
+plan 22
 unset LADING_KEY_PASSWORD LADING_TRUST_DIR
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
@@ -84,6 +84,9 @@ t = tarfile.open(\"site.tar\")
 x = [m for m in t.getmembers() if m.name.endswith(\".bin\") and len(m.name) > 100][0]
 sys.exit(0 if x.offset_data - x.offset > 512 else 1)'"
 ok "the bundle verifies" "$LADING" bundle verify --insecure-skip-signature site.tar.zst
+is "inspect --json counts entries with offsets and chunk values (format 2)" \
+	"$("$LADING" bundle inspect --json site.tar.zst | jq -c '[.format, .totals.entries_with_offsets == .totals.entries, .totals.chunk_values]')" \
+	"[2,true,3]"
 ok "and extracts" sh -c "'$LADING' bundle extract --insecure-skip-signature -C out site.tar.zst >/dev/null &&
 	cmp out/files/big.bin big.bin && cmp out/files/eight.bin eight.bin"
 
