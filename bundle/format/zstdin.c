@@ -53,6 +53,14 @@
 #include "lib/xmalloc.h"
 
 #define TAR_BLOCK 512u
+/*
+ * Output room each decompress call gets: what a whole block was before the
+ * blocks grew. libzstd reports damage after more or less input depending on
+ * it, so keeping it keeps the offsets in "damaged zstd data near offset"
+ * those of earlier versions (blocks start at multiples of it).
+ */
+#define DECODE_STEP (64u << 10)
+_Static_assert(BUNDLE_ZSTDIN_BLOCK % DECODE_STEP == 0, "blocks must start at multiples of DECODE_STEP");
 #define AGAIN "get the bundle again"
 
 enum stop_kind {
@@ -275,7 +283,8 @@ out:
 static int fill(struct bundle_zstdin *z, struct blockq_block *b)
 {
 	while (b->len < b->size && z->stop == STOP_NONE) {
-		ZSTD_outBuffer output = {b->data + b->len, b->size - b->len, 0};
+		size_t room = DECODE_STEP - b->len % DECODE_STEP;
+		ZSTD_outBuffer output = {b->data + b->len, room < b->size - b->len ? room : b->size - b->len, 0};
 		size_t before = z->input.pos, rc;
 
 		if (!z->in_frame) {

@@ -11,15 +11,15 @@
 
 #include "lib/err.h"
 
-/* Decompressed bytes handed out per read. */
-#define BUNDLE_ZSTDIN_BLOCK (64u << 10)
+/* Decompressed bytes handed out per read: a multiple of 64 KiB (zstdin.c). */
+#define BUNDLE_ZSTDIN_BLOCK (256u << 10)
 
 /*
  * Blocks in flight: the caller holds two, a thread decompresses into the
  * rest ahead of it, so memory stays at this many blocks however large the
  * bundle.
  */
-#define BUNDLE_ZSTDIN_QUEUE 8u
+#define BUNDLE_ZSTDIN_QUEUE 6u
 
 /*
  * The tar record: GNU tar and Python's tarfile pad the archive with zeros to a
