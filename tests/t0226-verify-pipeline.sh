@@ -8,11 +8,12 @@
 # (the decoder, waiting ahead, is stopped, nothing hangs); a format 1 bundle
 # read through a pipe still accounts for its last byte; memory stays flat.
 . "$(dirname "$0")/test-lib.sh"
-plan 20
+plan 21
 cd "$TRASH" || exit 1
 export LADING_CACHE=$TRASH/cache SOURCE_DATE_EPOCH=1795338000
 SEEK="python3 $TOP/tests/t0224-seektable.py"
-V="$LADING bundle verify --insecure-skip-signature"
+# Every run is bounded: a decoder that is never stopped would hang, and that must fail, not wait.
+V="timeout 120 $LADING bundle verify --insecure-skip-signature"
 again='; get the bundle again$'
 
 head -c $((24 * 1048576 + 100)) /dev/urandom >big.bin
@@ -41,7 +42,7 @@ ok "big.bin's last full frame found ($at, $len bytes)" test -n "$at"
 refused() {
 	fails_one_line "$1: verify fails (exit 1, one line)" 1 "$3" $V "$2"
 	fails_one_line "$1: extract fails (exit 1, one line)" 1 "$3" \
-		"$LADING" bundle extract --insecure-skip-signature -C "out-$2" "$2"
+		timeout 120 "$LADING" bundle extract --insecure-skip-signature -C "out-$2" "$2"
 	ok "$1: nothing left under the extract directory, no staging directory" \
 		sh -c "! test -e 'out-$2' && ! ls -a . | grep -q lading-staging"
 }
@@ -80,7 +81,23 @@ head -c $((8 * 1048576)) /dev/urandom >tree/a.bin
 head -c $((40 * 1048576)) /dev/urandom >tree/b.bin
 python3 "$TOP/scripts/mkbundle.py" early.tar.zst --files tree --flip files/a.bin
 fails_one_line "an early sha256 mismatch with 40 MiB after it stops verify at once" 1 \
-	"^lading: early.tar.zst: files/a.bin: sha256 mismatch" timeout 60 $V early.tar.zst
+	"^lading: early.tar.zst: files/a.bin: sha256 mismatch" $V early.tar.zst
+
+# A damaged tar header 300 KiB before the end of a format 1 stream followed by junk: the decoder
+# has usually met the junk already, but the parse fails first, and that is what is reported.
+mkdir hdr
+head -c $((3 * 1048576)) /dev/urandom >hdr/a.bin
+head -c $((300 * 1024)) /dev/urandom >hdr/z.bin
+python3 "$TOP/scripts/mkbundle.py" hdr.tar.zst --files hdr
+zstd -q -d -c hdr.tar.zst | python3 -c '
+import sys, tarfile, io
+d = bytearray(sys.stdin.buffer.read())
+off = [m.offset for m in tarfile.open(fileobj=io.BytesIO(bytes(d))) if m.name == "files/z.bin"][0]
+d[off + 148] = ord("9")  # its checksum field
+sys.stdout.buffer.write(d)' | zstd -q -c >hdr-bad.tar.zst
+printf 'garbage' >>hdr-bad.tar.zst
+fails_one_line "a damaged tar header is reported, not the junk the decoder met after it" 1 \
+	"^lading: hdr-bad.tar.zst: after 'files/a.bin': Damaged tar archive$" $V hdr-bad.tar.zst
 
 # Format 1 read through a pipe: the end is found by reading on, not from the file's size.
 python3 "$TOP/scripts/mkbundle.py" v1.tar.zst --files tree
@@ -97,7 +114,7 @@ if [ -x /usr/bin/time ]; then
 	/usr/bin/time -f %M -o big.rss $V v1.tar.zst >/dev/null 2>&1
 	/usr/bin/time -f %M -o small.rss $V small.tar.zst >/dev/null 2>&1
 	big_kib=$(tail -1 big.rss) small_kib=$(tail -1 small.rss)
-	ok "verify of a 48 MiB bundle stays under 32 MiB of RSS ($big_kib KiB)" test "$big_kib" -lt $((32 * 1024))
+	ok "verify of a 48 MiB bundle stays under 64 MiB of RSS ($big_kib KiB)" test "$big_kib" -lt $((64 * 1024))
 	ok "and within 4 MiB of a 9 MiB one ($small_kib KiB)" test $((big_kib - small_kib)) -lt 4096
 else
 	skip_n 2 "no /usr/bin/time"
