@@ -50,7 +50,7 @@ void blockq_finish(struct blockq *q, const struct lerr *err);
  */
 int blockq_pop(struct blockq *q, struct blockq_block **block, struct lerr *err);
 
-/* Consumer: gives back a buffer it is done with. */
+/* Gives back a buffer: the consumer one it is done with, or the producer one it took and did not fill. */
 void blockq_release(struct blockq *q, struct blockq_block *block);
 
 /* Consumer: stops the producer (see above); blocks already pushed can still be popped. */
