@@ -24,8 +24,20 @@
  * per MiB of a bundle lading wrote); a file of countless tiny frames stops
  * being recorded at the cap a seek table may have (SEEKTABLE_READ_MAX) and
  * then cannot have a table that matches.
+ *
+ * Decompression runs on a thread of its own, a few blocks ahead of the tar
+ * parse and hashing (lib/blockq: BUNDLE_ZSTDIN_QUEUE buffers, so memory stays
+ * flat). What the caller sees is exactly what a one-thread reader would show
+ * at the same point: the producer's stop (its kind, offset and message) is
+ * looked at only once a block that ended with it was handed out, frame ends
+ * are searched only up to the bytes handed out, and the decoder's own state
+ * (the file offset, the frames seen) is read only after the thread is joined.
+ * So a damaged frame far ahead is reported, with the same line, only when the
+ * tar parse reaches it, and inspect still stops at the head.
  */
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,11 +47,20 @@
 #include "bundle/format/seektable.h"
 #include "bundle/format/xxh64.h"
 #include "bundle/format/zstdin.h"
+#include "lib/blockq.h"
 #include "lib/fsutil.h"
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
 
 #define TAR_BLOCK 512u
+/*
+ * Output room each decompress call gets: what a whole block was before the
+ * blocks grew. libzstd reports damage after more or less input depending on
+ * it, so keeping it keeps the offsets in "damaged zstd data near offset"
+ * those of earlier versions (blocks start at multiples of it).
+ */
+#define DECODE_STEP (64u << 10)
+_Static_assert(BUNDLE_ZSTDIN_BLOCK % DECODE_STEP == 0, "blocks must start at multiples of DECODE_STEP");
 #define AGAIN "get the bundle again"
 
 enum stop_kind {
@@ -58,44 +79,70 @@ struct frame_end {
 
 #define SEEN_MAX (SEEKTABLE_READ_MAX / sizeof(struct seektable_frame))
 
+/* A block handed to the caller: kept until two more were handed out (see above). */
+struct kept_block {
+	struct blockq_block *block; /* the queue's buffer, NULL for the empty block at the end */
+	const unsigned char *data;
+	size_t len;
+	uint64_t start; /* decompressed offset */
+};
+
 struct bundle_zstdin {
-	int fd;
 	char *path;
+	/* The decoder's, on its thread (and the caller's only once it is joined). */
+	int fd;
 	ZSTD_DCtx *dctx;
 	unsigned char *in;
 	size_t in_cap;
 	ZSTD_inBuffer input; /* in[0 .. input.size), consumed up to input.pos */
 	uint64_t in_offset;  /* file offset of in[0] */
 	int file_eof;	     /* read(2) returned 0 */
-	unsigned char *block[2];
-	size_t block_len[2];
-	uint64_t block_start[2];
-	int current;	    /* slot of the last block handed out, -1 before the first */
-	uint64_t kept_from; /* decompressed offset of the older kept block */
-	uint64_t out_total;
+	uint64_t out_total;  /* decompressed bytes made */
 	int in_frame;
 	uint64_t frame_file_start; /* where the current frame starts in the file */
 	uint64_t frame_out_start;  /* and in the decompressed stream */
 	struct xxh64 frame_hash;
 	struct seektable_frame *seen; /* every frame read, in order, up to SEEN_MAX */
 	size_t seen_count;
-	size_t frame_count;	/* every frame read */
-	int seen_unlisted;	/* a frame no table of ours lists (empty, over 1 GiB of content, past SEEN_MAX) */
-	uint64_t table_end;	/* file offset after a checked seek table, 0 when there is none */
-	struct frame_end *ends; /* frame ends at or after the older kept block, sorted */
-	size_t end_count;
+	size_t frame_count; /* every frame read */
+	int seen_unlisted;  /* a frame no table of ours lists (empty, over 1 GiB of content, past SEEN_MAX) */
+	/* Written before the block that ends with it is pushed: the caller reads them once it sees that block. */
 	enum stop_kind stop;
 	uint64_t stop_offset;
 	struct lerr failure;
+	/* Shared: the decoder appends, the caller prunes and searches, under ends_lock. */
+	pthread_mutex_t ends_lock;
+	struct frame_end *ends; /* frame ends at or after the older kept block, sorted */
+	size_t end_count;
+	/* The caller's. */
+	struct blockq *queue;
+	pthread_t thread;
+	int running; /* the thread was started and not joined yet */
+	struct kept_block kept[2];
+	int current;	    /* slot of the last block handed out, -1 before the first */
+	uint64_t kept_from; /* decompressed offset of the older kept block */
+	uint64_t handed;    /* decompressed bytes handed out */
+	int ended;	    /* the queue said the stream ended (ended_rc: 0 clean, -1 failed) */
+	int ended_rc;
+	uint64_t table_end; /* file offset after a checked seek table, 0 when there is none */
 };
+
+static void *decode(void *arg);
 
 int bundle_zstdin_open(struct bundle_zstdin **out, const char *path, struct lerr *err)
 {
 	struct bundle_zstdin *z = xcalloc(1, sizeof(*z));
+	sigset_t all, old;
+	int rc;
 
 	z->fd = -1;
 	z->path = xstrdup(path);
 	z->current = -1;
+	if (pthread_mutex_init(&z->ends_lock, NULL) != 0) {
+		free(z->path);
+		free(z);
+		return lerr_set(err, LADING_ERR_SYSTEM, "cannot create a lock");
+	}
 	if ((z->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		lerr_sys(err, "cannot open '%s'", path);
 		goto fail;
@@ -107,8 +154,18 @@ int bundle_zstdin_open(struct bundle_zstdin **out, const char *path, struct lerr
 	z->in_cap = ZSTD_DStreamInSize();
 	z->in = xmalloc(z->in_cap);
 	z->input.src = z->in;
-	z->block[0] = xmalloc(BUNDLE_ZSTDIN_BLOCK);
-	z->block[1] = xmalloc(BUNDLE_ZSTDIN_BLOCK);
+	if (blockq_new(&z->queue, BUNDLE_ZSTDIN_QUEUE, BUNDLE_ZSTDIN_BLOCK, err) != 0)
+		goto fail;
+	/* Signals stay with the caller's thread: the decoder has nothing to do with them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&z->thread, NULL, decode, z);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		lerr_set(err, LADING_ERR_SYSTEM, "cannot start a thread to decompress '%s': %s", path, strerror(rc));
+		goto fail;
+	}
+	z->running = 1;
 	*out = z;
 	return 0;
 fail:
@@ -179,12 +236,17 @@ static int start_frame(struct bundle_zstdin *z)
 
 /*
  * Records the frame just ended. Frames that end where the previous one did
- * (empty frames) add no end: the first one is the end that counts.
+ * (empty frames) add no end: the first one is the end that counts. Nor does
+ * an end that can never be the answer to check_end, whose tar end is a
+ * multiple of TAR_BLOCK: in each block after one, only the first end and one
+ * at its last byte can be the first end at or after such an offset. So a
+ * flood of tiny frames costs at most two ends per TAR_BLOCK.
  */
 static void note_frame_end(struct bundle_zstdin *z)
 {
 	uint64_t compressed = file_pos(z) - z->frame_file_start;
 	uint64_t decompressed = z->out_total - z->frame_out_start;
+	uint64_t out_end = z->out_total;
 
 	z->frame_count++;
 	/* lading writes no empty frame: a flood of them costs no memory, and no table of ours matches. */
@@ -200,23 +262,29 @@ static void note_frame_end(struct bundle_zstdin *z)
 		f->decompressed = (uint32_t)decompressed;
 		f->checksum = (uint32_t)xxh64_digest(&z->frame_hash);
 	}
-	if (z->end_count > 0 && z->ends[z->end_count - 1].out_end == z->out_total)
-		return;
+	pthread_mutex_lock(&z->ends_lock);
+	if (z->end_count > 0) {
+		uint64_t last = z->ends[z->end_count - 1].out_end;
+
+		if (last == out_end || ((last + TAR_BLOCK - 1) / TAR_BLOCK == (out_end + TAR_BLOCK - 1) / TAR_BLOCK &&
+					out_end % TAR_BLOCK != 0))
+			goto out;
+	}
 	z->ends = grow_array(z->ends, z->end_count, sizeof(*z->ends));
-	z->ends[z->end_count].out_end = z->out_total;
+	z->ends[z->end_count].out_end = out_end;
 	z->ends[z->end_count].file_end = file_pos(z);
 	z->ends[z->end_count].frames = z->frame_count;
 	z->end_count++;
+out:
+	pthread_mutex_unlock(&z->ends_lock);
 }
 
-/* Decompresses into the current block until it is full or the stream stops. */
-static int fill(struct bundle_zstdin *z)
+/* Decompresses into block until it is full or the stream stops. */
+static int fill(struct bundle_zstdin *z, struct blockq_block *b)
 {
-	unsigned char *block = z->block[z->current];
-	size_t *len = &z->block_len[z->current];
-
-	while (*len < BUNDLE_ZSTDIN_BLOCK && z->stop == STOP_NONE) {
-		ZSTD_outBuffer output = {block + *len, BUNDLE_ZSTDIN_BLOCK - *len, 0};
+	while (b->len < b->size && z->stop == STOP_NONE) {
+		size_t room = DECODE_STEP - b->len % DECODE_STEP;
+		ZSTD_outBuffer output = {b->data + b->len, room < b->size - b->len ? room : b->size - b->len, 0};
 		size_t before = z->input.pos, rc;
 
 		if (!z->in_frame) {
@@ -232,8 +300,8 @@ static int fill(struct bundle_zstdin *z)
 				 z->path, (unsigned long long)file_pos(z), ZSTD_getErrorName(rc));
 			return fail(z);
 		}
-		xxh64_update(&z->frame_hash, block + *len, output.pos);
-		*len += output.pos;
+		xxh64_update(&z->frame_hash, b->data + b->len, output.pos);
+		b->len += output.pos;
 		z->out_total += output.pos;
 		if (rc == 0) {
 			z->in_frame = 0;
@@ -248,41 +316,106 @@ static int fill(struct bundle_zstdin *z)
 	return 0;
 }
 
+/*
+ * The decoder thread: fills blocks until the stream stops or the caller
+ * cancels. Every block but the last is full; the last one, partial or
+ * empty (not pushed), is the one in which the stream stopped.
+ */
+static void *decode(void *arg)
+{
+	struct bundle_zstdin *z = arg;
+	struct blockq_block *b;
+
+	while (z->stop == STOP_NONE && (b = blockq_acquire(z->queue)) != NULL) {
+		b->offset = z->out_total;
+		fill(z, b);
+		if (b->len > 0)
+			blockq_push(z->queue, b);
+		else
+			blockq_release(z->queue, b);
+	}
+	blockq_finish(z->queue, z->stop == STOP_FAILED ? &z->failure : NULL);
+	return NULL;
+}
+
+/* Stops the decoder and waits for it: its state is the caller's from here. */
+static void stop_decoder(struct bundle_zstdin *z)
+{
+	if (!z->running)
+		return;
+	blockq_cancel(z->queue);
+	pthread_join(z->thread, NULL);
+	z->running = 0;
+}
+
 /* Drops frame ends before the older kept block: the tar's end cannot be there. */
 static void prune_ends(struct bundle_zstdin *z, uint64_t keep_from)
 {
 	size_t drop = 0;
 
+	pthread_mutex_lock(&z->ends_lock);
 	while (drop < z->end_count && z->ends[drop].out_end < keep_from)
 		drop++;
-	if (drop == 0)
-		return;
-	memmove(z->ends, z->ends + drop, (z->end_count - drop) * sizeof(*z->ends));
-	z->end_count -= drop;
+	if (drop > 0) {
+		memmove(z->ends, z->ends + drop, (z->end_count - drop) * sizeof(*z->ends));
+		z->end_count -= drop;
+	}
+	pthread_mutex_unlock(&z->ends_lock);
 }
 
-/* Hands out the next block in the other slot, keeping the one before it. */
-static ssize_t next_block(struct bundle_zstdin *z, struct lerr *err)
+/* Makes b (NULL: the empty block a stream that stopped at a block boundary ends with) the current block. */
+static void keep(struct bundle_zstdin *z, struct blockq_block *b)
 {
 	int previous = z->current;
+	struct kept_block *k;
 
-	if (z->stop == STOP_FAILED) {
-		*err = z->failure;
-		return -1;
-	}
-	if (z->stop != STOP_NONE)
-		return 0;
 	z->current = previous < 0 ? 0 : 1 - previous;
-	z->block_start[z->current] = z->out_total;
-	z->block_len[z->current] = 0;
-	z->kept_from = previous < 0 ? z->out_total : z->block_start[previous];
+	k = &z->kept[z->current];
+	if (k->block != NULL)
+		blockq_release(z->queue, k->block);
+	k->block = b;
+	k->data = b != NULL ? b->data : NULL;
+	k->len = b != NULL ? b->len : 0;
+	k->start = z->handed;
+	z->kept_from = previous < 0 ? z->handed : z->kept[previous].start;
+	z->handed += k->len;
 	prune_ends(z, z->kept_from);
-	/* What was decoded before a damaged or cut frame is still handed out (inspect reads only the head). */
-	if (fill(z) != 0 && z->block_len[z->current] == 0) {
-		*err = z->failure;
-		return -1;
+}
+
+/* True once the decoder's stop is the caller's to see: the block it stopped in was handed out. */
+static int stop_seen(const struct bundle_zstdin *z)
+{
+	return z->ended || (z->current >= 0 && z->kept[z->current].len < BUNDLE_ZSTDIN_BLOCK);
+}
+
+/*
+ * Hands out the next block in the other slot, keeping the one before it.
+ * What a one-thread reader did: a block that stopped short is handed out
+ * (what was decoded before a damaged or cut frame: inspect reads only the
+ * head), and the call after it says why; a stream that stopped right after a
+ * full block hands out one empty block.
+ */
+static ssize_t next_block(struct bundle_zstdin *z, struct lerr *err)
+{
+	struct blockq_block *b;
+	int rc;
+
+	if (z->ended) {
+		if (z->ended_rc < 0)
+			*err = z->failure;
+		return z->ended_rc;
 	}
-	return (ssize_t)z->block_len[z->current];
+	if ((rc = blockq_pop(z->queue, &b, NULL)) > 0) {
+		keep(z, b);
+		return (ssize_t)b->len;
+	}
+	z->ended = 1;
+	z->ended_rc = rc < 0 ? -1 : 0;
+	if (z->current < 0 || z->kept[z->current].len == BUNDLE_ZSTDIN_BLOCK)
+		keep(z, NULL);
+	if (rc < 0)
+		*err = z->failure;
+	return z->ended_rc;
 }
 
 ssize_t bundle_zstdin_read(struct bundle_zstdin *z, const void **data, struct lerr *err)
@@ -290,12 +423,14 @@ ssize_t bundle_zstdin_read(struct bundle_zstdin *z, const void **data, struct le
 	ssize_t got = next_block(z, err);
 
 	if (got > 0)
-		*data = z->block[z->current];
+		*data = z->kept[z->current].data;
 	return got;
 }
 
 int bundle_zstdin_stopped(const struct bundle_zstdin *z, struct lerr *err)
 {
+	if (!stop_seen(z))
+		return 0;
 	switch (z->stop) {
 	case STOP_FAILED:
 		*err = z->failure;
@@ -327,27 +462,33 @@ static uint64_t first_nonzero_kept(const struct bundle_zstdin *z, uint64_t from)
 	if (z->current < 0)
 		return UINT64_MAX;
 	for (i = 0; i < 2; i++) {
-		const unsigned char *block = z->block[slots[i]];
-		uint64_t start = z->block_start[slots[i]];
-		size_t len = z->block_len[slots[i]], j;
+		const struct kept_block *k = &z->kept[slots[i]];
+		size_t j;
 
-		if (start + len <= from)
+		if (k->start + k->len <= from)
 			continue;
-		for (j = from > start ? (size_t)(from - start) : 0; j < len; j++)
-			if (block[j] != 0)
-				return start + j;
+		for (j = from > k->start ? (size_t)(from - k->start) : 0; j < k->len; j++)
+			if (k->data[j] != 0)
+				return k->start + j;
 	}
 	return UINT64_MAX;
 }
 
-static const struct frame_end *end_at_or_after(const struct bundle_zstdin *z, uint64_t offset)
+/* The first frame end at or after offset among the bytes handed out: 1 with *end filled, else 0. */
+static int end_at_or_after(struct bundle_zstdin *z, uint64_t offset, struct frame_end *end)
 {
+	int found = 0;
 	size_t i;
 
-	for (i = 0; i < z->end_count; i++)
-		if (z->ends[i].out_end >= offset)
-			return &z->ends[i];
-	return NULL;
+	pthread_mutex_lock(&z->ends_lock);
+	for (i = 0; i < z->end_count && z->ends[i].out_end <= z->handed; i++)
+		if (z->ends[i].out_end >= offset) {
+			*end = z->ends[i];
+			found = 1;
+			break;
+		}
+	pthread_mutex_unlock(&z->ends_lock);
+	return found;
 }
 
 /* File bytes from offset to the end of the file. */
@@ -445,16 +586,18 @@ int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct le
 {
 	uint64_t record_end = (tar_end + BUNDLE_TAR_RECORD - 1) / BUNDLE_TAR_RECORD * BUNDLE_TAR_RECORD;
 	uint64_t nonzero, after = 0;
-	const struct frame_end *end;
+	struct frame_end end_found;
+	const struct frame_end *end = NULL;
+	int found;
 
-	if (tar_end % TAR_BLOCK != 0 || tar_end > z->out_total || tar_end < z->kept_from)
+	if (tar_end % TAR_BLOCK != 0 || tar_end > z->handed || tar_end < z->kept_from)
 		return lerr_set(err, LADING_ERR_FORMAT,
 				"%s: the archive ends at decompressed offset %llu, which cannot be checked: not a "
 				"bundle lading wrote",
 				z->path, (unsigned long long)tar_end);
 	/* Scanned before decompressing on, which recycles the older kept block. */
 	nonzero = first_nonzero_kept(z, tar_end);
-	while ((end = end_at_or_after(z, tar_end)) == NULL && z->out_total <= record_end) {
+	while (!(found = end_at_or_after(z, tar_end, &end_found)) && z->handed <= record_end) {
 		ssize_t got = next_block(z, err);
 
 		if (got < 0)
@@ -462,9 +605,12 @@ int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct le
 		if (got == 0)
 			break;
 		if (nonzero == UINT64_MAX)
-			nonzero = first_nonzero_kept(z, z->block_start[z->current]);
+			nonzero = first_nonzero_kept(z, z->kept[z->current].start);
 	}
-	if (end != NULL) {
+	if (found) {
+		/* The rest reads the file and the frames seen: the decoder's, once it has stopped. */
+		end = &end_found;
+		stop_decoder(z);
 		if (bytes_after(z, end->file_end, &after, err) != 0 ||
 		    (after > 0 && check_seek_table(z, end, &after, err) != 0))
 			return -1;
@@ -481,7 +627,7 @@ int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct le
 		    "%s: a non-zero byte at decompressed offset %llu, after the end of the signed archive at "
 		    "%llu: the file was altered; " AGAIN,
 		    z->path, (unsigned long long)nonzero, (unsigned long long)tar_end);
-	if (z->out_total > record_end)
+	if (z->handed > record_end)
 		return lerr_set(err, LADING_ERR_SIGNATURE,
 				"%s: padding after the end of the signed archive runs past its %u-byte tar record at "
 				"decompressed offset %llu: the file was altered; " AGAIN,
@@ -497,14 +643,15 @@ void bundle_zstdin_free(struct bundle_zstdin *z)
 {
 	if (z == NULL)
 		return;
+	stop_decoder(z);
+	blockq_free(z->queue);
 	if (z->fd >= 0)
 		close(z->fd);
 	ZSTD_freeDCtx(z->dctx);
 	free(z->in);
-	free(z->block[0]);
-	free(z->block[1]);
 	free(z->ends);
 	free(z->seen);
+	pthread_mutex_destroy(&z->ends_lock);
 	free(z->path);
 	free(z);
 }

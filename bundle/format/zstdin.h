@@ -11,8 +11,15 @@
 
 #include "lib/err.h"
 
-/* Decompressed bytes handed out per read. */
-#define BUNDLE_ZSTDIN_BLOCK (64u << 10)
+/* Decompressed bytes handed out per read: a multiple of 64 KiB (zstdin.c). */
+#define BUNDLE_ZSTDIN_BLOCK (256u << 10)
+
+/*
+ * Blocks in flight: the caller holds two, a thread decompresses into the
+ * rest ahead of it, so memory stays at this many blocks however large the
+ * bundle.
+ */
+#define BUNDLE_ZSTDIN_QUEUE 6u
 
 /*
  * The tar record: GNU tar and Python's tarfile pad the archive with zeros to a
@@ -24,7 +31,9 @@ struct bundle_zstdin;
 
 /*
  * Opens path for reading; name is used in messages. *out is the caller's
- * (bundle_zstdin_free). Fails when the file cannot be opened.
+ * (bundle_zstdin_free). Starts a thread that decompresses ahead of the
+ * caller; z is used from one caller thread. Fails when the file cannot be
+ * opened or the thread cannot start.
  */
 int bundle_zstdin_open(struct bundle_zstdin **out, const char *path, struct lerr *err);
 
@@ -54,6 +63,7 @@ int bundle_zstdin_stopped(const struct bundle_zstdin *z, struct lerr *err);
  */
 int bundle_zstdin_check_end(struct bundle_zstdin *z, uint64_t tar_end, struct lerr *err);
 
+/* Stops the decompressing thread (at any point: an early stop leaks nothing) and frees z; accepts NULL. */
 void bundle_zstdin_free(struct bundle_zstdin *z);
 
 #endif
