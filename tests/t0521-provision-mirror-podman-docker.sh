@@ -62,6 +62,7 @@ cat >"$TRASH/h2/sbin/dockerd" <<'SH'
 #!/bin/sh
 # stands in for the Docker Engine: counts the SIGHUPs that reload its configuration
 trap 'echo reload >>/run/dockerd.reloads' HUP
+echo ready >/run/dockerd.ready
 while :; do sleep 1 & wait $!; done
 SH
 chmod +x "$TRASH/h2/sbin/dockerd"
@@ -69,6 +70,8 @@ host_exec 2 "mount --bind '$TRASH/h2/sbin' /usr/local/sbin" || exit 1
 host_exec 3 "mount --bind '$TRASH/h2/sbin' /usr/local/sbin" || exit 1
 host_spawn 2 "$TRASH/dockerd-h2.log" /usr/local/sbin/dockerd
 host_exec 2 "echo $HOST_SPAWN_PID >/run/docker.pid"
+# A SIGHUP before the trap is set would kill it: wait (at most 10 s) until it is.
+for _ in $(seq 100); do host_exec 2 'test -e /run/dockerd.ready' && break; sleep 0.1; done
 cat >"$TRASH/h2/docker/daemon.json" <<'JSON'
 {
   "log-driver": "json-file",
@@ -133,6 +136,8 @@ is "... and every other key survived as it was" \
 	"$(jq -c 'del(."registry-mirrors")' "$TRASH/h2/docker/daemon.json")" \
 	'{"log-driver":"json-file","log-opts":{"max-size":"10m","max-file":"3"},"data-root":"/srv/docker"}'
 ok "the CA is in /etc/docker/certs.d/$REG/ca.crt" cmp "$TRASH/ca.pem" "$TRASH/h2/docker/certs.d/$REG/ca.crt"
+# The trap runs when the shell next wakes; on a loaded machine that can be after lading is done.
+for _ in $(seq 100); do host_exec 2 'test -s /run/dockerd.reloads' && break; sleep 0.1; done
 is "dockerd got SIGHUP (reload) once" "$(host_exec 2 'cat /run/dockerd.reloads 2>/dev/null' | wc -l)" 1
 
 is "h3: a daemon.json that is not JSON fails the step, naming it" \
