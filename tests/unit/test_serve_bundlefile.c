@@ -1,0 +1,363 @@
+/*
+ * serve/bundlefile.c: a format 2 bundle served straight from its file: the
+ * head and seek table read at open, whole small entries and ranges across
+ * frame and chunk boundaries read verified, a damaged frame failing only the
+ * reads that need it, older bundles sent back to extraction, and the head
+ * callback (the signature check) able to refuse.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/format/seektable.h"
+#include "bundle/format/writer.h"
+#include "lib/buf.h"
+#include "lib/digest.h"
+#include "lib/xmalloc.h"
+#include "serve/bundlefile.h"
+
+#define MiB (1u << 20)
+#define BIG_SIZE (10 * MiB + 100)
+#define INDEX_JSON "{\"schemaVersion\":2,\"manifests\":[]}"
+
+static unsigned char *pseudo_random(size_t len, uint32_t seed)
+{
+	unsigned char *p = xmalloc(len);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (unsigned char)(seed >> 16);
+	}
+	return p;
+}
+
+struct fixture {
+	char dir[64];
+	char *path;
+	unsigned char *big;
+};
+
+static void write_bundle(const struct fixture *f, const char *path, int format)
+{
+	struct bundle_manifest m;
+	struct bundle_write_opts opts;
+	char hex[SHA256_HEX_LEN + 1];
+	struct lerr err;
+
+	memset(&m, 0, sizeof(m));
+	m.format = format;
+	m.name = xstrdup("bundlefile");
+	m.tool = xstrdup("lading test");
+	m.created = 1795338000;
+	sha256_hex(INDEX_JSON, strlen(INDEX_JSON), hex);
+	bundle_entry_set_data(bundle_manifest_add_entry(&m, "oci/index.json", strlen(INDEX_JSON), hex, "oci", NULL),
+			      INDEX_JSON, strlen(INDEX_JSON));
+	sha256_hex(f->big, BIG_SIZE, hex);
+	bundle_entry_set_data(bundle_manifest_add_entry(&m, "files/big.bin", BIG_SIZE, hex, "file", NULL), f->big,
+			      BIG_SIZE);
+	memset(&opts, 0, sizeof(opts));
+	if (bundle_manifest_sort(&m, &err) != 0 || bundle_write(path, &m, &opts, &err) != 0)
+		fail_msg("%s", err.msg);
+	bundle_manifest_free(&m);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/lading-bundlefile.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->path = xasprintf("%s/b.tar.zst", f->dir);
+	f->big = pseudo_random(BIG_SIZE, 21);
+	write_bundle(f, f->path, BUNDLE_FORMAT_VERSION);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(f->path);
+	free(f->big);
+	free(f);
+	return 0;
+}
+
+struct head_seen {
+	int calls;
+	size_t json_len;
+	int refuse;
+};
+
+static int head(void *ctx, const char *json, size_t json_len, const char *sig, size_t sig_len,
+		const struct bundle_manifest *m, struct lerr *err)
+{
+	struct head_seen *seen = ctx;
+
+	(void)sig;
+	(void)sig_len;
+	seen->calls++;
+	seen->json_len = json_len;
+	assert_non_null(strstr(json, "\"files/big.bin\""));
+	assert_int_equal(m->entry_count, 2);
+	if (seen->refuse)
+		return lerr_set(err, LADING_ERR_SIGNATURE, "refused by the test");
+	return 0;
+}
+
+static int collect(void *ctx, const void *data, size_t len, struct lerr *err)
+{
+	return buf_add(ctx, data, len, err);
+}
+
+static struct serve_bundlefile *open_ok(const char *path)
+{
+	struct serve_bundlefile *bf = NULL;
+	struct head_seen seen = {0, 0, 0};
+	struct lerr err;
+
+	if (serve_bundlefile_open(path, head, &seen, &bf, &err) != 1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(seen.calls, 1);
+	assert_true(seen.json_len > 0);
+	return bf;
+}
+
+static void opens_and_reads_whole_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf = open_ok(f->path);
+	struct buf out = BUF_INIT(0);
+	struct lerr err;
+
+	assert_string_equal(serve_bundlefile_path(bf), f->path);
+	assert_int_equal(serve_bundlefile_manifest(bf)->entry_count, 2);
+	assert_null(serve_bundlefile_find(bf, "oci/blobs/sha256/none"));
+	assert_int_equal(serve_bundlefile_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
+	assert_int_equal(out.len, strlen(INDEX_JSON));
+	assert_memory_equal(out.data, INDEX_JSON, out.len);
+	buf_reset(&out);
+	assert_int_equal(serve_bundlefile_read_all(bf, "files/big.bin", BIG_SIZE, &out, &err), 0);
+	assert_int_equal(out.len, BIG_SIZE);
+	assert_memory_equal(out.data, f->big, BIG_SIZE);
+	buf_reset(&out);
+	assert_int_equal(serve_bundlefile_read_all(bf, "files/big.bin", BIG_SIZE - 1, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "more than"));
+	assert_int_equal(serve_bundlefile_read_all(bf, "files/none", 10, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "files/none"));
+	buf_free(&out);
+	serve_bundlefile_close(bf);
+}
+
+static void reads_ranges_across_frames(void **state)
+{
+	static const uint64_t ranges[][2] = {
+	    {0, 1},	   {4 * MiB - 10, 20}, {4 * MiB, 4 * MiB}, {3 * MiB, 6 * MiB}, {BIG_SIZE - 1, 1},
+	    {0, BIG_SIZE}, {8 * MiB - 1, 2},   {5 * MiB, 0},
+	};
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf = open_ok(f->path);
+	const struct bundle_entry *e = serve_bundlefile_find(bf, "files/big.bin");
+	struct buf out = BUF_INIT(0);
+	struct lerr err;
+	size_t i;
+
+	assert_non_null(e);
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		buf_reset(&out);
+		if (serve_bundlefile_read_range(bf, e, ranges[i][0], ranges[i][1], collect, &out, &err) != 0)
+			fail_msg("range %zu: %s", i, err.msg);
+		assert_int_equal(out.len, ranges[i][1]);
+		if (out.len > 0)
+			assert_memory_equal(out.data, f->big + ranges[i][0], out.len);
+	}
+	assert_int_equal(serve_bundlefile_read_range(bf, e, BIG_SIZE - 1, 2, collect, &out, &err), -1);
+	buf_free(&out);
+	serve_bundlefile_close(bf);
+}
+
+struct reader_arg {
+	const struct serve_bundlefile *bf;
+	const unsigned char *big;
+	uint64_t offset;
+	int ok;
+};
+
+static void *read_in_thread(void *p)
+{
+	struct reader_arg *a = p;
+	const struct bundle_entry *e = serve_bundlefile_find(a->bf, "files/big.bin");
+	struct buf out = BUF_INIT(0);
+	struct lerr err;
+
+	a->ok = serve_bundlefile_read_range(a->bf, e, a->offset, MiB, collect, &out, &err) == 0 && out.len == MiB &&
+		memcmp(out.data, a->big + a->offset, MiB) == 0;
+	buf_free(&out);
+	return NULL;
+}
+
+/* Requests are answered on several threads at once: one view, no lock. */
+static void reads_from_threads_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf = open_ok(f->path);
+	struct reader_arg args[4];
+	pthread_t threads[4];
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct reader_arg){bf, f->big, i * 2 * MiB + 7, 0};
+		assert_int_equal(pthread_create(&threads[i], NULL, read_in_thread, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_true(args[i].ok);
+	}
+	serve_bundlefile_close(bf);
+}
+
+/* Flips a byte in the middle of the frame holding big.bin's data at data byte at. */
+static void damage(const char *path, uint64_t at_data)
+{
+	struct serve_bundlefile *bf = open_ok(path);
+	const struct bundle_entry *e = serve_bundlefile_find(bf, "files/big.bin");
+	struct seektable t;
+	struct lerr err;
+	uint64_t tar, file_at = 0, tar_at = 0;
+	unsigned char byte;
+	size_t i;
+	int fd;
+
+	assert_true((fd = open(path, O_RDWR)) >= 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(seektable_read_fd(fd, path, &t, &err), 1);
+	tar = t.frames[0].decompressed + e->data_offset + at_data;
+	for (i = 0; i < t.count && tar_at + t.frames[i].decompressed <= tar; i++) {
+		tar_at += t.frames[i].decompressed;
+		file_at += t.frames[i].compressed;
+	}
+	assert_true(i < t.count);
+	file_at += t.frames[i].compressed / 2;
+	assert_int_equal(pread(fd, &byte, 1, (off_t)file_at), 1);
+	byte ^= 0x55;
+	assert_int_equal(pwrite(fd, &byte, 1, (off_t)file_at), 1);
+	close(fd);
+	seektable_free(&t);
+	serve_bundlefile_close(bf);
+}
+
+static void a_damaged_frame_fails_only_its_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf;
+	const struct bundle_entry *e;
+	struct buf out = BUF_INIT(0);
+	struct lerr err;
+
+	damage(f->path, 5 * MiB);
+	bf = open_ok(f->path);
+	e = serve_bundlefile_find(bf, "files/big.bin");
+	assert_int_equal(serve_bundlefile_read_range(bf, e, 4 * MiB + 1, 10, collect, &out, &err), -1);
+	print_message("# %s\n", err.msg);
+	assert_int_equal(out.len, 0);
+	assert_non_null(strstr(err.msg, f->path));
+	/* A read that starts before the damage gets the verified chunk 0 only, then fails. */
+	assert_int_equal(serve_bundlefile_read_range(bf, e, 0, BIG_SIZE, collect, &out, &err), -1);
+	assert_int_equal(out.len, 4 * MiB);
+	assert_memory_equal(out.data, f->big, 4 * MiB);
+	buf_reset(&out);
+	assert_int_equal(serve_bundlefile_read_range(bf, e, 9 * MiB, 10, collect, &out, &err), 0);
+	assert_memory_equal(out.data, f->big + 9 * MiB, 10);
+	buf_reset(&out);
+	assert_int_equal(serve_bundlefile_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
+	buf_free(&out);
+	serve_bundlefile_close(bf);
+}
+
+static void older_bundles_go_back_to_extraction(void **state)
+{
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf = (void *)1;
+	char *v1 = xasprintf("%s/v1.tar.zst", f->dir), *flat = xasprintf("%s/flat.tar.zst", f->dir);
+	char *cmd = xasprintf("zstd -q -dc '%s' | zstd -q -o '%s'", f->path, flat);
+	struct lerr err;
+
+	write_bundle(f, v1, 1);
+	assert_int_equal(serve_bundlefile_open(v1, NULL, NULL, &bf, &err), 0);
+	assert_null(bf);
+	assert_non_null(strstr(err.msg, "format 1"));
+	/* Recompressed as one stream: lading.json still lists offsets, but there is no table to seek with. */
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(serve_bundlefile_open(flat, NULL, NULL, &bf, &err), 0);
+	assert_non_null(strstr(err.msg, "no seek table"));
+	free(cmd);
+	free(flat);
+	free(v1);
+}
+
+static void refusals_at_open(void **state)
+{
+	struct fixture *f = *state;
+	struct serve_bundlefile *bf = NULL;
+	struct head_seen seen = {0, 0, 1};
+	char *cut = xasprintf("%s/cut.tar.zst", f->dir), *missing = xasprintf("%s/missing.tar.zst", f->dir);
+	char *cmd = xasprintf("cp '%s' '%s'", f->path, cut);
+	struct seektable t;
+	struct lerr err;
+	int fd;
+
+	assert_int_equal(serve_bundlefile_open(f->path, head, &seen, &bf, &err), -1);
+	assert_null(bf);
+	assert_string_equal(err.msg, "refused by the test");
+	assert_int_equal(serve_bundlefile_open(missing, NULL, NULL, &bf, &err), -1);
+	/* A table that lists one frame fewer than the file holds does not add up: refused, not read past. */
+	assert_int_equal(system(cmd), 0);
+	assert_true((fd = open(cut, O_RDWR)) >= 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(seektable_read_fd(fd, cut, &t, &err), 1);
+	{
+		struct buf table = BUF_INIT(0);
+		uint64_t last = t.frames[t.count - 1].compressed;
+
+		seektable_append(&table, t.frames, t.count - 1, t.has_checksums);
+		assert_int_equal(pwrite(fd, table.data, table.len, (off_t)(t.compressed_total - last)),
+				 (ssize_t)table.len);
+		assert_int_equal(ftruncate(fd, (off_t)(t.compressed_total - last + table.len)), 0);
+		buf_free(&table);
+	}
+	close(fd);
+	seektable_free(&t);
+	assert_int_equal(serve_bundlefile_open(cut, NULL, NULL, &bf, &err), -1);
+	print_message("# %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "oci/index.json's data"));
+	free(cmd);
+	free(cut);
+	free(missing);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(opens_and_reads_whole_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reads_ranges_across_frames, setup, teardown),
+	    cmocka_unit_test_setup_teardown(reads_from_threads_at_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_damaged_frame_fails_only_its_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(older_bundles_go_back_to_extraction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(refusals_at_open, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
