@@ -3,13 +3,16 @@
  * head and seek table read at open, whole small entries and ranges across
  * frame and chunk boundaries read verified, a damaged frame failing only the
  * reads that need it, older bundles sent back to extraction, and the head
- * callback (the signature check) able to refuse.
+ * callback (the signature check) able to refuse; and answers over HTTP from
+ * an entry (serve_respond_entry): whole, Range across a chunk boundary, 416,
+ * and a damaged chunk cutting only its own answer short with a log line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "lib/digest.h"
 #include "lib/xmalloc.h"
 #include "serve/bundlefile.h"
+#include "serve/respond_entry.h"
 
 #define MiB (1u << 20)
 #define BIG_SIZE (10 * MiB + 100)
@@ -348,6 +352,147 @@ static void refusals_at_open(void **state)
 	free(missing);
 }
 
+/* A bare libmicrohttpd daemon answering GET /<entry path> with serve_respond_entry. */
+struct http {
+	struct serve_bundlefile *bf;
+	struct serve_server_opts opts;
+	struct logger lg;
+	struct MHD_Daemon *daemon;
+	char base[64];
+};
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+			      const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+	struct http *h = cls;
+	struct serve_request req;
+	const struct bundle_entry *e = serve_bundlefile_find(h->bf, url + 1);
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)con_cls;
+	memset(&req, 0, sizeof(req));
+	req.opts = &h->opts;
+	req.conn = conn;
+	req.method = method;
+	req.path = (char *)url;
+	req.head = strcmp(method, "HEAD") == 0;
+	if (e == NULL)
+		return serve_respond_text(&req, MHD_HTTP_NOT_FOUND, "text/plain", "no\n", 3);
+	return serve_respond_entry(&req, h->bf, e, "application/octet-stream", "sha256:test");
+}
+
+static void http_start(struct http *h, const char *path)
+{
+	const union MHD_DaemonInfo *info;
+
+	memset(h, 0, sizeof(*h));
+	h->bf = open_ok(path);
+	h->lg.out = tmpfile();
+	assert_non_null(h->lg.out);
+	h->lg.level = LOG_WARN;
+	h->opts.lg = &h->lg;
+	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
+				     answer, h, MHD_OPTION_SOCK_ADDR, NULL, MHD_OPTION_END);
+	assert_non_null(h->daemon);
+	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	snprintf(h->base, sizeof(h->base), "http://127.0.0.1:%u", (unsigned)info->port);
+}
+
+static void http_stop(struct http *h)
+{
+	MHD_stop_daemon(h->daemon);
+	fclose(h->lg.out);
+	serve_bundlefile_close(h->bf);
+}
+
+static size_t curl_collect(char *data, size_t size, size_t n, void *ctx)
+{
+	return buf_add(ctx, data, size * n, NULL) == 0 ? size * n : 0;
+}
+
+/* GETs path (with range when not NULL); returns curl's code, *status and the body in out. */
+static CURLcode http_get(const struct http *h, const char *path, const char *range, long *status, struct buf *out)
+{
+	CURL *curl = curl_easy_init();
+	char *url = xasprintf("%s/%s", h->base, path);
+	CURLcode code;
+
+	buf_reset(out);
+	*status = 0;
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, curl_collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+	if (range != NULL)
+		curl_easy_setopt(curl, CURLOPT_RANGE, range);
+	code = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(curl);
+	free(url);
+	return code;
+}
+
+static void answers_whole_entries_and_ranges_over_http(void **state)
+{
+	struct fixture *f = *state;
+	struct http h;
+	struct buf out = BUF_INIT(0);
+	long status;
+
+	http_start(&h, f->path);
+	assert_int_equal(http_get(&h, "files/big.bin", NULL, &status, &out), CURLE_OK);
+	assert_int_equal(status, 200);
+	assert_int_equal(out.len, BIG_SIZE);
+	assert_memory_equal(out.data, f->big, BIG_SIZE);
+	/* bytes 4194000-4194999: across the first chunk (and frame) boundary */
+	assert_int_equal(http_get(&h, "files/big.bin", "4194000-4194999", &status, &out), CURLE_OK);
+	assert_int_equal(status, 206);
+	assert_int_equal(out.len, 1000);
+	assert_memory_equal(out.data, f->big + 4194000, 1000);
+	assert_int_equal(http_get(&h, "files/big.bin", "3000000-9000000", &status, &out), CURLE_OK);
+	assert_int_equal(out.len, 6000001);
+	assert_memory_equal(out.data, f->big + 3000000, 6000001);
+	assert_int_equal(http_get(&h, "files/big.bin", "20000000-", &status, &out), CURLE_OK);
+	assert_int_equal(status, 416);
+	assert_int_equal(http_get(&h, "oci/index.json", NULL, &status, &out), CURLE_OK);
+	assert_int_equal(out.len, strlen(INDEX_JSON));
+	assert_memory_equal(out.data, INDEX_JSON, out.len);
+	buf_free(&out);
+	http_stop(&h);
+}
+
+static void a_damaged_chunk_cuts_only_its_answer_short(void **state)
+{
+	struct fixture *f = *state;
+	struct http h;
+	struct buf out = BUF_INIT(0);
+	char line[512];
+	long status;
+
+	damage(f->path, 5 * MiB);
+	http_start(&h, f->path);
+	assert_int_not_equal(http_get(&h, "files/big.bin", NULL, &status, &out), CURLE_OK);
+	/* What was sent is the verified chunk 0 and never a byte of the damaged chunk. */
+	assert_true(out.len <= 4 * MiB);
+	assert_memory_equal(out.data, f->big, out.len);
+	assert_int_not_equal(http_get(&h, "files/big.bin", "5000000-5000099", &status, &out), CURLE_OK);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(http_get(&h, "files/big.bin", "9000000-9000099", &status, &out), CURLE_OK);
+	assert_int_equal(status, 206);
+	assert_memory_equal(out.data, f->big + 9000000, 100);
+	assert_int_equal(http_get(&h, "oci/index.json", NULL, &status, &out), CURLE_OK);
+	rewind(h.lg.out);
+	assert_non_null(fgets(line, sizeof(line), h.lg.out));
+	print_message("# %s", line);
+	assert_non_null(strstr(line, "files/big.bin: sha256 mismatch in chunk 1"));
+	assert_non_null(strstr(line, "this request fails"));
+	buf_free(&out);
+	http_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +502,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(a_damaged_frame_fails_only_its_reads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(older_bundles_go_back_to_extraction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refusals_at_open, setup, teardown),
+	    cmocka_unit_test_setup_teardown(answers_whole_entries_and_ranges_over_http, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_damaged_chunk_cuts_only_its_answer_short, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
