@@ -203,3 +203,14 @@ enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serv
 		free_entry_reader(r);
 	return respond_body(req, resp, range, start, length, e->size, content_type, digest);
 }
+
+enum MHD_Result serve_respond_blob(struct serve_request *req, struct serve_blob *b, const char *content_type,
+				   const char *digest)
+{
+	int fd = b->fd;
+
+	b->fd = -1;
+	if (fd >= 0)
+		return serve_respond_file(req, fd, b->size, content_type, digest);
+	return serve_respond_entry(req, b->bf, b->entry, content_type, digest);
+}

@@ -380,6 +380,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	req.head = strcmp(method, "HEAD") == 0;
 	if (e == NULL)
 		return serve_respond_text(&req, MHD_HTTP_NOT_FOUND, "text/plain", "no\n", 3);
+	if (strcmp(url, "/oci/index.json") == 0) {
+		/* The way the catalog and trees answer: through a serve_blob. */
+		struct serve_blob b = {-1, h->bf, e, e->size};
+
+		return serve_respond_blob(&req, &b, "application/json", NULL);
+	}
 	return serve_respond_entry(&req, h->bf, e, "application/octet-stream", "sha256:test");
 }
 
