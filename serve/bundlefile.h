@@ -68,6 +68,18 @@ int serve_bundlefile_read_range(const struct serve_bundlefile *bf, const struct 
 int serve_bundlefile_read_all(const struct serve_bundlefile *bf, const char *path, size_t max, struct buf *out,
 			      struct lerr *err);
 
+/*
+ * What an answer's bytes are, whichever way content was loaded: an open file
+ * of a served directory (fd >= 0), or an entry of the bundle file served from
+ * (bf and entry set, fd -1). The catalog and trees hand one out per request.
+ */
+struct serve_blob {
+	int fd;
+	const struct serve_bundlefile *bf;
+	const struct bundle_entry *entry;
+	uint64_t size;
+};
+
 /* Closes the file and frees bf; accepts NULL. */
 void serve_bundlefile_close(struct serve_bundlefile *bf);
 

@@ -14,18 +14,6 @@
 #include "serve/bundlefile.h"
 #include "serve/request.h"
 
-/*
- * What an answer's bytes are, whichever way content was loaded: an open file
- * of a served directory (fd >= 0), or an entry of the bundle file served from
- * (bf and entry set, fd -1). The catalog and trees hand one out per request.
- */
-struct serve_blob {
-	int fd;
-	const struct serve_bundlefile *bf;
-	const struct bundle_entry *entry;
-	uint64_t size;
-};
-
 /* Answers with b (serve_respond_file or serve_respond_entry); consumes b's fd. */
 enum MHD_Result serve_respond_blob(struct serve_request *req, struct serve_blob *b, const char *content_type,
 				   const char *digest);
