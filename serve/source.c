@@ -28,6 +28,13 @@ static char *default_cache_dir(struct lerr *err)
 	return dir;
 }
 
+/* Removes the extractions (and their staging directories) of dead runs in cache. */
+static void sweep(const char *cache, const struct logger *lg)
+{
+	leftover_sweep(cache, leftover_match_serve, NULL, "serve", lg, NULL);
+	leftover_sweep(cache, leftover_match_staging, NULL, "serve", lg, NULL);
+}
+
 /* What is logged and recorded once a bundle's signature was checked and it is going to be served. */
 static void accepted(const char *path, const struct bundle_sig_check *check, const char *how, const struct logger *lg)
 {
@@ -66,8 +73,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	 * run is never reused, and those of dead runs (and their extraction staging
 	 * directories) are removed here.
 	 */
-	leftover_sweep(cache, leftover_match_serve, NULL, "serve", opts->lg, NULL);
-	leftover_sweep(cache, leftover_match_staging, NULL, "serve", opts->lg, NULL);
+	sweep(cache, opts->lg);
 	sha256_hex(path, strlen(path), hex);
 	dest = xasprintf("%s/%.16s-%ld", cache, hex, (long)getpid());
 	if (fs_exists(dest) && fs_remove_tree(dest, err) != 0)
@@ -111,8 +117,8 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 {
 	struct trust_set trust;
 	struct bundle_sig_check check;
-	char *what = xasprintf("'%s'", path);
-	struct lerr why;
+	char *what = xasprintf("'%s'", path), *cache = NULL;
+	struct lerr why, ignored;
 	int r = -1;
 
 	trust_init(&trust);
@@ -121,6 +127,10 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	check.allow_downgrade = opts->allow_downgrade;
 	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
 		goto out;
+	/* Nothing is extracted, but what dead runs left in an existing cache dir still goes. */
+	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(&ignored);
+	if (cache != NULL && fs_exists(cache))
+		sweep(cache, opts->lg);
 	r = serve_bundlefile_open(path, bundle_sig_check_head, &check, &src->bundle, &why);
 	if (r < 0)
 		*err = why;
@@ -132,6 +142,7 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	}
 out:
 	bundle_sig_check_free(&check);
+	free(cache);
 	free(what);
 	trust_free(&trust);
 	return r;
