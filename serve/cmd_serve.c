@@ -358,8 +358,10 @@ out:
 static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 {
 	struct serve_source_opts source_opts = {
-	    cmd->pubkeys, cmd->pubkey_count,  cmd->cache_dir,	   cmd->insecure_skip_signature,
-	    &cmd->lg,	  cmd->allow_expired, cmd->allow_downgrade};
+	    cmd->pubkeys, cmd->pubkey_count, cmd->cache_dir, cmd->insecure_skip_signature, &cmd->lg, cmd->allow_expired,
+	    cmd->allow_downgrade,
+	    /* from_file: off until serve/catalog.c and serve/tree.c load from a bundle file (issue 16) */
+	    0};
 	struct serve_source source;
 	struct serve_content content;
 	struct lerr err;

@@ -4,10 +4,13 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/xmalloc.h"
 #include "serve/range.h"
+#include "serve/respond_entry.h"
 
 enum MHD_Result serve_respond(struct serve_request *req, unsigned status, struct MHD_Response *resp)
 {
@@ -48,12 +51,11 @@ enum MHD_Result serve_respond_oci_error(struct serve_request *req, unsigned stat
 	return ret;
 }
 
-static enum MHD_Result respond_unsatisfiable(struct serve_request *req, int fd, uint64_t size)
+static enum MHD_Result respond_unsatisfiable(struct serve_request *req, uint64_t size)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	char range[64];
 
-	close(fd);
 	if (resp == NULL)
 		return MHD_NO;
 	snprintf(range, sizeof(range), "bytes */%" PRIu64, size);
@@ -61,24 +63,16 @@ static enum MHD_Result respond_unsatisfiable(struct serve_request *req, int fd, 
 	return serve_respond(req, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
 }
 
-enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t size, const char *content_type,
-				   const char *digest)
+/* The headers and status every file or entry answer has; queues resp (NULL: MHD_NO). */
+static enum MHD_Result respond_body(struct serve_request *req, struct MHD_Response *resp, enum http_range range,
+				    uint64_t start, uint64_t length, uint64_t size, const char *content_type,
+				    const char *digest)
 {
-	const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
-	uint64_t start = 0, length = size;
-	enum http_range range = http_range_parse(header, size, &start, &length);
-	struct MHD_Response *resp;
 	char value[128];
 	unsigned status = MHD_HTTP_OK;
 
-	if (range == HTTP_RANGE_UNSATISFIABLE)
-		return respond_unsatisfiable(req, fd, size);
-	/* A file-backed answer: MHD reads (or sendfile()s) it in chunks, never the whole blob. */
-	resp = MHD_create_response_from_fd_at_offset64(length, fd, start);
-	if (resp == NULL) {
-		close(fd);
+	if (resp == NULL)
 		return MHD_NO;
-	}
 	if (range == HTTP_RANGE_OK) {
 		snprintf(value, sizeof(value), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, start, start + length - 1,
 			 size);
@@ -94,4 +88,129 @@ enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t s
 	}
 	req->bytes = req->head ? 0 : length;
 	return serve_respond(req, status, resp);
+}
+
+enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t size, const char *content_type,
+				   const char *digest)
+{
+	const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+	uint64_t start = 0, length = size;
+	enum http_range range = http_range_parse(header, size, &start, &length);
+	struct MHD_Response *resp;
+
+	if (range == HTTP_RANGE_UNSATISFIABLE) {
+		close(fd);
+		return respond_unsatisfiable(req, size);
+	}
+	/* A file-backed answer: MHD reads (or sendfile()s) it in chunks, never the whole blob. */
+	resp = MHD_create_response_from_fd_at_offset64(length, fd, start);
+	if (resp == NULL)
+		close(fd);
+	return respond_body(req, resp, range, start, length, size, content_type, digest);
+}
+
+/*
+ * One answer's reader over a bundle entry: window holds verified bytes
+ * [window_at, window_at + window_len) of the entry, at most one chunk, so a
+ * response costs one chunk of memory however large the entry.
+ */
+struct entry_reader {
+	const struct serve_bundlefile *bf;
+	const struct bundle_entry *e;
+	const struct logger *lg;
+	uint64_t start, end; /* the answer's bytes of the entry */
+	unsigned char *window;
+	uint64_t window_at;
+	size_t window_len;
+};
+
+static int fill_window(void *ctx, const void *data, size_t len, struct lerr *err)
+{
+	struct entry_reader *r = ctx;
+
+	(void)err;
+	memcpy(r->window + r->window_len, data, len);
+	r->window_len += len;
+	return 0;
+}
+
+/* Reads the verified bytes from at to the end of at's chunk (or of the answer) into the window. */
+static int load_window(struct entry_reader *r, uint64_t at, struct lerr *err)
+{
+	uint64_t chunk_end = at - at % BUNDLE_CHUNK_SIZE + BUNDLE_CHUNK_SIZE;
+	uint64_t end = chunk_end < r->end ? chunk_end : r->end;
+
+	if (r->window == NULL)
+		r->window =
+		    xmalloc(r->end - r->start < BUNDLE_CHUNK_SIZE ? (size_t)(r->end - r->start) : BUNDLE_CHUNK_SIZE);
+	r->window_at = at;
+	r->window_len = 0;
+	return serve_bundlefile_read_range(r->bf, r->e, at, end - at, fill_window, r, err);
+}
+
+static ssize_t read_entry(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct entry_reader *r = cls;
+	uint64_t at = r->start + pos;
+	size_t n;
+	struct lerr err;
+
+	if (at >= r->end)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (at < r->window_at || at >= r->window_at + r->window_len) {
+		if (load_window(r, at, &err) != 0) {
+			/* Content-Length is already out: ending early makes the client see a short, failed body. */
+			log_msg(r->lg, LOG_ERROR, "%s (this request fails, others go on)", err.msg);
+			r->window_len = 0;
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+	}
+	n = (size_t)(r->window_at + r->window_len - at);
+	if (n > max)
+		n = max;
+	memcpy(out, r->window + (at - r->window_at), n);
+	return (ssize_t)n;
+}
+
+static void free_entry_reader(void *cls)
+{
+	struct entry_reader *r = cls;
+
+	free(r->window);
+	free(r);
+}
+
+enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serve_bundlefile *bf,
+				    const struct bundle_entry *e, const char *content_type, const char *digest)
+{
+	const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+	uint64_t start = 0, length = e->size;
+	enum http_range range = http_range_parse(header, e->size, &start, &length);
+	struct entry_reader *r;
+	struct MHD_Response *resp;
+
+	if (range == HTTP_RANGE_UNSATISFIABLE)
+		return respond_unsatisfiable(req, e->size);
+	r = xcalloc(1, sizeof(*r));
+	r->bf = bf;
+	r->e = e;
+	r->lg = req->opts->lg;
+	r->start = start;
+	r->end = start + length;
+	/* 64 KiB per call: MHD's own buffer; the window behind it holds a whole verified chunk. */
+	resp = MHD_create_response_from_callback(length, 64 * 1024, read_entry, r, free_entry_reader);
+	if (resp == NULL)
+		free_entry_reader(r);
+	return respond_body(req, resp, range, start, length, e->size, content_type, digest);
+}
+
+enum MHD_Result serve_respond_blob(struct serve_request *req, struct serve_blob *b, const char *content_type,
+				   const char *digest)
+{
+	int fd = b->fd;
+
+	b->fd = -1;
+	if (fd >= 0)
+		return serve_respond_file(req, fd, b->size, content_type, digest);
+	return serve_respond_entry(req, b->bf, b->entry, content_type, digest);
 }

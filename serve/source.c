@@ -1,4 +1,4 @@
-/* A directory or a verified, extracted bundle (see source.h). */
+/* A directory, a bundle served from its file, or a verified, extracted bundle (see source.h). */
 #include "serve/source.h"
 
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
 #include "lib/xmalloc.h"
+#include "serve/bundlefile.h"
 #include "serve/dirsig.h"
 
 static char *default_cache_dir(struct lerr *err)
@@ -25,6 +26,23 @@ static char *default_cache_dir(struct lerr *err)
 	dir = xasprintf("%s/serve", root);
 	free(root);
 	return dir;
+}
+
+/* Removes the extractions (and their staging directories) of dead runs in cache. */
+static void sweep(const char *cache, const struct logger *lg)
+{
+	leftover_sweep(cache, leftover_match_serve, NULL, "serve", lg, NULL);
+	leftover_sweep(cache, leftover_match_staging, NULL, "serve", lg, NULL);
+}
+
+/* What is logged and recorded once a bundle's signature was checked and it is going to be served. */
+static void accepted(const char *path, const struct bundle_sig_check *check, const char *how, const struct logger *lg)
+{
+	if (check->verified) {
+		log_msg(lg, LOG_INFO, "%s: signed by key %s, %s", path, check->key_id, how);
+		bundle_sig_check_accept(check, lg);
+	} else
+		log_msg(lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check->problem.msg);
 }
 
 /*
@@ -55,8 +73,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	 * run is never reused, and those of dead runs (and their extraction staging
 	 * directories) are removed here.
 	 */
-	leftover_sweep(cache, leftover_match_serve, NULL, "serve", opts->lg, NULL);
-	leftover_sweep(cache, leftover_match_staging, NULL, "serve", opts->lg, NULL);
+	sweep(cache, opts->lg);
 	sha256_hex(path, strlen(path), hex);
 	dest = xasprintf("%s/%.16s-%ld", cache, hex, (long)getpid());
 	if (fs_exists(dest) && fs_remove_tree(dest, err) != 0)
@@ -74,11 +91,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 		fs_remove_tree(dest, &ignored);
 		goto out;
 	}
-	if (check.verified) {
-		log_msg(opts->lg, LOG_INFO, "%s: signed by key %s, every entry verified", path, check.key_id);
-		bundle_sig_check_accept(&check, opts->lg);
-	} else
-		log_msg(opts->lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check.problem.msg);
+	accepted(path, &check, "every entry verified", opts->lg);
 	src->dir = xstrdup(dest);
 	src->extracted = dest;
 	src->verified = 1;
@@ -89,6 +102,48 @@ out:
 	free(what);
 	free(dest);
 	free(cache);
+	trust_free(&trust);
+	return r;
+}
+
+/*
+ * Serving from the file: the signature is checked over lading.json (the head
+ * callback) before the seek table is even read; each chunk is checked later,
+ * when a request reads it. 1: src->bundle set; 0: the bundle cannot be served
+ * so (older format), extract it; -1: refused.
+ */
+static int open_from_file(const char *path, const struct serve_source_opts *opts, struct serve_source *src,
+			  struct lerr *err)
+{
+	struct trust_set trust;
+	struct bundle_sig_check check;
+	char *what = xasprintf("'%s'", path), *cache = NULL;
+	struct lerr why, ignored;
+	int r = -1;
+
+	trust_init(&trust);
+	bundle_sig_check_init(&check, &trust, what, opts->insecure_skip_signature);
+	check.allow_expired = opts->allow_expired;
+	check.allow_downgrade = opts->allow_downgrade;
+	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
+		goto out;
+	/* Nothing is extracted, but what dead runs left in an existing cache dir still goes. */
+	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(&ignored);
+	if (cache != NULL && fs_exists(cache))
+		sweep(cache, opts->lg);
+	r = serve_bundlefile_open(path, bundle_sig_check_head, &check, &src->bundle, &why);
+	if (r < 0)
+		*err = why;
+	else if (r == 0)
+		log_msg(opts->lg, LOG_INFO, "%s: verifying and extracting it instead", why.msg);
+	else {
+		accepted(path, &check, "served from the file, every chunk verified as it is read", opts->lg);
+		src->verified = 1;
+	}
+out:
+	bundle_sig_check_free(&check);
+	free(cache);
+	free(what);
 	trust_free(&trust);
 	return r;
 }
@@ -109,6 +164,12 @@ int serve_source_prepare(const char *path, const struct serve_source_opts *opts,
 	}
 	if (!S_ISREG(st.st_mode))
 		return lerr_set(err, LADING_ERR_USAGE, "'%s' is not a directory or a bundle file", path);
+	if (opts->from_file) {
+		int r = open_from_file(path, opts, src, err);
+
+		if (r != 0)
+			return r > 0 ? 0 : -1;
+	}
 	return extract_bundle(path, opts, src, err);
 }
 
@@ -120,6 +181,7 @@ void serve_source_free(struct serve_source *src, const struct logger *lg)
 		return;
 	if (src->extracted != NULL && fs_remove_tree(src->extracted, &err) != 0)
 		log_msg(lg, LOG_WARN, "%s", err.msg);
+	serve_bundlefile_close(src->bundle);
 	free(src->dir);
 	free(src->extracted);
 	memset(src, 0, sizeof(*src));

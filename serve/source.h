@@ -8,6 +8,11 @@
  * extracted once into a private cache directory while it is read. Nothing is
  * served from a bundle or directory that fails any check; an unsigned one is
  * served only with --insecure-skip-signature.
+ *
+ * With from_file, a format 2 bundle whose lading.json lists offsets and chunk
+ * values is not extracted: its signature and seek table are checked and it is
+ * served from the file (serve/bundlefile.h), every chunk verified as it is
+ * read. Other bundles fall back to extraction.
  */
 #include <stddef.h>
 
@@ -22,12 +27,17 @@ struct serve_source_opts {
 	const struct logger *lg;
 	int allow_expired;   /* --allow-expired */
 	int allow_downgrade; /* --allow-downgrade: older than the bundle of its name accepted before */
+	int from_file;	     /* serve a seekable bundle from its file (not --verify-all) */
 };
 
+struct serve_bundlefile;
+
 struct serve_source {
-	char *dir;	 /* the directory to serve */
-	char *extracted; /* the extraction to remove at the end, or NULL for a plain directory */
-	int verified;	 /* every served file was checked against a signed lading.json */
+	char *dir;			 /* the directory to serve, or NULL when bundle is set */
+	struct serve_bundlefile *bundle; /* served from this file (from_file), or NULL */
+	char *extracted;		 /* the extraction to remove at the end, or NULL for a plain directory */
+	int verified; /* every served file was (or, from the file, is as it is read) checked against a signed
+			 lading.json */
 };
 
 /*

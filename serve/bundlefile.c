@@ -1,0 +1,164 @@
+/* Serving a format 2 bundle straight from its file (see bundlefile.h). */
+#include "serve/bundlefile.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle/format/seektable.h"
+#include "lib/xmalloc.h"
+
+struct serve_bundlefile {
+	char *path;
+	int fd;
+	struct bundle_manifest manifest;
+	struct seektable table;
+};
+
+/*
+ * Every entry's data must lie inside what the table lists after frame 0 (the
+ * head). Checked once here so a table cut short is refused at start rather
+ * than by the first request for the entries it lost.
+ */
+static int table_reaches_entries(const struct serve_bundlefile *bf, struct lerr *err)
+{
+	uint64_t body = bf->table.decompressed_total - bf->table.frames[0].decompressed;
+	size_t i;
+
+	for (i = 0; i < bf->manifest.entry_count; i++) {
+		const struct bundle_entry *e = &bf->manifest.entries[i];
+
+		if (e->data_offset > body || e->size > body - e->data_offset)
+			return lerr_set(err, LADING_ERR_FORMAT,
+					"%s: the seek table ends at tar byte %llu, before %s's data (bytes %llu to "
+					"%llu): the bundle is damaged",
+					bf->path, (unsigned long long)body, e->path, (unsigned long long)e->data_offset,
+					(unsigned long long)(e->data_offset + e->size));
+	}
+	return 0;
+}
+
+/* Why bf's bundle cannot be served from the file (NULL: it can), once its manifest is known. */
+static const char *not_seekable(const struct serve_bundlefile *bf)
+{
+	if (bf->manifest.format < 2)
+		return "a format 1 bundle";
+	if (bf->manifest.entry_count == 0 || !bf->manifest.entries[0].has_layout)
+		return "its lading.json lists no offsets or chunk values (a bundle of an older lading)";
+	return NULL;
+}
+
+/* Reads the head through the bundle reader, which checks lading.json, and keeps a parsed copy of it. */
+static int read_head(struct serve_bundlefile *bf, bundle_head_fn head, void *head_ctx, struct lerr *err)
+{
+	struct bundle_reader *r = NULL;
+	const char *json, *sig;
+	size_t json_len, sig_len;
+	int rc = -1;
+
+	if (bundle_reader_open(&r, bf->path, err) != 0)
+		return -1;
+	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
+	if (head != NULL && head(head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
+		goto out;
+	if (bundle_manifest_parse(json, json_len, &bf->manifest, err) != 0) {
+		lerr_prefix(err, "%s", bf->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	bundle_reader_close(r);
+	return rc;
+}
+
+int serve_bundlefile_open(const char *path, bundle_head_fn head, void *head_ctx, struct serve_bundlefile **out,
+			  struct lerr *err)
+{
+	struct serve_bundlefile *bf = xcalloc(1, sizeof(*bf));
+	const char *why;
+	int rc = -1, got;
+
+	*out = NULL;
+	bf->path = xstrdup(path);
+	bf->fd = -1;
+	if (read_head(bf, head, head_ctx, err) != 0)
+		goto out;
+	if ((why = not_seekable(bf)) != NULL) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: %s", path, why);
+		rc = 0;
+		goto out;
+	}
+	if ((bf->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		lerr_sys(err, "cannot open '%s'", path);
+		goto out;
+	}
+	if ((got = seektable_read_fd(bf->fd, path, &bf->table, err)) < 0)
+		goto out;
+	if (got == 0 || bf->table.count == 0) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: no seek table at its end (recompressed as one stream?)", path);
+		rc = 0;
+		goto out;
+	}
+	if (table_reaches_entries(bf, err) != 0)
+		goto out;
+	*out = bf;
+	bf = NULL;
+	rc = 1;
+out:
+	serve_bundlefile_close(bf);
+	return rc;
+}
+
+const struct bundle_manifest *serve_bundlefile_manifest(const struct serve_bundlefile *bf)
+{
+	return &bf->manifest;
+}
+
+const char *serve_bundlefile_path(const struct serve_bundlefile *bf)
+{
+	return bf->path;
+}
+
+const struct bundle_entry *serve_bundlefile_find(const struct serve_bundlefile *bf, const char *path)
+{
+	return bundle_manifest_find(&bf->manifest, path);
+}
+
+int serve_bundlefile_read_range(const struct serve_bundlefile *bf, const struct bundle_entry *e, uint64_t offset,
+				uint64_t len, bundle_range_fn out, void *ctx, struct lerr *err)
+{
+	if (len == 0)
+		return 0;
+	return bundle_range_read(bf->fd, bf->path, &bf->table, e, offset, len, out, ctx, err);
+}
+
+static int append(void *ctx, const void *data, size_t len, struct lerr *err)
+{
+	return buf_add(ctx, data, len, err);
+}
+
+int serve_bundlefile_read_all(const struct serve_bundlefile *bf, const char *path, size_t max, struct buf *out,
+			      struct lerr *err)
+{
+	const struct bundle_entry *e = serve_bundlefile_find(bf, path);
+
+	if (e == NULL)
+		return lerr_set(err, LADING_ERR_USAGE, "%s: no entry '%s'", bf->path, path);
+	if (e->size > max)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s is %llu bytes, more than the %zu read into memory",
+				bf->path, path, (unsigned long long)e->size, max);
+	return serve_bundlefile_read_range(bf, e, 0, e->size, append, out, err);
+}
+
+void serve_bundlefile_close(struct serve_bundlefile *bf)
+{
+	if (bf == NULL)
+		return;
+	if (bf->fd >= 0)
+		close(bf->fd);
+	bundle_manifest_free(&bf->manifest);
+	seektable_free(&bf->table);
+	free(bf->path);
+	free(bf);
+}
