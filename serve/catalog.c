@@ -18,6 +18,7 @@
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
+#include "serve/bundlefile.h"
 
 /* Caps for the JSON files read at load (manifests are small; index.json lists images). */
 #define CATALOG_INDEX_MAX (64u << 20)
@@ -29,31 +30,43 @@
 #define UPSTREAM_ANNOTATION "io.lading.upstream-index"
 
 struct serve_catalog {
-	int blobs_fd;	    /* oci/blobs/sha256, O_DIRECTORY */
-	char *blobs_dir;    /* for messages */
-	int verify_blobs;   /* hash every blob at load (a directory nobody verified) */
-	json_t *repos;	    /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
-	json_t *manifests;  /* digest -> media type */
-	json_t *blob_sizes; /* digest -> size, every referenced digest */
+	const struct serve_bundlefile *bf; /* served from this bundle file, or NULL for a directory */
+	int blobs_fd;			   /* oci/blobs/sha256, O_DIRECTORY; -1 with bf */
+	char *blobs_dir;		   /* for messages */
+	int verify_blobs;		   /* hash every blob at load (a directory nobody verified) */
+	json_t *repos;			   /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
+	json_t *manifests;		   /* digest -> media type */
+	json_t *blob_sizes;		   /* digest -> size, every referenced digest */
 	size_t images;
 };
+
+static int blob_append(void *ctx, const void *data, size_t len, struct lerr *err)
+{
+	return buf_add(ctx, data, len, err);
+}
 
 static int blob_read_small(struct serve_catalog *cat, const char *digest, struct buf *b, struct lerr *err)
 {
 	char hex[SHA256_HEX_LEN + 1];
+	struct serve_blob blob;
 	uint64_t size;
 	int fd = -1, r = -1;
 	ssize_t got;
 	char chunk[16384];
 
-	if (serve_catalog_open_blob(cat, digest, &fd, &size, err) != 0)
+	if (serve_catalog_blob(cat, digest, &blob, err) != 0)
 		return -1;
+	fd = blob.fd;
+	size = blob.size;
 	if (size > CATALOG_MANIFEST_MAX) {
 		lerr_set(err, LADING_ERR_LIMIT, "manifest %s in '%s': larger than %u bytes", digest, cat->blobs_dir,
 			 CATALOG_MANIFEST_MAX);
 		goto out;
 	}
-	while ((got = read(fd, chunk, sizeof(chunk))) != 0) {
+	/* From a bundle file the entry is checked chunk by chunk against lading.json as it is read. */
+	if (fd < 0 && serve_bundlefile_read_range(blob.bf, blob.entry, 0, size, blob_append, b, err) != 0)
+		goto out;
+	while (fd >= 0 && (got = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -72,7 +85,8 @@ static int blob_read_small(struct serve_catalog *cat, const char *digest, struct
 	}
 	r = 0;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -98,25 +112,30 @@ static int add_blob(struct serve_catalog *cat, json_t *refs, json_t *desc, const
 {
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	json_t *want = json_object_get(desc, "size");
+	struct serve_blob blob;
 	uint64_t size;
 	int fd;
 
 	if (digest == NULL || !digest_is_sha256(digest))
 		return lerr_set(err, LADING_ERR_FORMAT, "manifest %s: a descriptor has no valid sha256 digest", parent);
-	if (serve_catalog_open_blob(cat, digest, &fd, &size, err) != 0)
+	if (serve_catalog_blob(cat, digest, &blob, err) != 0)
 		return lerr_prefix(err, "manifest %s", parent);
+	fd = blob.fd;
+	size = blob.size;
 	if (json_is_integer(want) && (json_int_t)size != json_integer_value(want)) {
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		return lerr_set(err, LADING_ERR_SIGNATURE, "blob %s: %llu bytes on disk, %lld in manifest %s", digest,
 				(unsigned long long)size, (long long)json_integer_value(want), parent);
 	}
 	/* a blob shared by several manifests is hashed once */
-	if (cat->verify_blobs && json_object_get(cat->blob_sizes, digest) == NULL &&
+	if (fd >= 0 && cat->verify_blobs && json_object_get(cat->blob_sizes, digest) == NULL &&
 	    blob_check_digest(cat, digest, fd, err) != 0) {
 		close(fd);
 		return -1;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	json_object_set_new(refs, digest, json_integer((json_int_t)size));
 	json_object_set_new(cat->blob_sizes, digest, json_integer((json_int_t)size));
 	return 0;
@@ -131,6 +150,11 @@ static int blob_present(const struct serve_catalog *cat, json_t *desc)
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	struct stat st;
 
+	struct serve_blob blob;
+	struct lerr ignored;
+
+	if (cat->bf != NULL)
+		return digest != NULL && serve_catalog_blob(cat, digest, &blob, &ignored) == 0;
 	return digest != NULL && digest_is_sha256(digest) &&
 	       fstatat(cat->blobs_fd, digest + 7, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
@@ -286,7 +310,8 @@ static int load_index(struct serve_catalog *cat, const char *oci_dir, const stru
 	size_t i;
 	int r = -1, added;
 
-	if (fs_read_file(path, &body, err) != 0)
+	if (cat->bf != NULL ? serve_bundlefile_read_all(cat->bf, "oci/index.json", CATALOG_INDEX_MAX, &body, err)
+			    : fs_read_file(path, &body, err))
 		goto out;
 	index = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
 	if (index == NULL) {
@@ -338,6 +363,27 @@ int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, in
 fail:
 	serve_catalog_free(cat);
 	return -1;
+}
+
+int serve_catalog_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
+			      const struct logger *lg, struct serve_catalog **out, struct lerr *err)
+{
+	struct serve_catalog *cat = xcalloc(1, sizeof(*cat));
+	char *oci = xasprintf("%s: oci", serve_bundlefile_path(bf));
+
+	cat->bf = bf;
+	cat->blobs_fd = -1;
+	cat->blobs_dir = xasprintf("%s/blobs/sha256", oci);
+	cat->repos = json_object();
+	cat->manifests = json_object();
+	cat->blob_sizes = json_object();
+	if (load_index(cat, oci, naming, lg, err) != 0) {
+		serve_catalog_free(cat);
+		cat = NULL;
+	}
+	free(oci);
+	*out = cat;
+	return cat != NULL ? 0 : -1;
 }
 
 void serve_catalog_free(struct serve_catalog *cat)
@@ -436,4 +482,23 @@ const char **serve_catalog_repo_names(const struct serve_catalog *cat, size_t *c
 const char **serve_catalog_tag_names(const struct serve_catalog *cat, const char *repo, size_t *count)
 {
 	return sorted_keys(json_object_get(json_object_get(cat->repos, repo), "tags"), count);
+}
+
+int serve_catalog_blob(const struct serve_catalog *cat, const char *digest, struct serve_blob *b, struct lerr *err)
+{
+	char path[sizeof("oci/blobs/sha256/") + SHA256_HEX_LEN];
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	if (cat->bf == NULL)
+		return serve_catalog_open_blob(cat, digest, &b->fd, &b->size, err);
+	if (!digest_is_sha256(digest))
+		return lerr_set(err, LADING_ERR_FORMAT, "'%s' is not a sha256 digest", digest);
+	snprintf(path, sizeof(path), "oci/blobs/sha256/%s", digest + 7);
+	b->bf = cat->bf;
+	b->entry = serve_bundlefile_find(cat->bf, path);
+	if (b->entry == NULL)
+		return lerr_set(err, LADING_ERR_NOTFOUND, "blob %s: not in '%s'", digest, cat->blobs_dir);
+	b->size = b->entry->size;
+	return 0;
 }

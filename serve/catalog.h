@@ -15,6 +15,7 @@
 #include "images/naming.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "serve/bundlefile.h"
 
 struct serve_catalog;
 
@@ -34,6 +35,13 @@ struct serve_catalog_stats {
  */
 int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_catalog **out, struct lerr *err);
+/*
+ * The same from the oci/ entries of a bundle served from its file (bf must
+ * outlive the catalog): nothing is hashed at load, each entry is checked
+ * chunk by chunk whenever it is read (manifests now, blobs per request).
+ */
+int serve_catalog_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
+			      const struct logger *lg, struct serve_catalog **out, struct lerr *err);
 void serve_catalog_free(struct serve_catalog *cat);
 
 void serve_catalog_stats(const struct serve_catalog *cat, struct serve_catalog_stats *stats);
@@ -56,6 +64,12 @@ int serve_catalog_blob_in_repo(const struct serve_catalog *cat, const char *repo
  */
 int serve_catalog_open_blob(const struct serve_catalog *cat, const char *digest, int *fd, uint64_t *size,
 			    struct lerr *err);
+
+/*
+ * The blob of a validated digest, from the directory (b->fd open, the caller
+ * closes it) or the bundle file (b->entry). Fails with LADING_ERR_NOTFOUND.
+ */
+int serve_catalog_blob(const struct serve_catalog *cat, const char *digest, struct serve_blob *b, struct lerr *err);
 
 /*
  * Sorted names: every repository, or the tags of repo. Returns a newly

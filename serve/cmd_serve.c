@@ -53,6 +53,7 @@ struct serve_cmd {
 	const char *cache_dir;
 	int insecure_skip_signature;
 	int allow_expired, allow_downgrade;
+	int verify_all; /* --verify-all: verify and extract a seekable bundle too */
 	struct logger lg;
 };
 
@@ -70,6 +71,7 @@ enum serve_option {
 	OPT_INSECURE,
 	OPT_ALLOW_EXPIRED,
 	OPT_ALLOW_DOWNGRADE,
+	OPT_VERIFY_ALL,
 	OPT_HEADER_TIMEOUT,
 	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_CONNECTIONS,
@@ -105,6 +107,8 @@ static const struct cli_option serve_options[] = {
     {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, "serve a bundle whose signature has expired"},
     {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE,
      "serve a bundle older than one of the same name accepted here before"},
+    {"verify-all", 0, NULL, OPT_VERIFY_ALL,
+     "verify every entry and extract the bundle at start, even one that can be served from its file"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -147,6 +151,9 @@ static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 		break;
 	case OPT_ALLOW_DOWNGRADE:
 		cmd->allow_downgrade = 1;
+		break;
+	case OPT_VERIFY_ALL:
+		cmd->verify_all = 1;
 		break;
 	case OPT_PUBKEY:
 		cmd->pubkeys[cmd->pubkey_count++] = (char *)arg;
@@ -358,10 +365,8 @@ out:
 static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 {
 	struct serve_source_opts source_opts = {
-	    cmd->pubkeys, cmd->pubkey_count, cmd->cache_dir, cmd->insecure_skip_signature, &cmd->lg, cmd->allow_expired,
-	    cmd->allow_downgrade,
-	    /* from_file: off until serve/catalog.c and serve/tree.c load from a bundle file (issue 16) */
-	    0};
+	    cmd->pubkeys, cmd->pubkey_count,  cmd->cache_dir,	    cmd->insecure_skip_signature,
+	    &cmd->lg,	  cmd->allow_expired, cmd->allow_downgrade, !cmd->verify_all};
 	struct serve_source source;
 	struct serve_content content;
 	struct lerr err;
@@ -369,8 +374,10 @@ static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 
 	memset(&content, 0, sizeof(content));
 	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
-	    /* checked entry by entry against a signed lading.json, or else hashed here blob by blob */
-	    serve_content_load(source.dir, &cmd->naming, !source.verified, &cmd->lg, &content, &err) != 0) {
+	    (source.bundle != NULL
+		 ? serve_content_load_bundle(source.bundle, &cmd->naming, &cmd->lg, &content, &err)
+		 /* checked entry by entry against a signed lading.json, or else hashed here blob by blob */
+		 : serve_content_load(source.dir, &cmd->naming, !source.verified, &cmd->lg, &content, &err)) != 0) {
 		status = cli_fail(&err);
 	} else {
 		status = run(cmd, &content, stop);

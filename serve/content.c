@@ -21,9 +21,10 @@ static int chart_file_served(const char *file, void *arg)
 	return serve_tree_has(charts, file) && strchr(file, '/') == NULL ? 0 : -1;
 }
 
-static int load_helm_index(struct serve_content *content, const char *root, struct lerr *err)
+static int load_helm_index(struct serve_content *content, const char *root, const struct serve_bundlefile *bf,
+			   struct lerr *err)
 {
-	char *path = xasprintf("%s/charts/index.yaml", root);
+	char *path = xasprintf(bf != NULL ? "%s: charts/index.yaml" : "%s/charts/index.yaml", root);
 	struct buf text = BUF_INIT(HELM_INDEX_MAX);
 	int r = -1;
 
@@ -31,7 +32,8 @@ static int load_helm_index(struct serve_content *content, const char *root, stru
 		r = 0;
 		goto out;
 	}
-	if (fs_read_file(path, &text, err) != 0)
+	if (bf != NULL ? serve_bundlefile_read_all(bf, "charts/index.yaml", HELM_INDEX_MAX, &text, err)
+		       : fs_read_file(path, &text, err))
 		goto out;
 	/* Every chart URL must name a tgz we serve: a broken index is refused at start, not at pull time. */
 	if (helm_index_each_file(path, text.data, text.len, chart_file_served, content->charts, err) != 0)
@@ -42,6 +44,16 @@ out:
 	buf_free(&text);
 	free(path);
 	return r;
+}
+
+/* Fails when content holds nothing at all (root names it). */
+static int nothing_to_serve(const struct serve_content *out, const char *root, struct lerr *err)
+{
+	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
+	    serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"'%s' holds none of oci/, charts/, providers/, files/, apt/: nothing to serve", root);
+	return 0;
 }
 
 static int load_tree(const char *root, const char *part, const struct logger *lg, struct serve_tree **out,
@@ -72,18 +84,32 @@ int serve_content_load(const char *root, const struct naming_opts *naming, int v
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||
 	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0)
 		goto out;
-	if (load_helm_index(out, root, err) != 0)
+	if (load_helm_index(out, root, NULL, err) != 0 || nothing_to_serve(out, root, err))
 		goto out;
-	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
-	    serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0) {
-		lerr_set(err, LADING_ERR_USAGE,
-			 "'%s' holds none of oci/, charts/, providers/, files/, apt/: nothing to serve", root);
-		goto out;
-	}
 	r = 0;
 out:
 	free(oci);
 	return r;
+}
+
+int serve_content_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
+			      const struct logger *lg, struct serve_content *out, struct lerr *err)
+{
+	static const char *const parts[] = {"charts", "providers", "files", "apt"};
+	struct serve_tree **trees[] = {&out->charts, &out->providers, &out->files, &out->apt};
+	const char *path = serve_bundlefile_path(bf);
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (serve_bundlefile_find(bf, "oci/index.json") != NULL &&
+	    serve_catalog_load_bundle(bf, naming, lg, &out->catalog, err) != 0)
+		return -1;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (serve_tree_load_bundle(bf, parts[i], trees[i], err) != 0)
+			return -1;
+	if (load_helm_index(out, path, bf, err) != 0 || nothing_to_serve(out, path, err))
+		return -1;
+	return 0;
 }
 
 void serve_content_free(struct serve_content *content)

@@ -13,6 +13,7 @@
 #include "images/naming.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "serve/bundlefile.h"
 #include "serve/catalog.h"
 #include "serve/tree.h"
 
@@ -34,6 +35,14 @@ struct serve_content {
  */
 int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
 		       struct serve_content *out, struct lerr *err);
+/*
+ * The same from a bundle served from its file (bf must outlive content): the
+ * parts are its entries under oci/, charts/, …; oci/index.json, the manifests
+ * and charts/index.yaml are read (and checked chunk by chunk) now, blobs and
+ * files per request.
+ */
+int serve_content_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
+			      const struct logger *lg, struct serve_content *out, struct lerr *err);
 void serve_content_free(struct serve_content *content);
 
 #endif

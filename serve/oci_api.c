@@ -12,6 +12,7 @@
 #include "lib/xmalloc.h"
 #include "serve/catalog.h"
 #include "serve/request.h"
+#include "serve/respond_entry.h"
 
 /* Largest page a client may ask for with ?n= */
 #define OCI_PAGE_MAX 100000
@@ -46,13 +47,12 @@ static enum MHD_Result digest_invalid(struct serve_request *req)
 static enum MHD_Result send_blob(struct serve_request *req, const char *digest, const char *media_type)
 {
 	struct lerr err;
-	uint64_t size;
-	int fd;
+	struct serve_blob blob;
 
-	if (serve_catalog_open_blob(catalog_of(req), digest, &fd, &size, &err) != 0)
+	if (serve_catalog_blob(catalog_of(req), digest, &blob, &err) != 0)
 		return serve_respond_oci_error(req, MHD_HTTP_NOT_FOUND, "BLOB_UNKNOWN", "blob unknown to registry",
 					       digest);
-	return serve_respond_file(req, fd, size, media_type, digest);
+	return serve_respond_blob(req, &blob, media_type, digest);
 }
 
 static enum MHD_Result get_manifest(struct serve_request *req, const char *name, const char *reference)

@@ -22,6 +22,7 @@
 #include "serve/deadline.h"
 #include "serve/helmindex.h"
 #include "serve/request.h"
+#include "serve/respond_entry.h"
 
 /*
  * A connection with no traffic at all for this many seconds is closed (an
@@ -65,13 +66,12 @@ static enum MHD_Result not_found(struct serve_request *req)
 static enum MHD_Result serve_from_tree(struct serve_request *req, const struct serve_tree *tree, const char *rel)
 {
 	struct lerr err;
-	uint64_t size;
-	int fd;
+	struct serve_blob blob;
 
 	/* An exact match against the list built at start; nothing else is opened. */
-	if (serve_tree_open(tree, rel, &fd, &size, &err) != 0)
+	if (serve_tree_blob(tree, rel, &blob, &err) != 0)
 		return not_found(req);
-	return serve_respond_file(req, fd, size, content_type_for(rel), NULL);
+	return serve_respond_blob(req, &blob, content_type_for(rel), NULL);
 }
 
 /* True when a Host header can go into a URL as it is. */

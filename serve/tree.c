@@ -16,15 +16,18 @@
 #endif
 
 #include "lib/xmalloc.h"
+#include "serve/bundlefile.h"
 
 /* Bounds for the walk: a bundle has thousands of files, not millions. */
 #define TREE_DEPTH_MAX 32
 #define TREE_FILES_MAX 1000000
 
 struct serve_tree {
-	int root_fd;   /* the directory, O_DIRECTORY; -1 for an empty tree */
-	char *root;    /* for messages */
-	json_t *files; /* relative path -> true */
+	const struct serve_bundlefile *bf; /* the bundle file served from, or NULL for a directory */
+	char *prefix;			   /* with bf: "files/" (entries' paths are prefix + rel) */
+	int root_fd;			   /* the directory, O_DIRECTORY; -1 for an empty tree or with bf */
+	char *root;			   /* for messages */
+	json_t *files;			   /* relative path -> true */
 };
 
 static int walk(struct serve_tree *tree, int dir_fd, const char *rel, int depth, const struct logger *lg,
@@ -120,10 +123,39 @@ fail:
 	return -1;
 }
 
+int serve_tree_load_bundle(const struct serve_bundlefile *bf, const char *part, struct serve_tree **out,
+			   struct lerr *err)
+{
+	const struct bundle_manifest *m = serve_bundlefile_manifest(bf);
+	struct serve_tree *tree = xcalloc(1, sizeof(*tree));
+	size_t i, len;
+
+	tree->bf = bf;
+	tree->root_fd = -1;
+	tree->prefix = xasprintf("%s/", part);
+	tree->root = xasprintf("%s: %s", serve_bundlefile_path(bf), part);
+	tree->files = json_object();
+	len = strlen(tree->prefix);
+	/* lading.json's paths are checked (safe, unique, relative) when it is parsed. */
+	for (i = 0; i < m->entry_count; i++) {
+		if (strncmp(m->entries[i].path, tree->prefix, len) != 0 || m->entries[i].path[len] == '\0')
+			continue;
+		if (json_object_size(tree->files) >= TREE_FILES_MAX) {
+			lerr_set(err, LADING_ERR_LIMIT, "'%s': more than %d files", tree->root, TREE_FILES_MAX);
+			serve_tree_free(tree);
+			return -1;
+		}
+		json_object_set_new(tree->files, m->entries[i].path + len, json_true());
+	}
+	*out = tree;
+	return 0;
+}
+
 void serve_tree_free(struct serve_tree *tree)
 {
 	if (tree == NULL)
 		return;
+	free(tree->prefix);
 	if (tree->root_fd >= 0)
 		close(tree->root_fd);
 	json_decref(tree->files);
@@ -195,5 +227,25 @@ int serve_tree_open(const struct serve_tree *tree, const char *rel, int *fd, uin
 	}
 	*fd = opened;
 	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int serve_tree_blob(const struct serve_tree *tree, const char *rel, struct serve_blob *b, struct lerr *err)
+{
+	char *path;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	if (tree->bf == NULL)
+		return serve_tree_open(tree, rel, &b->fd, &b->size, err);
+	if (!serve_tree_has(tree, rel))
+		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);
+	path = xasprintf("%s%s", tree->prefix, rel);
+	b->bf = tree->bf;
+	b->entry = serve_bundlefile_find(tree->bf, path);
+	free(path);
+	if (b->entry == NULL)
+		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);
+	b->size = b->entry->size;
 	return 0;
 }

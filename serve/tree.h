@@ -13,6 +13,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
+#include "serve/bundlefile.h"
 
 struct serve_tree;
 
@@ -22,6 +23,9 @@ struct serve_tree;
  * serve_tree_free); fails with LADING_ERR_SYSTEM or LADING_ERR_LIMIT.
  */
 int serve_tree_load(const char *dir, const struct logger *lg, struct serve_tree **out, struct lerr *err);
+/* The same over the entries of bf (which must outlive the tree) under part/ ("files"): nothing is read. */
+int serve_tree_load_bundle(const struct serve_bundlefile *bf, const char *part, struct serve_tree **out,
+			   struct lerr *err);
 void serve_tree_free(struct serve_tree *tree);
 
 /* Number of files in the list. */
@@ -38,5 +42,11 @@ int serve_tree_has(const struct serve_tree *tree, const char *rel);
  * closes) and *size. Fails with LADING_ERR_NOTFOUND when rel is not listed.
  */
 int serve_tree_open(const struct serve_tree *tree, const char *rel, int *fd, uint64_t *size, struct lerr *err);
+
+/*
+ * The listed rel as a blob: an open file of the directory (b->fd, the caller
+ * closes it) or an entry of the bundle file. Fails with LADING_ERR_NOTFOUND.
+ */
+int serve_tree_blob(const struct serve_tree *tree, const char *rel, struct serve_blob *b, struct lerr *err);
 
 #endif

@@ -103,7 +103,7 @@ mkdir -p "$cache/0123456789abcdef-$d4/oci" "$cache/.0123456789abcdef-$d4.lading-
 	"$cache/0123456789abcdef-$live" "$cache/0123456789abcdef-$d4.keep"
 head -c 777 /dev/zero >"$cache/0123456789abcdef-$d4/oci/blob"
 port=$(free_port)
-"$LADING" serve -v site.tar.zst --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$cache" \
+"$LADING" serve -v site.tar.zst --verify-all --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$cache" \
 	>serve.out 2>serve.err &
 spid=$!
 at_exit "kill_pid $spid"
@@ -116,7 +116,7 @@ ok "a live pid's copy and a non-matching name are kept" \
 # A second serve while the first runs must not touch the first's live extraction.
 mine=$(ls "$cache" | grep -E "^[0-9a-f]{16}-$spid\$")
 port2=$(free_port)
-"$LADING" serve site.tar.zst --pubkey k.pub --plain-http --listen "127.0.0.1:$port2" --cache-dir "$cache" \
+"$LADING" serve site.tar.zst --verify-all --pubkey k.pub --plain-http --listen "127.0.0.1:$port2" --cache-dir "$cache" \
 	>serve2.out 2>serve2.err &
 spid2=$!
 at_exit "kill_pid $spid2"
@@ -126,7 +126,7 @@ kill -KILL "$spid"
 wait "$spid" 2>/dev/null
 kill_pid "$spid2"
 wait "$spid2" 2>/dev/null
-"$LADING" serve site.tar.zst --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$cache" \
+"$LADING" serve site.tar.zst --verify-all --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$cache" \
 	>serve3.out 2>serve3.err &
 spid3=$!
 at_exit "kill_pid $spid3"

@@ -94,11 +94,11 @@ for m in $(seq "$MOMENTS"); do
 
 	thr=$(threshold "$tree_size")
 	# serve's staging name holds its hash: poll the cache as a whole.
-	kill_at "$thr" "$TRASH/sc" "$LADING" serve ref.tar.zst --pubkey k.pub --plain-http \
+	kill_at "$thr" "$TRASH/sc" "$LADING" serve ref.tar.zst --verify-all --pubkey k.pub --plain-http \
 		--listen 127.0.0.1:0 --cache-dir "$TRASH/sc"
 	killed_serve=$((killed_serve + KILLED))
 	port=$(free_port)
-	"$LADING" serve ref.tar.zst --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$TRASH/sc" \
+	"$LADING" serve ref.tar.zst --verify-all --pubkey k.pub --plain-http --listen "127.0.0.1:$port" --cache-dir "$TRASH/sc" \
 		>/dev/null 2>&1 &
 	spid=$!
 	ok "serve rerun ($m) after a kill at $thr bytes starts" wait_for_port "$port" 127.0.0.1 30
