@@ -1,0 +1,12 @@
+# libxml2: the parser only (RPM repodata); no ICU, iconv, lzma, zlib, python,
+# HTTP/FTP, threads' extras or the xmllint tools.
+needs=""
+build() {
+	./configure --prefix="$P" --disable-shared --enable-static --without-python \
+		--without-icu --without-lzma --without-zlib --without-iconv --without-http \
+		--without-ftp --without-debug --without-docbook --without-catalog --without-modules \
+		--without-readline --without-history
+	$MAKE libxml2.la
+	make install-libLTLIBRARIES install-pkgconfigDATA
+	make -C include install
+}
