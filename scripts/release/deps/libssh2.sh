@@ -7,4 +7,6 @@ build() {
 	$MAKE -C src
 	make -C src install
 	make install-pkgconfigDATA install-includeHEADERS
+	# Debian's packaging adds libgcrypt's -lgpg-error, which the OpenSSL backend never needs.
+	sed -i 's/ -lgpg-error//' "$P/lib/pkgconfig/libssh2.pc"
 }
