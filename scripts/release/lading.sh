@@ -3,7 +3,8 @@
 # then a stripped copy in $DIST. Make rebuilds only what changed.
 
 build_lading() {
-	obj=$A/obj
+	# One object folder per checkout: make compares times, so two trees must not share one.
+	obj=$A/obj-$(printf '%s' "$top" | sha256sum | cut -c1-12)
 	mkdir -p "$A/bin" "$DIST"
 	# The Makefile asks pkg-config for each library; --static adds what those link in turn.
 	printf '#!/bin/sh\nexec /usr/bin/pkg-config --static "$@"\n' >"$A/bin/pkg-config"
