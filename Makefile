@@ -121,3 +121,30 @@ clean:
 	rm -rf build build-asan build-fuzz $(PROG)
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(wildcard $(BUILD)/tests/fuzz/*.d)
+
+# `lading --version` names the commit (issue 18): lading-commit.h in the build
+# folder, rewritten only when HEAD (or a change to tracked files) moves, so
+# only lib/version.o recompiles. LADING_COMMIT=... overrides (a tarball build).
+LADING_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+$(BUILD)/gen/lading-commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define LADING_COMMIT "%s"\n' '$(LADING_COMMIT)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/lib/version.o: $(BUILD)/gen/lading-commit.h
+$(BUILD)/lib/version.o: override CFLAGS += -I$(BUILD)/gen
+FORCE:
+
+# Static release binary (issue 18, README "Release binary"): every library
+# built from Debian's sources with musl into RELEASE_CACHE, then lading into
+# dist/lading-VERSION-linux-amd64, dist/SHA256SUMS (+ .minisig with
+# RELEASE_KEY=secret.key). Not part of `make check`; `make check-release`
+# runs the binary in an empty root.
+RELEASE_ARCHES ?= amd64
+.PHONY: release release-deps check-release FORCE
+release-deps:
+	./scripts/release/install-packages
+release: release-deps
+	for a in $(RELEASE_ARCHES); do ./scripts/release/build $$a || exit 1; done
+	./scripts/release/sums
+check-release: release
+	./scripts/release/check

@@ -66,8 +66,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-		printf("lading %s\n", LADING_VERSION);
-		return 0;
+		return version_print(stdout) == 0 ? 0 : 1;
 	}
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcmp(cmd->name, argv[1]) == 0)

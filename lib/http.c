@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cafind.h"
 #include "lib/grow.h"
 #include "lib/version.h"
 #include "xmalloc.h"
@@ -28,6 +29,7 @@ struct http_session {
 	int attempts;
 	long base_ms;
 	uint64_t max_speed;
+	char *system_ca; /* CA bundle when a host names none (lib/cafind.h), or NULL for libcurl's default */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -68,12 +70,25 @@ int http_setup_check(const struct http_setup *so, const char *subject, struct le
 			curl_easy_strerror(so->rc));
 }
 
+/*
+ * SSL_CERT_FILE, else libcurl's compiled-in bundle when it is there, else the
+ * first distribution bundle found: the static release build has no
+ * compiled-in one and must run on RHEL, SUSE and Alpine as on Debian.
+ */
+static char *session_system_ca(void)
+{
+	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+
+	return cafind_bundle(NULL, getenv("SSL_CERT_FILE"), info != NULL ? info->cainfo : NULL);
+}
+
 struct http_session *http_session_new(const struct logger *lg)
 {
 	struct http_session *s = xcalloc(1, sizeof(*s));
 
 	s->curl = http_curl_new();
 	s->lg = lg;
+	s->system_ca = session_system_ca();
 	s->attempts = 4;
 	s->base_ms = 250;
 	return s;
@@ -84,6 +99,7 @@ void http_session_free(struct http_session *s)
 	if (s == NULL)
 		return;
 	curl_easy_cleanup(s->curl);
+	free(s->system_ca);
 	free(s);
 }
 
@@ -266,6 +282,8 @@ static void set_tls(struct http_session *s, struct http_setup *so, const char *u
 	free(hostport);
 	if (tls != NULL && tls->ca_file != NULL)
 		HTTP_SET(so, CURLOPT_CAINFO, tls->ca_file);
+	else if (s->system_ca != NULL)
+		HTTP_SET(so, CURLOPT_CAINFO, s->system_ca);
 	if (tls != NULL && tls->insecure_skip_verify) {
 		HTTP_SET(so, CURLOPT_SSL_VERIFYPEER, 0L);
 		HTTP_SET(so, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -1,0 +1,26 @@
+# Sourced by scripts/release/build once the libraries are in $P: builds
+# lading itself with the project's Makefile into $A/obj (outside the tree),
+# then a stripped copy in $DIST. Make rebuilds only what changed.
+
+build_lading() {
+	# One object folder per checkout: make compares times, so two trees must not share one.
+	obj=$A/obj-$(printf '%s' "$top" | sha256sum | cut -c1-12)
+	mkdir -p "$A/bin" "$DIST"
+	# The Makefile asks pkg-config for each library; --static adds what those link in turn.
+	printf '#!/bin/sh\nexec /usr/bin/pkg-config --static "$@"\n' >"$A/bin/pkg-config"
+	chmod 755 "$A/bin/pkg-config"
+	version=$(sed -n 's/^#define LADING_VERSION "\(.*\)"/\1/p' "$top/lib/version.h")
+	[ -n "$version" ] || die "no LADING_VERSION in $top/lib/version.h"
+	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" \
+		CFLAGS="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH" \
+		LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
+		{
+			grep -E 'error|undefined' "$LOGS/lading.log" | head -n 20 >&2
+			die "building lading failed; full log: $LOGS/lading.log"
+		}
+	out=$DIST/lading-$version-linux-$ARCH
+	"$STRIP" --strip-all -o "$out.tmp" "$obj/lading"
+	touch -d "@$SOURCE_DATE_EPOCH" "$out.tmp"
+	mv -f "$out.tmp" "$out"
+	say "$out: $(wc -c <"$out") bytes, sha256 $(sha256sum "$out" | cut -d' ' -f1)"
+}
