@@ -75,7 +75,7 @@ int http_setup_check(const struct http_setup *so, const char *subject, struct le
  * first distribution bundle found: the static release build has no
  * compiled-in one and must run on RHEL, SUSE and Alpine as on Debian.
  */
-static char *session_system_ca(void)
+char *http_system_ca(void)
 {
 	const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
 
@@ -88,7 +88,7 @@ struct http_session *http_session_new(const struct logger *lg)
 
 	s->curl = http_curl_new();
 	s->lg = lg;
-	s->system_ca = session_system_ca();
+	s->system_ca = http_system_ca();
 	s->attempts = 4;
 	s->base_ms = 250;
 	return s;

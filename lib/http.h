@@ -107,6 +107,13 @@ CURLcode http_setup_note(struct http_setup *so, const char *option, CURLcode rc)
  */
 int http_setup_check(const struct http_setup *so, const char *subject, struct lerr *err);
 
+/*
+ * The CA bundle for a host that names none (caller frees; NULL = libcurl's
+ * default): SSL_CERT_FILE, libcurl's compiled-in bundle when it is there, else
+ * the first distribution bundle found (lib/cafind.h).
+ */
+char *http_system_ca(void);
+
 /* A new session (never NULL); lg (may be NULL) gets -vv request lines. Free with http_session_free. */
 struct http_session *http_session_new(const struct logger *lg);
 void http_session_free(struct http_session *s);

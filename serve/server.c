@@ -355,6 +355,12 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 	    {MHD_OPTION_END, 0, NULL},
 	};
 
+	if (opts->tls_cert_pem != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		free(srv);
+		return lerr_set(err, LADING_ERR_USAGE,
+				"this lading's libmicrohttpd has no TLS (the static release binary): serve with "
+				"--plain-http behind a TLS proxy, or use a distribution build");
+	}
 	srv->opts = *opts;
 	atomic_init(&srv->in_flight, 0);
 	if (opts->tls_cert_pem != NULL)

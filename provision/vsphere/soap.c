@@ -36,8 +36,16 @@ static int soap_setup(struct vs_soap *soap, const struct vs_soap_opts *opts, str
 	HTTP_SET(&so, CURLOPT_PROTOCOLS_STR, "https");
 	HTTP_SET(&so, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 60L);
 	HTTP_SET(&so, CURLOPT_CONNECTTIMEOUT, 15L);
-	if (opts->ca_file != NULL)
+	if (opts->ca_file != NULL) {
 		HTTP_SET(&so, CURLOPT_CAINFO, opts->ca_file);
+	} else {
+		/* The static release binary has no compiled-in bundle: find the system's, as lib/http.c does. */
+		char *system_ca = http_system_ca();
+
+		if (system_ca != NULL)
+			HTTP_SET(&so, CURLOPT_CAINFO, system_ca); /* libcurl copies the string */
+		free(system_ca);
+	}
 	if (opts->insecure) {
 		HTTP_SET(&so, CURLOPT_SSL_VERIFYPEER, 0L);
 		HTTP_SET(&so, CURLOPT_SSL_VERIFYHOST, 0L);
