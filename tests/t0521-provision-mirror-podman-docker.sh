@@ -68,7 +68,8 @@ SH
 chmod +x "$TRASH/h2/sbin/dockerd"
 host_exec 2 "mount --bind '$TRASH/h2/sbin' /usr/local/sbin" || exit 1
 host_exec 3 "mount --bind '$TRASH/h2/sbin' /usr/local/sbin" || exit 1
-host_spawn 2 "$TRASH/dockerd-h2.log" /usr/local/sbin/dockerd
+# With SIGHUP at its default: a shell cannot trap a signal ignored when it started (under nohup, say).
+host_spawn 2 "$TRASH/dockerd-h2.log" env --default-signal=HUP /usr/local/sbin/dockerd
 host_exec 2 "echo $HOST_SPAWN_PID >/run/docker.pid"
 # A SIGHUP before the trap is set would kill it: wait (at most 10 s) until it is.
 for _ in $(seq 100); do host_exec 2 'test -e /run/dockerd.ready' && break; sleep 0.1; done

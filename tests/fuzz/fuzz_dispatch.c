@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "serve/content.h"
+#include "serve/respond_entry.h"
 #include "tests/fuzz/common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -105,6 +106,25 @@ enum MHD_Result serve_respond_oci_error(struct serve_request *req, unsigned stat
 	if (code == NULL || message == NULL)
 		abort();
 	return serve_respond(req, status, NULL);
+}
+
+/* serve/respond_entry.h: the fuzzed content is a directory, so every blob is an open file. */
+enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serve_bundlefile *bf,
+				    const struct bundle_entry *e, const char *content_type, const char *digest)
+{
+	(void)req, (void)bf, (void)e, (void)content_type, (void)digest;
+	abort();
+}
+
+enum MHD_Result serve_respond_blob(struct serve_request *req, struct serve_blob *b, const char *content_type,
+				   const char *digest)
+{
+	int fd = b->fd;
+
+	if (fd < 0)
+		abort();
+	b->fd = -1;
+	return serve_respond_file(req, fd, b->size, content_type, digest);
 }
 
 /* ---- a small extracted bundle, made once ---- */
