@@ -45,6 +45,17 @@ static void accepted(const char *path, const struct bundle_sig_check *check, con
 		log_msg(lg, LOG_WARN, "%s (--insecure-skip-signature: serving it anyway)", check->problem.msg);
 }
 
+/* The trusted keys and the check of the head, as the options ask; both are to be freed even on failure. */
+static int sig_check_setup(const char *what, const struct serve_source_opts *opts, struct trust_set *trust,
+			   struct bundle_sig_check *check, struct lerr *err)
+{
+	trust_init(trust);
+	bundle_sig_check_init(check, trust, what, opts->insecure_skip_signature);
+	check->allow_expired = opts->allow_expired;
+	check->allow_downgrade = opts->allow_downgrade;
+	return trust_load(trust, opts->pubkeys, opts->pubkey_count, err);
+}
+
 /*
  * Signatures are required (DESIGN.md): bundle_sig_check_head refuses an
  * unsigned bundle or one not signed by a trusted key before any entry data is
@@ -59,11 +70,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 	char *cache = NULL, hex[SHA256_HEX_LEN + 1], *dest = NULL, *what = xasprintf("'%s'", path);
 	int r = -1;
 
-	trust_init(&trust);
-	bundle_sig_check_init(&check, &trust, what, opts->insecure_skip_signature);
-	check.allow_expired = opts->allow_expired;
-	check.allow_downgrade = opts->allow_downgrade;
-	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
+	if (sig_check_setup(what, opts, &trust, &check, err) != 0)
 		goto out;
 	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(err);
 	if (cache == NULL || fs_mkdir_p(cache, err) != 0)
@@ -121,11 +128,7 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	struct lerr why, ignored;
 	int r = -1;
 
-	trust_init(&trust);
-	bundle_sig_check_init(&check, &trust, what, opts->insecure_skip_signature);
-	check.allow_expired = opts->allow_expired;
-	check.allow_downgrade = opts->allow_downgrade;
-	if (trust_load(&trust, opts->pubkeys, opts->pubkey_count, err) != 0)
+	if (sig_check_setup(what, opts, &trust, &check, err) != 0)
 		goto out;
 	/* Nothing is extracted, but what dead runs left in an existing cache dir still goes. */
 	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(&ignored);

@@ -271,6 +271,18 @@ static int check_offsets(const struct writer *w, const struct bundle_entry *e, s
 			BUNDLE_MANIFEST_NAME, (unsigned long long)e->offset, (unsigned long long)e->data_offset);
 }
 
+/* One read of an entry's source file: bytes read (0 at its end), or -1 with err naming it. */
+static ssize_t read_source(int fd, const struct bundle_entry *e, void *buf, struct lerr *err)
+{
+	ssize_t got;
+
+	while ((got = read(fd, buf, CHUNK)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		lerr_sys(err, "%s: cannot read '%s'", e->path, e->src_file);
+	return got;
+}
+
 /* Streams a source file, checking it against its row as it goes. */
 static int write_file_entry(struct writer *w, const struct bundle_entry *e, struct lerr *err)
 {
@@ -287,14 +299,10 @@ static int write_file_entry(struct writer *w, const struct bundle_entry *e, stru
 	    bundle_chunker_start(w->chunker, e, 0, NULL, err) != 0)
 		goto out;
 	for (;;) {
-		ssize_t got = read(fd, w->chunk, CHUNK);
+		ssize_t got = read_source(fd, e, w->chunk, err);
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			lerr_sys(err, "%s: cannot read '%s'", e->path, e->src_file);
+		if (got < 0)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		if (total + (uint64_t)got > e->size) {
@@ -518,14 +526,10 @@ static int record_chunks(void *job, size_t worker, void *ctx, struct lerr *err)
 		goto out;
 	}
 	while (fd >= 0 && total <= e->size) {
-		ssize_t got = read(fd, block, CHUNK);
+		ssize_t got = read_source(fd, e, block, err);
 
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			lerr_sys(err, "%s: cannot read '%s'", e->path, e->src_file);
+		if (got < 0)
 			goto out;
-		}
 		if (got == 0)
 			break;
 		total += (uint64_t)got;
