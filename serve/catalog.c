@@ -18,7 +18,7 @@
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
-#include "serve/bundlefile.h"
+#include "bundle/format/view.h"
 
 /* Caps for the JSON files read at load (manifests are small; index.json lists images). */
 #define CATALOG_INDEX_MAX (64u << 20)
@@ -30,13 +30,13 @@
 #define UPSTREAM_ANNOTATION "io.lading.upstream-index"
 
 struct serve_catalog {
-	const struct serve_bundlefile *bf; /* served from this bundle file, or NULL for a directory */
-	int blobs_fd;			   /* oci/blobs/sha256, O_DIRECTORY; -1 with bf */
-	char *blobs_dir;		   /* for messages */
-	int verify_blobs;		   /* hash every blob at load (a directory nobody verified) */
-	json_t *repos;			   /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
-	json_t *manifests;		   /* digest -> media type */
-	json_t *blob_sizes;		   /* digest -> size, every referenced digest */
+	const struct bundle_view *bf; /* served from this bundle file, or NULL for a directory */
+	int blobs_fd;		      /* oci/blobs/sha256, O_DIRECTORY; -1 with bf */
+	char *blobs_dir;	      /* for messages */
+	int verify_blobs;	      /* hash every blob at load (a directory nobody verified) */
+	json_t *repos;		      /* name -> {"tags": {tag: digest}, "refs": {digest: size}} */
+	json_t *manifests;	      /* digest -> media type */
+	json_t *blob_sizes;	      /* digest -> size, every referenced digest */
 	size_t images;
 };
 
@@ -64,7 +64,7 @@ static int blob_read_small(struct serve_catalog *cat, const char *digest, struct
 		goto out;
 	}
 	/* From a bundle file the entry is checked chunk by chunk against lading.json as it is read. */
-	if (fd < 0 && serve_bundlefile_read_range(blob.bf, blob.entry, 0, size, blob_append, b, err) != 0)
+	if (fd < 0 && bundle_view_read_range(blob.bf, blob.entry, 0, size, blob_append, b, err) != 0)
 		goto out;
 	while (fd >= 0 && (got = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (got < 0 && errno == EINTR)
@@ -310,7 +310,7 @@ static int load_index(struct serve_catalog *cat, const char *oci_dir, const stru
 	size_t i;
 	int r = -1, added;
 
-	if (cat->bf != NULL ? serve_bundlefile_read_all(cat->bf, "oci/index.json", CATALOG_INDEX_MAX, &body, err)
+	if (cat->bf != NULL ? bundle_view_read_all(cat->bf, "oci/index.json", CATALOG_INDEX_MAX, &body, err)
 			    : fs_read_file(path, &body, err))
 		goto out;
 	index = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
@@ -365,11 +365,11 @@ fail:
 	return -1;
 }
 
-int serve_catalog_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
-			      const struct logger *lg, struct serve_catalog **out, struct lerr *err)
+int serve_catalog_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
+			      struct serve_catalog **out, struct lerr *err)
 {
 	struct serve_catalog *cat = xcalloc(1, sizeof(*cat));
-	char *oci = xasprintf("%s: oci", serve_bundlefile_path(bf));
+	char *oci = xasprintf("%s: oci", bundle_view_path(bf));
 
 	cat->bf = bf;
 	cat->blobs_fd = -1;
@@ -496,7 +496,7 @@ int serve_catalog_blob(const struct serve_catalog *cat, const char *digest, stru
 		return lerr_set(err, LADING_ERR_FORMAT, "'%s' is not a sha256 digest", digest);
 	snprintf(path, sizeof(path), "oci/blobs/sha256/%s", digest + 7);
 	b->bf = cat->bf;
-	b->entry = serve_bundlefile_find(cat->bf, path);
+	b->entry = bundle_view_find(cat->bf, path);
 	if (b->entry == NULL)
 		return lerr_set(err, LADING_ERR_NOTFOUND, "blob %s: not in '%s'", digest, cat->blobs_dir);
 	b->size = b->entry->size;

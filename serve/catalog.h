@@ -15,7 +15,7 @@
 #include "images/naming.h"
 #include "lib/err.h"
 #include "lib/log.h"
-#include "serve/bundlefile.h"
+#include "serve/blob.h"
 
 struct serve_catalog;
 
@@ -40,8 +40,8 @@ int serve_catalog_load(const char *oci_dir, const struct naming_opts *naming, in
  * outlive the catalog): nothing is hashed at load, each entry is checked
  * chunk by chunk whenever it is read (manifests now, blobs per request).
  */
-int serve_catalog_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
-			      const struct logger *lg, struct serve_catalog **out, struct lerr *err);
+int serve_catalog_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
+			      struct serve_catalog **out, struct lerr *err);
 void serve_catalog_free(struct serve_catalog *cat);
 
 void serve_catalog_stats(const struct serve_catalog *cat, struct serve_catalog_stats *stats);

@@ -21,7 +21,7 @@ static int chart_file_served(const char *file, void *arg)
 	return serve_tree_has(charts, file) && strchr(file, '/') == NULL ? 0 : -1;
 }
 
-static int load_helm_index(struct serve_content *content, const char *root, const struct serve_bundlefile *bf,
+static int load_helm_index(struct serve_content *content, const char *root, const struct bundle_view *bf,
 			   struct lerr *err)
 {
 	char *path = xasprintf(bf != NULL ? "%s: charts/index.yaml" : "%s/charts/index.yaml", root);
@@ -32,7 +32,7 @@ static int load_helm_index(struct serve_content *content, const char *root, cons
 		r = 0;
 		goto out;
 	}
-	if (bf != NULL ? serve_bundlefile_read_all(bf, "charts/index.yaml", HELM_INDEX_MAX, &text, err)
+	if (bf != NULL ? bundle_view_read_all(bf, "charts/index.yaml", HELM_INDEX_MAX, &text, err)
 		       : fs_read_file(path, &text, err))
 		goto out;
 	/* Every chart URL must name a tgz we serve: a broken index is refused at start, not at pull time. */
@@ -92,16 +92,16 @@ out:
 	return r;
 }
 
-int serve_content_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
-			      const struct logger *lg, struct serve_content *out, struct lerr *err)
+int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
+			      struct serve_content *out, struct lerr *err)
 {
 	static const char *const parts[] = {"charts", "providers", "files", "apt"};
 	struct serve_tree **trees[] = {&out->charts, &out->providers, &out->files, &out->apt};
-	const char *path = serve_bundlefile_path(bf);
+	const char *path = bundle_view_path(bf);
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (serve_bundlefile_find(bf, "oci/index.json") != NULL &&
+	if (bundle_view_find(bf, "oci/index.json") != NULL &&
 	    serve_catalog_load_bundle(bf, naming, lg, &out->catalog, err) != 0)
 		return -1;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)

@@ -13,7 +13,7 @@
 #include "images/naming.h"
 #include "lib/err.h"
 #include "lib/log.h"
-#include "serve/bundlefile.h"
+#include "bundle/format/view.h"
 #include "serve/catalog.h"
 #include "serve/tree.h"
 
@@ -41,8 +41,8 @@ int serve_content_load(const char *root, const struct naming_opts *naming, int v
  * and charts/index.yaml are read (and checked chunk by chunk) now, blobs and
  * files per request.
  */
-int serve_content_load_bundle(const struct serve_bundlefile *bf, const struct naming_opts *naming,
-			      const struct logger *lg, struct serve_content *out, struct lerr *err);
+int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
+			      struct serve_content *out, struct lerr *err);
 void serve_content_free(struct serve_content *content);
 
 #endif

@@ -115,7 +115,7 @@ enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t s
  * response costs one chunk of memory however large the entry.
  */
 struct entry_reader {
-	const struct serve_bundlefile *bf;
+	const struct bundle_view *bf;
 	const struct bundle_entry *e;
 	const struct logger *lg;
 	uint64_t start, end; /* the answer's bytes of the entry */
@@ -145,7 +145,7 @@ static int load_window(struct entry_reader *r, uint64_t at, struct lerr *err)
 		    xmalloc(r->end - r->start < BUNDLE_CHUNK_SIZE ? (size_t)(r->end - r->start) : BUNDLE_CHUNK_SIZE);
 	r->window_at = at;
 	r->window_len = 0;
-	return serve_bundlefile_read_range(r->bf, r->e, at, end - at, fill_window, r, err);
+	return bundle_view_read_range(r->bf, r->e, at, end - at, fill_window, r, err);
 }
 
 static ssize_t read_entry(void *cls, uint64_t pos, char *out, size_t max)
@@ -180,7 +180,7 @@ static void free_entry_reader(void *cls)
 	free(r);
 }
 
-enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serve_bundlefile *bf,
+enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bundle_view *bf,
 				    const struct bundle_entry *e, const char *content_type, const char *digest)
 {
 	const char *header = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);

@@ -14,7 +14,7 @@
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
 #include "lib/xmalloc.h"
-#include "serve/bundlefile.h"
+#include "bundle/format/view.h"
 #include "serve/dirsig.h"
 
 static char *default_cache_dir(struct lerr *err)
@@ -134,7 +134,7 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	cache = opts->cache_dir ? xstrdup(opts->cache_dir) : default_cache_dir(&ignored);
 	if (cache != NULL && fs_exists(cache))
 		sweep(cache, opts->lg);
-	r = serve_bundlefile_open(path, bundle_sig_check_head, &check, &src->bundle, &why);
+	r = bundle_view_open(path, bundle_sig_check_head, &check, &src->bundle, &why);
 	if (r < 0)
 		*err = why;
 	else if (r == 0)
@@ -184,7 +184,7 @@ void serve_source_free(struct serve_source *src, const struct logger *lg)
 		return;
 	if (src->extracted != NULL && fs_remove_tree(src->extracted, &err) != 0)
 		log_msg(lg, LOG_WARN, "%s", err.msg);
-	serve_bundlefile_close(src->bundle);
+	bundle_view_close(src->bundle);
 	free(src->dir);
 	free(src->extracted);
 	memset(src, 0, sizeof(*src));

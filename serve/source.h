@@ -11,7 +11,7 @@
  *
  * With from_file, a format 2 bundle whose lading.json lists offsets and chunk
  * values is not extracted: its signature and seek table are checked and it is
- * served from the file (serve/bundlefile.h), every chunk verified as it is
+ * served from the file (bundle/format/view.h), every chunk verified as it is
  * read. Other bundles fall back to extraction.
  */
 #include <stddef.h>
@@ -30,12 +30,12 @@ struct serve_source_opts {
 	int from_file;	     /* serve a seekable bundle from its file (not --verify-all) */
 };
 
-struct serve_bundlefile;
+struct bundle_view;
 
 struct serve_source {
-	char *dir;			 /* the directory to serve, or NULL when bundle is set */
-	struct serve_bundlefile *bundle; /* served from this file (from_file), or NULL */
-	char *extracted;		 /* the extraction to remove at the end, or NULL for a plain directory */
+	char *dir;		    /* the directory to serve, or NULL when bundle is set */
+	struct bundle_view *bundle; /* served from this file (from_file), or NULL */
+	char *extracted;	    /* the extraction to remove at the end, or NULL for a plain directory */
 	int verified; /* every served file was (or, from the file, is as it is read) checked against a signed
 			 lading.json */
 };

@@ -16,18 +16,18 @@
 #endif
 
 #include "lib/xmalloc.h"
-#include "serve/bundlefile.h"
+#include "bundle/format/view.h"
 
 /* Bounds for the walk: a bundle has thousands of files, not millions. */
 #define TREE_DEPTH_MAX 32
 #define TREE_FILES_MAX 1000000
 
 struct serve_tree {
-	const struct serve_bundlefile *bf; /* the bundle file served from, or NULL for a directory */
-	char *prefix;			   /* with bf: "files/" (entries' paths are prefix + rel) */
-	int root_fd;			   /* the directory, O_DIRECTORY; -1 for an empty tree or with bf */
-	char *root;			   /* for messages */
-	json_t *files;			   /* relative path -> true */
+	const struct bundle_view *bf; /* the bundle file served from, or NULL for a directory */
+	char *prefix;		      /* with bf: "files/" (entries' paths are prefix + rel) */
+	int root_fd;		      /* the directory, O_DIRECTORY; -1 for an empty tree or with bf */
+	char *root;		      /* for messages */
+	json_t *files;		      /* relative path -> true */
 };
 
 static int walk(struct serve_tree *tree, int dir_fd, const char *rel, int depth, const struct logger *lg,
@@ -123,17 +123,16 @@ fail:
 	return -1;
 }
 
-int serve_tree_load_bundle(const struct serve_bundlefile *bf, const char *part, struct serve_tree **out,
-			   struct lerr *err)
+int serve_tree_load_bundle(const struct bundle_view *bf, const char *part, struct serve_tree **out, struct lerr *err)
 {
-	const struct bundle_manifest *m = serve_bundlefile_manifest(bf);
+	const struct bundle_manifest *m = bundle_view_manifest(bf);
 	struct serve_tree *tree = xcalloc(1, sizeof(*tree));
 	size_t i, len;
 
 	tree->bf = bf;
 	tree->root_fd = -1;
 	tree->prefix = xasprintf("%s/", part);
-	tree->root = xasprintf("%s: %s", serve_bundlefile_path(bf), part);
+	tree->root = xasprintf("%s: %s", bundle_view_path(bf), part);
 	tree->files = json_object();
 	len = strlen(tree->prefix);
 	/* lading.json's paths are checked (safe, unique, relative) when it is parsed. */
@@ -242,7 +241,7 @@ int serve_tree_blob(const struct serve_tree *tree, const char *rel, struct serve
 		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);
 	path = xasprintf("%s%s", tree->prefix, rel);
 	b->bf = tree->bf;
-	b->entry = serve_bundlefile_find(tree->bf, path);
+	b->entry = bundle_view_find(tree->bf, path);
 	free(path);
 	if (b->entry == NULL)
 		return lerr_set(err, LADING_ERR_NOTFOUND, "'%s' is not served from '%s'", rel, tree->root);

@@ -13,7 +13,7 @@
 
 #include "lib/err.h"
 #include "lib/log.h"
-#include "serve/bundlefile.h"
+#include "serve/blob.h"
 
 struct serve_tree;
 
@@ -24,8 +24,7 @@ struct serve_tree;
  */
 int serve_tree_load(const char *dir, const struct logger *lg, struct serve_tree **out, struct lerr *err);
 /* The same over the entries of bf (which must outlive the tree) under part/ ("files"): nothing is read. */
-int serve_tree_load_bundle(const struct serve_bundlefile *bf, const char *part, struct serve_tree **out,
-			   struct lerr *err);
+int serve_tree_load_bundle(const struct bundle_view *bf, const char *part, struct serve_tree **out, struct lerr *err);
 void serve_tree_free(struct serve_tree *tree);
 
 /* Number of files in the list. */

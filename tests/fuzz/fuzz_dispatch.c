@@ -109,7 +109,7 @@ enum MHD_Result serve_respond_oci_error(struct serve_request *req, unsigned stat
 }
 
 /* serve/respond_entry.h: the fuzzed content is a directory, so every blob is an open file. */
-enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serve_bundlefile *bf,
+enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bundle_view *bf,
 				    const struct bundle_entry *e, const char *content_type, const char *digest)
 {
 	(void)req, (void)bf, (void)e, (void)content_type, (void)digest;

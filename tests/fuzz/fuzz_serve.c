@@ -111,7 +111,7 @@ enum MHD_Result serve_respond_blob(struct serve_request *req, struct serve_blob 
 	return serve_respond_file(req, blob_fd, b->size, content_type, digest);
 }
 
-enum MHD_Result serve_respond_entry(struct serve_request *req, const struct serve_bundlefile *bf,
+enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bundle_view *bf,
 				    const struct bundle_entry *e, const char *content_type, const char *digest)
 {
 	(void)req, (void)bf, (void)e, (void)content_type, (void)digest;

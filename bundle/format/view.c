@@ -1,5 +1,5 @@
-/* Serving a format 2 bundle straight from its file (see bundlefile.h). */
-#include "serve/bundlefile.h"
+/* A read-only view of a format 2 bundle file, read straight from the compressed file (see view.h). */
+#include "bundle/format/view.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "bundle/format/seektable.h"
 #include "lib/xmalloc.h"
 
-struct serve_bundlefile {
+struct bundle_view {
 	char *path;
 	int fd;
 	struct bundle_manifest manifest;
@@ -21,7 +21,7 @@ struct serve_bundlefile {
  * head). Checked once here so a table cut short is refused at start rather
  * than by the first request for the entries it lost.
  */
-static int table_reaches_entries(const struct serve_bundlefile *bf, struct lerr *err)
+static int table_reaches_entries(const struct bundle_view *bf, struct lerr *err)
 {
 	uint64_t body = bf->table.decompressed_total - bf->table.frames[0].decompressed;
 	size_t i;
@@ -40,7 +40,7 @@ static int table_reaches_entries(const struct serve_bundlefile *bf, struct lerr 
 }
 
 /* Why bf's bundle cannot be served from the file (NULL: it can), once its manifest is known. */
-static const char *not_seekable(const struct serve_bundlefile *bf)
+static const char *not_seekable(const struct bundle_view *bf)
 {
 	if (bf->manifest.format < 2)
 		return "a format 1 bundle";
@@ -50,7 +50,7 @@ static const char *not_seekable(const struct serve_bundlefile *bf)
 }
 
 /* Reads the head through the bundle reader, which checks lading.json, and keeps a parsed copy of it. */
-static int read_head(struct serve_bundlefile *bf, bundle_head_fn head, void *head_ctx, struct lerr *err)
+static int read_head(struct bundle_view *bf, bundle_head_fn head, void *head_ctx, struct lerr *err)
 {
 	struct bundle_reader *r = NULL;
 	const char *json, *sig;
@@ -72,10 +72,9 @@ out:
 	return rc;
 }
 
-int serve_bundlefile_open(const char *path, bundle_head_fn head, void *head_ctx, struct serve_bundlefile **out,
-			  struct lerr *err)
+int bundle_view_open(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_view **out, struct lerr *err)
 {
-	struct serve_bundlefile *bf = xcalloc(1, sizeof(*bf));
+	struct bundle_view *bf = xcalloc(1, sizeof(*bf));
 	const char *why;
 	int rc = -1, got;
 
@@ -106,27 +105,27 @@ int serve_bundlefile_open(const char *path, bundle_head_fn head, void *head_ctx,
 	bf = NULL;
 	rc = 1;
 out:
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 	return rc;
 }
 
-const struct bundle_manifest *serve_bundlefile_manifest(const struct serve_bundlefile *bf)
+const struct bundle_manifest *bundle_view_manifest(const struct bundle_view *bf)
 {
 	return &bf->manifest;
 }
 
-const char *serve_bundlefile_path(const struct serve_bundlefile *bf)
+const char *bundle_view_path(const struct bundle_view *bf)
 {
 	return bf->path;
 }
 
-const struct bundle_entry *serve_bundlefile_find(const struct serve_bundlefile *bf, const char *path)
+const struct bundle_entry *bundle_view_find(const struct bundle_view *bf, const char *path)
 {
 	return bundle_manifest_find(&bf->manifest, path);
 }
 
-int serve_bundlefile_read_range(const struct serve_bundlefile *bf, const struct bundle_entry *e, uint64_t offset,
-				uint64_t len, bundle_range_fn out, void *ctx, struct lerr *err)
+int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t offset, uint64_t len,
+			   bundle_range_fn out, void *ctx, struct lerr *err)
 {
 	if (len == 0)
 		return 0;
@@ -138,20 +137,19 @@ static int append(void *ctx, const void *data, size_t len, struct lerr *err)
 	return buf_add(ctx, data, len, err);
 }
 
-int serve_bundlefile_read_all(const struct serve_bundlefile *bf, const char *path, size_t max, struct buf *out,
-			      struct lerr *err)
+int bundle_view_read_all(const struct bundle_view *bf, const char *path, size_t max, struct buf *out, struct lerr *err)
 {
-	const struct bundle_entry *e = serve_bundlefile_find(bf, path);
+	const struct bundle_entry *e = bundle_view_find(bf, path);
 
 	if (e == NULL)
 		return lerr_set(err, LADING_ERR_USAGE, "%s: no entry '%s'", bf->path, path);
 	if (e->size > max)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s is %llu bytes, more than the %zu read into memory",
 				bf->path, path, (unsigned long long)e->size, max);
-	return serve_bundlefile_read_range(bf, e, 0, e->size, append, out, err);
+	return bundle_view_read_range(bf, e, 0, e->size, append, out, err);
 }
 
-void serve_bundlefile_close(struct serve_bundlefile *bf)
+void bundle_view_close(struct bundle_view *bf)
 {
 	if (bf == NULL)
 		return;

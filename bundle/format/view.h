@@ -1,8 +1,9 @@
-#ifndef LADING_SERVE_BUNDLEFILE_H
-#define LADING_SERVE_BUNDLEFILE_H
+#ifndef LADING_BUNDLE_FORMAT_VIEW_H
+#define LADING_BUNDLE_FORMAT_VIEW_H
 
 /*
- * A read-only view of a format 2 bundle file for `lading serve` (issue 16):
+ * A read-only view of a format 2 bundle file, for `lading serve` and
+ * `bundle push` (issue 16):
  * lading.json and its signature come from the head (frame 0), the seek table
  * from the file's end, and any range of any entry is read by decompressing
  * only the frames it lies in, each 4 MiB chunk checked against lading.json's
@@ -25,29 +26,28 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-struct serve_bundlefile;
+struct bundle_view;
 
 /*
  * Opens path, reads its head (lading.json checked and parsed, its signature),
  * calls head (may be NULL; the signature check, before anything else is
  * trusted) and reads the seek table. Returns 1 with *out set (the caller's,
- * serve_bundlefile_close) when the bundle can be served from the file; 0 when
+ * bundle_view_close) when the bundle can be served from the file; 0 when
  * it cannot (a v1 bundle, a format 2 one without a seek table or without
  * offsets and chunk values), with why saying so, for a fallback to
  * extraction; -1 with err set when the file, its head, the signature check or
  * its seek table fail (a table that does not reach every entry's data).
  */
-int serve_bundlefile_open(const char *path, bundle_head_fn head, void *head_ctx, struct serve_bundlefile **out,
-			  struct lerr *err);
+int bundle_view_open(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_view **out, struct lerr *err);
 
 /* The parsed lading.json (entries sorted by path); owned by bf. */
-const struct bundle_manifest *serve_bundlefile_manifest(const struct serve_bundlefile *bf);
+const struct bundle_manifest *bundle_view_manifest(const struct bundle_view *bf);
 
 /* The bundle's path, as given to open. */
-const char *serve_bundlefile_path(const struct serve_bundlefile *bf);
+const char *bundle_view_path(const struct bundle_view *bf);
 
 /* The entry for path ("oci/index.json"), or NULL. */
-const struct bundle_entry *serve_bundlefile_find(const struct serve_bundlefile *bf, const char *path);
+const struct bundle_entry *bundle_view_find(const struct bundle_view *bf, const char *path);
 
 /*
  * Hands [offset, offset + len) of e's data, verified, to out in order (see
@@ -56,8 +56,8 @@ const struct bundle_entry *serve_bundlefile_find(const struct serve_bundlefile *
  * lading.json (nothing of that chunk was handed out), LADING_ERR_FORMAT on a
  * damaged frame, LADING_ERR_SYSTEM on I/O, or whatever out returned.
  */
-int serve_bundlefile_read_range(const struct serve_bundlefile *bf, const struct bundle_entry *e, uint64_t offset,
-				uint64_t len, bundle_range_fn out, void *ctx, struct lerr *err);
+int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t offset, uint64_t len,
+			   bundle_range_fn out, void *ctx, struct lerr *err);
 
 /*
  * Reads the whole of path's entry (verified) into out, an empty buf the
@@ -65,22 +65,9 @@ int serve_bundlefile_read_range(const struct serve_bundlefile *bf, const struct 
  * provider JSON). Fails with LADING_ERR_USAGE when the bundle has no such
  * entry and LADING_ERR_FORMAT when it is larger than max bytes.
  */
-int serve_bundlefile_read_all(const struct serve_bundlefile *bf, const char *path, size_t max, struct buf *out,
-			      struct lerr *err);
-
-/*
- * What an answer's bytes are, whichever way content was loaded: an open file
- * of a served directory (fd >= 0), or an entry of the bundle file served from
- * (bf and entry set, fd -1). The catalog and trees hand one out per request.
- */
-struct serve_blob {
-	int fd;
-	const struct serve_bundlefile *bf;
-	const struct bundle_entry *entry;
-	uint64_t size;
-};
+int bundle_view_read_all(const struct bundle_view *bf, const char *path, size_t max, struct buf *out, struct lerr *err);
 
 /* Closes the file and frees bf; accepts NULL. */
-void serve_bundlefile_close(struct serve_bundlefile *bf);
+void bundle_view_close(struct bundle_view *bf);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * serve/bundlefile.c: a format 2 bundle served straight from its file: the
+ * bundle/format/view.c: a format 2 bundle served straight from its file: the
  * head and seek table read at open, whole small entries and ranges across
  * frame and chunk boundaries read verified, a damaged frame failing only the
  * reads that need it, older bundles sent back to extraction, and the head
@@ -25,7 +25,7 @@
 #include "lib/buf.h"
 #include "lib/digest.h"
 #include "lib/xmalloc.h"
-#include "serve/bundlefile.h"
+#include "bundle/format/view.h"
 #include "serve/respond_entry.h"
 
 #define MiB (1u << 20)
@@ -127,13 +127,13 @@ static int collect(void *ctx, const void *data, size_t len, struct lerr *err)
 	return buf_add(ctx, data, len, err);
 }
 
-static struct serve_bundlefile *open_ok(const char *path)
+static struct bundle_view *open_ok(const char *path)
 {
-	struct serve_bundlefile *bf = NULL;
+	struct bundle_view *bf = NULL;
 	struct head_seen seen = {0, 0, 0};
 	struct lerr err;
 
-	if (serve_bundlefile_open(path, head, &seen, &bf, &err) != 1)
+	if (bundle_view_open(path, head, &seen, &bf, &err) != 1)
 		fail_msg("%s", err.msg);
 	assert_int_equal(seen.calls, 1);
 	assert_true(seen.json_len > 0);
@@ -143,27 +143,27 @@ static struct serve_bundlefile *open_ok(const char *path)
 static void opens_and_reads_whole_entries(void **state)
 {
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf = open_ok(f->path);
+	struct bundle_view *bf = open_ok(f->path);
 	struct buf out = BUF_INIT(0);
 	struct lerr err;
 
-	assert_string_equal(serve_bundlefile_path(bf), f->path);
-	assert_int_equal(serve_bundlefile_manifest(bf)->entry_count, 2);
-	assert_null(serve_bundlefile_find(bf, "oci/blobs/sha256/none"));
-	assert_int_equal(serve_bundlefile_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
+	assert_string_equal(bundle_view_path(bf), f->path);
+	assert_int_equal(bundle_view_manifest(bf)->entry_count, 2);
+	assert_null(bundle_view_find(bf, "oci/blobs/sha256/none"));
+	assert_int_equal(bundle_view_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
 	assert_int_equal(out.len, strlen(INDEX_JSON));
 	assert_memory_equal(out.data, INDEX_JSON, out.len);
 	buf_reset(&out);
-	assert_int_equal(serve_bundlefile_read_all(bf, "files/big.bin", BIG_SIZE, &out, &err), 0);
+	assert_int_equal(bundle_view_read_all(bf, "files/big.bin", BIG_SIZE, &out, &err), 0);
 	assert_int_equal(out.len, BIG_SIZE);
 	assert_memory_equal(out.data, f->big, BIG_SIZE);
 	buf_reset(&out);
-	assert_int_equal(serve_bundlefile_read_all(bf, "files/big.bin", BIG_SIZE - 1, &out, &err), -1);
+	assert_int_equal(bundle_view_read_all(bf, "files/big.bin", BIG_SIZE - 1, &out, &err), -1);
 	assert_non_null(strstr(err.msg, "more than"));
-	assert_int_equal(serve_bundlefile_read_all(bf, "files/none", 10, &out, &err), -1);
+	assert_int_equal(bundle_view_read_all(bf, "files/none", 10, &out, &err), -1);
 	assert_non_null(strstr(err.msg, "files/none"));
 	buf_free(&out);
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 }
 
 static void reads_ranges_across_frames(void **state)
@@ -173,8 +173,8 @@ static void reads_ranges_across_frames(void **state)
 	    {0, BIG_SIZE}, {8 * MiB - 1, 2},   {5 * MiB, 0},
 	};
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf = open_ok(f->path);
-	const struct bundle_entry *e = serve_bundlefile_find(bf, "files/big.bin");
+	struct bundle_view *bf = open_ok(f->path);
+	const struct bundle_entry *e = bundle_view_find(bf, "files/big.bin");
 	struct buf out = BUF_INIT(0);
 	struct lerr err;
 	size_t i;
@@ -182,19 +182,19 @@ static void reads_ranges_across_frames(void **state)
 	assert_non_null(e);
 	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		buf_reset(&out);
-		if (serve_bundlefile_read_range(bf, e, ranges[i][0], ranges[i][1], collect, &out, &err) != 0)
+		if (bundle_view_read_range(bf, e, ranges[i][0], ranges[i][1], collect, &out, &err) != 0)
 			fail_msg("range %zu: %s", i, err.msg);
 		assert_int_equal(out.len, ranges[i][1]);
 		if (out.len > 0)
 			assert_memory_equal(out.data, f->big + ranges[i][0], out.len);
 	}
-	assert_int_equal(serve_bundlefile_read_range(bf, e, BIG_SIZE - 1, 2, collect, &out, &err), -1);
+	assert_int_equal(bundle_view_read_range(bf, e, BIG_SIZE - 1, 2, collect, &out, &err), -1);
 	buf_free(&out);
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 }
 
 struct reader_arg {
-	const struct serve_bundlefile *bf;
+	const struct bundle_view *bf;
 	const unsigned char *big;
 	uint64_t offset;
 	int ok;
@@ -203,11 +203,11 @@ struct reader_arg {
 static void *read_in_thread(void *p)
 {
 	struct reader_arg *a = p;
-	const struct bundle_entry *e = serve_bundlefile_find(a->bf, "files/big.bin");
+	const struct bundle_entry *e = bundle_view_find(a->bf, "files/big.bin");
 	struct buf out = BUF_INIT(0);
 	struct lerr err;
 
-	a->ok = serve_bundlefile_read_range(a->bf, e, a->offset, MiB, collect, &out, &err) == 0 && out.len == MiB &&
+	a->ok = bundle_view_read_range(a->bf, e, a->offset, MiB, collect, &out, &err) == 0 && out.len == MiB &&
 		memcmp(out.data, a->big + a->offset, MiB) == 0;
 	buf_free(&out);
 	return NULL;
@@ -217,7 +217,7 @@ static void *read_in_thread(void *p)
 static void reads_from_threads_at_once(void **state)
 {
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf = open_ok(f->path);
+	struct bundle_view *bf = open_ok(f->path);
 	struct reader_arg args[4];
 	pthread_t threads[4];
 	size_t i;
@@ -230,14 +230,14 @@ static void reads_from_threads_at_once(void **state)
 		assert_int_equal(pthread_join(threads[i], NULL), 0);
 		assert_true(args[i].ok);
 	}
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 }
 
 /* Flips a byte in the middle of the frame holding big.bin's data at data byte at. */
 static void damage(const char *path, uint64_t at_data)
 {
-	struct serve_bundlefile *bf = open_ok(path);
-	const struct bundle_entry *e = serve_bundlefile_find(bf, "files/big.bin");
+	struct bundle_view *bf = open_ok(path);
+	const struct bundle_entry *e = bundle_view_find(bf, "files/big.bin");
 	struct seektable t;
 	struct lerr err;
 	uint64_t tar, file_at = 0, tar_at = 0;
@@ -260,52 +260,52 @@ static void damage(const char *path, uint64_t at_data)
 	assert_int_equal(pwrite(fd, &byte, 1, (off_t)file_at), 1);
 	close(fd);
 	seektable_free(&t);
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 }
 
 static void a_damaged_frame_fails_only_its_reads(void **state)
 {
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf;
+	struct bundle_view *bf;
 	const struct bundle_entry *e;
 	struct buf out = BUF_INIT(0);
 	struct lerr err;
 
 	damage(f->path, 5 * MiB);
 	bf = open_ok(f->path);
-	e = serve_bundlefile_find(bf, "files/big.bin");
-	assert_int_equal(serve_bundlefile_read_range(bf, e, 4 * MiB + 1, 10, collect, &out, &err), -1);
+	e = bundle_view_find(bf, "files/big.bin");
+	assert_int_equal(bundle_view_read_range(bf, e, 4 * MiB + 1, 10, collect, &out, &err), -1);
 	print_message("# %s\n", err.msg);
 	assert_int_equal(out.len, 0);
 	assert_non_null(strstr(err.msg, f->path));
 	/* A read that starts before the damage gets the verified chunk 0 only, then fails. */
-	assert_int_equal(serve_bundlefile_read_range(bf, e, 0, BIG_SIZE, collect, &out, &err), -1);
+	assert_int_equal(bundle_view_read_range(bf, e, 0, BIG_SIZE, collect, &out, &err), -1);
 	assert_int_equal(out.len, 4 * MiB);
 	assert_memory_equal(out.data, f->big, 4 * MiB);
 	buf_reset(&out);
-	assert_int_equal(serve_bundlefile_read_range(bf, e, 9 * MiB, 10, collect, &out, &err), 0);
+	assert_int_equal(bundle_view_read_range(bf, e, 9 * MiB, 10, collect, &out, &err), 0);
 	assert_memory_equal(out.data, f->big + 9 * MiB, 10);
 	buf_reset(&out);
-	assert_int_equal(serve_bundlefile_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
+	assert_int_equal(bundle_view_read_all(bf, "oci/index.json", 1024, &out, &err), 0);
 	buf_free(&out);
-	serve_bundlefile_close(bf);
+	bundle_view_close(bf);
 }
 
 static void older_bundles_go_back_to_extraction(void **state)
 {
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf = (void *)1;
+	struct bundle_view *bf = (void *)1;
 	char *v1 = xasprintf("%s/v1.tar.zst", f->dir), *flat = xasprintf("%s/flat.tar.zst", f->dir);
 	char *cmd = xasprintf("zstd -q -dc '%s' | zstd -q -o '%s'", f->path, flat);
 	struct lerr err;
 
 	write_bundle(f, v1, 1);
-	assert_int_equal(serve_bundlefile_open(v1, NULL, NULL, &bf, &err), 0);
+	assert_int_equal(bundle_view_open(v1, NULL, NULL, &bf, &err), 0);
 	assert_null(bf);
 	assert_non_null(strstr(err.msg, "format 1"));
 	/* Recompressed as one stream: lading.json still lists offsets, but there is no table to seek with. */
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(serve_bundlefile_open(flat, NULL, NULL, &bf, &err), 0);
+	assert_int_equal(bundle_view_open(flat, NULL, NULL, &bf, &err), 0);
 	assert_non_null(strstr(err.msg, "no seek table"));
 	free(cmd);
 	free(flat);
@@ -315,7 +315,7 @@ static void older_bundles_go_back_to_extraction(void **state)
 static void refusals_at_open(void **state)
 {
 	struct fixture *f = *state;
-	struct serve_bundlefile *bf = NULL;
+	struct bundle_view *bf = NULL;
 	struct head_seen seen = {0, 0, 1};
 	char *cut = xasprintf("%s/cut.tar.zst", f->dir), *missing = xasprintf("%s/missing.tar.zst", f->dir);
 	char *cmd = xasprintf("cp '%s' '%s'", f->path, cut);
@@ -323,10 +323,10 @@ static void refusals_at_open(void **state)
 	struct lerr err;
 	int fd;
 
-	assert_int_equal(serve_bundlefile_open(f->path, head, &seen, &bf, &err), -1);
+	assert_int_equal(bundle_view_open(f->path, head, &seen, &bf, &err), -1);
 	assert_null(bf);
 	assert_string_equal(err.msg, "refused by the test");
-	assert_int_equal(serve_bundlefile_open(missing, NULL, NULL, &bf, &err), -1);
+	assert_int_equal(bundle_view_open(missing, NULL, NULL, &bf, &err), -1);
 	/* A table that lists one frame fewer than the file holds does not add up: refused, not read past. */
 	assert_int_equal(system(cmd), 0);
 	assert_true((fd = open(cut, O_RDWR)) >= 0);
@@ -344,7 +344,7 @@ static void refusals_at_open(void **state)
 	}
 	close(fd);
 	seektable_free(&t);
-	assert_int_equal(serve_bundlefile_open(cut, NULL, NULL, &bf, &err), -1);
+	assert_int_equal(bundle_view_open(cut, NULL, NULL, &bf, &err), -1);
 	print_message("# %s\n", err.msg);
 	assert_non_null(strstr(err.msg, "oci/index.json's data"));
 	free(cmd);
@@ -354,7 +354,7 @@ static void refusals_at_open(void **state)
 
 /* A bare libmicrohttpd daemon answering GET /<entry path> with serve_respond_entry. */
 struct http {
-	struct serve_bundlefile *bf;
+	struct bundle_view *bf;
 	struct serve_server_opts opts;
 	struct logger lg;
 	struct MHD_Daemon *daemon;
@@ -366,7 +366,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 {
 	struct http *h = cls;
 	struct serve_request req;
-	const struct bundle_entry *e = serve_bundlefile_find(h->bf, url + 1);
+	const struct bundle_entry *e = bundle_view_find(h->bf, url + 1);
 
 	(void)version;
 	(void)upload;
@@ -411,7 +411,7 @@ static void http_stop(struct http *h)
 {
 	MHD_stop_daemon(h->daemon);
 	fclose(h->lg.out);
-	serve_bundlefile_close(h->bf);
+	bundle_view_close(h->bf);
 }
 
 static size_t curl_collect(char *data, size_t size, size_t n, void *ctx)
