@@ -53,7 +53,8 @@ struct serve_cmd {
 	const char *cache_dir;
 	int insecure_skip_signature;
 	int allow_expired, allow_downgrade;
-	int verify_all; /* --verify-all: verify and extract a seekable bundle too */
+	int verify_all;	      /* --verify-all: verify and extract a seekable bundle too */
+	unsigned chunk_cache; /* --chunk-cache: MiB of verified chunks kept when serving from the file */
 	struct logger lg;
 };
 
@@ -72,6 +73,7 @@ enum serve_option {
 	OPT_ALLOW_EXPIRED,
 	OPT_ALLOW_DOWNGRADE,
 	OPT_VERIFY_ALL,
+	OPT_CHUNK_CACHE,
 	OPT_HEADER_TIMEOUT,
 	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_CONNECTIONS,
@@ -109,6 +111,9 @@ static const struct cli_option serve_options[] = {
      "serve a bundle older than one of the same name accepted here before"},
     {"verify-all", 0, NULL, OPT_VERIFY_ALL,
      "verify every entry and extract the bundle at start, even one that can be served from its file"},
+    {"chunk-cache", 0, "MIB", OPT_CHUNK_CACHE,
+     "verified 4 MiB chunks kept in memory when serving from the file, shared by every download, 4-65536 "
+     "(default 32)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -154,6 +159,11 @@ static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 		break;
 	case OPT_VERIFY_ALL:
 		cmd->verify_all = 1;
+		break;
+	case OPT_CHUNK_CACHE:
+		if (cli_int(cli, 4, 65536, &number) != 0)
+			return -1;
+		cmd->chunk_cache = (unsigned)number;
 		break;
 	case OPT_PUBKEY:
 		cmd->pubkeys[cmd->pubkey_count++] = (char *)arg;
@@ -365,8 +375,9 @@ out:
 static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 {
 	struct serve_source_opts source_opts = {
-	    cmd->pubkeys, cmd->pubkey_count,  cmd->cache_dir,	    cmd->insecure_skip_signature,
-	    &cmd->lg,	  cmd->allow_expired, cmd->allow_downgrade, !cmd->verify_all};
+	    cmd->pubkeys,    cmd->pubkey_count,	 cmd->cache_dir,       cmd->insecure_skip_signature,
+	    &cmd->lg,	     cmd->allow_expired, cmd->allow_downgrade, !cmd->verify_all,
+	    cmd->chunk_cache};
 	struct serve_source source;
 	struct serve_content content;
 	struct lerr err;

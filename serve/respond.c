@@ -109,75 +109,42 @@ enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t s
 	return respond_body(req, resp, range, start, length, size, content_type, digest);
 }
 
-/*
- * One answer's reader over a bundle entry: window holds verified bytes
- * [window_at, window_at + window_len) of the entry, at most one chunk, so a
- * response costs one chunk of memory however large the entry.
- */
+/* One answer's reader over a bundle entry: which bytes of it, nothing held between reads. */
 struct entry_reader {
 	const struct bundle_view *bf;
 	const struct bundle_entry *e;
 	const struct logger *lg;
 	uint64_t start, end; /* the answer's bytes of the entry */
-	unsigned char *window;
-	uint64_t window_at;
-	size_t window_len;
 };
 
-static int fill_window(void *ctx, const void *data, size_t len, struct lerr *err)
-{
-	struct entry_reader *r = ctx;
-
-	(void)err;
-	memcpy(r->window + r->window_len, data, len);
-	r->window_len += len;
-	return 0;
-}
-
-/* Reads the verified bytes from at to the end of at's chunk (or of the answer) into the window. */
-static int load_window(struct entry_reader *r, uint64_t at, struct lerr *err)
-{
-	uint64_t chunk_end = at - at % BUNDLE_CHUNK_SIZE + BUNDLE_CHUNK_SIZE;
-	uint64_t end = chunk_end < r->end ? chunk_end : r->end;
-
-	if (r->window == NULL)
-		r->window =
-		    xmalloc(r->end - r->start < BUNDLE_CHUNK_SIZE ? (size_t)(r->end - r->start) : BUNDLE_CHUNK_SIZE);
-	r->window_at = at;
-	r->window_len = 0;
-	return bundle_view_read_range(r->bf, r->e, at, end - at, fill_window, r, err);
-}
-
+/*
+ * Copies from the verified chunk holding byte at, pinned only for the copy:
+ * between calls a download holds no chunk, so memory is the view's bounded
+ * cache whatever the number of downloads (bundle/format/chunkcache.h).
+ */
 static ssize_t read_entry(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct entry_reader *r = cls;
 	uint64_t at = r->start + pos;
+	struct chunk_ref ref;
 	size_t n;
 	struct lerr err;
 
 	if (at >= r->end)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (at < r->window_at || at >= r->window_at + r->window_len) {
-		if (load_window(r, at, &err) != 0) {
-			/* Content-Length is already out: ending early makes the client see a short, failed body. */
-			log_msg(r->lg, LOG_ERROR, "%s (this request fails, others go on)", err.msg);
-			r->window_len = 0;
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		}
+	if (bundle_view_chunk_get(r->bf, r->e, at, &ref, &err) != 0) {
+		/* Content-Length is already out: ending early makes the client see a short, failed body. */
+		log_msg(r->lg, LOG_ERROR, "%s (this request fails, others go on)", err.msg);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	}
-	n = (size_t)(r->window_at + r->window_len - at);
+	n = (size_t)(ref.start + ref.len - at);
+	if (n > r->end - at)
+		n = (size_t)(r->end - at);
 	if (n > max)
 		n = max;
-	memcpy(out, r->window + (at - r->window_at), n);
+	memcpy(out, ref.data + (at - ref.start), n);
+	bundle_view_chunk_put(r->bf, &ref);
 	return (ssize_t)n;
-}
-
-static void free_entry_reader(void *cls)
-{
-	struct entry_reader *r = cls;
-
-	free(r->window);
-	free(r);
 }
 
 enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bundle_view *bf,
@@ -197,10 +164,10 @@ enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bund
 	r->lg = req->opts->lg;
 	r->start = start;
 	r->end = start + length;
-	/* 64 KiB per call: MHD's own buffer; the window behind it holds a whole verified chunk. */
-	resp = MHD_create_response_from_callback(length, 64 * 1024, read_entry, r, free_entry_reader);
+	/* 64 KiB per call: MHD's buffer, allocated per connection; each call looks its chunk up in the cache. */
+	resp = MHD_create_response_from_callback(length, 64 * 1024, read_entry, r, free);
 	if (resp == NULL)
-		free_entry_reader(r);
+		free(r);
 	return respond_body(req, resp, range, start, length, e->size, content_type, digest);
 }
 

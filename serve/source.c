@@ -140,6 +140,9 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	else if (r == 0)
 		log_msg(opts->lg, LOG_INFO, "%s: verifying and extracting it instead", why.msg);
 	else {
+		if (opts->chunk_cache_mib > 0)
+			bundle_view_set_cache(src->bundle, opts->chunk_cache_mib / (BUNDLE_CHUNK_SIZE >> 20),
+					      BUNDLE_VIEW_CACHE_READERS);
 		accepted(path, &check, "served from the file, every chunk verified as it is read", opts->lg);
 		src->verified = 1;
 	}
@@ -184,6 +187,14 @@ void serve_source_free(struct serve_source *src, const struct logger *lg)
 		return;
 	if (src->extracted != NULL && fs_remove_tree(src->extracted, &err) != 0)
 		log_msg(lg, LOG_WARN, "%s", err.msg);
+	if (src->bundle != NULL) {
+		struct chunk_cache_stats st;
+
+		bundle_view_cache_stats(src->bundle, &st);
+		log_msg(lg, LOG_DEBUG,
+			"chunk cache: %llu chunks read and checked, %llu reads from the cache, %llu waits",
+			(unsigned long long)st.loads, (unsigned long long)st.hits, (unsigned long long)st.waits);
+	}
 	bundle_view_close(src->bundle);
 	free(src->dir);
 	free(src->extracted);

@@ -25,9 +25,10 @@ struct serve_source_opts {
 	const char *cache_dir;	     /* where extractions go; NULL = $LADING_CACHE/serve (~/.cache/lading/serve) */
 	int insecure_skip_signature; /* --insecure-skip-signature: serve an unsigned/untrusted bundle, warning */
 	const struct logger *lg;
-	int allow_expired;   /* --allow-expired */
-	int allow_downgrade; /* --allow-downgrade: older than the bundle of its name accepted before */
-	int from_file;	     /* serve a seekable bundle from its file (not --verify-all) */
+	int allow_expired;	  /* --allow-expired */
+	int allow_downgrade;	  /* --allow-downgrade: older than the bundle of its name accepted before */
+	int from_file;		  /* serve a seekable bundle from its file (not --verify-all) */
+	unsigned chunk_cache_mib; /* verified chunks kept when served from the file; 0 = the view's default */
 };
 
 struct bundle_view;

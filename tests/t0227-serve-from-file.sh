@@ -8,7 +8,7 @@
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 14
+plan 17
 
 bundle_fixture 10m || { echo "Bail out! registry fixture"; exit 1; }
 "$LADING" key generate -o "$TRASH/site" --unencrypted >/dev/null 2>&1 || exit 1
@@ -31,6 +31,23 @@ tail -c +4194001 "$want/$big" | head -c 1000 >"$TRASH/range.want"
 ok "a Range across the 4 MiB boundary returns the right bytes" cmp "$TRASH/range" "$TRASH/range.want"
 ok "no extraction: the cache directory was never made" test ! -e "$TRASH/serve-cache"
 ok "nothing under \$LADING_CACHE/serve" test ! -e "$LADING_CACHE/serve"
+# 24 slow downloads of the layer at once, 8 of them from the middle: each used to
+# hold a verified chunk of its own (4 MiB and more); now they share the chunk cache.
+pids=()
+for i in $(seq 1 24); do
+	range=()
+	[ "$i" -gt 16 ] && range=(-r "$((i * 300000))-")
+	curl -sf --limit-rate 3M "${range[@]}" -o "$TRASH/slow.$i" "$url" 2>/dev/null &
+	pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+is "24 concurrent slow downloads all succeed" "$failed" 0
+ok "... with the right bytes" bash -c 'cmp -s "$1/slow.1" "$2" && cmp -s "$1/slow.16" "$2" &&
+	cmp -s "$1/slow.20" <(tail -c +6000001 "$2")' sh "$TRASH" "$want/$big"
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SERVE_PID/status")
+echo "# serve's peak RSS after 24 concurrent downloads: ${hwm} KiB"
+ok "serve's peak RSS stayed under 64 MiB (${hwm} KiB)" test "$hwm" -lt 65536
 serve_stop
 is "stopped with exit 0" "$SERVE_STATUS" 0
 

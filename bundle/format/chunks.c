@@ -19,6 +19,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <errno.h>
 #include <openssl/sha.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -346,56 +347,123 @@ static int read_frame(struct range_read *rr, ZSTD_DCtx *dctx, size_t index, uint
 	return 0;
 }
 
+struct bundle_chunk_reader {
+	ZSTD_DCtx *dctx;
+	unsigned char *in, *outbuf;
+};
+
+struct bundle_chunk_reader *bundle_chunk_reader_new(void)
+{
+	struct bundle_chunk_reader *cr = xcalloc(1, sizeof(*cr));
+
+	/* Fails only when out of memory, which xmalloc treats as fatal too. */
+	if ((cr->dctx = ZSTD_createDCtx()) == NULL) {
+		fputs("lading: out of memory allocating a zstd context\n", stderr);
+		abort();
+	}
+	cr->in = xmalloc(RANGE_READ_BLOCK);
+	cr->outbuf = xmalloc(ZSTD_DStreamOutSize());
+	return cr;
+}
+
+void bundle_chunk_reader_free(struct bundle_chunk_reader *cr)
+{
+	if (cr == NULL)
+		return;
+	ZSTD_freeDCtx(cr->dctx);
+	free(cr->in);
+	free(cr->outbuf);
+	free(cr);
+}
+
+/* Reads rr's plan through cr, gathering each chunk in rr->chunk (BUNDLE_CHUNK_SIZE bytes). */
+static int range_run(struct range_read *rr, struct bundle_chunk_reader *cr, struct lerr *err)
+{
+	const struct bundle_range_plan *p = rr->plan;
+	uint64_t file_at = p->file_offset, tar_at = p->frame_tar_start;
+	size_t i;
+
+	rr->chunk_index = p->first_chunk;
+	rr->chunk_len = 0;
+	rr->chunker = bundle_chunker_new();
+	if (bundle_chunker_start(rr->chunker, rr->entry, p->first_chunk * BUNDLE_CHUNK_SIZE, NULL, err) != 0) {
+		bundle_chunker_free(rr->chunker);
+		return lerr_prefix(err, "%s", rr->name);
+	}
+	for (i = p->first_frame; i < p->frame_end; i++) {
+		if (read_frame(rr, cr->dctx, i, file_at, tar_at, cr->in, cr->outbuf, err) != 0) {
+			bundle_chunker_free(rr->chunker);
+			return -1;
+		}
+		file_at += rr->table->frames[i].compressed;
+		tar_at += rr->table->frames[i].decompressed;
+	}
+	bundle_chunker_free(rr->chunker);
+	return 0;
+}
+
+static void range_setup(struct range_read *rr, int fd, const char *name, const struct seektable *t,
+			const struct bundle_entry *e, const struct bundle_range_plan *plan)
+{
+	memset(rr, 0, sizeof(*rr));
+	rr->fd = fd;
+	rr->name = name;
+	rr->entry = e;
+	rr->table = t;
+	rr->plan = plan;
+}
+
 int bundle_range_read(int fd, const char *name, const struct seektable *t, const struct bundle_entry *e,
 		      uint64_t offset, uint64_t len, bundle_range_fn out, void *ctx, struct lerr *err)
 {
 	struct bundle_range_plan plan;
 	struct range_read rr;
-	ZSTD_DCtx *dctx = NULL;
-	unsigned char *in = NULL, *outbuf = NULL;
-	uint64_t file_at, tar_at;
-	size_t i;
-	int r = -1;
+	struct bundle_chunk_reader *cr;
+	int r;
 
-	memset(&rr, 0, sizeof(rr));
 	if (bundle_range_plan(e, t, offset, len, &plan, err) != 0)
 		return lerr_prefix(err, "%s", name);
-	rr.fd = fd;
-	rr.name = name;
-	rr.entry = e;
-	rr.table = t;
-	rr.plan = &plan;
+	range_setup(&rr, fd, name, t, e, &plan);
 	rr.offset = offset;
 	rr.len = len;
 	rr.out = out;
 	rr.ctx = ctx;
-	rr.chunk_index = plan.first_chunk;
-	rr.chunker = bundle_chunker_new();
-	if (bundle_chunker_start(rr.chunker, e, plan.first_chunk * BUNDLE_CHUNK_SIZE, NULL, err) != 0) {
-		lerr_prefix(err, "%s", name);
-		goto out;
-	}
 	rr.chunk = xmalloc(BUNDLE_CHUNK_SIZE);
-	in = xmalloc(RANGE_READ_BLOCK);
-	outbuf = xmalloc(ZSTD_DStreamOutSize());
-	if ((dctx = ZSTD_createDCtx()) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot allocate a zstd context", name);
-		goto out;
-	}
-	file_at = plan.file_offset;
-	tar_at = plan.frame_tar_start;
-	for (i = plan.first_frame; i < plan.frame_end; i++) {
-		if (read_frame(&rr, dctx, i, file_at, tar_at, in, outbuf, err) != 0)
-			goto out;
-		file_at += t->frames[i].compressed;
-		tar_at += t->frames[i].decompressed;
-	}
-	r = 0;
-out:
-	ZSTD_freeDCtx(dctx);
-	bundle_chunker_free(rr.chunker);
+	cr = bundle_chunk_reader_new();
+	r = range_run(&rr, cr, err);
+	bundle_chunk_reader_free(cr);
 	free(rr.chunk);
-	free(in);
-	free(outbuf);
 	return r;
+}
+
+/* The chunk is already where the caller wants it: nothing to copy. */
+static int chunk_in_place(void *ctx, const void *data, size_t len, struct lerr *err)
+{
+	(void)data;
+	(void)err;
+	*(size_t *)ctx = len;
+	return 0;
+}
+
+int bundle_chunk_read(struct bundle_chunk_reader *cr, int fd, const char *name, const struct seektable *t,
+		      const struct bundle_entry *e, uint64_t index, unsigned char *dst, size_t *len, struct lerr *err)
+{
+	struct bundle_range_plan plan;
+	struct range_read rr;
+	uint64_t start = index * BUNDLE_CHUNK_SIZE;
+
+	*len = 0;
+	if (index > e->size / BUNDLE_CHUNK_SIZE || start >= e->size)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s has no chunk %llu", name, e->path,
+				(unsigned long long)index);
+	if (bundle_range_plan(e, t, start, e->size - start < BUNDLE_CHUNK_SIZE ? e->size - start : BUNDLE_CHUNK_SIZE,
+			      &plan, err) != 0)
+		return lerr_prefix(err, "%s", name);
+	range_setup(&rr, fd, name, t, e, &plan);
+	rr.offset = plan.first_chunk * BUNDLE_CHUNK_SIZE;
+	rr.len = plan.tar_end - plan.tar_start;
+	rr.out = chunk_in_place;
+	rr.ctx = len;
+	rr.chunk = dst;
+	return range_run(&rr, cr, err);
 }

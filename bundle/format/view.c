@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle/format/chunkcache.h"
 #include "bundle/format/seektable.h"
 #include "lib/xmalloc.h"
 
@@ -14,6 +15,7 @@ struct bundle_view {
 	int fd;
 	struct bundle_manifest manifest;
 	struct seektable table;
+	struct chunk_cache *cache; /* behind a pointer: readers share it through a const view */
 };
 
 /*
@@ -101,6 +103,7 @@ int bundle_view_open(const char *path, bundle_head_fn head, void *head_ctx, stru
 	}
 	if (table_reaches_entries(bf, err) != 0)
 		goto out;
+	bf->cache = chunk_cache_new(BUNDLE_VIEW_CACHE_SLOTS, BUNDLE_VIEW_CACHE_READERS);
 	*out = bf;
 	bf = NULL;
 	rc = 1;
@@ -132,6 +135,28 @@ int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_ent
 	return bundle_range_read(bf->fd, bf->path, &bf->table, e, offset, len, out, ctx, err);
 }
 
+void bundle_view_set_cache(struct bundle_view *bf, size_t slots, size_t readers)
+{
+	chunk_cache_free(bf->cache);
+	bf->cache = chunk_cache_new(slots, readers);
+}
+
+int bundle_view_chunk_get(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t at,
+			  struct chunk_ref *ref, struct lerr *err)
+{
+	return chunk_cache_get(bf->cache, bf->fd, bf->path, &bf->table, e, at / BUNDLE_CHUNK_SIZE, ref, err);
+}
+
+void bundle_view_chunk_put(const struct bundle_view *bf, struct chunk_ref *ref)
+{
+	chunk_cache_put(bf->cache, ref);
+}
+
+void bundle_view_cache_stats(const struct bundle_view *bf, struct chunk_cache_stats *out)
+{
+	chunk_cache_stats(bf->cache, out);
+}
+
 static int append(void *ctx, const void *data, size_t len, struct lerr *err)
 {
 	return buf_add(ctx, data, len, err);
@@ -155,6 +180,7 @@ void bundle_view_close(struct bundle_view *bf)
 		return;
 	if (bf->fd >= 0)
 		close(bf->fd);
+	chunk_cache_free(bf->cache);
 	bundle_manifest_free(&bf->manifest);
 	seektable_free(&bf->table);
 	free(bf->path);

@@ -15,11 +15,13 @@
  * their chunk check, so the request fails; it never yields unverified bytes.
  *
  * Thread-safe after open: the manifest and table are read-only, the file is
- * read with pread, and each read has its own zstd context and chunk buffer.
+ * read with pread, each range read has its own zstd context and chunk buffer,
+ * and the chunk cache has its own lock.
  */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bundle/format/chunkcache.h"
 #include "bundle/format/chunks.h"
 #include "bundle/format/manifest.h"
 #include "bundle/format/reader.h"
@@ -66,6 +68,25 @@ int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_ent
  * entry and LADING_ERR_FORMAT when it is larger than max bytes.
  */
 int bundle_view_read_all(const struct bundle_view *bf, const char *path, size_t max, struct buf *out, struct lerr *err);
+
+/* The chunk cache a view opens with: 32 MiB of chunks and two zstd contexts (see chunkcache.h). */
+#define BUNDLE_VIEW_CACHE_SLOTS 8
+#define BUNDLE_VIEW_CACHE_READERS 2
+
+/* Replaces bf's chunk cache with one of slots chunks and readers zstd contexts; before bf is shared. */
+void bundle_view_set_cache(struct bundle_view *bf, size_t slots, size_t readers);
+
+/*
+ * Pins the verified chunk of e that holds byte at of its data, from the
+ * view's bounded cache, reading and checking it when it is not there (see
+ * chunk_cache_get); unpin it with bundle_view_chunk_put before asking for
+ * another. For many short reads of the same bytes (serve's answers); a single
+ * pass over a range is cheaper through bundle_view_read_range.
+ */
+int bundle_view_chunk_get(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t at,
+			  struct chunk_ref *ref, struct lerr *err);
+void bundle_view_chunk_put(const struct bundle_view *bf, struct chunk_ref *ref);
+void bundle_view_cache_stats(const struct bundle_view *bf, struct chunk_cache_stats *out);
 
 /* Closes the file and frees bf; accepts NULL. */
 void bundle_view_close(struct bundle_view *bf);

@@ -5,7 +5,8 @@
  * reads that need it, older bundles sent back to extraction, and the head
  * callback (the signature check) able to refuse; and answers over HTTP from
  * an entry (serve_respond_entry): whole, Range across a chunk boundary, 416,
- * and a damaged chunk cutting only its own answer short with a log line.
+ * and a damaged chunk cutting only its own answer short with a log line; the
+ * chunk cache shared by threads, bounded, and never keeping a damaged chunk.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -499,6 +500,110 @@ static void a_damaged_chunk_cuts_only_its_answer_short(void **state)
 	http_stop(&h);
 }
 
+struct cache_arg {
+	const struct bundle_view *bf;
+	const unsigned char *big;
+	uint32_t seed;
+	int ok;
+};
+
+/* 200 reads of 64 KiB at pseudo-random places of big.bin, each checked against what was written. */
+static void *cache_reads(void *p)
+{
+	struct cache_arg *a = p;
+	const struct bundle_entry *e = bundle_view_find(a->bf, "files/big.bin");
+	struct chunk_ref ref;
+	struct lerr err;
+	int i;
+
+	a->ok = 1;
+	for (i = 0; i < 200 && a->ok; i++) {
+		uint64_t at;
+		size_t n;
+
+		a->seed = a->seed * 1103515245u + 12345u;
+		at = (a->seed >> 4) % BIG_SIZE;
+		if (bundle_view_chunk_get(a->bf, e, at, &ref, &err) != 0) {
+			a->ok = 0;
+			break;
+		}
+		n = (size_t)(ref.start + ref.len - at) < 65536 ? (size_t)(ref.start + ref.len - at) : 65536;
+		a->ok = at >= ref.start && memcmp(ref.data + (at - ref.start), a->big + at, n) == 0;
+		bundle_view_chunk_put(a->bf, &ref);
+	}
+	return NULL;
+}
+
+/* Eight threads share two chunk slots and one zstd context: every byte right, memory bounded by the slots. */
+static void the_chunk_cache_is_shared_and_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_view *bf = open_ok(f->path);
+	const struct bundle_entry *e = bundle_view_find(bf, "files/big.bin");
+	struct cache_arg args[8];
+	pthread_t threads[8];
+	struct chunk_cache_stats st;
+	struct chunk_ref ref;
+	struct lerr err;
+	uint64_t at;
+	size_t i;
+
+	bundle_view_set_cache(bf, 2, 1);
+	for (i = 0; i < 8; i++) {
+		args[i] = (struct cache_arg){bf, f->big, (uint32_t)i + 1, 0};
+		assert_int_equal(pthread_create(&threads[i], NULL, cache_reads, &args[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(pthread_join(threads[i], NULL), 0);
+		assert_true(args[i].ok);
+	}
+	bundle_view_cache_stats(bf, &st);
+	print_message("# 1600 reads: %llu loads, %llu hits, %llu waits\n", (unsigned long long)st.loads,
+		      (unsigned long long)st.hits, (unsigned long long)st.waits);
+	assert_int_equal(st.loads + st.hits, 1600);
+	assert_true(st.loads >= 3);
+	/* With a slot per chunk, the second pass over the entry reads nothing. */
+	bundle_view_set_cache(bf, 3, 1);
+	for (i = 0; i < 2; i++)
+		for (at = 0; at < BIG_SIZE; at += 65536) {
+			assert_int_equal(bundle_view_chunk_get(bf, e, at, &ref, &err), 0);
+			assert_memory_equal(ref.data + (at - ref.start), f->big + at, 1);
+			bundle_view_chunk_put(bf, &ref);
+		}
+	bundle_view_cache_stats(bf, &st);
+	assert_int_equal(st.loads, 3);
+	bundle_view_close(bf);
+}
+
+/* A chunk that fails its check is never cached: each read of it fails again; the others are served. */
+static void the_chunk_cache_never_keeps_a_damaged_chunk(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_view *bf;
+	const struct bundle_entry *e;
+	struct chunk_cache_stats st;
+	struct chunk_ref ref;
+	struct lerr err;
+
+	damage(f->path, 5 * MiB);
+	bf = open_ok(f->path);
+	e = bundle_view_find(bf, "files/big.bin");
+	assert_int_equal(bundle_view_chunk_get(bf, e, 5 * MiB, &ref, &err), -1);
+	assert_non_null(strstr(err.msg, "files/big.bin: sha256 mismatch in chunk 1"));
+	assert_null(ref.slot);
+	bundle_view_chunk_put(bf, &ref);
+	assert_int_equal(bundle_view_chunk_get(bf, e, 4 * MiB, &ref, &err), -1);
+	assert_int_equal(bundle_view_chunk_get(bf, e, 9 * MiB, &ref, &err), 0);
+	assert_int_equal(ref.start, 8 * MiB);
+	assert_int_equal(ref.len, BIG_SIZE - 8 * MiB);
+	assert_memory_equal(ref.data, f->big + 8 * MiB, ref.len);
+	bundle_view_chunk_put(bf, &ref);
+	bundle_view_cache_stats(bf, &st);
+	assert_int_equal(st.loads, 3);
+	assert_int_equal(st.hits, 0);
+	bundle_view_close(bf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +615,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(refusals_at_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(answers_whole_entries_and_ranges_over_http, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_damaged_chunk_cuts_only_its_answer_short, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_chunk_cache_is_shared_and_bounded, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_chunk_cache_never_keeps_a_damaged_chunk, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
