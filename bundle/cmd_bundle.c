@@ -13,6 +13,7 @@
 #include "bundle/create.h"
 #include "bundle/format/extract.h"
 #include "bundle/format/reader.h"
+#include "bundle/cmd_diff.h"
 #include "bundle/inspect.h"
 #include "bundle/plan.h"
 #include "lib/buf.h"
@@ -436,6 +437,7 @@ static const struct cli_verb verbs[] = {
     {"extract", verb_extract, "verify and unpack into a new directory"},
     {"push", bundle_cmd_push, "verify the signature and every entry, then push into a registry"},
     {"sign", bundle_sig_verb_sign, "sign an existing bundle (rewrites it atomically)"},
+    {"diff", bundle_cmd_diff, "what changed between two bundles: images, blobs and bytes, other entries"},
     {NULL, NULL, NULL},
 };
 
