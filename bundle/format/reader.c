@@ -167,6 +167,12 @@ const struct bundle_manifest *bundle_reader_manifest(const struct bundle_reader 
 	return &r->manifest;
 }
 
+void bundle_reader_take_manifest(struct bundle_reader *r, struct bundle_manifest *out)
+{
+	*out = r->manifest;
+	memset(&r->manifest, 0, sizeof(r->manifest));
+}
+
 void bundle_reader_head(const struct bundle_reader *r, const char **json, size_t *json_len, const char **sig,
 			size_t *sig_len)
 {

@@ -31,6 +31,9 @@ int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr
 /* The parsed lading.json; owned by the reader. */
 const struct bundle_manifest *bundle_reader_manifest(const struct bundle_reader *r);
 
+/* Moves the parsed lading.json into out (the caller's, bundle_manifest_free); the reader must then be closed. */
+void bundle_reader_take_manifest(struct bundle_reader *r, struct bundle_manifest *out);
+
 /* The exact lading.json bytes and the signature (NULL, 0 when unsigned); owned by the reader. */
 void bundle_reader_head(const struct bundle_reader *r, const char **json, size_t *json_len, const char **sig,
 			size_t *sig_len);

@@ -64,10 +64,8 @@ static int read_head(struct bundle_view *bf, bundle_head_fn head, void *head_ctx
 	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
 	if (head != NULL && head(head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
 		goto out;
-	if (bundle_manifest_parse(json, json_len, &bf->manifest, err) != 0) {
-		lerr_prefix(err, "%s", bf->path);
-		goto out;
-	}
+	/* The reader parsed and checked it: a 300 GiB bundle's lading.json is 5.5 MB, parsed once. */
+	bundle_reader_take_manifest(r, &bf->manifest);
 	rc = 0;
 out:
 	bundle_reader_close(r);
