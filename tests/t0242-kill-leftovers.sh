@@ -11,6 +11,7 @@
 # command; KILL_MOMENTS=20 runs the issue's full count.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-serve.sh"
+. "$TOP/tests/lib-kill.sh"
 MOMENTS=${KILL_MOMENTS:-6}
 SEED=${KILL_SEED:-15}
 plan $((MOMENTS * 9 + 3))
@@ -37,36 +38,7 @@ ref_sums=$(cd ref && find . -type f -print0 | sort -z | xargs -0 sha256sum)
 bundle_size=$(stat -c %s ref.tar.zst)
 tree_size=$(du -sb --apparent-size ref | cut -f1)
 RANDOM=$SEED
-threshold() { echo $(((RANDOM * 32768 + RANDOM) % $1)); }
-
-size_of() { # PATH: bytes under it, 0 if absent
-	if [ -e "$1" ]; then du -sb --apparent-size "$1" 2>/dev/null | cut -f1; else echo 0; fi
-}
-# kill_at THRESHOLD PATH-TEMPLATE CMD...: runs CMD, SIGKILLs it once PATH-TEMPLATE (with
-# PID replaced by its pid) holds THRESHOLD bytes; KILLED=1 if killed, 0 if it finished first.
-kill_at() {
-	_thr=$1 _tpl=$2
-	shift 2
-	"$@" >/dev/null 2>&1 &
-	_p=$!
-	KILLED=0
-	for _n in $(seq 3000); do
-		# A zombie takes signals too: stop polling once it has exited.
-		case "$(cut -d' ' -f3 "/proc/$_p/stat" 2>/dev/null)" in "" | Z) break ;; esac
-		kill -STOP "$_p" 2>/dev/null || break
-		if [ "$(size_of "${_tpl//PID/$_p}")" -ge "$_thr" ]; then
-			kill -KILL "$_p"
-			KILLED=1
-			break
-		fi
-		kill -CONT "$_p"
-		read -r -t 0.002 -u 9 _ # 2 ms, without a fork (fd 9: a fifo nobody writes)
-	done
-	kill -CONT "$_p" 2>/dev/null
-	wait "$_p" 2>/dev/null
-	return 0
-}
-mkfifo slice.fifo && exec 9<>slice.fifo
+kill_setup
 leftovers() { ls -A "$1" | grep -cE "$2" || true; }
 
 killed_create=0 killed_extract=0 killed_serve=0
