@@ -38,6 +38,8 @@ enum {
 	OPT_EXPIRES,
 	OPT_IMAGES_FILE,
 	OPT_PLATFORM,
+	OPT_SINCE,
+	OPT_BASE,
 };
 
 static const struct cli_option create_options[] = {
@@ -53,6 +55,9 @@ static const struct cli_option create_options[] = {
     {"images-file", 0, "FILE", OPT_IMAGES_FILE,
      "also bundle the images FILE names: one reference a line, or Kubernetes manifests"},
     {"platform", 0, "P[,P]", OPT_PLATFORM, "platforms for images that name none (default linux/amd64)"},
+    {"since", 0, "OLD", OPT_SINCE,
+     "write a delta: leave out every entry OLD (a bundle or its lading.json) carries; serve, extract and push "
+     "take it with OLD as --base"},
     {"dry-run", 0, NULL, OPT_DRY_RUN, "list what the bundle would hold (images charts name included); write nothing"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -81,6 +86,7 @@ static const struct cli_option extract_options[] = {
      "accept an unsigned or untrusted bundle (prints a warning; digests are still checked)"},
     {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, BUNDLE_SIG_ALLOW_EXPIRED_HELP},
     {"allow-downgrade", 0, NULL, OPT_ALLOW_DOWNGRADE, BUNDLE_SIG_ALLOW_DOWNGRADE_HELP},
+    {"base", 0, "OLD", OPT_BASE, "a delta's base bundle: the entries the delta leaves to it are taken from there"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -108,7 +114,9 @@ struct common {
 	int update_hashes;
 	int dry_run;
 	const char *images_file;
-	char **platforms; /* --platform split at ',' (NULL-terminated); freed by the verb */
+	const char *since; /* --since OLD */
+	const char *base;  /* --base OLD */
+	char **platforms;  /* --platform split at ',' (NULL-terminated); freed by the verb */
 };
 
 /* --platform P[,P]: each os/arch[/variant], none twice. */
@@ -178,6 +186,12 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 			break;
 		case OPT_IMAGES_FILE:
 			c->images_file = c->cli.arg;
+			break;
+		case OPT_SINCE:
+			c->since = c->cli.arg;
+			break;
+		case OPT_BASE:
+			c->base = c->cli.arg;
 			break;
 		case OPT_PLATFORM:
 			bad = parse_platforms(c);
@@ -281,6 +295,7 @@ static int verb_create(int argc, char **argv)
 	opts.locked = c.locked;
 	opts.update_hashes = c.update_hashes;
 	opts.images_file = c.images_file;
+	opts.since = c.since;
 	opts.platforms = c.platforms;
 	opts.lg = &c.lg;
 	lerr_clear(&err);
@@ -382,11 +397,18 @@ static int verb_verify(int argc, char **argv)
 		bundle_sig_run_report(&run, stdout);
 	bundle_sig_run_end(&run);
 	if (c.lg.json) {
-		cli_print_json(json_pack("{s:b, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries, "bytes",
-					 (json_int_t)stats.bytes));
+		cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries,
+					 "bytes", (json_int_t)stats.bytes, "base_entries",
+					 (json_int_t)stats.base_entries, "base_bytes", (json_int_t)stats.base_bytes));
 	} else {
 		log_format_bytes(stats.bytes, bytes, sizeof(bytes));
 		printf("%s: ok, %zu entries (%s) match lading.json\n", file, stats.entries, bytes);
+		if (stats.base_entries > 0) {
+			log_format_bytes(stats.base_bytes, bytes, sizeof(bytes));
+			printf("%s: a delta: %zu more entries (%s) live in its base, not checked here (extract, serve "
+			       "or push it with --base)\n",
+			       file, stats.base_entries, bytes);
+		}
 	}
 	return 0;
 }
@@ -408,6 +430,7 @@ static int verb_extract(int argc, char **argv)
 		return cli_usage_error(&c.cli, "-C DIR is required");
 	memset(&opts, 0, sizeof(opts));
 	opts.lg = &c.lg;
+	opts.base = c.base;
 	lerr_clear(&err);
 	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0) {
 		bundle_sig_run_end(&run);

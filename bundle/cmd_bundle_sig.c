@@ -189,7 +189,7 @@ out:
 /* Rewrites file with a new lading.json.minisig: every entry is extracted (and so verified) first. */
 static int resign(const char *file, const struct bundle_signer *signer, const struct logger *lg, struct lerr *err)
 {
-	struct bundle_extract_opts xopts = {NULL, NULL, lg};
+	struct bundle_extract_opts xopts = {NULL, NULL, lg, NULL, 1};
 	struct bundle_write_opts wopts = {0, 0, NULL, NULL, lg};
 	struct bundle_manifest m;
 	struct bundle_reader *reader = NULL;
@@ -214,7 +214,11 @@ static int resign(const char *file, const struct bundle_signer *signer, const st
 	    bundle_extract(file, staging, &xopts, err) != 0)
 		goto out;
 	for (i = 0; i < m.entry_count; i++) {
-		char *src = xasprintf("%s/%s", staging, m.entries[i].path);
+		char *src;
+
+		if (m.entries[i].in_base)
+			continue;
+		src = xasprintf("%s/%s", staging, m.entries[i].path);
 
 		bundle_entry_set_file(&m.entries[i], src);
 		free(src);

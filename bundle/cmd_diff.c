@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bundle/base.h"
 #include "bundle/diff.h"
 #include "lib/cli.h"
 
@@ -42,7 +43,8 @@ int bundle_cmd_diff(int argc, char **argv)
 	cli_logger(&cli, &lg);
 	lerr_clear(&err);
 	memset(&new, 0, sizeof(new));
-	if (bundle_diff_load(cli.operands[0], &old, &err) != 0 || bundle_diff_load(cli.operands[1], &new, &err) != 0) {
+	if (bundle_base_load(cli.operands[0], &old, NULL, &err) != 0 ||
+	    bundle_base_load(cli.operands[1], &new, NULL, &err) != 0) {
 		bundle_manifest_free(&old);
 		cli_free(&cli);
 		return cli_fail(&err);

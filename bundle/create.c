@@ -11,6 +11,7 @@
 #include "bundle/create.h"
 #include "bundle/layout.h"
 #include "bundle/lock.h"
+#include "bundle/base.h"
 #include "bundle/format/manifest.h"
 #include "bundle/sources.h"
 #include "bundle/spec.h"
@@ -159,6 +160,8 @@ struct create_run {
 	char *lock_path;
 	char *cache;
 	int64_t created;
+	struct bundle_manifest base; /* --since: the bundle this one is a delta on */
+	char base_digest[BUNDLE_BASE_DIGEST_LEN];
 };
 
 /* Charts first: images_from_charts adds to the image list. */
@@ -272,6 +275,15 @@ static int write_bundle(struct create_run *run, const struct bundle_create_opts 
 	wopts.sign = opts->sign;
 	wopts.sign_ctx = opts->sign_ctx;
 	wopts.lg = opts->lg;
+	if (opts->since != NULL) {
+		struct bundle_base_savings saved;
+		char bytes[32];
+
+		bundle_base_apply(&run->manifest, &run->base, run->base_digest, &saved);
+		log_format_bytes(saved.bytes, bytes, sizeof(bytes));
+		log_msg(opts->lg, LOG_INFO, "%s: a delta on %s (%s): %zu entries (%s) left to it", run->out_path,
+			opts->since, run->base.name, saved.entries, bytes);
+	}
 	log_msg(opts->lg, LOG_VERBOSE, "%s: writing %zu entries", run->out_path, run->manifest.entry_count);
 	return bundle_write(run->out_path, &run->manifest, &wopts, err);
 }
@@ -282,6 +294,11 @@ int bundle_create(const struct bundle_create_opts *opts, struct bundle_create_re
 	int r = -1;
 
 	memset(&run, 0, sizeof(run));
+	/* Read first: a wrong --since should not cost a download. */
+	if (opts->since != NULL && bundle_base_load(opts->since, &run.base, run.base_digest, err) != 0) {
+		lerr_prefix(err, "--since");
+		goto out;
+	}
 	if (prepare(&run, opts, err) != 0 || fetch(&run, opts, err) != 0 || write_bundle(&run, opts, err) != 0)
 		goto out;
 	if (!opts->locked && (save_lock(run.lock_path, &run.spec, run.results, err) != 0 ||
@@ -296,6 +313,7 @@ out:
 		image_results_free(run.results, run.spec.image_count);
 	bundle_sources_free(&run.sources);
 	bundle_manifest_free(&run.manifest);
+	bundle_manifest_free(&run.base);
 	bundle_lock_free(&run.lock);
 	bundle_spec_free(&run.spec);
 	free(run.reqs);

@@ -21,6 +21,7 @@ struct bundle_create_opts {
 	int update_hashes;	 /* files without sha256: fetch and write the hash into the spec */
 	const char *images_file; /* --images-file: more image references (bundle/image_list.h), or NULL */
 	char **platforms;	 /* --platform: for images that name none; NULL-terminated, or NULL */
+	const char *since;	 /* --since: write a delta on this bundle (or lading.json), or NULL */
 	bundle_sign_fn sign;	 /* optional signing hook (see writer.h) */
 	void *sign_ctx;
 	const struct logger *lg;

@@ -4,37 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bundle/inspect.h"
-#include "lib/fsutil.h"
 #include "lib/log.h"
-
-int bundle_diff_load(const char *path, struct bundle_manifest *m, struct lerr *err)
-{
-	struct bundle_info info;
-	struct buf text = BUF_INIT(BUNDLE_MANIFEST_MAX);
-	FILE *f = fopen(path, "rb");
-	int c = f != NULL ? getc(f) : EOF;
-
-	memset(m, 0, sizeof(*m));
-	if (f == NULL)
-		return lerr_sys(err, "cannot open '%s'", path);
-	fclose(f);
-	if (c != '{') {
-		if (bundle_inspect(path, &info, err) != 0)
-			return -1;
-		*m = info.manifest;
-		return 0;
-	}
-	/* A lading.json on its own: the same checks as in a bundle's head. */
-	if (fs_read_file(path, &text, err) != 0)
-		return -1;
-	if (bundle_manifest_parse(text.data, text.len, m, err) != 0) {
-		buf_free(&text);
-		return lerr_prefix(err, "%s", path);
-	}
-	buf_free(&text);
-	return 0;
-}
 
 static const struct bundle_image *image_by_ref(const struct bundle_manifest *m, const char *ref)
 {

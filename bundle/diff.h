@@ -18,14 +18,6 @@
 #include "lib/err.h"
 
 /*
- * Reads the bill of lading of path: a bundle (.tar.zst: only its head is read
- * and lading.json checked as every reader does; the signature is not: a diff
- * is a report, not a use) or a lading.json file. Fills m (the caller frees
- * it with bundle_manifest_free).
- */
-int bundle_diff_load(const char *path, struct bundle_manifest *m, struct lerr *err);
-
-/*
  * The differences as one JSON object: {"old", "new", "images": {"added",
  * "removed", "updated", "retagged", "unchanged"}, "blobs": {"added",
  * "removed", "shared"} (each {"count", "bytes"}), "entries": {"added",

@@ -32,6 +32,10 @@ int bundle_inspect(const char *path, struct bundle_info *info, struct lerr *err)
 		const struct bundle_entry *e = &info->manifest.entries[i];
 
 		info->content_bytes += e->size;
+		if (e->in_base) {
+			info->base_entries++;
+			info->base_bytes += e->size;
+		}
 		if (strcmp(e->kind, BUNDLE_KIND_OCI_BLOB) == 0) {
 			info->blob_count++;
 			info->blob_bytes += e->size;
@@ -60,8 +64,12 @@ void bundle_inspect_text(const struct bundle_info *info, struct buf *out)
 	size_t i;
 
 	bundle_format_time(m->created, created);
-	buf_printf(out, "bundle   %s\ncreated  %s by %s\nsigned   %s\n\n", m->name, created, m->tool,
+	buf_printf(out, "bundle   %s\ncreated  %s by %s\nsigned   %s\n", m->name, created, m->tool,
 		   info->is_signed ? "yes (lading.json.minisig)" : "no");
+	if (m->base_digest != NULL)
+		buf_printf(out, "delta    on '%s' (lading.json %s): %zu entries (%llu bytes) are left to it\n",
+			   m->base_name, m->base_digest, info->base_entries, (unsigned long long)info->base_bytes);
+	buf_puts(out, "\n");
 	buf_printf(out, "%-56s %-28s %10s\n", "IMAGE", "PLATFORMS", "SIZE");
 	for (i = 0; i < m->image_count; i++) {
 		struct buf plats = BUF_INIT(0);
@@ -114,6 +122,11 @@ char *bundle_inspect_json(const struct bundle_info *info)
 		chunk_values += m->entries[i].chunk_count;
 	}
 	json_object_set_new(root, "format", json_integer(m->format));
+	if (m->base_digest != NULL)
+		json_object_set_new(root, "base",
+				    json_pack("{s:s, s:s, s:I, s:I}", "name", m->base_name, "lading_json",
+					      m->base_digest, "entries", (json_int_t)info->base_entries, "bytes",
+					      (json_int_t)info->base_bytes));
 	json_object_set_new(json_object_get(root, "totals"), "entries_with_offsets",
 			    json_integer((json_int_t)with_offsets));
 	json_object_set_new(json_object_get(root, "totals"), "chunk_values", json_integer((json_int_t)chunk_values));

@@ -16,6 +16,8 @@ struct bundle_info {
 	uint64_t content_bytes; /* sum of every row's size */
 	size_t blob_count;	/* oci-blob rows */
 	uint64_t blob_bytes;
+	size_t base_entries; /* a delta's rows left to its base */
+	uint64_t base_bytes;
 };
 
 /* Reads the head of path into info (free with bundle_info_free); fails like bundle_reader_open. */

@@ -55,6 +55,7 @@ struct serve_cmd {
 	int allow_expired, allow_downgrade;
 	int verify_all;	      /* --verify-all: verify and extract a seekable bundle too */
 	unsigned chunk_cache; /* --chunk-cache: MiB of verified chunks kept when serving from the file */
+	const char *base;     /* --base: a delta's base bundle */
 	struct logger lg;
 };
 
@@ -74,6 +75,7 @@ enum serve_option {
 	OPT_ALLOW_DOWNGRADE,
 	OPT_VERIFY_ALL,
 	OPT_CHUNK_CACHE,
+	OPT_BASE,
 	OPT_HEADER_TIMEOUT,
 	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_CONNECTIONS,
@@ -114,6 +116,7 @@ static const struct cli_option serve_options[] = {
     {"chunk-cache", 0, "MIB", OPT_CHUNK_CACHE,
      "verified 4 MiB chunks kept in memory when serving from the file, shared by every download, 4-65536 "
      "(default 32)"},
+    {"base", 0, "OLD", OPT_BASE, "a delta's base bundle: serve the two together, the delta's entries and the base's"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -159,6 +162,9 @@ static int set_option(struct serve_cmd *cmd, struct cli *cli, int opt)
 		break;
 	case OPT_VERIFY_ALL:
 		cmd->verify_all = 1;
+		break;
+	case OPT_BASE:
+		cmd->base = arg;
 		break;
 	case OPT_CHUNK_CACHE:
 		if (cli_int(cli, 4, 65536, &number) != 0)
@@ -375,9 +381,9 @@ out:
 static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 {
 	struct serve_source_opts source_opts = {
-	    cmd->pubkeys,    cmd->pubkey_count,	 cmd->cache_dir,       cmd->insecure_skip_signature,
-	    &cmd->lg,	     cmd->allow_expired, cmd->allow_downgrade, !cmd->verify_all,
-	    cmd->chunk_cache};
+	    cmd->pubkeys,     cmd->pubkey_count,  cmd->cache_dir,	cmd->insecure_skip_signature,
+	    &cmd->lg,	      cmd->allow_expired, cmd->allow_downgrade, !cmd->verify_all,
+	    cmd->chunk_cache, cmd->base};
 	struct serve_source source;
 	struct serve_content content;
 	struct lerr err;

@@ -57,6 +57,24 @@ static int sig_check_setup(const char *what, const struct serve_source_opts *opt
 }
 
 /*
+ * A delta is served with its base (--base), whose entries are read from its own file
+ * (1), or both are extracted when the base cannot be (0); -1 when the base is missing,
+ * or is not the one the delta names.
+ */
+static int attach_base(const char *path, const struct serve_source_opts *opts, struct serve_source *src,
+		       struct lerr *err)
+{
+	const struct bundle_manifest *m = bundle_view_manifest(src->bundle);
+
+	if (m->base_digest == NULL)
+		return opts->base == NULL ? 1 : lerr_set(err, LADING_ERR_USAGE, "%s is not a delta: drop --base", path);
+	if (opts->base == NULL)
+		return lerr_set(err, LADING_ERR_USAGE, "%s is a delta on '%s' (%s): give that bundle with --base", path,
+				m->base_name, m->base_digest);
+	return bundle_view_attach_base(src->bundle, opts->base, err);
+}
+
+/*
  * Signatures are required (DESIGN.md): bundle_sig_check_head refuses an
  * unsigned bundle or one not signed by a trusted key before any entry data is
  * read; bundle_extract then checks every entry while writing it.
@@ -66,7 +84,7 @@ static int extract_bundle(const char *path, const struct serve_source_opts *opts
 {
 	struct trust_set trust;
 	struct bundle_sig_check check;
-	struct bundle_extract_opts extract = {bundle_sig_check_head, &check, opts->lg};
+	struct bundle_extract_opts extract = {bundle_sig_check_head, &check, opts->lg, opts->base, 0};
 	char *cache = NULL, hex[SHA256_HEX_LEN + 1], *dest = NULL, *what = xasprintf("'%s'", path);
 	int r = -1;
 
@@ -135,6 +153,10 @@ static int open_from_file(const char *path, const struct serve_source_opts *opts
 	if (cache != NULL && fs_exists(cache))
 		sweep(cache, opts->lg);
 	r = bundle_view_open(path, bundle_sig_check_head, &check, &src->bundle, &why);
+	if (r > 0 && (r = attach_base(path, opts, src, &why)) <= 0) {
+		bundle_view_close(src->bundle);
+		src->bundle = NULL;
+	}
 	if (r < 0)
 		*err = why;
 	else if (r == 0)

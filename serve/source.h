@@ -29,6 +29,7 @@ struct serve_source_opts {
 	int allow_downgrade;	  /* --allow-downgrade: older than the bundle of its name accepted before */
 	int from_file;		  /* serve a seekable bundle from its file (not --verify-all) */
 	unsigned chunk_cache_mib; /* verified chunks kept when served from the file; 0 = the view's default */
+	const char *base;	  /* --base: the bundle a delta leaves entries to, or NULL */
 };
 
 struct bundle_view;

@@ -171,6 +171,13 @@ void chunk_cache_put(struct chunk_cache *c, struct chunk_ref *ref)
 	ref->slot = NULL;
 }
 
+int chunk_cache_owns(const struct chunk_cache *c, const struct chunk_ref *ref)
+{
+	const struct slot *s = ref->slot;
+
+	return s != NULL && s >= c->slots && s < c->slots + c->slot_count;
+}
+
 void chunk_cache_stats(struct chunk_cache *c, struct chunk_cache_stats *out)
 {
 	pthread_mutex_lock(&c->lock);

@@ -57,6 +57,9 @@ int chunk_cache_get(struct chunk_cache *c, int fd, const char *name, const struc
 /* Unpins ref (accepts one that get failed to fill). */
 void chunk_cache_put(struct chunk_cache *c, struct chunk_ref *ref);
 
+/* Whether ref was pinned from c. */
+int chunk_cache_owns(const struct chunk_cache *c, const struct chunk_ref *ref);
+
 void chunk_cache_stats(struct chunk_cache *c, struct chunk_cache_stats *out);
 
 #endif

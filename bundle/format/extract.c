@@ -15,6 +15,7 @@
 
 #include "bundle/format/extract.h"
 #include "bundle/format/manifest.h"
+#include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
 #include "lib/xmalloc.h"
@@ -249,6 +250,82 @@ static int extract_all(struct extractor *x, struct bundle_reader *r, const struc
 	return 0;
 }
 
+/* The base must be the very bundle the delta names: its lading.json bytes have that sha256. */
+static int check_base_head(struct bundle_reader *base, const char *base_path, const struct bundle_manifest *delta,
+			   struct lerr *err)
+{
+	const char *json, *sig;
+	size_t json_len, sig_len;
+	char hex[SHA256_HEX_LEN + 1];
+
+	bundle_reader_head(base, &json, &json_len, &sig, &sig_len);
+	sha256_hex(json, json_len, hex);
+	if (strcmp(delta->base_digest + 7, hex) != 0)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s is not the base of this delta: its lading.json is sha256:%s, the delta's base is "
+				"'%s' (%s)",
+				base_path, hex, delta->base_name, delta->base_digest);
+	return 0;
+}
+
+/*
+ * Writes the entries a delta leaves to its base, read from the base: each is
+ * checked by the base's reader against the base's lading.json (pinned by the
+ * delta's signed digest of it) and must have the sha256 the delta lists.
+ */
+static int extract_base(struct extractor *x, const char *base_path, const struct bundle_manifest *delta,
+			const struct bundle_extract_opts *opts, struct lerr *err)
+{
+	struct bundle_reader *r = NULL;
+	const struct bundle_entry *row, *want;
+	const char *name;
+	struct progress progress;
+	size_t needed = 0, done = 0, i;
+	uint64_t total = 0;
+	int rc = -1;
+
+	for (i = 0; i < delta->entry_count; i++)
+		if (delta->entries[i].in_base) {
+			needed++;
+			total += delta->entries[i].size;
+		}
+	if (bundle_reader_open(&r, base_path, err) != 0)
+		return -1;
+	if (check_base_head(r, base_path, delta, err) != 0)
+		goto out;
+	progress_start(&progress, opts->lg, "extracting from the base", total);
+	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1) {
+		rc = 0;
+		if (row == NULL || (want = bundle_manifest_find(delta, row->path)) == NULL || !want->in_base)
+			continue;
+		if (strcmp(want->sha256, row->sha256) != 0 || want->size != row->size) {
+			rc = lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s has sha256 %s, the delta lists %s", base_path,
+				      row->path, row->sha256, want->sha256);
+			break;
+		}
+		if ((rc = extract_file(x, r, row, &progress, err)) != 0)
+			break;
+		done++;
+	}
+	if (rc != 0)
+		goto out;
+	progress_end(&progress);
+	if (done != needed) {
+		for (i = 0; i < delta->entry_count; i++)
+			if (delta->entries[i].in_base &&
+			    bundle_manifest_find(bundle_reader_manifest(r), delta->entries[i].path) == NULL)
+				break;
+		rc = lerr_set(err, LADING_ERR_SIGNATURE, "%s lacks %s, which the delta leaves to it", base_path,
+			      i < delta->entry_count ? delta->entries[i].path : "an entry");
+		goto out;
+	}
+	log_msg(opts->lg, LOG_VERBOSE, "%s: %zu entries taken from the base", base_path, done);
+	rc = 0;
+out:
+	bundle_reader_close(r);
+	return rc;
+}
+
 int bundle_extract(const char *path, const char *dest_dir, const struct bundle_extract_opts *opts, struct lerr *err)
 {
 	struct bundle_reader *r = NULL;
@@ -279,6 +356,14 @@ int bundle_extract(const char *path, const char *dest_dir, const struct bundle_e
 		goto out;
 	}
 	if (extract_all(&x, r, opts, err) != 0)
+		goto out;
+	if (bundle_reader_manifest(r)->base_digest != NULL && opts->base == NULL && !opts->stored_only) {
+		lerr_set(err, LADING_ERR_USAGE, "%s is a delta on '%s' (%s): give that bundle with --base", path,
+			 bundle_reader_manifest(r)->base_name, bundle_reader_manifest(r)->base_digest);
+		goto out;
+	}
+	if (bundle_reader_manifest(r)->base_digest != NULL && opts->base != NULL &&
+	    extract_base(&x, opts->base, bundle_reader_manifest(r), opts, err) != 0)
 		goto out;
 	if (archive_write_close(x.disk) != ARCHIVE_OK) {
 		disk_fail(&x, dest_dir, err);

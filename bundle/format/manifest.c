@@ -120,6 +120,9 @@ int bundle_manifest_to_json(const struct bundle_manifest *m, char **out, size_t 
 	json_object_set_new(root, "created", json_string(created));
 	json_object_set_new(root, "tool", json_string(m->tool));
 	json_object_set_new(root, "spec", string_or_null(m->spec));
+	if (m->base_digest != NULL)
+		json_object_set_new(root, "base",
+				    json_pack("{s:s, s:s}", "name", m->base_name, "lading_json", m->base_digest));
 	for (i = 0; i < m->image_count; i++)
 		json_array_append_new(images, image_to_json(&m->images[i]));
 	for (i = 0; i < m->entry_count; i++) {
@@ -129,6 +132,8 @@ int bundle_manifest_to_json(const struct bundle_manifest *m, char **out, size_t 
 
 		if (e->has_layout)
 			layout_to_json(e, obj);
+		if (e->in_base)
+			json_object_set_new(obj, "in_base", json_true());
 		json_array_append_new(entries, obj);
 	}
 	json_object_set(root, "images", images);
@@ -300,6 +305,12 @@ static int parse_entry(json_t *obj, struct bundle_entry *e, size_t index, struct
 	memcpy(e->sha256, hex, SHA256_HEX_LEN + 1);
 	if (parse_layout(obj, e, where, err) != 0)
 		goto out;
+	e->in_base = json_is_true(json_object_get(obj, "in_base"));
+	if (e->in_base && e->has_layout) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: %s: in the base, yet given offsets here", BUNDLE_MANIFEST_NAME,
+			 e->path);
+		goto out;
+	}
 	r = 0;
 out:
 	free(hex);
@@ -312,22 +323,27 @@ out:
  */
 static int check_layout(const struct bundle_manifest *m, struct lerr *err)
 {
-	size_t i, with = 0;
+	const struct bundle_entry *prev = NULL;
+	size_t i, with = 0, stored = 0;
 
-	for (i = 0; i < m->entry_count; i++)
+	for (i = 0; i < m->entry_count; i++) {
 		with += m->entries[i].has_layout != 0;
+		stored += !m->entries[i].in_base;
+	}
 	if (with == 0)
 		return 0;
-	if (with != m->entry_count)
+	if (with != stored)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: %zu of %zu entries have offsets: all or none",
-				BUNDLE_MANIFEST_NAME, with, m->entry_count);
-	for (i = 1; i < m->entry_count; i++) {
-		const struct bundle_entry *prev = &m->entries[i - 1];
+				BUNDLE_MANIFEST_NAME, with, stored);
+	for (i = 0; i < m->entry_count; i++) {
+		const struct bundle_entry *e = &m->entries[i];
 
-		if (m->entries[i].offset < prev->data_offset + prev->size)
+		if (e->in_base)
+			continue;
+		if (prev != NULL && e->offset < prev->data_offset + prev->size)
 			return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: offset %llu is inside '%s'",
-					BUNDLE_MANIFEST_NAME, m->entries[i].path,
-					(unsigned long long)m->entries[i].offset, prev->path);
+					BUNDLE_MANIFEST_NAME, e->path, (unsigned long long)e->offset, prev->path);
+		prev = e;
 	}
 	return 0;
 }
@@ -394,6 +410,39 @@ static int json_text_clean(json_t *value, int top, struct lerr *err)
 	return 0;
 }
 
+/* "base": {"name", "lading_json": "sha256:<hex>"}, present exactly in format 3. */
+static int parse_base(json_t *root, struct bundle_manifest *m, struct lerr *err)
+{
+	json_t *base = json_object_get(root, "base");
+
+	if (base == NULL && m->format < BUNDLE_FORMAT_DELTA)
+		return 0;
+	if (!json_is_object(base) || m->format != BUNDLE_FORMAT_DELTA)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: 'base' must be an object, in format %d (a delta) only",
+				BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_DELTA);
+	if (get_string(base, "name", 0, &m->base_name, "base", err) != 0 ||
+	    get_string(base, "lading_json", 0, &m->base_digest, "base", err) != 0)
+		return -1;
+	if (strncmp(m->base_digest, "sha256:", 7) != 0 || !hex_is_sha256(m->base_digest + 7))
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: base.lading_json '%s' is not sha256:<hex>",
+				BUNDLE_MANIFEST_NAME, m->base_digest);
+	return 0;
+}
+
+/* Only a delta lists entries it does not carry. */
+static int check_base(const struct bundle_manifest *m, struct lerr *err)
+{
+	size_t i;
+
+	if (m->base_digest != NULL)
+		return 0;
+	for (i = 0; i < m->entry_count; i++)
+		if (m->entries[i].in_base)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: %s is marked in_base, but no base is named",
+					BUNDLE_MANIFEST_NAME, m->entries[i].path);
+	return 0;
+}
+
 int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *out, struct lerr *err)
 {
 	struct bundle_manifest m;
@@ -412,9 +461,9 @@ int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *
 		goto out;
 	format = json_object_get(root, "format");
 	if (!json_is_integer(format) || json_integer_value(format) < BUNDLE_FORMAT_OLDEST ||
-	    json_integer_value(format) > BUNDLE_FORMAT_VERSION) {
+	    json_integer_value(format) > BUNDLE_FORMAT_NEWEST) {
 		lerr_set(err, LADING_ERR_FORMAT, "%s: unsupported format (this lading reads formats %d to %d)",
-			 BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_OLDEST, BUNDLE_FORMAT_VERSION);
+			 BUNDLE_MANIFEST_NAME, BUNDLE_FORMAT_OLDEST, BUNDLE_FORMAT_NEWEST);
 		goto out;
 	}
 	m.format = (int)json_integer_value(format);
@@ -428,7 +477,7 @@ int bundle_manifest_parse(const char *data, size_t len, struct bundle_manifest *
 			 BUNDLE_MANIFEST_NAME, created);
 		goto out;
 	}
-	if (parse_lists(root, &m, err) != 0)
+	if (parse_base(root, &m, err) != 0 || parse_lists(root, &m, err) != 0 || check_base(&m, err) != 0)
 		goto out;
 	*out = m;
 	memset(&m, 0, sizeof(m));
@@ -512,5 +561,7 @@ void bundle_manifest_free(struct bundle_manifest *m)
 	free(m->name);
 	free(m->tool);
 	free(m->spec);
+	free(m->base_name);
+	free(m->base_digest);
 	memset(m, 0, sizeof(*m));
 }

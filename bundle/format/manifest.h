@@ -26,6 +26,15 @@
  */
 #define BUNDLE_FORMAT_VERSION 2
 #define BUNDLE_FORMAT_OLDEST 1
+/*
+ * Format 3 is format 2 with a base: a delta bundle (bundle create --since)
+ * lists entries it does not carry, marked in_base, whose bytes live in the
+ * bundle whose lading.json has the sha256 in "base". Only deltas are written
+ * as 3, so a lading that predates deltas refuses them by their format rather
+ * than reporting entries as missing.
+ */
+#define BUNDLE_FORMAT_DELTA 3
+#define BUNDLE_FORMAT_NEWEST BUNDLE_FORMAT_DELTA
 #define BUNDLE_MANIFEST_NAME "lading.json"
 #define BUNDLE_SIGNATURE_NAME "lading.json.minisig"
 /* Format 2 entries list a sha256 chaining value per chunk of this size (chunks.h); the writer's frames agree. */
@@ -54,6 +63,8 @@ struct bundle_entry {
 	uint64_t data_offset;  /* its first data byte */
 	unsigned char *chunks; /* chunk_count chaining values of BUNDLE_CHUNK_HASH_LEN bytes (chunks.h) */
 	size_t chunk_count;    /* bundle_chunk_count(size) when has_layout */
+	/* Delta bundles: listed with its size and sha256 but stored in the base bundle, not here (no layout). */
+	int in_base;
 	/* Writer only, never serialised: where the bytes come from (one of the two). */
 	char *src_file; /* streamed from this file (a cache blob) */
 	char *src_data; /* or these size bytes in memory */
@@ -81,6 +92,9 @@ struct bundle_manifest {
 	size_t image_count;
 	struct bundle_entry *entries; /* sorted by path, unique */
 	size_t entry_count;
+	/* Format 3 (a delta): the base bundle's name and "sha256:<hex>" of its lading.json bytes; else NULL. */
+	char *base_name;
+	char *base_digest;
 };
 
 /* Serialises m deterministically (sorted keys, entries sorted by path). *out is the caller's to free. */

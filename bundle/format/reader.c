@@ -316,6 +316,10 @@ static int check_entry(struct bundle_reader *r, struct archive_entry *entry, con
 				BUNDLE_MANIFEST_NAME);
 	if (r->seen[e - r->manifest.entries])
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: entry '%s' appears twice", r->path, r->name);
+	if (e->in_base)
+		return lerr_set(err, LADING_ERR_FORMAT,
+				"%s: entry '%s' is stored here, but %s says it lives in the base", r->path, r->name,
+				BUNDLE_MANIFEST_NAME);
 	if (!archive_entry_size_is_set(entry) || (uint64_t)archive_entry_size(entry) != e->size)
 		return lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s: %lld bytes, %s says %llu", r->path, r->name,
 				(long long)archive_entry_size(entry), BUNDLE_MANIFEST_NAME,
@@ -330,7 +334,7 @@ static int check_all_seen(struct bundle_reader *r, struct lerr *err)
 	size_t i;
 
 	for (i = 0; i < r->manifest.entry_count; i++)
-		if (!r->seen[i])
+		if (!r->seen[i] && !r->manifest.entries[i].in_base)
 			return lerr_set(err, LADING_ERR_SIGNATURE, "%s: entry '%s' listed in %s is missing", r->path,
 					r->manifest.entries[i].path, BUNDLE_MANIFEST_NAME);
 	return 0;
@@ -415,7 +419,7 @@ int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct 
 	const char *json, *sig;
 	size_t json_len, sig_len;
 	struct progress progress;
-	struct bundle_verify_stats count = {0, 0};
+	struct bundle_verify_stats count = {0, 0, 0, 0};
 	uint64_t total = 0;
 	int rc = -1;
 	size_t i;
@@ -425,8 +429,16 @@ int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct 
 	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
 	if (head != NULL && head(head_ctx, json, json_len, sig, sig_len, &r->manifest, err) != 0)
 		goto out;
-	for (i = 0; i < r->manifest.entry_count; i++)
-		total += r->manifest.entries[i].size;
+	for (i = 0; i < r->manifest.entry_count; i++) {
+		const struct bundle_entry *e = &r->manifest.entries[i];
+
+		if (!e->in_base) {
+			total += e->size;
+			continue;
+		}
+		count.base_entries++;
+		count.base_bytes += e->size;
+	}
 	progress_start(&progress, lg, "verifying", total);
 	while ((rc = bundle_reader_next(r, &row, &name, err)) == 1) {
 		uint64_t before = r->bytes;

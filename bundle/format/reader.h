@@ -67,8 +67,10 @@ typedef int (*bundle_head_fn)(void *ctx, const char *json, size_t json_len, cons
 			      const struct bundle_manifest *m, struct lerr *err);
 
 struct bundle_verify_stats {
-	size_t entries; /* files checked (lading.json excluded) */
-	uint64_t bytes; /* their bytes */
+	size_t entries;	     /* files checked (lading.json excluded) */
+	uint64_t bytes;	     /* their bytes */
+	size_t base_entries; /* a delta's entries that live in its base (not checked: not here) */
+	uint64_t base_bytes;
 };
 
 /*

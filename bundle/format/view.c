@@ -8,6 +8,7 @@
 
 #include "bundle/format/chunkcache.h"
 #include "bundle/format/seektable.h"
+#include "lib/digest.h"
 #include "lib/xmalloc.h"
 
 struct bundle_view {
@@ -15,7 +16,9 @@ struct bundle_view {
 	int fd;
 	struct bundle_manifest manifest;
 	struct seektable table;
-	struct chunk_cache *cache; /* behind a pointer: readers share it through a const view */
+	struct chunk_cache *cache;		  /* behind a pointer: readers share it through a const view */
+	char head_digest[7 + SHA256_HEX_LEN + 1]; /* "sha256:<hex>" of lading.json's bytes */
+	struct bundle_view *base;		  /* a delta's base, once attached */
 };
 
 /*
@@ -31,6 +34,8 @@ static int table_reaches_entries(const struct bundle_view *bf, struct lerr *err)
 	for (i = 0; i < bf->manifest.entry_count; i++) {
 		const struct bundle_entry *e = &bf->manifest.entries[i];
 
+		if (e->in_base)
+			continue;
 		if (e->data_offset > body || e->size > body - e->data_offset)
 			return lerr_set(err, LADING_ERR_FORMAT,
 					"%s: the seek table ends at tar byte %llu, before %s's data (bytes %llu to "
@@ -46,8 +51,13 @@ static const char *not_seekable(const struct bundle_view *bf)
 {
 	if (bf->manifest.format < 2)
 		return "a format 1 bundle";
-	if (bf->manifest.entry_count == 0 || !bf->manifest.entries[0].has_layout)
-		return "its lading.json lists no offsets or chunk values (a bundle of an older lading)";
+	size_t i;
+
+	for (i = 0; i < bf->manifest.entry_count; i++)
+		if (!bf->manifest.entries[i].in_base)
+			return bf->manifest.entries[i].has_layout
+				   ? NULL
+				   : "its lading.json lists no offsets or chunk values (a bundle of an older lading)";
 	return NULL;
 }
 
@@ -64,6 +74,8 @@ static int read_head(struct bundle_view *bf, bundle_head_fn head, void *head_ctx
 	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
 	if (head != NULL && head(head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
 		goto out;
+	memcpy(bf->head_digest, "sha256:", 7);
+	sha256_hex(json, json_len, bf->head_digest + 7);
 	/* The reader parsed and checked it: a 300 GiB bundle's lading.json is 5.5 MB, parsed once. */
 	bundle_reader_take_manifest(r, &bf->manifest);
 	rc = 0;
@@ -125,11 +137,63 @@ const struct bundle_entry *bundle_view_find(const struct bundle_view *bf, const 
 	return bundle_manifest_find(&bf->manifest, path);
 }
 
+/* The view that holds e's bytes, and e as that view lists it: a delta's in_base entries are its base's. */
+static const struct bundle_view *holder(const struct bundle_view *bf, const struct bundle_entry **e, struct lerr *err)
+{
+	if (!(*e)->in_base)
+		return bf;
+	if (bf->base == NULL) {
+		lerr_set(err, LADING_ERR_USAGE, "%s: %s lives in the base, which was not given", bf->path, (*e)->path);
+		return NULL;
+	}
+	/* attach checked that the base lists it with the same size and sha256. */
+	*e = bundle_manifest_find(&bf->base->manifest, (*e)->path);
+	return bf->base;
+}
+
+int bundle_view_attach_base(struct bundle_view *bf, const char *base_path, struct lerr *err)
+{
+	struct bundle_view *base = NULL;
+	size_t i;
+	int r;
+
+	if (bf->manifest.base_digest == NULL)
+		return lerr_set(err, LADING_ERR_USAGE, "%s is not a delta: it needs no base", bf->path);
+	/* No signature check of its own: the delta's signed lading.json pins its lading.json by digest. */
+	if ((r = bundle_view_open(base_path, NULL, NULL, &base, err)) != 1)
+		return r;
+	if (strcmp(base->head_digest, bf->manifest.base_digest) != 0) {
+		lerr_set(err, LADING_ERR_USAGE,
+			 "%s is not the base of %s: its lading.json is %s, the delta's base is '%s' (%s)", base_path,
+			 bf->path, base->head_digest, bf->manifest.base_name, bf->manifest.base_digest);
+		bundle_view_close(base);
+		return -1;
+	}
+	for (i = 0; i < bf->manifest.entry_count; i++) {
+		const struct bundle_entry *e = &bf->manifest.entries[i], *b;
+
+		if (!e->in_base)
+			continue;
+		b = bundle_manifest_find(&base->manifest, e->path);
+		if (b == NULL || b->in_base || b->size != e->size || strcmp(b->sha256, e->sha256) != 0) {
+			lerr_set(err, LADING_ERR_SIGNATURE, "%s does not carry %s as the delta %s lists it", base_path,
+				 e->path, bf->path);
+			bundle_view_close(base);
+			return -1;
+		}
+	}
+	bundle_view_close(bf->base);
+	bf->base = base;
+	return 1;
+}
+
 int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t offset, uint64_t len,
 			   bundle_range_fn out, void *ctx, struct lerr *err)
 {
 	if (len == 0)
 		return 0;
+	if ((bf = holder(bf, &e, err)) == NULL)
+		return -1;
 	return bundle_range_read(bf->fd, bf->path, &bf->table, e, offset, len, out, ctx, err);
 }
 
@@ -137,16 +201,24 @@ void bundle_view_set_cache(struct bundle_view *bf, size_t slots, size_t readers)
 {
 	chunk_cache_free(bf->cache);
 	bf->cache = chunk_cache_new(slots, readers);
+	if (bf->base != NULL)
+		bundle_view_set_cache(bf->base, slots, readers);
 }
 
 int bundle_view_chunk_get(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t at,
 			  struct chunk_ref *ref, struct lerr *err)
 {
+	ref->slot = NULL;
+	if ((bf = holder(bf, &e, err)) == NULL)
+		return -1;
 	return chunk_cache_get(bf->cache, bf->fd, bf->path, &bf->table, e, at / BUNDLE_CHUNK_SIZE, ref, err);
 }
 
 void bundle_view_chunk_put(const struct bundle_view *bf, struct chunk_ref *ref)
 {
+	/* A slot belongs to one cache: the base's when the chunk came from there. */
+	if (bf->base != NULL && chunk_cache_owns(bf->base->cache, ref))
+		bf = bf->base;
 	chunk_cache_put(bf->cache, ref);
 }
 
@@ -178,6 +250,7 @@ void bundle_view_close(struct bundle_view *bf)
 		return;
 	if (bf->fd >= 0)
 		close(bf->fd);
+	bundle_view_close(bf->base);
 	chunk_cache_free(bf->cache);
 	bundle_manifest_free(&bf->manifest);
 	seektable_free(&bf->table);

@@ -42,6 +42,17 @@ struct bundle_view;
  */
 int bundle_view_open(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_view **out, struct lerr *err);
 
+/*
+ * A delta (lading.json names a base) reads the entries it leaves to its base
+ * from base_path, opened as a view too: its lading.json must have the sha256
+ * the delta names (the delta's signature covers that digest, so the base
+ * needs none of its own) and list every such entry with the same size and
+ * sha256. Returns 1 once attached (reads of those entries then go to the
+ * base), 0 when the base cannot be read from its file (err says why: extract
+ * instead), -1 with err set. Before bf is shared.
+ */
+int bundle_view_attach_base(struct bundle_view *bf, const char *base_path, struct lerr *err);
+
 /* The parsed lading.json (entries sorted by path); owned by bf. */
 const struct bundle_manifest *bundle_view_manifest(const struct bundle_view *bf);
 

@@ -393,7 +393,8 @@ static uint64_t total_bytes(const struct bundle_manifest *m, size_t json_len)
 	size_t i;
 
 	for (i = 0; i < m->entry_count; i++)
-		total += m->entries[i].size;
+		if (!m->entries[i].in_base)
+			total += m->entries[i].size;
 	return total;
 }
 
@@ -427,6 +428,9 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 			lerr_set(err, LADING_ERR_SYSTEM, "%s: entries are not sorted", m->entries[i].path);
 			goto out;
 		}
+		/* A delta lists what its base holds without carrying it. */
+		if (m->entries[i].in_base)
+			continue;
 		if (write_parents(&w, m->entries[i].path, &done_dirs, err) != 0 ||
 		    write_entry(&w, &m->entries[i], err) != 0)
 			goto out;
@@ -481,6 +485,8 @@ static int measure_offsets(struct bundle_manifest *m, struct lerr *err)
 	for (i = 0; i < m->entry_count; i++) {
 		struct bundle_entry *e = &m->entries[i];
 
+		if (e->in_base)
+			continue;
 		if (write_parents(&w, e->path, &done_dirs, err) != 0 || write_header(&w, e->path, 0, e->size, err) != 0)
 			goto out;
 		e->offset = w.header_at;
@@ -509,6 +515,8 @@ static int record_chunks(void *job, size_t worker, void *ctx, struct lerr *err)
 
 	(void)worker;
 	(void)ctx;
+	if (e->in_base)
+		return 0;
 	e->chunk_count = (size_t)bundle_chunk_count(e->size);
 	if (e->chunk_count == 0)
 		return 0;

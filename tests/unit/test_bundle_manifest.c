@@ -90,7 +90,7 @@ static void parse_expect_error(const char *json, const char *needle)
 static void manifest_rejects_unsafe_and_malformed_rows(void **state)
 {
 	(void)state;
-	parse_expect_error("{\"format\":3}", "unsupported format");
+	parse_expect_error("{\"format\":4}", "unsupported format");
 	parse_expect_error("not json", "lading.json:1:");
 	parse_expect_error(HEAD "\"entries\":[{\"path\":\"../x\",\"size\":1,\"sha256\":\"" HEX_A
 				"\",\"kind\":\"oci-blob\"}]}",
@@ -112,6 +112,40 @@ static void manifest_rejects_unsafe_and_malformed_rows(void **state)
 	parse_expect_error("{\"format\":1,\"name\":\"n\",\"created\":\"yesterday\",\"tool\":\"t\",\"images\":[],"
 			   "\"entries\":[]}",
 			   "not a UTC time");
+}
+
+#define HEAD3 "{\"format\":3,\"name\":\"n\",\"created\":\"2026-11-23T09:00:00Z\",\"tool\":\"t\",\"images\":[],"
+#define BASE "\"base\":{\"name\":\"old\",\"lading_json\":\"sha256:" HEX_B "\"},"
+#define IN_BASE_ROW "{\"path\":\"files/a\",\"size\":1,\"sha256\":\"" HEX_A "\",\"kind\":\"file\",\"in_base\":true}"
+
+/* A delta (format 3) names its base; its in_base rows round-trip; nothing else may claim either. */
+static void delta_base_and_rows(void **state)
+{
+	const char *good = HEAD3 BASE "\"entries\":[" IN_BASE_ROW "]}";
+	struct bundle_manifest m;
+	struct lerr err;
+	char *json = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(bundle_manifest_parse(good, strlen(good), &m, &err), 0);
+	assert_string_equal(m.base_name, "old");
+	assert_string_equal(m.base_digest, "sha256:" HEX_B);
+	assert_true(m.entries[0].in_base);
+	assert_int_equal(bundle_manifest_to_json(&m, &json, &len, &err), 0);
+	assert_non_null(strstr(json, "\"in_base\": true"));
+	assert_non_null(strstr(json, "\"lading_json\": \"sha256:" HEX_B "\""));
+	free(json);
+	bundle_manifest_free(&m);
+	parse_expect_error(HEAD3 "\"entries\":[]}", "'base' must be an object");
+	parse_expect_error("{\"format\":2,\"name\":\"n\",\"created\":\"2026-11-23T09:00:00Z\",\"tool\":\"t\","
+			   "\"images\":[]," BASE "\"entries\":[]}",
+			   "in format 3 (a delta) only");
+	parse_expect_error("{\"format\":2,\"name\":\"n\",\"created\":\"2026-11-23T09:00:00Z\",\"tool\":\"t\","
+			   "\"images\":[],\"entries\":[" IN_BASE_ROW "]}",
+			   "marked in_base, but no base is named");
+	parse_expect_error(HEAD3 "\"base\":{\"name\":\"old\",\"lading_json\":\"md5:x\"},\"entries\":[]}",
+			   "is not sha256:<hex>");
 }
 
 static void path_safety_checks(void **state)
@@ -160,6 +194,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(manifest_round_trip_keeps_every_field),
 	    cmocka_unit_test(manifest_rejects_unsafe_and_malformed_rows),
+	    cmocka_unit_test(delta_base_and_rows),
 	    cmocka_unit_test(path_safety_checks),
 	    cmocka_unit_test(time_round_trip),
 	};
