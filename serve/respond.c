@@ -109,6 +109,8 @@ enum MHD_Result serve_respond_file(struct serve_request *req, int fd, uint64_t s
 	return respond_body(req, resp, range, start, length, size, content_type, digest);
 }
 
+#define ENTRY_BLOCK (256u << 10)
+
 /* One answer's reader over a bundle entry: which bytes of it, nothing held between reads. */
 struct entry_reader {
 	const struct bundle_view *bf;
@@ -164,8 +166,13 @@ enum MHD_Result serve_respond_entry(struct serve_request *req, const struct bund
 	r->lg = req->opts->lg;
 	r->start = start;
 	r->end = start + length;
-	/* 64 KiB per call: MHD's buffer, allocated per connection; each call looks its chunk up in the cache. */
-	resp = MHD_create_response_from_callback(length, 64 * 1024, read_entry, r, free);
+	/*
+	 * MHD's buffer, allocated per answer: 256 KiB (less for a smaller answer) is what one
+	 * call copies out of a pinned chunk, so when more downloads are in flight than the cache
+	 * has chunks, a chunk is read again at most 16 times, not 64.
+	 */
+	resp = MHD_create_response_from_callback(length, length < ENTRY_BLOCK ? (size_t)length + 1 : ENTRY_BLOCK,
+						 read_entry, r, free);
 	if (resp == NULL)
 		free(r);
 	return respond_body(req, resp, range, start, length, e->size, content_type, digest);
