@@ -1,4 +1,4 @@
-/* `bundle push` pass 2: stage missing blobs one by one, upload, then manifests and tags (see push.h). */
+/* `bundle push`: blobs from the file or staged one by one, then manifests and tags (see push.h). */
 #define _GNU_SOURCE
 #include "bundle/push.h"
 
@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle/format/view.h"
 #include "bundle/push_plan.h"
+#include "bundle/push_source.h"
 #include "images/registry.h"
 #include "images/registry_push.h"
 #include "lib/fsutil.h"
@@ -25,6 +27,7 @@ struct push_ctx {
 	const struct bundle_push_opts *opts;
 	struct push_plan plan;
 	struct registry_client **clients; /* one per plan image */
+	const struct bundle_view *view;	  /* pushing from the file: no staging */
 	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
 	int stage_lock;			  /* flock on stage_dir for the whole run (lib/leftover.h), or -1 */
 	struct pool *pool;		  /* upload workers; the bytes held are the staged blobs */
@@ -32,34 +35,6 @@ struct push_ctx {
 	struct progress progress;
 	struct bundle_push_result *result;
 };
-
-/* One staged blob and the images (distinct repositories) that lack it. */
-struct upload_job {
-	struct push_ctx *ctx;
-	const struct plan_blob *blob;
-	size_t *missing;
-	struct registry_client **clients; /* clones made by the reader thread, one per missing[] */
-	size_t missing_count;
-	const char *mount_from; /* a repository of the registry that has it, or NULL */
-};
-
-static void upload_job_free(struct upload_job *job)
-{
-	size_t i;
-
-	for (i = 0; i < job->missing_count; i++)
-		registry_client_free(job->clients[i]);
-	free(job->clients);
-	free(job->missing);
-	free(job);
-}
-
-/* Names the image unless the client's message already names its subject (the registry). */
-static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
-{
-	(void)ctx;
-	return lerr_name(err, "%s", img->display);
-}
 
 static void on_progress(uint64_t bytes, void *arg)
 {
@@ -84,6 +59,76 @@ static void count_outcome(struct push_ctx *ctx, const struct plan_blob *blob, in
 	pthread_mutex_unlock(&ctx->lock);
 }
 
+/*
+ * One blob and the images (distinct repositories) that lack it: staged, the
+ * reader thread asked the registry (HEAD) before staging it; from the file,
+ * the worker asks, with heads[], so HEADs go in parallel too.
+ */
+struct upload_job {
+	struct push_ctx *ctx;
+	const struct plan_blob *blob;
+	size_t *missing;
+	struct registry_client **clients; /* clones made by the reader thread, one per missing[] */
+	size_t missing_count;
+	const char *mount_from;		/* a repository of the registry that has it, or NULL */
+	struct registry_client **heads; /* from the file: clones, one per blob->images[], until asked */
+};
+
+static void upload_job_free(struct upload_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->missing_count; i++)
+		registry_client_free(job->clients[i]);
+	for (i = 0; job->heads != NULL && i < job->blob->image_count; i++)
+		registry_client_free(job->heads[i]);
+	free(job->heads);
+	free(job->clients);
+	free(job->missing);
+	free(job);
+}
+
+static struct upload_job *upload_job_new(struct push_ctx *ctx, const struct plan_blob *blob)
+{
+	struct upload_job *job = xcalloc(1, sizeof(*job));
+
+	job->ctx = ctx;
+	job->blob = blob;
+	job->missing = xcalloc(blob->image_count, sizeof(*job->missing));
+	job->clients = xcalloc(blob->image_count, sizeof(*job->clients));
+	return job;
+}
+
+/*
+ * HEAD the blob in the repository of blob->images[i] with c: present, it is
+ * counted and a later image may mount from there; missing, image and client
+ * join job->missing (c is the job's from here). Returns 1 when missing.
+ */
+static int ask_registry(struct upload_job *job, size_t i, struct registry_client *c, struct lerr *err)
+{
+	struct push_ctx *ctx = job->ctx;
+	size_t idx = job->blob->images[i];
+	int exists;
+
+	if (registry_blob_exists(c, job->blob->digest, &exists, err) != 0)
+		return -1;
+	if (exists) {
+		count_outcome(ctx, job->blob, REGISTRY_BLOB_PRESENT);
+		job->mount_from = ctx->plan.images[idx].target.repository;
+		return 0;
+	}
+	job->clients[job->missing_count] = c;
+	job->missing[job->missing_count++] = idx;
+	return 1;
+}
+
+/* Names the image unless the client's message already names its subject (the registry). */
+static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
+{
+	(void)ctx;
+	return lerr_name(err, "%s", img->display);
+}
+
 static char *staged_path(const struct push_ctx *ctx, const char *digest)
 {
 	return xasprintf("%s/blobs/sha256/%s", ctx->stage_dir, digest + 7);
@@ -104,10 +149,49 @@ static int unstage(struct upload_job *job, int r, struct lerr *err)
 /* A job the pool will not run (an upload failed, or the reader did): only its staged file goes. */
 static void upload_job_drop(void *arg, void *unused)
 {
+	struct upload_job *job = arg;
 	struct lerr ignored;
 
 	(void)unused;
-	unstage(arg, -1, &ignored);
+	if (job->ctx->view != NULL)
+		upload_job_free(job);
+	else
+		unstage(job, -1, &ignored);
+}
+
+/* From the file: the bundle entry, read and verified chunk by chunk as the upload sends it. */
+static int push_streamed(struct upload_job *job, struct registry_client *c, const char *mount_from,
+			 struct push_stream **stream, int *outcome, struct lerr *err)
+{
+	struct push_ctx *ctx = job->ctx;
+	char path[sizeof(BLOB_PREFIX) + SHA256_HEX_LEN];
+	struct registry_blob_body body = {job->blob->digest, job->blob->size, push_stream_read, NULL};
+	const struct bundle_entry *e;
+
+	snprintf(path, sizeof(path), "%s%s", BLOB_PREFIX, job->blob->digest + 7);
+	if ((e = bundle_view_find(ctx->view, path)) == NULL)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: no entry %s", bundle_view_path(ctx->view), path);
+	if (*stream == NULL)
+		*stream = push_stream_new(ctx->view, e);
+	body.arg = *stream;
+	return registry_blob_push_from(c, &body, mount_from, ctx->opts->chunk_size, on_progress, ctx, outcome, err);
+}
+
+/* From the file, first: which repositories lack the blob (HEAD each). */
+static int ask_all(struct upload_job *job, struct lerr *err)
+{
+	size_t i;
+
+	for (i = 0; job->heads != NULL && i < job->blob->image_count; i++) {
+		int r = ask_registry(job, i, job->heads[i], err);
+
+		if (r < 0)
+			return name_image(err, job->ctx, &job->ctx->plan.images[job->blob->images[i]]);
+		if (r == 0)
+			registry_client_free(job->heads[i]);
+		job->heads[i] = NULL;
+	}
+	return 0;
 }
 
 /* Worker: the first image lacking the blob gets it uploaded (or mounted), the others mount it. */
@@ -115,18 +199,23 @@ static int upload_job_run(void *arg, size_t worker, void *unused, struct lerr *e
 {
 	struct upload_job *job = arg;
 	struct push_ctx *ctx = job->ctx;
-	const char *mount_from = job->mount_from;
+	struct push_stream *stream = NULL;
+	const char *mount_from;
 	size_t i;
-	int r = 0;
+	int r = ask_all(job, err);
 
 	(void)worker;
 	(void)unused;
+	mount_from = job->mount_from;
 	for (i = 0; i < job->missing_count && r == 0 && !pool_stopping(ctx->pool); i++) {
 		const struct plan_image *img = &ctx->plan.images[job->missing[i]];
 		int outcome = 0;
 
-		r = registry_blob_push(job->clients[i], ctx->stage_dir, job->blob->digest, job->blob->size, mount_from,
-				       ctx->opts->chunk_size, on_progress, ctx, &outcome, err);
+		if (ctx->view != NULL)
+			r = push_streamed(job, job->clients[i], mount_from, &stream, &outcome, err);
+		else
+			r = registry_blob_push(job->clients[i], ctx->stage_dir, job->blob->digest, job->blob->size,
+					       mount_from, ctx->opts->chunk_size, on_progress, ctx, &outcome, err);
 		if (r != 0) {
 			name_image(err, ctx, img);
 			break;
@@ -137,6 +226,11 @@ static int upload_job_run(void *arg, size_t worker, void *unused, struct lerr *e
 			: outcome == REGISTRY_BLOB_MOUNTED ? "mounted"
 							   : "present");
 		mount_from = img->target.repository;
+	}
+	push_stream_free(stream);
+	if (ctx->view != NULL) {
+		upload_job_free(job);
+		return r;
 	}
 	return unstage(job, r, err);
 }
@@ -173,27 +267,18 @@ out:
 /* HEAD in every target repository; stages and queues the blob only when one lacks it. */
 static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct plan_blob *blob, struct lerr *err)
 {
-	struct upload_job *job = xcalloc(1, sizeof(*job));
+	struct upload_job *job = upload_job_new(ctx, blob);
 	size_t i;
-	int exists;
+	int missing;
 
-	job->ctx = ctx;
-	job->blob = blob;
-	job->missing = xcalloc(blob->image_count, sizeof(*job->missing));
-	job->clients = xcalloc(blob->image_count, sizeof(*job->clients));
 	for (i = 0; i < blob->image_count; i++) {
-		const struct plan_image *img = &ctx->plan.images[blob->images[i]];
+		/* Cloned here: the reader thread's clients may renew their tokens while workers run. */
+		struct registry_client *c = registry_client_clone(ctx->clients[blob->images[i]]);
 
-		if (registry_blob_exists(ctx->clients[blob->images[i]], blob->digest, &exists, err) != 0)
+		if ((missing = ask_registry(job, i, c, err)) <= 0)
+			registry_client_free(c);
+		if (missing < 0)
 			goto fail;
-		if (exists) {
-			count_outcome(ctx, blob, REGISTRY_BLOB_PRESENT);
-			job->mount_from = img->target.repository;
-		} else {
-			/* Cloned here: the reader thread's clients may renew their tokens while workers run. */
-			job->clients[job->missing_count] = registry_client_clone(ctx->clients[blob->images[i]]);
-			job->missing[job->missing_count++] = blob->images[i];
-		}
 	}
 	if (job->missing_count == 0)
 		goto done;
@@ -213,16 +298,41 @@ fail:
 	return -1;
 }
 
+/* Where copy_out reads an entry: the reader's current entry, or e through the view. */
+struct entry_source {
+	struct bundle_reader *reader;
+	const struct bundle_view *view;
+	const struct bundle_entry *e;
+};
+
+static int write_out(void *arg, const void *data, size_t len, struct lerr *err)
+{
+	const struct fs_beneath *out = arg;
+
+	return fs_write_all(out->fd, data, len, out->shown, err);
+}
+
+static int read_reader(struct bundle_reader *r, struct fs_beneath *out, struct lerr *err)
+{
+	char *chunk = xmalloc(CHUNK);
+	ssize_t got;
+
+	while ((got = bundle_reader_read(r, chunk, CHUNK, err)) > 0)
+		if (write_out(out, chunk, (size_t)got, err) != 0)
+			break;
+	free(chunk);
+	return got == 0 ? 0 : -1;
+}
+
 /*
  * files/X → files_dir/X (and providers/, apt/), confined under the directory
  * (a link in it leading outside is an error) and written under a temporary
- * name that is renamed.
+ * name that is renamed once every byte was verified.
  */
-static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *dir, const char *rel, struct lerr *err)
+static int copy_out(struct push_ctx *ctx, const struct entry_source *src, const char *dir, const char *rel,
+		    struct lerr *err)
 {
-	char *chunk = NULL;
 	struct fs_beneath out = {-1, -1, NULL, NULL, NULL};
-	ssize_t got;
 	int root_fd = -1;
 	int rc = -1;
 
@@ -232,49 +342,80 @@ static int copy_out(struct push_ctx *ctx, struct bundle_reader *r, const char *d
 		return lerr_sys(err, "cannot open directory '%s'", dir);
 	if (fs_beneath_open(&out, root_fd, dir, rel, 0644, err) != 0)
 		goto out;
-	chunk = xmalloc(CHUNK);
-	while ((got = bundle_reader_read(r, chunk, CHUNK, err)) > 0)
-		if (fs_write_all(out.fd, chunk, (size_t)got, out.shown, err) != 0)
-			goto out;
-	if (got < 0 || fs_beneath_commit(&out, err) != 0)
+	if (src->reader != NULL ? read_reader(src->reader, &out, err) != 0
+				: bundle_view_read_range(src->view, src->e, 0, src->e->size, write_out, &out, err) != 0)
+		goto out;
+	if (fs_beneath_commit(&out, err) != 0)
 		goto out;
 	ctx->result->files_copied++;
 	rc = 0;
 out:
 	fs_beneath_abort(&out);
 	close(root_fd);
-	free(chunk);
 	return rc;
+}
+
+/* The directory a files/, providers/ or apt/ entry is copied into (*rel: its path there), or NULL. */
+static const char *copy_dir(const struct bundle_push_opts *opts, const char *path, const char **rel)
+{
+	static const struct {
+		const char *prefix;
+		size_t dir_offset;
+	} copied[] = {
+	    {"files/", offsetof(struct bundle_push_opts, files_dir)},
+	    {"providers/", offsetof(struct bundle_push_opts, providers_dir)},
+	    {"apt/", offsetof(struct bundle_push_opts, apt_dir)},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
+		if (strncmp(path, copied[i].prefix, strlen(copied[i].prefix)) == 0) {
+			*rel = path + strlen(copied[i].prefix);
+			return *(const char *const *)((const char *)opts + copied[i].dir_offset);
+		}
+	return NULL;
 }
 
 static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struct bundle_entry *row, struct lerr *err)
 {
-	const struct bundle_push_opts *opts = ctx->opts;
 	const struct plan_blob *blob;
+	struct entry_source src = {r, NULL, row};
 	char digest[DIGEST_STR_MAX];
+	const char *dir, *rel;
 
 	if (strncmp(row->path, BLOB_PREFIX, strlen(BLOB_PREFIX)) == 0) {
 		snprintf(digest, sizeof(digest), "sha256:%s", row->path + strlen(BLOB_PREFIX));
 		if ((blob = push_plan_blob(&ctx->plan, digest)) != NULL)
 			return push_blob(ctx, r, blob, err);
-	} else {
-		static const struct {
-			const char *prefix;
-			size_t dir_offset;
-		} copied[] = {
-		    {"files/", offsetof(struct bundle_push_opts, files_dir)},
-		    {"providers/", offsetof(struct bundle_push_opts, providers_dir)},
-		    {"apt/", offsetof(struct bundle_push_opts, apt_dir)},
-		};
-		size_t i;
+	} else if ((dir = copy_dir(ctx->opts, row->path, &rel)) != NULL) {
+		return copy_out(ctx, &src, dir, rel, err);
+	}
+	return 0;
+}
 
-		for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) {
-			const char *dir = *(const char *const *)((const char *)opts + copied[i].dir_offset);
+/* From the file: every blob a job (HEAD, upload, mounts), while this thread copies files/, providers/, apt/. */
+static int view_pass(struct push_ctx *ctx, struct lerr *err)
+{
+	const struct bundle_manifest *bm = bundle_view_manifest(ctx->view);
+	size_t i, k;
 
-			if (strncmp(row->path, copied[i].prefix, strlen(copied[i].prefix)) == 0)
-				return dir == NULL ? 0
-						   : copy_out(ctx, r, dir, row->path + strlen(copied[i].prefix), err);
-		}
+	for (i = 0; i < ctx->plan.blob_count; i++) {
+		const struct plan_blob *blob = &ctx->plan.blobs[i];
+		struct upload_job *job = upload_job_new(ctx, blob);
+
+		/* Cloned here: this thread's clients may renew their tokens while workers run. */
+		job->heads = xcalloc(blob->image_count, sizeof(*job->heads));
+		for (k = 0; k < blob->image_count; k++)
+			job->heads[k] = registry_client_clone(ctx->clients[blob->images[k]]);
+		if (pool_submit(ctx->pool, job, 0, err) != 0)
+			return -1;
+	}
+	for (i = 0; i < bm->entry_count && !pool_stopping(ctx->pool); i++) {
+		struct entry_source src = {NULL, ctx->view, &bm->entries[i]};
+		const char *dir, *rel;
+
+		if ((dir = copy_dir(ctx->opts, src.e->path, &rel)) != NULL && copy_out(ctx, &src, dir, rel, err) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -457,17 +598,17 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 	size_t i;
 	int r;
 
-	if (open_clients(ctx, err) != 0 || make_stage_dir(ctx, err) != 0)
+	if (open_clients(ctx, err) != 0 || (ctx->view == NULL && make_stage_dir(ctx, err) != 0))
 		return -1;
 	popts.workers = opts->jobs > 0 ? opts->jobs : 4;
 	popts.mode = POOL_STOP_ON_ERROR;
-	/* With the budget at the largest blob, any one blob always fits. */
-	popts.budget = ctx->plan.largest_blob;
+	/* Staged, with the budget at the largest blob, any one blob always fits; from the file nothing is staged. */
+	popts.budget = ctx->view != NULL ? 0 : ctx->plan.largest_blob;
 	popts.run = upload_job_run;
 	popts.drop = upload_job_drop;
 	ctx->pool = pool_start(&popts);
 	progress_start(&ctx->progress, opts->lg, "pushing", ctx->plan.blob_bytes);
-	r = upload_pass(ctx, path, err);
+	r = ctx->view != NULL ? view_pass(ctx, err) : upload_pass(ctx, path, err);
 	if (r != 0)
 		pool_cancel(ctx->pool);
 	ctx->result->stage_peak = pool_reserved_peak(ctx->pool);
@@ -480,10 +621,40 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 	return r;
 }
 
+/*
+ * A format 2 bundle with a seek table and chunk values is pushed from the
+ * file (*view set); any other (*view NULL, why logged at -v) in two passes.
+ * LADING_PUSH_TWO_PASS=1 forces the two passes, to compare them (benchmarks).
+ */
+static int open_view(struct push_ctx *ctx, const char *path, struct bundle_view **view, struct lerr *err)
+{
+	const char *force = getenv("LADING_PUSH_TWO_PASS");
+	struct lerr why;
+	int r;
+
+	*view = NULL;
+	if (force != NULL && strcmp(force, "1") == 0) {
+		log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: LADING_PUSH_TWO_PASS=1: pushing it in two passes", path);
+		return 0;
+	}
+	lerr_clear(&why);
+	if ((r = bundle_view_open(path, ctx->opts->head, ctx->opts->head_ctx, view, &why)) < 0) {
+		*err = why;
+		return -1;
+	}
+	if (r == 0)
+		log_msg(ctx->opts->lg, LOG_VERBOSE, "%s; pushing it in two passes (verify, then send)", why.msg);
+	else
+		log_msg(ctx->opts->lg, LOG_VERBOSE, "%s: pushing from the file, each chunk verified as it is sent",
+			path);
+	return 0;
+}
+
 int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bundle_push_result *result,
 		struct lerr *err)
 {
 	struct push_ctx ctx;
+	struct bundle_view *view = NULL;
 	double started = log_now();
 	size_t i;
 	int r = -1;
@@ -494,7 +665,11 @@ int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bu
 	ctx.result = result;
 	ctx.stage_lock = -1;
 	pthread_mutex_init(&ctx.lock, NULL);
-	if (push_plan_build(path, opts, &ctx.plan, err) != 0)
+	if (open_view(&ctx, path, &view, err) != 0)
+		goto out;
+	ctx.view = view;
+	if ((view != NULL ? push_plan_build_view(view, opts, &ctx.plan, err)
+			  : push_plan_build(path, opts, &ctx.plan, err)) != 0)
 		goto out;
 	fill_targets(&ctx);
 	if (opts->dry_run) {
@@ -519,6 +694,7 @@ out:
 		registry_client_free(ctx.clients[i]);
 	free(ctx.clients);
 	push_plan_free(&ctx.plan);
+	bundle_view_close(view);
 	pthread_mutex_destroy(&ctx.lock);
 	return r;
 }

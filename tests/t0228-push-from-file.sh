@@ -1,0 +1,90 @@
+#!/bin/bash
+# `lading bundle push` of a signed format 2 bundle goes in one pass from the
+# file (issue 16): nothing is staged in TMPDIR, each blob is read and verified
+# chunk by chunk as it is sent (monolithic PUT or PATCH chunks across the
+# 4 MiB chunks), --jobs 1 and 4 give the registry the same digests as the
+# two-pass push of the same bundle recompressed as one stream, and files/ are
+# copied from the file. A byte flipped in one chunk of a layer fails the push
+# with one line naming the entry and the chunk; that blob is never committed
+# and no manifest is put. A v1 bundle still pushes, in two passes.
+. "$(dirname "$0")/test-lib.sh"
+. "$TOP/scripts/lib-registry.sh"
+. "$TOP/tests/lib-bundle.sh"
+plan 24
+
+bundle_fixture 10m || { echo "Bail out! registry fixture"; exit 1; }
+head -c 5242880 /dev/urandom >"$TRASH/big.bin"
+echo "small file" >"$TRASH/small.txt"
+cat >>"$SPEC" <<YAML
+files:
+  - url: file://$TRASH/big.bin
+    sha256: $(sha256sum "$TRASH/big.bin" | cut -d' ' -f1)
+  - url: file://$TRASH/small.txt
+    sha256: $(sha256sum "$TRASH/small.txt" | cut -d' ' -f1)
+YAML
+"$LADING" key generate -o "$TRASH/site" --unencrypted >/dev/null 2>&1 || exit 1
+B=$TRASH/site.tar.zst
+"$LADING" bundle create -q -f "$SPEC" -o "$B" --sign "$TRASH/site.key" || { echo "Bail out! create"; exit 1; }
+# The 10 MiB layer (the bundle's largest blob) as the bundle holds it.
+zstd -q -dc "$B" | tar -tv | grep ' oci/blobs/sha256/[0-9a-f]' | sort -k3 -n >"$TRASH/blobs"
+big=$(tail -n 1 "$TRASH/blobs" | sed 's|.*/||')
+mkdir -p "$TRASH/want"
+zstd -q -dc "$B" | tar -x -C "$TRASH/want" "oci/blobs/sha256/$big"
+# The same bundle as one zstd stream: no seek table, so it is pushed in two passes.
+zstd -q -dc "$B" | zstd -q -o "$TRASH/one.tar.zst"
+
+registry_start dst || { echo "Bail out! registry"; exit 1; }
+DST=127.0.0.1:$REGISTRY_PORT
+DST_LOG=$REGISTRY_LOG
+export TMPDIR=$TRASH/tmp
+mkdir -p "$TMPDIR"
+push() { "$LADING" bundle push --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http "$@"; }
+digests() {
+	for r in test/a:1 test/b:1 test/multi:1; do
+		skopeo inspect --raw --tls-verify=false "docker://$DST/$1/$r" | sha256sum | cut -d' ' -f1
+	done
+}
+code() { curl -s -o /dev/null -I -w '%{http_code}' "http://$DST/v2/$1"; }
+
+export T=$TRASH
+ok "push from the file with --jobs 1 (and --files-dir)" sh -c '"$@" >/dev/null 2>"$T/j1.log"' sh \
+	"$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http --jobs 1 --prefix j1 \
+	--files-dir "$TRASH/files1" "$B"
+ok "the log says it pushed from the file" grep -q "pushing from the file" "$TRASH/j1.log"
+is "nothing was staged: TMPDIR stays empty" "$(ls -A "$TMPDIR")" ""
+ok "files/ copied from the file" sh -c 'cmp "$1/big.bin" "$1/files1/big.bin" && cmp "$1/small.txt" "$1/files1/small.txt"' \
+	sh "$TRASH"
+is "and no temporary left beside them" "$(find "$TRASH/files1" -name '*.tmp.*' | wc -l)" 0
+ok "push from the file with --jobs 4 and --chunk-size 3m (PATCH chunks across 4 MiB chunks)" \
+	push -q --jobs 4 --chunk-size 3m --prefix j4 "$B"
+ok "push from the file with --jobs 4, monolithic" push -q --jobs 4 --prefix m4 "$B"
+ok "the one-stream copy pushes in two passes" sh -c '"$@" >/dev/null 2>"$T/two.log"' sh \
+	"$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http --prefix two "$TRASH/one.tar.zst"
+ok "the log says why (no seek table)" grep -q "no seek table.*pushing it in two passes" "$TRASH/two.log"
+want=$(digests two)
+is "three manifest digests from the two-pass push" "$(echo "$want" | grep -c '^[0-9a-f]\{64\}$')" 3
+is "--jobs 1 from the file: the same digests" "$(digests j1)" "$want"
+is "--jobs 4 chunked from the file: the same digests" "$(digests j4)" "$want"
+is "--jobs 4 monolithic from the file: the same digests" "$(digests m4)" "$want"
+ok "skopeo copies j4/test/a:1 (with the 10 MiB layer)" skopeo copy --quiet --preserve-digests --src-tls-verify=false \
+	"docker://$DST/j4/test/a:1" "oci:$TRASH/copy:a"
+ok "the copied layer is the bundle's" cmp "$TRASH/copy/blobs/sha256/$big" "$TRASH/want/oci/blobs/sha256/$big"
+
+python3 "$TOP/scripts/mkbundle.py" "$TRASH/v1.tar.zst" --oci "$LAYOUT" >/dev/null &&
+	"$LADING" bundle sign --key "$TRASH/site.key" "$TRASH/v1.tar.zst" >/dev/null || { echo "Bail out! v1"; exit 1; }
+ok "a v1 bundle still pushes" sh -c '"$@" >/dev/null 2>"$T/v1.log"' sh \
+	"$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http --prefix v1 "$TRASH/v1.tar.zst"
+ok "in two passes" grep -q "pushing it in two passes" "$TRASH/v1.log"
+is "nothing staged is left in TMPDIR" "$(ls -A "$TMPDIR")" ""
+
+# A byte flipped in the frame that holds byte 5 MiB of the big layer: its chunk 1.
+cp "$B" "$TRASH/damaged.tar.zst"
+bundle_flip "$TRASH/damaged.tar.zst" "oci/blobs/sha256/$big" 5242880 || { echo "Bail out! damage"; exit 1; }
+fails_one_line "a flipped byte fails a monolithic push naming the entry and the chunk" 1 \
+	"damaged.tar.zst: oci/blobs/sha256/$big: sha256 mismatch in chunk 1" push --jobs 4 --prefix bad "$TRASH/damaged.tar.zst"
+is "that blob was never committed (HEAD 404)" "$(code "bad/test/a/blobs/sha256:$big")" 404
+is "test/a:1 was not put" "$(code bad/test/a/manifests/1)" 404
+fails_one_line "... and a chunked push too" 1 "oci/blobs/sha256/$big: sha256 mismatch in chunk 1" \
+	push --jobs 1 --chunk-size 1m --prefix badc "$TRASH/damaged.tar.zst"
+is "that blob was never committed either (HEAD 404)" "$(code "badc/test/a/blobs/sha256:$big")" 404
+is "no manifest was put under bad/ or badc/" "$(grep -c '"PUT /v2/badc\?/[^"]*/manifests/' "$DST_LOG")" 0
