@@ -10,7 +10,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
-plan 24
+plan 25
 
 bundle_fixture 10m || { echo "Bail out! registry fixture"; exit 1; }
 head -c 5242880 /dev/urandom >"$TRASH/big.bin"
@@ -57,7 +57,10 @@ ok "files/ copied from the file" sh -c 'cmp "$1/big.bin" "$1/files1/big.bin" && 
 is "and no temporary left beside them" "$(find "$TRASH/files1" -name '*.tmp.*' | wc -l)" 0
 ok "push from the file with --jobs 4 and --chunk-size 3m (PATCH chunks across 4 MiB chunks)" \
 	push -q --jobs 4 --chunk-size 3m --prefix j4 "$B"
-ok "push from the file with --jobs 4, monolithic" push -q --jobs 4 --prefix m4 "$B"
+ok "push from the file with --jobs 4, monolithic, TMPDIR absent (nothing to stage)" \
+	env TMPDIR="$TRASH/absent" "$LADING" bundle push -q --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http \
+	--jobs 4 --prefix m4 "$B"
+ok "and TMPDIR was not made" test ! -e "$TRASH/absent"
 ok "the one-stream copy pushes in two passes" sh -c '"$@" >/dev/null 2>"$T/two.log"' sh \
 	"$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http --prefix two "$TRASH/one.tar.zst"
 ok "the log says why (no seek table)" grep -q "no seek table.*pushing it in two passes" "$TRASH/two.log"
