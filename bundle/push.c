@@ -26,12 +26,14 @@
 struct push_ctx {
 	const struct bundle_push_opts *opts;
 	struct push_plan plan;
-	struct registry_client **clients; /* one per plan image */
-	const struct bundle_view *view;	  /* pushing from the file: no staging */
-	char *stage_dir;		  /* STAGE/blobs/sha256/<hex>, mode 0700 */
-	int stage_lock;			  /* flock on stage_dir for the whole run (lib/leftover.h), or -1 */
-	struct pool *pool;		  /* upload workers; the bytes held are the staged blobs */
-	pthread_mutex_t lock;		  /* stats and progress, from the workers */
+	struct registry_client **clients;	 /* one per plan image */
+	const struct bundle_view *view;		 /* pushing from the file: no staging */
+	struct registry_client **worker_clients; /* from the file: [worker * image_count + image], made on first use */
+	size_t workers;
+	char *stage_dir;      /* STAGE/blobs/sha256/<hex>, mode 0700 */
+	int stage_lock;	      /* flock on stage_dir for the whole run (lib/leftover.h), or -1 */
+	struct pool *pool;    /* upload workers; the bytes held are the staged blobs */
+	pthread_mutex_t lock; /* stats and progress, from the workers */
 	struct progress progress;
 	struct bundle_push_result *result;
 };
@@ -61,8 +63,9 @@ static void count_outcome(struct push_ctx *ctx, const struct plan_blob *blob, in
 
 /*
  * One blob and the images (distinct repositories) that lack it: staged, the
- * reader thread asked the registry (HEAD) before staging it; from the file,
- * the worker asks, with heads[], so HEADs go in parallel too.
+ * reader thread asked the registry (HEAD) before staging it and cloned a
+ * client for each; from the file, the worker asks with its own clients
+ * (borrowed), so HEADs go in parallel too and connections are kept.
  */
 struct upload_job {
 	struct push_ctx *ctx;
@@ -70,19 +73,16 @@ struct upload_job {
 	size_t *missing;
 	struct registry_client **clients; /* clones made by the reader thread, one per missing[] */
 	size_t missing_count;
-	const char *mount_from;		/* a repository of the registry that has it, or NULL */
-	struct registry_client **heads; /* from the file: clones, one per blob->images[], until asked */
+	const char *mount_from; /* a repository of the registry that has it, or NULL */
+	int borrowed;		/* clients[] are the worker's, not the job's */
 };
 
 static void upload_job_free(struct upload_job *job)
 {
 	size_t i;
 
-	for (i = 0; i < job->missing_count; i++)
+	for (i = 0; i < job->missing_count && !job->borrowed; i++)
 		registry_client_free(job->clients[i]);
-	for (i = 0; job->heads != NULL && i < job->blob->image_count; i++)
-		registry_client_free(job->heads[i]);
-	free(job->heads);
 	free(job->clients);
 	free(job->missing);
 	free(job);
@@ -99,34 +99,47 @@ static struct upload_job *upload_job_new(struct push_ctx *ctx, const struct plan
 	return job;
 }
 
-/*
- * HEAD the blob in the repository of blob->images[i] with c: present, it is
- * counted and a later image may mount from there; missing, image and client
- * join job->missing (c is the job's from here). Returns 1 when missing.
- */
-static int ask_registry(struct upload_job *job, size_t i, struct registry_client *c, struct lerr *err)
-{
-	struct push_ctx *ctx = job->ctx;
-	size_t idx = job->blob->images[i];
-	int exists;
-
-	if (registry_blob_exists(c, job->blob->digest, &exists, err) != 0)
-		return -1;
-	if (exists) {
-		count_outcome(ctx, job->blob, REGISTRY_BLOB_PRESENT);
-		job->mount_from = ctx->plan.images[idx].target.repository;
-		return 0;
-	}
-	job->clients[job->missing_count] = c;
-	job->missing[job->missing_count++] = idx;
-	return 1;
-}
-
 /* Names the image unless the client's message already names its subject (the registry). */
 static int name_image(struct lerr *err, const struct push_ctx *ctx, const struct plan_image *img)
 {
 	(void)ctx;
 	return lerr_name(err, "%s", img->display);
+}
+
+/*
+ * HEAD the blob in the repository of blob->images[i] with c: present, it is
+ * counted and a later image may mount from there (0); missing, 1: the caller
+ * adds it with add_missing.
+ */
+static int ask_registry(struct upload_job *job, size_t i, struct registry_client *c, struct lerr *err)
+{
+	struct push_ctx *ctx = job->ctx;
+	int exists;
+
+	if (registry_blob_exists(c, job->blob->digest, &exists, err) != 0)
+		return -1;
+	if (!exists)
+		return 1;
+	count_outcome(ctx, job->blob, REGISTRY_BLOB_PRESENT);
+	job->mount_from = ctx->plan.images[job->blob->images[i]].target.repository;
+	return 0;
+}
+
+static void add_missing(struct upload_job *job, size_t i, struct registry_client *c)
+{
+	job->clients[job->missing_count] = c;
+	job->missing[job->missing_count++] = job->blob->images[i];
+}
+
+/* From the file: the worker's client for image idx, cloned on first use and kept, with its connection, for later blobs.
+ */
+static struct registry_client *worker_client(struct push_ctx *ctx, size_t worker, size_t idx)
+{
+	struct registry_client **c = &ctx->worker_clients[worker * ctx->plan.image_count + idx];
+
+	if (*c == NULL)
+		*c = registry_client_clone(ctx->clients[idx]);
+	return *c;
 }
 
 static char *staged_path(const struct push_ctx *ctx, const char *digest)
@@ -177,19 +190,21 @@ static int push_streamed(struct upload_job *job, struct registry_client *c, cons
 	return registry_blob_push_from(c, &body, mount_from, ctx->opts->chunk_size, on_progress, ctx, outcome, err);
 }
 
-/* From the file, first: which repositories lack the blob (HEAD each). */
-static int ask_all(struct upload_job *job, struct lerr *err)
+/* From the file, first: which repositories lack the blob (HEAD each, with the worker's clients). */
+static int ask_all(struct upload_job *job, size_t worker, struct lerr *err)
 {
+	struct push_ctx *ctx = job->ctx;
 	size_t i;
 
-	for (i = 0; job->heads != NULL && i < job->blob->image_count; i++) {
-		int r = ask_registry(job, i, job->heads[i], err);
+	for (i = 0; job->borrowed && i < job->blob->image_count; i++) {
+		size_t idx = job->blob->images[i];
+		struct registry_client *c = worker_client(ctx, worker, idx);
+		int r = ask_registry(job, i, c, err);
 
 		if (r < 0)
-			return name_image(err, job->ctx, &job->ctx->plan.images[job->blob->images[i]]);
-		if (r == 0)
-			registry_client_free(job->heads[i]);
-		job->heads[i] = NULL;
+			return name_image(err, ctx, &ctx->plan.images[idx]);
+		if (r == 1)
+			add_missing(job, i, c);
 	}
 	return 0;
 }
@@ -202,9 +217,8 @@ static int upload_job_run(void *arg, size_t worker, void *unused, struct lerr *e
 	struct push_stream *stream = NULL;
 	const char *mount_from;
 	size_t i;
-	int r = ask_all(job, err);
+	int r = ask_all(job, worker, err);
 
-	(void)worker;
 	(void)unused;
 	mount_from = job->mount_from;
 	for (i = 0; i < job->missing_count && r == 0 && !pool_stopping(ctx->pool); i++) {
@@ -272,13 +286,11 @@ static int push_blob(struct push_ctx *ctx, struct bundle_reader *r, const struct
 	int missing;
 
 	for (i = 0; i < blob->image_count; i++) {
-		/* Cloned here: the reader thread's clients may renew their tokens while workers run. */
-		struct registry_client *c = registry_client_clone(ctx->clients[blob->images[i]]);
-
-		if ((missing = ask_registry(job, i, c, err)) <= 0)
-			registry_client_free(c);
-		if (missing < 0)
+		if ((missing = ask_registry(job, i, ctx->clients[blob->images[i]], err)) < 0)
 			goto fail;
+		/* Cloned here: the reader thread's clients may renew their tokens while workers run. */
+		if (missing)
+			add_missing(job, i, registry_client_clone(ctx->clients[blob->images[i]]));
 	}
 	if (job->missing_count == 0)
 		goto done;
@@ -397,16 +409,12 @@ static int push_entry(struct push_ctx *ctx, struct bundle_reader *r, const struc
 static int view_pass(struct push_ctx *ctx, struct lerr *err)
 {
 	const struct bundle_manifest *bm = bundle_view_manifest(ctx->view);
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < ctx->plan.blob_count; i++) {
-		const struct plan_blob *blob = &ctx->plan.blobs[i];
-		struct upload_job *job = upload_job_new(ctx, blob);
+		struct upload_job *job = upload_job_new(ctx, &ctx->plan.blobs[i]);
 
-		/* Cloned here: this thread's clients may renew their tokens while workers run. */
-		job->heads = xcalloc(blob->image_count, sizeof(*job->heads));
-		for (k = 0; k < blob->image_count; k++)
-			job->heads[k] = registry_client_clone(ctx->clients[blob->images[k]]);
+		job->borrowed = 1;
 		if (pool_submit(ctx->pool, job, 0, err) != 0)
 			return -1;
 	}
@@ -601,6 +609,10 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 	if (open_clients(ctx, err) != 0 || (ctx->view == NULL && make_stage_dir(ctx, err) != 0))
 		return -1;
 	popts.workers = opts->jobs > 0 ? opts->jobs : 4;
+	/* Workers only read ctx->clients (to clone theirs); this thread does not use them until the pool ends. */
+	ctx->workers = (size_t)popts.workers;
+	if (ctx->view != NULL)
+		ctx->worker_clients = xcalloc(ctx->workers * ctx->plan.image_count + 1, sizeof(*ctx->worker_clients));
 	popts.mode = POOL_STOP_ON_ERROR;
 	/* Staged, with the budget at the largest blob, any one blob always fits; from the file nothing is staged. */
 	popts.budget = ctx->view != NULL ? 0 : ctx->plan.largest_blob;
@@ -621,12 +633,47 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 	return r;
 }
 
+/* The head as the view's open saw it (its signature checked then), for the two passes of a bundle it cannot view. */
+struct head_seen {
+	const struct bundle_push_opts *opts;
+	char json_sha256[SHA256_HEX_LEN + 1];
+	int checked;
+};
+
+static int head_first(void *ctx, const char *json, size_t json_len, const char *sig, size_t sig_len,
+		      const struct bundle_manifest *m, struct lerr *err)
+{
+	struct head_seen *seen = ctx;
+	const struct bundle_push_opts *opts = seen->opts;
+
+	sha256_hex(json, json_len, seen->json_sha256);
+	seen->checked = 1;
+	return opts->head != NULL ? opts->head(opts->head_ctx, json, json_len, sig, sig_len, m, err) : 0;
+}
+
+/* Pass 1 after the view's open: the signature is not checked twice, the bytes must be those it checked. */
+static int head_again(void *ctx, const char *json, size_t json_len, const char *sig, size_t sig_len,
+		      const struct bundle_manifest *m, struct lerr *err)
+{
+	const struct head_seen *seen = ctx;
+	char hex[SHA256_HEX_LEN + 1];
+
+	(void)sig;
+	(void)sig_len;
+	(void)m;
+	sha256_hex(json, json_len, hex);
+	if (strcmp(hex, seen->json_sha256) != 0)
+		return lerr_set(err, LADING_ERR_SIGNATURE, "lading.json changed after its signature was checked");
+	return 0;
+}
+
 /*
  * A format 2 bundle with a seek table and chunk values is pushed from the
  * file (*view set); any other (*view NULL, why logged at -v) in two passes.
  * LADING_PUSH_TWO_PASS=1 forces the two passes, to compare them (benchmarks).
  */
-static int open_view(struct push_ctx *ctx, const char *path, struct bundle_view **view, struct lerr *err)
+static int open_view(struct push_ctx *ctx, const char *path, struct head_seen *seen, struct bundle_view **view,
+		     struct lerr *err)
 {
 	const char *force = getenv("LADING_PUSH_TWO_PASS");
 	struct lerr why;
@@ -638,7 +685,7 @@ static int open_view(struct push_ctx *ctx, const char *path, struct bundle_view 
 		return 0;
 	}
 	lerr_clear(&why);
-	if ((r = bundle_view_open(path, ctx->opts->head, ctx->opts->head_ctx, view, &why)) < 0) {
+	if ((r = bundle_view_open(path, head_first, seen, view, &why)) < 0) {
 		*err = why;
 		return -1;
 	}
@@ -650,11 +697,26 @@ static int open_view(struct push_ctx *ctx, const char *path, struct bundle_view 
 	return 0;
 }
 
+/* The plan from the view, or from pass 1 (whose head check is head_again once the view's open checked it). */
+static int build_plan(struct push_ctx *ctx, const char *path, struct head_seen *seen, struct lerr *err)
+{
+	struct bundle_push_opts again = *ctx->opts;
+
+	if (ctx->view != NULL)
+		return push_plan_build_view(ctx->view, ctx->opts, &ctx->plan, err);
+	if (seen->checked) {
+		again.head = head_again;
+		again.head_ctx = seen;
+	}
+	return push_plan_build(path, &again, &ctx->plan, err);
+}
+
 int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bundle_push_result *result,
 		struct lerr *err)
 {
 	struct push_ctx ctx;
 	struct bundle_view *view = NULL;
+	struct head_seen seen = {opts, "", 0};
 	double started = log_now();
 	size_t i;
 	int r = -1;
@@ -665,11 +727,10 @@ int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bu
 	ctx.result = result;
 	ctx.stage_lock = -1;
 	pthread_mutex_init(&ctx.lock, NULL);
-	if (open_view(&ctx, path, &view, err) != 0)
+	if (open_view(&ctx, path, &seen, &view, err) != 0)
 		goto out;
 	ctx.view = view;
-	if ((view != NULL ? push_plan_build_view(view, opts, &ctx.plan, err)
-			  : push_plan_build(path, opts, &ctx.plan, err)) != 0)
+	if (build_plan(&ctx, path, &seen, err) != 0)
 		goto out;
 	fill_targets(&ctx);
 	if (opts->dry_run) {
@@ -692,6 +753,9 @@ out:
 		close(ctx.stage_lock);
 	for (i = 0; ctx.clients != NULL && i < ctx.plan.image_count; i++)
 		registry_client_free(ctx.clients[i]);
+	for (i = 0; ctx.worker_clients != NULL && i < ctx.workers * ctx.plan.image_count; i++)
+		registry_client_free(ctx.worker_clients[i]);
+	free(ctx.worker_clients);
 	free(ctx.clients);
 	push_plan_free(&ctx.plan);
 	bundle_view_close(view);

@@ -310,8 +310,10 @@ static int plan_tree(struct push_plan *plan, const struct bundle_manifest *bm, s
 		if (list->at[i] == at)
 			return 0;
 	if (m->parsed.is_index) {
-		for (i = 0; i < m->parsed.manifest_count; i++)
-			if (plan_tree(plan, bm, idx, m->parsed.manifests[i].digest, partial, depth + 1, list, err) != 0)
+		/* By index, not m: loading a child from a view may move plan->manifests. */
+		for (i = 0; i < plan->manifests[at].parsed.manifest_count; i++)
+			if (plan_tree(plan, bm, idx, plan->manifests[at].parsed.manifests[i].digest, partial, depth + 1,
+				      list, err) != 0)
 				return -1;
 	} else if (need_manifest_blobs(plan, bm, idx, &m->parsed, err) != 0) {
 		return -1;

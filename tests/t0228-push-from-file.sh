@@ -4,13 +4,14 @@
 # chunk by chunk as it is sent (monolithic PUT or PATCH chunks across the
 # 4 MiB chunks), --jobs 1 and 4 give the registry the same digests as the
 # two-pass push of the same bundle recompressed as one stream, and files/ are
-# copied from the file. A byte flipped in one chunk of a layer fails the push
+# copied from the file; a connection cut mid-blob starts the blob again, read
+# from the file anew. A byte flipped in one chunk of a layer fails the push
 # with one line naming the entry and the chunk; that blob is never committed
 # and no manifest is put. A v1 bundle still pushes, in two passes.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
-plan 25
+plan 29
 
 bundle_fixture 10m || { echo "Bail out! registry fixture"; exit 1; }
 head -c 5242880 /dev/urandom >"$TRASH/big.bin"
@@ -72,6 +73,74 @@ is "--jobs 4 monolithic from the file: the same digests" "$(digests m4)" "$want"
 ok "skopeo copies j4/test/a:1 (with the 10 MiB layer)" skopeo copy --quiet --preserve-digests --src-tls-verify=false \
 	"docker://$DST/j4/test/a:1" "oci:$TRASH/copy:a"
 ok "the copied layer is the bundle's" cmp "$TRASH/copy/blobs/sha256/$big" "$TRASH/want/oci/blobs/sha256/$big"
+
+# A proxy that cuts the one connection that has carried 6 MiB (mid-way through the 10 MiB layer), once.
+cat >"$TRASH/cut.py" <<'PY'
+import socket, sys, threading
+port_file, target = sys.argv[1], int(sys.argv[2])
+state = {"cut": False}
+lock = threading.Lock()
+def back(u, c):
+    try:
+        while True:
+            d = u.recv(65536)
+            if not d:
+                break
+            c.sendall(d)
+    except OSError:
+        pass
+    for s in (c, u):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+def handle(c):
+    u = socket.create_connection(("127.0.0.1", target))
+    threading.Thread(target=back, args=(u, c), daemon=True).start()
+    n = 0
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            n += len(d)
+            with lock:
+                cut = n >= 6 << 20 and not state["cut"]
+                state["cut"] = state["cut"] or cut
+            if cut:
+                sys.stderr.write("cut\n")
+                break
+            u.sendall(d)
+    except OSError:
+        pass
+    for s in (c, u):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        except OSError:
+            pass
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(16)
+open(port_file, "w").write(str(srv.getsockname()[1]))
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
+PY
+python3 "$TRASH/cut.py" "$TRASH/cut.port" "$REGISTRY_PORT" 2>"$TRASH/cut.err" &
+cut_pid=$!
+at_exit "kill_pid $cut_pid"
+for _ in $(seq 100); do [ -s "$TRASH/cut.port" ] && break; sleep 0.05; done
+CUT=127.0.0.1:$(cat "$TRASH/cut.port")
+ok "a push from the file whose connection is cut mid-blob starts the blob again and completes" \
+	sh -c '"$@" >/dev/null 2>"$T/cut.log"' sh "$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$CUT" \
+	--plain-http --jobs 1 --prefix cut "$B"
+ok "the connection was cut, and the blob started again" \
+	sh -c 'grep -q cut "$1/cut.err" && grep -q "starting the blob again" "$1/cut.log"' sh "$TRASH"
+is "the registry holds the same digests" "$(digests cut)" "$want"
+ok "and the bundle's layer" sh -c 'curl -sf "$1" | cmp - "$2"' sh "http://$DST/v2/cut/test/a/blobs/sha256:$big" \
+	"$TRASH/want/oci/blobs/sha256/$big"
 
 python3 "$TOP/scripts/mkbundle.py" "$TRASH/v1.tar.zst" --oci "$LAYOUT" >/dev/null &&
 	"$LADING" bundle sign --key "$TRASH/site.key" "$TRASH/v1.tar.zst" >/dev/null || { echo "Bail out! v1"; exit 1; }
