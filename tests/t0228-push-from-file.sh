@@ -7,11 +7,12 @@
 # copied from the file; a connection cut mid-blob starts the blob again, read
 # from the file anew. A byte flipped in one chunk of a layer fails the push
 # with one line naming the entry and the chunk; that blob is never committed
-# and no manifest is put. A v1 bundle still pushes, in two passes.
+# and no manifest is put; in a file, nothing of it is written. A v1 bundle
+# still pushes, in two passes.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
-plan 29
+plan 32
 
 bundle_fixture 10m || { echo "Bail out! registry fixture"; exit 1; }
 head -c 5242880 /dev/urandom >"$TRASH/big.bin"
@@ -160,3 +161,10 @@ fails_one_line "... and a chunked push too" 1 "oci/blobs/sha256/$big: sha256 mis
 	push --jobs 1 --chunk-size 1m --prefix badc "$TRASH/damaged.tar.zst"
 is "that blob was never committed either (HEAD 404)" "$(code "badc/test/a/blobs/sha256:$big")" 404
 is "no manifest was put under bad/ or badc/" "$(grep -c '"PUT /v2/badc\?/[^"]*/manifests/' "$DST_LOG")" 0
+cp "$B" "$TRASH/damaged-file.tar.zst"
+bundle_flip "$TRASH/damaged-file.tar.zst" files/big.bin 5000000 || { echo "Bail out! damage"; exit 1; }
+fails_one_line "a flipped byte in a file fails --files-dir naming the entry and the chunk" 1 \
+	"damaged-file.tar.zst: files/big.bin: sha256 mismatch in chunk 1" \
+	push --prefix badf --files-dir "$TRASH/files2" "$TRASH/damaged-file.tar.zst"
+is "nothing of it is left under the files directory" "$(find "$TRASH/files2" -name 'big.bin*' | wc -l)" 0
+is "and no manifest was put under badf/" "$(grep -c '"PUT /v2/badf/[^"]*/manifests/' "$DST_LOG")" 0
