@@ -576,10 +576,16 @@ static int open_clients(struct push_ctx *ctx, struct lerr *err)
  * directory let a later run remove it when this one is killed; staging
  * directories of earlier runs that are dead are removed first.
  */
-static int make_stage_dir(struct push_ctx *ctx, struct lerr *err)
+static const char *stage_parent(const struct push_ctx *ctx)
 {
 	const char *tmp = ctx->opts->tmp_dir ? ctx->opts->tmp_dir : getenv("TMPDIR");
-	const char *parent = tmp && *tmp ? tmp : "/var/tmp";
+
+	return tmp && *tmp ? tmp : "/var/tmp";
+}
+
+static int make_stage_dir(struct push_ctx *ctx, struct lerr *err)
+{
+	const char *parent = stage_parent(ctx);
 	char *sub;
 	int r;
 
@@ -608,6 +614,9 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 
 	if (open_clients(ctx, err) != 0 || (ctx->view == NULL && make_stage_dir(ctx, err) != 0))
 		return -1;
+	/* From the file nothing is staged, but what killed two-pass runs left still goes. */
+	if (ctx->view != NULL && fs_exists(stage_parent(ctx)))
+		leftover_sweep(stage_parent(ctx), leftover_match_push, NULL, "push", ctx->opts->lg, NULL);
 	popts.workers = opts->jobs > 0 ? opts->jobs : 4;
 	/* Workers only read ctx->clients (to clone theirs); this thread does not use them until the pool ends. */
 	ctx->workers = (size_t)popts.workers;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # `lading bundle push` of a signed format 2 bundle goes in one pass from the
-# file (issue 16): nothing is staged in TMPDIR, each blob is read and verified
+# file (issue 16): nothing is staged in TMPDIR (what a killed two-pass run
+# left there is still removed), each blob is read and verified
 # chunk by chunk as it is sent (monolithic PUT or PATCH chunks across the
 # 4 MiB chunks), --jobs 1 and 4 give the registry the same digests as the
 # two-pass push of the same bundle recompressed as one stream, and files/ are
@@ -49,11 +50,16 @@ digests() {
 code() { curl -s -o /dev/null -I -w '%{http_code}' "http://$DST/v2/$1"; }
 
 export T=$TRASH
+# What a killed two-pass run left (its pid is gone) is still swept.
+dead=99999
+while kill -0 "$dead" 2>/dev/null; do dead=$((dead - 1)); done
+mkdir -p "$TMPDIR/lading-push.$dead.AbCdEf/blobs/sha256"
+echo partial >"$TMPDIR/lading-push.$dead.AbCdEf/blobs/sha256/x"
 ok "push from the file with --jobs 1 (and --files-dir)" sh -c '"$@" >/dev/null 2>"$T/j1.log"' sh \
 	"$LADING" bundle push -v --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http --jobs 1 --prefix j1 \
 	--files-dir "$TRASH/files1" "$B"
 ok "the log says it pushed from the file" grep -q "pushing from the file" "$TRASH/j1.log"
-is "nothing was staged: TMPDIR stays empty" "$(ls -A "$TMPDIR")" ""
+is "nothing was staged, and a dead run's staging directory was removed: TMPDIR is empty" "$(ls -A "$TMPDIR")" ""
 ok "files/ copied from the file" sh -c 'cmp "$1/big.bin" "$1/files1/big.bin" && cmp "$1/small.txt" "$1/files1/small.txt"' \
 	sh "$TRASH"
 is "and no temporary left beside them" "$(find "$TRASH/files1" -name '*.tmp.*' | wc -l)" 0
