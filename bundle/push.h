@@ -6,14 +6,23 @@
  * of its oci/ layout into one registry (names mapped by images/naming.h,
  * digests unchanged) and copy files/ and providers/ into directories.
  *
- * Two streaming passes over the tarball. Pass 1 checks the signature hook and
+ * A format 2 bundle with a seek table and chunk values goes in one pass from
+ * the file (bundle/format/view.h): the plan comes from lading.json,
+ * oci/index.json and the manifests; each blob is a pool job that asks every
+ * target repository (HEAD) and streams the blob, read and verified chunk by
+ * chunk (bundle/push_source.h), straight into the upload: nothing is staged.
+ * A chunk that fails its check aborts that upload before the registry can
+ * commit the blob, and the push stops there (no manifest is put).
+ *
+ * Any other bundle (v1, or recompressed as one stream): two streaming passes
+ * over the tarball. Pass 1 checks the signature hook and
  * every entry against lading.json and keeps only the manifests (small JSON)
  * in memory; nothing reaches the registry before it ends. Pass 2 reads the
  * tarball again, checks every entry again (and that lading.json is the same
  * bytes), asks the registry which blobs it lacks (HEAD), and stages only those,
  * one blob at a time into a private temporary directory, deleting each as soon
- * as it is uploaded; the staged bytes never exceed the largest blob. Manifests
- * go after their blobs, an index after its children, the tag last.
+ * as it is uploaded; the staged bytes never exceed the largest blob. Both:
+ * manifests go after their blobs, an index after its children, the tag last.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +36,7 @@
 struct bundle_push_opts {
 	const char *registry;		   /* "host[:port]" */
 	struct naming_opts naming;	   /* --prefix, --keep-host */
-	int dry_run;			   /* verify and map, send nothing */
+	int dry_run;			   /* plan (verifying what the plan reads) and map, send nothing */
 	int jobs;			   /* parallel uploads (0 = 4) */
 	const struct host_set *registries; /* TLS per host; may be NULL */
 	const char *auth_file;		   /* NULL: $LADING_REGISTRY_AUTH_FILE or ~/.docker/config.json */
@@ -36,7 +45,7 @@ struct bundle_push_opts {
 	const char *files_dir;		   /* copy files/ here; NULL = leave them */
 	const char *providers_dir;	   /* copy providers/ here; NULL = leave them */
 	const char *apt_dir;		   /* copy apt/NAME/… to apt_dir/NAME/…; NULL = leave them */
-	const char *tmp_dir;		   /* where to stage blobs; NULL = $TMPDIR or /var/tmp */
+	const char *tmp_dir;		   /* where to stage blobs (two passes); NULL = $TMPDIR or /var/tmp */
 	bundle_head_fn head;		   /* signature check on lading.json; may be NULL */
 	void *head_ctx;
 	const struct logger *lg;

@@ -1,4 +1,4 @@
-/* Pass 1 of `bundle push`: verify everything, keep the manifests, plan the blobs. */
+/* The plan of `bundle push`: from a verifying pass (pass 1) or from a bundle's view (see push_plan.h). */
 #include "bundle/push_plan.h"
 
 #include <jansson.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle/format/view.h"
 #include "bundle/layout.h"
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
@@ -120,8 +121,8 @@ static int check_unique(const struct push_plan *plan, size_t idx, struct lerr *e
 	return 0;
 }
 
-static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm, const struct bundle_push_opts *opts,
-		       struct lerr *err);
+static int plan_finish(struct push_plan *plan, const char *path, int index_seen, const struct bundle_manifest *bm,
+		       const struct bundle_push_opts *opts, struct lerr *err);
 
 /* The verifying pass: every entry is read and checked by the reader. */
 static int verify_pass(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan, struct lerr *err)
@@ -162,11 +163,8 @@ static int verify_pass(const char *path, const struct bundle_push_opts *opts, st
 		buf_free(&b);
 	}
 	progress_end(&progress);
-	if (rc == 0 && !index_seen && plan->file_entries + plan->provider_entries + plan->apt_entries == 0)
-		rc = lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle holds no %s and nothing else to push", path,
-			      LAYOUT_INDEX);
 	if (rc == 0)
-		rc = plan_images(plan, bundle_reader_manifest(r), opts, err);
+		rc = plan_finish(plan, path, index_seen, bundle_reader_manifest(r), opts, err);
 out:
 	buf_free(&b);
 	bundle_reader_close(r);
@@ -248,6 +246,34 @@ static int need_manifest_blobs(struct push_plan *plan, const struct bundle_manif
 	return 0;
 }
 
+/*
+ * From a view, manifests are read when the plan names them (a verified read of
+ * that entry alone); after a verifying pass they are all in plan already.
+ * *m stays NULL when the bundle has no such entry or it is not a manifest.
+ */
+static int load_manifest(struct push_plan *plan, const char *digest, size_t *at, const struct plan_manifest **m,
+			 struct lerr *err)
+{
+	char path[sizeof(BLOB_PREFIX) + SHA256_HEX_LEN];
+	const struct bundle_entry *e;
+	struct buf b = BUF_INIT(0);
+
+	*m = NULL;
+	if (plan->view == NULL || !digest_is_sha256(digest))
+		return 0;
+	snprintf(path, sizeof(path), "%s%s", BLOB_PREFIX, digest + 7);
+	if ((e = bundle_view_find(plan->view, path)) == NULL || e->size > MANIFEST_MAX_BYTES)
+		return 0;
+	if (bundle_view_read_all(plan->view, path, MANIFEST_MAX_BYTES, &b, err) != 0) {
+		buf_free(&b);
+		return -1;
+	}
+	keep_if_manifest(plan, digest + 7, &b);
+	buf_free(&b);
+	*m = find_manifest(plan, digest, at);
+	return 0;
+}
+
 #define PLAN_DEPTH_MAX 4
 
 struct plan_list {
@@ -269,7 +295,9 @@ static int plan_tree(struct push_plan *plan, const struct bundle_manifest *bm, s
 	if (depth > PLAN_DEPTH_MAX)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: image indexes nested deeper than %d (%s)",
 				plan->images[idx].source, PLAN_DEPTH_MAX, digest);
-	if ((m = find_manifest(plan, digest, &at)) == NULL) {
+	if ((m = find_manifest(plan, digest, &at)) == NULL && load_manifest(plan, digest, &at, &m, err) != 0)
+		return -1;
+	if (m == NULL) {
 		if (partial && depth > 0)
 			return 0;
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle lacks %s %s%s", plan->images[idx].source,
@@ -282,8 +310,10 @@ static int plan_tree(struct push_plan *plan, const struct bundle_manifest *bm, s
 		if (list->at[i] == at)
 			return 0;
 	if (m->parsed.is_index) {
-		for (i = 0; i < m->parsed.manifest_count; i++)
-			if (plan_tree(plan, bm, idx, m->parsed.manifests[i].digest, partial, depth + 1, list, err) != 0)
+		/* By index, not m: loading a child from a view may move plan->manifests. */
+		for (i = 0; i < plan->manifests[at].parsed.manifest_count; i++)
+			if (plan_tree(plan, bm, idx, plan->manifests[at].parsed.manifests[i].digest, partial, depth + 1,
+				      list, err) != 0)
 				return -1;
 	} else if (need_manifest_blobs(plan, bm, idx, &m->parsed, err) != 0) {
 		return -1;
@@ -340,6 +370,50 @@ static int plan_images(struct push_plan *plan, const struct bundle_manifest *bm,
 			return -1;
 	if (plan->blob_count > 0)
 		qsort(plan->blobs, plan->blob_count, sizeof(*plan->blobs), blob_cmp);
+	return 0;
+}
+
+/* What every plan ends with: something to push, and the images mapped and planned. */
+static int plan_finish(struct push_plan *plan, const char *path, int index_seen, const struct bundle_manifest *bm,
+		       const struct bundle_push_opts *opts, struct lerr *err)
+{
+	if (!index_seen && plan->file_entries + plan->provider_entries + plan->apt_entries == 0)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: the bundle holds no %s and nothing else to push", path,
+				LAYOUT_INDEX);
+	return plan_images(plan, bm, opts, err);
+}
+
+/* From the view: lading.json's list of entries, oci/index.json and the manifests it names, each read verified. */
+static int view_plan(const struct bundle_view *view, const struct bundle_push_opts *opts, struct push_plan *plan,
+		     struct lerr *err)
+{
+	const struct bundle_manifest *bm = bundle_view_manifest(view);
+	struct buf b = BUF_INIT(0);
+	int index_seen = bundle_view_find(view, LAYOUT_INDEX) != NULL;
+	int r = -1;
+	size_t i;
+
+	for (i = 0; i < bm->entry_count; i++)
+		count_other(plan, bm->entries[i].path);
+	if (index_seen && (bundle_view_read_all(view, LAYOUT_INDEX, MANIFEST_MAX_BYTES, &b, err) != 0 ||
+			   read_layout_index(plan, &b, err) != 0))
+		goto out;
+	plan->view = view;
+	r = plan_finish(plan, bundle_view_path(view), index_seen, bm, opts, err);
+	plan->view = NULL;
+out:
+	buf_free(&b);
+	return r;
+}
+
+int push_plan_build_view(const struct bundle_view *view, const struct bundle_push_opts *opts, struct push_plan *plan,
+			 struct lerr *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (view_plan(view, opts, plan, err) != 0) {
+		push_plan_free(plan);
+		return -1;
+	}
 	return 0;
 }
 

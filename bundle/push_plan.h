@@ -2,8 +2,10 @@
 #define LADING_BUNDLE_PUSH_PLAN_H
 
 /*
- * Pass 1 of `bundle push` (see push.h): verify the whole bundle once, keep its
- * manifests, and work out which blob goes to which target repository.
+ * The plan of `bundle push` (see push.h): the manifests kept, and which blob
+ * goes to which target repository. Built by pass 1, which verifies the whole
+ * bundle once, or from a format 2 bundle's view, which reads only
+ * lading.json, oci/index.json and the manifests (each verified as it is read).
  * Shared by bundle/push*.c only.
  */
 #include <stddef.h>
@@ -12,6 +14,8 @@
 #include "bundle/push.h"
 #include "images/manifest.h"
 #include "lib/buf.h"
+
+struct bundle_view;
 
 struct plan_manifest {
 	char digest[DIGEST_STR_MAX];
@@ -50,13 +54,18 @@ struct push_plan {
 	size_t blob_count;
 	uint64_t largest_blob;
 	uint64_t blob_bytes;
-	size_t file_entries;	 /* files/ rows */
-	size_t provider_entries; /* providers/ rows */
-	size_t apt_entries;	 /* apt/ rows */
+	size_t file_entries;		/* files/ rows */
+	size_t provider_entries;	/* providers/ rows */
+	size_t apt_entries;		/* apt/ rows */
+	const struct bundle_view *view; /* while planning from a view: where manifests are read from */
 };
 
 /* Pass 1 and the plan; fills plan (free with push_plan_free) or fails naming the bad entry or image. */
 int push_plan_build(const char *path, const struct bundle_push_opts *opts, struct push_plan *plan, struct lerr *err);
+
+/* The plan from view (opened with the signature check); fills plan (free with push_plan_free) or fails. */
+int push_plan_build_view(const struct bundle_view *view, const struct bundle_push_opts *opts, struct push_plan *plan,
+			 struct lerr *err);
 
 /* The blob with digest, or NULL. */
 struct plan_blob *push_plan_blob(const struct push_plan *plan, const char *digest);

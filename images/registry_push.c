@@ -39,10 +39,9 @@ out:
 	return r;
 }
 
-/* A byte range of a stored blob as an upload body. */
-struct file_source {
-	int fd;
-	const char *path;
+/* A byte range of a blob (all of it, or one PATCH chunk) as a request body. */
+struct body_source {
+	const struct registry_blob_body *body;
 	uint64_t start;
 	uint64_t len;
 	uint64_t done;
@@ -50,32 +49,30 @@ struct file_source {
 	void *progress_arg;
 };
 
-static long file_source_read(void *data, size_t len, void *arg, struct lerr *err)
+static long body_source_read(void *data, size_t len, void *arg, struct lerr *err)
 {
-	struct file_source *src = arg;
-	ssize_t got;
+	struct body_source *src = arg;
+	long got;
 
 	if (len > src->len - src->done)
 		len = (size_t)(src->len - src->done);
 	if (len == 0)
 		return 0;
-	do
-		got = pread(src->fd, data, len, (off_t)(src->start + src->done));
-	while (got < 0 && errno == EINTR);
-	if (got <= 0) {
-		if (got == 0)
-			errno = EIO;
-		return lerr_sys(err, "cannot read '%s'", src->path);
-	}
+	got = src->body->read(src->body->arg, src->start + src->done, data, len, err);
+	if (got < 0)
+		return -1;
+	if (got == 0)
+		return lerr_set(err, LADING_ERR_FORMAT, "%s: its source ends at byte %llu of %llu", src->body->digest,
+				(unsigned long long)(src->start + src->done), (unsigned long long)src->body->size);
 	src->done += (uint64_t)got;
 	if (src->progress != NULL)
 		src->progress((uint64_t)got, src->progress_arg);
-	return (long)got;
+	return got;
 }
 
-static int file_source_rewind(void *arg)
+static int body_source_rewind(void *arg)
 {
-	struct file_source *src = arg;
+	struct body_source *src = arg;
 
 	src->done = 0;
 	return 0;
@@ -127,7 +124,7 @@ out:
 }
 
 /* PATCH one chunk; replaces *location with the next one. */
-static int upload_chunk(struct registry_client *c, char **location, struct file_source *src, struct lerr *err)
+static int upload_chunk(struct registry_client *c, char **location, struct body_source *src, struct lerr *err)
 {
 	char range[64];
 	const char *headers[] = {"Content-Type: application/octet-stream", range, NULL};
@@ -142,9 +139,9 @@ static int upload_chunk(struct registry_client *c, char **location, struct file_
 	req.method = "PATCH";
 	req.url = *location;
 	req.headers = headers;
-	req.source = file_source_read;
+	req.source = body_source_read;
 	req.source_arg = src;
-	req.rewind = file_source_rewind;
+	req.rewind = body_source_rewind;
 	req.upload_len = src->len;
 	req.no_retry = 1;
 	if (registry_do(c, &req, &resp, err) != 0)
@@ -164,7 +161,7 @@ out:
 }
 
 /* The closing PUT with ?digest= (and the whole blob when src is not NULL). */
-static int upload_finish(struct registry_client *c, const char *location, const char *digest, struct file_source *src,
+static int upload_finish(struct registry_client *c, const char *location, const char *digest, struct body_source *src,
 			 struct lerr *err)
 {
 	static const char *const headers[] = {"Content-Type: application/octet-stream", NULL};
@@ -179,9 +176,9 @@ static int upload_finish(struct registry_client *c, const char *location, const 
 	req.headers = headers;
 	req.no_retry = 1;
 	if (src != NULL) {
-		req.source = file_source_read;
+		req.source = body_source_read;
 		req.source_arg = src;
-		req.rewind = file_source_rewind;
+		req.rewind = body_source_rewind;
 		req.upload_len = src->len;
 	}
 	if (registry_do(c, &req, &resp, err) != 0)
@@ -198,36 +195,54 @@ out:
 	return r;
 }
 
-static int blob_push_once(struct registry_client *c, int fd, const char *path, const char *digest, uint64_t size,
-			  const char *mount_from, uint64_t chunk_size, registry_progress_fn progress,
-			  void *progress_arg, int *outcome, struct lerr *err)
+/* Cancels an upload session that will not be finished (best effort: the registry expires it anyway). */
+static void upload_cancel(struct registry_client *c, const char *location)
 {
-	struct file_source src = {fd, path, 0, size, 0, progress, progress_arg};
+	struct http_request req = {0};
+	struct http_response resp;
+	struct lerr ignored;
+
+	req.method = "DELETE";
+	req.url = location;
+	req.no_retry = 1;
+	if (registry_do(c, &req, &resp, &ignored) == 0)
+		http_response_free(&resp);
+}
+
+static int blob_push_once(struct registry_client *c, const struct registry_blob_body *body, const char *mount_from,
+			  uint64_t chunk_size, registry_progress_fn progress, void *progress_arg, int *outcome,
+			  struct lerr *err)
+{
+	struct body_source src = {body, 0, body->size, 0, progress, progress_arg};
 	char *location = NULL;
 	int exists, started, r = -1;
 
-	if (registry_blob_exists(c, digest, &exists, err) != 0)
+	if (registry_blob_exists(c, body->digest, &exists, err) != 0)
 		return -1;
 	if (exists) {
 		*outcome = REGISTRY_BLOB_PRESENT;
 		return 0;
 	}
-	if ((started = upload_start(c, digest, mount_from, &location, err)) < 0)
+	if ((started = upload_start(c, body->digest, mount_from, &location, err)) < 0)
 		return -1;
 	if (started == 1) {
 		*outcome = REGISTRY_BLOB_MOUNTED;
 		return 0;
 	}
-	if (size <= chunk_size) {
-		r = upload_finish(c, location, digest, &src, err);
+	if (body->size <= chunk_size) {
+		r = upload_finish(c, location, body->digest, &src, err);
 	} else {
-		for (src.start = 0; src.start < size; src.start += src.len) {
-			src.len = size - src.start < chunk_size ? size - src.start : chunk_size;
+		for (src.start = 0; src.start < body->size; src.start += src.len) {
+			src.len = body->size - src.start < chunk_size ? body->size - src.start : chunk_size;
 			src.done = 0;
-			if (upload_chunk(c, &location, &src, err) != 0)
+			if (upload_chunk(c, &location, &src, err) != 0) {
+				/* A source that failed (a chunk of the bundle that did not verify): no closing PUT. */
+				if (err->code != LADING_ERR_NETWORK)
+					upload_cancel(c, location);
 				goto out;
+			}
 		}
-		r = upload_finish(c, location, digest, NULL, err);
+		r = upload_finish(c, location, body->digest, NULL, err);
 	}
 	if (r == 0)
 		*outcome = REGISTRY_BLOB_SENT;
@@ -236,30 +251,62 @@ out:
 	return r;
 }
 
+int registry_blob_push_from(struct registry_client *c, const struct registry_blob_body *body, const char *mount_from,
+			    uint64_t chunk_size, registry_progress_fn progress, void *progress_arg, int *outcome,
+			    struct lerr *err)
+{
+	int attempt, r = -1;
+
+	if (chunk_size == 0)
+		chunk_size = REGISTRY_CHUNK_DEFAULT;
+	for (attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
+		r = blob_push_once(c, body, mount_from, chunk_size, progress, progress_arg, outcome, err);
+		if (r == 0 || err->code != LADING_ERR_NETWORK)
+			break;
+		log_msg(c->opts.lg, LOG_VERBOSE, "%s: %s: %s; starting the blob again", c->name, body->digest,
+			err->msg);
+	}
+	return r;
+}
+
+/* A stored blob file as a body. */
+struct stored_blob {
+	int fd;
+	const char *path;
+};
+
+static long stored_blob_read(void *arg, uint64_t offset, void *buf, size_t len, struct lerr *err)
+{
+	const struct stored_blob *f = arg;
+	ssize_t got;
+
+	do
+		got = pread(f->fd, buf, len, (off_t)offset);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		if (got == 0)
+			errno = EIO;
+		return lerr_sys(err, "cannot read '%s'", f->path);
+	}
+	return (long)got;
+}
+
 int registry_blob_push(struct registry_client *c, const char *store, const char *digest, uint64_t size,
 		       const char *mount_from, uint64_t chunk_size, registry_progress_fn progress, void *progress_arg,
 		       int *outcome, struct lerr *err)
 {
+	struct stored_blob f = {-1, NULL};
+	struct registry_blob_body body = {digest, size, stored_blob_read, &f};
 	char *path = store_blob_path(store, digest);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int attempt, r = -1;
+	int r;
 
-	if (fd < 0) {
-		lerr_sys(err, "%s: cannot open '%s'", digest, path);
-		goto out;
+	f.path = path;
+	if ((f.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		r = lerr_sys(err, "%s: cannot open '%s'", digest, path);
+	} else {
+		r = registry_blob_push_from(c, &body, mount_from, chunk_size, progress, progress_arg, outcome, err);
+		close(f.fd);
 	}
-	if (chunk_size == 0)
-		chunk_size = REGISTRY_CHUNK_DEFAULT;
-	for (attempt = 1; attempt <= PUSH_ATTEMPTS; attempt++) {
-		r = blob_push_once(c, fd, path, digest, size, mount_from, chunk_size, progress, progress_arg, outcome,
-				   err);
-		if (r == 0 || err->code != LADING_ERR_NETWORK)
-			break;
-		log_msg(c->opts.lg, LOG_VERBOSE, "%s: %s: %s; starting the blob again", c->name, digest, err->msg);
-	}
-out:
-	if (fd >= 0)
-		close(fd);
 	free(path);
 	return r;
 }

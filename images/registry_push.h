@@ -22,6 +22,34 @@ enum registry_blob_outcome {
 int registry_blob_exists(struct registry_client *c, const char *digest, int *exists, struct lerr *err);
 
 /*
+ * Reads up to len bytes of a blob at offset into buf (offsets go forward
+ * within a request and start again from 0 or a chunk's start after a broken
+ * connection): the count, above 0, or -1 with err filled, which aborts the
+ * request so that the registry never commits the blob.
+ */
+typedef long (*registry_blob_read_fn)(void *arg, uint64_t offset, void *buf, size_t len, struct lerr *err);
+
+/* A blob to upload and where its bytes come from. */
+struct registry_blob_body {
+	const char *digest;
+	uint64_t size;
+	registry_blob_read_fn read;
+	void *arg;
+};
+
+/*
+ * Puts the blob body into the client's repository unless it is already there,
+ * as registry_blob_push does; its bytes come from body->read, streamed (a PATCH
+ * chunk is never held in memory). When read fails, a monolithic PUT is aborted
+ * mid-body and a chunked upload never gets its closing PUT (the session is
+ * cancelled), so nothing of the blob is committed; that error is returned
+ * as read gave it and the blob is not started again.
+ */
+int registry_blob_push_from(struct registry_client *c, const struct registry_blob_body *body, const char *mount_from,
+			    uint64_t chunk_size, registry_progress_fn progress, void *progress_arg, int *outcome,
+			    struct lerr *err);
+
+/*
  * Puts the stored blob digest (size bytes, read from STORE/blobs/sha256/<hex>)
  * into the client's repository unless it is already there: a mount from
  * mount_from (a repository of the same registry, or NULL) when the registry

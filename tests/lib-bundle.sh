@@ -6,6 +6,8 @@
 #                          writes $SPEC; BIG (e.g. 4m) adds a random layer of that size to a:1.
 #   cache_consistent DIR   every finished blob in DIR/blobs/sha256 matches its name
 #   blob_gets LOG          number of blob GETs in a registry log
+#   bundle_flip FILE ENTRY AT  flips one byte in the middle of the zstd frame (format 2
+#                          bundle with a seek table) that holds byte AT of ENTRY's data
 
 bundle_fixture() {
 	_big=${1:-}
@@ -49,4 +51,30 @@ cache_consistent() {
 
 blob_gets() {
 	grep -c '"GET /v2/[^"]*/blobs/sha256:' "$1" || true
+}
+
+bundle_flip() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import io, struct, subprocess, sys, tarfile
+path, name, at_data = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(path, "rb").read()
+count = struct.unpack("<I", data[-9:-5])[0]
+row = 12 if data[-5] & 0x80 else 8
+table = data[-9 - count * row:-9]
+frames = [struct.unpack("<II", table[i * row:i * row + 8]) for i in range(count)]
+tar = subprocess.run(["zstd", "-q", "-dc", path], capture_output=True, check=True).stdout
+want = tarfile.open(fileobj=io.BytesIO(tar)).getmember(name).offset_data + at_data
+comp = dec = 0
+for c, d in frames:
+    if dec + d > want:
+        break
+    comp += c
+    dec += d
+at = comp + c // 2
+with open(path, "r+b") as f:
+    f.seek(at)
+    b = f.read(1)
+    f.seek(at)
+    f.write(bytes([b[0] ^ 0x55]))
+PY
 }

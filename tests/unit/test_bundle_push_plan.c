@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle/format/view.h"
 #include "bundle/format/writer.h"
 #include "bundle/layout.h"
 #include "bundle/push_plan.h"
@@ -185,12 +186,61 @@ static void opts_init(struct bundle_push_opts *opts)
 	opts->dry_run = 1;
 }
 
+/* The plan from the bundle's view (bundle/push_plan.c's one-pass path), or -1 with err as the build gave it. */
+static int plan_from_view(struct fixture *f, const struct bundle_push_opts *opts, struct push_plan *plan,
+			  struct lerr *err)
+{
+	struct bundle_view *view = NULL;
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	r = bundle_view_open(f->path, opts->head, opts->head_ctx, &view, err);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		fail_msg("the fixture's bundle cannot be pushed from the file: %s", err->msg);
+	r = push_plan_build_view(view, opts, plan, err);
+	bundle_view_close(view);
+	return r;
+}
+
+/* Both plans name the same images, manifests (in order) and blobs. */
+static void plans_agree(const struct push_plan *a, const struct push_plan *b)
+{
+	size_t i, k;
+
+	assert_int_equal(a->image_count, b->image_count);
+	assert_int_equal(a->blob_count, b->blob_count);
+	assert_int_equal(a->blob_bytes, b->blob_bytes);
+	assert_int_equal(a->largest_blob, b->largest_blob);
+	assert_int_equal(a->file_entries, b->file_entries);
+	for (i = 0; i < a->image_count; i++) {
+		const struct plan_image *x = &a->images[i], *y = &b->images[i];
+
+		assert_string_equal(x->display, y->display);
+		assert_string_equal(a->manifests[x->top].digest, b->manifests[y->top].digest);
+		assert_int_equal(x->child_count, y->child_count);
+		for (k = 0; k < x->child_count; k++)
+			assert_string_equal(a->manifests[x->children[k]].digest, b->manifests[y->children[k]].digest);
+		assert_int_equal(x->extra_count, y->extra_count);
+	}
+	for (i = 0; i < a->blob_count; i++) {
+		assert_string_equal(a->blobs[i].digest, b->blobs[i].digest);
+		assert_int_equal(a->blobs[i].image_count, b->blobs[i].image_count);
+	}
+}
+
 static void plan_ok(struct fixture *f, const struct bundle_push_opts *opts, struct push_plan *plan)
 {
+	struct push_plan from_view;
 	struct lerr err;
 
 	if (push_plan_build(f->path, opts, plan, &err) != 0)
 		fail_msg("%s", err.msg);
+	if (plan_from_view(f, opts, &from_view, &err) != 0)
+		fail_msg("from the view: %s", err.msg);
+	plans_agree(plan, &from_view);
+	push_plan_free(&from_view);
 }
 
 /* Building the plan fails with code; returns the (one-line) message. */
@@ -210,6 +260,22 @@ static const char *plan_fails(struct fixture *f, const struct bundle_push_opts *
 	assert_null(plan.manifests);
 	assert_int_equal(plan.image_count + plan.blob_count + plan.manifest_count, 0);
 	return err.msg;
+}
+
+/* As plan_fails, and the plan from the view fails with the same code and message. */
+static const char *plans_fail(struct fixture *f, const struct bundle_push_opts *opts, int code)
+{
+	const char *msg = plan_fails(f, opts, code);
+	struct push_plan plan;
+	struct lerr err;
+
+	lerr_clear(&err);
+	assert_int_equal(plan_from_view(f, opts, &plan, &err), -1);
+	assert_int_equal(err.code, code);
+	assert_string_equal(err.msg, msg);
+	assert_null(plan.images);
+	assert_null(plan.blobs);
+	return msg;
 }
 
 struct standard {
@@ -353,7 +419,7 @@ static void two_sources_on_one_target_name_are_refused(void **state)
 	name_image(f, MEDIA_MANIFEST, a, len_a, "team/app:1");
 	write_bundle(f, NULL);
 	opts_init(&opts);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_USAGE),
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_USAGE),
 			    "docker.io/team/app:1 and ghcr.io/team/app:1 would both be pushed as " REGISTRY
 			    "/team/app:1: use --keep-host (or --prefix) to keep them apart");
 	opts.naming.keep_host = 1;
@@ -399,7 +465,7 @@ static void missing_top_manifest_names_the_image(void **state)
 	write_bundle(f, NULL);
 	opts_init(&opts);
 	want = xasprintf("docker.io/library/nginx:1.27: the bundle lacks its manifest %s", absent);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT), want);
 	free(want);
 }
 
@@ -419,7 +485,7 @@ static void missing_layer_names_image_digest_and_size(void **state)
 	write_bundle(f, NULL);
 	opts_init(&opts);
 	want = xasprintf("nginx:1: the bundle lacks blob %s (1234 bytes) that it needs", absent);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT), want);
 	free(want);
 	free(json);
 }
@@ -440,7 +506,7 @@ static void layer_of_another_size_counts_as_missing(void **state)
 	write_bundle(f, NULL);
 	opts_init(&opts);
 	want = xasprintf("nginx:1: the bundle lacks blob %s (6 bytes) that it needs", layer);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT), want);
 	free(want);
 	free(json);
 }
@@ -464,7 +530,7 @@ static void missing_index_child_names_the_image(void **state)
 	write_bundle(f, NULL);
 	opts_init(&opts);
 	want = xasprintf("ghcr.io/team/app:1: the bundle lacks manifest %s of its index", absent);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT), want);
 	free(want);
 }
 
@@ -505,7 +571,7 @@ static void layout_index_entries_need_a_digest_and_a_name(void **state)
 	name_image(f, MEDIA_MANIFEST, a, len, NULL);
 	write_bundle(f, NULL);
 	opts_init(&opts);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT),
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT),
 			    "oci/index.json: manifests[1] needs a sha256 digest and " BUNDLE_OCI_REF_ANNOTATION);
 }
 
@@ -517,7 +583,7 @@ static void layout_index_with_a_bad_digest_is_refused(void **state)
 	name_image(f, MEDIA_MANIFEST, "sha256:ABC", 3, "nginx:1");
 	write_bundle(f, NULL);
 	opts_init(&opts);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT),
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT),
 			    "oci/index.json: manifests[0] needs a sha256 digest and " BUNDLE_OCI_REF_ANNOTATION);
 }
 
@@ -528,7 +594,7 @@ static void layout_index_that_is_not_an_index_is_refused(void **state)
 
 	write_bundle(f, "{\"schemaVersion\":2}");
 	opts_init(&opts);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT),
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT),
 			    "oci/index.json: not an OCI image index (no manifests list)");
 }
 
@@ -540,7 +606,7 @@ static void layout_index_that_is_not_json_is_refused(void **state)
 	write_bundle(f, "{\"manifests\": [");
 	opts_init(&opts);
 	assert_int_equal(
-	    strncmp(plan_fails(f, &opts, LADING_ERR_FORMAT), "oci/index.json: not an OCI image index (", 40), 0);
+	    strncmp(plans_fail(f, &opts, LADING_ERR_FORMAT), "oci/index.json: not an OCI image index (", 40), 0);
 }
 
 static void unmappable_source_name_is_refused(void **state)
@@ -555,7 +621,7 @@ static void unmappable_source_name_is_refused(void **state)
 	name_image(f, MEDIA_MANIFEST, a, len, "Not A Ref::");
 	write_bundle(f, NULL);
 	opts_init(&opts);
-	assert_non_null(strstr(plan_fails(f, &opts, LADING_ERR_FORMAT), "Not A Ref::"));
+	assert_non_null(strstr(plans_fail(f, &opts, LADING_ERR_FORMAT), "Not A Ref::"));
 }
 
 static void bundle_with_nothing_to_push_is_refused(void **state)
@@ -569,7 +635,7 @@ static void bundle_with_nothing_to_push_is_refused(void **state)
 	write_bundle(f, "");
 	opts_init(&opts);
 	want = xasprintf("%s: the bundle holds no oci/index.json and nothing else to push", f->path);
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_FORMAT), want);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_FORMAT), want);
 	free(want);
 }
 
@@ -634,13 +700,14 @@ static void head_hook_sees_the_json_the_plan_remembers(void **state)
 	opts.head = head_hook;
 	opts.head_ctx = &seen;
 	plan_ok(f, &opts, &plan);
-	assert_int_equal(seen.calls, 1);
+	/* Once by the verifying pass, once by the view's open. */
+	assert_int_equal(seen.calls, 2);
 	assert_string_equal(plan.json_sha256, seen.json_sha256);
 	push_plan_free(&plan);
 
 	seen.refuse = 1;
-	assert_string_equal(plan_fails(f, &opts, LADING_ERR_SIGNATURE), "site.tar.zst: signature refused");
-	assert_int_equal(seen.calls, 2);
+	assert_string_equal(plans_fail(f, &opts, LADING_ERR_SIGNATURE), "site.tar.zst: signature refused");
+	assert_int_equal(seen.calls, 4);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
