@@ -71,7 +71,9 @@ void bundle_base_apply(struct bundle_manifest *m, const struct bundle_manifest *
 		struct bundle_entry *e = &m->entries[i];
 		const struct bundle_entry *old = bundle_manifest_find(base, e->path);
 
-		if (old == NULL || old->in_base || old->size != e->size || strcmp(old->sha256, e->sha256) != 0)
+		/* The layout's own index is tiny and is what every reader opens first: always carried. */
+		if (old == NULL || old->in_base || old->size != e->size || strcmp(old->sha256, e->sha256) != 0 ||
+		    strcmp(e->kind, BUNDLE_KIND_OCI_LAYOUT) == 0)
 			continue;
 		e->in_base = 1;
 		saved->entries++;

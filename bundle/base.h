@@ -30,7 +30,8 @@ struct bundle_base_savings {
 /*
  * Makes m (sorted) a delta on base (whose lading.json has digest): every entry
  * whose path and sha256 base carries itself (not one base has from its own
- * base) is marked in_base, to be listed but not written; m gets base's name
+ * base) is marked in_base, to be listed but not written, except the image
+ * layout's oci/index.json and oci/oci-layout, which every reader opens first; m gets base's name
  * and digest and format BUNDLE_FORMAT_DELTA. Images stay listed in full.
  */
 void bundle_base_apply(struct bundle_manifest *m, const struct bundle_manifest *base, const char *digest,

@@ -32,6 +32,7 @@ enum {
 	OPT_INSECURE_SIG,
 	OPT_ALLOW_EXPIRED,
 	OPT_ALLOW_DOWNGRADE,
+	OPT_BASE,
 };
 
 static const struct cli_option push_options[] = {
@@ -56,6 +57,8 @@ static const struct cli_option push_options[] = {
     {"apt-dir", 0, "DIR", OPT_APT_DIR, "copy the bundle's apt/NAME/ repositories into DIR/NAME/ (serve DIR as /apt/)"},
     {"chunk-size", 0, "BYTES", OPT_CHUNK_SIZE, "blobs above it go up in PATCH chunks (k/m suffix, default 16m)"},
     {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each upload at BYTES per second (k/m suffix)"},
+    {"base", 0, "OLD", OPT_BASE,
+     "a delta's base bundle, pushed with it; without it the registry must already hold the base"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -87,6 +90,9 @@ static int parse_option(struct cli *cli, int opt, struct push_args *a)
 		break;
 	case OPT_DRY_RUN:
 		a->opts.dry_run = 1;
+		break;
+	case OPT_BASE:
+		a->opts.base = cli->arg;
 		break;
 	case OPT_JOBS:
 		if (cli_int(cli, 1, 64, &jobs) != 0)

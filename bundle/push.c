@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bundle/format/view.h"
+#include "bundle/push_delta.h"
 #include "bundle/push_plan.h"
 #include "bundle/push_source.h"
 #include "images/registry.h"
@@ -28,6 +29,7 @@ struct push_ctx {
 	struct push_plan plan;
 	struct registry_client **clients;	 /* one per plan image */
 	const struct bundle_view *view;		 /* pushing from the file: no staging */
+	struct push_delta *delta;		 /* a delta's base: attached, or in the registry (push_delta.h) */
 	struct registry_client **worker_clients; /* from the file: [worker * image_count + image], made on first use */
 	size_t workers;
 	char *stage_dir;      /* STAGE/blobs/sha256/<hex>, mode 0700 */
@@ -422,6 +424,9 @@ static int view_pass(struct push_ctx *ctx, struct lerr *err)
 		struct entry_source src = {NULL, ctx->view, &bm->entries[i]};
 		const char *dir, *rel;
 
+		/* Without --base, files a delta leaves to its base were copied by the base's push. */
+		if (src.e->in_base && ctx->opts->base == NULL)
+			continue;
 		if ((dir = copy_dir(ctx->opts, src.e->path, &rel)) != NULL && copy_out(ctx, &src, dir, rel, err) != 0)
 			return -1;
 	}
@@ -614,6 +619,8 @@ static int push_all(struct push_ctx *ctx, const char *path, struct lerr *err)
 
 	if (open_clients(ctx, err) != 0 || (ctx->view == NULL && make_stage_dir(ctx, err) != 0))
 		return -1;
+	if (ctx->view != NULL && push_delta_check(ctx->delta, ctx->view, &ctx->plan, ctx->clients, err) != 0)
+		return -1;
 	/* From the file nothing is staged, but what killed two-pass runs left still goes. */
 	if (ctx->view != NULL && fs_exists(stage_parent(ctx)))
 		leftover_sweep(stage_parent(ctx), leftover_match_push, NULL, "push", ctx->opts->lg, NULL);
@@ -738,6 +745,8 @@ int bundle_push(const char *path, const struct bundle_push_opts *opts, struct bu
 	pthread_mutex_init(&ctx.lock, NULL);
 	if (open_view(&ctx, path, &seen, &view, err) != 0)
 		goto out;
+	if (view != NULL && push_delta_prepare(view, opts, &ctx.delta, err) != 0)
+		goto out;
 	ctx.view = view;
 	if (build_plan(&ctx, path, &seen, err) != 0)
 		goto out;
@@ -768,6 +777,7 @@ out:
 	free(ctx.clients);
 	push_plan_free(&ctx.plan);
 	bundle_view_close(view);
+	push_delta_free(ctx.delta);
 	pthread_mutex_destroy(&ctx.lock);
 	return r;
 }

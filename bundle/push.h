@@ -46,6 +46,7 @@ struct bundle_push_opts {
 	const char *providers_dir;	   /* copy providers/ here; NULL = leave them */
 	const char *apt_dir;		   /* copy apt/NAME/… to apt_dir/NAME/…; NULL = leave them */
 	const char *tmp_dir;		   /* where to stage blobs (two passes); NULL = $TMPDIR or /var/tmp */
+	const char *base;		   /* --base: a delta's base bundle; NULL: the registry must hold it */
 	bundle_head_fn head;		   /* signature check on lading.json; may be NULL */
 	void *head_ctx;
 	const struct logger *lg;

@@ -10,7 +10,7 @@
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 22
+plan 33
 export SOURCE_DATE_EPOCH=1795338000
 
 bundle_fixture 4m || { echo "Bail out! registry fixture"; exit 1; }
@@ -70,6 +70,41 @@ is "skopeo gets test/b:1 (new layer in the delta) with the full bundle's digest"
 ok "the pulled layers are whole (every blob matches its digest)" cache_consistent "$TRASH/pulled"
 ok "nothing was extracted" test ! -e "$TRASH/sc"
 serve_stop
+
+# push: onto a registry without the base, onto one holding it, and with --base.
+registry_start dst
+DST=127.0.0.1:$REGISTRY_PORT
+fails_one_line "push of the delta to a registry without the base names what it needs" 1 \
+	"lives in the base, and $DST/test/[a-z]* cannot give it \(push the base first, or give it with --base\)" \
+	"$LADING" bundle push --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http "$TRASH/delta.tar.zst"
+is "... and nothing was sent (the registry's catalog is empty)" \
+	"$(curl -sf "http://$DST/v2/_catalog" | jq -c .repositories)" "[]"
+ok "push of the base" "$LADING" bundle push -q --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http \
+	"$TRASH/old.tar.zst"
+# The registry loses test/a's 4 MiB layer: the delta relies on it.
+big=$(jq -r '.entries[] | select(.size > 4000000 and .size < 5000000) | .sha256' "$TRASH/xf/lading.json")
+curl -sf -X DELETE "http://$DST/v2/test/a/blobs/sha256:$big" >/dev/null
+fails_one_line "push of the delta names the base blob the registry lacks, and stops" 2 \
+	"and $DST lacks 1 blob of that base: sha256:$big in test/a; nothing was pushed" \
+	"$LADING" bundle push --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http "$TRASH/delta.tar.zst"
+registry_digest() { skopeo inspect --raw --tls-verify=false "docker://$1" | sha256sum | cut -d' ' -f1; }
+isnt_b=$(registry_digest "$DST/test/b:1")
+ok "... test/b:1 there is still the old one" test "sha256:$isnt_b" != "$want_b"
+ok "push of the base again" "$LADING" bundle push -q --pubkey "$TRASH/site.pub" --registry "$DST" --plain-http \
+	"$TRASH/old.tar.zst"
+ok "push of the delta onto the registry holding the base" sh -c '"$1" bundle push --json --pubkey "$2" \
+	--registry "$3" --plain-http "$4" >"$5"' sh "$LADING" "$TRASH/site.pub" "$DST" "$TRASH/delta.tar.zst" \
+	"$TRASH/push.json"
+sent=$(jq .bytes_sent "$TRASH/push.json")
+echo "# delta push sent $sent bytes of blobs; the new blobs are $(jq .blobs.added.bytes "$TRASH/diff.json") bytes"
+ok "it sent only the new 2 MiB layer and config (not the base's 4 MiB layer)" \
+	test "$sent" -ge 2097152 -a "$sent" -le "$(jq .blobs.added.bytes "$TRASH/diff.json")"
+is "test/b:1 in the registry has the full bundle's digest" "sha256:$(registry_digest "$DST/test/b:1")" "$want_b"
+registry_start dst2
+DST2=127.0.0.1:$REGISTRY_PORT
+ok "push --base of the delta into an empty registry" "$LADING" bundle push -q --pubkey "$TRASH/site.pub" \
+	--registry "$DST2" --plain-http --base "$TRASH/old.tar.zst" "$TRASH/delta.tar.zst"
+is "test/a:1 there has the full bundle's digest" "sha256:$(registry_digest "$DST2/test/a:1")" "$want_a"
 
 "$LADING" key generate -o "$TRASH/other" --unencrypted >/dev/null 2>&1
 ok "bundle sign re-signs the delta" "$LADING" bundle sign -q -k "$TRASH/other.key" "$TRASH/delta.tar.zst"

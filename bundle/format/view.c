@@ -19,6 +19,8 @@ struct bundle_view {
 	struct chunk_cache *cache;		  /* behind a pointer: readers share it through a const view */
 	char head_digest[7 + SHA256_HEX_LEN + 1]; /* "sha256:<hex>" of lading.json's bytes */
 	struct bundle_view *base;		  /* a delta's base, once attached */
+	bundle_view_fetch_fn fetch;		  /* or where its in_base entries come from */
+	void *fetch_ctx;
 };
 
 /*
@@ -187,11 +189,48 @@ int bundle_view_attach_base(struct bundle_view *bf, const char *base_path, struc
 	return 1;
 }
 
+void bundle_view_set_fetch(struct bundle_view *bf, bundle_view_fetch_fn fn, void *ctx)
+{
+	bf->fetch = fn;
+	bf->fetch_ctx = ctx;
+}
+
+/* An in_base entry from the fetch hook, checked against the delta's lading.json before any byte goes out. */
+static int read_fetched(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t offset, uint64_t len,
+			bundle_range_fn out, void *ctx, struct lerr *err)
+{
+	struct buf b = BUF_INIT(BUNDLE_VIEW_FETCH_MAX);
+	char hex[SHA256_HEX_LEN + 1];
+	int r = -1;
+
+	if (e->size > BUNDLE_VIEW_FETCH_MAX)
+		return lerr_set(err, LADING_ERR_USAGE, "%s: %s lives in the base (%llu bytes), which was not given",
+				bf->path, e->path, (unsigned long long)e->size);
+	if (bf->fetch(bf->fetch_ctx, e, &b, err) != 0)
+		goto out;
+	sha256_hex(b.data, b.len, hex);
+	if (b.len != e->size || strcmp(hex, e->sha256) != 0) {
+		lerr_set(err, LADING_ERR_SIGNATURE, "%s: %s as fetched (%zu bytes, sha256 %s) is not what %s lists",
+			 bf->path, e->path, b.len, hex, BUNDLE_MANIFEST_NAME);
+		goto out;
+	}
+	r = out(ctx, b.data + offset, (size_t)len, err);
+out:
+	buf_free(&b);
+	return r;
+}
+
 int bundle_view_read_range(const struct bundle_view *bf, const struct bundle_entry *e, uint64_t offset, uint64_t len,
 			   bundle_range_fn out, void *ctx, struct lerr *err)
 {
 	if (len == 0)
 		return 0;
+	if (e->in_base && bf->base == NULL && bf->fetch != NULL) {
+		if (offset > e->size || len > e->size - offset)
+			return lerr_set(err, LADING_ERR_FORMAT, "%s: %s: range outside its %llu bytes", bf->path,
+					e->path, (unsigned long long)e->size);
+		return read_fetched(bf, e, offset, len, out, ctx, err);
+	}
 	if ((bf = holder(bf, &e, err)) == NULL)
 		return -1;
 	return bundle_range_read(bf->fd, bf->path, &bf->table, e, offset, len, out, ctx, err);

@@ -53,6 +53,18 @@ int bundle_view_open(const char *path, bundle_head_fn head, void *head_ctx, stru
  */
 int bundle_view_attach_base(struct bundle_view *bf, const char *base_path, struct lerr *err);
 
+/*
+ * Where a delta's in_base entries come from when no base is attached: fn
+ * fills out (an empty buf) with the whole entry from elsewhere (push: the
+ * target registry, which already holds the base). The view checks its size
+ * and sha256 against the delta's lading.json before handing out a byte. Only
+ * for entries up to BUNDLE_VIEW_FETCH_MAX (manifests and indexes). Before bf
+ * is shared.
+ */
+#define BUNDLE_VIEW_FETCH_MAX (4u << 20)
+typedef int (*bundle_view_fetch_fn)(void *ctx, const struct bundle_entry *e, struct buf *out, struct lerr *err);
+void bundle_view_set_fetch(struct bundle_view *bf, bundle_view_fetch_fn fn, void *ctx);
+
 /* The parsed lading.json (entries sorted by path); owned by bf. */
 const struct bundle_manifest *bundle_view_manifest(const struct bundle_view *bf);
 
