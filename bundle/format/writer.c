@@ -13,13 +13,17 @@
  * a 4 MiB frame loses little to the reset, while any byte is at most 4 MiB of
  * decompression away; the table costs 12 bytes per frame.
  *
- * Layout (format 2, chunks.h): before lading.json is serialised, a dry run of
- * the same headers through libarchive into a counter gives every entry's
- * offsets (counted from the end of the head, so they do not depend on
- * lading.json's own size or on the signature), and one read of each entry
- * over a chunk records its sha256 chaining values. The real pass checks both
- * as it writes: a header elsewhere or a source that changed in between fails
- * the run, never a bundle that disagrees with its lading.json.
+ * Layout (format 2, chunks.h): before anything is written, a dry run of the
+ * same headers through libarchive into a counter gives every entry's offsets
+ * (counted from the end of the head, so they do not depend on lading.json's
+ * own size or on the signature). lading.json's size is then known too (its
+ * chunk values are fixed-length hex), and so is the head's: frame 0 is the
+ * head stored in raw zstd blocks, its place is kept at the start of the
+ * file, the body is written after it in one read of each source, the
+ * chunker recording the chaining values as the data goes to zstd, and the
+ * head is made and written into its place last. The real pass checks the
+ * offsets as it writes: a header elsewhere fails the run, never a bundle that
+ * disagrees with its lading.json.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -37,7 +41,6 @@
 #include "lib/digest.h"
 #include "lib/fsutil.h"
 #include "lib/leftover.h"
-#include "lib/pool.h"
 #include "lib/xmalloc.h"
 
 #define CHUNK (256u << 10)
@@ -61,6 +64,9 @@ struct writer {
 	uint64_t header_at;  /* where the last header written starts */
 	int frame_has_file;  /* the current frame holds a file's header or data, not only directories */
 	struct bundle_chunker *chunker;
+	struct buf *capture; /* the head's tar bytes go here, not to zstd (head_tar) */
+	int record;	     /* the chunker records each entry's chunk values into e->chunks as it writes */
+	size_t recorded;     /* entries whose chunk values were recorded while written */
 };
 
 _Static_assert(BUNDLE_CHUNK_SIZE == BUNDLE_FRAME_MAX, "chunks are the frames of a large entry");
@@ -68,9 +74,9 @@ _Static_assert(BUNDLE_CHUNK_SIZE == BUNDLE_FRAME_MAX, "chunks are the frames of 
 /* Compresses len tar bytes, ending the frame where a cut inside an entry falls. */
 static int compress_tar(struct writer *w, const char *data, size_t len, struct lerr *err)
 {
-	if (w->dry) {
+	if (w->dry || w->capture != NULL) {
 		w->tar_offset += len;
-		return 0;
+		return w->capture != NULL ? buf_add(w->capture, data, len, err) : 0;
 	}
 	while (len > 0) {
 		size_t part = len;
@@ -117,7 +123,7 @@ static int archive_fail(struct writer *w, const char *what, struct lerr *err)
 		return -1;
 	}
 	return lerr_set(err, LADING_ERR_SYSTEM, "cannot write '%s': %s: %s", w->out_path, what,
-			archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
+			w->a != NULL && archive_error_string(w->a) ? archive_error_string(w->a) : "unknown error");
 }
 
 /* Removes "<out>.tmp.<pid>" files that runs killed before their rename left (pid gone, lock free). */
@@ -157,16 +163,21 @@ static int drop_old_detached_sig(const char *out_path, struct lerr *err)
 	return r;
 }
 
+/* The pax tar stream every writer uses, unpadded, into write_cb (zstdout.c compresses it, SPECS §6.3). */
+static int archive_start(struct writer *w, struct lerr *err)
+{
+	w->a = archive_write_new();
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK || w->io_failed)
+		return archive_fail(w, "starting the tar stream", err);
+	return 0;
+}
+
 static int writer_open(struct writer *w, const char *out_path, const struct bundle_write_opts *opts, struct lerr *err)
 {
 	w->out_path = out_path;
-	w->a = archive_write_new();
-	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK)
-		return archive_fail(w, "pax format", err);
-	/* The tar stream goes to our callback unpadded; zstdout.c compresses it (SPECS §6.3). */
-	if (archive_write_set_bytes_per_block(w->a, 0) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
-		return archive_fail(w, "block size", err);
 	sweep_tmp(out_path, opts->lg);
 	if (fs_atomic_open(&w->out, out_path, 0644, err) != 0)
 		return -1;
@@ -176,9 +187,7 @@ static int writer_open(struct writer *w, const char *out_path, const struct bund
 	if (bundle_zstd_open(&w->zstd, w->out.fd, out_path, opts->level ? opts->level : BUNDLE_LEVEL_DEFAULT,
 			     opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, w->seekable, err) != 0)
 		return -1;
-	if (archive_write_open(w->a, w, NULL, write_cb, NULL) != ARCHIVE_OK || w->io_failed)
-		return archive_fail(w, "open", err);
-	return 0;
+	return archive_start(w, err);
 }
 
 static struct archive_entry *new_entry(const struct writer *w, const char *name, int is_dir, uint64_t size)
@@ -296,8 +305,9 @@ static int write_file_entry(struct writer *w, const struct bundle_entry *e, stru
 		goto out;
 	}
 	if (write_header(w, e->path, 0, e->size, err) != 0 || check_offsets(w, e, err) != 0 ||
-	    bundle_chunker_start(w->chunker, e, 0, NULL, err) != 0)
+	    bundle_chunker_start(w->chunker, e, 0, w->record ? e->chunks : NULL, err) != 0)
 		goto out;
+	w->recorded += w->record && e->chunk_count > 0;
 	for (;;) {
 		ssize_t got = read_source(fd, e, w->chunk, err);
 
@@ -344,6 +354,12 @@ static int write_entry(struct writer *w, const struct bundle_entry *e, struct le
 	sha256_hex(e->src_data, (size_t)e->size, hex);
 	if (strcmp(hex, e->sha256) != 0)
 		return lerr_set(err, LADING_ERR_SYSTEM, "%s: row does not match its data", e->path);
+	if (w->record && e->chunk_count > 0) {
+		if (bundle_chunker_start(w->chunker, e, 0, e->chunks, err) != 0 ||
+		    bundle_chunker_update(w->chunker, e->src_data, (size_t)e->size, err) != 0)
+			return -1;
+		w->recorded++;
+	}
 	if (write_header(w, e->path, 0, e->size, err) != 0 || check_offsets(w, e, err) != 0)
 		return -1;
 	return write_data(w, e->path, e->src_data, (size_t)e->size, err);
@@ -372,24 +388,9 @@ static int write_parents(struct writer *w, const char *path, struct buf *done_di
 	return 0;
 }
 
-/*
- * Format 2: the head is frame 0 and ends there, so an entry's offsets (counted from here) are
- * also its place after frame 0's content in the seek table.
- */
-static int end_head(struct writer *w, struct lerr *err)
+static uint64_t total_bytes(const struct bundle_manifest *m, uint64_t head_size)
 {
-	if (!w->seekable)
-		return 0;
-	if (archive_write_finish_entry(w->a) != ARCHIVE_OK || w->io_failed)
-		return archive_fail(w, BUNDLE_MANIFEST_NAME, err);
-	w->head_end = w->tar_offset;
-	w->frame_has_file = 0;
-	return bundle_zstd_end_frame(w->zstd, err);
-}
-
-static uint64_t total_bytes(const struct bundle_manifest *m, size_t json_len)
-{
-	uint64_t total = json_len;
+	uint64_t total = head_size;
 	size_t i;
 
 	for (i = 0; i < m->entry_count; i++)
@@ -398,8 +399,91 @@ static uint64_t total_bytes(const struct bundle_manifest *m, size_t json_len)
 	return total;
 }
 
-int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, const char *json, size_t json_len,
-			const void *sig, size_t sig_len, const struct bundle_write_opts *opts, struct lerr *err)
+/*
+ * The head's tar bytes (lading.json, then its signature when sig is not NULL)
+ * appended to out: the headers a writer of the whole stream would give them,
+ * without the end-of-archive blocks. A tar header holds no offset, so these
+ * bytes followed by the body's own stream are the one stream of old, and the
+ * size depends only on json_len and sig_len.
+ */
+static int head_tar(int64_t mtime, const char *json, size_t json_len, const void *sig, size_t sig_len, struct buf *out,
+		    struct lerr *err)
+{
+	struct writer w;
+	int r = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.out_path = BUNDLE_MANIFEST_NAME;
+	w.mtime = mtime;
+	w.cut_at = UINT64_MAX;
+	w.capture = out;
+	if (archive_start(&w, err) != 0 || write_memory(&w, BUNDLE_MANIFEST_NAME, json, json_len, err) != 0 ||
+	    (sig != NULL && write_memory(&w, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0))
+		goto out;
+	if (archive_write_finish_entry(w.a) != ARCHIVE_OK || w.io_failed) {
+		archive_fail(&w, BUNDLE_MANIFEST_NAME, err);
+		goto out;
+	}
+	/* What closing adds is the body's end. */
+	w.capture = NULL;
+	w.dry = 1;
+	r = 0;
+out:
+	if (w.a != NULL)
+		archive_write_free(w.a);
+	return r;
+}
+
+/*
+ * The head of a bundle being written. Known before the body (tar filled:
+ * bundle_write_signed, or format 1), or made after it from the chunk values
+ * the body's pass recorded in layout (bundle_write), in which case size,
+ * json_len and sig_len come from a probe of the same lengths.
+ */
+struct head {
+	struct buf tar;
+	uint64_t size;
+	struct bundle_manifest *layout;
+	const struct bundle_write_opts *opts;
+	size_t json_len, sig_len;
+};
+
+/* lading.json with the real chunk values, signed: the same lengths as the probe's, or a bug. */
+static int make_head(struct head *h, struct lerr *err)
+{
+	struct buf sig = BUF_INIT(1 << 20);
+	char *json = NULL;
+	size_t json_len = 0;
+	int r = -1;
+
+	if (bundle_manifest_to_json(h->layout, &json, &json_len, err) != 0)
+		goto out;
+	if (h->opts->sign != NULL && h->opts->sign(h->opts->sign_ctx, json, json_len, &sig, err) != 0)
+		goto out;
+	if (json_len != h->json_len || sig.len != h->sig_len) {
+		lerr_set(err, LADING_ERR_SYSTEM,
+			 "%s is %zu bytes and its signature %zu, %zu and %zu were planned (report this bug)",
+			 BUNDLE_MANIFEST_NAME, json_len, sig.len, h->json_len, h->sig_len);
+		goto out;
+	}
+	r = head_tar(h->layout->created, json, json_len, h->opts->sign != NULL ? (sig.data ? sig.data : "") : NULL,
+		     sig.len, &h->tar, err);
+out:
+	free(json);
+	buf_free(&sig);
+	return r;
+}
+
+/*
+ * Writes the bundle file. Format 1: the head's bytes, then the body, in one
+ * zstd stream. Format 2: frame 0's place is kept for the head (raw blocks,
+ * so its size is known from h->size), the body follows, and the head is
+ * written into its place last, before the seek table, the fsync and the
+ * rename: lading.json goes first in the file but is made after the body's
+ * one read of every source.
+ */
+static int write_bundle_file(const char *out_path, const struct bundle_manifest *m, struct head *h,
+			     const struct bundle_write_opts *opts, struct lerr *err)
 {
 	struct writer w;
 	struct buf done_dirs = BUF_INIT(0);
@@ -410,19 +494,18 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 	w.out.fd = -1;
 	w.mtime = m->created;
 	w.seekable = m->format >= 2;
+	w.record = h->layout != NULL;
 	w.cut_at = UINT64_MAX;
 	w.chunk = xmalloc(CHUNK);
 	w.chunker = bundle_chunker_new();
 	buf_puts(&done_dirs, "\n");
-	progress_start(&w.progress, opts->lg, "writing", total_bytes(m, json_len));
+	progress_start(&w.progress, opts->lg, "writing", total_bytes(m, h->size));
 	if (writer_open(&w, out_path, opts, err) != 0)
 		goto out;
-	if (write_memory(&w, BUNDLE_MANIFEST_NAME, json, json_len, err) != 0)
+	if (w.seekable ? bundle_zstd_reserve_raw(w.zstd, h->size, err) != 0
+		       : bundle_zstd_write(w.zstd, h->tar.data, h->tar.len, err) != 0)
 		goto out;
-	if (sig != NULL && write_memory(&w, BUNDLE_SIGNATURE_NAME, sig, sig_len, err) != 0)
-		goto out;
-	if (end_head(&w, err) != 0)
-		goto out;
+	progress_add(&w.progress, h->size);
 	for (i = 0; i < m->entry_count; i++) {
 		if (i > 0 && strcmp(m->entries[i - 1].path, m->entries[i].path) >= 0) {
 			lerr_set(err, LADING_ERR_SYSTEM, "%s: entries are not sorted", m->entries[i].path);
@@ -438,6 +521,16 @@ int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, c
 	if (archive_write_close(w.a) != ARCHIVE_OK || w.io_failed) {
 		archive_fail(&w, "finish", err);
 		goto out;
+	}
+	if (w.seekable) {
+		if (w.record) {
+			log_msg(opts->lg, LOG_VERBOSE, "%s: chunk values of %zu entries recorded while written",
+				out_path, w.recorded);
+			if (make_head(h, err) != 0)
+				goto out;
+		}
+		if (bundle_zstd_fill_raw(w.zstd, h->tar.data, h->tar.len, err) != 0)
+			goto out;
 	}
 	if (bundle_zstd_finish(w.zstd, err) != 0)
 		goto out;
@@ -460,6 +553,23 @@ out:
 	return r;
 }
 
+int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, const char *json, size_t json_len,
+			const void *sig, size_t sig_len, const struct bundle_write_opts *opts, struct lerr *err)
+{
+	struct head h;
+	int r = -1;
+
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.tar, 0);
+	h.opts = opts;
+	if (head_tar(m->created, json, json_len, sig, sig_len, &h.tar, err) == 0) {
+		h.size = h.tar.len;
+		r = write_bundle_file(out_path, m, &h, opts, err);
+	}
+	buf_free(&h.tar);
+	return r;
+}
+
 /* The dry run: the same headers as the real pass into a counter, giving each entry's offsets. */
 static int measure_offsets(struct bundle_manifest *m, struct lerr *err)
 {
@@ -474,14 +584,8 @@ static int measure_offsets(struct bundle_manifest *m, struct lerr *err)
 	w.mtime = m->created;
 	w.cut_at = UINT64_MAX;
 	buf_puts(&done_dirs, "\n");
-	w.a = archive_write_new();
-	if (archive_write_set_format_pax_restricted(w.a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(w.a, 0) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(w.a, 1) != ARCHIVE_OK ||
-	    archive_write_open(w.a, &w, NULL, write_cb, NULL) != ARCHIVE_OK) {
-		archive_fail(&w, "measuring offsets", err);
+	if (archive_start(&w, err) != 0)
 		goto out;
-	}
 	for (i = 0; i < m->entry_count; i++) {
 		struct bundle_entry *e = &m->entries[i];
 
@@ -495,94 +599,33 @@ static int measure_offsets(struct bundle_manifest *m, struct lerr *err)
 	}
 	r = 0;
 out:
-	archive_write_free(w.a);
+	if (w.a != NULL)
+		archive_write_free(w.a);
 	buf_free(&done_dirs);
 	return r;
 }
 
 /*
- * A pool job: reads an entry over one chunk from its source and records its chaining values
- * (e->chunks, allocated here); checks its sha256.
+ * A copy of m (entries copied shallowly: free with layout_free) with every
+ * entry's offsets, and room for its chunk values, zero until the body's pass
+ * records them: their hex has the same length whatever they are, so
+ * lading.json's size is known before.
  */
-static int record_chunks(void *job, size_t worker, void *ctx, struct lerr *err)
+static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *copy, struct lerr *err)
 {
-	struct bundle_entry *e = job;
-	struct bundle_chunker *c = NULL;
-	char hex[SHA256_HEX_LEN + 1];
-	char *block = NULL;
-	uint64_t total = 0;
-	int fd = -1, r = -1;
-
-	(void)worker;
-	(void)ctx;
-	if (e->in_base)
-		return 0;
-	e->chunk_count = (size_t)bundle_chunk_count(e->size);
-	if (e->chunk_count == 0)
-		return 0;
-	e->chunks = xmalloc(e->chunk_count * BUNDLE_CHUNK_HASH_LEN);
-	c = bundle_chunker_new();
-	block = xmalloc(CHUNK);
-	if (bundle_chunker_start(c, e, 0, e->chunks, err) != 0)
-		goto out;
-	if (e->src_data != NULL) {
-		total = e->size;
-		if (bundle_chunker_update(c, e->src_data, (size_t)e->size, err) != 0)
-			goto out;
-	} else if (e->src_file == NULL || (fd = open(e->src_file, O_RDONLY | O_CLOEXEC)) < 0) {
-		lerr_sys(err, "%s: cannot open '%s'", e->path, e->src_file ? e->src_file : "(no source)");
-		goto out;
-	}
-	while (fd >= 0 && total <= e->size) {
-		ssize_t got = read_source(fd, e, block, err);
-
-		if (got < 0)
-			goto out;
-		if (got == 0)
-			break;
-		total += (uint64_t)got;
-		if (bundle_chunker_update(c, block, (size_t)got, err) != 0)
-			goto out;
-	}
-	bundle_chunker_final_hex(c, hex);
-	if (total != e->size || strcmp(hex, e->sha256) != 0) {
-		lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' does not match sha256:%s (remove it and retry)", e->path,
-			 e->src_file ? e->src_file : "its data", e->sha256);
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	bundle_chunker_free(c);
-	free(block);
-	return r;
-}
-
-/*
- * A copy of m (entries copied shallowly: free with layout_free) with every entry's offsets and
- * chunk values, for lading.json.
- */
-static int layout_add(const struct bundle_manifest *m, struct bundle_manifest *copy, int threads, struct lerr *err)
-{
-	struct pool_opts popts;
 	size_t i;
 
 	*copy = *m;
 	copy->entries = xcalloc(m->entry_count + 1, sizeof(*copy->entries));
 	for (i = 0; i < m->entry_count; i++) {
-		copy->entries[i] = m->entries[i];
-		copy->entries[i].chunks = NULL;
-		copy->entries[i].chunk_count = 0;
+		struct bundle_entry *e = &copy->entries[i];
+
+		*e = m->entries[i];
+		/* A delta's in_base entries are not written: no offsets, no chunk values. */
+		e->chunk_count = e->in_base ? 0 : (size_t)bundle_chunk_count(e->size);
+		e->chunks = e->chunk_count > 0 ? xcalloc(e->chunk_count, BUNDLE_CHUNK_HASH_LEN) : NULL;
 	}
-	if (measure_offsets(copy, err) != 0)
-		return -1;
-	/* Before anything is compressed the cores are free: entries are hashed side by side. */
-	memset(&popts, 0, sizeof(popts));
-	popts.workers = threads;
-	popts.mode = POOL_STOP_ON_ERROR;
-	popts.run = record_chunks;
-	return pool_run_each(&popts, copy->entries, copy->entry_count, sizeof(*copy->entries), err);
+	return measure_offsets(copy, err);
 }
 
 static void layout_free(struct bundle_manifest *copy)
@@ -594,20 +637,60 @@ static void layout_free(struct bundle_manifest *copy)
 	free(copy->entries);
 }
 
+/*
+ * Format 2: the head's size before the body is written, from a probe of
+ * lading.json with zero chunk values (the same length as the real ones), and
+ * of its signature. The probe's signature is never written: its length is
+ * what counts, and a minisign signature's length depends only on the
+ * trusted comment (name, created, a sha256, expiry), the same for both. The
+ * hook is called again on the real lading.json, last, so a signer that keeps
+ * what it signed keeps that.
+ */
+static int head_plan(struct head *h, struct lerr *err)
+{
+	struct buf sig = BUF_INIT(1 << 20);
+	char *json = NULL;
+	int r = -1;
+
+	if (bundle_manifest_to_json(h->layout, &json, &h->json_len, err) != 0)
+		goto out;
+	if (h->opts->sign != NULL && h->opts->sign(h->opts->sign_ctx, json, h->json_len, &sig, err) != 0)
+		goto out;
+	h->sig_len = sig.len;
+	if (head_tar(h->layout->created, json, h->json_len, h->opts->sign != NULL ? (sig.data ? sig.data : "") : NULL,
+		     sig.len, &h->tar, err) != 0)
+		goto out;
+	h->size = h->tar.len;
+	buf_reset(&h->tar);
+	r = 0;
+out:
+	free(json);
+	buf_free(&sig);
+	return r;
+}
+
 int bundle_write(const char *out_path, const struct bundle_manifest *m, const struct bundle_write_opts *opts,
 		 struct lerr *err)
 {
 	struct buf sig = BUF_INIT(1 << 20);
 	struct bundle_manifest with_layout;
+	struct head h;
 	char *json = NULL;
 	size_t json_len = 0;
 	int r = -1;
 
 	memset(&with_layout, 0, sizeof(with_layout));
+	memset(&h, 0, sizeof(h));
+	buf_init(&h.tar, 0);
+	h.opts = opts;
 	if (m->format >= 2) {
-		if (layout_add(m, &with_layout, opts->threads ? opts->threads : BUNDLE_THREADS_DEFAULT, err) != 0)
+		if (layout_add(m, &with_layout, err) != 0)
 			goto out;
-		m = &with_layout;
+		h.layout = &with_layout;
+		if (head_plan(&h, err) != 0)
+			goto out;
+		r = write_bundle_file(out_path, &with_layout, &h, opts, err);
+		goto out;
 	}
 	if (bundle_manifest_to_json(m, &json, &json_len, err) != 0)
 		goto out;
@@ -617,6 +700,7 @@ int bundle_write(const char *out_path, const struct bundle_manifest *m, const st
 				sig.len, opts, err);
 out:
 	layout_free(&with_layout);
+	buf_free(&h.tar);
 	free(json);
 	buf_free(&sig);
 	return r;

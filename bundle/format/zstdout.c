@@ -11,7 +11,10 @@
  * ends: with ZSTD_e_end libzstd flushes the whole frame (all MT jobs) before
  * it returns 0, and nothing of the next frame exists yet.
  */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "bundle/format/seektable.h"
@@ -33,7 +36,27 @@ struct bundle_zstd {
 	struct xxh64 frame_hash;
 	struct seektable_frame *frames; /* the finished ones */
 	size_t frame_count;
+	int reserved;	   /* frames[0] is a raw frame whose place is kept (bundle_zstd_reserve_raw) */
+	int filled;	   /* and it has been written */
+	off_t reserved_at; /* where it starts in the file */
+	uint64_t reserved_content;
 };
+
+/*
+ * A raw frame (RFC 8878 §3.1.1): magic, a header with a 128 KiB window
+ * (descriptor 0x38: windowLog 17) and a 4-byte content size, no single
+ * segment, so a decoder needs a 128 KiB window whatever the head's size;
+ * then raw blocks of at most 128 KiB, each behind a 3-byte block header; no
+ * checksum (the seek table has it).
+ */
+#define RAW_HEADER_SIZE 10u
+#define RAW_BLOCK_MAX (128u << 10)
+#define RAW_BLOCK_HEADER 3u
+
+static uint64_t raw_blocks(uint64_t content)
+{
+	return content == 0 ? 1 : (content + RAW_BLOCK_MAX - 1) / RAW_BLOCK_MAX;
+}
 
 static int set_param(struct bundle_zstd *z, ZSTD_cParameter param, int value, const char *what, struct lerr *err)
 {
@@ -154,6 +177,87 @@ int bundle_zstd_end_frame(struct bundle_zstd *z, struct lerr *err)
 	return 0;
 }
 
+uint64_t bundle_zstd_raw_frame_size(uint64_t content)
+{
+	return RAW_HEADER_SIZE + RAW_BLOCK_HEADER * raw_blocks(content) + content;
+}
+
+int bundle_zstd_reserve_raw(struct bundle_zstd *z, uint64_t content, struct lerr *err)
+{
+	uint64_t size = bundle_zstd_raw_frame_size(content);
+	struct seektable_frame *f;
+
+	if (!z->seekable || z->frame_count != 0 || z->frame_in != 0 || z->reserved)
+		return lerr_set(err, LADING_ERR_SYSTEM, "'%s': a raw frame is kept only first (report this bug)",
+				z->name);
+	if (content > SEEKTABLE_MAX_FRAME_CONTENT)
+		return lerr_set(err, LADING_ERR_LIMIT, "cannot write '%s': its head is over 1 GiB", z->name);
+	if ((z->reserved_at = lseek(z->fd, 0, SEEK_CUR)) < 0 || lseek(z->fd, (off_t)size, SEEK_CUR) < 0)
+		return lerr_sys(err, "cannot seek in '%s'", z->name);
+	z->frames = grow_array(z->frames, z->frame_count, sizeof(*z->frames));
+	f = &z->frames[z->frame_count++];
+	f->compressed = (uint32_t)size;
+	f->decompressed = (uint32_t)content;
+	f->checksum = 0;
+	z->reserved = 1;
+	z->reserved_content = content;
+	return 0;
+}
+
+static void put_le(unsigned char *p, uint64_t v, size_t bytes)
+{
+	size_t i;
+
+	for (i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+int bundle_zstd_fill_raw(struct bundle_zstd *z, const void *content, size_t len, struct lerr *err)
+{
+	const unsigned char *in = content;
+	uint64_t size = bundle_zstd_raw_frame_size(len), done = 0, blocks = raw_blocks(len), i;
+	unsigned char *frame, *p;
+	struct xxh64 hash;
+	int r = 0;
+
+	if (!z->reserved || z->filled || len != z->reserved_content)
+		return lerr_set(err, LADING_ERR_SYSTEM,
+				"'%s': the head is %zu bytes, %llu were kept for it (report this bug)", z->name, len,
+				(unsigned long long)z->reserved_content);
+	frame = xmalloc((size_t)size);
+	put_le(frame, ZSTD_MAGICNUMBER, 4);
+	frame[4] = 2u << 6; /* Frame_Content_Size on 4 bytes, a window descriptor, no checksum, no dictionary */
+	frame[5] = (17 - 10) << 3;
+	put_le(frame + 6, len, 4);
+	p = frame + RAW_HEADER_SIZE;
+	for (i = 0; i < blocks; i++) {
+		size_t part = len - done < RAW_BLOCK_MAX ? len - done : RAW_BLOCK_MAX;
+
+		/* Last_Block in bit 0, Block_Type 0 (raw) in bits 1-2, Block_Size above. */
+		put_le(p, (uint64_t)part << 3 | (i + 1 == blocks), RAW_BLOCK_HEADER);
+		memcpy(p + RAW_BLOCK_HEADER, in + done, part);
+		p += RAW_BLOCK_HEADER + part;
+		done += part;
+	}
+	for (done = 0; done < size && r == 0;) {
+		ssize_t put = pwrite(z->fd, frame + done, (size_t)(size - done), z->reserved_at + (off_t)done);
+
+		if (put > 0)
+			done += (uint64_t)put;
+		else if (put == 0 || errno != EINTR)
+			r = put == 0 ? lerr_set(err, LADING_ERR_SYSTEM, "cannot write '%s': no progress", z->name)
+				     : lerr_sys(err, "cannot write '%s'", z->name);
+	}
+	free(frame);
+	if (r != 0)
+		return -1;
+	xxh64_init(&hash, 0);
+	xxh64_update(&hash, content, len);
+	z->frames[0].checksum = (uint32_t)xxh64_digest(&hash);
+	z->filled = 1;
+	return 0;
+}
+
 int bundle_zstd_finish(struct bundle_zstd *z, struct lerr *err)
 {
 	struct buf table = BUF_INIT(0);
@@ -163,6 +267,8 @@ int bundle_zstd_finish(struct bundle_zstd *z, struct lerr *err)
 		return -1;
 	if (!z->seekable)
 		return 0;
+	if (z->reserved && !z->filled)
+		return lerr_set(err, LADING_ERR_SYSTEM, "'%s': the head was never written (report this bug)", z->name);
 	seektable_append(&table, z->frames, z->frame_count, 1);
 	r = fs_write_all(z->fd, table.data, table.len, z->name, err);
 	buf_free(&table);

@@ -35,7 +35,25 @@ uint64_t bundle_zstd_frame_input(const struct bundle_zstd *z);
 /* Ends the current frame (nothing when it is empty): what follows starts an independent one. */
 int bundle_zstd_end_frame(struct bundle_zstd *z, struct lerr *err);
 
-/* Ends the last frame and, for a seekable stream, writes the seek table. */
+/*
+ * A frame whose content is stored in raw blocks (no compression), so its size
+ * is known from its content's size alone: the writer keeps frame 0's place
+ * for the head, writes the body after it and fills the head in last.
+ */
+uint64_t bundle_zstd_raw_frame_size(uint64_t content);
+
+/*
+ * Keeps the place of a raw frame of content bytes at the current offset of
+ * the stream's fd (a regular file) as the stream's first frame; before any
+ * other write of a seekable stream. Fails when content is over the format's
+ * 1 GiB or the fd cannot seek.
+ */
+int bundle_zstd_reserve_raw(struct bundle_zstd *z, uint64_t content, struct lerr *err);
+
+/* Writes the reserved frame at its place; len must be the size reserved. Before bundle_zstd_finish. */
+int bundle_zstd_fill_raw(struct bundle_zstd *z, const void *content, size_t len, struct lerr *err);
+
+/* Ends the last frame and, for a seekable stream, writes the seek table (a reserved frame must be filled). */
 int bundle_zstd_finish(struct bundle_zstd *z, struct lerr *err);
 
 void bundle_zstd_free(struct bundle_zstd *z);
