@@ -1,4 +1,4 @@
-/* inspect: the chart, provider and file rows of lading.json, grouped by kind. */
+/* inspect: the chart, provider, module and file rows of lading.json, grouped by kind. */
 #include "bundle/inspect_sources.h"
 
 #include <stdio.h>
@@ -95,6 +95,7 @@ void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *ou
 {
 	kind_table(m, BUNDLE_KIND_CHART, "CHARTS", out);
 	kind_table(m, BUNDLE_KIND_PROVIDER, "PROVIDERS", out);
+	kind_table(m, BUNDLE_KIND_MODULE, "MODULES", out);
 	kind_table(m, BUNDLE_KIND_FILE, "FILES", out);
 	package_table(m, out);
 }
