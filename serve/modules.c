@@ -86,11 +86,14 @@ static int collect(void *ctx, const char *rel)
 static int parse_api(const char *rest, struct wanted *w)
 {
 	char *parts[6], *p;
-	size_t n = 0;
+	size_t n = 0, slashes = 0;
 
 	w->copy = xstrdup(rest);
-	for (p = w->copy; *p; p++)
+	/* Terraform compares NAMESPACE/NAME/SYSTEM without case (stored lowercase); a version keeps its case. */
+	for (p = w->copy; *p && slashes < 3; p++) {
+		slashes += *p == '/';
 		*p = (char)tolower((unsigned char)*p);
+	}
 	for (p = w->copy; n < 6; n++) {
 		parts[n] = p;
 		if ((p = strchr(p, '/')) == NULL)

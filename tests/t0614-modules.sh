@@ -12,7 +12,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 27
+plan 30
 
 pki=$TRASH/pki
 mkdir -p "$pki"
@@ -132,6 +132,7 @@ is "the rows are kind module" "$(jq -r '[.entries[] | select(.path | startswith(
 is "normalized: sorted, directories made explicit, owner 0/0, mtime 0" \
 	"$(tar -tvzf "$m/net/aws/1.3.0.tar.gz" --numeric-owner | awk '{print $1, $2, $4, $5, $6}' | tr '\n' ';')" \
 	"-rw-r--r-- 0/0 1970-01-01 00:00 main.tf;drwxr-xr-x 0/0 1970-01-01 00:00 modules/;drwxr-xr-x 0/0 1970-01-01 00:00 modules/sub/;-rw-r--r-- 0/0 1970-01-01 00:00 modules/sub/main.tf;"
+is "no gzip timestamp in the normalized archive" "$(od -An -tx1 -j4 -N4 "$m/net/aws/1.3.0.tar.gz" | tr -d ' ')" 00000000
 ok "the module's files are those of 1.3.0" sh -c "tar -xOzf '$m/net/aws/1.3.0.tar.gz' main.tf | cmp - '$TRASH/src/net-1.3.0/main.tf'"
 is "//modules/vpc with ?archive=tar.gz: only that subtree, at the root" \
 	"$(tar -tzf "$m/vpc/aws/0.1.0.tar.gz" | tr '\n' ' ')" "main.tf modules/ modules/sub/ modules/sub/main.tf "
@@ -203,6 +204,21 @@ is "download: 204 and X-Terraform-Get to the archive served" \
 	"$(c -o /dev/null -D - "$S/v1/modules/acme/net/aws/1.3.0/download" | tr -d '\r' | awk 'NR==1 {print $2} tolower($1)=="x-terraform-get:" {print $2}' | tr '\n' ' ')" \
 	"204 /modules/$host/acme/net/aws/1.3.0.tar.gz?archive=tar.gz "
 ok "the archive served is the one in the bundle" sh -c "curl -s --cacert '$pki/ca.crt' '$S/modules/$host/acme/net/aws/1.3.0.tar.gz' | cmp - '$m/net/aws/1.3.0.tar.gz'"
+
+# An extracted signed bundle: modules/ is checked against lading.json like the rest.
+"$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null 2>&1 || exit 1
+"$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/signed.tar.zst" --sign "$TRASH/k.key" >/dev/null 2>&1 &&
+	"$LADING" bundle extract -q --pubkey "$TRASH/k.pub" -C "$TRASH/signed" "$TRASH/signed.tar.zst" >/dev/null || exit 1
+echo junk >"$TRASH/signed/modules/$host/acme/net/aws/9.9.9.tar.gz"
+fails_one_line "an extracted directory with a module archive lading.json does not list is refused" 1 \
+	"modules/$host/acme/net/aws/9\.9\.9\.tar\.gz': not listed in the signed lading\.json" \
+	"$LADING" serve "$TRASH/signed" --pubkey "$TRASH/k.pub" --plain-http --listen 127.0.0.1:0
+mkdir -p "$TRASH/twohosts/modules/a.example/acme/net/aws" "$TRASH/twohosts/modules/b.example/acme/net/aws"
+cp "$m/net/aws/1.3.0.tar.gz" "$TRASH/twohosts/modules/a.example/acme/net/aws/1.3.0.tar.gz"
+cp "$m/net/aws/1.3.0.tar.gz" "$TRASH/twohosts/modules/b.example/acme/net/aws/1.0.0.tar.gz"
+fails_with "serve refuses one NAMESPACE/NAME/SYSTEM from two hosts" 2 \
+	"modules [ab]\.example/acme/net/aws and [ab]\.example/acme/net/aws share NAMESPACE/NAME/SYSTEM" \
+	"$LADING" serve "$TRASH/twohosts" --insecure-skip-signature --plain-http --listen 127.0.0.1:0
 
 # terraform init of an unchanged root module, the original registry stopped: the CLI config maps its host to serve.
 if [ ! -x /usr/local/bin/terraform ]; then
