@@ -1,5 +1,5 @@
 /*
- * lading fetch chart|provider|file (packages: cmd_fetch_packages.c): the sources of a bundle's charts/,
+ * lading fetch chart|provider|module|file (packages: cmd_fetch_packages.c): the sources of a bundle's charts/,
  * providers/ and files/, one at a time, into the content store and
  * optionally laid out in a directory (a Helm repository, a Terraform mirror,
  * a files tree). Option parsing and output only; the work is in charts/,
@@ -24,6 +24,7 @@
 #include "lib/urlstore.h"
 #include "lib/xmalloc.h"
 #include "providers/mirror.h"
+#include "providers/module.h"
 #include "providers/registry.h"
 
 #define MAX_PLATFORMS 32
@@ -37,14 +38,15 @@ enum {
 	OPT_IMAGES,
 	OPT_NAME,
 	OPT_UPDATE_HASHES,
+	OPT_VERSION,
 };
 
 /* One table for the three verbs: each option says which verb it is for. */
 static const struct cli_option fetch_options[] = {
     {"store", 's', "DIR", OPT_STORE, "store directory (default $LADING_CACHE or ~/.cache/lading)"},
     {"out", 'o', "DIR", OPT_OUT,
-     "also lay it out in DIR: a Helm repository (index.yaml), a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), or "
-     "DIR/NAME"},
+     "also lay it out in DIR: a Helm repository (index.yaml), a Terraform mirror (HOST/NS/TYPE/*.zip + JSON), "
+     "HOST/NS/NAME/SYSTEM/VERSION.tar.gz (a module) or DIR/NAME"},
     {"registry-config", 'r', "FILE", OPT_REGISTRY_CONFIG,
      "YAML file with a `registries:` list (plain_http, ca_file, ...)"},
     {"auth-file", 'a', "FILE", OPT_AUTH_FILE, "docker config.json with credentials (OCI charts)"},
@@ -52,12 +54,13 @@ static const struct cli_option fetch_options[] = {
     {"images", 0, NULL, OPT_IMAGES, "chart: list the images it deploys (values, annotations, subcharts)"},
     {"name", 'n', "NAME", OPT_NAME, "file: its name (default: the last part of the URL)"},
     {"update-hashes", 0, NULL, OPT_UPDATE_HASHES, "file: fetch without SHA256 and print the hash to pin"},
+    {"version", 0, "CONSTRAINT", OPT_VERSION, "module: a Terraform version constraint (default: the newest)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 struct fetch_args {
 	const char *verb;
-	const char *store, *out, *registry_config, *auth_file, *name;
+	const char *store, *out, *registry_config, *auth_file, *name, *version;
 	char *store_default;
 	const char *platforms[MAX_PLATFORMS];
 	size_t platform_count;
@@ -100,6 +103,9 @@ static int parse_args(struct cli *cli, struct fetch_args *a)
 			break;
 		case OPT_UPDATE_HASHES:
 			a->update_hashes = 1;
+			break;
+		case OPT_VERSION:
+			a->version = cli->arg;
 			break;
 		}
 	}
@@ -288,6 +294,43 @@ out:
 	return r;
 }
 
+static int verb_module(struct fetch_args *a, struct lerr *err)
+{
+	struct module_request req = {0};
+	struct module_fetch_opts opts = {a->store, &a->registries, 0, &a->lg};
+	struct module_result *res = NULL;
+	char *path = NULL;
+	int r = -1;
+
+	if (a->rest_count != 1)
+		return lerr_set(err, LADING_ERR_USAGE, "fetch module: give HOST/NAMESPACE/NAME/SYSTEM [--version C]");
+	req.source = a->rest[0];
+	req.version = a->version;
+	if (modules_fetch(&opts, &req, 1, &res, err) != 0)
+		goto out;
+	if (a->out != NULL) {
+		/* The bundle's layout: serve answers the module registry protocol from it. */
+		path = xasprintf("%s/%s/%s/%s/%s/%s.tar.gz", a->out, res->host, res->namespace, res->name, res->system,
+				 res->version);
+		if (fetch_place(a->store, res->tgz_sha256, path, err) != 0)
+			goto out;
+	}
+	if (a->json)
+		print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "kind", "module",
+				     "host", res->host, "namespace", res->namespace, "name", res->name, "system",
+				     res->system, "version", res->version, "location", res->location, "subdir",
+				     res->subdir, "sha256", res->sha256, "normalized_sha256", res->tgz_sha256,
+				     "normalized_size", (json_int_t)res->tgz_size));
+	else
+		printf("module %s/%s/%s/%s %s %s %s\n", res->host, res->namespace, res->name, res->system, res->version,
+		       res->sha256, res->tgz_sha256);
+	r = 0;
+out:
+	module_results_free(res, 1);
+	free(path);
+	return r;
+}
+
 static int verb_file(struct fetch_args *a, struct lerr *err)
 {
 	struct file_request req = {0};
@@ -331,7 +374,7 @@ static int run_verb(int argc, char **argv, const char *prog, const char *synopsi
 
 	lerr_clear(&err);
 	cli_init(&cli, prog, synopsis, fetch_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
-	cli.summary = "Fetch one chart, provider or file into the content store, verified.";
+	cli.summary = "Fetch one chart, provider, module or file into the content store, verified.";
 	a.verb = argv[0];
 	status = parse_args(&cli, &a);
 	if (status >= 0)
@@ -360,6 +403,11 @@ static int cmd_fetch_provider(int argc, char **argv)
 			verb_provider);
 }
 
+static int cmd_fetch_module(int argc, char **argv)
+{
+	return run_verb(argc, argv, "lading fetch module", "[options] HOST/NAMESPACE/NAME/SYSTEM", verb_module);
+}
+
 static int cmd_fetch_file(int argc, char **argv)
 {
 	return run_verb(argc, argv, "lading fetch file", "[options] URL [SHA256]", verb_file);
@@ -369,6 +417,7 @@ static const struct cli_verb verbs[] = {
     {"packages", cmd_fetch_packages, "OS packages from an apt archive: verified, resolved, downloaded"},
     {"chart", cmd_fetch_chart, "a Helm chart from an HTTP repository or an OCI registry"},
     {"provider", cmd_fetch_provider, "a Terraform/OpenTofu provider from its registry"},
+    {"module", cmd_fetch_module, "a Terraform module from its registry, normalized to .tar.gz"},
     {"file", cmd_fetch_file, "a plain file from a URL, pinned by its sha256"},
     {NULL, NULL, NULL},
 };

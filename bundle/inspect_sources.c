@@ -1,4 +1,4 @@
-/* inspect: the chart, provider and file rows of lading.json, grouped by kind. */
+/* inspect: the chart, provider, module and file rows of lading.json, grouped by kind. */
 #include "bundle/inspect_sources.h"
 
 #include <stdio.h>
@@ -91,10 +91,30 @@ json_t *bundle_inspect_packages_json(const struct bundle_manifest *m)
 	return list;
 }
 
+json_t *bundle_inspect_modules_json(const struct bundle_manifest *m)
+{
+	json_t *list = json_array();
+	size_t i;
+
+	for (i = 0; i < m->entry_count; i++) {
+		const struct bundle_entry *e = &m->entries[i];
+		char source[512], version[128];
+
+		if (strcmp(e->kind, BUNDLE_KIND_MODULE) != 0 || e->ref == NULL ||
+		    sscanf(e->ref, "%511s %127s", source, version) != 2)
+			continue;
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s, s:I, s:s}", "source", source, "version", version,
+						"path", e->path, "size", (json_int_t)e->size, "sha256", e->sha256));
+	}
+	return list;
+}
+
 void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *out)
 {
 	kind_table(m, BUNDLE_KIND_CHART, "CHARTS", out);
 	kind_table(m, BUNDLE_KIND_PROVIDER, "PROVIDERS", out);
+	kind_table(m, BUNDLE_KIND_MODULE, "MODULES", out);
 	kind_table(m, BUNDLE_KIND_FILE, "FILES", out);
 	package_table(m, out);
 }

@@ -9,8 +9,11 @@
 /* The .debs under apt/: [{source, name, version, arch, path, size, sha256}], in bundle order. */
 json_t *bundle_inspect_packages_json(const struct bundle_manifest *m);
 
-/* Appends one table per kind (charts, providers, files, packages) listing its rows with sizes; nothing for absent
- * kinds. */
+/* The normalized module archives under modules/: [{source, version, path, size, sha256}], in bundle order. */
+json_t *bundle_inspect_modules_json(const struct bundle_manifest *m);
+
+/* Appends one table per kind (charts, providers, modules, files, packages) listing its rows with sizes; nothing for
+ * absent kinds. */
 void bundle_inspect_sources_text(const struct bundle_manifest *m, struct buf *out);
 
 /* Appends an IMAGE ORIGIN table (where the spec named each image) when lading.json records origins. */

@@ -1,4 +1,5 @@
-/* charts:, providers:, files: in bundle create: requests from the spec and lading.lock, and the lock afterwards. */
+/* charts:, providers:, modules:, files: in bundle create: requests from the spec and lading.lock, and the lock
+ * afterwards. */
 #include "bundle/sources.h"
 
 #include <jansson.h>
@@ -143,6 +144,39 @@ out:
 	return r;
 }
 
+static int fetch_modules(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+			 struct bundle_sources *out, struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct module_request *reqs = xcalloc(s->module_count + 1, sizeof(*reqs));
+	struct module_fetch_opts mopts = {opts->cache, &spec->registries, opts->locked, opts->lg};
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < s->module_count; i++) {
+		const struct spec_module *m = &s->modules[i];
+		json_t *item = opts->locked ? lock_find(lock, "modules", "source", m->source, m->version) : NULL;
+
+		reqs[i].source = m->source;
+		reqs[i].version = m->version;
+		if (opts->locked && (item == NULL || str(item, "version") == NULL || str(item, "sha256") == NULL)) {
+			not_locked(spec, m->line, m->col, "module", m->source, err);
+			goto out;
+		}
+		if (item != NULL) {
+			reqs[i].locked_version = str(item, "version");
+			reqs[i].locked_sha256 = str(item, "sha256");
+		}
+	}
+	if (modules_fetch(&mopts, reqs, s->module_count, &out->modules, err) != 0)
+		goto out;
+	out->module_count = s->module_count;
+	r = 0;
+out:
+	free(reqs);
+	return r;
+}
+
 static int fetch_files(struct bundle_spec *spec, const struct bundle_sources_opts *opts, struct bundle_sources *out,
 		       struct lerr *err)
 {
@@ -246,7 +280,8 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 	if (lock_json(opts->lock_path, &lock, err) != 0)
 		return -1;
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
-	    fetch_files(spec, opts, out, err) != 0 || fetch_apt(spec, opts, lock, out, err) != 0)
+	    fetch_modules(spec, opts, lock, out, err) != 0 || fetch_files(spec, opts, out, err) != 0 ||
+	    fetch_apt(spec, opts, lock, out, err) != 0)
 		goto out;
 	if (bundle_sources_add_chart_images(spec, out, err) != 0)
 		goto out;
@@ -258,7 +293,7 @@ out:
 
 static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle_sources *src, json_t *root)
 {
-	json_t *charts = json_array(), *providers = json_array(), *files = json_array();
+	json_t *charts = json_array(), *providers = json_array(), *modules = json_array(), *files = json_array();
 	size_t i, j;
 
 	for (i = 0; i < src->chart_count; i++) {
@@ -279,11 +314,26 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 							   p->version ? p->version : "", "version",
 							   src->providers[i].version, "sha256", sums));
 	}
+	for (i = 0; i < src->module_count; i++) {
+		const struct module_result *m = &src->modules[i];
+		json_t *item =
+		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "source", spec->sources.modules[i].source, "constraint",
+			      spec->sources.modules[i].version ? spec->sources.modules[i].version : "", "version",
+			      m->version, "sha256", m->sha256, "location", m->location);
+
+		if (m->subdir != NULL)
+			json_object_set_new(item, "subdir", json_string(m->subdir));
+		json_array_append_new(modules, item);
+	}
 	for (i = 0; i < src->file_count; i++)
 		json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "url", src->files[i].url, "name",
 						       src->files[i].name, "sha256", src->files[i].sha256));
 	json_object_set_new(root, "charts", charts);
 	json_object_set_new(root, "providers", providers);
+	if (src->module_count > 0)
+		json_object_set_new(root, "modules", modules);
+	else
+		json_decref(modules);
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "packages", bundle_apt_lock_section(&spec->sources, src->apts));
 	return root;
@@ -316,6 +366,7 @@ void bundle_sources_free(struct bundle_sources *src)
 {
 	chart_results_free(src->charts, src->chart_count);
 	provider_results_free(src->providers, src->provider_count);
+	module_results_free(src->modules, src->module_count);
 	file_results_free(src->files, src->file_count);
 	bundle_apt_results_free(src->apts, src->apt_count);
 	memset(src, 0, sizeof(*src));

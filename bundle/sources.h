@@ -7,7 +7,8 @@
  * record what they resolved to in lading.lock, and add their rows to
  * lading.json: charts/index.yaml + charts/NAME-VERSION.tgz (kind chart),
  * the charts again as OCI artifacts in oci/, providers/HOST/NS/TYPE/ zips and
- * network-mirror JSON (kind provider), files/NAME (kind file), apt/NAME/…
+ * network-mirror JSON (kind provider), modules/HOST/NS/NAME/SYSTEM/VERSION.tar.gz
+ * (kind module, normalized), files/NAME (kind file), apt/NAME/…
  * (kinds package and apt-index).
  */
 #include <stddef.h>
@@ -21,16 +22,20 @@
 #include "images/fetch.h"
 #include "lib/err.h"
 #include "lib/log.h"
+#include "providers/module.h"
 #include "providers/registry.h"
 
 #define BUNDLE_KIND_CHART "chart"
 #define BUNDLE_KIND_PROVIDER "provider"
+#define BUNDLE_KIND_MODULE "module"
 
 struct bundle_sources {
 	struct chart_result *charts; /* one per spec chart */
 	size_t chart_count;
 	struct provider_result *providers;
 	size_t provider_count;
+	struct module_result *modules; /* one per spec module */
+	size_t module_count;
 	struct file_result *files;
 	size_t file_count;
 	struct apt_source_result *apts; /* one per spec package source (bundle/sources_apt.c) */

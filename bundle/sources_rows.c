@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* mkdtemp */
-/* The charts/, providers/ and files/ rows of lading.json, and --update-hashes. */
+/* The charts/, providers/, modules/ and files/ rows of lading.json, and --update-hashes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +221,50 @@ out:
 	return r;
 }
 
+/* Serve answers /v1/modules/NS/NAME/SYSTEM without the host: two hosts may not share one. */
+static int module_clash(const struct module_result *a, const struct module_result *b, struct lerr *err)
+{
+	if (strcmp(a->namespace, b->namespace) != 0 || strcmp(a->name, b->name) != 0 ||
+	    strcmp(a->system, b->system) != 0 || strcmp(a->host, b->host) == 0)
+		return 0;
+	return lerr_set(err, LADING_ERR_USAGE,
+			"modules %s/%s/%s/%s and %s/%s/%s/%s share NAMESPACE/NAME/SYSTEM, which serve answers for one "
+			"host only: carry one of them",
+			b->host, b->namespace, b->name, b->system, a->host, a->namespace, a->name, a->system);
+}
+
+/* modules/HOST/NS/NAME/SYSTEM/VERSION.tar.gz, the normalized archives (one row per module version). */
+static int add_modules(struct bundle_manifest *m, const struct bundle_sources *src, const char *cache, struct lerr *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < src->module_count; i++) {
+		const struct module_result *mod = &src->modules[i];
+		char *rel = xasprintf("%s/%s/%s/%s", mod->host, mod->namespace, mod->name, mod->system), *path, *ref;
+		int seen = 0;
+
+		for (j = 0; j < i; j++) {
+			if (module_clash(mod, &src->modules[j], err) != 0) {
+				free(rel);
+				return -1;
+			}
+			seen |= strcmp(mod->host, src->modules[j].host) == 0 &&
+				strcmp(mod->version, src->modules[j].version) == 0 &&
+				strcmp(mod->namespace, src->modules[j].namespace) == 0 &&
+				strcmp(mod->name, src->modules[j].name) == 0 &&
+				strcmp(mod->system, src->modules[j].system) == 0;
+		}
+		path = xasprintf("modules/%s/%s.tar.gz", rel, mod->version);
+		ref = xasprintf("%s %s", rel, mod->version);
+		if (!seen)
+			add_file_row(m, path, cache, mod->tgz_sha256, mod->tgz_size, BUNDLE_KIND_MODULE, ref);
+		free(rel);
+		free(path);
+		free(ref);
+	}
+	return 0;
+}
+
 /* apt/NAME/PATH for every file of every package source; .debs named by package, the rest are its indexes. */
 static void add_apt(struct bundle_manifest *m, const struct bundle_sources *src, const struct spec_sources *spec,
 		    const char *cache)
@@ -251,7 +295,8 @@ int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sourc
 {
 	size_t i;
 
-	if (add_charts(m, src, cache, created, err) != 0 || add_providers(m, src, cache, err) != 0)
+	if (add_charts(m, src, cache, created, err) != 0 || add_providers(m, src, cache, err) != 0 ||
+	    add_modules(m, src, cache, err) != 0)
 		return -1;
 	for (i = 0; i < src->file_count; i++) {
 		char *path = xasprintf("files/%s", src->files[i].name);

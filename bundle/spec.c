@@ -27,6 +27,11 @@ static int parse_providers(struct bundle_spec *spec, const struct ynode *node, s
 	return spec_sources_parse_providers(&spec->sources, node, err);
 }
 
+static int parse_modules(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_modules(&spec->sources, node, err);
+}
+
 static int parse_files(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
 	return spec_sources_parse_files(&spec->sources, node, err);
@@ -48,6 +53,7 @@ static const struct {
     {"registries", parse_registries},
     {"charts", parse_charts},
     {"providers", parse_providers},
+    {"modules", parse_modules},
     {"files", parse_files},
     {"packages", parse_packages},
     {NULL, NULL},

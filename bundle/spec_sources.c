@@ -7,6 +7,7 @@
 #include "lib/digest.h"
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
+#include "providers/module.h"
 
 int spec_name_is_valid(const char *name)
 {
@@ -101,6 +102,32 @@ static int parse_provider(struct spec_provider *p, const struct ynode *node, str
 	return 0;
 }
 
+static int parse_module(struct spec_module *m, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"source", "version", "git", "ref", NULL};
+	char *host = NULL, *ns = NULL, *name = NULL, *system = NULL;
+	int r;
+
+	m->line = node->line;
+	m->col = node->col;
+	if (ynode_expect(node, YNODE_MAP, "a module", err) != 0 || ynode_check_keys(node, keys, "a module", err) != 0 ||
+	    spec_opt_string(node, "source", &m->source, err) != 0 ||
+	    spec_opt_string(node, "version", &m->version, err) != 0)
+		return -1;
+	if (ynode_get(node, "git") != NULL || ynode_get(node, "ref") != NULL)
+		return ynode_error(
+		    node, err, LADING_ERR_USAGE,
+		    "git module sources come with the Git support; list registry modules (source:) for now");
+	if (m->source == NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "a module needs 'source' (HOST/NAMESPACE/NAME/SYSTEM)");
+	r = module_source_parse(m->source, &host, &ns, &name, &system, err);
+	free(host);
+	free(ns);
+	free(name);
+	free(system);
+	return r != 0 ? ynode_error(node, err, LADING_ERR_USAGE, "%s", err->msg) : 0;
+}
+
 static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr *err)
 {
 	static const char *const keys[] = {"url", "sha256", "name", NULL};
@@ -157,6 +184,22 @@ int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *n
 	return 0;
 }
 
+int spec_sources_parse_modules(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	size_t i, j;
+
+	PARSE_SEQ(src, node, "modules", modules, module_count, parse_module);
+	for (i = 0; i < src->module_count; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(src->modules[i].source, src->modules[j].source) == 0 &&
+			    strcmp(src->modules[i].version ? src->modules[i].version : "",
+				   src->modules[j].version ? src->modules[j].version : "") == 0)
+				return lerr_set(err, LADING_ERR_USAGE, "%s:%d:%d: module '%s' is listed twice",
+						node->file, src->modules[i].line, src->modules[i].col,
+						src->modules[i].source);
+	return 0;
+}
+
 int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err)
 {
 	PARSE_SEQ(src, node, "files", files, file_count, parse_file);
@@ -165,7 +208,7 @@ int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node,
 
 int spec_sources_any(const struct spec_sources *src)
 {
-	return src->chart_count + src->provider_count + src->file_count + src->apt_count > 0;
+	return src->chart_count + src->provider_count + src->module_count + src->file_count + src->apt_count > 0;
 }
 
 void spec_sources_free(struct spec_sources *src)
@@ -188,6 +231,10 @@ void spec_sources_free(struct spec_sources *src)
 			free(src->providers[i].platforms[j]);
 		free(src->providers[i].platforms);
 	}
+	for (i = 0; i < src->module_count; i++) {
+		free(src->modules[i].source);
+		free(src->modules[i].version);
+	}
 	for (i = 0; i < src->file_count; i++) {
 		free(src->files[i].url);
 		free(src->files[i].sha256);
@@ -197,6 +244,7 @@ void spec_sources_free(struct spec_sources *src)
 		spec_apt_free(&src->apts[i]);
 	free(src->charts);
 	free(src->providers);
+	free(src->modules);
 	free(src->files);
 	free(src->apts);
 	memset(src, 0, sizeof(*src));

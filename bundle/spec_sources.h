@@ -2,7 +2,7 @@
 #define LADING_BUNDLE_SPEC_SOURCES_H
 
 /*
- * The charts:, providers:, files: and packages: sections of lading.yaml (see
+ * The charts:, providers:, modules:, files: and packages: sections of lading.yaml (see
  * lading.yaml(5)); parsed with the same file:line:col errors and unknown-key
  * checks as the rest of the spec.
  */
@@ -29,6 +29,13 @@ struct spec_provider {
 	char *version; /* Terraform constraint; NULL = newest */
 	char **platforms;
 	size_t platform_count;
+	int line, col;
+};
+
+/* A Terraform module from a module registry (git: sources come with the Git support). */
+struct spec_module {
+	char *source;  /* "HOST/NAMESPACE/NAME/SYSTEM" */
+	char *version; /* Terraform constraint; NULL = newest */
 	int line, col;
 };
 
@@ -61,6 +68,8 @@ struct spec_sources {
 	size_t chart_count;
 	struct spec_provider *providers;
 	size_t provider_count;
+	struct spec_module *modules;
+	size_t module_count;
 	struct spec_file *files;
 	size_t file_count;
 	struct spec_apt *apts;
@@ -70,6 +79,7 @@ struct spec_sources {
 /* Section parsers (a sequence each); errors name file:line:col. Results are appended to src. */
 int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+int spec_sources_parse_modules(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_packages(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 void spec_apt_free(struct spec_apt *a);

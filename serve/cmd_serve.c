@@ -214,7 +214,8 @@ static int parse_options(int argc, char **argv, struct serve_cmd *cmd, int *done
 	cli_init(&cli, "lading serve", "[options] (--tls-cert FILE --tls-key FILE | --plain-http) DIR-or-BUNDLE",
 		 serve_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	cli.summary = "Serve images (read-only OCI registry under /v2/), Helm charts (/charts/index.yaml),\n"
-		      "a Terraform provider network mirror (/providers/), files (/files/) and apt\n"
+		      "a Terraform provider network mirror (/providers/), a Terraform module registry\n"
+		      "(/.well-known/terraform.json, /v1/modules/), files (/files/) and apt\n"
 		      "repositories (/apt/NAME/).\n"
 		      "--json writes the access log as JSON lines on stdout.";
 	while ((opt = cli_next(&cli)) > 0)
@@ -293,18 +294,20 @@ static void print_summary(const struct serve_cmd *cmd, const struct serve_conten
 	log_format_bytes(stats.bytes, size, sizeof(size));
 	if (cmd->lg.json) {
 		printf("{\"event\":\"listening\",\"url\":\"%s\",\"images\":%zu,\"repositories\":%zu,\"blobs\":%zu,"
-		       "\"bytes\":%llu,\"chart_files\":%zu,\"provider_files\":%zu,\"files\":%zu,\"apt_files\":%zu}\n",
+		       "\"bytes\":%llu,\"chart_files\":%zu,\"provider_files\":%zu,\"module_files\":%zu,\"files\":%zu,"
+		       "\"apt_files\":%zu}\n",
 		       url, stats.images, stats.repositories, stats.blobs, (unsigned long long)stats.bytes,
 		       serve_tree_count(content->charts), serve_tree_count(content->providers),
-		       serve_tree_count(content->files), serve_tree_count(content->apt));
+		       serve_tree_count(content->modules), serve_tree_count(content->files),
+		       serve_tree_count(content->apt));
 		fflush(stdout);
 	}
 	fprintf(stderr,
 		"lading: serving '%s' on %s: %zu images in %zu repositories (%zu blobs, %s), %zu chart files, "
-		"%zu provider files, %zu plain files, %zu apt files\n",
+		"%zu provider files, %zu module files, %zu plain files, %zu apt files\n",
 		cmd->source, url, stats.images, stats.repositories, stats.blobs, size,
 		serve_tree_count(content->charts), serve_tree_count(content->providers),
-		serve_tree_count(content->files), serve_tree_count(content->apt));
+		serve_tree_count(content->modules), serve_tree_count(content->files), serve_tree_count(content->apt));
 }
 
 static int read_pem(const char *path, const char *what, struct buf *pem, struct lerr *err)

@@ -10,6 +10,7 @@
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
 #include "serve/helmindex.h"
+#include "serve/modules.h"
 
 /* A Helm index of thousands of chart versions stays well under this. */
 #define HELM_INDEX_MAX (32u << 20)
@@ -50,9 +51,10 @@ out:
 static int nothing_to_serve(const struct serve_content *out, const char *root, struct lerr *err)
 {
 	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
-	    serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0)
-		return lerr_set(err, LADING_ERR_USAGE,
-				"'%s' holds none of oci/, charts/, providers/, files/, apt/: nothing to serve", root);
+	    serve_tree_count(out->modules) == 0 && serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0)
+		return lerr_set(
+		    err, LADING_ERR_USAGE,
+		    "'%s' holds none of oci/, charts/, providers/, files/, apt/, modules/: nothing to serve", root);
 	return 0;
 }
 
@@ -82,9 +84,11 @@ int serve_content_load(const char *root, const struct naming_opts *naming, int v
 		goto out;
 	if (load_tree(root, "charts", lg, &out->charts, err) != 0 ||
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||
+	    load_tree(root, "modules", lg, &out->modules, err) != 0 ||
 	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0)
 		goto out;
-	if (load_helm_index(out, root, NULL, err) != 0 || nothing_to_serve(out, root, err))
+	if (load_helm_index(out, root, NULL, err) != 0 || nothing_to_serve(out, root, err) ||
+	    serve_modules_check(out->modules, root, err) != 0)
 		goto out;
 	r = 0;
 out:
@@ -95,8 +99,8 @@ out:
 int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
 			      struct serve_content *out, struct lerr *err)
 {
-	static const char *const parts[] = {"charts", "providers", "files", "apt"};
-	struct serve_tree **trees[] = {&out->charts, &out->providers, &out->files, &out->apt};
+	static const char *const parts[] = {"charts", "providers", "modules", "files", "apt"};
+	struct serve_tree **trees[] = {&out->charts, &out->providers, &out->modules, &out->files, &out->apt};
 	const char *path = bundle_view_path(bf);
 	size_t i;
 
@@ -107,7 +111,8 @@ int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (serve_tree_load_bundle(bf, parts[i], trees[i], err) != 0)
 			return -1;
-	if (load_helm_index(out, path, bf, err) != 0 || nothing_to_serve(out, path, err))
+	if (load_helm_index(out, path, bf, err) != 0 || nothing_to_serve(out, path, err) ||
+	    serve_modules_check(out->modules, path, err) != 0)
 		return -1;
 	return 0;
 }
@@ -119,6 +124,7 @@ void serve_content_free(struct serve_content *content)
 	serve_catalog_free(content->catalog);
 	serve_tree_free(content->charts);
 	serve_tree_free(content->providers);
+	serve_tree_free(content->modules);
 	serve_tree_free(content->files);
 	serve_tree_free(content->apt);
 	free(content->helm_index);

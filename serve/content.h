@@ -4,7 +4,8 @@
 /*
  * Everything one `lading serve` answers from, loaded once at start from a
  * directory laid out like an extracted bundle: oci/ (OCI image layout),
- * charts/ (index.yaml + tgz), providers/ (network mirror JSON + zips), files/,
+ * charts/ (index.yaml + tgz), providers/ (network mirror JSON + zips), modules/
+ * (normalized module archives), files/,
  * apt/ (apt repositories).
  * Read-only afterwards: the server threads share it without locks.
  */
@@ -21,6 +22,7 @@ struct serve_content {
 	struct serve_catalog *catalog; /* NULL when there is no oci/ */
 	struct serve_tree *charts;
 	struct serve_tree *providers;
+	struct serve_tree *modules; /* modules/HOST/NS/NAME/SYSTEM/VERSION.tar.gz (serve/modules.c) */
 	struct serve_tree *files;
 	struct serve_tree *apt; /* apt/NAME/…: repositories a node's apt reads, InRelease from upstream */
 	char *helm_index;	/* charts/index.yaml as read, or NULL */

@@ -19,7 +19,7 @@
 #define DIRSIG_SIG_MAX (64u << 10)
 
 /* What `lading serve` answers from: every file under these is checked. */
-static const char *const served_parts[] = {"oci", "charts", "providers", "files", "apt"};
+static const char *const served_parts[] = {"oci", "charts", "providers", "modules", "files", "apt"};
 
 struct part_check {
 	const char *dir;

@@ -21,6 +21,7 @@
 #include "lib/xmalloc.h"
 #include "serve/deadline.h"
 #include "serve/helmindex.h"
+#include "serve/modules.h"
 #include "serve/request.h"
 #include "serve/respond_entry.h"
 
@@ -141,6 +142,10 @@ static enum MHD_Result dispatch(struct serve_request *req)
 		return serve_from_tree(req, content->charts, path + 8);
 	if (strncmp(path, "/providers/", 11) == 0)
 		return serve_from_tree(req, content->providers, path + 11);
+	if (serve_modules_route(path))
+		return serve_modules_handle(req, content->modules);
+	if (strncmp(path, "/modules/", 9) == 0)
+		return serve_from_tree(req, content->modules, path + 9);
 	if (strncmp(path, "/files/", 7) == 0)
 		return serve_from_tree(req, content->files, path + 7);
 	if (strncmp(path, "/apt/", 5) == 0)
