@@ -458,7 +458,7 @@ static const struct cli_verb verbs[] = {
     {"inspect", verb_inspect, "show what a bundle holds and who signed it (reads only its head)"},
     {"verify", verb_verify, "check the signature, then every entry against lading.json"},
     {"extract", verb_extract, "verify and unpack into a new directory"},
-    {"push", bundle_cmd_push, "verify the signature and every entry, then push into a registry"},
+    {"push", bundle_cmd_push, "verify the signature, then push into a registry (every entry checked as it is read)"},
     {"sign", bundle_sig_verb_sign, "sign an existing bundle (rewrites it atomically)"},
     {"diff", bundle_cmd_diff, "what changed between two bundles: images, blobs and bytes, other entries"},
     {NULL, NULL, NULL},

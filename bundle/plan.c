@@ -79,6 +79,9 @@ static void add_rest(const struct bundle_spec *spec, struct bundle_plan *plan)
 					 platforms.len ? platforms.data : "linux_amd64"));
 		buf_free(&platforms);
 	}
+	for (i = 0; i < s->module_count; i++)
+		add_line(plan, xasprintf("module %s %s", s->modules[i].source,
+					 s->modules[i].version ? s->modules[i].version : "(newest)"));
 	for (i = 0; i < s->file_count; i++)
 		add_line(plan, xasprintf("file %s %s", s->files[i].name ? s->files[i].name : "-", s->files[i].url));
 }

@@ -273,6 +273,7 @@ static int check_signature(struct bundle_sig_check *check, const char *json, siz
 	}
 	check->is_signed = 1;
 	minisign_key_id_hex(parsed.key_id, check->key_id);
+	free(check->trusted_comment);
 	check->trusted_comment = xstrdup(parsed.trusted_comment);
 	signer = trust_find(check->trust, parsed.key_id);
 	if (signer != NULL && signer->pubkey.purpose == MINISIGN_PURPOSE_RELEASE) {
