@@ -251,6 +251,8 @@ static int has_upload(const struct http_request *req)
 	       strcmp(req->method, "PATCH") == 0;
 }
 
+#define HTTP_UPLOAD_BUFFER (1024L * 1024L)
+
 static void set_method(struct http_setup *so, const struct http_request *req, const char *method)
 {
 	if (strcmp(method, "GET") == 0) {
@@ -262,6 +264,8 @@ static void set_method(struct http_setup *so, const struct http_request *req, co
 
 		HTTP_SET(so, CURLOPT_UPLOAD, 1L);
 		HTTP_SET(so, CURLOPT_INFILESIZE_LARGE, len);
+		/* 64 KiB by default: a blob of hundreds of MiB then costs a read callback and a send per 64 KiB. */
+		HTTP_SET(so, CURLOPT_UPLOAD_BUFFERSIZE, HTTP_UPLOAD_BUFFER);
 		HTTP_SET(so, CURLOPT_CUSTOMREQUEST, method);
 	} else if (strcmp(method, "POST") == 0) {
 		HTTP_SET(so, CURLOPT_POST, 1L);
