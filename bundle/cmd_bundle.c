@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bundle/cmd_bundle.h"
 #include "bundle/cmd_bundle_sig.h"
 #include "bundle/cmd_push.h"
+#include "bundle/cmd_split.h"
 #include "bundle/create.h"
 #include "bundle/format/extract.h"
 #include "bundle/format/reader.h"
@@ -40,6 +42,7 @@ enum {
 	OPT_PLATFORM,
 	OPT_SINCE,
 	OPT_BASE,
+	OPT_VOLUME_SIZE,
 };
 
 static const struct cli_option create_options[] = {
@@ -58,6 +61,9 @@ static const struct cli_option create_options[] = {
     {"since", 0, "OLD", OPT_SINCE,
      "write a delta: leave out every entry OLD (a bundle or its lading.json) carries; serve, extract and push "
      "take it with OLD as --base"},
+    {"volume-size", 0, "SIZE", OPT_VOLUME_SIZE,
+     "write a set of volumes NAME.001.tar.zst … of at most SIZE each (N with K, M, G or T; fat32, dvd, bd25), "
+     "not one file"},
     {"dry-run", 0, NULL, OPT_DRY_RUN, "list what the bundle would hold (images charts name included); write nothing"},
     {NULL, 0, NULL, 0, NULL},
 };
@@ -114,9 +120,10 @@ struct common {
 	int update_hashes;
 	int dry_run;
 	const char *images_file;
-	const char *since; /* --since OLD */
-	const char *base;  /* --base OLD */
-	char **platforms;  /* --platform split at ',' (NULL-terminated); freed by the verb */
+	const char *since;    /* --since OLD */
+	const char *base;     /* --base OLD */
+	uint64_t volume_size; /* --volume-size */
+	char **platforms;     /* --platform split at ',' (NULL-terminated); freed by the verb */
 };
 
 /* --platform P[,P]: each os/arch[/variant], none twice. */
@@ -192,6 +199,10 @@ static int parse_common(const char *prog, const char *synopsis, const struct cli
 			break;
 		case OPT_BASE:
 			c->base = c->cli.arg;
+			break;
+		case OPT_VOLUME_SIZE:
+			if (bundle_volume_size_parse(c->cli.arg, &c->volume_size, &experr) != 0)
+				bad = cli_usage_error(&c->cli, "%s", experr.msg);
 			break;
 		case OPT_PLATFORM:
 			bad = parse_platforms(c);
@@ -311,6 +322,11 @@ static int verb_create(int argc, char **argv)
 	free_platforms(c.platforms);
 	if (rc != 0)
 		return cli_fail(&err);
+	if (c.volume_size > 0) {
+		rc = bundle_cmd_split_created(result.out_path, c.volume_size, &c.lg, &err);
+		bundle_create_result_free(&result);
+		return rc != 0 ? cli_fail(&err) : 0;
+	}
 	if (c.lg.json) {
 		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "output", result.out_path, "images",
 					 (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count,
@@ -373,6 +389,13 @@ static int verb_inspect(int argc, char **argv)
 	return 0;
 }
 
+static int is_directory(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int verb_verify(int argc, char **argv)
 {
 	struct bundle_verify_stats stats;
@@ -387,8 +410,11 @@ static int verb_verify(int argc, char **argv)
 		return rc;
 	file = c.bundle;
 	lerr_clear(&err);
+	/* A file is checked by itself (a volume alone); a directory is a set, checked whole. */
 	if (bundle_sig_run_begin(&run, &c.sig, file, &err) != 0 ||
-	    bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err) != 0) {
+	    (is_directory(file)
+		 ? bundle_verify(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err)
+		 : bundle_verify_volume(file, bundle_sig_check_head, &run.check, &stats, &c.lg, &err)) != 0) {
 		bundle_sig_run_end(&run);
 		return cli_fail(&err);
 	}
@@ -397,12 +423,15 @@ static int verb_verify(int argc, char **argv)
 		bundle_sig_run_report(&run, stdout);
 	bundle_sig_run_end(&run);
 	if (c.lg.json) {
-		cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "entries", (json_int_t)stats.entries,
-					 "bytes", (json_int_t)stats.bytes, "base_entries",
-					 (json_int_t)stats.base_entries, "base_bytes", (json_int_t)stats.base_bytes));
+		cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "ok", 1, "entries",
+					 (json_int_t)stats.entries, "bytes", (json_int_t)stats.bytes, "base_entries",
+					 (json_int_t)stats.base_entries, "base_bytes", (json_int_t)stats.base_bytes,
+					 "volume", (json_int_t)stats.volume, "volumes", (json_int_t)stats.volumes));
 	} else {
 		log_format_bytes(stats.bytes, bytes, sizeof(bytes));
-		printf("%s: ok, %zu entries (%s) match lading.json\n", file, stats.entries, bytes);
+		printf("%s: ok, %zu %s (%s) match lading.json\n", file, stats.entries,
+		       stats.volume ? "entries and parts" : "entries", bytes);
+		bundle_cmd_split_report(file, &stats);
 		if (stats.base_entries > 0) {
 			log_format_bytes(stats.base_bytes, bytes, sizeof(bytes));
 			printf("%s: a delta: %zu more entries (%s) live in its base, not checked here (extract, serve "
@@ -460,6 +489,7 @@ static const struct cli_verb verbs[] = {
     {"extract", verb_extract, "verify and unpack into a new directory"},
     {"push", bundle_cmd_push, "verify the signature, then push into a registry (every entry checked as it is read)"},
     {"sign", bundle_sig_verb_sign, "sign an existing bundle (rewrites it atomically)"},
+    {"split", bundle_cmd_split, "cut a bundle into volumes for removable media, each one verifiable alone"},
     {"diff", bundle_cmd_diff, "what changed between two bundles: images, blobs and bytes, other entries"},
     {NULL, NULL, NULL},
 };

@@ -165,7 +165,7 @@ int bundle_sig_describe(const char *file, const struct bundle_sig_opts *so, stru
 	run.what = xasprintf("'%s'", file);
 	bundle_sig_check_init(&run.check, &run.trust, run.what, 1);
 	if (trust_load(&run.trust, insecure.pubkeys, insecure.pubkey_count, err) != 0 ||
-	    bundle_reader_open(&reader, file, err) != 0)
+	    bundle_reader_open_volume(&reader, file, err) != 0)
 		goto out;
 	bundle_reader_head(reader, &head, &head_len, &sig, &sig_len);
 	if (bundle_sig_check_head(&run.check, head, head_len, sig, sig_len, NULL, err) != 0)
@@ -202,8 +202,14 @@ static int resign(const char *file, const struct bundle_signer *signer, const st
 	int r = -1;
 
 	memset(&m, 0, sizeof(m));
-	if (bundle_reader_open(&reader, file, err) != 0)
+	if (bundle_reader_open_volume(&reader, file, err) != 0)
 		goto out;
+	if (bundle_reader_volume(reader) != NULL) {
+		lerr_set(err, LADING_ERR_USAGE,
+			 "%s is a volume of set '%s': sign the whole bundle, then cut it again with bundle split", file,
+			 bundle_reader_volume(reader)->set);
+		goto out;
+	}
 	bundle_reader_head(reader, &head, &head_len, &old_sig, &old_len);
 	json = xmalloc(head_len + 1);
 	memcpy(json, head, head_len);

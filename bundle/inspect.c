@@ -20,7 +20,8 @@ int bundle_inspect(const char *path, struct bundle_info *info, struct lerr *err)
 	int rc = -1;
 
 	memset(info, 0, sizeof(*info));
-	if (bundle_reader_open(&r, path, err) != 0)
+	/* A volume by itself: its head is the set's. */
+	if (bundle_reader_open_volume(&r, path, err) != 0)
 		return -1;
 	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
 	if (bundle_manifest_parse(json, json_len, &info->manifest, err) != 0)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "bundle/format/manifest.h"
+#include "bundle/format/volume.h"
 #include "lib/err.h"
 #include "lib/log.h"
 
@@ -27,6 +28,42 @@ struct bundle_reader;
  * tar header. *out is the caller's (bundle_reader_close).
  */
 int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr *err);
+
+/*
+ * Volumes (volume.h): path may also be a volume of a set, whose other
+ * volumes are found beside it, or a directory holding one set. The set is
+ * then read as one bundle, volume after volume, each volume's head checked
+ * to be the first's and the parts of a cut entry joined: verify, extract,
+ * push and serve take a set wherever they take a bundle.
+ */
+struct bundle_set {
+	char *name;			      /* the set's name */
+	char lading_json[SHA256_HEX_LEN + 1]; /* sha256 of its lading.json */
+	char **paths;			      /* its volumes, in number order */
+	size_t count;
+};
+
+/*
+ * Finds the set path belongs to: 1 with out filled (the caller's,
+ * bundle_set_free) when path is a volume or a directory of volumes, 0 when it
+ * is something else (a whole bundle: open it as one), -1 with err naming what
+ * is wrong before any work starts: volumes missing (named by number), a
+ * directory holding volumes of two sets (the foreign one named), two files
+ * claiming one number with different contents.
+ */
+int bundle_set_find(const char *path, struct bundle_set *out, struct lerr *err);
+void bundle_set_free(struct bundle_set *set);
+
+/*
+ * Opens one file by itself: a whole bundle as bundle_reader_open does, or a
+ * single volume of a set, whose entries and parts are checked alone (a part
+ * against lading.json's chunk values, the last part against the entry's
+ * sha256) and whose end checks only what lading-volume.json lists.
+ */
+int bundle_reader_open_volume(struct bundle_reader **out, const char *path, struct lerr *err);
+
+/* The volume being read (lading-volume.json), or NULL for a whole bundle. */
+const struct bundle_volume *bundle_reader_volume(const struct bundle_reader *r);
 
 /* The parsed lading.json; owned by the reader. */
 const struct bundle_manifest *bundle_reader_manifest(const struct bundle_reader *r);
@@ -71,6 +108,8 @@ struct bundle_verify_stats {
 	uint64_t bytes;	     /* their bytes */
 	size_t base_entries; /* a delta's entries that live in its base (not checked: not here) */
 	uint64_t base_bytes;
+	size_t volume, volumes; /* a volume checked alone: its number and the set's count; a set: 0 and the count */
+	char set[256];		/* the set's name, for volumes */
 };
 
 /*
@@ -79,5 +118,12 @@ struct bundle_verify_stats {
  */
 int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
 		  const struct logger *lg, struct lerr *err);
+
+/*
+ * The same for one file by itself: a whole bundle, or one volume of a set
+ * checked alone (bundle_reader_open_volume), its number in stats.
+ */
+int bundle_verify_volume(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
+			 const struct logger *lg, struct lerr *err);
 
 #endif

@@ -21,6 +21,7 @@ struct bundle_view {
 	struct bundle_view *base;		  /* a delta's base, once attached */
 	bundle_view_fetch_fn fetch;		  /* or where its in_base entries come from */
 	void *fetch_ctx;
+	int volumes; /* a set of volumes: its offsets are the whole bundle's, not any volume's */
 };
 
 /*
@@ -53,6 +54,8 @@ static const char *not_seekable(const struct bundle_view *bf)
 {
 	if (bf->manifest.format < 2)
 		return "a format 1 bundle";
+	if (bf->volumes)
+		return "a set of volumes (read as one stream, volume after volume)";
 	size_t i;
 
 	for (i = 0; i < bf->manifest.entry_count; i++)
@@ -74,6 +77,7 @@ static int read_head(struct bundle_view *bf, bundle_head_fn head, void *head_ctx
 	if (bundle_reader_open(&r, bf->path, err) != 0)
 		return -1;
 	bundle_reader_head(r, &json, &json_len, &sig, &sig_len);
+	bf->volumes = bundle_reader_volume(r) != NULL;
 	if (head != NULL && head(head_ctx, json, json_len, sig, sig_len, bundle_reader_manifest(r), err) != 0)
 		goto out;
 	memcpy(bf->head_digest, "sha256:", 7);

@@ -705,3 +705,65 @@ out:
 	buf_free(&sig);
 	return r;
 }
+
+/* A volume (volume.h): the writer's tar and frames, its entries given one by one. */
+struct bundle_tar_out {
+	struct writer w;
+	int committed;
+};
+
+int bundle_tar_out_open(struct bundle_tar_out **out, const char *path, int64_t mtime,
+			const struct bundle_write_opts *opts, struct lerr *err)
+{
+	struct bundle_tar_out *t = xcalloc(1, sizeof(*t));
+
+	t->w.out.fd = -1;
+	t->w.mtime = mtime;
+	t->w.seekable = 1;
+	t->w.cut_at = UINT64_MAX;
+	progress_start(&t->w.progress, NULL, "writing", 0);
+	*out = t;
+	return writer_open(&t->w, path, opts, err);
+}
+
+int bundle_tar_out_file(struct bundle_tar_out *t, const char *name, uint64_t size, struct lerr *err)
+{
+	return write_header(&t->w, name, 0, size, err);
+}
+
+int bundle_tar_out_data(struct bundle_tar_out *t, const char *name, const void *data, size_t len, struct lerr *err)
+{
+	return write_data(&t->w, name, data, len, err);
+}
+
+int bundle_tar_out_end_frame(struct bundle_tar_out *t, struct lerr *err)
+{
+	if (archive_write_finish_entry(t->w.a) != ARCHIVE_OK || t->w.io_failed)
+		return archive_fail(&t->w, "the head", err);
+	if (bundle_zstd_end_frame(t->w.zstd, err) != 0)
+		return -1;
+	t->w.frame_has_file = 0;
+	return 0;
+}
+
+int bundle_tar_out_commit(struct bundle_tar_out *t, struct lerr *err)
+{
+	if (archive_write_close(t->w.a) != ARCHIVE_OK || t->w.io_failed)
+		return archive_fail(&t->w, "finish", err);
+	if (bundle_zstd_finish(t->w.zstd, err) != 0 || fs_atomic_commit(&t->w.out, err) != 0)
+		return -1;
+	t->committed = 1;
+	return 0;
+}
+
+void bundle_tar_out_free(struct bundle_tar_out *t)
+{
+	if (t == NULL)
+		return;
+	if (t->w.a != NULL)
+		archive_write_free(t->w.a);
+	bundle_zstd_free(t->w.zstd);
+	if (!t->committed)
+		fs_atomic_abort(&t->w.out);
+	free(t);
+}

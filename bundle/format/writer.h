@@ -9,6 +9,7 @@
  * frames cut at entry boundaries, then a seek table (see writer.c).
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bundle/format/manifest.h"
 #include "lib/buf.h"
@@ -53,5 +54,21 @@ int bundle_write(const char *out_path, const struct bundle_manifest *m, const st
  */
 int bundle_write_signed(const char *out_path, const struct bundle_manifest *m, const char *json, size_t json_len,
 			const void *sig, size_t sig_len, const struct bundle_write_opts *opts, struct lerr *err);
+
+/*
+ * A seekable tar.zst written entry by entry (volumes, volume.h): the same
+ * tar, frames and seek table as bundle_write, to a temporary name that
+ * commit fsyncs and renames to path; free without commit removes it. Entries
+ * are files only (no directory headers); end_frame ends the current frame
+ * after the head, so frame 0 holds the head alone.
+ */
+struct bundle_tar_out;
+int bundle_tar_out_open(struct bundle_tar_out **out, const char *path, int64_t mtime,
+			const struct bundle_write_opts *opts, struct lerr *err);
+int bundle_tar_out_file(struct bundle_tar_out *t, const char *name, uint64_t size, struct lerr *err);
+int bundle_tar_out_data(struct bundle_tar_out *t, const char *name, const void *data, size_t len, struct lerr *err);
+int bundle_tar_out_end_frame(struct bundle_tar_out *t, struct lerr *err);
+int bundle_tar_out_commit(struct bundle_tar_out *t, struct lerr *err);
+void bundle_tar_out_free(struct bundle_tar_out *t);
 
 #endif
