@@ -277,6 +277,13 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 	memset(out, 0, sizeof(*out));
 	if (!spec_sources_any(&spec->sources))
 		return 0;
+	/* Parsed and checked at spec load, not carried yet: saying so beats a bundle without them. */
+	if (spec->sources.git_count > 0)
+		return lerr_set(
+		    err, LADING_ERR_USAGE,
+		    "%s:%d:%d: git repository '%s': carrying git: repositories is not built yet (issue 20); "
+		    "remove the git: section for now",
+		    spec->path, spec->sources.gits[0].line, spec->sources.gits[0].col, spec->sources.gits[0].name);
 	if (lock_json(opts->lock_path, &lock, err) != 0)
 		return -1;
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||

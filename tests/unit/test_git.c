@@ -1,0 +1,120 @@
+/* Unit tests for git: entries of lading.yaml: URL, name and ref checks made before git ever runs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle/sources_git.h"
+#include "bundle/spec.h"
+#include "lib/err.h"
+
+static int parse(const char *text, struct bundle_spec *spec, struct lerr *err)
+{
+	char *full = NULL;
+	int r;
+
+	memset(spec, 0, sizeof(*spec));
+	full = malloc(strlen(text) + 16);
+	strcpy(full, "name: g\n");
+	strcat(full, text);
+	r = bundle_spec_parse("lading.yaml", full, strlen(full), spec, err);
+	free(full);
+	return r;
+}
+
+static void urls_refuse_helpers_options_and_ssh(void **state)
+{
+	static const char *const good[] = {"https://h/org/repo.git", "http://127.0.0.1:8080/r", "file:///srv/r.git"};
+	static const char *const bad[] = {"ext::sh -c x",    "--upload-pack=x", "-u",	     "fd::3",
+					  "git@h:org/r.git", "ssh://h/r",	"git://h/r", "https://",
+					  "https://h/a b",   "/srv/r.git",	""};
+	struct lerr err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(git_url_check(good[i], &err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(git_url_check(bad[i], &err), -1);
+		assert_int_equal(err.code, LADING_ERR_USAGE);
+	}
+}
+
+static void names_come_from_the_last_component(void **state)
+{
+	struct lerr err;
+	char *name = NULL;
+
+	(void)state;
+	assert_int_equal(git_name_from_url("https://h/org/infra.git", &name, &err), 0);
+	assert_string_equal(name, "infra");
+	free(name);
+	assert_int_equal(git_name_from_url("file:///srv/git/apps/?x=1", &name, &err), 0);
+	assert_string_equal(name, "apps");
+	free(name);
+	assert_int_equal(git_name_from_url("https://h/", &name, &err), -1);
+	assert_int_equal(git_name_from_url("https://h/.git", &name, &err), -1);
+}
+
+static void refs_are_plain_names(void **state)
+{
+	static const char *const bad[] = {"-x", "--upload-pack=x", "a..b", "a b", "a:b", "*", "/a", "a/", "a@{1}", ""};
+	struct lerr err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(git_ref_check("main", &err), 0);
+	assert_int_equal(git_ref_check("refs/tags/v1.2.0", &err), 0);
+	assert_int_equal(git_ref_check("release/1.x", &err), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(git_ref_check(bad[i], &err), -1);
+}
+
+static void spec_reads_git_entries(void **state)
+{
+	struct bundle_spec spec;
+	struct lerr err;
+
+	(void)state;
+	assert_int_equal(parse("git:\n  - url: https://h/org/infra.git\n  - url: file:///r/apps\n    name: a2\n"
+			       "    refs: [main, v1.0.0]\n",
+			       &spec, &err),
+			 0);
+	assert_int_equal(spec.sources.git_count, 2);
+	assert_string_equal(spec.sources.gits[0].name, "infra");
+	assert_int_equal(spec.sources.gits[0].ref_count, 0);
+	assert_string_equal(spec.sources.gits[1].name, "a2");
+	assert_int_equal(spec.sources.gits[1].ref_count, 2);
+	assert_string_equal(spec.sources.gits[1].refs[1], "v1.0.0");
+	bundle_spec_free(&spec);
+
+	assert_int_equal(parse("git:\n  - url: https://h/a/infra.git\n  - url: https://k/b/infra\n", &spec, &err), -1);
+	assert_non_null(strstr(err.msg, "lading.yaml:4:5: git repository name 'infra'"));
+	assert_non_null(strstr(err.msg, "https://h/a/infra.git"));
+	assert_non_null(strstr(err.msg, "lading.yaml:3:5"));
+	bundle_spec_free(&spec);
+
+	assert_int_equal(parse("git:\n  - url: \"ext::sh -c x\"\n", &spec, &err), -1);
+	assert_non_null(strstr(err.msg, "lading.yaml:3:"));
+	bundle_spec_free(&spec);
+	assert_int_equal(parse("git:\n  - url: https://h/r\n    refs: [--upload-pack=x]\n", &spec, &err), -1);
+	bundle_spec_free(&spec);
+	assert_int_equal(parse("git:\n  - url: https://h/r\n    name: ../x\n", &spec, &err), -1);
+	bundle_spec_free(&spec);
+	assert_int_equal(parse("git:\n  - url: https://h/r\n    branch: main\n", &spec, &err), -1);
+	bundle_spec_free(&spec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(urls_refuse_helpers_options_and_ssh),
+	    cmocka_unit_test(names_come_from_the_last_component),
+	    cmocka_unit_test(refs_are_plain_names),
+	    cmocka_unit_test(spec_reads_git_entries),
+	};
+	return cmocka_run_group_tests_name("git", tests, NULL, NULL);
+}
