@@ -217,6 +217,100 @@ static int fetch_apt(struct bundle_spec *spec, const struct bundle_sources_opts 
 	return 0;
 }
 
+/* The lock entry of the git: repository with this url and name. */
+static json_t *lock_find_git(json_t *lock, const struct spec_git *g)
+{
+	json_t *list = json_object_get(lock, "git");
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++) {
+		json_t *item = json_array_get(list, i);
+
+		if (str(item, "url") != NULL && strcmp(str(item, "url"), g->url) == 0 && str(item, "name") != NULL &&
+		    strcmp(str(item, "name"), g->name) == 0 && json_is_object(json_object_get(item, "refs")))
+			return item;
+	}
+	return NULL;
+}
+
+/* A ref named in lading.yaml is in the locked ones (as written, or as the branch or the tag of that name). */
+static int ref_locked(const struct git_ref_id *locked, size_t count, const char *ref)
+{
+	char *branch = xasprintf("refs/heads/%s", ref), *tag = xasprintf("refs/tags/%s", ref);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < count && !found; i++)
+		found = strcmp(locked[i].ref, ref) == 0 || strcmp(locked[i].ref, branch) == 0 ||
+			strcmp(locked[i].ref, tag) == 0;
+	free(branch);
+	free(tag);
+	return found;
+}
+
+/* The locked refs of item into req (ids must look like object ids; gitcarry compares them with upstream). */
+static int git_locked(const struct bundle_spec *spec, const struct spec_git *g, json_t *item, struct git_request *req,
+		      struct git_ref_id **ids, struct lerr *err)
+{
+	json_t *refs = json_object_get(item, "refs"), *id;
+	const char *ref;
+	size_t n = 0, i;
+
+	*ids = xcalloc(json_object_size(refs) + 1, sizeof(**ids));
+	json_object_foreach(refs, ref, id)
+	{
+		if (!json_is_string(id) || json_string_length(id) > GIT_OID_MAX)
+			return lerr_set(err, LADING_ERR_USAGE, "%s: git repository '%s': ref %s has no object id",
+					BUNDLE_LOCK_NAME, g->name, ref);
+		(*ids)[n].ref = (char *)ref;
+		snprintf((*ids)[n].id, sizeof((*ids)[n].id), "%s", json_string_value(id));
+		n++;
+	}
+	for (i = 0; i < g->ref_count; i++)
+		if (!ref_locked(*ids, n, g->refs[i]))
+			return not_locked(spec, g->line, g->col, "git ref", g->refs[i], err);
+	req->locked = *ids;
+	req->locked_count = n;
+	req->locked_sha256 = str(item, "sha256");
+	req->locked_head = str(item, "head");
+	return 0;
+}
+
+static int fetch_gits(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+		      struct bundle_sources *out, struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct git_request *reqs = xcalloc(s->git_count + 1, sizeof(*reqs));
+	struct git_ref_id **ids = xcalloc(s->git_count + 1, sizeof(*ids));
+	struct git_fetch_opts gopts = {opts->cache, opts->lg};
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < s->git_count; i++) {
+		const struct spec_git *g = &s->gits[i];
+		json_t *item = opts->locked ? lock_find_git(lock, g) : NULL;
+
+		reqs[i] = (struct git_request){g->url, g->name, (const char *const *)g->refs, g->ref_count, NULL, 0,
+					       NULL,   NULL};
+		if (opts->locked && item == NULL) {
+			not_locked(spec, g->line, g->col, "git repository", g->name, err);
+			goto out;
+		}
+		if (item != NULL && git_locked(spec, g, item, &reqs[i], &ids[i], err) != 0)
+			goto out;
+	}
+	if (git_fetch_all(&gopts, reqs, s->git_count, &out->gits, err) != 0)
+		goto out;
+	out->git_count = s->git_count;
+	r = 0;
+out:
+	for (i = 0; i < s->git_count; i++)
+		free(ids[i]);
+	free(ids);
+	free(reqs);
+	return r;
+}
+
 static int listed(const struct bundle_spec *spec, const char *ref)
 {
 	size_t k;
@@ -277,18 +371,11 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 	memset(out, 0, sizeof(*out));
 	if (!spec_sources_any(&spec->sources))
 		return 0;
-	/* Parsed and checked at spec load, not carried yet: saying so beats a bundle without them. */
-	if (spec->sources.git_count > 0)
-		return lerr_set(
-		    err, LADING_ERR_USAGE,
-		    "%s:%d:%d: git repository '%s': carrying git: repositories is not built yet (issue 20); "
-		    "remove the git: section for now",
-		    spec->path, spec->sources.gits[0].line, spec->sources.gits[0].col, spec->sources.gits[0].name);
 	if (lock_json(opts->lock_path, &lock, err) != 0)
 		return -1;
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
 	    fetch_modules(spec, opts, lock, out, err) != 0 || fetch_files(spec, opts, out, err) != 0 ||
-	    fetch_apt(spec, opts, lock, out, err) != 0)
+	    fetch_apt(spec, opts, lock, out, err) != 0 || fetch_gits(spec, opts, lock, out, err) != 0)
 		goto out;
 	if (bundle_sources_add_chart_images(spec, out, err) != 0)
 		goto out;
@@ -296,6 +383,28 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 out:
 	json_decref(lock);
 	return r;
+}
+
+/* git: [{url, name, head, refs: {REF: ID}, sha256, size}], only when there are repositories. */
+static json_t *lock_git(const struct bundle_sources *src)
+{
+	json_t *list = json_array();
+	size_t i, j;
+
+	for (i = 0; i < src->git_count; i++) {
+		const struct git_result *g = &src->gits[i];
+		json_t *refs = json_object();
+		json_t *item = json_pack("{s:s, s:s, s:s, s:I}", "url", g->url, "name", g->name, "sha256", g->sha256,
+					 "size", (json_int_t)g->size);
+
+		for (j = 0; j < g->ref_count; j++)
+			json_object_set_new(refs, g->refs[j].ref, json_string(g->refs[j].id));
+		json_object_set_new(item, "refs", refs);
+		if (g->head != NULL)
+			json_object_set_new(item, "head", json_string(g->head));
+		json_array_append_new(list, item);
+	}
+	return list;
 }
 
 static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle_sources *src, json_t *root)
@@ -341,6 +450,8 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 		json_object_set_new(root, "modules", modules);
 	else
 		json_decref(modules);
+	if (src->git_count > 0)
+		json_object_set_new(root, "git", lock_git(src));
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "packages", bundle_apt_lock_section(&spec->sources, src->apts));
 	return root;
@@ -376,5 +487,6 @@ void bundle_sources_free(struct bundle_sources *src)
 	module_results_free(src->modules, src->module_count);
 	file_results_free(src->files, src->file_count);
 	bundle_apt_results_free(src->apts, src->apt_count);
+	git_results_free(src->gits, src->git_count);
 	memset(src, 0, sizeof(*src));
 }

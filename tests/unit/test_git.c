@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle/gitcarry.h"
 #include "bundle/sources_git.h"
 #include "bundle/spec.h"
 #include "lib/err.h"
@@ -108,6 +109,42 @@ static void spec_reads_git_entries(void **state)
 	bundle_spec_free(&spec);
 }
 
+/* The row ref of git/NAME.bundle carries the URL, HEAD and every ref with its id; inspect and serve parse it. */
+static void row_refs_round_trip(void **state)
+{
+	static const char a[] = "1111111111111111111111111111111111111111",
+			  b[] = "2222222222222222222222222222222222222222";
+	struct git_ref_id refs[2] = {{(char *)"refs/heads/main", ""}, {(char *)"refs/tags/v1", ""}};
+	struct git_result res = {0}, back = {0};
+	struct lerr err;
+	char *text;
+
+	(void)state;
+	memcpy(refs[0].id, a, sizeof(a));
+	memcpy(refs[1].id, b, sizeof(b));
+	res.url = (char *)"https://example.org/infra.git";
+	res.head = (char *)"refs/heads/main";
+	res.refs = refs;
+	res.ref_count = 2;
+	text = git_row_ref(&res);
+	assert_string_equal(text, "https://example.org/infra.git HEAD=refs/heads/main "
+				  "refs/heads/main=1111111111111111111111111111111111111111 "
+				  "refs/tags/v1=2222222222222222222222222222222222222222");
+	assert_int_equal(git_row_parse(text, &back, &err), 0);
+	assert_string_equal(back.url, res.url);
+	assert_string_equal(back.head, "refs/heads/main");
+	assert_int_equal(back.ref_count, 2);
+	assert_string_equal(back.refs[1].ref, "refs/tags/v1");
+	assert_string_equal(back.refs[1].id, b);
+	git_result_clear(&back);
+	free(text);
+	/* No refs, an id that is not one, a word that is not REF=ID: all refused. */
+	assert_int_equal(git_row_parse("https://example.org/x.git", &back, &err), -1);
+	assert_int_equal(git_row_parse("https://example.org/x.git refs/heads/main=xyz", &back, &err), -1);
+	assert_int_equal(git_row_parse("https://example.org/x.git --upload-pack=x", &back, &err), -1);
+	assert_int_equal(err.code, LADING_ERR_FORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +152,7 @@ int main(void)
 	    cmocka_unit_test(names_come_from_the_last_component),
 	    cmocka_unit_test(refs_are_plain_names),
 	    cmocka_unit_test(spec_reads_git_entries),
+	    cmocka_unit_test(row_refs_round_trip),
 	};
 	return cmocka_run_group_tests_name("git", tests, NULL, NULL);
 }
