@@ -29,6 +29,14 @@ static int dropped(const char *var)
 	       strncmp(var, "XDG_CONFIG_HOME=", 16) == 0 || strncmp(var, "EMAIL=", 6) == 0;
 }
 
+/* Appends var (taken over) to env's NULL-terminated list. */
+static void env_append(struct git_env *env, char *var)
+{
+	env->envp = grow_array(env->envp, env->env_count + 1, sizeof(*env->envp));
+	env->envp[env->env_count++] = var;
+	env->envp[env->env_count] = NULL;
+}
+
 void git_env_set(struct git_env *env, const char *name, const char *value)
 {
 	size_t i, len = strlen(name);
@@ -41,9 +49,7 @@ void git_env_set(struct git_env *env, const char *name, const char *value)
 			env->envp[i] = var;
 			return;
 		}
-	env->envp = grow_array(env->envp, env->env_count + 1, sizeof(*env->envp));
-	env->envp[env->env_count++] = var;
-	env->envp[env->env_count] = NULL;
+	env_append(env, var);
 }
 
 int git_env_init(struct git_env *env, const char *home, struct lerr *err)
@@ -56,11 +62,8 @@ int git_env_init(struct git_env *env, const char *home, struct lerr *err)
 	env->envp = grow_array(NULL, 0, sizeof(*env->envp));
 	env->envp[0] = NULL;
 	for (var = environ; *var != NULL; var++)
-		if (!dropped(*var)) {
-			env->envp = grow_array(env->envp, env->env_count + 1, sizeof(*env->envp));
-			env->envp[env->env_count++] = xstrdup(*var);
-			env->envp[env->env_count] = NULL;
-		}
+		if (!dropped(*var))
+			env_append(env, xstrdup(*var));
 	git_env_set(env, "HOME", home);
 	git_env_set(env, "GIT_TERMINAL_PROMPT", "0");
 	git_env_set(env, "GIT_CONFIG_NOSYSTEM", "1");
@@ -68,6 +71,18 @@ int git_env_init(struct git_env *env, const char *home, struct lerr *err)
 	git_env_set(env, "GIT_ASKPASS", "/bin/false");
 	git_env_set(env, "SSH_ASKPASS", "/bin/false");
 	return 0;
+}
+
+void git_env_copy(struct git_env *dst, const struct git_env *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->git = xstrdup(src->git);
+	dst->envp = grow_array(NULL, 0, sizeof(*dst->envp));
+	dst->envp[0] = NULL;
+	for (i = 0; i < src->env_count; i++)
+		env_append(dst, xstrdup(src->envp[i]));
 }
 
 void git_env_free(struct git_env *env)
@@ -103,7 +118,12 @@ static const char **full_argv(const struct git_env *env, const char *const *args
 static void child(const struct git_env *env, const char *cwd, const char **argv, int in_fd, int out_fd, int err_fd)
 {
 	int null = open("/dev/null", O_RDWR);
+	sigset_t none;
 
+	/* serve blocks its stop signals and ignores SIGPIPE; git gets the defaults back. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	if (null < 0 || (cwd != NULL && chdir(cwd) != 0))
 		_exit(127);
 	if (dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(out_fd >= 0 ? out_fd : null, 1) < 0 ||

@@ -26,6 +26,9 @@ int git_env_init(struct git_env *env, const char *home, struct lerr *err);
 /* Adds or replaces NAME=value in env (credentials, CGI variables). */
 void git_env_set(struct git_env *env, const char *name, const char *value);
 
+/* A copy of src in dst (git_env_free), to add per-call variables to. */
+void git_env_copy(struct git_env *dst, const struct git_env *src);
+
 /* Frees env, wiping every variable first; NULL-safe. */
 void git_env_free(struct git_env *env);
 

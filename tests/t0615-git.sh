@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 24
+plan 33
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -111,3 +111,39 @@ fails_one_line "a ref that is not upstream is refused naming it" 1 \
 fails_one_line "an upstream that is not there fails in one line with git's reason" 1 \
 	"git repository 'gone' \(file://$TRASH/gone\): git ls-remote failed: fatal: .*does not appear to be a git repository" \
 	"$LADING" fetch git "file://$TRASH/gone"
+
+# --- lading serve: /git/NAME.git/ read-only smart HTTP (v0 and v2) from the bundle file.
+. "$TOP/scripts/lib-serve.sh"
+serve_start "$TRASH/first.tar.zst" --insecure-skip-signature || exit 1
+base="http://$SERVE_HOST/git"
+g -c protocol.version=0 clone -q "$base/infra.git" "$TRASH/clone-v0" 2>"$TRASH/clone-v0.err"
+is "git clone (protocol v0) from serve gives upstream's main" "$(g -C "$TRASH/clone-v0" rev-parse HEAD 2>&1)" "$main_id"
+g -c protocol.version=2 clone -q "$base/infra.git" "$TRASH/clone-v2" 2>"$TRASH/clone-v2.err"
+is "git clone (protocol v2) gives the same branches and tags" \
+	"$(g -C "$TRASH/clone-v2" for-each-ref --format='%(objectname) %(refname)' refs/remotes/origin/staging refs/tags 2>&1)" \
+	"$(g -C "$up" rev-parse staging) refs/remotes/origin/staging
+$(g -C "$up" rev-parse v1) refs/tags/v1
+$v2_id refs/tags/v2"
+is "receive-pack is refused (403)" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$base/infra.git/info/refs?service=git-receive-pack")" 403
+g -C "$TRASH/clone-v2" commit -q --allow-empty -m local
+fails_with "a git push into serve fails" 128 "403" g -C "$TRASH/clone-v2" push -q origin main
+is "a repository that is not carried is 404" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "$base/other.git/info/refs?service=git-upload-pack")" 404
+is "nothing else of the repository is served" "$(curl -s -o /dev/null -w '%{http_code}' "$base/infra.git/config")" 404
+serve_stop
+
+# Without git on the serving host: one line at start, the other parts are served.
+printf 'carried\n' >"$TRASH/notes.txt"
+spec mixed "  - url: file://$up
+files:
+  - url: file://$TRASH/notes.txt
+    sha256: $(sha256sum "$TRASH/notes.txt" | cut -d' ' -f1)"
+create mixed >/dev/null
+printf '#!/bin/sh\nPATH=/nonexistent exec "%s" "$@"\n' "$LADING" >"$TRASH/lading-nogit" && chmod +x "$TRASH/lading-nogit"
+LADING="$TRASH/lading-nogit" serve_start "$TRASH/mixed.tar.zst" --insecure-skip-signature || exit 1
+is "without git, /git/ answers 503" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://$SERVE_HOST/git/infra.git/info/refs?service=git-upload-pack")" 503
+is "and the files are still served" "$(curl -s "http://$SERVE_HOST/files/notes.txt")" carried
+serve_stop
+is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 1
