@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 33
+plan 43
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -147,3 +147,68 @@ is "without git, /git/ answers 503" \
 is "and the files are still served" "$(curl -s "http://$SERVE_HOST/files/notes.txt")" carried
 serve_stop
 is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 1
+
+# --- Git over HTTP served by git itself: git http-backend behind nginx + fcgiwrap (SPECS-2 §8).
+# /up/ serves the upstream (no auth); /site/ is the site's Git server with basic auth, so
+# REMOTE_USER is set and pushes are allowed there.
+. "$TOP/scripts/lib-web.sh"
+if ! command -v fcgiwrap >/dev/null || [ ! -x /usr/lib/git-core/git-http-backend ] || [ ! -x "$NGINX_BIN" ]; then
+	skip_n 10 "fcgiwrap, nginx or git-http-backend is not installed"
+	exit 0
+fi
+site="$TRASH/site-git"
+g init -q --bare "$site/infra.git"
+g -C "$TRASH/work" push -q "$site/infra.git" staging:refs/heads/site-only
+other_id=$(g -C "$site/infra.git" rev-parse refs/heads/site-only)
+printf 'site:%s\n' "$(openssl passwd -apr1 s3cret-pw)" >"$TRASH/htpasswd"
+fcgiwrap -s "unix:$TRASH/fcgiwrap.sock" 2>"$TRASH/fcgiwrap.log" &
+FCGI_PID=$!
+at_exit "kill_pid $FCGI_PID"
+n=50; while [ ! -S "$TRASH/fcgiwrap.sock" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+# The socket is 0755 when made by root: an nginx worker of another user would get 502 (SPECS-2 §8).
+chmod 666 "$TRASH/fcgiwrap.sock"
+cgi() { # ROOT: the fastcgi part of a git location
+	echo "include /etc/nginx/fastcgi_params;
+		fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+		fastcgi_param GIT_PROJECT_ROOT $1; fastcgi_param GIT_HTTP_EXPORT_ALL \"\";
+		fastcgi_param PATH_INFO \$1; fastcgi_param REMOTE_USER \$remote_user;
+		fastcgi_param GIT_PROTOCOL \$http_git_protocol; client_max_body_size 0;
+		fastcgi_pass unix:$TRASH/fcgiwrap.sock;"
+}
+mkdir -p "$TRASH/www"
+WEB_EXTRA="location ~ ^/up(/.*/(HEAD|info/refs|objects/info/.*|git-upload-pack))\$ { $(cgi "$TRASH/upstream") }
+	location ~ ^/site(/.*/(HEAD|info/refs|objects/info/.*|git-(upload|receive)-pack))\$ {
+		auth_basic site; auth_basic_user_file $TRASH/htpasswd; $(cgi "$site") }" \
+	web_start git "$TRASH/www" || exit 1
+git_url=$WEB_URL
+
+spec http "  - url: $git_url/up/infra.git
+    refs: [main]"
+ok "create carries a repository from an http:// upstream (smart HTTP)" create http
+is "with upstream's current main" \
+	"$(jq -r '.git[0].refs["refs/heads/main"]' "$TRASH/http/lading.lock")" "$new_id"
+
+export LADING_GIT_USERNAME=site LADING_GIT_PASSWORD=s3cret-pw
+ok "bundle push --git-url pushes the carried repositories" \
+	"$LADING" bundle push --insecure-skip-signature --git-url "$git_url/site" "$TRASH/first.tar.zst"
+is "the site has the carried ids" \
+	"$(g -C "$site/infra.git" for-each-ref --format='%(objectname) %(refname)' refs/heads/main refs/tags/v2)" \
+	"$main_id refs/heads/main
+$v2_id refs/tags/v2"
+is "and its other branch is untouched" "$(g -C "$site/infra.git" rev-parse refs/heads/site-only)" "$other_id"
+
+LADING_GIT_PASSWORD=wrong-pw-123 "$LADING" bundle push --insecure-skip-signature --git-url "$git_url/site" \
+	"$TRASH/http.tar.zst" >"$TRASH/wrong.out" 2>"$TRASH/wrong.err"
+is "wrong credentials fail" "$?" 1
+one_line_file "in one line naming the repository" \
+	"git repository 'infra' -> $git_url/site/infra\\.git: git push failed: fatal: Authentication failed" "$TRASH/wrong.err"
+is "with no password in the output" "$(cat "$TRASH/wrong.out" "$TRASH/wrong.err" | grep -c 'wrong-pw-123\|s3cret-pw')" 0
+
+# The site's main moved elsewhere: a push that is not a fast-forward is refused naming the ref, not forced.
+g -C "$TRASH/work" commit -qm site-change --allow-empty
+g -C "$TRASH/work" push -q -f "$site/infra.git" HEAD:refs/heads/main
+site_main=$(g -C "$site/infra.git" rev-parse refs/heads/main)
+fails_one_line "a non-fast-forward is refused naming the ref" 1 \
+	"git repository 'infra' -> .*: ref refs/heads/main was refused: not a fast-forward of the site's .*never forces" \
+	"$LADING" bundle push --insecure-skip-signature --git-url "$git_url/site" "$TRASH/first.tar.zst"
+is "and the site's main was not forced" "$(g -C "$site/infra.git" rev-parse refs/heads/main)" "$site_main"
