@@ -2,6 +2,7 @@
 /* git: repositories into git bundles in the content store (see gitcarry.h). */
 #include "bundle/gitcarry.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/grow.h"
+#include "lib/leftover.h"
 #include "lib/urlstore.h"
 #include "lib/xmalloc.h"
 
@@ -299,7 +301,8 @@ static int write_bundle(const struct git_env *env, const char *store, const char
 	static const char *const pack[] = {
 	    "pack-objects",	   "--revs", "--stdout", "--threads=1", "--no-reuse-delta", "--no-reuse-object",
 	    "--delta-base-offset", "-q",     NULL};
-	char *dir = xasprintf("%s/blobs/sha256", store), *tmp = xasprintf("%s/.git-bundle-XXXXXX", dir), *final = NULL;
+	char *dir = xasprintf("%s/blobs/sha256", store), *tmp = xasprintf("%s/git-bundle.tmp.%ld", dir, (long)getpid()),
+	     *final = NULL;
 	struct buf header = BUF_INIT(0), revs = BUF_INIT(0);
 	int fd = -1, revs_fd = -1, r = -1;
 	size_t i;
@@ -309,8 +312,10 @@ static int write_bundle(const struct git_env *env, const char *store, const char
 		buf_printf(&revs, "%s\n", carried->items[i].ref);
 	if (fs_mkdir_p(dir, err) != 0 || text_fd(dir, &revs, &revs_fd, err) != 0)
 		goto out;
-	if ((fd = mkstemp(tmp)) < 0) {
-		lerr_sys(err, "cannot create a file in '%s'", dir);
+	/* "<name>.tmp.<pid>": lib/leftover.c sweeps it once this process is gone (git_fetch_all). */
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+		lerr_sys(err, "cannot create '%s'", tmp);
 		free(tmp);
 		tmp = NULL;
 		goto out;
@@ -424,17 +429,19 @@ int git_fetch_all(const struct git_fetch_opts *opts, const struct git_request *r
 {
 	struct git_result *res = xcalloc(count + 1, sizeof(*res));
 	struct git_env env = {0};
-	char *home = xasprintf("%s/git/home", opts->store_dir);
+	char *home = xasprintf("%s/git/home", opts->store_dir), *blobs = xasprintf("%s/blobs/sha256", opts->store_dir);
 	size_t i;
 	int r = -1;
 
 	if (count == 0) {
 		*results = res;
 		free(home);
+		free(blobs);
 		return 0;
 	}
 	if (fs_mkdir_p(home, err) != 0 || git_env_init(&env, home, err) != 0)
 		goto out;
+	leftover_sweep(blobs, leftover_match_tmp, "git-bundle", "git bundle", opts->lg, NULL);
 	for (i = 0; i < count; i++)
 		if (fetch_one(opts, &env, &reqs[i], &res[i], err) != 0)
 			goto out;
@@ -445,6 +452,7 @@ out:
 	git_results_free(res, count);
 	git_env_free(&env);
 	free(home);
+	free(blobs);
 	return r;
 }
 

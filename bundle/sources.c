@@ -233,19 +233,36 @@ static json_t *lock_find_git(json_t *lock, const struct spec_git *g)
 	return NULL;
 }
 
-/* A ref named in lading.yaml is in the locked ones (as written, or as the branch or the tag of that name). */
-static int ref_locked(const struct git_ref_id *locked, size_t count, const char *ref)
+/* A ref as named in lading.yaml ("main", "v1", "refs/tags/v1") names the full ref. */
+static int ref_names(const char *name, const char *full)
 {
-	char *branch = xasprintf("refs/heads/%s", ref), *tag = xasprintf("refs/tags/%s", ref);
-	size_t i;
-	int found = 0;
+	return strcmp(full, name) == 0 || (strncmp(full, "refs/heads/", 11) == 0 && strcmp(full + 11, name) == 0) ||
+	       (strncmp(full, "refs/tags/", 10) == 0 && strcmp(full + 10, name) == 0);
+}
 
-	for (i = 0; i < count && !found; i++)
-		found = strcmp(locked[i].ref, ref) == 0 || strcmp(locked[i].ref, branch) == 0 ||
-			strcmp(locked[i].ref, tag) == 0;
-	free(branch);
-	free(tag);
-	return found;
+/* Each ref lading.yaml names is locked and, when it names any, each locked ref is one of them. */
+static int refs_match_lock(const struct bundle_spec *spec, const struct spec_git *g, const struct git_ref_id *locked,
+			   size_t count, struct lerr *err)
+{
+	size_t i, j;
+	int found;
+
+	for (i = 0; i < g->ref_count; i++) {
+		for (j = 0, found = 0; j < count && !found; j++)
+			found = ref_names(g->refs[i], locked[j].ref);
+		if (!found)
+			return not_locked(spec, g->line, g->col, "git ref", g->refs[i], err);
+	}
+	for (j = 0; j < count && g->ref_count > 0; j++) {
+		for (i = 0, found = 0; i < g->ref_count && !found; i++)
+			found = ref_names(g->refs[i], locked[j].ref);
+		if (!found)
+			return lerr_set(err, LADING_ERR_USAGE,
+					"%s:%d:%d: git repository '%s': %s is in %s but not in refs: (run create "
+					"without --locked to lock what lading.yaml names)",
+					spec->path, g->line, g->col, g->name, locked[j].ref, BUNDLE_LOCK_NAME);
+	}
+	return 0;
 }
 
 /* The locked refs of item into req (ids must look like object ids; gitcarry compares them with upstream). */
@@ -254,7 +271,7 @@ static int git_locked(const struct bundle_spec *spec, const struct spec_git *g, 
 {
 	json_t *refs = json_object_get(item, "refs"), *id;
 	const char *ref;
-	size_t n = 0, i;
+	size_t n = 0;
 
 	*ids = xcalloc(json_object_size(refs) + 1, sizeof(**ids));
 	json_object_foreach(refs, ref, id)
@@ -266,9 +283,8 @@ static int git_locked(const struct bundle_spec *spec, const struct spec_git *g, 
 		snprintf((*ids)[n].id, sizeof((*ids)[n].id), "%s", json_string_value(id));
 		n++;
 	}
-	for (i = 0; i < g->ref_count; i++)
-		if (!ref_locked(*ids, n, g->refs[i]))
-			return not_locked(spec, g->line, g->col, "git ref", g->refs[i], err);
+	if (refs_match_lock(spec, g, *ids, n, err) != 0)
+		return -1;
 	req->locked = *ids;
 	req->locked_count = n;
 	req->locked_sha256 = str(item, "sha256");
