@@ -398,7 +398,7 @@ static void print_git(const struct fetch_args *a, const struct git_result *res)
 /* One repository as create carries it: the same checks on URL, name and refs as lading.yaml's git:. */
 static int verb_git(struct fetch_args *a, struct lerr *err)
 {
-	struct git_fetch_opts opts = {a->store, &a->lg};
+	struct git_fetch_opts opts = {a->store, &a->registries, &a->lg};
 	struct git_request req = {0};
 	struct git_result *res = NULL;
 	char *name = NULL, *path = NULL;

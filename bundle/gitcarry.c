@@ -374,15 +374,58 @@ static int reuse_locked(const char *store, const struct git_request *req, struct
 	return 1;
 }
 
-static int fetch_one(const struct git_fetch_opts *opts, const struct git_env *env, const struct git_request *req,
+/* The registries: entry of url's host[:port] (http and https only), or NULL. */
+static const struct host_config *url_host(const struct host_set *registries, const char *url)
+{
+	const char *start = strstr(url, "://"), *end, *at;
+	const struct host_config *found;
+	char *host;
+
+	if (registries == NULL || start == NULL || strncmp(url, "http", 4) != 0)
+		return NULL;
+	start += 3;
+	end = start + strcspn(start, "/?#");
+	at = memchr(start, '@', (size_t)(end - start));
+	if (at != NULL)
+		start = at + 1;
+	host = xstrndup(start, (size_t)(end - start));
+	found = host_set_find(registries, host);
+	free(host);
+	return found;
+}
+
+/* The base environment with the TLS settings and credentials registries: gives url's host. */
+static int request_env(const struct git_fetch_opts *opts, const struct git_env *base, const char *url,
+		       struct git_env *env, struct lerr *err)
+{
+	const struct host_config *hc = url_host(opts->registries, url);
+	char *dir;
+	int r = 0;
+
+	git_env_copy(env, base);
+	if (hc == NULL)
+		return 0;
+	git_env_tls(env, hc->ca_file, hc->insecure_skip_verify);
+	if (hc->username != NULL) {
+		dir = xasprintf("%s/git/home", opts->store_dir);
+		r = git_env_credentials(env, dir, hc->username, hc->password, err);
+		free(dir);
+	}
+	return r;
+}
+
+static int fetch_one(const struct git_fetch_opts *opts, const struct git_env *base, const struct git_request *req,
 		     struct git_result *res, struct lerr *err)
 {
+	struct git_env env_copy = {0}, *env = &env_copy;
 	char *what = xasprintf("git repository '%s' (%s)", req->name, req->url), *mirror = NULL, *head = NULL;
 	char hex[SHA256_HEX_LEN + 1];
 	struct git_refs upstream = {0}, carried = {0};
 	int r = -1;
 
 	log_msg(opts->lg, LOG_VERBOSE, "%s", what);
+	if (request_env(opts, base, req->url, env, err) != 0)
+		goto out;
 	res->url = xstrdup(req->url);
 	res->name = xstrdup(req->name);
 	if (ls_remote(env, req->url, &upstream, &head, what, err) != 0 ||
@@ -418,6 +461,7 @@ static int fetch_one(const struct git_fetch_opts *opts, const struct git_env *en
 out:
 	refs_free(&upstream);
 	refs_free(&carried);
+	git_env_free(&env_copy);
 	free(head);
 	free(mirror);
 	free(what);

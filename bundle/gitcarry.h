@@ -14,6 +14,7 @@
 
 #include "lib/digest.h"
 #include "lib/err.h"
+#include "lib/hostcfg.h"
 #include "lib/log.h"
 
 #define GIT_OID_MAX 64 /* a SHA-256 repository's object ids */
@@ -43,7 +44,8 @@ struct git_result {
 };
 
 struct git_fetch_opts {
-	const char *store_dir; /* the cache: content store and git/ mirrors */
+	const char *store_dir;		   /* the cache: content store and git/ mirrors */
+	const struct host_set *registries; /* ca_file, insecure_skip_verify, username/password per host; may be NULL */
 	const struct logger *lg;
 };
 

@@ -29,6 +29,17 @@ void git_env_set(struct git_env *env, const char *name, const char *value);
 /* A copy of src in dst (git_env_free), to add per-call variables to. */
 void git_env_copy(struct git_env *dst, const struct git_env *src);
 
+/*
+ * HTTP basic credentials for git: an askpass helper written into dir (0700) that prints
+ * LADING_GIT_USERNAME / LADING_GIT_PASSWORD of its own environment, both set in env; the secret is on no
+ * command line and in no file.
+ */
+int git_env_credentials(struct git_env *env, const char *dir, const char *username, const char *password,
+			struct lerr *err);
+
+/* http.sslCAInfo (ca_file not NULL) and http.sslVerify=false (insecure) through GIT_CONFIG_COUNT/KEY/VALUE. */
+void git_env_tls(struct git_env *env, const char *ca_file, int insecure);
+
 /* Frees env, wiping every variable first; NULL-safe. */
 void git_env_free(struct git_env *env);
 

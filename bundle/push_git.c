@@ -19,16 +19,6 @@
 /* --porcelain lines of one push: one per ref. */
 #define PUSH_OUTPUT_MAX (16u << 20)
 
-/*
- * git asks it "Username for '…': " and "Password for '…': ". It prints variables of its own environment,
- * so the secret is in no file and on no command line.
- */
-static const char askpass_script[] = "#!/bin/sh\n"
-				     "case \"$1\" in\n"
-				     "Username*) printf '%s\\n' \"$LADING_GIT_USERNAME\" ;;\n"
-				     "*) printf '%s\\n' \"$LADING_GIT_PASSWORD\" ;;\n"
-				     "esac\n";
-
 struct carried {
 	struct git_result *items; /* name, url (upstream), refs */
 	size_t count;
@@ -107,37 +97,16 @@ out:
 /* The environment every git of this push runs with: TLS settings and the askpass helper. */
 static int push_env(const struct git_push_opts *opts, const char *dir, struct git_env *env, struct lerr *err)
 {
-	char *home = xasprintf("%s/home", dir), *askpass = xasprintf("%s/askpass", dir);
-	char count[16];
-	int n = 0, r = -1;
+	char *home = xasprintf("%s/home", dir);
+	int r = -1;
 
-	if (fs_mkdir_p(home, err) != 0 ||
-	    fs_write_file(askpass, askpass_script, strlen(askpass_script), 0700, err) != 0 ||
-	    git_env_init(env, home, err) != 0)
+	if (fs_mkdir_p(home, err) != 0 || git_env_init(env, home, err) != 0 ||
+	    (opts->username != NULL && git_env_credentials(env, dir, opts->username, opts->password, err) != 0))
 		goto out;
-	if (opts->username != NULL) {
-		git_env_set(env, "GIT_ASKPASS", askpass);
-		git_env_set(env, "LADING_GIT_USERNAME", opts->username);
-		git_env_set(env, "LADING_GIT_PASSWORD", opts->password ? opts->password : "");
-	}
-	/* git -c on a command line would do too, but the environment keeps one way for every setting. */
-	if (opts->ca_file != NULL) {
-		git_env_set(env, "GIT_CONFIG_KEY_0", "http.sslCAInfo");
-		git_env_set(env, "GIT_CONFIG_VALUE_0", opts->ca_file);
-		n++;
-	}
-	if (opts->insecure) {
-		git_env_set(env, n ? "GIT_CONFIG_KEY_1" : "GIT_CONFIG_KEY_0", "http.sslVerify");
-		git_env_set(env, n ? "GIT_CONFIG_VALUE_1" : "GIT_CONFIG_VALUE_0", "false");
-		n++;
-	}
-	snprintf(count, sizeof(count), "%d", n);
-	if (n > 0)
-		git_env_set(env, "GIT_CONFIG_COUNT", count);
+	git_env_tls(env, opts->ca_file, opts->insecure);
 	r = 0;
 out:
 	free(home);
-	free(askpass);
 	return r;
 }
 

@@ -298,7 +298,7 @@ static int fetch_gits(struct bundle_spec *spec, const struct bundle_sources_opts
 	const struct spec_sources *s = &spec->sources;
 	struct git_request *reqs = xcalloc(s->git_count + 1, sizeof(*reqs));
 	struct git_ref_id **ids = xcalloc(s->git_count + 1, sizeof(*ids));
-	struct git_fetch_opts gopts = {opts->cache, opts->lg};
+	struct git_fetch_opts gopts = {opts->cache, &spec->registries, opts->lg};
 	size_t i;
 	int r = -1;
 

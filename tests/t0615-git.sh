@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 46
+plan 50
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -163,7 +163,7 @@ is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 
 # REMOTE_USER is set and pushes are allowed there.
 . "$TOP/scripts/lib-web.sh"
 if ! command -v fcgiwrap >/dev/null || [ ! -x /usr/lib/git-core/git-http-backend ] || [ ! -x "$NGINX_BIN" ]; then
-	skip_n 10 "fcgiwrap, nginx or git-http-backend is not installed"
+	skip_n 14 "fcgiwrap, nginx or git-http-backend is not installed"
 	exit 0
 fi
 site="$TRASH/site-git"
@@ -197,6 +197,20 @@ spec http "  - url: $git_url/up/infra.git
 ok "create carries a repository from an http:// upstream (smart HTTP)" create http
 is "with upstream's current main" \
 	"$(jq -r '.git[0].refs["refs/heads/main"]' "$TRASH/http/lading.lock")" "$new_id"
+
+# An upstream behind basic auth: the registries: entry of its host gives git the credentials.
+mkdir -p "$TRASH/private"
+printf 'name: g\nregistries:\n  - host: %s\n    username: site\n    password_env: SITE_PW\ngit:\n  - url: %s/site/infra.git\n' \
+	"${git_url#http://}" "$git_url" >"$TRASH/private/lading.yaml"
+ok "create carries a repository behind basic auth (registries: username, password_env)" \
+	env SITE_PW=s3cret-pw "$LADING" bundle create -f "$TRASH/private/lading.yaml" -o "$TRASH/private.tar.zst"
+is "with the site's branch" "$(jq -r '.git[0].refs["refs/heads/site-only"]' "$TRASH/private/lading.lock")" "$other_id"
+SITE_PW=not-it-42 "$LADING" bundle create -f "$TRASH/private/lading.yaml" -o "$TRASH/private2.tar.zst" \
+	>"$TRASH/private.out" 2>"$TRASH/private.err"
+one_line_file "a wrong password fails in one line naming the repository" \
+	"git repository 'infra' \\($git_url/site/infra\\.git\\): git ls-remote failed: fatal: Authentication failed" \
+	"$TRASH/private.err"
+is "without the password in it" "$(grep -c 'not-it-42' "$TRASH/private.out" "$TRASH/private.err" | grep -vc ':0$')" 0
 
 export LADING_GIT_USERNAME=site LADING_GIT_PASSWORD=s3cret-pw
 ok "bundle push --git-url pushes the carried repositories" \
