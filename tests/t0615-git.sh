@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 50
+plan 53
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -163,7 +163,7 @@ is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 
 # REMOTE_USER is set and pushes are allowed there.
 . "$TOP/scripts/lib-web.sh"
 if ! command -v fcgiwrap >/dev/null || [ ! -x /usr/lib/git-core/git-http-backend ] || [ ! -x "$NGINX_BIN" ]; then
-	skip_n 14 "fcgiwrap, nginx or git-http-backend is not installed"
+	skip_n 17 "fcgiwrap, nginx or git-http-backend is not installed"
 	exit 0
 fi
 site="$TRASH/site-git"
@@ -236,3 +236,29 @@ fails_one_line "a non-fast-forward is refused naming the ref" 1 \
 	"git repository 'infra' -> .*: ref refs/heads/main was refused: not a fast-forward of the site's .*never forces" \
 	"$LADING" bundle push --insecure-skip-signature --git-url "$git_url/site" "$TRASH/first.tar.zst"
 is "and the site's main was not forced" "$(g -C "$site/infra.git" rev-parse refs/heads/main)" "$site_main"
+
+# The site's Git server over TLS with its own CA: --ca-file reaches git as http.sslCAInfo.
+pki=$TRASH/pki
+mkdir -p "$pki"
+{
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.crt" -days 2 \
+		-subj "/CN=lading test CA" &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$pki/server.key" -out "$pki/server.csr" -subj "/CN=127.0.0.1" &&
+	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$pki/ext" &&
+	openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+		-out "$pki/server.crt" -days 2 -extfile "$pki/ext"
+} >"$TRASH/openssl.log" 2>&1 || { echo "# openssl failed"; cat "$TRASH/openssl.log"; exit 1; }
+g init -q --bare "$site/tls.git"
+WEB_EXTRA="location ~ ^/site(/.*/(HEAD|info/refs|objects/info/.*|git-(upload|receive)-pack))\$ {
+		auth_basic site; auth_basic_user_file $TRASH/htpasswd; $(cgi "$site") }" \
+	web_start gits "$TRASH/www" "$pki/server.crt" "$pki/server.key" || exit 1
+spec tls "  - url: file://$up
+    name: tls
+    refs: [v1]"
+create tls >/dev/null
+fails_one_line "push to an https site without its CA fails on the certificate" 1 \
+	"git repository 'tls' -> $WEB_URL/site/tls\\.git: git push failed: fatal: unable to access .*certificate" \
+	"$LADING" bundle push --insecure-skip-signature --git-url "$WEB_URL/site" "$TRASH/tls.tar.zst"
+ok "with --ca-file it pushes" \
+	"$LADING" bundle push --insecure-skip-signature --git-url "$WEB_URL/site" --ca-file "$pki/ca.crt" "$TRASH/tls.tar.zst"
+is "the carried tag is there" "$(g -C "$site/tls.git" rev-parse refs/tags/v1)" "$(g -C "$up" rev-parse v1)"
