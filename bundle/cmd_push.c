@@ -290,14 +290,29 @@ static int push_git(const struct push_args *a, struct bundle_sig_run *run, struc
 
 static void print_git(const struct push_args *a, const struct git_push_result *res)
 {
-	if (a->lg.json)
-		cli_print_json(json_pack("{s:s, s:I, s:I, s:I}", "git_url", a->git_url, "git_repositories",
-					 (json_int_t)res->repositories, "git_refs_updated",
-					 (json_int_t)res->refs_updated, "git_refs_current",
+	json_t *targets;
+	size_t i;
+
+	if (a->lg.json) {
+		targets = json_array();
+		for (i = 0; i < res->target_count; i++)
+			json_array_append_new(targets, json_pack("{s:s, s:s, s:I}", "name", res->targets[i].name,
+								 "target", res->targets[i].target, "refs",
+								 (json_int_t)res->targets[i].ref_count));
+		cli_print_json(json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "git_url", a->git_url, "git", targets,
+					 "dry_run", a->opts.dry_run, "git_repositories", (json_int_t)res->repositories,
+					 "git_refs_updated", (json_int_t)res->refs_updated, "git_refs_current",
 					 (json_int_t)res->refs_current));
-	else if (!a->opts.dry_run)
-		printf("%zu git repositor%s pushed to %s: %zu refs updated, %zu already there\n", res->repositories,
-		       res->repositories == 1 ? "y" : "ies", a->git_url, res->refs_updated, res->refs_current);
+		return;
+	}
+	if (a->opts.dry_run) {
+		for (i = 0; i < res->target_count; i++)
+			printf("git/%s.bundle -> %s (%zu refs)\n", res->targets[i].name, res->targets[i].target,
+			       res->targets[i].ref_count);
+		return;
+	}
+	printf("%zu git repositor%s pushed to %s: %zu refs updated, %zu already there\n", res->repositories,
+	       res->repositories == 1 ? "y" : "ies", a->git_url, res->refs_updated, res->refs_current);
 }
 
 int bundle_cmd_push(int argc, char **argv)
@@ -312,6 +327,7 @@ int bundle_cmd_push(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
+	memset(&git_res, 0, sizeof(git_res));
 	memset(&run, 0, sizeof(run));
 	a.opts.lg = &a.lg;
 	if ((rc = parse_args(argc, argv, &a)) >= 0)
@@ -350,6 +366,7 @@ int bundle_cmd_push(int argc, char **argv)
 out:
 	bundle_sig_run_end(&run);
 	bundle_push_result_free(&res);
+	git_push_result_free(&git_res);
 	host_set_free(&registries);
 	return rc;
 }

@@ -170,6 +170,9 @@ static int push_one(const struct git_push_opts *opts, const struct git_env *env,
 		args[n++] = specs[i];
 	}
 	log_msg(opts->lg, LOG_VERBOSE, "%s: %zu refs", what, repo->ref_count);
+	res->targets = grow_array(res->targets, res->target_count, sizeof(*res->targets));
+	res->targets[res->target_count++] =
+	    (struct git_push_target){xstrdup(repo->name), xstrdup(target), repo->ref_count};
 	if (opts->dry_run) {
 		r = 0;
 		goto out;
@@ -195,6 +198,7 @@ out:
 int git_push_bundle(const char *bundle_path, const struct git_push_opts *opts, struct git_push_result *res,
 		    struct lerr *err)
 {
+	/* res is the caller's (git_push_result_free), filled as repositories are pushed. */
 	const char *tmp = opts->tmp_dir ? opts->tmp_dir : getenv("TMPDIR");
 	char *dir = xasprintf("%s/lading-push.%ld.XXXXXX", tmp && *tmp ? tmp : "/var/tmp", (long)getpid());
 	struct carried repos = {0};
@@ -202,7 +206,6 @@ int git_push_bundle(const char *bundle_path, const struct git_push_opts *opts, s
 	size_t i;
 	int r = -1;
 
-	memset(res, 0, sizeof(*res));
 	if (mkdtemp(dir) == NULL) {
 		lerr_sys(err, "cannot create a directory like '%s'", dir);
 		free(dir);
@@ -227,4 +230,16 @@ out:
 	fs_remove_tree(dir, NULL);
 	free(dir);
 	return r;
+}
+
+void git_push_result_free(struct git_push_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->target_count; i++) {
+		free(res->targets[i].name);
+		free(res->targets[i].target);
+	}
+	free(res->targets);
+	memset(res, 0, sizeof(*res));
 }

@@ -26,8 +26,16 @@ struct git_push_opts {
 	const struct logger *lg;
 };
 
+struct git_push_target {
+	char *name;   /* NAME of git/NAME.bundle */
+	char *target; /* URL/NAME.git */
+	size_t ref_count;
+};
+
 struct git_push_result {
-	size_t repositories;
+	struct git_push_target *targets; /* every carried repository (also with dry_run) */
+	size_t target_count;
+	size_t repositories; /* pushed */
 	size_t refs_updated; /* new or fast-forwarded */
 	size_t refs_current; /* the site already had the id */
 };
@@ -39,5 +47,8 @@ struct git_push_result {
  */
 int git_push_bundle(const char *bundle_path, const struct git_push_opts *opts, struct git_push_result *res,
 		    struct lerr *err);
+
+/* Frees what res holds; accepts a zeroed res. */
+void git_push_result_free(struct git_push_result *res);
 
 #endif

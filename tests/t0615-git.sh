@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 53
+plan 55
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -163,7 +163,7 @@ is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 
 # REMOTE_USER is set and pushes are allowed there.
 . "$TOP/scripts/lib-web.sh"
 if ! command -v fcgiwrap >/dev/null || [ ! -x /usr/lib/git-core/git-http-backend ] || [ ! -x "$NGINX_BIN" ]; then
-	skip_n 17 "fcgiwrap, nginx or git-http-backend is not installed"
+	skip_n 19 "fcgiwrap, nginx or git-http-backend is not installed"
 	exit 0
 fi
 site="$TRASH/site-git"
@@ -213,6 +213,10 @@ one_line_file "a wrong password fails in one line naming the repository" \
 is "without the password in it" "$(grep -c 'not-it-42' "$TRASH/private.out" "$TRASH/private.err" | grep -vc ':0$')" 0
 
 export LADING_GIT_USERNAME=site LADING_GIT_PASSWORD=s3cret-pw
+is "push --dry-run lists each repository and where it goes" \
+	"$("$LADING" bundle push --dry-run --insecure-skip-signature --git-url "$git_url/site/" "$TRASH/first.tar.zst")" \
+	"git/infra.bundle -> $git_url/site/infra.git (4 refs)"
+ok "and pushes nothing" sh -c "! git -C '$site/infra.git' rev-parse -q --verify refs/heads/main"
 ok "bundle push --git-url pushes the carried repositories" \
 	"$LADING" bundle push --insecure-skip-signature --git-url "$git_url/site" "$TRASH/first.tar.zst"
 is "the site has the carried ids" \
