@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 55
+plan 56
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -163,7 +163,7 @@ is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 
 # REMOTE_USER is set and pushes are allowed there.
 . "$TOP/scripts/lib-web.sh"
 if ! command -v fcgiwrap >/dev/null || [ ! -x /usr/lib/git-core/git-http-backend ] || [ ! -x "$NGINX_BIN" ]; then
-	skip_n 19 "fcgiwrap, nginx or git-http-backend is not installed"
+	skip_n 20 "fcgiwrap, nginx or git-http-backend is not installed"
 	exit 0
 fi
 site="$TRASH/site-git"
@@ -266,3 +266,14 @@ fails_one_line "push to an https site without its CA fails on the certificate" 1
 ok "with --ca-file it pushes" \
 	"$LADING" bundle push --insecure-skip-signature --git-url "$WEB_URL/site" --ca-file "$pki/ca.crt" "$TRASH/tls.tar.zst"
 is "the carried tag is there" "$(g -C "$site/tls.git" rev-parse refs/tags/v1)" "$(g -C "$up" rev-parse v1)"
+
+# An incremental fetch from serve: the client has history of its own, so upload-pack negotiates
+# over several POSTs (haves) before it sends what is new.
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40; do
+	echo "$i" >"$TRASH/clone-v0/local.txt" && g -C "$TRASH/clone-v0" add local.txt && g -C "$TRASH/clone-v0" commit -qm "local $i"
+done
+serve_start "$TRASH/http.tar.zst" --insecure-skip-signature || exit 1
+g -C "$TRASH/clone-v0" -c protocol.version=0 fetch -q "http://$SERVE_HOST/git/infra.git" main 2>"$TRASH/fetch.err"
+is "git fetch from serve with local history gets the carried main" \
+	"$(g -C "$TRASH/clone-v0" rev-parse FETCH_HEAD 2>&1)" "$new_id"
+serve_stop
