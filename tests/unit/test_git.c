@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bundle/gitcarry.h"
+#include "bundle/gitrun.h"
 #include "bundle/sources_git.h"
 #include "bundle/spec.h"
 #include "lib/err.h"
@@ -145,6 +146,68 @@ static void row_refs_round_trip(void **state)
 	assert_int_equal(err.code, LADING_ERR_FORMAT);
 }
 
+static int env_has(const struct git_env *env, const char *var)
+{
+	size_t i;
+
+	for (i = 0; i < env->env_count; i++)
+		if (strcmp(env->envp[i], var) == 0 ||
+		    (strchr(var, '=') == NULL && strncmp(env->envp[i], var, strlen(var)) == 0 &&
+		     env->envp[i][strlen(var)] == '='))
+			return 1;
+	return 0;
+}
+
+/* git runs with none of the caller's GIT_* or HOME, no system or global config and no prompt. */
+static void git_gets_its_own_environment(void **state)
+{
+	struct git_env env;
+	struct lerr err;
+
+	(void)state;
+	setenv("GIT_DIR", "/elsewhere", 1);
+	setenv("GIT_SSH_COMMAND", "touch /tmp/pwned", 1);
+	if (git_env_init(&env, "/tmp/lading-home", &err) != 0)
+		skip(); /* no git on this machine */
+	assert_false(env_has(&env, "GIT_DIR"));
+	assert_false(env_has(&env, "GIT_SSH_COMMAND"));
+	assert_true(env_has(&env, "HOME=/tmp/lading-home"));
+	assert_true(env_has(&env, "GIT_CONFIG_NOSYSTEM=1"));
+	assert_true(env_has(&env, "GIT_CONFIG_GLOBAL=/dev/null"));
+	assert_true(env_has(&env, "GIT_TERMINAL_PROMPT=0"));
+	git_env_tls(&env, "/etc/site-ca.pem", 1);
+	assert_true(env_has(&env, "GIT_CONFIG_COUNT=2"));
+	assert_true(env_has(&env, "GIT_CONFIG_VALUE_0=/etc/site-ca.pem"));
+	assert_true(env_has(&env, "GIT_CONFIG_KEY_1=http.sslVerify"));
+	git_env_free(&env);
+	unsetenv("GIT_DIR");
+	unsetenv("GIT_SSH_COMMAND");
+}
+
+/* Its output is captured; a failure is one line naming the subject with git's fatal: line. */
+static void git_run_captures_and_names_failures(void **state)
+{
+	struct git_env env;
+	struct buf out = BUF_INIT(4096);
+	struct lerr err;
+
+	(void)state;
+	if (git_env_init(&env, "/tmp", &err) != 0)
+		skip();
+	assert_int_equal(
+	    git_run(&env, &(struct git_io){NULL, -1, -1, &out}, (const char *[]){"version", NULL}, "t", &err), 0);
+	assert_true(out.len > 12 && memcmp(out.data, "git version ", 12) == 0);
+	assert_int_equal(git_run(&env, &(struct git_io){NULL, -1, -1, NULL},
+				 (const char *[]){"ls-remote", "--", "file:///nonexistent/repo", NULL},
+				 "git repository 'r' (file:///nonexistent/repo)", &err),
+			 -1);
+	assert_non_null(
+	    strstr(err.msg, "git repository 'r' (file:///nonexistent/repo): git ls-remote failed: fatal: "));
+	assert_null(strchr(err.msg, '\n'));
+	buf_free(&out);
+	git_env_free(&env);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +216,8 @@ int main(void)
 	    cmocka_unit_test(refs_are_plain_names),
 	    cmocka_unit_test(spec_reads_git_entries),
 	    cmocka_unit_test(row_refs_round_trip),
+	    cmocka_unit_test(git_gets_its_own_environment),
+	    cmocka_unit_test(git_run_captures_and_names_failures),
 	};
 	return cmocka_run_group_tests_name("git", tests, NULL, NULL);
 }
