@@ -3,7 +3,8 @@
 
 /*
  * Running the git CLI (issue 20): argv only, never a shell; an environment of our own (no system or global
- * config, no terminal prompt, a private HOME, none of the caller's GIT_* variables); stdin /dev/null unless
+ * config, no terminal prompt, a private HOME, none of the caller's GIT_* variables, only the https, http and
+ * file transports); stdin /dev/null unless
  * a file is given; stderr kept so a failure shows git's last line.
  */
 #include <sys/types.h>

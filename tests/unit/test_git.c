@@ -175,6 +175,7 @@ static void git_gets_its_own_environment(void **state)
 	assert_true(env_has(&env, "GIT_CONFIG_NOSYSTEM=1"));
 	assert_true(env_has(&env, "GIT_CONFIG_GLOBAL=/dev/null"));
 	assert_true(env_has(&env, "GIT_TERMINAL_PROMPT=0"));
+	assert_true(env_has(&env, "GIT_ALLOW_PROTOCOL=https:http:file"));
 	git_env_tls(&env, "/etc/site-ca.pem", 1);
 	assert_true(env_has(&env, "GIT_CONFIG_COUNT=2"));
 	assert_true(env_has(&env, "GIT_CONFIG_VALUE_0=/etc/site-ca.pem"));
