@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 56
+plan 58
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -142,6 +142,14 @@ is "a repository that is not carried is 404" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "$base/other.git/info/refs?service=git-upload-pack")" 404
 is "nothing else of the repository is served" "$(curl -s -o /dev/null -w '%{http_code}' "$base/infra.git/config")" 404
 serve_stop
+
+# From an extracted directory too.
+mkdir -p "$TRASH/extracted" && tar --zstd -xf "$TRASH/first.tar.zst" -C "$TRASH/extracted"
+serve_start "$TRASH/extracted" || exit 1
+g clone -q "http://$SERVE_HOST/git/infra.git" "$TRASH/clone-dir" 2>"$TRASH/clone-dir.err"
+is "git clone from serve of an extracted directory" "$(g -C "$TRASH/clone-dir" rev-parse HEAD 2>&1)" "$main_id"
+serve_stop
+is "serve removed its private repositories at exit" "$(find "$LADING_CACHE/serve" -mindepth 1 -maxdepth 1 | wc -l)" 0
 
 # Without git on the serving host: one line at start, the other parts are served.
 printf 'carried\n' >"$TRASH/notes.txt"
