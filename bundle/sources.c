@@ -468,6 +468,8 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 		json_decref(modules);
 	if (src->git_count > 0)
 		json_object_set_new(root, "git", lock_git(src));
+	else
+		json_object_del(root, "git"); /* none left in lading.yaml: no stale ids */
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "packages", bundle_apt_lock_section(&spec->sources, src->apts));
 	return root;

@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 58
+plan 59
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -110,6 +110,17 @@ sed -i 's/refs: \[staging\]/refs: [staging, v1, main]/' "$TRASH/some/lading.yaml
 fails_one_line "and a ref lading.yaml names that is not locked" 2 \
 	"lading\.yaml:3:5: git ref 'main' is not in lading\.lock" \
 	"$LADING" bundle create --locked -f "$TRASH/some/lading.yaml" -o "$TRASH/some3.tar.zst"
+
+printf 'kept\n' >"$TRASH/kept.txt"
+spec gone "  - url: file://$up
+files:
+  - url: file://$TRASH/kept.txt
+    sha256: $(sha256sum "$TRASH/kept.txt" | cut -d' ' -f1)"
+create gone >/dev/null
+printf 'name: g\nfiles:\n  - url: file://%s\n    sha256: %s\n' "$TRASH/kept.txt" \
+	"$(sha256sum "$TRASH/kept.txt" | cut -d' ' -f1)" >"$TRASH/gone/lading.yaml"
+create gone >/dev/null
+is "a lock loses its git: section when lading.yaml has none left" "$(jq -c 'has("git")' "$TRASH/gone/lading.lock")" false
 
 ok "fetch git --ref writes one bundle" "$LADING" fetch git "file://$up" --ref main -o "$TRASH/fetched"
 is "with only that ref" "$(g -C "$TRASH/verify.git" bundle list-heads "$TRASH/fetched/infra.bundle")" \
