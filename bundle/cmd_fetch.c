@@ -1,5 +1,5 @@
 /*
- * lading fetch chart|provider|module|file (packages: cmd_fetch_packages.c): the sources of a bundle's charts/,
+ * lading fetch chart|provider|module|file|git (packages: cmd_fetch_packages.c): the sources of a bundle's charts/,
  * providers/ and files/, one at a time, into the content store and
  * optionally laid out in a directory (a Helm repository, a Terraform mirror,
  * a files tree). Option parsing and output only; the work is in charts/,
@@ -14,6 +14,9 @@
 #include <time.h>
 
 #include "bundle/files.h"
+#include "bundle/gitcarry.h"
+#include "bundle/sources_git.h"
+#include "bundle/spec_sources.h"
 #include "charts/fetch.h"
 #include "charts/repo_write.h"
 #include "images/store.h"
@@ -28,6 +31,7 @@
 #include "providers/registry.h"
 
 #define MAX_PLATFORMS 32
+#define MAX_REFS 256
 
 enum {
 	OPT_STORE = 1,
@@ -39,6 +43,7 @@ enum {
 	OPT_NAME,
 	OPT_UPDATE_HASHES,
 	OPT_VERSION,
+	OPT_REF,
 };
 
 /* One table for the three verbs: each option says which verb it is for. */
@@ -55,6 +60,7 @@ static const struct cli_option fetch_options[] = {
     {"name", 'n', "NAME", OPT_NAME, "file: its name (default: the last part of the URL)"},
     {"update-hashes", 0, NULL, OPT_UPDATE_HASHES, "file: fetch without SHA256 and print the hash to pin"},
     {"version", 0, "CONSTRAINT", OPT_VERSION, "module: a Terraform version constraint (default: the newest)"},
+    {"ref", 0, "REF", OPT_REF, "git: a branch or tag to carry; repeatable (default: every branch and tag)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -64,6 +70,8 @@ struct fetch_args {
 	char *store_default;
 	const char *platforms[MAX_PLATFORMS];
 	size_t platform_count;
+	const char *refs[MAX_REFS];
+	size_t ref_count;
 	int images, json, update_hashes;
 	struct logger lg;
 	struct host_set registries;
@@ -106,6 +114,11 @@ static int parse_args(struct cli *cli, struct fetch_args *a)
 			break;
 		case OPT_VERSION:
 			a->version = cli->arg;
+			break;
+		case OPT_REF:
+			if (a->ref_count == MAX_REFS)
+				return cli_usage_error(cli, "at most %d --ref options", MAX_REFS);
+			a->refs[a->ref_count++] = cli->arg;
 			break;
 		}
 	}
@@ -363,6 +376,66 @@ out:
 	return r;
 }
 
+static void print_git(const struct fetch_args *a, const struct git_result *res)
+{
+	json_t *refs;
+	size_t i;
+
+	if (!a->json) {
+		printf("git %s %s %s", res->name, res->url, res->sha256);
+		for (i = 0; i < res->ref_count; i++)
+			printf(" %s=%s", res->refs[i].ref, res->refs[i].id);
+		printf("\n");
+		return;
+	}
+	refs = json_object();
+	for (i = 0; i < res->ref_count; i++)
+		json_object_set_new(refs, res->refs[i].ref, json_string(res->refs[i].id));
+	print_json(json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s?}", "kind", "git", "name", res->name, "url", res->url,
+			     "sha256", res->sha256, "size", (json_int_t)res->size, "refs", refs, "head", res->head));
+}
+
+/* One repository as create carries it: the same checks on URL, name and refs as lading.yaml's git:. */
+static int verb_git(struct fetch_args *a, struct lerr *err)
+{
+	struct git_fetch_opts opts = {a->store, &a->registries, &a->lg};
+	struct git_request req = {0};
+	struct git_result *res = NULL;
+	char *name = NULL, *path = NULL;
+	size_t i;
+	int r = -1;
+
+	if (a->rest_count != 1)
+		return lerr_set(err, LADING_ERR_USAGE, "fetch git: give URL [--ref REF]... [--name NAME]");
+	if (git_url_check(a->rest[0], err) != 0 || (a->name == NULL && git_name_from_url(a->rest[0], &name, err) != 0))
+		return lerr_input(err);
+	for (i = 0; i < a->ref_count; i++)
+		if (git_ref_check(a->refs[i], err) != 0) {
+			lerr_input(err);
+			goto out;
+		}
+	if (a->name != NULL && !spec_name_is_valid(a->name)) {
+		lerr_set(err, LADING_ERR_USAGE, "fetch git: --name '%s' must be letters, digits, '.', '_' or '-'",
+			 a->name);
+		goto out;
+	}
+	req = (struct git_request){a->rest[0], a->name ? a->name : name, a->refs, a->ref_count, NULL, 0, NULL, NULL};
+	if (git_fetch_all(&opts, &req, 1, &res, err) != 0)
+		goto out;
+	if (a->out != NULL) {
+		path = xasprintf("%s/%s.bundle", a->out, res->name);
+		if (fetch_place(a->store, res->sha256, path, err) != 0)
+			goto out;
+	}
+	print_git(a, res);
+	r = 0;
+out:
+	git_results_free(res, 1);
+	free(name);
+	free(path);
+	return r;
+}
+
 /* Runs one verb: options, then run(a) with the operands. */
 static int run_verb(int argc, char **argv, const char *prog, const char *synopsis,
 		    int (*run)(struct fetch_args *a, struct lerr *err))
@@ -413,12 +486,18 @@ static int cmd_fetch_file(int argc, char **argv)
 	return run_verb(argc, argv, "lading fetch file", "[options] URL [SHA256]", verb_file);
 }
 
+static int cmd_fetch_git(int argc, char **argv)
+{
+	return run_verb(argc, argv, "lading fetch git", "[options] URL", verb_git);
+}
+
 static const struct cli_verb verbs[] = {
     {"packages", cmd_fetch_packages, "OS packages from an apt archive: verified, resolved, downloaded"},
     {"chart", cmd_fetch_chart, "a Helm chart from an HTTP repository or an OCI registry"},
     {"provider", cmd_fetch_provider, "a Terraform/OpenTofu provider from its registry"},
     {"module", cmd_fetch_module, "a Terraform module from its registry, normalized to .tar.gz"},
     {"file", cmd_fetch_file, "a plain file from a URL, pinned by its sha256"},
+    {"git", cmd_fetch_git, "a Git repository's branches and tags as a verified git bundle"},
     {NULL, NULL, NULL},
 };
 

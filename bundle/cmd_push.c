@@ -8,6 +8,8 @@
 
 #include "bundle/cmd_bundle_sig.h"
 #include "bundle/push.h"
+#include "bundle/push_git.h"
+#include "bundle/sources_git.h"
 #include "lib/cli.h"
 #include "lib/hostcfg.h"
 #include "lib/log.h"
@@ -33,6 +35,7 @@ enum {
 	OPT_ALLOW_EXPIRED,
 	OPT_ALLOW_DOWNGRADE,
 	OPT_BASE,
+	OPT_GIT_URL,
 };
 
 static const struct cli_option push_options[] = {
@@ -59,6 +62,8 @@ static const struct cli_option push_options[] = {
     {"limit-rate", 0, "BYTES", OPT_LIMIT_RATE, "cap each upload at BYTES per second (k/m suffix)"},
     {"base", 0, "OLD", OPT_BASE,
      "a delta's base bundle, pushed with it; without it the registry must already hold the base"},
+    {"git-url", 0, "URL", OPT_GIT_URL,
+     "push each carried git repository to URL/NAME.git (credentials: $LADING_GIT_USERNAME, $LADING_GIT_PASSWORD)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -70,7 +75,8 @@ struct push_args {
 	const char *ca_file;
 	int plain_http;
 	int insecure;
-	const char *file; /* the bundle */
+	const char *file;    /* the bundle */
+	const char *git_url; /* --git-url */
 };
 
 /* One option into a; returns -1 after printing a usage error. */
@@ -93,6 +99,9 @@ static int parse_option(struct cli *cli, int opt, struct push_args *a)
 		break;
 	case OPT_BASE:
 		a->opts.base = cli->arg;
+		break;
+	case OPT_GIT_URL:
+		a->git_url = cli->arg;
 		break;
 	case OPT_JOBS:
 		if (cli_int(cli, 1, 64, &jobs) != 0)
@@ -169,9 +178,13 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 	/* A bundle of packages or files alone is pushed into directories: no registry needed (checked against the
 	 * bundle). */
 	if (a->opts.registry == NULL && a->opts.files_dir == NULL && a->opts.providers_dir == NULL &&
-	    a->opts.apt_dir == NULL) {
-		cli_usage_error(
-		    &cli, "--registry HOST[:PORT] is required (or --apt-dir, --files-dir, --providers-dir alone)");
+	    a->opts.apt_dir == NULL && a->git_url == NULL) {
+		cli_usage_error(&cli, "--registry HOST[:PORT] is required (or --apt-dir, --files-dir, --providers-dir, "
+				      "--git-url alone)");
+		goto out;
+	}
+	if (a->git_url != NULL && git_url_check(a->git_url, NULL) != 0) {
+		cli_usage_error(&cli, "--git-url takes an https://, http:// or file:// URL");
 		goto out;
 	}
 	if (a->opts.registry != NULL && (a->opts.registry[0] == '\0' || strchr(a->opts.registry, '/') != NULL)) {
@@ -257,17 +270,64 @@ static void print_json(const struct push_args *a, const struct bundle_push_resul
 	cli_print_json(root);
 }
 
+/* --git-url: the carried repositories, after the rest of the push (bundle/push_git.c). */
+static int push_git(const struct push_args *a, struct bundle_sig_run *run, struct git_push_result *res,
+		    struct lerr *err)
+{
+	struct git_push_opts opts = {a->git_url,
+				     a->ca_file,
+				     a->insecure,
+				     getenv("LADING_GIT_USERNAME"),
+				     getenv("LADING_GIT_PASSWORD"),
+				     NULL,
+				     a->opts.dry_run,
+				     bundle_sig_check_head,
+				     &run->check,
+				     &a->lg};
+
+	return git_push_bundle(a->file, &opts, res, err);
+}
+
+static void print_git(const struct push_args *a, const struct git_push_result *res)
+{
+	json_t *targets;
+	size_t i;
+
+	if (a->lg.json) {
+		targets = json_array();
+		for (i = 0; i < res->target_count; i++)
+			json_array_append_new(targets, json_pack("{s:s, s:s, s:I}", "name", res->targets[i].name,
+								 "target", res->targets[i].target, "refs",
+								 (json_int_t)res->targets[i].ref_count));
+		cli_print_json(json_pack("{s:s, s:o, s:b, s:I, s:I, s:I}", "git_url", a->git_url, "git", targets,
+					 "dry_run", a->opts.dry_run, "git_repositories", (json_int_t)res->repositories,
+					 "git_refs_updated", (json_int_t)res->refs_updated, "git_refs_current",
+					 (json_int_t)res->refs_current));
+		return;
+	}
+	if (a->opts.dry_run) {
+		for (i = 0; i < res->target_count; i++)
+			printf("git/%s.bundle -> %s (%zu refs)\n", res->targets[i].name, res->targets[i].target,
+			       res->targets[i].ref_count);
+		return;
+	}
+	printf("%zu git repositor%s pushed to %s: %zu refs updated, %zu already there\n", res->repositories,
+	       res->repositories == 1 ? "y" : "ies", a->git_url, res->refs_updated, res->refs_current);
+}
+
 int bundle_cmd_push(int argc, char **argv)
 {
 	struct push_args a;
 	struct host_set registries = {0};
 	struct bundle_push_result res;
+	struct git_push_result git_res;
 	struct bundle_sig_run run;
 	struct lerr err;
-	int rc;
+	int rc, rest;
 
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
+	memset(&git_res, 0, sizeof(git_res));
 	memset(&run, 0, sizeof(run));
 	a.opts.lg = &a.lg;
 	if ((rc = parse_args(argc, argv, &a)) >= 0)
@@ -286,20 +346,27 @@ int bundle_cmd_push(int argc, char **argv)
 	}
 	a.opts.head = bundle_sig_check_head;
 	a.opts.head_ctx = &run.check;
-	if (bundle_push(a.file, &a.opts, &res, &err) != 0) {
+	/* --git-url alone reads the bundle once, in push_git. */
+	rest = a.opts.registry != NULL || a.opts.files_dir != NULL || a.opts.providers_dir != NULL ||
+	       a.opts.apt_dir != NULL;
+	if ((rest && bundle_push(a.file, &a.opts, &res, &err) != 0) ||
+	    (a.git_url != NULL && push_git(&a, &run, &git_res, &err) != 0)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	if (!a.opts.dry_run)
 		bundle_sig_run_accept(&run, &a.lg);
 	bundle_sig_run_report(&run, a.lg.json ? stderr : stdout);
-	if (a.lg.json)
+	if (rest && a.lg.json)
 		print_json(&a, &res);
-	else
+	else if (rest)
 		print_text(&a, &res);
+	if (a.git_url != NULL)
+		print_git(&a, &git_res);
 out:
 	bundle_sig_run_end(&run);
 	bundle_push_result_free(&res);
+	git_push_result_free(&git_res);
 	host_set_free(&registries);
 	return rc;
 }

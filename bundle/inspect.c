@@ -118,6 +118,7 @@ char *bundle_inspect_json(const struct bundle_info *info)
 			 (json_int_t)info->file_size);
 	json_object_set_new(root, "packages", bundle_inspect_packages_json(m));
 	json_object_set_new(root, "modules", bundle_inspect_modules_json(m));
+	json_object_set_new(root, "git", bundle_inspect_git_json(m));
 	/* Format 2 layout: serve and push read an entry's range straight from the file only when it is there. */
 	for (i = 0; i < m->entry_count; i++) {
 		with_offsets += m->entries[i].has_layout != 0;

@@ -84,6 +84,16 @@ static void add_rest(const struct bundle_spec *spec, struct bundle_plan *plan)
 					 s->modules[i].version ? s->modules[i].version : "(newest)"));
 	for (i = 0; i < s->file_count; i++)
 		add_line(plan, xasprintf("file %s %s", s->files[i].name ? s->files[i].name : "-", s->files[i].url));
+	/* No git runs for a dry run: the refs as written (resolved at create). */
+	for (i = 0; i < s->git_count; i++) {
+		struct buf refs = BUF_INIT(0);
+
+		for (j = 0; j < s->gits[i].ref_count; j++)
+			buf_printf(&refs, "%s%s", j ? "," : "", s->gits[i].refs[j]);
+		add_line(plan, xasprintf("git %s %s %s", s->gits[i].name, s->gits[i].url,
+					 refs.len ? refs.data : "(all branches and tags)"));
+		buf_free(&refs);
+	}
 }
 
 /* Resolves each package source without downloading a .deb: one line per package it would carry. */

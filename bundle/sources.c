@@ -217,6 +217,116 @@ static int fetch_apt(struct bundle_spec *spec, const struct bundle_sources_opts 
 	return 0;
 }
 
+/* The lock entry of the git: repository with this url and name. */
+static json_t *lock_find_git(json_t *lock, const struct spec_git *g)
+{
+	json_t *list = json_object_get(lock, "git");
+	size_t i;
+
+	for (i = 0; i < json_array_size(list); i++) {
+		json_t *item = json_array_get(list, i);
+
+		if (str(item, "url") != NULL && strcmp(str(item, "url"), g->url) == 0 && str(item, "name") != NULL &&
+		    strcmp(str(item, "name"), g->name) == 0 && json_is_object(json_object_get(item, "refs")))
+			return item;
+	}
+	return NULL;
+}
+
+/* A ref as named in lading.yaml ("main", "v1", "refs/tags/v1") names the full ref. */
+static int ref_names(const char *name, const char *full)
+{
+	return strcmp(full, name) == 0 || (strncmp(full, "refs/heads/", 11) == 0 && strcmp(full + 11, name) == 0) ||
+	       (strncmp(full, "refs/tags/", 10) == 0 && strcmp(full + 10, name) == 0);
+}
+
+/* Each ref lading.yaml names is locked and, when it names any, each locked ref is one of them. */
+static int refs_match_lock(const struct bundle_spec *spec, const struct spec_git *g, const struct git_ref_id *locked,
+			   size_t count, struct lerr *err)
+{
+	size_t i, j;
+	int found;
+
+	for (i = 0; i < g->ref_count; i++) {
+		for (j = 0, found = 0; j < count && !found; j++)
+			found = ref_names(g->refs[i], locked[j].ref);
+		if (!found)
+			return not_locked(spec, g->line, g->col, "git ref", g->refs[i], err);
+	}
+	for (j = 0; j < count && g->ref_count > 0; j++) {
+		for (i = 0, found = 0; i < g->ref_count && !found; i++)
+			found = ref_names(g->refs[i], locked[j].ref);
+		if (!found)
+			return lerr_set(err, LADING_ERR_USAGE,
+					"%s:%d:%d: git repository '%s': %s is in %s but not in refs: (run create "
+					"without --locked to lock what lading.yaml names)",
+					spec->path, g->line, g->col, g->name, locked[j].ref, BUNDLE_LOCK_NAME);
+	}
+	return 0;
+}
+
+/* The locked refs of item into req (ids must look like object ids; gitcarry compares them with upstream). */
+static int git_locked(const struct bundle_spec *spec, const struct spec_git *g, json_t *item, struct git_request *req,
+		      struct git_ref_id **ids, struct lerr *err)
+{
+	json_t *refs = json_object_get(item, "refs"), *id;
+	const char *ref;
+	size_t n = 0;
+
+	*ids = xcalloc(json_object_size(refs) + 1, sizeof(**ids));
+	json_object_foreach(refs, ref, id)
+	{
+		if (!json_is_string(id) || json_string_length(id) > GIT_OID_MAX)
+			return lerr_set(err, LADING_ERR_USAGE, "%s: git repository '%s': ref %s has no object id",
+					BUNDLE_LOCK_NAME, g->name, ref);
+		(*ids)[n].ref = (char *)ref;
+		snprintf((*ids)[n].id, sizeof((*ids)[n].id), "%s", json_string_value(id));
+		n++;
+	}
+	if (refs_match_lock(spec, g, *ids, n, err) != 0)
+		return -1;
+	req->locked = *ids;
+	req->locked_count = n;
+	req->locked_sha256 = str(item, "sha256");
+	req->locked_head = str(item, "head");
+	return 0;
+}
+
+static int fetch_gits(struct bundle_spec *spec, const struct bundle_sources_opts *opts, json_t *lock,
+		      struct bundle_sources *out, struct lerr *err)
+{
+	const struct spec_sources *s = &spec->sources;
+	struct git_request *reqs = xcalloc(s->git_count + 1, sizeof(*reqs));
+	struct git_ref_id **ids = xcalloc(s->git_count + 1, sizeof(*ids));
+	struct git_fetch_opts gopts = {opts->cache, &spec->registries, opts->lg};
+	size_t i;
+	int r = -1;
+
+	for (i = 0; i < s->git_count; i++) {
+		const struct spec_git *g = &s->gits[i];
+		json_t *item = opts->locked ? lock_find_git(lock, g) : NULL;
+
+		reqs[i] = (struct git_request){g->url, g->name, (const char *const *)g->refs, g->ref_count, NULL, 0,
+					       NULL,   NULL};
+		if (opts->locked && item == NULL) {
+			not_locked(spec, g->line, g->col, "git repository", g->name, err);
+			goto out;
+		}
+		if (item != NULL && git_locked(spec, g, item, &reqs[i], &ids[i], err) != 0)
+			goto out;
+	}
+	if (git_fetch_all(&gopts, reqs, s->git_count, &out->gits, err) != 0)
+		goto out;
+	out->git_count = s->git_count;
+	r = 0;
+out:
+	for (i = 0; i < s->git_count; i++)
+		free(ids[i]);
+	free(ids);
+	free(reqs);
+	return r;
+}
+
 static int listed(const struct bundle_spec *spec, const char *ref)
 {
 	size_t k;
@@ -281,7 +391,7 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 		return -1;
 	if (fetch_charts(spec, opts, lock, out, err) != 0 || fetch_providers(spec, opts, lock, out, err) != 0 ||
 	    fetch_modules(spec, opts, lock, out, err) != 0 || fetch_files(spec, opts, out, err) != 0 ||
-	    fetch_apt(spec, opts, lock, out, err) != 0)
+	    fetch_apt(spec, opts, lock, out, err) != 0 || fetch_gits(spec, opts, lock, out, err) != 0)
 		goto out;
 	if (bundle_sources_add_chart_images(spec, out, err) != 0)
 		goto out;
@@ -289,6 +399,28 @@ int bundle_sources_fetch(struct bundle_spec *spec, const struct bundle_sources_o
 out:
 	json_decref(lock);
 	return r;
+}
+
+/* git: [{url, name, head, refs: {REF: ID}, sha256, size}], only when there are repositories. */
+static json_t *lock_git(const struct bundle_sources *src)
+{
+	json_t *list = json_array();
+	size_t i, j;
+
+	for (i = 0; i < src->git_count; i++) {
+		const struct git_result *g = &src->gits[i];
+		json_t *refs = json_object();
+		json_t *item = json_pack("{s:s, s:s, s:s, s:I}", "url", g->url, "name", g->name, "sha256", g->sha256,
+					 "size", (json_int_t)g->size);
+
+		for (j = 0; j < g->ref_count; j++)
+			json_object_set_new(refs, g->refs[j].ref, json_string(g->refs[j].id));
+		json_object_set_new(item, "refs", refs);
+		if (g->head != NULL)
+			json_object_set_new(item, "head", json_string(g->head));
+		json_array_append_new(list, item);
+	}
+	return list;
 }
 
 static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle_sources *src, json_t *root)
@@ -334,6 +466,10 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 		json_object_set_new(root, "modules", modules);
 	else
 		json_decref(modules);
+	if (src->git_count > 0)
+		json_object_set_new(root, "git", lock_git(src));
+	else
+		json_object_del(root, "git"); /* none left in lading.yaml: no stale ids */
 	json_object_set_new(root, "files", files);
 	json_object_set_new(root, "packages", bundle_apt_lock_section(&spec->sources, src->apts));
 	return root;
@@ -369,5 +505,6 @@ void bundle_sources_free(struct bundle_sources *src)
 	module_results_free(src->modules, src->module_count);
 	file_results_free(src->files, src->file_count);
 	bundle_apt_results_free(src->apts, src->apt_count);
+	git_results_free(src->gits, src->git_count);
 	memset(src, 0, sizeof(*src));
 }

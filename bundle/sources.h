@@ -8,7 +8,7 @@
  * lading.json: charts/index.yaml + charts/NAME-VERSION.tgz (kind chart),
  * the charts again as OCI artifacts in oci/, providers/HOST/NS/TYPE/ zips and
  * network-mirror JSON (kind provider), modules/HOST/NS/NAME/SYSTEM/VERSION.tar.gz
- * (kind module, normalized), files/NAME (kind file), apt/NAME/…
+ * (kind module, normalized), files/NAME (kind file), git/NAME.bundle (kind git), apt/NAME/…
  * (kinds package and apt-index).
  */
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include "bundle/format/manifest.h"
 #include "bundle/spec.h"
 #include "bundle/files.h"
+#include "bundle/gitcarry.h"
 #include "bundle/sources_apt.h"
 #include "charts/fetch.h"
 #include "images/fetch.h"
@@ -28,6 +29,7 @@
 #define BUNDLE_KIND_CHART "chart"
 #define BUNDLE_KIND_PROVIDER "provider"
 #define BUNDLE_KIND_MODULE "module"
+#define BUNDLE_KIND_GIT "git"
 
 struct bundle_sources {
 	struct chart_result *charts; /* one per spec chart */
@@ -40,6 +42,8 @@ struct bundle_sources {
 	size_t file_count;
 	struct apt_source_result *apts; /* one per spec package source (bundle/sources_apt.c) */
 	size_t apt_count;
+	struct git_result *gits; /* one per spec git: repository (bundle/gitcarry.c) */
+	size_t git_count;
 };
 
 struct bundle_sources_opts {

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* mkdtemp */
-/* The charts/, providers/, modules/ and files/ rows of lading.json, and --update-hashes. */
+/* The charts/, providers/, modules/, files/ and git/ rows of lading.json, and --update-hashes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +306,13 @@ int bundle_sources_add_rows(struct bundle_manifest *m, const struct bundle_sourc
 		free(path);
 	}
 	add_apt(m, src, spec, cache);
+	for (i = 0; i < src->git_count; i++) {
+		char *path = xasprintf("git/%s.bundle", src->gits[i].name), *ref = git_row_ref(&src->gits[i]);
+
+		add_file_row(m, path, cache, src->gits[i].sha256, src->gits[i].size, BUNDLE_KIND_GIT, ref);
+		free(path);
+		free(ref);
+	}
 	return 0;
 }
 

@@ -27,6 +27,11 @@ static int parse_providers(struct bundle_spec *spec, const struct ynode *node, s
 	return spec_sources_parse_providers(&spec->sources, node, err);
 }
 
+static int parse_git(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
+{
+	return spec_sources_parse_git(&spec->sources, node, err);
+}
+
 static int parse_modules(struct bundle_spec *spec, const struct ynode *node, struct lerr *err)
 {
 	return spec_sources_parse_modules(&spec->sources, node, err);
@@ -54,6 +59,7 @@ static const struct {
     {"charts", parse_charts},
     {"providers", parse_providers},
     {"modules", parse_modules},
+    {"git", parse_git},
     {"files", parse_files},
     {"packages", parse_packages},
     {NULL, NULL},

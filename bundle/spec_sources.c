@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bundle/files.h"
+#include "bundle/sources_git.h"
 #include "lib/digest.h"
 #include "lib/grow.h"
 #include "lib/xmalloc.h"
@@ -151,6 +152,44 @@ static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr
 	return 0;
 }
 
+static int parse_git(struct spec_git *g, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"url", "refs", "name", NULL};
+	const struct ynode *list;
+	size_t i;
+
+	g->line = node->line;
+	g->col = node->col;
+	if (ynode_expect(node, YNODE_MAP, "a git repository", err) != 0 ||
+	    ynode_check_keys(node, keys, "a git repository", err) != 0 ||
+	    spec_opt_string(node, "url", &g->url, err) != 0 || spec_opt_string(node, "name", &g->name, err) != 0)
+		return -1;
+	if (g->url == NULL)
+		return ynode_error(node, err, LADING_ERR_USAGE, "a git repository needs 'url'");
+	if (git_url_check(g->url, err) != 0)
+		return ynode_error(ynode_get(node, "url"), err, LADING_ERR_USAGE, "%s", err->msg);
+	if (g->name != NULL && !spec_name_is_valid(g->name))
+		return ynode_error(ynode_get(node, "name"), err, LADING_ERR_USAGE,
+				   "git name '%s' must be [A-Za-z0-9._-]+, not starting with '.'", g->name);
+	if (g->name == NULL && git_name_from_url(g->url, &g->name, err) != 0)
+		return ynode_error(node, err, LADING_ERR_USAGE, "%s", err->msg);
+	if ((list = ynode_get(node, "refs")) == NULL)
+		return 0;
+	if (ynode_expect(list, YNODE_SEQ, "refs", err) != 0)
+		return -1;
+	g->refs = xcalloc(list->count + 1, sizeof(char *));
+	for (i = 0; i < list->count; i++) {
+		const char *text;
+
+		if (ynode_string(list->items[i], "a ref", &text, err) != 0)
+			return -1;
+		if (git_ref_check(text, err) != 0)
+			return ynode_error(list->items[i], err, LADING_ERR_USAGE, "%s", err->msg);
+		g->refs[g->ref_count++] = xstrdup(text);
+	}
+	return 0;
+}
+
 #define PARSE_SEQ(src, node, what, array, cnt, parse_one)                                                              \
 	do {                                                                                                           \
 		size_t i_;                                                                                             \
@@ -200,6 +239,24 @@ int spec_sources_parse_modules(struct spec_sources *src, const struct ynode *nod
 	return 0;
 }
 
+int spec_sources_parse_git(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	size_t i, j;
+
+	PARSE_SEQ(src, node, "git", gits, git_count, parse_git);
+	/* Names are file names in the bundle and paths under serve's /git/: two entries must not share one. */
+	for (i = 0; i < src->git_count; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(src->gits[i].name, src->gits[j].name) == 0)
+				return lerr_set(err, LADING_ERR_USAGE,
+						"%s:%d:%d: git repository name '%s' of %s is also the name of %s "
+						"(%s:%d:%d); give one of them 'name:'",
+						node->file, src->gits[i].line, src->gits[i].col, src->gits[i].name,
+						src->gits[i].url, src->gits[j].url, node->file, src->gits[j].line,
+						src->gits[j].col);
+	return 0;
+}
+
 int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err)
 {
 	PARSE_SEQ(src, node, "files", files, file_count, parse_file);
@@ -208,7 +265,9 @@ int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node,
 
 int spec_sources_any(const struct spec_sources *src)
 {
-	return src->chart_count + src->provider_count + src->module_count + src->file_count + src->apt_count > 0;
+	return src->chart_count + src->provider_count + src->module_count + src->git_count + src->file_count +
+		   src->apt_count >
+	       0;
 }
 
 void spec_sources_free(struct spec_sources *src)
@@ -240,12 +299,20 @@ void spec_sources_free(struct spec_sources *src)
 		free(src->files[i].sha256);
 		free(src->files[i].name);
 	}
+	for (i = 0; i < src->git_count; i++) {
+		free(src->gits[i].url);
+		free(src->gits[i].name);
+		for (j = 0; j < src->gits[i].ref_count; j++)
+			free(src->gits[i].refs[j]);
+		free(src->gits[i].refs);
+	}
 	for (i = 0; i < src->apt_count; i++)
 		spec_apt_free(&src->apts[i]);
 	free(src->charts);
 	free(src->providers);
 	free(src->modules);
 	free(src->files);
+	free(src->gits);
 	free(src->apts);
 	memset(src, 0, sizeof(*src));
 }

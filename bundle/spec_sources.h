@@ -2,7 +2,7 @@
 #define LADING_BUNDLE_SPEC_SOURCES_H
 
 /*
- * The charts:, providers:, modules:, files: and packages: sections of lading.yaml (see
+ * The charts:, providers:, modules:, git:, files: and packages: sections of lading.yaml (see
  * lading.yaml(5)); parsed with the same file:line:col errors and unknown-key
  * checks as the rest of the spec.
  */
@@ -39,6 +39,15 @@ struct spec_module {
 	int line, col;
 };
 
+/* A Git repository of git: (bundle/sources_git.c checks url, name and refs at load). */
+struct spec_git {
+	char *url;   /* https://, http:// or file:// */
+	char *name;  /* git/<name>.bundle; default: the URL's last component without .git */
+	char **refs; /* branches/tags to carry; none = all branches and tags */
+	size_t ref_count;
+	int line, col;
+};
+
 struct spec_file {
 	char *url;
 	char *sha256; /* or NULL (only with --update-hashes) */
@@ -72,6 +81,8 @@ struct spec_sources {
 	size_t module_count;
 	struct spec_file *files;
 	size_t file_count;
+	struct spec_git *gits;
+	size_t git_count;
 	struct spec_apt *apts;
 	size_t apt_count;
 };
@@ -80,6 +91,7 @@ struct spec_sources {
 int spec_sources_parse_charts(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_providers(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_modules(struct spec_sources *src, const struct ynode *node, struct lerr *err);
+int spec_sources_parse_git(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_files(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 int spec_sources_parse_packages(struct spec_sources *src, const struct ynode *node, struct lerr *err);
 void spec_apt_free(struct spec_apt *a);

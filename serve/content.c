@@ -9,6 +9,7 @@
 #include "lib/buf.h"
 #include "lib/fsutil.h"
 #include "lib/xmalloc.h"
+#include "serve/git.h"
 #include "serve/helmindex.h"
 #include "serve/modules.h"
 
@@ -51,10 +52,12 @@ out:
 static int nothing_to_serve(const struct serve_content *out, const char *root, struct lerr *err)
 {
 	if (out->catalog == NULL && serve_tree_count(out->charts) == 0 && serve_tree_count(out->providers) == 0 &&
-	    serve_tree_count(out->modules) == 0 && serve_tree_count(out->files) == 0 && serve_tree_count(out->apt) == 0)
+	    serve_tree_count(out->modules) == 0 && serve_tree_count(out->files) == 0 &&
+	    serve_tree_count(out->apt) == 0 && serve_git_count(out->git) == 0)
 		return lerr_set(
 		    err, LADING_ERR_USAGE,
-		    "'%s' holds none of oci/, charts/, providers/, files/, apt/, modules/: nothing to serve", root);
+		    "'%s' holds none of oci/, charts/, providers/, files/, apt/, modules/, git/: nothing to serve",
+		    root);
 	return 0;
 }
 
@@ -85,7 +88,8 @@ int serve_content_load(const char *root, const struct naming_opts *naming, int v
 	if (load_tree(root, "charts", lg, &out->charts, err) != 0 ||
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||
 	    load_tree(root, "modules", lg, &out->modules, err) != 0 ||
-	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0)
+	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0 ||
+	    serve_git_load(root, NULL, NULL, lg, &out->git, err) != 0)
 		goto out;
 	if (load_helm_index(out, root, NULL, err) != 0 || nothing_to_serve(out, root, err) ||
 	    serve_modules_check(out->modules, root, err) != 0)
@@ -111,6 +115,8 @@ int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (serve_tree_load_bundle(bf, parts[i], trees[i], err) != 0)
 			return -1;
+	if (serve_git_load(NULL, bf, NULL, lg, &out->git, err) != 0)
+		return -1;
 	if (load_helm_index(out, path, bf, err) != 0 || nothing_to_serve(out, path, err) ||
 	    serve_modules_check(out->modules, path, err) != 0)
 		return -1;
@@ -127,6 +133,7 @@ void serve_content_free(struct serve_content *content)
 	serve_tree_free(content->modules);
 	serve_tree_free(content->files);
 	serve_tree_free(content->apt);
+	serve_git_free(content->git);
 	free(content->helm_index);
 	memset(content, 0, sizeof(*content));
 }

@@ -6,7 +6,7 @@
  * directory laid out like an extracted bundle: oci/ (OCI image layout),
  * charts/ (index.yaml + tgz), providers/ (network mirror JSON + zips), modules/
  * (normalized module archives), files/,
- * apt/ (apt repositories).
+ * apt/ (apt repositories), git/ (git bundles).
  * Read-only afterwards: the server threads share it without locks.
  */
 #include <stddef.h>
@@ -18,6 +18,8 @@
 #include "serve/catalog.h"
 #include "serve/tree.h"
 
+struct serve_git;
+
 struct serve_content {
 	struct serve_catalog *catalog; /* NULL when there is no oci/ */
 	struct serve_tree *charts;
@@ -25,6 +27,7 @@ struct serve_content {
 	struct serve_tree *modules; /* modules/HOST/NS/NAME/SYSTEM/VERSION.tar.gz (serve/modules.c) */
 	struct serve_tree *files;
 	struct serve_tree *apt; /* apt/NAME/…: repositories a node's apt reads, InRelease from upstream */
+	struct serve_git *git;	/* git/NAME.bundle as repositories under /git/ (serve/git.c) */
 	char *helm_index;	/* charts/index.yaml as read, or NULL */
 	size_t helm_index_len;
 };

@@ -11,6 +11,8 @@
 
 #include "serve/server.h"
 
+struct serve_git_req;
+
 struct serve_request {
 	const struct serve_server_opts *opts;
 	struct MHD_Connection *conn;
@@ -19,7 +21,8 @@ struct serve_request {
 	int head;   /* HEAD: headers only */
 	double started;
 	unsigned status;
-	uint64_t bytes; /* body bytes of the answer */
+	uint64_t bytes;		   /* body bytes of the answer */
+	struct serve_git_req *git; /* /git/ requests: the body kept so far (serve/git.c), else NULL */
 };
 
 /* Queues resp with status (and destroys the caller's reference); records status and size. */

@@ -20,6 +20,7 @@
 #include "lib/buf.h"
 #include "lib/xmalloc.h"
 #include "serve/deadline.h"
+#include "serve/git.h"
 #include "serve/helmindex.h"
 #include "serve/modules.h"
 #include "serve/request.h"
@@ -191,7 +192,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct serve_server *srv = cls;
 	struct serve_request *req = *con_cls;
 
-	(void)upload_data;
 	if (req == NULL) {
 		req = xcalloc(1, sizeof(*req));
 		req->opts = &srv->opts;
@@ -205,6 +205,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		serve_deadlines_request_begin(srv->deadlines, conn);
 		if (host_header_bad(conn, version))
 			return bad_host(req);
+		/* Smart HTTP posts its requests: serve/git.c decides what it allows. */
+		if (serve_git_route(req->path))
+			return serve_git_begin(req, srv->opts.content->git);
 		/*
 		 * Writes are refused at once (MHD then discards the body and closes).
 		 * Reads are answered on the next call: a response queued on the first
@@ -212,6 +215,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 */
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && !req->head)
 			return not_allowed(req);
+		return MHD_YES;
+	}
+	if (req->git != NULL && req->status == 0) {
+		if (*upload_data_size == 0)
+			return serve_git_answer(req, srv->opts.content->git);
+		serve_git_body(req, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0 || req->status != 0) {
@@ -294,6 +304,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (req == NULL)
 		return;
 	access_log(srv, req, toe);
+	serve_git_request_free(req);
 	free(req->path);
 	free(req);
 	*con_cls = NULL;
