@@ -34,6 +34,8 @@ static void print_result(const char *what, const struct bundle_split_result *res
 					 (json_int_t)size));
 		return;
 	}
+	if (lg->level < LOG_WARN) /* -q */
+		return;
 	log_format_bytes(res->bytes, total, sizeof(total));
 	log_format_bytes(size, each, sizeof(each));
 	printf("%s: %zu volume%s of at most %s, %s in all, first %s (%zu written, %zu already there)\n", what,

@@ -821,28 +821,27 @@ static int verify_open(struct bundle_reader *r, bundle_head_fn head, void *head_
 	return rc;
 }
 
-int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
-		  const struct logger *lg, struct lerr *err)
+static int verify_file(const char *path, int alone, bundle_head_fn head, void *head_ctx,
+		       struct bundle_verify_stats *stats, const struct logger *lg, struct lerr *err)
 {
 	struct bundle_reader *r = NULL;
 	int rc;
 
-	if (bundle_reader_open(&r, path, err) != 0)
+	if ((alone ? bundle_reader_open_volume(&r, path, err) : bundle_reader_open(&r, path, err)) != 0)
 		return -1;
 	rc = verify_open(r, head, head_ctx, stats, lg, err);
 	bundle_reader_close(r);
 	return rc;
 }
 
+int bundle_verify(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
+		  const struct logger *lg, struct lerr *err)
+{
+	return verify_file(path, 0, head, head_ctx, stats, lg, err);
+}
+
 int bundle_verify_volume(const char *path, bundle_head_fn head, void *head_ctx, struct bundle_verify_stats *stats,
 			 const struct logger *lg, struct lerr *err)
 {
-	struct bundle_reader *r = NULL;
-	int rc;
-
-	if (bundle_reader_open_volume(&r, path, err) != 0)
-		return -1;
-	rc = verify_open(r, head, head_ctx, stats, lg, err);
-	bundle_reader_close(r);
-	return rc;
+	return verify_file(path, 1, head, head_ctx, stats, lg, err);
 }
