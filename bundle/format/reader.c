@@ -86,6 +86,16 @@ static int next_header(struct bundle_reader *r, struct archive_entry **entry, co
 	return archive_error(r, where, err);
 }
 
+/* The header read ahead while looking at the head (r->pending, freed by the caller once used), else the next one. */
+static int take_header(struct bundle_reader *r, struct archive_entry **entry, const char *after, struct lerr *err)
+{
+	if (r->pending != NULL) {
+		*entry = r->pending;
+		return 1;
+	}
+	return next_header(r, entry, after, err);
+}
+
 static int read_small(struct bundle_reader *r, struct archive_entry *entry, const char *name, struct buf *out,
 		      struct lerr *err)
 {
@@ -293,8 +303,18 @@ static int open_set(struct bundle_reader **out, struct bundle_set *set, struct l
 int bundle_reader_open(struct bundle_reader **out, const char *path, struct lerr *err)
 {
 	struct bundle_set set;
+	struct stat st;
 	int got;
 
+	/* A whole bundle, the common case, has its head read once; only a volume looks for its set. */
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		if (open_one(out, path, 0, err) != 0)
+			return -1;
+		if (!(*out)->is_volume)
+			return 0;
+		bundle_reader_close(*out);
+		*out = NULL;
+	}
 	if ((got = bundle_set_find(path, &set, err)) < 0)
 		return -1;
 	if (got == 0)
@@ -565,12 +585,8 @@ static int next_part(struct bundle_reader *r, struct lerr *err)
 				r->path, prev);
 	if (switch_volume(r, err) != 0)
 		return -1;
-	if (r->pending != NULL) {
-		entry = r->pending;
-		rc = 1;
-	} else if ((rc = next_header(r, &entry, BUNDLE_VOLUME_NAME, err)) < 0) {
+	if ((rc = take_header(r, &entry, BUNDLE_VOLUME_NAME, err)) < 0)
 		return -1;
-	}
 	if (rc == 0 || entry_name(entry, r->name, sizeof(r->name)) != 0 ||
 	    (rc = find_item(r, entry, r->name, &it, &e, err)) != 0 || e != r->current || it->part != part + 1 ||
 	    it->offset != at) {
@@ -694,21 +710,13 @@ int bundle_reader_next(struct bundle_reader *r, const struct bundle_entry **row,
 	snprintf(after_copy, sizeof(after_copy), "%s", after);
 	if (finish_current(r, err) != 0)
 		return -1;
-	if (r->pending != NULL) {
-		entry = r->pending;
-		rc = 1;
-	} else if ((rc = next_header(r, &entry, after_copy, err)) < 0) {
+	if ((rc = take_header(r, &entry, after_copy, err)) < 0)
 		return -1;
-	}
 	while (rc == 0 && r->vol_at + 1 < r->vol_count) {
 		if (check_all_seen_here(r, err) != 0 || switch_volume(r, err) != 0)
 			return -1;
-		if (r->pending != NULL) {
-			entry = r->pending;
-			rc = 1;
-		} else if ((rc = next_header(r, &entry, BUNDLE_VOLUME_NAME, err)) < 0) {
+		if ((rc = take_header(r, &entry, BUNDLE_VOLUME_NAME, err)) < 0)
 			return -1;
-		}
 	}
 	if (rc == 0)
 		return check_end(r, err) == 0 && check_all_seen(r, err) == 0 ? 0 : -1;
