@@ -650,24 +650,6 @@ static int check_entry(struct bundle_reader *r, struct archive_entry *entry, con
 	return check_offset(r, e, err) != 0 ? -1 : bundle_chunker_start(r->chunker, e, 0, NULL, err);
 }
 
-static int check_all_seen(struct bundle_reader *r, struct lerr *err)
-{
-	size_t i;
-
-	for (i = 0; r->is_volume && i < r->vol.item_count; i++)
-		if (!r->item_seen[i])
-			return lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' listed in %s is missing", r->path,
-					r->vol.items[i].name, BUNDLE_VOLUME_NAME);
-	if (r->alone && r->is_volume)
-		return 0;
-
-	for (i = 0; i < r->manifest.entry_count; i++)
-		if (!r->seen[i] && !r->manifest.entries[i].in_base)
-			return lerr_set(err, LADING_ERR_SIGNATURE, "%s: entry '%s' listed in %s is missing", r->path,
-					r->manifest.entries[i].path, BUNDLE_MANIFEST_NAME);
-	return 0;
-}
-
 /* A volume of a set ends: everything its lading-volume.json lists was in it. */
 static int check_all_seen_here(struct bundle_reader *r, struct lerr *err)
 {
@@ -677,6 +659,22 @@ static int check_all_seen_here(struct bundle_reader *r, struct lerr *err)
 		if (!r->item_seen[i])
 			return lerr_set(err, LADING_ERR_SIGNATURE, "%s: '%s' listed in %s is missing", r->path,
 					r->vol.items[i].name, BUNDLE_VOLUME_NAME);
+	return 0;
+}
+
+static int check_all_seen(struct bundle_reader *r, struct lerr *err)
+{
+	size_t i;
+
+	if (check_all_seen_here(r, err) != 0)
+		return -1;
+	if (r->alone && r->is_volume)
+		return 0;
+
+	for (i = 0; i < r->manifest.entry_count; i++)
+		if (!r->seen[i] && !r->manifest.entries[i].in_base)
+			return lerr_set(err, LADING_ERR_SIGNATURE, "%s: entry '%s' listed in %s is missing", r->path,
+					r->manifest.entries[i].path, BUNDLE_MANIFEST_NAME);
 	return 0;
 }
 
