@@ -310,7 +310,8 @@ out:
 static int verb_module(struct fetch_args *a, struct lerr *err)
 {
 	struct module_request req = {0};
-	struct module_fetch_opts opts = {a->store, &a->registries, 0, &a->lg};
+	struct git_fetch_opts gopts = {a->store, &a->registries, &a->lg};
+	struct module_fetch_opts opts = {a->store, &a->registries, 0, &a->lg, git_module_tree, &gopts};
 	struct module_result *res = NULL;
 	char *path = NULL;
 	int r = -1;
@@ -329,14 +330,15 @@ static int verb_module(struct fetch_args *a, struct lerr *err)
 			goto out;
 	}
 	if (a->json)
-		print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:I}", "kind", "module",
+		print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:I}", "kind", "module",
 				     "host", res->host, "namespace", res->namespace, "name", res->name, "system",
 				     res->system, "version", res->version, "location", res->location, "subdir",
-				     res->subdir, "sha256", res->sha256, "normalized_sha256", res->tgz_sha256,
+				     res->subdir, res->commit[0] ? "commit" : "sha256",
+				     res->commit[0] ? res->commit : res->sha256, "normalized_sha256", res->tgz_sha256,
 				     "normalized_size", (json_int_t)res->tgz_size));
 	else
 		printf("module %s/%s/%s/%s %s %s %s\n", res->host, res->namespace, res->name, res->system, res->version,
-		       res->sha256, res->tgz_sha256);
+		       res->commit[0] ? res->commit : res->sha256, res->tgz_sha256);
 	r = 0;
 out:
 	module_results_free(res, 1);

@@ -500,6 +500,137 @@ out:
 	return r;
 }
 
+/* The commit rev names in mirror ("<id>^{commit}" peels a tag); 0 with commit filled, -1 when there is none. */
+static int commit_of(const struct git_env *env, const char *mirror, const char *rev, char commit[GIT_OID_MAX + 1],
+		     const char *what, struct lerr *err)
+{
+	struct buf out = BUF_INIT(4096);
+	char *spec = xasprintf("%s^{commit}", rev);
+	struct lerr quiet = {0};
+	size_t len;
+	int r = -1;
+
+	if (git_run(env, &(struct git_io){mirror, -1, -1, &out},
+		    (const char *[]){"rev-parse", "-q", "--verify", "--end-of-options", spec, NULL}, what,
+		    &quiet) != 0) {
+		lerr_about(err, LADING_ERR_NOTFOUND, what, "commit %s is on no branch or tag upstream", rev);
+		goto out;
+	}
+	len = out.len;
+	while (len > 0 && (out.data[len - 1] == '\n' || out.data[len - 1] == '\r'))
+		len--;
+	if (!oid_ok(out.data, len) || len > GIT_OID_MAX) {
+		lerr_about(err, LADING_ERR_FORMAT, what, "git printed an object id that is not one");
+		goto out;
+	}
+	memcpy(commit, out.data, len);
+	commit[len] = '\0';
+	r = 0;
+out:
+	buf_free(&out);
+	free(spec);
+	return r;
+}
+
+/* git archive --format=tar of commit into a temporary file of the store; *path only on success. */
+static int archive_commit(const struct git_env *env, const char *store, const char *mirror, const char *commit,
+			  const char *what, char **path, struct lerr *err)
+{
+	char *tmp = xasprintf("%s/blobs/sha256/git-archive.tmp.%ld", store, (long)getpid());
+	int fd, r = -1;
+
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		lerr_sys(err, "cannot create '%s'", tmp);
+		free(tmp);
+		return -1;
+	}
+	if (git_run(env, &(struct git_io){mirror, -1, fd, NULL},
+		    (const char *[]){"archive", "--format=tar", commit, NULL}, what, err) != 0)
+		goto out;
+	if (fsync(fd) != 0) {
+		lerr_sys(err, "cannot write '%s'", tmp);
+		goto out;
+	}
+	r = 0;
+out:
+	close(fd);
+	if (r != 0) {
+		unlink(tmp);
+		free(tmp);
+		tmp = NULL;
+	}
+	*path = tmp;
+	return r;
+}
+
+/* The refs to fetch for a module's ref: the one branch or tag it names, or all of them for a commit id. */
+static int module_refs(const struct git_refs *upstream, const char *ref, const char *head, const char *what,
+		       struct git_refs *carried, char **full, struct lerr *err)
+{
+	size_t i;
+
+	if (ref != NULL && oid_ok(ref, strlen(ref))) {
+		for (i = 0; i < upstream->count; i++)
+			refs_add(carried, upstream->items[i].ref, upstream->items[i].id);
+		return 0;
+	}
+	if (ref == NULL && head == NULL)
+		return lerr_about(err, LADING_ERR_NOTFOUND, what,
+				  "upstream HEAD names no branch: give the location a ?ref=");
+	if (resolve(upstream, ref != NULL ? ref : head, what, full, err) != 0)
+		return -1;
+	refs_add(carried, *full, refs_find(upstream->items, upstream->count, *full)->id);
+	return 0;
+}
+
+int git_module_tree(void *ctx, const char *url, const char *ref, const char *locked_commit, const char *what,
+		    char commit[GIT_OID_MAX + 1], char **tar_path, struct lerr *err)
+{
+	const struct git_fetch_opts *opts = ctx;
+	struct git_env base = {0}, env = {0};
+	struct git_refs upstream = {0}, carried = {0};
+	char *home = xasprintf("%s/git/home", opts->store_dir), *blobs = xasprintf("%s/blobs/sha256", opts->store_dir);
+	char *head = NULL, *full = NULL, *mirror = NULL, hex[SHA256_HEX_LEN + 1];
+	const char *names[1];
+	struct git_request req = {.url = url, .name = what, .refs = names};
+	int r = -1;
+
+	if (fs_mkdir_p(home, err) != 0 || fs_mkdir_p(blobs, err) != 0 || git_env_init(&base, home, err) != 0 ||
+	    request_env(opts, &base, url, &env, err) != 0)
+		goto out;
+	leftover_sweep(blobs, leftover_match_tmp, "git-archive", "git archive", opts->lg, NULL);
+	if (ls_remote(&env, url, &upstream, &head, what, err) != 0 ||
+	    module_refs(&upstream, ref, head, what, &carried, &full, err) != 0)
+		goto out;
+	/* One explicit refspec for a branch or tag; every branch and tag for a commit id. */
+	names[0] = full;
+	req.ref_count = full != NULL ? 1 : 0;
+	sha256_hex(url, strlen(url), hex);
+	mirror = xasprintf("%s/git/%s.git", opts->store_dir, hex);
+	if (ensure_mirror(&env, mirror, what, err) != 0 || fetch_mirror(&env, mirror, &req, &carried, what, err) != 0 ||
+	    commit_of(&env, mirror, full != NULL ? full : ref, commit, what, err) != 0)
+		goto out;
+	if (locked_commit != NULL && strcmp(commit, locked_commit) != 0) {
+		lerr_about(err, LADING_ERR_USAGE, what,
+			   "ref %s: locked %s, upstream %s (run create without --locked to take the new one)",
+			   ref != NULL ? ref : "HEAD", locked_commit, commit);
+		goto out;
+	}
+	r = archive_commit(&env, opts->store_dir, mirror, commit, what, tar_path, err);
+out:
+	refs_free(&upstream);
+	refs_free(&carried);
+	git_env_free(&env);
+	git_env_free(&base);
+	free(head);
+	free(full);
+	free(mirror);
+	free(home);
+	free(blobs);
+	return r;
+}
+
 void git_result_clear(struct git_result *res)
 {
 	size_t j;

@@ -61,6 +61,16 @@ int git_fetch_all(const struct git_fetch_opts *opts, const struct git_request *r
 
 void git_results_free(struct git_result *results, size_t count);
 
+/*
+ * A git:: module location's tree (providers/module.h's module_git_tree_fn; ctx: a struct git_fetch_opts): ref
+ * of url (a branch or tag name, "refs/…", a full commit id on a branch or tag, or NULL for upstream HEAD's
+ * branch) fetched into url's mirror in the cache and pinned to its commit, which must equal locked_commit when
+ * given (else LADING_ERR_USAGE naming both); then `git archive --format=tar` of that commit into a temporary
+ * file of the store, *tar_path (newly allocated; the caller removes it).
+ */
+int git_module_tree(void *ctx, const char *url, const char *ref, const char *locked_commit, const char *what,
+		    char commit[GIT_OID_MAX + 1], char **tar_path, struct lerr *err);
+
 /* Frees what one result holds (not the result itself) and zeroes it. */
 void git_result_clear(struct git_result *res);
 

@@ -149,7 +149,9 @@ static int fetch_modules(struct bundle_spec *spec, const struct bundle_sources_o
 {
 	const struct spec_sources *s = &spec->sources;
 	struct module_request *reqs = xcalloc(s->module_count + 1, sizeof(*reqs));
-	struct module_fetch_opts mopts = {opts->cache, &spec->registries, opts->locked, opts->lg};
+	struct git_fetch_opts gopts = {opts->cache, &spec->registries, opts->lg};
+	struct module_fetch_opts mopts = {opts->cache, &spec->registries, opts->locked,
+					  opts->lg,    git_module_tree,	  &gopts};
 	size_t i;
 	int r = -1;
 
@@ -159,13 +161,15 @@ static int fetch_modules(struct bundle_spec *spec, const struct bundle_sources_o
 
 		reqs[i].source = m->source;
 		reqs[i].version = m->version;
-		if (opts->locked && (item == NULL || str(item, "version") == NULL || str(item, "sha256") == NULL)) {
+		if (opts->locked && (item == NULL || str(item, "version") == NULL ||
+				     (str(item, "sha256") == NULL && str(item, "commit") == NULL))) {
 			not_locked(spec, m->line, m->col, "module", m->source, err);
 			goto out;
 		}
 		if (item != NULL) {
 			reqs[i].locked_version = str(item, "version");
 			reqs[i].locked_sha256 = str(item, "sha256");
+			reqs[i].locked_commit = str(item, "commit");
 		}
 	}
 	if (modules_fetch(&mopts, reqs, s->module_count, &out->modules, err) != 0)
@@ -449,9 +453,15 @@ static json_t *lock_sections(const struct bundle_spec *spec, const struct bundle
 	for (i = 0; i < src->module_count; i++) {
 		const struct module_result *m = &src->modules[i];
 		json_t *item =
-		    json_pack("{s:s, s:s, s:s, s:s, s:s}", "source", spec->sources.modules[i].source, "constraint",
+		    json_pack("{s:s, s:s, s:s, s:s}", "source", spec->sources.modules[i].source, "constraint",
 			      spec->sources.modules[i].version ? spec->sources.modules[i].version : "", "version",
-			      m->version, "sha256", m->sha256, "location", m->location);
+			      m->version, "location", m->location);
+
+		/* A git:: location is pinned by its commit; an archive by its bytes. */
+		if (m->commit[0] != '\0')
+			json_object_set_new(item, "commit", json_string(m->commit));
+		else
+			json_object_set_new(item, "sha256", json_string(m->sha256));
 
 		if (m->subdir != NULL)
 			json_object_set_new(item, "subdir", json_string(m->subdir));

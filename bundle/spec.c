@@ -58,8 +58,8 @@ static const struct {
     {"registries", parse_registries},
     {"charts", parse_charts},
     {"providers", parse_providers},
+    {"git", parse_git}, /* before modules: a git module joins the git: entry of its URL */
     {"modules", parse_modules},
-    {"git", parse_git},
     {"files", parse_files},
     {"packages", parse_packages},
     {NULL, NULL},

@@ -105,28 +105,153 @@ static int parse_provider(struct spec_provider *p, const struct ynode *node, str
 
 static int parse_module(struct spec_module *m, const struct ynode *node, struct lerr *err)
 {
-	static const char *const keys[] = {"source", "version", "git", "ref", NULL};
+	static const char *const keys[] = {"source", "version", NULL};
 	char *host = NULL, *ns = NULL, *name = NULL, *system = NULL;
 	int r;
 
 	m->line = node->line;
 	m->col = node->col;
-	if (ynode_expect(node, YNODE_MAP, "a module", err) != 0 || ynode_check_keys(node, keys, "a module", err) != 0 ||
+	if (ynode_check_keys(node, keys, "a module", err) != 0 ||
 	    spec_opt_string(node, "source", &m->source, err) != 0 ||
 	    spec_opt_string(node, "version", &m->version, err) != 0)
 		return -1;
-	if (ynode_get(node, "git") != NULL || ynode_get(node, "ref") != NULL)
-		return ynode_error(
-		    node, err, LADING_ERR_USAGE,
-		    "git module sources come with the Git support; list registry modules (source:) for now");
 	if (m->source == NULL)
-		return ynode_error(node, err, LADING_ERR_USAGE, "a module needs 'source' (HOST/NAMESPACE/NAME/SYSTEM)");
+		return ynode_error(node, err, LADING_ERR_USAGE,
+				   "a module needs 'source' (HOST/NAMESPACE/NAME/SYSTEM) or 'git' and 'ref'");
 	r = module_source_parse(m->source, &host, &ns, &name, &system, err);
 	free(host);
 	free(ns);
 	free(name);
 	free(system);
 	return r != 0 ? ynode_error(node, err, LADING_ERR_USAGE, "%s", err->msg) : 0;
+}
+
+/*
+ * "git::https://host/repo.git//sub?ref=v1" as a root module writes it, into the repository URL and the ref
+ * (newly allocated; *ref NULL when the URL names none). The //subdir is Terraform's to pick in the clone.
+ */
+static int git_module_url(const char *text, char **url, char **ref, struct lerr *err)
+{
+	const char *start = strncmp(text, "git::", 5) == 0 ? text + 5 : text, *scheme = strstr(start, "://");
+	size_t stop = strcspn(start, "?"),
+	       from = scheme != NULL && (size_t)(scheme - start) < stop ? (size_t)(scheme - start) + 3 : 0;
+	const char *dbl = strstr(start + from, "//"), *query = start[stop] == '?' ? start + stop + 1 : NULL;
+	size_t url_len = dbl != NULL && (size_t)(dbl - start) < stop ? (size_t)(dbl - start) : stop;
+
+	*ref = NULL;
+	while (query != NULL && *query != '\0') {
+		size_t len = strcspn(query, "&");
+
+		if (len > 4 && strncmp(query, "ref=", 4) == 0) {
+			free(*ref);
+			*ref = xstrndup(query + 4, len - 4);
+		} else if (strncmp(query, "depth=", 6) != 0) {
+			free(*ref);
+			*ref = NULL;
+			return lerr_set(err, LADING_ERR_USAGE, "git module '%s': only ref= (and depth=) may follow '?'",
+					text);
+		}
+		query += len + (query[len] == '&');
+	}
+	*url = xstrndup(start, url_len);
+	if (git_url_check(*url, err) == 0)
+		return 0;
+	free(*url);
+	free(*ref);
+	*url = *ref = NULL;
+	return -1;
+}
+
+/* The git: repository that carries a git module's ref: the one of the same URL, or a new one. */
+static int git_module_fold(struct spec_sources *src, const struct ynode *node, char *url, const char *ref,
+			   struct lerr *err)
+{
+	struct spec_git *g = NULL;
+	char *name = NULL;
+	size_t i;
+
+	for (i = 0; i < src->git_count && g == NULL; i++)
+		if (strcmp(src->gits[i].url, url) == 0)
+			g = &src->gits[i];
+	if (g == NULL) {
+		if (git_name_from_url(url, &name, err) != 0)
+			goto bad;
+		for (i = 0; i < src->git_count; i++)
+			if (strcmp(src->gits[i].name, name) == 0) {
+				lerr_set(
+				    err, LADING_ERR_USAGE,
+				    "git module %s: its name '%s' is that of git repository %s: list %s under git: "
+				    "with a 'name:' and the ref in refs:",
+				    url, name, src->gits[i].url, url);
+				goto bad;
+			}
+		src->gits = grow_array(src->gits, src->git_count, sizeof(*src->gits));
+		g = &src->gits[src->git_count++];
+		*g = (struct spec_git){url, name, xcalloc(1, sizeof(char *)), 0, node->line, node->col};
+		url = NULL;
+	} else if (g->ref_count == 0) {
+		free(url);
+		return 0; /* every branch and tag is carried already */
+	}
+	free(url);
+	for (i = 0; i < g->ref_count; i++)
+		if (strcmp(g->refs[i], ref) == 0)
+			return 0;
+	g->refs = grow_array(g->refs, g->ref_count, sizeof(*g->refs));
+	g->refs[g->ref_count++] = xstrdup(ref);
+	return 0;
+bad:
+	free(url);
+	free(name);
+	return ynode_error(node, err, LADING_ERR_USAGE, "%s", err->msg);
+}
+
+/*
+ * A module from Git (git: and ref:). Terraform fetches a git:: source with git, so the module is carried as
+ * the repository at that ref (a git: entry, served at /git/NAME.git) for the site to map with git's
+ * url.<base>.insteadOf, which keeps the root module unchanged.
+ */
+static int parse_git_module(struct spec_sources *src, const struct ynode *node, struct lerr *err)
+{
+	static const char *const keys[] = {"git", "ref", NULL};
+	const struct ynode *text_node = ynode_get(node, "git");
+	char *text = NULL, *ref = NULL, *url = NULL, *url_ref = NULL;
+	int r = -1;
+
+	if (ynode_check_keys(node, keys, "a git module", err) != 0 || spec_opt_string(node, "git", &text, err) != 0 ||
+	    spec_opt_string(node, "ref", &ref, err) != 0)
+		goto out;
+	if (git_module_url(text, &url, &url_ref, err) != 0) {
+		ynode_error(text_node, err, LADING_ERR_USAGE, "%s", err->msg);
+		goto out;
+	}
+	if (ref != NULL && url_ref != NULL && strcmp(ref, url_ref) != 0) {
+		ynode_error(node, err, LADING_ERR_USAGE, "git module %s: ref: %s and ?ref=%s differ", url, ref,
+			    url_ref);
+		goto out;
+	}
+	if (ref == NULL && (ref = url_ref) != NULL)
+		url_ref = NULL;
+	if (ref == NULL) {
+		ynode_error(node, err, LADING_ERR_USAGE,
+			    "git module %s needs 'ref' (the tag or branch its source names)", url);
+		goto out;
+	}
+	if (git_ref_check(ref, err) != 0 || (strlen(ref) == 40 && strspn(ref, "0123456789abcdef") == 40)) {
+		ynode_error(
+		    node, err, LADING_ERR_USAGE,
+		    "git module %s: ref '%s' must be a branch or tag (for a commit id, carry a tag that names it)", url,
+		    ref);
+		goto out;
+	}
+	r = git_module_fold(src, node, url, ref, err);
+	url = NULL;
+out:
+	free(text);
+	free(ref);
+	free(url);
+	free(url_ref);
+	return r;
 }
 
 static int parse_file(struct spec_file *f, const struct ynode *node, struct lerr *err)
@@ -227,7 +352,23 @@ int spec_sources_parse_modules(struct spec_sources *src, const struct ynode *nod
 {
 	size_t i, j;
 
-	PARSE_SEQ(src, node, "modules", modules, module_count, parse_module);
+	if (ynode_expect(node, YNODE_SEQ, "modules", err) != 0)
+		return -1;
+	for (i = 0; i < node->count; i++) {
+		const struct ynode *item = node->items[i];
+
+		if (ynode_expect(item, YNODE_MAP, "a module", err) != 0)
+			return -1;
+		if (ynode_get(item, "git") != NULL) {
+			if (parse_git_module(src, item, err) != 0)
+				return -1;
+			continue;
+		}
+		src->modules = grow_array(src->modules, src->module_count, sizeof(*src->modules));
+		memset(&src->modules[src->module_count], 0, sizeof(*src->modules));
+		if (parse_module(&src->modules[src->module_count++], item, err) != 0)
+			return -1;
+	}
 	for (i = 0; i < src->module_count; i++)
 		for (j = 0; j < i; j++)
 			if (strcmp(src->modules[i].source, src->modules[j].source) == 0 &&

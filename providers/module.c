@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -67,23 +68,46 @@ void module_location_free(struct module_location *loc)
 	free(loc->url);
 	free(loc->subdir);
 	free(loc->archive);
+	free(loc->ref);
 	memset(loc, 0, sizeof(*loc));
 }
 
-/* Removes "archive=…" from the query of url (in place); returns its value (newly allocated) or NULL. */
-static char *take_archive_param(char *url)
+/* %XX decoded in place (a query value as go-getter's url.Query gives it); 0 when one decodes to NUL. */
+static int percent_decode(char *text)
+{
+	char *in = text, *out = text;
+
+	for (; *in; in++, out++) {
+		if (in[0] == '%' && isxdigit((unsigned char)in[1]) && isxdigit((unsigned char)in[2])) {
+			char hex[3] = {in[1], in[2], '\0'};
+
+			*out = (char)strtol(hex, NULL, 16);
+			if (*out == '\0')
+				return 0;
+			in += 2;
+		} else {
+			*out = *in;
+		}
+	}
+	*out = '\0';
+	return 1;
+}
+
+/* Removes "NAME=…" from the query of url (in place); returns its decoded value (newly allocated) or NULL. */
+static char *take_param(char *url, const char *name)
 {
 	char *query = strchr(url, '?'), *p, *value = NULL;
 	struct buf rest = BUF_INIT(0);
+	size_t name_len = strlen(name);
 
 	if (query == NULL)
 		return NULL;
 	for (p = query + 1; *p;) {
 		size_t len = strcspn(p, "&");
 
-		if (len > 8 && strncmp(p, "archive=", 8) == 0) {
+		if (len > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
 			free(value);
-			value = xstrndup(p + 8, len - 8);
+			value = xstrndup(p + name_len + 1, len - name_len - 1);
 		} else if (len > 0) {
 			buf_printf(&rest, "%s%.*s", rest.len ? "&" : "", (int)len, p);
 		}
@@ -94,6 +118,10 @@ static char *take_archive_param(char *url)
 	else
 		*query = '\0';
 	buf_free(&rest);
+	if (value != NULL && !percent_decode(value)) {
+		free(value);
+		value = xstrdup("");
+	}
 	return value;
 }
 
@@ -148,6 +176,63 @@ static int subdir_is_safe(const char *subdir)
 	return ok;
 }
 
+static void trim_slashes(char *path)
+{
+	size_t len = path != NULL ? strlen(path) : 0;
+
+	while (len > 0 && path[len - 1] == '/')
+		path[--len] = '\0';
+}
+
+/* go-getter's git getter: "git::https://host/repo.git//sub?ref=R&depth=N"; only http(s) is carried. */
+static int git_location_parse(const char *location, const char *what, struct module_location *out, struct lerr *err)
+{
+	const char *src = location + 5;
+	char *url = NULL, *subdir = NULL, *ref = NULL, *unwanted = NULL;
+	int r = -1;
+
+	if (strncmp(src, "https://", 8) != 0 && strncmp(src, "http://", 7) != 0) {
+		lerr_set(err, LADING_ERR_FORMAT,
+			 "%s: location '%s': only git over https (or http) is carried, not SSH or other transports: "
+			 "ask the registry's owner for an https URL",
+			 what, location);
+		goto out;
+	}
+	split_subdir(src, &url, &subdir);
+	if (!subdir_is_safe(subdir)) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: location '%s': subdirectory '%s' escapes the repository", what,
+			 location, subdir);
+		goto out;
+	}
+	ref = take_param(url, "ref");
+	free(take_param(url, "depth")); /* a shallow clone is go-getter's speed-up; the tree is the same */
+	if ((unwanted = take_param(url, "sshkey")) != NULL) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: location '%s': sshkey= is for git over SSH, which is not carried",
+			 what, location);
+		goto out;
+	}
+	/* The ref reaches git's command line: it must not read as an option or a revision range. */
+	if (ref != NULL && (*ref == '\0' || *ref == '-' || strstr(ref, "..") != NULL || strchr(ref, ':') != NULL ||
+			    strstr(ref, "@{") != NULL || strpbrk(ref, " \t\n\\~^?*[") != NULL)) {
+		lerr_set(err, LADING_ERR_FORMAT, "%s: location '%s': ref '%s' is not a branch, tag or commit id", what,
+			 location, ref);
+		goto out;
+	}
+	trim_slashes(subdir);
+	out->url = url;
+	out->subdir = subdir;
+	out->ref = ref;
+	out->git = 1;
+	url = subdir = ref = NULL;
+	r = 0;
+out:
+	free(url);
+	free(subdir);
+	free(ref);
+	free(unwanted);
+	return r;
+}
+
 int module_location_parse(const char *download_url, const char *location, const char *what, struct module_location *out,
 			  struct lerr *err)
 {
@@ -157,16 +242,17 @@ int module_location_parse(const char *download_url, const char *location, const 
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (strncmp(location, "git::", 5) == 0 || strncmp(location, "git@", 4) == 0) {
-		lerr_set(
-		    err, LADING_ERR_FORMAT,
-		    "%s: location '%s' is a Git repository: git module sources come with the Git support; carry it "
-		    "as a release archive (.tar.gz) behind a registry or wait for git: entries",
-		    what, location);
+	if (strncmp(location, "git::", 5) == 0)
+		return git_location_parse(location, what, out, err);
+	if (strncmp(location, "git@", 4) == 0) {
+		lerr_set(err, LADING_ERR_FORMAT,
+			 "%s: location '%s' is git over SSH, which is not carried: ask the registry's owner for a "
+			 "git::https:// URL",
+			 what, location);
 		goto out;
 	}
 	if (forced != NULL && forced < location + strcspn(location, "/?")) {
-		lerr_set(err, LADING_ERR_FORMAT, "%s: location '%s': only http(s) archives are carried", what,
+		lerr_set(err, LADING_ERR_FORMAT, "%s: location '%s': only http(s) archives and git:: are carried", what,
 			 location);
 		goto out;
 	}
@@ -188,7 +274,7 @@ int module_location_parse(const char *download_url, const char *location, const 
 			 location, subdir);
 		goto out;
 	}
-	archive = take_archive_param(resolved);
+	archive = take_param(resolved, "archive");
 	if (archive == NULL && archive_by_suffix(resolved) != NULL)
 		archive = xstrdup(archive_by_suffix(resolved));
 	if (archive == NULL || strchr(archive, '/') != NULL) {
@@ -196,12 +282,7 @@ int module_location_parse(const char *download_url, const char *location, const 
 			 location);
 		goto out;
 	}
-	if (subdir != NULL) {
-		size_t len = strlen(subdir);
-
-		while (len > 0 && subdir[len - 1] == '/')
-			subdir[--len] = '\0';
-	}
+	trim_slashes(subdir);
 	out->url = resolved;
 	out->subdir = subdir;
 	out->archive = archive;
@@ -357,6 +438,38 @@ out:
 	return r;
 }
 
+/* A git:: location: the ref's tree from the caller's git_tree, pinned to its commit, then normalized. */
+static int fetch_git_tree(struct mctx *x, const struct module_request *req, struct module_result *res,
+			  const struct module_location *loc, const char *what, struct lerr *err)
+{
+	char *tar = NULL;
+	int r;
+
+	if (x->opts->git_tree == NULL)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s: location 'git::%s' is a Git repository, which this command "
+				"does not fetch",
+				what, loc->url);
+	if (req->locked_sha256 != NULL && req->locked_commit == NULL)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s: lading.lock has an archive, the registry now gives "
+				"'git::%s': run create without --locked to lock the new location",
+				what, loc->url);
+	if (x->opts->git_tree(x->opts->git_ctx, loc->url, loc->ref, req->locked_commit, what, res->commit, &tar, err) !=
+	    0)
+		return -1;
+	r = module_archive_normalize(tar, loc->subdir, x->opts->store_dir, what, res->tgz_sha256, &res->tgz_size, err);
+	unlink(tar);
+	free(tar);
+	if (r == 0)
+		res->location = xasprintf("git::%s%s%s", loc->url,
+					  loc->ref == NULL	  ? ""
+					  : strchr(loc->url, '?') ? "&ref="
+								  : "?ref=",
+					  loc->ref == NULL ? "" : loc->ref);
+	return r;
+}
+
 static int fetch_archive(struct mctx *x, const struct module_request *req, struct module_result *res, struct lerr *err)
 {
 	struct module_location loc;
@@ -366,8 +479,23 @@ static int fetch_archive(struct mctx *x, const struct module_request *req, struc
 	if (download_location(x, res, &loc, err) != 0)
 		return -1;
 	what = xasprintf("%s %s", x->what, res->version);
-	log_msg(x->opts->lg, LOG_VERBOSE, "%s: %s%s%s", what, loc.url, loc.subdir ? "//" : "",
+	log_msg(x->opts->lg, LOG_VERBOSE, "%s: %s%s%s%s", what, loc.git ? "git::" : "", loc.url, loc.subdir ? "//" : "",
 		loc.subdir ? loc.subdir : "");
+	if (loc.git) {
+		if (fetch_git_tree(x, req, res, &loc, what, err) != 0)
+			goto out;
+		res->subdir = loc.subdir;
+		loc.subdir = NULL;
+		r = 0;
+		goto out;
+	}
+	if (req->locked_commit != NULL) {
+		lerr_set(err, LADING_ERR_USAGE,
+			 "%s: lading.lock has a git commit, the registry now gives '%s': run "
+			 "create without --locked to lock the new location",
+			 what, loc.url);
+		goto out;
+	}
 	if (urlstore_fetch(x->http, loc.url, x->opts->store_dir, req->locked_sha256, MODULE_ARCHIVE_MAX, what,
 			   res->sha256, &res->size, err) != 0) {
 		if (req->locked_sha256 != NULL && err->code == LADING_ERR_SIGNATURE) {
@@ -404,7 +532,8 @@ static int fetch_one(const struct module_fetch_opts *opts, const struct module_r
 	if (module_source_parse(req->source, &res->host, &res->namespace, &res->name, &res->system, err) != 0)
 		return -1;
 	x.what = xasprintf("module %s/%s/%s/%s", res->host, res->namespace, res->name, res->system);
-	if (opts->locked && (req->locked_version == NULL || req->locked_sha256 == NULL)) {
+	if (opts->locked &&
+	    (req->locked_version == NULL || (req->locked_sha256 == NULL && req->locked_commit == NULL))) {
 		lerr_set(err, LADING_ERR_USAGE, "%s: not in lading.lock (run without --locked once)", x.what);
 		goto out;
 	}

@@ -6,7 +6,8 @@
  * service discovery (modules.v1), versions, download (204 + X-Terraform-Get),
  * the archive the location names fetched into the content-addressed store,
  * and a normalized .tar.gz of it (module_archive.c) that serve hands out.
- * Only http(s) archive locations are carried; git:: comes with Git support.
+ * A git:: location is handed to the caller's git_tree (providers/ runs no
+ * git itself: bundle/gitcarry.c does), which pins its ref to a commit.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,12 +22,14 @@
 /* The unpacked tree of one module: bytes and entries (zip bombs). */
 #define MODULE_TREE_MAX (1ull << 30)
 #define MODULE_ENTRIES_MAX 100000u
+#define MODULE_COMMIT_MAX 64 /* a SHA-256 repository's object ids */
 
 struct module_request {
 	const char *source;	    /* "HOST[:PORT]/NAMESPACE/NAME/SYSTEM" */
 	const char *version;	    /* Terraform constraint; NULL or "" = newest without prerelease */
 	const char *locked_version; /* from lading.lock, or NULL */
 	const char *locked_sha256;  /* upstream archive sha256 from lading.lock, or NULL */
+	const char *locked_commit;  /* a git:: location's commit from lading.lock, or NULL */
 };
 
 struct module_result {
@@ -34,23 +37,36 @@ struct module_result {
 	char *version;				/* exact version fetched */
 	char *location;				/* the archive URL (after relative resolution, no //subdir) */
 	char *subdir;				/* "//subdir" of the location, or NULL */
-	char sha256[SHA256_HEX_LEN + 1];	/* the upstream archive, as recorded in lading.lock */
+	char sha256[SHA256_HEX_LEN + 1];	/* the upstream archive, as recorded in lading.lock ("" for git) */
+	char commit[MODULE_COMMIT_MAX + 1];	/* a git:: location's commit id, or "" */
 	uint64_t size;
 	char tgz_sha256[SHA256_HEX_LEN + 1]; /* the normalized .tar.gz in the store */
 	uint64_t tgz_size;
 };
+
+/*
+ * The tree of a git:: location: url (https, no "git::", no //subdir, no ref=)
+ * at ref (branch, tag or commit id; NULL = upstream HEAD) as a tar file that
+ * git archive wrote; with locked_commit the ref must still name that commit.
+ * Fills commit and *tar_path (newly allocated; the caller removes the file).
+ */
+typedef int (*module_git_tree_fn)(void *ctx, const char *url, const char *ref, const char *locked_commit,
+				  const char *what, char commit[MODULE_COMMIT_MAX + 1], char **tar_path,
+				  struct lerr *err);
 
 struct module_fetch_opts {
 	const char *store_dir;		   /* content-addressed store root */
 	const struct host_set *registries; /* plain_http / ca_file per host; may be NULL */
 	int locked;			   /* refuse a request without locked_version */
 	const struct logger *lg;	   /* -v messages; may be NULL */
+	module_git_tree_fn git_tree;	   /* NULL: git:: locations are refused */
+	void *git_ctx;
 };
 
 /*
  * Fetches every request; results[i] answers reqs[i]. Fails on the first
  * module that cannot be fetched, naming it: no version matches (listing those
- * there are), a location that is not an http(s) archive (git:: included), an
+ * there are), a location that is neither an http(s) archive nor git:: https, an
  * archive whose sha256 differs from the locked one (LADING_ERR_SIGNATURE), an
  * entry escaping the archive's root, HTTP errors. *results (free with
  * module_results_free) is set only on success.
@@ -68,15 +84,19 @@ int module_source_parse(const char *source, char **host, char **namespace, char 
 struct module_location {
 	char *url;     /* absolute http(s) URL of the archive, "archive" query parameter removed */
 	char *subdir;  /* "a/b" from "//a/b", or NULL */
-	char *archive; /* "tar.gz", "tgz", "zip", "tar.bz2", "tar.xz", "tar" */
+	char *archive; /* "tar.gz", "tgz", "zip", "tar.bz2", "tar.xz", "tar"; NULL for git */
+	int git;       /* a git:: location: url is the repository's https URL */
+	char *ref;     /* git: the ref= query parameter, or NULL (upstream HEAD) */
 };
 
 /*
  * Resolves location (an X-Terraform-Get value) against download_url as
  * Terraform does ("/x", "./x", "../x" are relative; any other must be an
  * absolute URL), splits off "//subdir" (go-getter's rule) and "?archive=".
- * Fails with LADING_ERR_FORMAT naming what: git:: and other forced getters,
- * non-http(s) schemes, a subdir with ".." or an absolute one, no archive type.
+ * "git::https://…//sub?ref=R" sets git and ref (depth= is dropped: the ref's
+ * whole tree is taken anyway). Fails with LADING_ERR_FORMAT naming what:
+ * other forced getters, git over SSH or a non-http(s) scheme, non-http(s)
+ * schemes, a subdir with ".." or an absolute one, no archive type.
  * Fills out (module_location_free) only on success.
  */
 int module_location_parse(const char *download_url, const char *location, const char *what, struct module_location *out,

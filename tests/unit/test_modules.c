@@ -77,10 +77,57 @@ static void locations_resolve_as_terraform_does(void **state)
 	loc("https://h.example/net.tar.gz?token=a&b=c", "https://h.example/net.tar.gz?token=a&b=c", NULL, "tar.gz");
 }
 
+/* A git:: location: url without ref=/depth= and the subdir; NULL expect_url = must fail. */
+static void git_loc(const char *location, const char *expect_url, const char *expect_subdir, const char *expect_ref)
+{
+	struct module_location l;
+	struct lerr err;
+	int r = module_location_parse(dl, location, "module x", &l, &err);
+
+	if (expect_url == NULL) {
+		assert_int_equal(r, -1);
+		assert_int_equal(err.code, LADING_ERR_FORMAT);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_true(l.git);
+	assert_null(l.archive);
+	assert_string_equal(l.url, expect_url);
+	if (expect_subdir == NULL)
+		assert_null(l.subdir);
+	else
+		assert_string_equal(l.subdir, expect_subdir);
+	if (expect_ref == NULL)
+		assert_null(l.ref);
+	else
+		assert_string_equal(l.ref, expect_ref);
+	module_location_free(&l);
+}
+
+static void git_locations_as_go_getter_reads_them(void **state)
+{
+	(void)state;
+	git_loc("git::https://example.com/net.git?ref=v1", "https://example.com/net.git", NULL, "v1");
+	git_loc("git::https://example.com/infra.git//modules/vpc/?ref=v1.2.0&depth=1", "https://example.com/infra.git",
+		"modules/vpc", "v1.2.0");
+	git_loc("git::https://example.com/net.git", "https://example.com/net.git", NULL, NULL);
+	git_loc("git::http://example.com/net.git?ref=feature%2Fx", "http://example.com/net.git", NULL, "feature/x");
+	git_loc("git::https://example.com/net.git?ref=0123456789abcdef0123456789abcdef01234567&x=1",
+		"https://example.com/net.git?x=1", NULL, "0123456789abcdef0123456789abcdef01234567");
+	git_loc("git::ssh://git@example.com/net.git?ref=v1", NULL, NULL, NULL);	    /* SSH is not carried */
+	git_loc("git::git@example.com:acme/net.git", NULL, NULL, NULL);		    /* scp-like SSH */
+	git_loc("git::file:///srv/net.git", NULL, NULL, NULL);			    /* not http(s) */
+	git_loc("git::https://example.com/net.git?sshkey=abc", NULL, NULL, NULL);   /* an SSH key */
+	git_loc("git::https://example.com/net.git//../x?ref=v1", NULL, NULL, NULL); /* subdir escapes */
+	git_loc("git::https://example.com/net.git?ref=--upload-pack=x", NULL, NULL, NULL);
+	git_loc("git::https://example.com/net.git?ref=v1..v2", NULL, NULL, NULL);
+	git_loc("git::https://example.com/net.git?ref=", NULL, NULL, NULL);
+	git_loc("git::https://example.com/net.git?ref=a%00b", NULL, NULL, NULL);
+}
+
 static void locations_refused(void **state)
 {
 	(void)state;
-	loc("git::https://example.com/net.git?ref=v1", NULL, NULL, NULL);
 	loc("git@github.com:acme/net.git", NULL, NULL, NULL);
 	loc("s3::https://s3.amazonaws.com/b/net.zip", NULL, NULL, NULL);
 	loc("github.com/acme/net", NULL, NULL, NULL);			/* detector shorthand */
@@ -131,6 +178,7 @@ int main(void)
 	    cmocka_unit_test(source_needs_a_dotted_host_and_four_parts),
 	    cmocka_unit_test(locations_resolve_as_terraform_does),
 	    cmocka_unit_test(locations_refused),
+	    cmocka_unit_test(git_locations_as_go_getter_reads_them),
 	    cmocka_unit_test(entries_keep_the_subtree_and_refuse_escapes),
 	};
 
