@@ -332,7 +332,7 @@ static int verb_create(int argc, char **argv)
 					 (json_int_t)result.image_count, "entries", (json_int_t)result.entry_count,
 					 "bytes", (json_int_t)result.content_bytes, "file_bytes",
 					 (json_int_t)result.file_bytes));
-	} else {
+	} else if (c.lg.level >= LOG_WARN) { /* -q: nothing but errors */
 		char content[32], file[32];
 
 		log_format_bytes(result.content_bytes, content, sizeof(content));

@@ -24,6 +24,7 @@
 #include "lib/log.h"
 #include "lib/xmalloc.h"
 #include "serve/content.h"
+#include "serve/git.h"
 #include "serve/listen.h"
 #include "serve/server.h"
 #include "serve/source.h"
@@ -105,7 +106,8 @@ static const struct cli_option serve_options[] = {
     {"pubkey", 0, "FILE", OPT_PUBKEY,
      "trusted public key for the signature of a bundle or directory (repeatable; default: every *.pub in "
      "$LADING_TRUST_DIR or /etc/lading/trust.d)"},
-    {"cache-dir", 0, "DIR", OPT_CACHE_DIR, "where a bundle is extracted (default $LADING_CACHE/serve)"},
+    {"cache-dir", 0, "DIR", OPT_CACHE_DIR,
+     "where a bundle is extracted and its git repositories cloned (default $LADING_CACHE/serve)"},
     {"insecure-skip-signature", 0, NULL, OPT_INSECURE,
      "serve an unsigned or untrusted bundle or directory (digests are still checked)"},
     {"allow-expired", 0, NULL, OPT_ALLOW_EXPIRED, "serve a bundle whose signature has expired"},
@@ -295,19 +297,20 @@ static void print_summary(const struct serve_cmd *cmd, const struct serve_conten
 	if (cmd->lg.json) {
 		printf("{\"event\":\"listening\",\"url\":\"%s\",\"images\":%zu,\"repositories\":%zu,\"blobs\":%zu,"
 		       "\"bytes\":%llu,\"chart_files\":%zu,\"provider_files\":%zu,\"module_files\":%zu,\"files\":%zu,"
-		       "\"apt_files\":%zu}\n",
+		       "\"apt_files\":%zu,\"git_repositories\":%zu}\n",
 		       url, stats.images, stats.repositories, stats.blobs, (unsigned long long)stats.bytes,
 		       serve_tree_count(content->charts), serve_tree_count(content->providers),
 		       serve_tree_count(content->modules), serve_tree_count(content->files),
-		       serve_tree_count(content->apt));
+		       serve_tree_count(content->apt), serve_git_count(content->git));
 		fflush(stdout);
 	}
 	fprintf(stderr,
 		"lading: serving '%s' on %s: %zu images in %zu repositories (%zu blobs, %s), %zu chart files, "
-		"%zu provider files, %zu module files, %zu plain files, %zu apt files\n",
+		"%zu provider files, %zu module files, %zu plain files, %zu apt files, %zu git repositories\n",
 		cmd->source, url, stats.images, stats.repositories, stats.blobs, size,
 		serve_tree_count(content->charts), serve_tree_count(content->providers),
-		serve_tree_count(content->modules), serve_tree_count(content->files), serve_tree_count(content->apt));
+		serve_tree_count(content->modules), serve_tree_count(content->files), serve_tree_count(content->apt),
+		serve_git_count(content->git));
 }
 
 static int read_pem(const char *path, const char *what, struct buf *pem, struct lerr *err)
@@ -395,9 +398,10 @@ static int serve_source(struct serve_cmd *cmd, const sigset_t *stop)
 	memset(&content, 0, sizeof(content));
 	if (serve_source_prepare(cmd->source, &source_opts, &source, &err) != 0 ||
 	    (source.bundle != NULL
-		 ? serve_content_load_bundle(source.bundle, &cmd->naming, &cmd->lg, &content, &err)
+		 ? serve_content_load_bundle(source.bundle, &cmd->naming, cmd->cache_dir, &cmd->lg, &content, &err)
 		 /* checked entry by entry against a signed lading.json, or else hashed here blob by blob */
-		 : serve_content_load(source.dir, &cmd->naming, !source.verified, &cmd->lg, &content, &err)) != 0) {
+		 : serve_content_load(source.dir, &cmd->naming, !source.verified, cmd->cache_dir, &cmd->lg, &content,
+				      &err)) != 0) {
 		status = cli_fail(&err);
 	} else {
 		status = run(cmd, &content, stop);

@@ -71,8 +71,8 @@ static int load_tree(const char *root, const char *part, const struct logger *lg
 	return r;
 }
 
-int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
-		       struct serve_content *out, struct lerr *err)
+int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const char *cache_dir,
+		       const struct logger *lg, struct serve_content *out, struct lerr *err)
 {
 	char *oci = xasprintf("%s/oci", root);
 	struct stat st;
@@ -89,7 +89,7 @@ int serve_content_load(const char *root, const struct naming_opts *naming, int v
 	    load_tree(root, "providers", lg, &out->providers, err) != 0 ||
 	    load_tree(root, "modules", lg, &out->modules, err) != 0 ||
 	    load_tree(root, "files", lg, &out->files, err) != 0 || load_tree(root, "apt", lg, &out->apt, err) != 0 ||
-	    serve_git_load(root, NULL, NULL, lg, &out->git, err) != 0)
+	    serve_git_load(root, NULL, cache_dir, lg, &out->git, err) != 0)
 		goto out;
 	if (load_helm_index(out, root, NULL, err) != 0 || nothing_to_serve(out, root, err) ||
 	    serve_modules_check(out->modules, root, err) != 0)
@@ -100,8 +100,8 @@ out:
 	return r;
 }
 
-int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
-			      struct serve_content *out, struct lerr *err)
+int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const char *cache_dir,
+			      const struct logger *lg, struct serve_content *out, struct lerr *err)
 {
 	static const char *const parts[] = {"charts", "providers", "modules", "files", "apt"};
 	struct serve_tree **trees[] = {&out->charts, &out->providers, &out->modules, &out->files, &out->apt};
@@ -115,7 +115,7 @@ int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (serve_tree_load_bundle(bf, parts[i], trees[i], err) != 0)
 			return -1;
-	if (serve_git_load(NULL, bf, NULL, lg, &out->git, err) != 0)
+	if (serve_git_load(NULL, bf, cache_dir, lg, &out->git, err) != 0)
 		return -1;
 	if (load_helm_index(out, path, bf, err) != 0 || nothing_to_serve(out, path, err) ||
 	    serve_modules_check(out->modules, path, err) != 0)

@@ -36,18 +36,19 @@ struct serve_content {
  * Loads root; fails when root is missing, holds none of the four parts, or a
  * part is inconsistent (a manifest's digest, a missing blob, a chart URL that
  * names no file; with verify_blobs, a blob whose bytes do not hash to its
- * name). Free with serve_content_free (also after a failure).
+ * name). The git/ repositories are cloned under cache_dir (NULL: the
+ * default, serve_git_load). Free with serve_content_free (also after a failure).
  */
-int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const struct logger *lg,
-		       struct serve_content *out, struct lerr *err);
+int serve_content_load(const char *root, const struct naming_opts *naming, int verify_blobs, const char *cache_dir,
+		       const struct logger *lg, struct serve_content *out, struct lerr *err);
 /*
  * The same from a bundle served from its file (bf must outlive content): the
  * parts are its entries under oci/, charts/, …; oci/index.json, the manifests
  * and charts/index.yaml are read (and checked chunk by chunk) now, blobs and
  * files per request.
  */
-int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const struct logger *lg,
-			      struct serve_content *out, struct lerr *err);
+int serve_content_load_bundle(const struct bundle_view *bf, const struct naming_opts *naming, const char *cache_dir,
+			      const struct logger *lg, struct serve_content *out, struct lerr *err);
 void serve_content_free(struct serve_content *content);
 
 #endif

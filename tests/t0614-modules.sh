@@ -14,7 +14,7 @@
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-web.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 39
+plan 40
 
 pki=$TRASH/pki
 mkdir -p "$pki"
@@ -135,6 +135,8 @@ spec "$TRASH/site" <<YAML
   - git: git::https://$host/git/infra.git//modules/vpc?ref=v1.0.0
 YAML
 ok "bundle create carries the modules" "$LADING" bundle create -f "$TRASH/site/lading.yaml" -o "$TRASH/site.tar.zst"
+is "bundle create -q prints nothing at all" \
+	"$("$LADING" bundle create -q --locked -f "$TRASH/site/lading.yaml" -o "$TRASH/quiet.tar.zst" 2>&1)" ""
 is "~> 1.2 picks the highest match, 1.3.0 (not 2.0.0)" \
 	"$(jq -r '.modules[] | select(.source | endswith("/net/aws")) | .version' "$TRASH/site/lading.lock")" 1.3.0
 is "lading.lock records the upstream archive's sha256" \

@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 59
+plan 61
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -135,8 +135,10 @@ fails_one_line "an upstream that is not there fails in one line with git's reaso
 
 # --- lading serve: /git/NAME.git/ read-only smart HTTP (v0 and v2) from the bundle file.
 . "$TOP/scripts/lib-serve.sh"
-serve_start "$TRASH/first.tar.zst" --insecure-skip-signature || exit 1
+serve_start "$TRASH/first.tar.zst" --insecure-skip-signature --cache-dir "$TRASH/serve-cache" || exit 1
 base="http://$SERVE_HOST/git"
+ok "serve's start line counts the git repositories" grep -q ', 1 git repositories$' "$SERVE_LOG"
+ok "--cache-dir holds serve's copy of the repository" sh -c "find '$TRASH/serve-cache' -name HEAD | grep -q ."
 g -c protocol.version=0 clone -q "$base/infra.git" "$TRASH/clone-v0" 2>"$TRASH/clone-v0.err"
 is "git clone (protocol v0) from serve gives upstream's main" "$(g -C "$TRASH/clone-v0" rev-parse HEAD 2>&1)" "$main_id"
 g -c protocol.version=2 clone -q "$base/infra.git" "$TRASH/clone-v2" 2>"$TRASH/clone-v2.err"

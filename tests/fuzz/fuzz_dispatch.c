@@ -198,7 +198,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	make("providers/registry.terraform.io/hashicorp/null/index.json", "{\"versions\":{\"3.2.2\":{}}}\n");
 	make("apt/main/dists/stable/InRelease", "Origin: test\n");
 	atexit(unmake);
-	if (serve_content_load(root, &naming, 1, NULL, &bundle, &err) != 0) {
+	if (serve_content_load(root, &naming, 1, NULL, NULL, &bundle, &err) != 0) {
 		fprintf(stderr, "fuzz_dispatch: test content: %s\n", err.msg);
 		abort();
 	}

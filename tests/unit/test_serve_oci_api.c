@@ -146,7 +146,7 @@ static void start_server(struct fixture *f, const char *root)
 	struct lerr err;
 	int fd = -1;
 
-	if (serve_content_load(root, &naming, 1, NULL, &f->content, &err) != 0)
+	if (serve_content_load(root, &naming, 1, NULL, NULL, &f->content, &err) != 0)
 		fail_msg("%s", err.msg);
 	if (serve_listen_open("127.0.0.1:0", &fd, bound, sizeof(bound), &err) != 0)
 		fail_msg("%s", err.msg);
