@@ -12,7 +12,7 @@
 . "$TOP/scripts/lib-registry.sh"
 . "$TOP/tests/lib-bundle.sh"
 . "$TOP/scripts/lib-serve.sh"
-plan 26
+plan 27
 export SOURCE_DATE_EPOCH=1795338000
 
 bundle_fixture 20m || { echo "Bail out! registry fixture"; exit 1; }
@@ -75,6 +75,23 @@ p = sys.argv[1]; d = bytearray(open(p, "rb").read()); d[len(d) // 2] ^= 1; open(
 PY
 fails_one_line "a flipped byte in a volume is named with its entry" 1 "oci/blobs/sha256/[0-9a-f]*: sha256 mismatch in chunk|bad.002.tar.zst: .*(damaged|checksum|Corrupted|corrupt)" \
 	"$LADING" bundle verify --pubkey "$PUB" "$TRASH/bad.002.tar.zst"
+
+# A volume whose lading-volume.json lists an item it does not hold (taken from volume 3's list).
+mkdir -p "$TRASH/lie" && tar --zstd -xf "$TRASH/v/site.002.tar.zst" -C "$TRASH/lie" &&
+	python3 - "$TRASH/lie/lading-volume.json" "$TRASH/v/site.003.tar.zst" <<-'PY' &&
+import json, subprocess, sys
+mine = json.load(open(sys.argv[1]))
+third = json.loads(subprocess.run(["tar", "--zstd", "-xOf", sys.argv[2], "lading-volume.json"],
+                                  check=True, capture_output=True).stdout)
+mine["items"].append(third["items"][-1])
+json.dump(mine, open(sys.argv[1], "w"))
+PY
+	tar --zstd -tf "$TRASH/v/site.002.tar.zst" >"$TRASH/lie.order" &&
+	tar -C "$TRASH/lie" --format=pax -cf - -T "$TRASH/lie.order" | zstd -q >"$TRASH/lie.002.tar.zst" ||
+	echo "# could not make the lying volume"
+fails_one_line "a volume whose lading-volume.json lists an item it lacks is refused, naming the item" 1 \
+	"lie\.002\.tar\.zst: .* listed in lading-volume\.json is missing" \
+	"$LADING" bundle verify --pubkey "$PUB" "$TRASH/lie.002.tar.zst"
 
 # Missing and foreign volumes, named before any work.
 mkdir -p "$TRASH/m" && cp "$TRASH"/v/site.*.tar.zst "$TRASH/m/" && rm "$TRASH/m/site.002.tar.zst"
