@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +29,14 @@
 #define GIT_BODY_MAX (256ull << 20)
 /* The CGI's header block (Status, Content-Type, Cache-Control…). */
 #define CGI_HEADERS_MAX (64u << 10)
+#define CGI_IDLE_MS (120 * 1000)
 
 struct serve_git {
 	char **names; /* carried repositories, "NAME" of git/NAME.bundle */
 	size_t count;
 	char *root;	    /* the private directory: NAME.git mirrors, home/, request bodies */
 	struct git_env env; /* .git is NULL when git is not installed */
+	int idle_ms;	    /* a CGI silent this long is stuck (cgi_wait) */
 };
 
 struct serve_git_req {
@@ -51,6 +54,7 @@ struct cgi_stream {
 	size_t pending_off;
 	uint64_t *bytes; /* the request's byte count, for the access log */
 	int ended;
+	int idle_ms;
 };
 
 static int add_name(struct serve_git *git, const char *name, size_t len)
@@ -197,10 +201,13 @@ int serve_git_load(const char *dir, const struct bundle_view *bf, const char *ca
 		   struct serve_git **out, struct lerr *err)
 {
 	struct serve_git *git = xcalloc(1, sizeof(*git));
+	const char *idle = getenv("LADING_SERVE_GIT_IDLE_S");
 	char *home = NULL;
 	size_t i;
 	int r = -1;
 
+	/* Seconds; tests shorten it to see a stuck CGI end. */
+	git->idle_ms = idle != NULL && atoi(idle) > 0 && atoi(idle) <= 3600 ? atoi(idle) * 1000 : CGI_IDLE_MS;
 	list_names(git, dir, bf);
 	if (git->count == 0) {
 		*out = git;
@@ -370,6 +377,22 @@ static void cgi_env(struct serve_request *req, const struct serve_git *git, stru
 	}
 }
 
+/*
+ * Waits until the CGI has something to read. A git http-backend that says nothing for idle_ms is taken
+ * as stuck: the request fails (cgi_free then ends the CGI) rather than holding a server thread for good.
+ * upload-pack sends keepalives while it computes a pack, so a slow but working one never idles this long.
+ */
+static int cgi_wait(const struct cgi_stream *s)
+{
+	struct pollfd p = {s->fd, POLLIN, 0};
+	int n;
+
+	do
+		n = poll(&p, 1, s->idle_ms);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? 0 : -1;
+}
+
 static ssize_t cgi_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct cgi_stream *s = cls;
@@ -384,6 +407,8 @@ static ssize_t cgi_read(void *cls, uint64_t pos, char *out, size_t max)
 		*s->bytes += n;
 		return (ssize_t)n;
 	}
+	if (cgi_wait(s) != 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	do
 		got = read(s->fd, out, max);
 	while (got < 0 && errno == EINTR);
@@ -416,8 +441,11 @@ static int read_headers(struct cgi_stream *s, struct buf *headers)
 	char chunk[4096], *end;
 
 	for (;;) {
-		ssize_t got = read(s->fd, chunk, sizeof(chunk));
+		ssize_t got;
 
+		if (cgi_wait(s) != 0)
+			return -1;
+		got = read(s->fd, chunk, sizeof(chunk));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0 || buf_add(&s->pending, chunk, (size_t)got, NULL) != 0)
@@ -476,6 +504,7 @@ enum MHD_Result serve_git_answer(struct serve_request *req, const struct serve_g
 	s = xcalloc(1, sizeof(*s));
 	s->pending = (struct buf)BUF_INIT(CGI_HEADERS_MAX + 16384);
 	s->bytes = &req->bytes;
+	s->idle_ms = git->idle_ms;
 	cgi_env(req, git, &env);
 	if (git_spawn(&env, NULL, (const char *[]){"http-backend", NULL}, state->body_fd, &s->fd, &s->pid, &err) != 0) {
 		git_env_free(&env);

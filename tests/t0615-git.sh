@@ -10,7 +10,7 @@
 # inspect, --dry-run and `fetch git` show them.
 . "$(dirname "$0")/test-lib.sh"
 command -v git >/dev/null || skip_all "git is not installed"
-plan 61
+plan 63
 
 # Our own git, with no user or system config (the tests make the upstreams).
 export HOME="$TRASH/home" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LADING_CACHE="$TRASH/cache"
@@ -178,6 +178,16 @@ is "without git, /git/ answers 503" \
 is "and the files are still served" "$(curl -s "http://$SERVE_HOST/files/notes.txt")" carried
 serve_stop
 is "serve said so in one line" "$(grep -c 'git is not installed' "$SERVE_LOG")" 1
+
+# A git http-backend that never answers: the request fails after the idle time, the CGI is ended.
+mkdir -p "$TRASH/stuck-bin"
+printf '#!/bin/sh\n[ "$1" = http-backend ] && exec sleep 6017\nexec %s "$@"\n' "$(command -v git)" >"$TRASH/stuck-bin/git"
+chmod +x "$TRASH/stuck-bin/git"
+PATH="$TRASH/stuck-bin:$PATH" LADING_SERVE_GIT_IDLE_S=2 serve_start "$TRASH/mixed.tar.zst" --insecure-skip-signature || exit 1
+is "a stuck git http-backend: 502 after the idle time" \
+	"$(curl -s -m 30 -o /dev/null -w '%{http_code}' "http://$SERVE_HOST/git/infra.git/info/refs?service=git-upload-pack")" 502
+is "... and serve ended it" "$(ps -eo args | grep -c '^sleep 6017$')" 0
+serve_stop
 
 # --- Git over HTTP served by git itself: git http-backend behind nginx + fcgiwrap (SPECS-2 §8).
 # /up/ serves the upstream (no auth); /site/ is the site's Git server with basic auth, so
