@@ -144,7 +144,7 @@ ok "power off --graceful: GracefulShutdown, then ForceOff after the timeout" \
 	sh -c "'$LADING' baremetal power off --graceful -t 2 -s '$SITE' node-2 | grep -q '^node-2 *Off *powered-off *GracefulShutdown+ForceOff$'"
 is "QMP: node-2 stopped" "$(qemu_power "$QEMU_QMP_n2")" off
 
-ok "boot-once cd --uefi" "$LADING" baremetal boot-once cd --uefi -s "$SITE" node-1
+ok "boot cd --uefi" "$LADING" baremetal boot cd --uefi -s "$SITE" node-1
 is "BMC: node-1 boots once from Cd in UEFI mode" \
 	"$(curl -s --cacert "$CA_A" -u "admin:$PASS_A" "$BMC_URL_a/redfish/v1/Systems/n1" | python3 -c 'import json,sys; b=json.load(sys.stdin)["Boot"]; print(b["BootSourceOverrideEnabled"], b["BootSourceOverrideTarget"], b["BootSourceOverrideMode"])')" \
 	"Once Cd UEFI"

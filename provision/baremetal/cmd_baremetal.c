@@ -1,5 +1,5 @@
 /*
- * lading baremetal list|power|boot-once: the site's bare-metal nodes, their
+ * lading baremetal list|power|boot: the site's bare-metal nodes, their
  * power through the BMC (idempotent: a node already in the asked state is
  * left alone), and the one-time boot override.
  */
@@ -210,7 +210,7 @@ static int baremetal_boot_once(int argc, char **argv)
 	int status;
 
 	memset(&run, 0, sizeof(run));
-	cli_init(&cli, "lading baremetal boot-once", "pxe|cd -s site.yaml [options] [NODE|GROUP...]", boot_options,
+	cli_init(&cli, "lading baremetal boot", "pxe|cd -s site.yaml [options] [NODE|GROUP...]", boot_options,
 		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	if ((status = parse_options(&cli, &opts, &lg)) >= 0)
 		goto out;
@@ -291,7 +291,7 @@ out:
 static const struct cli_verb verbs[] = {
     {"list", baremetal_list, "the site's bare-metal nodes and their BMCs (read from the site file only)"},
     {"power", baremetal_power, "power nodes on, off, cycle them, or show their power state"},
-    {"boot-once", baremetal_boot_once, "boot nodes from the network (pxe) or virtual media (cd) at the next start"},
+    {"boot", baremetal_boot_once, "boot nodes once from the network (pxe) or virtual media (cd) at their next start"},
     {NULL, NULL, NULL},
 };
 

@@ -8,7 +8,7 @@
  * May include: lib/
  */
 
-/* lading baremetal list|power|boot-once (see lading-baremetal(1)). Returns the exit status. */
+/* lading baremetal list|power|boot (see lading-baremetal(1)). Returns the exit status. */
 int cmd_baremetal(int argc, char **argv);
 
 #endif

@@ -66,16 +66,25 @@ static int printable(const char *text)
 	return 1;
 }
 
+/* Keys that say the same thing two ways: a node that gives either one takes no default for the other. */
+static const char *const alternatives[][2] = {{"user", "user_env"}, {"password_env", "password_file"}};
+
 /* The node's own value for key, else the section's default, else NULL. */
 static const struct ynode *lookup(const struct ynode *entry, const struct ynode *section, const char *key)
 {
 	const struct ynode *value = ynode_get(entry, key);
+	size_t i;
 
-	if (value == NULL && strcmp(key, "nodes") != 0)
-		for (size_t i = 0; section_keys[i] != NULL; i++)
-			if (strcmp(section_keys[i], key) == 0)
-				return ynode_get(section, key);
-	return value;
+	if (value != NULL || strcmp(key, "nodes") == 0)
+		return value;
+	for (i = 0; i < sizeof(alternatives) / sizeof(alternatives[0]); i++)
+		if ((strcmp(key, alternatives[i][0]) == 0 && ynode_get(entry, alternatives[i][1]) != NULL) ||
+		    (strcmp(key, alternatives[i][1]) == 0 && ynode_get(entry, alternatives[i][0]) != NULL))
+			return NULL;
+	for (i = 0; section_keys[i] != NULL; i++)
+		if (strcmp(section_keys[i], key) == 0)
+			return ynode_get(section, key);
+	return NULL;
 }
 
 /* A scalar field as one line of printable text, copied into *out; absent leaves *out NULL. */
