@@ -13,6 +13,7 @@
 # bmc_start NAME USER PASSWORD SYSTEM=SOCKET...: a Redfish BMC on https://127.0.0.1
 #   with a fresh test CA; sets BMC_URL_<NAME>, BMC_CA (the CA of the last one
 #   started), BMC_LOG_<NAME> (one line per request: METHOD PATH STATUS).
+#   $BMC_OPTS adds options of scripts/redfish-bmc.py (--no-sessions).
 
 qemu_start() {
 	_qname=$1
@@ -83,7 +84,7 @@ bmc_start() {
 	# shellcheck disable=SC2086
 	python3 "$TOP/scripts/redfish-bmc.py" --cert "$_bdir/server.pem" --key "$_bdir/server.key" \
 		--user "$_buser" --password-file "$_bdir/password" --port-file "$_bdir/port" \
-		--state-dir "$_bdir" --log "$TRASH/bmc-$_bname.log" $_bargs 2>"$TRASH/bmc-$_bname.err" &
+		--state-dir "$_bdir" --log "$TRASH/bmc-$_bname.log" ${BMC_OPTS:-} $_bargs 2>"$TRASH/bmc-$_bname.err" &
 	_bpid=$!
 	at_exit "kill_pid $_bpid"
 	_n=100

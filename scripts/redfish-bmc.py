@@ -17,7 +17,7 @@ system_powerdown (a guest without an OS ignores it, as a real one would);
 ForceRestart = system_reset; PowerCycle = stop, system_reset, cont.
 
 usage: redfish-bmc.py --cert PEM --key PEM --user U --password-file F
-       --port-file F --state-dir D [--log F] --system ID=QMP_SOCKET...
+       --port-file F --state-dir D [--log F] [--no-sessions] --system ID=QMP_SOCKET...
 Each request is logged as "METHOD PATH STATUS auth=basic|session|none [detail]".
 """
 import argparse
@@ -166,6 +166,7 @@ class Bmc:
         self.sessions = {}  # id -> token
         self.lock = threading.Lock()
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
+        self.sessions_enabled = not args.no_sessions
 
     def log(self, line):
         if self.log_file:
@@ -260,6 +261,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path == "/redfish/v1" and self.command == "GET":
                 return self.reply(200, self.service_root())
             if path == "/redfish/v1/SessionService/Sessions" and self.command == "POST":
+                if not self.bmc.sessions_enabled:
+                    raise missing(path)
                 return self.create_session()
             self.authenticate()
             return self.route(path)
@@ -274,6 +277,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         bmc = self.bmc
         parts = path.split("/")[3:]  # after /redfish/v1
         method = self.command
+        if parts[:1] == ["SessionService"] and not bmc.sessions_enabled:
+            raise missing(path)
         if parts == ["SessionService"] and method == "GET":
             doc = odata("/redfish/v1/SessionService", "#SessionService.v1_1_8.SessionService")
             doc.update({"Id": "SessionService", "Name": "Session Service", "ServiceEnabled": True,
@@ -327,6 +332,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "Managers": {"@odata.id": "/redfish/v1/Managers"},
                     "SessionService": {"@odata.id": "/redfish/v1/SessionService"},
                     "Links": {"Sessions": {"@odata.id": "/redfish/v1/SessionService/Sessions"}}})
+        if not self.bmc.sessions_enabled:  # a BMC without a session service: Basic auth only
+            del doc["SessionService"]
+            doc["Links"] = {}
         return doc
 
     def create_session(self):
@@ -504,6 +512,7 @@ def main():
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--log")
     parser.add_argument("--system", action="append", required=True, help="ID=QMP_SOCKET")
+    parser.add_argument("--no-sessions", action="store_true", help="no SessionService: Basic auth only")
     args = parser.parse_args()
 
     Handler.bmc = Bmc(args)

@@ -14,7 +14,7 @@ for tool in qemu-system-x86_64 redfishtool genisoimage openssl; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 /usr/bin/python3 -c 'import sushy' 2>/dev/null || skip_all "python3-sushy is not installed (scripts/deps)"
-plan 49
+plan 55
 
 qemu_start n1 || { echo "Bail out! qemu n1 did not start"; exit 1; }
 qemu_start n2 || { echo "Bail out! qemu n2 did not start"; exit 1; }
@@ -144,12 +144,22 @@ ok "power off --graceful: GracefulShutdown, then ForceOff after the timeout" \
 	sh -c "'$LADING' baremetal power off --graceful -t 2 -s '$SITE' node-2 | grep -q '^node-2 *Off *powered-off *GracefulShutdown+ForceOff$'"
 is "QMP: node-2 stopped" "$(qemu_power "$QEMU_QMP_n2")" off
 
-ok "boot cd --uefi" "$LADING" baremetal boot cd --uefi -s "$SITE" node-1
-is "BMC: node-1 boots once from Cd in UEFI mode" \
-	"$(curl -s --cacert "$CA_A" -u "admin:$PASS_A" "$BMC_URL_a/redfish/v1/Systems/n1" | python3 -c 'import json,sys; b=json.load(sys.stdin)["Boot"]; print(b["BootSourceOverrideEnabled"], b["BootSourceOverrideTarget"], b["BootSourceOverrideMode"])')" \
-	"Once Cd UEFI"
-ok "the PATCH carried If-Match (the BMC answers 428 without it)" \
-	sh -c "grep '^PATCH /redfish/v1/Systems/n1 ' '$BMC_LOG_a' | tail -n 1 | grep -q ' 200 auth=session '"
+boot_of() { # BMC-URL CA USER PASSWORD SYSTEM: Enabled Target Mode, as the BMC reads them
+	curl -s --cacert "$2" -u "$3:$4" "$1/redfish/v1/Systems/$5" |
+		python3 -c 'import json,sys; b=json.load(sys.stdin)["Boot"]; print(b["BootSourceOverrideEnabled"], b["BootSourceOverrideTarget"], b["BootSourceOverrideMode"])'
+}
+patches=$(grep -c '^PATCH /redfish/v1/Systems/n1 ' "$BMC_LOG_a")
+ok "boot pxe node-1" sh -c "'$LADING' baremetal boot pxe -s '$SITE' node-1 | grep -q '^node-1 *Off *set *Pxe$'"
+is "BMC: node-1 boots once from Pxe in Legacy mode (sushy had set Cd UEFI)" \
+	"$(boot_of "$BMC_URL_a" "$CA_A" admin "$PASS_A" n1)" "Once Pxe Legacy"
+is "one PATCH, with If-Match (the BMC answers 428 without it)" \
+	"$(grep '^PATCH /redfish/v1/Systems/n1 ' "$BMC_LOG_a" | tail -n +$((patches + 1)) | awk '{print $3, $4}' | tr '\n' ';')" "200 auth=session;"
+ok "boot cd --uefi node-2" "$LADING" baremetal boot cd --uefi -s "$SITE" node-2
+is "BMC b: node-2 boots once from Cd in UEFI mode" "$(boot_of "$BMC_URL_b" "$CA_B" root "$PASS_B" n2)" "Once Cd UEFI"
+"$LADING" baremetal power on -s "$SITE" node-2 >/dev/null
+is "after power on the BMC turned the one-time override back to Disabled" \
+	"$(boot_of "$BMC_URL_b" "$CA_B" root "$PASS_B" n2)/$(qemu_power "$QEMU_QMP_n2")" "Disabled Cd UEFI/on"
+"$LADING" baremetal power off -s "$SITE" node-2 >/dev/null
 
 # --- refusals
 site wrongpass.yaml BMC_B_WRONG
@@ -176,6 +186,17 @@ fails_one_line "protocol ipmi: not built yet, one line" 1 "^lading: baremetal: n
 	"$LADING" baremetal power status -s "$TRASH/ipmi.yaml" node-3
 fails_one_line "unknown node or group: exit 2" 2 "'node-9' is neither a node nor a group" \
 	"$LADING" baremetal power status -s "$SITE" node-9
+
+# A BMC without a session service: Basic auth on every request.
+BMC_OPTS=--no-sessions bmc_start c admin "$PASS_A" "n1=$QEMU_QMP_n1" || { echo "Bail out! bmc c did not start"; exit 1; }
+sed "s|${BMC_URL_a}|${BMC_URL_c}|; s|ca: ${CA_A}|ca: ${BMC_CA}|; /system: n1/d" "$SITE" >"$TRASH/basic.yaml"
+ok "no session service: Basic auth works" sh -c "'$LADING' baremetal power status -s '$TRASH/basic.yaml' node-1 | grep -q '^node-1 *On *on'"
+is "no session service: every request carried Basic auth" \
+	"$(grep -v '^GET /redfish/v1/ ' "$BMC_LOG_c" | awk '{print $4}' | sort -u | tr '\n' ' ')" "auth=basic "
+printf 'wrong\n' >"$TRASH/pass-a"
+fails_one_line "no session service, wrong password: one line quoting the BMC" 1 \
+	"^lading: baremetal: node-1: credentials refused by https://127.0.0.1:[0-9]+: GET /redfish/v1/Systems: HTTP 401: There is no valid session" \
+	"$LADING" baremetal power status -s "$TRASH/basic.yaml" node-1
 
 bad() { # NAME PATTERN SED-EXPRESSION: the site file changed by SED fails in one line, exit 2
 	sed "$3" "$SITE" >"$TRASH/bad.yaml"
