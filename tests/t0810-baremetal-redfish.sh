@@ -14,7 +14,7 @@ for tool in qemu-system-x86_64 redfishtool genisoimage openssl; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 /usr/bin/python3 -c 'import sushy' 2>/dev/null || skip_all "python3-sushy is not installed (scripts/deps)"
-plan 55
+plan 66
 
 qemu_start n1 || { echo "Bail out! qemu n1 did not start"; exit 1; }
 qemu_start n2 || { echo "Bail out! qemu n2 did not start"; exit 1; }
@@ -30,6 +30,7 @@ CA_B=$BMC_CA
 mkdir -p "$TRASH/www"
 echo "lading test media" >"$TRASH/www/readme.txt"
 genisoimage -quiet -V LADINGTEST -o "$TRASH/www/boot.iso" "$TRASH/www/readme.txt"
+genisoimage -quiet -V LADINGTWO -o "$TRASH/www/boot2.iso" "$TRASH/www/readme.txt"
 WWW_PORT=$(free_port)
 python3 -m http.server -b 127.0.0.1 -d "$TRASH/www" "$WWW_PORT" >"$TRASH/www.log" 2>&1 &
 at_exit "kill_pid $!"
@@ -160,6 +161,30 @@ is "BMC b: node-2 boots once from Cd in UEFI mode" "$(boot_of "$BMC_URL_b" "$CA_
 is "after power on the BMC turned the one-time override back to Disabled" \
 	"$(boot_of "$BMC_URL_b" "$CA_B" root "$PASS_B" n2)/$(qemu_power "$QEMU_QMP_n2")" "Disabled Cd UEFI/on"
 "$LADING" baremetal power off -s "$SITE" node-2 >/dev/null
+
+# The drive's content, read through QMP: the volume label of the ISO in the cdrom.
+cd_label() {
+	_f=$(qemu_cdrom "$1")
+	[ -n "$_f" ] && dd if="$_f" bs=1 skip=$((16 * 2048 + 40)) count=32 status=none | tr -d ' '
+}
+posts=$(grep -c 'VirtualMedia.InsertMedia 204' "$BMC_LOG_a")
+ok "media insert of the image already in node-1's drive: already-inserted" \
+	sh -c "'$LADING' baremetal media insert '$IMAGE_URL' -s '$SITE' node-1 | grep -q '^node-1 .* already-inserted *-$'"
+is "idempotent: no InsertMedia was posted" "$(grep -c 'VirtualMedia.InsertMedia 204' "$BMC_LOG_a")" "$posts"
+ok "media insert of another image: eject, then insert" \
+	sh -c "'$LADING' baremetal media insert '${IMAGE_URL%/boot.iso}/boot2.iso' -s '$SITE' node-1 | grep -q '^node-1 .* inserted *EjectMedia+InsertMedia$'"
+is "QMP: node-1's cdrom holds the second image" "$(cd_label "$QEMU_QMP_n1")" LADINGTWO
+"$LADING" baremetal media insert "$IMAGE_URL" -s "$SITE" --json node-2 >"$TRASH/media.json" 2>"$TRASH/media.err"
+is "media insert on node-2's own BMC: exit 0, inserted" "$?/$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["action"])' "$TRASH/media.json")" "0/inserted InsertMedia"
+is "QMP: node-2's cdrom holds the first image, fetched by BMC b" "$(qemu_cdrom "$QEMU_QMP_n2")/$(cd_label "$QEMU_QMP_n2")" "$TRASH/bmc-b/media-n2.iso/LADINGTEST"
+ok "media eject on both" sh -c "'$LADING' baremetal media eject -s '$SITE' | grep -c ' ejected *EjectMedia$' | grep -qx 2"
+is "QMP: both drives are empty" "$(qemu_cdrom "$QEMU_QMP_n1")/$(qemu_cdrom "$QEMU_QMP_n2")" /
+ok "media eject again: already-ejected" sh -c "'$LADING' baremetal media eject -s '$SITE' node-2 | grep -q '^node-2 .* already-ejected'"
+fails_one_line "media insert needs an http(s) URL: exit 2" 2 "insert takes the image's http:// or https:// URL" \
+	"$LADING" baremetal media insert /srv/boot.iso -s "$SITE"
+fails_one_line "an image the BMC cannot fetch: one line naming the node, quoting the BMC" 1 \
+	"^lading: baremetal: node-2: POST /redfish/v1/Managers/n2/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia: HTTP 400: The value 'http://127.0.0.1:$WWW_PORT/missing.iso' for the parameter Image" \
+	"$LADING" baremetal media insert "http://127.0.0.1:$WWW_PORT/missing.iso" -s "$SITE" node-2
 
 # --- refusals
 site wrongpass.yaml BMC_B_WRONG

@@ -1,7 +1,7 @@
 /*
- * lading baremetal list|power|boot: the site's bare-metal nodes, their
+ * lading baremetal list|power|media|boot: the site's bare-metal nodes, their
  * power through the BMC (idempotent: a node already in the asked state is
- * left alone), and the one-time boot override.
+ * left alone), their virtual CD/DVD drive, and the one-time boot override.
  */
 #include "provision/baremetal/cmd_baremetal.h"
 
@@ -39,6 +39,12 @@ static const struct cli_option power_options[] = {
     {"jobs", 'j', "N", OPT_JOBS, "nodes in parallel, 1-256 (default 8)"},
     {"timeout", 't', "S", OPT_TIMEOUT, "seconds for each node to reach the asked state (1-3600, default 120)"},
     {"graceful", 0, NULL, OPT_GRACEFUL, "off: GracefulShutdown first, ForceOff after --timeout"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_option media_options[] = {
+    {"site", 's', "FILE", OPT_SITE, "the site file with a baremetal: section (lading-site(5)); required"},
+    {"jobs", 'j', "N", OPT_JOBS, "nodes in parallel, 1-256 (default 8)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -232,6 +238,45 @@ out:
 	return status;
 }
 
+static int baremetal_media(int argc, char **argv)
+{
+	struct options opts = {NULL, 0, 0, 0, 0};
+	struct bm_run run;
+	struct logger lg;
+	struct cli cli;
+	size_t first = 1;
+	int status;
+
+	memset(&run, 0, sizeof(run));
+	cli_init(&cli, "lading baremetal media", "insert URL | eject -s site.yaml [options] [NODE|GROUP...]",
+		 media_options, CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
+	if ((status = parse_options(&cli, &opts, &lg)) >= 0)
+		goto out;
+	status = 2;
+	if (cli_operands(&cli, 1, -1, "insert URL or eject, then nodes or groups") != 0)
+		goto out;
+	if (strcmp(cli.operands[0], "insert") == 0) {
+		/* The BMC fetches the image itself: it needs a URL it can reach, such as lading serve's. */
+		if (cli.operand_count < 2 ||
+		    (strncmp(cli.operands[1], "http://", 7) != 0 && strncmp(cli.operands[1], "https://", 8) != 0)) {
+			cli_usage_error(&cli, "insert takes the image's http:// or https:// URL");
+			goto out;
+		}
+		run.action = BM_MEDIA_INSERT;
+		run.media_url = cli.operands[1];
+		first = 2;
+	} else if (strcmp(cli.operands[0], "eject") == 0) {
+		run.action = BM_MEDIA_EJECT;
+	} else {
+		cli_usage_error(&cli, "'%s': give insert URL or eject", cli.operands[0]);
+		goto out;
+	}
+	status = run_action(&cli, &opts, &run, first, &lg);
+out:
+	cli_free(&cli);
+	return status;
+}
+
 static void list_node(const struct bm_node *node, int json)
 {
 	json_t *groups = json_array();
@@ -291,6 +336,7 @@ out:
 static const struct cli_verb verbs[] = {
     {"list", baremetal_list, "the site's bare-metal nodes and their BMCs (read from the site file only)"},
     {"power", baremetal_power, "power nodes on, off, cycle them, or show their power state"},
+    {"media", baremetal_media, "insert an image URL into the nodes' virtual CD/DVD drive, or eject it"},
     {"boot", baremetal_boot_once, "boot nodes once from the network (pxe) or virtual media (cd) at their next start"},
     {NULL, NULL, NULL},
 };

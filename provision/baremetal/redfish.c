@@ -10,36 +10,14 @@
 #include "lib/buf.h"
 #include "lib/http.h"
 #include "lib/xmalloc.h"
+#include "provision/baremetal/internal.h"
 
 /* Redfish documents are small; a BMC listing thousands of members still fits. */
 #define RF_REPLY_MAX (4u * 1024 * 1024)
 /* The BMC's own message is quoted, not trusted: one line, this long at most. */
 #define RF_MESSAGE_MAX 300
 
-struct rf_client {
-	struct http_session *http;
-	struct http_tls tls;
-	char *base;	    /* https://host[:port] */
-	char *token_header; /* "X-Auth-Token: ..." (a secret), or NULL */
-	char *session_url;  /* the session to DELETE on close */
-	char *basic;	    /* "Basic ..." (a secret) when there is no session */
-	char *system_path;
-	char *manager_path;
-	json_t *system; /* the last read of the ComputerSystem */
-	char *etag;
-};
-
-/* One request's outcome beyond the parsed body. */
-struct rf_reply {
-	long status;
-	char *etag;	    /* ETag header, or NULL */
-	char *token;	    /* X-Auth-Token header (a secret), or NULL */
-	char *location;	    /* Location header, or NULL */
-	json_t *body;	    /* a 2xx reply's JSON object, or NULL */
-	char message[1024]; /* a failed reply's "HTTP N: <the BMC's message>" */
-};
-
-static void reply_free(struct rf_reply *reply)
+void rf_reply_free(struct rf_reply *reply)
 {
 	free(reply->etag);
 	if (reply->token != NULL)
@@ -156,7 +134,7 @@ static int rf_call(struct rf_client *c, const char *method, const char *path, co
 	r = 0;
 out:
 	if (r != 0)
-		reply_free(reply);
+		rf_reply_free(reply);
 	http_response_free(&resp);
 	buf_free(&data);
 	free(if_match_header);
@@ -164,9 +142,8 @@ out:
 	return r;
 }
 
-/* As rf_call, and a status outside 2xx is an error naming the request and quoting the BMC. */
-static int rf_expect(struct rf_client *c, const char *method, const char *path, const char *body, const char *if_match,
-		     struct rf_reply *reply, struct lerr *err)
+int rf_expect(struct rf_client *c, const char *method, const char *path, const char *body, const char *if_match,
+	      struct rf_reply *reply, struct lerr *err)
 {
 	int code;
 
@@ -179,12 +156,11 @@ static int rf_expect(struct rf_client *c, const char *method, const char *path, 
 	       : reply->status >= 500			    ? LADING_ERR_NETWORK
 							    : LADING_ERR_FORMAT;
 	lerr_set(err, code, "%s %s: %s", method, path, reply->message);
-	reply_free(reply);
+	rf_reply_free(reply);
 	return -1;
 }
 
-/* {"@odata.id": "..."} under key (and under Links.key when not there). */
-static const char *link_of(const json_t *doc, const char *key)
+const char *rf_link(const json_t *doc, const char *key)
 {
 	const json_t *link = json_object_get(doc, key);
 
@@ -216,7 +192,7 @@ static char *basic_value(const char *user, const char *password)
  */
 static int login(struct rf_client *c, const json_t *root, const struct rf_opts *opts, struct lerr *err)
 {
-	const char *sessions = link_of(root, "Sessions");
+	const char *sessions = rf_link(root, "Sessions");
 	json_t *request;
 	char *body;
 	struct rf_reply reply;
@@ -239,14 +215,14 @@ static int login(struct rf_client *c, const json_t *root, const struct rf_opts *
 	if (r != 0)
 		return -1;
 	if (reply.status == 404 || reply.status == 405 || reply.status == 501) {
-		reply_free(&reply);
+		rf_reply_free(&reply);
 		return 0;
 	}
 	if (reply.status < 200 || reply.status > 299 || reply.token == NULL) {
 		lerr_set(err, reply.status == 401 || reply.status == 403 ? LADING_ERR_AUTH : LADING_ERR_FORMAT,
 			 "login as '%s' refused by %s (%s)", opts->user, c->base,
 			 reply.status >= 200 && reply.status <= 299 ? "no X-Auth-Token in the reply" : reply.message);
-		reply_free(&reply);
+		rf_reply_free(&reply);
 		return -1;
 	}
 	c->token_header = xasprintf("X-Auth-Token: %s", reply.token);
@@ -254,14 +230,14 @@ static int login(struct rf_client *c, const json_t *root, const struct rf_opts *
 		c->session_url = xstrdup(reply.location);
 	secret_free(c->basic);
 	c->basic = NULL;
-	reply_free(&reply);
+	rf_reply_free(&reply);
 	return 0;
 }
 
 /* The Systems member to drive: the one named by system_id (its Id), else the only one. */
 static int find_system(struct rf_client *c, const json_t *root, const char *system_id, struct lerr *err)
 {
-	const char *systems = link_of(root, "Systems"), *path;
+	const char *systems = rf_link(root, "Systems"), *path;
 	struct rf_reply reply;
 	json_t *members, *member;
 	struct buf listed = BUF_INIT(0);
@@ -300,7 +276,7 @@ static int find_system(struct rf_client *c, const json_t *root, const char *syst
 	r = 0;
 out:
 	buf_free(&listed);
-	reply_free(&reply);
+	rf_reply_free(&reply);
 	return r;
 }
 
@@ -319,7 +295,7 @@ int rf_refresh(struct rf_client *c, struct lerr *err)
 	c->etag = reply.etag != NULL	 ? xstrdup(reply.etag)
 		  : json_is_string(etag) ? xstrdup(json_string_value(etag))
 					 : NULL;
-	reply_free(&reply);
+	rf_reply_free(&reply);
 	return 0;
 }
 
@@ -340,10 +316,10 @@ int rf_open(const struct rf_opts *opts, struct rf_client **out, struct lerr *err
 	if (rf_expect(c, "GET", "/redfish/v1/", NULL, NULL, &root, err) != 0)
 		goto fail;
 	if (login(c, root.body, opts, err) != 0 || find_system(c, root.body, opts->system_id, err) != 0) {
-		reply_free(&root);
+		rf_reply_free(&root);
 		goto fail;
 	}
-	reply_free(&root);
+	rf_reply_free(&root);
 	if (rf_refresh(c, err) != 0)
 		goto fail;
 	managers = json_object_get(json_object_get(c->system, "Links"), "ManagedBy");
@@ -365,7 +341,7 @@ void rf_close(struct rf_client *c)
 		return;
 	/* A session left open holds one of the BMC's few session slots until it times out. */
 	if (c->session_url != NULL && rf_call(c, "DELETE", c->session_url, NULL, NULL, &reply, &ignored) == 0)
-		reply_free(&reply);
+		rf_reply_free(&reply);
 	http_session_free(c->http);
 	secret_free(c->token_header);
 	secret_free(c->basic);
@@ -375,6 +351,8 @@ void rf_close(struct rf_client *c)
 	free(c->manager_path);
 	free(c->etag);
 	json_decref(c->system);
+	free(c->media_path);
+	json_decref(c->media);
 	free(c);
 }
 
@@ -385,8 +363,7 @@ const char *rf_power_state(const struct rf_client *c)
 	return state != NULL ? state : "";
 }
 
-/* value is listed in the array, or the array is absent (DSP0268: then every value is allowed). */
-static int allowed(const json_t *values, const char *value)
+int rf_allowed(const json_t *values, const char *value)
 {
 	const json_t *item;
 	size_t i;
@@ -404,7 +381,7 @@ int rf_reset_allowed(const struct rf_client *c, const char *reset_type)
 
 	if (action == NULL)
 		return 0;
-	return allowed(json_object_get(action, "ResetType@Redfish.AllowableValues"), reset_type);
+	return rf_allowed(json_object_get(action, "ResetType@Redfish.AllowableValues"), reset_type);
 }
 
 int rf_reset(struct rf_client *c, const char *reset_type, struct lerr *err)
@@ -423,7 +400,7 @@ int rf_reset(struct rf_client *c, const char *reset_type, struct lerr *err)
 		return -1;
 	}
 	free(body);
-	reply_free(&reply);
+	rf_reply_free(&reply);
 	return 0;
 }
 
@@ -435,16 +412,16 @@ static int patch_boot(struct rf_client *c, const char *body, long *status, struc
 		return -1;
 	*status = reply.status;
 	if (reply.status == 412) { /* changed since we read it: the caller reads again */
-		reply_free(&reply);
+		rf_reply_free(&reply);
 		return 0;
 	}
 	if (reply.status < 200 || reply.status > 299) {
 		lerr_set(err, reply.status == 401 || reply.status == 403 ? LADING_ERR_AUTH : LADING_ERR_FORMAT,
 			 "PATCH %s: %s", c->system_path, reply.message);
-		reply_free(&reply);
+		rf_reply_free(&reply);
 		return -1;
 	}
-	reply_free(&reply);
+	rf_reply_free(&reply);
 	return 0;
 }
 
@@ -457,7 +434,7 @@ int rf_boot_once(struct rf_client *c, const char *target, int uefi, struct lerr 
 
 	if (boot == NULL)
 		return lerr_set(err, LADING_ERR_FORMAT, "%s: %s has no Boot property", c->base, c->system_path);
-	if (!allowed(json_object_get(boot, "BootSourceOverrideTarget@Redfish.AllowableValues"), target))
+	if (!rf_allowed(json_object_get(boot, "BootSourceOverrideTarget@Redfish.AllowableValues"), target))
 		return lerr_set(err, LADING_ERR_USAGE, "%s: %s does not offer boot target '%s'", c->base,
 				c->system_path, target);
 	body = xasprintf("{\"Boot\":{\"BootSourceOverrideEnabled\":\"Once\",\"BootSourceOverrideTarget\":\"%s\","

@@ -6,7 +6,8 @@
  * schema) on lib/http.h: TLS always verified, a session (X-Auth-Token,
  * logged out on close) or Basic auth when the BMC has no session service,
  * the ComputerSystem and its Manager found from the service root,
- * ComputerSystem.Reset, and the one-time boot override with If-Match.
+ * ComputerSystem.Reset, the one-time boot override with If-Match, and the
+ * virtual CD/DVD drive (redfish_media.c).
  * Errors carry the BMC's @Message.ExtendedInfo Message, on one line.
  * One client per thread.
  */
@@ -51,6 +52,23 @@ int rf_reset(struct rf_client *client, const char *reset_type, struct lerr *err)
  * BMC gave an ETag, read again and repeated once on 412.
  */
 int rf_boot_once(struct rf_client *client, const char *target, int uefi, struct lerr *err);
+
+/*
+ * Finds the node's virtual CD/DVD drive: the first VirtualMedia member whose
+ * MediaTypes has CD or DVD, under the ComputerSystem (DSP0268 2021.1 and
+ * later) or else under its Manager, and reads it.
+ */
+int rf_media_find(struct rf_client *client, struct lerr *err);
+
+/* After rf_media_find: whether a medium is inserted, and its Image ("" when the BMC names none). */
+int rf_media_inserted(const struct rf_client *client);
+const char *rf_media_image(const struct rf_client *client);
+
+/* VirtualMedia.InsertMedia with Image url (write-protected), then reads the drive again. */
+int rf_media_insert(struct rf_client *client, const char *url, struct lerr *err);
+
+/* VirtualMedia.EjectMedia, then reads the drive again. */
+int rf_media_eject(struct rf_client *client, struct lerr *err);
 
 /* The paths found by rf_open: the ComputerSystem and its Manager ("" when the system names none). */
 const char *rf_system_path(const struct rf_client *client);

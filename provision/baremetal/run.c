@@ -110,6 +110,44 @@ static int power_cycle(const struct bm_run *run, struct rf_client *c, struct bm_
 	return reset_and_wait(run, c, res, "On", "On", err);
 }
 
+/* Idempotent: the image already in the drive stays; another one is ejected first. */
+static int media_insert(const struct bm_run *run, struct rf_client *c, struct bm_result *res, struct lerr *err)
+{
+	if (rf_media_find(c, err) != 0)
+		return -1;
+	if (rf_media_inserted(c) && strcmp(rf_media_image(c), run->media_url) == 0)
+		return 0;
+	res->changed = 1;
+	res->action = "InsertMedia";
+	if (rf_media_inserted(c)) {
+		log_msg(run->lg, LOG_VERBOSE, "%s: ejecting '%s'", rf_system_path(c), rf_media_image(c));
+		res->action = "EjectMedia+InsertMedia";
+		if (rf_media_eject(c, err) != 0)
+			return -1;
+	}
+	if (rf_media_insert(c, run->media_url, err) != 0)
+		return -1;
+	if (!rf_media_inserted(c))
+		return lerr_set(err, LADING_ERR_FORMAT, "the BMC accepted InsertMedia but reports no medium inserted");
+	return 0;
+}
+
+static int media_eject(struct rf_client *c, struct bm_result *res, struct lerr *err)
+{
+	if (rf_media_find(c, err) != 0)
+		return -1;
+	if (!rf_media_inserted(c))
+		return 0;
+	res->changed = 1;
+	res->action = "EjectMedia";
+	if (rf_media_eject(c, err) != 0)
+		return -1;
+	if (rf_media_inserted(c))
+		return lerr_set(err, LADING_ERR_FORMAT,
+				"the BMC accepted EjectMedia but still reports a medium inserted");
+	return 0;
+}
+
 static int act(const struct bm_run *run, struct rf_client *c, struct bm_result *res, struct lerr *err)
 {
 	const char *power = rf_power_state(c);
@@ -133,6 +171,10 @@ static int act(const struct bm_run *run, struct rf_client *c, struct bm_result *
 		res->action = run->boot_target;
 		res->changed = 1;
 		return rf_boot_once(c, run->boot_target, run->uefi, err);
+	case BM_MEDIA_INSERT:
+		return media_insert(run, c, res, err);
+	case BM_MEDIA_EJECT:
+		return media_eject(c, res, err);
 	}
 	return 0;
 }
@@ -191,6 +233,10 @@ static int node_job(void *job, size_t worker, void *ctx, struct lerr *unused)
 		res->status = strcmp(res->power, "On") == 0 ? "on" : strcmp(res->power, "Off") == 0 ? "off" : "unknown";
 	else if (run->action == BM_BOOT_ONCE)
 		res->status = "set";
+	else if (run->action == BM_MEDIA_INSERT)
+		res->status = res->changed ? "inserted" : "already-inserted";
+	else if (run->action == BM_MEDIA_EJECT)
+		res->status = res->changed ? "ejected" : "already-ejected";
 	else if (!res->changed)
 		res->status = strcmp(res->power, "On") == 0 ? "already-on" : "already-off";
 	else

@@ -19,6 +19,8 @@ enum bm_action {
 	BM_POWER_OFF,
 	BM_POWER_CYCLE,
 	BM_BOOT_ONCE,
+	BM_MEDIA_INSERT,
+	BM_MEDIA_EJECT,
 };
 
 struct bm_result {
@@ -27,7 +29,8 @@ struct bm_result {
 	int changed;	    /* the BMC was asked to change something */
 	char power[32];	    /* PowerState at the end ("On", "Off"), or "" */
 	const char *action; /* the ResetType or boot target used, or NULL */
-	const char *status; /* one word: on, off, powered-on, powered-off, already-on, already-off, set, failed */
+	const char *status; /* one word: on, off, powered-on, powered-off, already-on, already-off, set,
+			       inserted, ejected, already-inserted, already-ejected, failed */
 	char error[LERR_MSG_MAX];
 };
 
@@ -36,10 +39,11 @@ struct bm_run {
 	enum bm_action action;
 	const char *boot_target; /* "Pxe" or "Cd" for BM_BOOT_ONCE */
 	int uefi;
-	int graceful;	     /* off: GracefulShutdown first, ForceOff when the timeout passes */
-	long timeout_s;	     /* for the BMC to report the asked PowerState */
-	long jobs;	     /* nodes at once */
-	const int *selected; /* one flag per site node */
+	const char *media_url; /* the image for BM_MEDIA_INSERT */
+	int graceful;	       /* off: GracefulShutdown first, ForceOff when the timeout passes */
+	long timeout_s;	       /* for the BMC to report the asked PowerState */
+	long jobs;	       /* nodes at once */
+	const int *selected;   /* one flag per site node */
 	const struct logger *lg;
 	struct bm_result *results; /* one per site node, allocated by bm_run_nodes */
 	size_t failures;
