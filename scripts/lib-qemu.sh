@@ -13,7 +13,7 @@
 # bmc_start NAME USER PASSWORD SYSTEM=SOCKET...: a Redfish BMC on https://127.0.0.1
 #   with a fresh test CA; sets BMC_URL_<NAME>, BMC_CA (the CA of the last one
 #   started), BMC_LOG_<NAME> (one line per request: METHOD PATH STATUS).
-#   $BMC_OPTS adds options of scripts/redfish-bmc.py (--no-sessions).
+#   $BMC_OPTS adds options of scripts/redfish-bmc.py (--no-sessions, --async-tasks).
 
 qemu_start() {
 	_qname=$1

@@ -17,8 +17,9 @@ system_powerdown (a guest without an OS ignores it, as a real one would);
 ForceRestart = system_reset; PowerCycle = stop, system_reset, cont.
 
 usage: redfish-bmc.py --cert PEM --key PEM --user U --password-file F
-       --port-file F --state-dir D [--log F] [--no-sessions] --system ID=QMP_SOCKET...
-Each request is logged as "METHOD PATH STATUS auth=basic|session|none [detail]".
+       --port-file F --state-dir D [--log F] [--no-sessions] [--async-tasks] --system ID=QMP_SOCKET...
+With --async-tasks, Reset, InsertMedia and EjectMedia answer 202 with a task
+monitor and are done a second later. Each request is logged as "METHOD PATH STATUS auth=basic|session|none [detail]".
 """
 import argparse
 import base64
@@ -167,6 +168,8 @@ class Bmc:
         self.lock = threading.Lock()
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
         self.sessions_enabled = not args.no_sessions
+        self.async_tasks = args.async_tasks
+        self.tasks = {}  # id -> None while running, then (status, body)
 
     def log(self, line):
         if self.log_file:
@@ -183,6 +186,13 @@ def collection(path, kind, name, members):
     doc = odata(path, "#%s.%s" % (kind, kind))
     doc.update({"Name": name, "Members": [{"@odata.id": m} for m in members],
                 "Members@odata.count": len(members)})
+    return doc
+
+
+def task_doc(ident):
+    doc = odata("/redfish/v1/TaskService/Tasks/" + ident, "#Task.v1_4_3.Task")
+    doc.update({"Id": ident, "Name": "Task " + ident, "TaskState": "Running",
+                "TaskMonitor": "/redfish/v1/TaskService/TaskMonitors/" + ident})
     return doc
 
 
@@ -303,6 +313,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             doc = odata(path, "#Session.v1_3_0.Session")
             doc.update({"Id": parts[2], "Name": "User Session", "UserName": bmc.user})
             return self.reply(200, doc)
+        if len(parts) == 3 and parts[:2] == ["TaskService", "TaskMonitors"] and method == "GET":
+            with bmc.lock:
+                if parts[2] not in bmc.tasks:
+                    raise missing(path)
+                result = bmc.tasks[parts[2]]
+                if result is not None:  # delivered once, then the monitor is gone
+                    del bmc.tasks[parts[2]]
+            if result is None:
+                return self.reply(202, task_doc(parts[2]))
+            self.detail = "task done"
+            return self.reply(result[0], result[1])
         if parts == ["Systems"] and method == "GET":
             return self.reply(200, collection("/redfish/v1/Systems", "ComputerSystemCollection",
                                               "Computer System Collection",
@@ -393,8 +414,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise RedfishError(400, "ActionParameterValueNotInList",
                                    "The value '%s' for the parameter ResetType in the action "
                                    "ComputerSystem.Reset is not in the list of acceptable values." % kind)
-            system.reset(kind)
-            return self.reply(204)
+            return self.finish(system, lambda: system.reset(kind))
         raise missing(path)
 
     def patch_system(self, system):
@@ -461,9 +481,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise RedfishError(400, "ActionNotSupported",
                                    "The action VirtualMedia.EjectMedia is not supported by the resource: "
                                    "no media is inserted.")
-            system.qmp.run(("eject", {"id": "cd0dev", "force": True}))
-            system.media = {"Image": None, "Inserted": False}
-            return self.reply(204)
+
+            def eject():
+                system.qmp.run(("eject", {"id": "cd0dev", "force": True}))
+                system.media = {"Image": None, "Inserted": False}
+            return self.finish(system, eject)
         raise missing(path)
 
     def insert_media(self, system):
@@ -479,6 +501,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise RedfishError(409, "ResourceInUse",
                                "The change to the requested resource failed because the resource is in use "
                                "or in transition.", "Eject the media first.")
+        return self.finish(system, lambda: self.fetch_media(system, image))
+
+    def fetch_media(self, system, image):
         target = os.path.join(system.state_dir, "media-%s.iso" % system.id)
         try:
             with urllib.request.urlopen(image, timeout=20) as src, open(target + ".tmp", "wb") as out:
@@ -499,7 +524,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         system.qmp.run(("blockdev-change-medium", {"id": "cd0dev", "filename": target, "format": "raw",
                                                    "read-only-mode": "read-only"}))
         system.media = {"Image": image, "Inserted": True}
-        return self.reply(204)
+
+    def finish(self, system, work):
+        """Does an action's work now (204), or with --async-tasks a second later behind a
+        task monitor (DSP0266 asynchronous operations: 202 + Location, GET answers 202
+        until the task is done, then the operation's own response)."""
+        if not self.bmc.async_tasks:
+            work()
+            return self.reply(204)
+        ident = secrets.token_hex(4)
+        with self.bmc.lock:
+            self.bmc.tasks[ident] = None
+
+        def run():
+            time.sleep(1.0)
+            try:
+                with system.lock:
+                    work()
+                result = (204, None)
+            except RedfishError as e:
+                result = (e.status, e.body())
+            with self.bmc.lock:
+                self.bmc.tasks[ident] = result
+        threading.Thread(target=run, daemon=True).start()
+        return self.reply(202, task_doc(ident), {"Location": "/redfish/v1/TaskService/TaskMonitors/" + ident})
 
 
 def main():
@@ -513,6 +561,8 @@ def main():
     parser.add_argument("--log")
     parser.add_argument("--system", action="append", required=True, help="ID=QMP_SOCKET")
     parser.add_argument("--no-sessions", action="store_true", help="no SessionService: Basic auth only")
+    parser.add_argument("--async-tasks", action="store_true",
+                        help="actions answer 202 with a task monitor and finish a second later")
     args = parser.parse_args()
 
     Handler.bmc = Bmc(args)

@@ -14,7 +14,7 @@ for tool in qemu-system-x86_64 redfishtool genisoimage openssl; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 /usr/bin/python3 -c 'import sushy' 2>/dev/null || skip_all "python3-sushy is not installed (scripts/deps)"
-plan 66
+plan 71
 
 qemu_start n1 || { echo "Bail out! qemu n1 did not start"; exit 1; }
 qemu_start n2 || { echo "Bail out! qemu n2 did not start"; exit 1; }
@@ -222,6 +222,20 @@ printf 'wrong\n' >"$TRASH/pass-a"
 fails_one_line "no session service, wrong password: one line quoting the BMC" 1 \
 	"^lading: baremetal: node-1: credentials refused by https://127.0.0.1:[0-9]+: GET /redfish/v1/Systems: HTTP 401: There is no valid session" \
 	"$LADING" baremetal power status -s "$TRASH/basic.yaml" node-1
+
+# A BMC whose actions run as tasks (202 + a task monitor, done a second later).
+BMC_OPTS=--async-tasks bmc_start d root "$PASS_B" "n2=$QEMU_QMP_n2" || { echo "Bail out! bmc d did not start"; exit 1; }
+sed "s|${BMC_URL_b}|${BMC_URL_d}|; s|ca: ${CA_B}|ca: ${BMC_CA}|" "$SITE" >"$TRASH/async.yaml"
+ok "tasks: media insert waits for the task, then reads the drive" \
+	sh -c "'$LADING' baremetal media insert '$IMAGE_URL' -s '$TRASH/async.yaml' node-2 | grep -q '^node-2 .* inserted *InsertMedia$'"
+is "QMP: node-2's cdrom holds the image BMC d fetched" "$(qemu_cdrom "$QEMU_QMP_n2")" "$TRASH/bmc-d/media-n2.iso"
+ok "tasks: lading polled the monitor until the task was done" \
+	sh -c "grep -q '^GET /redfish/v1/TaskService/TaskMonitors/[0-9a-f]* 202 ' '$BMC_LOG_d' && grep -q '^GET /redfish/v1/TaskService/TaskMonitors/[0-9a-f]* 204 .*task done' '$BMC_LOG_d'"
+"$LADING" baremetal power cycle -s "$TRASH/async.yaml" node-2 >"$TRASH/async.out" 2>&1
+is "tasks: power cycle of an off node through tasks" "$?/$(awk '{print $3, $4}' "$TRASH/async.out")/$(qemu_power "$QEMU_QMP_n2")" "0/powered-on On/on"
+fails_one_line "tasks: a task that fails is the node's one-line error" 1 \
+	"^lading: baremetal: node-2: POST .*VirtualMedia.InsertMedia: HTTP 400: The value 'http://127.0.0.1:$WWW_PORT/missing.iso' for the parameter Image" \
+	"$LADING" baremetal media insert "http://127.0.0.1:$WWW_PORT/missing.iso" -s "$TRASH/async.yaml" node-2
 
 bad() { # NAME PATTERN SED-EXPRESSION: the site file changed by SED fails in one line, exit 2
 	sed "$3" "$SITE" >"$TRASH/bad.yaml"

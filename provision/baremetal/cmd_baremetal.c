@@ -12,6 +12,7 @@
 
 #include "lib/cli.h"
 #include "lib/log.h"
+#include "lib/termsafe.h"
 #include "lib/xmalloc.h"
 #include "provision/baremetal/run.h"
 #include "provision/baremetal/site.h"
@@ -132,8 +133,12 @@ static void print_result(const struct bm_run *run, size_t i, int json)
 		printf("%-24s %-8s %-12s %s\n", node->name, res->power[0] != '\0' ? res->power : "-", res->status,
 		       res->action != NULL ? res->action : "-");
 	}
-	if (res->failed)
-		fprintf(stderr, "lading: baremetal: %s: %s\n", node->name, res->error);
+	if (res->failed) {
+		/* The message quotes the BMC: no control character reaches the terminal. */
+		fprintf(stderr, "lading: baremetal: %s: ", node->name);
+		termsafe_fputs(res->error, stderr);
+		fputc('\n', stderr);
+	}
 }
 
 /* Loads the site and works on the selected nodes; operands from first on select them. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/http.h"
@@ -16,6 +17,9 @@
 #define RF_REPLY_MAX (4u * 1024 * 1024)
 /* The BMC's own message is quoted, not trusted: one line, this long at most. */
 #define RF_MESSAGE_MAX 300
+/* A task monitor is polled this often, this many times (two minutes) before lading gives up. */
+#define RF_TASK_POLL_MS 500
+#define RF_TASK_POLLS 240
 
 void rf_reply_free(struct rf_reply *reply)
 {
@@ -142,6 +146,33 @@ out:
 	return r;
 }
 
+/*
+ * DSP0266 asynchronous operations: a 202 names a task monitor in Location;
+ * it answers 202 while the task runs, then the operation's own response,
+ * which replaces reply.
+ */
+static int wait_task(struct rf_client *c, struct rf_reply *reply, struct lerr *err)
+{
+	char *monitor = xstrdup(reply->location);
+	int polls, r = 0;
+
+	for (polls = 0; reply->status == 202; polls++) {
+		struct timespec pause = {0, RF_TASK_POLL_MS * 1000000L};
+
+		if (polls == RF_TASK_POLLS) {
+			r = lerr_set(err, LADING_ERR_NETWORK, "task monitor %s: still running after %d s", monitor,
+				     RF_TASK_POLLS * RF_TASK_POLL_MS / 1000);
+			break;
+		}
+		nanosleep(&pause, NULL);
+		rf_reply_free(reply);
+		if ((r = rf_call(c, "GET", monitor, NULL, NULL, reply, err)) != 0)
+			break;
+	}
+	free(monitor);
+	return r;
+}
+
 int rf_expect(struct rf_client *c, const char *method, const char *path, const char *body, const char *if_match,
 	      struct rf_reply *reply, struct lerr *err)
 {
@@ -149,6 +180,11 @@ int rf_expect(struct rf_client *c, const char *method, const char *path, const c
 
 	if (rf_call(c, method, path, body, if_match, reply, err) != 0)
 		return -1;
+	if (reply->status == 202 && reply->location != NULL && strcmp(method, "GET") != 0 &&
+	    wait_task(c, reply, err) != 0) {
+		rf_reply_free(reply);
+		return lerr_prefix(err, "%s %s", method, path);
+	}
 	if (reply->status >= 200 && reply->status <= 299)
 		return 0;
 	code = reply->status == 401 || reply->status == 403 ? LADING_ERR_AUTH

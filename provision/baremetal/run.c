@@ -207,6 +207,9 @@ static int work_node(const struct bm_run *run, const struct bm_node *node, struc
 		rf_auth_kind(client));
 	r = act(run, client, res, err);
 	snprintf(res->power, sizeof(res->power), "%s", rf_power_state(client));
+	for (size_t i = 0; res->power[i] != '\0'; i++) /* the BMC's word, printed as a column */
+		if ((unsigned char)res->power[i] <= ' ' || res->power[i] == 0x7f)
+			res->power[i] = '?';
 	rf_close(client);
 	return r;
 }
