@@ -7,7 +7,8 @@
 #
 # qemu_start NAME: sets QEMU_QMP_<NAME> (the QMP socket) and QEMU_PID_<NAME>;
 #   killed at exit.
-# qemu_qmp SOCKET COMMAND [JSON-ARGS]: runs one QMP command, prints its "return" as JSON.
+# qemu_qmp SOCKET COMMAND [JSON-ARGS]: runs one QMP command, prints its "return" as JSON
+#   (scripts/qmp.py).
 # qemu_power SOCKET: "on" when the machine runs, else "off" (QMP query-status).
 # qemu_cdrom SOCKET: the file in the cdrom drive, or "" (QMP query-block).
 # bmc_start NAME USER PASSWORD SYSTEM=SOCKET...: a Redfish BMC on https://127.0.0.1
@@ -34,44 +35,15 @@ qemu_start() {
 }
 
 qemu_qmp() {
-	python3 - "$@" <<'PY'
-import json, socket, sys
-sock, cmd = sys.argv[1], sys.argv[2]
-args = json.loads(sys.argv[3]) if len(sys.argv) > 3 else None
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sock)
-f = s.makefile("rw")
-json.loads(f.readline())  # greeting
-def call(name, arguments=None):
-    msg = {"execute": name}
-    if arguments is not None:
-        msg["arguments"] = arguments
-    f.write(json.dumps(msg) + "\n")
-    f.flush()
-    while True:
-        reply = json.loads(f.readline())
-        if "event" in reply:
-            continue
-        if "error" in reply:
-            sys.exit("qmp: %s: %s" % (name, reply["error"]["desc"]))
-        return reply["return"]
-call("qmp_capabilities")
-print(json.dumps(call(cmd, args)))
-PY
+	python3 "$TOP/scripts/qmp.py" "$@"
 }
 
 qemu_power() {
-	qemu_qmp "$1" query-status | python3 -c 'import json,sys; print("on" if json.load(sys.stdin)["status"] == "running" else "off")'
+	python3 "$TOP/scripts/qmp.py" "$1" power
 }
 
 qemu_cdrom() {
-	qemu_qmp "$1" query-block | python3 -c '
-import json, sys
-for dev in json.load(sys.stdin):
-    if dev.get("qdev", "").endswith("cd0dev") or dev.get("device") == "cd0":
-        print(dev.get("inserted", {}).get("file", ""))
-'
+	python3 "$TOP/scripts/qmp.py" "$1" cdrom
 }
 
 bmc_start() {

@@ -446,6 +446,10 @@ static int patch_boot(struct rf_client *c, const char *body, long *status, struc
 
 	if (rf_call(c, "PATCH", c->system_path, body, c->etag, &reply, err) != 0)
 		return -1;
+	if (reply.status == 202 && reply.location != NULL && wait_task(c, &reply, err) != 0) {
+		rf_reply_free(&reply);
+		return lerr_prefix(err, "PATCH %s", c->system_path);
+	}
 	*status = reply.status;
 	if (reply.status == 412) { /* changed since we read it: the caller reads again */
 		rf_reply_free(&reply);
