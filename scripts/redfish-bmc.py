@@ -18,7 +18,7 @@ ForceRestart = system_reset; PowerCycle = stop, system_reset, cont.
 
 usage: redfish-bmc.py --cert PEM --key PEM --user U --password-file F
        --port-file F --state-dir D [--log F] [--no-sessions] [--async-tasks] --system ID=QMP_SOCKET...
-With --async-tasks, Reset, InsertMedia and EjectMedia answer 202 with a task
+With --async-tasks, Reset, the Boot PATCH, InsertMedia and EjectMedia answer 202 with a task
 monitor and are done a second later. Each request is logged as "METHOD PATH STATUS auth=basic|session|none [detail]".
 """
 import argparse
@@ -414,7 +414,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise RedfishError(400, "ActionParameterValueNotInList",
                                    "The value '%s' for the parameter ResetType in the action "
                                    "ComputerSystem.Reset is not in the list of acceptable values." % kind)
-            return self.finish(system, lambda: system.reset(kind))
+            return self.complete(system, lambda: system.reset(kind))
         raise missing(path)
 
     def patch_system(self, system):
@@ -445,8 +445,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 raise RedfishError(400, "PropertyValueNotInList",
                                    "The value '%s' for the property %s is not in the list of acceptable "
                                    "values." % (value, key))
-        system.boot.update(boot)
         self.detail = " ".join("%s=%s" % kv for kv in sorted(boot.items()))
+        if self.bmc.async_tasks:
+            return self.complete(system, lambda: system.boot.update(boot))
+        system.boot.update(boot)
         return self.reply(200, self.system_doc(system), {"ETag": system.etag()})
 
     def manager_route(self, system, rest, path):
@@ -485,7 +487,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             def eject():
                 system.qmp.run(("eject", {"id": "cd0dev", "force": True}))
                 system.media = {"Image": None, "Inserted": False}
-            return self.finish(system, eject)
+            return self.complete(system, eject)
         raise missing(path)
 
     def insert_media(self, system):
@@ -501,7 +503,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise RedfishError(409, "ResourceInUse",
                                "The change to the requested resource failed because the resource is in use "
                                "or in transition.", "Eject the media first.")
-        return self.finish(system, lambda: self.fetch_media(system, image))
+        return self.complete(system, lambda: self.fetch_media(system, image))
 
     def fetch_media(self, system, image):
         target = os.path.join(system.state_dir, "media-%s.iso" % system.id)
@@ -525,7 +527,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                    "read-only-mode": "read-only"}))
         system.media = {"Image": image, "Inserted": True}
 
-    def finish(self, system, work):
+    def complete(self, system, work):
         """Does an action's work now (204), or with --async-tasks a second later behind a
         task monitor (DSP0266 asynchronous operations: 202 + Location, GET answers 202
         until the task is done, then the operation's own response)."""

@@ -14,7 +14,7 @@ for tool in qemu-system-x86_64 redfishtool genisoimage openssl; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 /usr/bin/python3 -c 'import sushy' 2>/dev/null || skip_all "python3-sushy is not installed (scripts/deps)"
-plan 71
+plan 73
 
 qemu_start n1 || { echo "Bail out! qemu n1 did not start"; exit 1; }
 qemu_start n2 || { echo "Bail out! qemu n2 did not start"; exit 1; }
@@ -233,6 +233,9 @@ ok "tasks: lading polled the monitor until the task was done" \
 	sh -c "grep -q '^GET /redfish/v1/TaskService/TaskMonitors/[0-9a-f]* 202 ' '$BMC_LOG_d' && grep -q '^GET /redfish/v1/TaskService/TaskMonitors/[0-9a-f]* 204 .*task done' '$BMC_LOG_d'"
 "$LADING" baremetal power cycle -s "$TRASH/async.yaml" node-2 >"$TRASH/async.out" 2>&1
 is "tasks: power cycle of an off node through tasks" "$?/$(awk '{print $3, $4}' "$TRASH/async.out")/$(qemu_power "$QEMU_QMP_n2")" "0/powered-on On/on"
+ok "tasks: boot pxe waits for the PATCH's task" sh -c "'$LADING' baremetal boot pxe -s '$TRASH/async.yaml' node-2 | grep -q '^node-2 .* set *Pxe$' &&
+	grep -A1 '^PATCH /redfish/v1/Systems/n2 202 ' '$BMC_LOG_d' | tail -n 1 | grep -q '^GET /redfish/v1/TaskService/TaskMonitors/'"
+is "BMC d: node-2 boots once from Pxe" "$(boot_of "$BMC_URL_d" "$BMC_CA" root "$PASS_B" n2)" "Once Pxe Legacy"
 fails_one_line "tasks: a task that fails is the node's one-line error" 1 \
 	"^lading: baremetal: node-2: POST .*VirtualMedia.InsertMedia: HTTP 400: The value 'http://127.0.0.1:$WWW_PORT/missing.iso' for the parameter Image" \
 	"$LADING" baremetal media insert "http://127.0.0.1:$WWW_PORT/missing.iso" -s "$TRASH/async.yaml" node-2
