@@ -14,7 +14,7 @@ for tool in qemu-system-x86_64 redfishtool genisoimage openssl; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 /usr/bin/python3 -c 'import sushy' 2>/dev/null || skip_all "python3-sushy is not installed (scripts/deps)"
-plan 73
+plan 74
 
 qemu_start n1 || { echo "Bail out! qemu n1 did not start"; exit 1; }
 qemu_start n2 || { echo "Bail out! qemu n2 did not start"; exit 1; }
@@ -195,7 +195,9 @@ one_line_file "wrong password: one line naming the node, quoting the BMC" \
 	"^lading: baremetal: node-2: login as 'root' refused by https://127.0.0.1:[0-9]+ \(HTTP 401: While accessing the resource at /redfish/v1/SessionService/Sessions" \
 	"$TRASH/wrong.err"
 is "wrong password: the other node still powered on" "$(grep -c '^node-1 *On *powered-on' "$TRASH/wrong.out")/$(qemu_power "$QEMU_QMP_n1")/$(qemu_power "$QEMU_QMP_n2")" 1/on/off
-ok "no password in any output" sh -c "! grep -rqF -e '$PASS_A' -e '$PASS_B' '$TRASH'/*.out '$TRASH'/*.err '$TRASH'/*.json"
+"$LADING" baremetal power status -vv -s "$TRASH/wrongpass.yaml" >"$TRASH/vv.out" 2>"$TRASH/vv.err"
+ok "-vv logs the requests" grep -q "http: POST https://127.0.0.1:[0-9]*/redfish/v1/SessionService/Sessions" "$TRASH/vv.err"
+ok "no password in any output (-vv included)" sh -c "! grep -rqF -e '$PASS_A' -e '$PASS_B' '$TRASH'/*.out '$TRASH'/*.err '$TRASH'/*.json"
 
 tls_make_certs "$TRASH/other" >/dev/null
 sed "s|ca: ${CA_B}|ca: $TRASH/other/ca.pem|" "$SITE" >"$TRASH/otherca.yaml"
