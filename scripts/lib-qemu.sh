@@ -26,12 +26,12 @@ qemu_start() {
 	_qpid=$!
 	at_exit "kill_pid $_qpid"
 	eval "QEMU_PID_$_qname=$_qpid QEMU_QMP_$_qname=$_qsock"
-	_n=100
+	_n=300
 	while [ ! -S "$_qsock" ] && [ $_n -gt 0 ]; do
 		kill -0 "$_qpid" 2>/dev/null || { echo "# qemu $_qname exited: $(tail -n 2 "$TRASH/qemu-$_qname.log")" >&2; return 1; }
 		sleep 0.1; _n=$((_n - 1))
 	done
-	[ -S "$_qsock" ] || { echo "# qemu $_qname: no QMP socket after 10 s" >&2; return 1; }
+	[ -S "$_qsock" ] || { echo "# qemu $_qname: no QMP socket after 30 s" >&2; return 1; }
 }
 
 qemu_qmp() {
@@ -59,7 +59,7 @@ bmc_start() {
 		--state-dir "$_bdir" --log "$TRASH/bmc-$_bname.log" ${BMC_OPTS:-} $_bargs 2>"$TRASH/bmc-$_bname.err" &
 	_bpid=$!
 	at_exit "kill_pid $_bpid"
-	_n=100
+	_n=300
 	while [ ! -s "$_bdir/port" ] && [ $_n -gt 0 ]; do
 		kill -0 "$_bpid" 2>/dev/null || { echo "# bmc $_bname exited: $(tail -n 3 "$TRASH/bmc-$_bname.err")" >&2; return 1; }
 		sleep 0.1; _n=$((_n - 1))
