@@ -5,7 +5,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 
-SRCDIRS  = lib images charts providers packages sign bundle/format bundle serve inventory provision/ssh provision/vsphere provision
+SRCDIRS  = lib images charts providers packages sign bundle/format bundle serve inventory provision/ssh provision/vsphere provision/baremetal provision
 PKGS     = libarchive libzstd libcurl yaml-0.1 openssl jansson libssh2 libxml-2.0 libmicrohttpd
 
 SRCS     = $(wildcard $(addsuffix /*.c,$(SRCDIRS)))

@@ -17,6 +17,7 @@
 #include "sign/cmd_key.h"
 #include "inventory/cmd_inventory.h"
 #include "provision/vsphere/cmd_vsphere.h"
+#include "provision/baremetal/cmd_baremetal.h"
 #include "serve/cmd_serve.h"
 #include "provision/cmd_provision.h"
 
@@ -36,6 +37,7 @@ static const struct command commands[] = {
     {"inventory", cmd_inventory, "list and graph Ansible inventories (YAML or INI)"},
     {"provision", cmd_provision, "run commands and roles on inventory hosts over SSH"},
     {"vsphere", cmd_vsphere, "clone VMs from a vSphere template, list or destroy them"},
+    {"baremetal", cmd_baremetal, "power and boot bare-metal nodes through their BMC (Redfish)"},
     {NULL, NULL, NULL},
 };
 

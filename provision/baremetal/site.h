@@ -1,0 +1,67 @@
+#ifndef LADING_PROVISION_BAREMETAL_SITE_H
+#define LADING_PROVISION_BAREMETAL_SITE_H
+
+/*
+ * The `baremetal:` section of site.yaml (see lading-site(5)): one entry per
+ * machine with its BMC (an https:// URL, protocol redfish or ipmi), where
+ * its credentials come from (environment or a file, never the site file),
+ * the CA that signs the BMC's certificate, and the node's own address, MAC,
+ * groups and vars. Keys given beside `nodes:` are defaults for every node.
+ * Other top-level keys belong to other readers and are ignored here.
+ */
+#include <stddef.h>
+
+#include "lib/err.h"
+
+enum bm_protocol {
+	BM_PROTOCOL_REDFISH,
+	BM_PROTOCOL_IPMI,
+};
+
+struct bm_var {
+	char *name;
+	char *value;
+};
+
+struct bm_node {
+	char *name;
+	char *bmc; /* "https://host[:port]", without a trailing '/' */
+	enum bm_protocol protocol;
+	char *system;	     /* the BMC's ComputerSystem Id, or NULL when it has exactly one */
+	char *user;	     /* the user name as written, or NULL (then user_env) */
+	char *user_env;	     /* environment variable holding the user name */
+	char *password_env;  /* exactly one of password_env and password_file */
+	char *password_file; /* resolved against the site file's directory */
+	char *ca_file;	     /* resolved likewise; NULL: the system's CA store */
+	char *address;	     /* the node's own IPv4/IPv6 address, or NULL */
+	char *mac;	     /* lowercase aa:bb:cc:dd:ee:ff, or NULL */
+	char **groups;
+	size_t group_count;
+	struct bm_var *vars;
+	size_t var_count;
+	int line; /* site file line of its entry, for messages */
+};
+
+struct bm_site {
+	char *file;
+	struct bm_node *nodes;
+	size_t node_count;
+};
+
+/* Loads and checks the baremetal section of path. Caller frees with bm_site_free. Errors name file:line:col. */
+int bm_site_load(const char *path, struct bm_site **out, struct lerr *err);
+
+/* The same from memory (name stands for the file in messages and relative paths). */
+int bm_site_parse(const char *name, const char *text, size_t len, struct bm_site **out, struct lerr *err);
+
+void bm_site_free(struct bm_site *site);
+
+/*
+ * The node's user name and password, read now from the environment or the
+ * password file (trailing newlines dropped). Both newly allocated; wipe the
+ * password with OPENSSL_cleanse before freeing it. Fails naming the node and
+ * the variable or file that is missing or empty.
+ */
+int bm_node_credentials(const struct bm_node *node, char **user, char **password, struct lerr *err);
+
+#endif

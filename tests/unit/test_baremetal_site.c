@@ -1,0 +1,178 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/err.h"
+#include "provision/baremetal/site.h"
+
+static const char example[] = "vsphere: {ignored: here}\n"
+			      "baremetal:\n"
+			      "  user: admin\n"
+			      "  password_env: BM_TEST_PASSWORD\n"
+			      "  ca: certs/bmc-ca.pem\n"
+			      "  nodes:\n"
+			      "    - name: gpu-01\n"
+			      "      bmc: https://10.0.9.11/\n"
+			      "      address: 10.0.20.11\n"
+			      "      mac: 52:54:00:AB:CD:EF\n"
+			      "      groups: [gpu_workers, rack1]\n"
+			      "      vars: {ansible_user: ops}\n"
+			      "    - name: gpu-02\n"
+			      "      bmc: https://bmc-02.site.internal:8443\n"
+			      "      system: System.Embedded.1\n"
+			      "      protocol: ipmi\n"
+			      "      user_env: BM_TEST_USER\n"
+			      "      password_file: /etc/lading/bmc-02.pass\n"
+			      "      address: 2001:db8::12\n"
+			      "      groups: gpu_workers\n";
+
+static struct bm_site *parse(const char *text, struct lerr *err)
+{
+	struct bm_site *site = NULL;
+
+	if (bm_site_parse("/srv/site/site.yaml", text, strlen(text), &site, err) != 0)
+		return NULL;
+	return site;
+}
+
+static void site_reads_nodes_and_section_defaults(void **state)
+{
+	struct lerr err = {0};
+	struct bm_site *site = parse(example, &err);
+	const struct bm_node *first, *second;
+
+	(void)state;
+	assert_non_null(site);
+	assert_int_equal(site->node_count, 2);
+	first = &site->nodes[0];
+	second = &site->nodes[1];
+	assert_string_equal(first->bmc, "https://10.0.9.11"); /* trailing '/' dropped */
+	assert_int_equal(first->protocol, BM_PROTOCOL_REDFISH);
+	assert_null(first->system);
+	assert_string_equal(first->user, "admin");		      /* from the section */
+	assert_string_equal(first->password_env, "BM_TEST_PASSWORD"); /* from the section */
+	assert_string_equal(first->ca_file, "/srv/site/certs/bmc-ca.pem");
+	assert_string_equal(first->mac, "52:54:00:ab:cd:ef");
+	assert_int_equal(first->group_count, 2);
+	assert_string_equal(first->groups[1], "rack1");
+	assert_int_equal(first->var_count, 1);
+	assert_string_equal(first->vars[0].value, "ops");
+	assert_int_equal(second->protocol, BM_PROTOCOL_IPMI);
+	assert_string_equal(second->system, "System.Embedded.1");
+	/* a node's own keys win over the section's: user_env here, so no section user... */
+	assert_string_equal(second->user_env, "BM_TEST_USER");
+	assert_string_equal(second->password_file, "/etc/lading/bmc-02.pass");
+	assert_int_equal(second->group_count, 1);
+	assert_string_equal(second->address, "2001:db8::12");
+	bm_site_free(site);
+}
+
+/* One bad field each: the message names the file, line and column, and the field. */
+static void site_errors_name_the_field(void **state)
+{
+	static const struct {
+		const char *node;
+		const char *message;
+	} cases[] = {
+	    {"{name: n, bmc: 'http://10.0.0.1', user: u, password_env: P}", "bmc: 'http://10.0.0.1' must start"},
+	    {"{name: n, bmc: 'https://u:p@h', user: u, password_env: P}", "bmc: 'https://u:p@h' is not"},
+	    {"{name: n, bmc: 'https://h', user: u, password: secret}",
+	     "unknown key 'password' in baremetal.nodes entry"},
+	    {"{name: n, bmc: 'https://h', user: u}",
+	     "node 'n': give exactly one of 'password_env' and 'password_file'"},
+	    {"{name: n, bmc: 'https://h', password_env: P}", "node 'n': give exactly one of 'user' and 'user_env'"},
+	    {"{name: n, bmc: 'https://h', user: u, password_env: P, mac: '52:54'}", "mac: '52:54' is not a MAC"},
+	    {"{name: n, bmc: 'https://h', user: u, password_env: P, address: 10.0.0}", "address: '10.0.0' is not"},
+	    {"{name: n, bmc: 'https://h', user: u, password_env: P, protocol: snmp}", "protocol: 'snmp' is not"},
+	    {"{name: 'a b', bmc: 'https://h', user: u, password_env: P}", "name: 'a b' is not a host name"},
+	    {"{bmc: 'https://h', user: u, password_env: P}", "missing required key 'name'"},
+	    {"{name: n, user: u, password_env: P}", "node 'n': missing required key 'bmc'"},
+	};
+	char text[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lerr err = {0};
+
+		snprintf(text, sizeof(text), "baremetal:\n  nodes:\n    - %s\n", cases[i].node);
+		assert_null(parse(text, &err));
+		if (strstr(err.msg, cases[i].message) == NULL || strncmp(err.msg, "/srv/site/site.yaml:3:", 22) != 0)
+			fail_msg("case %zu: '%s' does not hold '%s'", i, err.msg, cases[i].message);
+		assert_int_equal(lerr_exit_code(&err), 2);
+	}
+}
+
+static void site_refuses_duplicates_and_empty_sections(void **state)
+{
+	struct lerr err = {0};
+
+	(void)state;
+	assert_null(parse("baremetal:\n  user: u\n  password_env: P\n  nodes:\n"
+			  "    - {name: n, bmc: 'https://a'}\n    - {name: n, bmc: 'https://b'}\n",
+			  &err));
+	assert_non_null(strstr(err.msg, "name: 'n' is listed twice"));
+	assert_null(parse("baremetal:\n  nodes: []\n", &err));
+	assert_non_null(strstr(err.msg, "nodes: no nodes listed"));
+	assert_null(parse("vsphere: {}\n", &err));
+	assert_non_null(strstr(err.msg, "no 'baremetal' section"));
+	assert_null(parse("baremetal:\n  colour: blue\n  nodes: []\n", &err));
+	assert_non_null(strstr(err.msg, "colour"));
+}
+
+static void credentials_come_from_the_environment_or_a_file(void **state)
+{
+	struct lerr err = {0};
+	struct bm_site *site = parse(example, &err);
+	char path[] = "/tmp/lading-test-bm-XXXXXX";
+	char *user = NULL, *password = NULL;
+	int fd;
+
+	(void)state;
+	assert_non_null(site);
+	unsetenv("BM_TEST_PASSWORD");
+	assert_int_equal(bm_node_credentials(&site->nodes[0], &user, &password, &err), -1);
+	assert_non_null(strstr(err.msg, "gpu-01: password_env: $BM_TEST_PASSWORD is not set"));
+	assert_null(user);
+	setenv("BM_TEST_PASSWORD", "from-env", 1);
+	assert_int_equal(bm_node_credentials(&site->nodes[0], &user, &password, &err), 0);
+	assert_string_equal(user, "admin");
+	assert_string_equal(password, "from-env");
+	free(user);
+	free(password);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "from-file\n\n", 11), 11);
+	close(fd);
+	free(site->nodes[1].password_file);
+	site->nodes[1].password_file = strdup(path);
+	setenv("BM_TEST_USER", "root", 1);
+	assert_int_equal(bm_node_credentials(&site->nodes[1], &user, &password, &err), 0);
+	assert_string_equal(user, "root");
+	assert_string_equal(password, "from-file"); /* trailing newlines dropped */
+	free(user);
+	free(password);
+	unlink(path);
+	assert_int_equal(bm_node_credentials(&site->nodes[1], &user, &password, &err), -1);
+	assert_non_null(strstr(err.msg, "gpu-02: password_file"));
+	bm_site_free(site);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(site_reads_nodes_and_section_defaults),
+	    cmocka_unit_test(site_errors_name_the_field),
+	    cmocka_unit_test(site_refuses_duplicates_and_empty_sections),
+	    cmocka_unit_test(credentials_come_from_the_environment_or_a_file),
+	};
+	return cmocka_run_group_tests_name("baremetal_site", tests, NULL, NULL);
+}
