@@ -9,6 +9,9 @@
 #include <openssl/crypto.h>
 #include <yaml.h>
 #include <zstd.h>
+#ifndef LADING_NO_IPMI
+#include <freeipmi/freeipmi.h>
+#endif
 
 /*
  * The Makefile writes lading-commit.h into the build folder (rewritten only
@@ -46,5 +49,11 @@ int version_print(FILE *out)
 	fprintf(out, "jansson %s\n", jansson_version_str());
 	fprintf(out, "libmicrohttpd %s%s\n", MHD_get_version(),
 		MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES ? "" : " (no TLS)");
+#ifdef LADING_NO_IPMI
+	fprintf(out, "libfreeipmi none (built with IPMI=0: no IPMI BMCs)\n");
+#else
+	fprintf(out, "libfreeipmi %d.%d.%d\n", FREEIPMI_PACKAGE_VERSION_MAJOR, FREEIPMI_PACKAGE_VERSION_MINOR,
+		FREEIPMI_PACKAGE_VERSION_PATCH);
+#endif
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

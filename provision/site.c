@@ -310,8 +310,8 @@ static int parse_roles(const struct ynode *node, struct site *site, struct lerr 
 
 static int parse_top(const struct ynode *root, struct site *site, struct lerr *err)
 {
-	/* `vsphere` is read by the vSphere part (lading-vsphere(1)); accepted here, not interpreted. */
-	static const char *const keys[] = {"registry", "vars", "apply", "roles", "vsphere", NULL};
+	/* `vsphere` and `baremetal` are read by their parts (lading-vsphere(1), lading-baremetal(1)); accepted here. */
+	static const char *const keys[] = {"registry", "vars", "apply", "roles", "vsphere", "baremetal", NULL};
 	const struct ynode *node;
 
 	if (ynode_check_keys(root, keys, "site file", err) != 0)

@@ -209,7 +209,8 @@ fails_one_line "a BMC with two systems and no 'system': one line listing them" 1
 	"^lading: baremetal: node-1: https://127.0.0.1:[0-9]+ lists 2 systems \(n1, n2\): set 'system'" \
 	"$LADING" baremetal power status -s "$TRASH/nosystem.yaml" node-1
 site ipmi.yaml BMC_B_PASSWORD "    - {name: node-3, bmc: 'https://127.0.0.1:9', protocol: ipmi, user: u, password_env: X}"
-fails_one_line "protocol ipmi: not built yet, one line" 1 "^lading: baremetal: node-3: protocol ipmi: not built yet" \
+fails_one_line "protocol ipmi with an https:// bmc: one line naming the field (t0811 drives IPMI)" 2 \
+	"ipmi\.yaml:[0-9]+:[0-9]+: bmc: 'https://127\.0\.0\.1:9': an IPMI BMC is HOST\[:PORT\]" \
 	"$LADING" baremetal power status -s "$TRASH/ipmi.yaml" node-3
 fails_one_line "unknown node or group: exit 2" 2 "'node-9' is neither a node nor a group" \
 	"$LADING" baremetal power status -s "$SITE" node-9

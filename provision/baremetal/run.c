@@ -187,7 +187,7 @@ static int work_node(const struct bm_run *run, const struct bm_node *node, struc
 	int r = -1;
 
 	if (node->protocol == BM_PROTOCOL_IPMI)
-		return lerr_set(err, LADING_ERR_USAGE, "protocol ipmi: not built yet (only redfish works today)");
+		return bm_ipmi_work(run, node, res, err);
 	if (bm_node_credentials(node, &user, &password, err) != 0)
 		return -1;
 	memset(&opts, 0, sizeof(opts));

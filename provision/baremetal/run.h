@@ -54,4 +54,11 @@ int bm_run_nodes(struct bm_run *run, struct lerr *err);
 
 void bm_run_free(struct bm_run *run);
 
+/*
+ * One node of run whose BMC speaks IPMI (run_ipmi.c): the same actions and
+ * outcomes in res as over Redfish, through chassis power and the one-time boot
+ * device; virtual media is refused (IPMI has none).
+ */
+int bm_ipmi_work(const struct bm_run *run, const struct bm_node *node, struct bm_result *res, struct lerr *err);
+
 #endif

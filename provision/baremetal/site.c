@@ -130,11 +130,39 @@ static int host_label(const char *name)
 	return 1;
 }
 
+/* IPMI's "HOST[:PORT]" (UDP, 623 by default): a host name or address, no scheme, user or path. */
+static int check_ipmi_bmc(const struct ynode *value, const char *bmc, struct lerr *err)
+{
+	const char *colon = strrchr(bmc, ':');
+	size_t i, host_len = colon != NULL && strchr(bmc, ']') == NULL && strchr(bmc, ':') == colon
+				 ? (size_t)(colon - bmc)
+				 : strlen(bmc);
+	int ok = host_len > 0 && bmc[0] != '-';
+
+	if (strstr(bmc, "://") != NULL)
+		return ynode_error(
+		    value, err, LADING_ERR_USAGE,
+		    "bmc: '%s': an IPMI BMC is HOST[:PORT] (UDP 623 by default); https:// is for redfish", bmc);
+	for (i = 0; i < host_len && ok; i++)
+		ok = isalnum((unsigned char)bmc[i]) || strchr("-._", bmc[i]) != NULL;
+	if (ok && host_len < strlen(bmc)) {
+		char *end = NULL;
+		long port = strtol(bmc + host_len + 1, &end, 10);
+
+		ok = end != bmc + host_len + 1 && *end == '\0' && port > 0 && port < 65536;
+	}
+	if (!ok)
+		return ynode_error(value, err, LADING_ERR_USAGE, "bmc: '%s' is not HOST[:PORT] for IPMI", bmc);
+	return 0;
+}
+
 /* "https://host[:port]" with an optional path; stored without the trailing '/'. */
-static int check_bmc(const struct ynode *value, char *bmc, struct lerr *err)
+static int check_bmc(const struct ynode *value, char *bmc, enum bm_protocol protocol, struct lerr *err)
 {
 	size_t len = strlen(bmc);
 
+	if (protocol == BM_PROTOCOL_IPMI)
+		return check_ipmi_bmc(value, bmc, err);
 	if (strncmp(bmc, "https://", 8) != 0)
 		return ynode_error(value, err, LADING_ERR_USAGE,
 				   "bmc: '%s' must start with https:// (lading always verifies the BMC's TLS)", bmc);
@@ -301,7 +329,7 @@ static int parse_node(struct bm_site *site, const struct ynode *entry, const str
 		return -1;
 	if (node->bmc == NULL)
 		return ynode_error(entry, err, LADING_ERR_USAGE, "node '%s': missing required key 'bmc'", node->name);
-	if (check_bmc(lookup(entry, section, "bmc"), node->bmc, err) != 0 ||
+	if (check_bmc(lookup(entry, section, "bmc"), node->bmc, node->protocol, err) != 0 ||
 	    (node->mac != NULL && check_mac(ynode_get(entry, "mac"), node->mac, err) != 0) ||
 	    (node->address != NULL && check_address(ynode_get(entry, "address"), node->address, err) != 0))
 		return -1;
