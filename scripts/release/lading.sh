@@ -12,7 +12,7 @@ build_lading() {
 	version=$(sed -n 's/^#define LADING_VERSION "\(.*\)"/\1/p' "$top/lib/version.h")
 	[ -n "$version" ] || die "no LADING_VERSION in $top/lib/version.h"
 	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" \
-		CFLAGS="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH" \
+		CFLAGS="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH${ARCH_CFLAGS:+ $ARCH_CFLAGS}" \
 		LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
 		{
 			grep -E 'error|undefined' "$LOGS/lading.log" | head -n 20 >&2
