@@ -145,10 +145,10 @@ FORCE:
 
 # Static release binary (issue 18, README "Release binary"): every library
 # built from Debian's sources with musl into RELEASE_CACHE, then lading into
-# dist/lading-VERSION-linux-amd64, dist/SHA256SUMS (+ .minisig with
+# dist/lading-VERSION-linux-{amd64,arm64}, dist/SHA256SUMS (+ .minisig with
 # RELEASE_KEY=secret.key). Not part of `make check`; `make check-release`
 # runs the binary in an empty root.
-RELEASE_ARCHES ?= amd64
+RELEASE_ARCHES ?= amd64 arm64
 .PHONY: release release-deps check-release FORCE
 release-deps:
 	./scripts/release/install-packages

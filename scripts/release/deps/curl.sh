@@ -4,7 +4,7 @@
 # bundle at run time.
 needs="openssl"
 build() {
-	./configure --prefix="$P" --disable-shared --enable-static --with-openssl="$P" \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --with-openssl="$P" \
 		--without-zlib --without-brotli --without-zstd --without-libidn2 --without-libpsl \
 		--without-librtmp --without-nghttp2 --without-libssh2 --without-libssh \
 		--without-gssapi --disable-ldap --disable-ldaps --disable-rtsp --disable-dict \

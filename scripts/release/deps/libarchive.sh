@@ -5,7 +5,7 @@ build() {
 	# Debian's patches touch Makefile.am (new tests) and configure.ac (iconv, disabled
 	# here): keep the shipped autotools output rather than need automake.
 	find . \( -name aclocal.m4 -o -name configure -o -name Makefile.in -o -name config.h.in \) -exec touch {} +
-	./configure --prefix="$P" --disable-shared --enable-static --disable-bsdtar \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --disable-bsdtar \
 		--disable-bsdcat --disable-bsdcpio --disable-acl --disable-xattr --without-lz4 \
 		--without-lzo2 --without-cng --without-openssl --without-mbedtls --without-nettle \
 		--without-xml2 --without-expat --without-iconv --with-zstd --with-zlib --with-lzma \

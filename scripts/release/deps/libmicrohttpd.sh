@@ -3,7 +3,7 @@
 # that the release binary serves plain HTTP only (README "Release binary").
 needs=""
 build() {
-	./configure --prefix="$P" --disable-shared --enable-static --disable-https \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --disable-https \
 		--without-gnutls --disable-doc --disable-examples --disable-curl \
 		--enable-epoll
 	$MAKE -C src/microhttpd

@@ -1,7 +1,7 @@
 # libssh2 on the static OpenSSL (provision's ssh transport). No zlib, no examples.
 needs="openssl"
 build() {
-	./configure --prefix="$P" --disable-shared --enable-static --with-crypto=openssl \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --with-crypto=openssl \
 		--with-libssl-prefix="$P" --without-libz --disable-examples-build --disable-debug \
 		LDFLAGS="-L$P/lib" LIBS="-lssl -lcrypto -lpthread"
 	$MAKE -C src

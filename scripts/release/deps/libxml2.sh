@@ -5,7 +5,7 @@ build() {
 	# Debian's patches touch Makefile.am (tests, HTML docs): keep the shipped autotools
 	# output rather than need automake.
 	find . \( -name aclocal.m4 -o -name configure -o -name Makefile.in -o -name config.h.in \) -exec touch {} +
-	./configure --prefix="$P" --disable-shared --enable-static --without-python \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --without-python \
 		--without-icu --without-lzma --without-zlib --without-iconv --without-http \
 		--without-ftp --without-debug --without-docbook --without-catalog --without-modules \
 		--without-readline --without-history

@@ -2,7 +2,7 @@
 # The library only: no xz/xzdec/lzma tools, scripts, docs or NLS.
 needs=""
 build() {
-	./configure --prefix="$P" --disable-shared --enable-static --disable-xz --disable-xzdec \
+	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --disable-xz --disable-xzdec \
 		--disable-lzmadec --disable-lzmainfo --disable-lzma-links --disable-scripts \
 		--disable-doc --disable-nls
 	$MAKE -C src/liblzma
