@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* close_range */
+#define _GNU_SOURCE /* syscall */
 /* The git CLI as a child process: environment, descriptors, and the last line of its stderr. */
 #include "bundle/gitrun.h"
 
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -178,7 +179,7 @@ static void child(const struct git_env *env, const char *cwd, const char **argv,
 	if (dup2(in_fd >= 0 ? in_fd : null, 0) < 0 || dup2(out_fd >= 0 ? out_fd : null, 1) < 0 ||
 	    dup2(err_fd >= 0 ? err_fd : null, 2) < 0)
 		_exit(127);
-	if (close_range(3, ~0u, 0) != 0) {
+	if (syscall(SYS_close_range, 3, ~0u, 0) != 0) {
 		int fd;
 
 		for (fd = 3; fd < 1024; fd++)

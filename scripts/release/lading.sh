@@ -12,14 +12,9 @@ build_lading() {
 	version=$(sed -n 's/^#define LADING_VERSION "\(.*\)"/\1/p' "$top/lib/version.h")
 	[ -n "$version" ] || die "no LADING_VERSION in $top/lib/version.h"
 	cflags="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH${ARCH_CFLAGS:+ $ARCH_CFLAGS}"
-	# What glibc has and musl lacks (scripts/release/compat/musl.h): a header forced
-	# into every file and one object linked in.
-	"$CC" $cflags -c -o "$obj/musl-compat.o.tmp" "$here/compat/musl.c" >"$LOGS/lading.log" 2>&1 ||
-		die "building scripts/release/compat/musl.c failed; log: $LOGS/lading.log"
-	mv -f "$obj/musl-compat.o.tmp" "$obj/musl-compat.o"
-	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" \
-		CFLAGS="$cflags -include $here/compat/musl.h" \
-		LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1 $obj/musl-compat.o" "$obj/lading" >>"$LOGS/lading.log" 2>&1 ||
+	# IPMI=0: FreeIPMI and libgcrypt are not in the release's library set yet (README "Release binary").
+	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" IPMI=0 \
+		CFLAGS="$cflags" LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
 		{
 			grep -E 'error|undefined' "$LOGS/lading.log" | head -n 20 >&2
 			die "building lading failed; full log: $LOGS/lading.log"
