@@ -118,6 +118,25 @@ static void session_close(ipmi_ctx_t ctx)
 	ipmi_ctx_destroy(ctx);
 }
 
+/* A session and an empty reply object of tmpl for one command; both freed by command_end. */
+static int command_begin(const struct ipmi_bmc *bmc, fiid_template_t tmpl, ipmi_ctx_t *ctx, fiid_obj_t *rs,
+			 struct lerr *err)
+{
+	if (session_open(bmc, ctx, err) != 0)
+		return -1;
+	if ((*rs = fiid_obj_create(tmpl)) == NULL) {
+		session_close(*ctx);
+		return lerr_set(err, LADING_ERR_SYSTEM, "%s (ipmi): out of memory", bmc->what);
+	}
+	return 0;
+}
+
+static void command_end(ipmi_ctx_t ctx, fiid_obj_t rs)
+{
+	fiid_obj_destroy(rs);
+	session_close(ctx);
+}
+
 int ipmi_bmc_power_get(const struct ipmi_bmc *bmc, int *on, struct lerr *err)
 {
 	ipmi_ctx_t ctx;
@@ -125,12 +144,8 @@ int ipmi_bmc_power_get(const struct ipmi_bmc *bmc, int *on, struct lerr *err)
 	uint64_t value = 0;
 	int r = -1;
 
-	if (session_open(bmc, &ctx, err) != 0)
+	if (command_begin(bmc, tmpl_cmd_get_chassis_status_rs, &ctx, &rs, err) != 0)
 		return -1;
-	if ((rs = fiid_obj_create(tmpl_cmd_get_chassis_status_rs)) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s (ipmi): out of memory", bmc->what);
-		goto out;
-	}
 	if (ipmi_cmd_get_chassis_status(ctx, rs) < 0) {
 		ipmi_fail(bmc, ctx, "Get Chassis Status", err);
 		goto out;
@@ -143,8 +158,7 @@ int ipmi_bmc_power_get(const struct ipmi_bmc *bmc, int *on, struct lerr *err)
 	*on = value != 0;
 	r = 0;
 out:
-	fiid_obj_destroy(rs);
-	session_close(ctx);
+	command_end(ctx, rs);
 	return r;
 }
 
@@ -161,20 +175,15 @@ int ipmi_bmc_power_set(const struct ipmi_bmc *bmc, enum ipmi_power_op op, struct
 	fiid_obj_t rs;
 	int r = -1;
 
-	if (session_open(bmc, &ctx, err) != 0)
+	if (command_begin(bmc, tmpl_cmd_chassis_control_rs, &ctx, &rs, err) != 0)
 		return -1;
-	if ((rs = fiid_obj_create(tmpl_cmd_chassis_control_rs)) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s (ipmi): out of memory", bmc->what);
-		goto out;
-	}
 	if (ipmi_cmd_chassis_control(ctx, control[op], rs) < 0) {
 		ipmi_fail(bmc, ctx, "Chassis Control", err);
 		goto out;
 	}
 	r = 0;
 out:
-	fiid_obj_destroy(rs);
-	session_close(ctx);
+	command_end(ctx, rs);
 	return r;
 }
 
@@ -189,12 +198,8 @@ int ipmi_bmc_boot_once(const struct ipmi_bmc *bmc, enum ipmi_boot_device dev, in
 	fiid_obj_t rs;
 	int r = -1;
 
-	if (session_open(bmc, &ctx, err) != 0)
+	if (command_begin(bmc, tmpl_cmd_set_system_boot_options_rs, &ctx, &rs, err) != 0)
 		return -1;
-	if ((rs = fiid_obj_create(tmpl_cmd_set_system_boot_options_rs)) == NULL) {
-		lerr_set(err, LADING_ERR_SYSTEM, "%s (ipmi): out of memory", bmc->what);
-		goto out;
-	}
 	/* Valid for the next boot only: the BMC clears it after one boot, so a later reboot takes the disk. */
 	if (ipmi_cmd_set_system_boot_options_boot_flags(
 		ctx, IPMI_SYSTEM_BOOT_OPTIONS_PARAMETER_VALID_UNLOCKED,
@@ -213,8 +218,7 @@ int ipmi_bmc_boot_once(const struct ipmi_bmc *bmc, enum ipmi_boot_device dev, in
 	}
 	r = 0;
 out:
-	fiid_obj_destroy(rs);
-	session_close(ctx);
+	command_end(ctx, rs);
 	return r;
 }
 #endif
