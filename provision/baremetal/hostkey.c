@@ -6,9 +6,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -360,31 +362,63 @@ static int dearmor(const char *path, const char *text, size_t len, unsigned char
 	return 0;
 }
 
+/*
+ * The private key file into one buffer of KEY_FILE_MAX + 1 bytes (allocated,
+ * the caller wipes it): read straight there, so no copy of the key is left in
+ * a grown buffer or a stack chunk.
+ */
+static int read_secret(const char *path, char **text, size_t *len, struct lerr *err)
+{
+	char *data = xmalloc(KEY_FILE_MAX + 1);
+	size_t have = 0;
+	ssize_t got = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(data);
+		return lerr_sys(err, "cannot open '%s'", path);
+	}
+	while (have <= KEY_FILE_MAX && (got = fs_read_some(fd, data + have, KEY_FILE_MAX + 1 - have, path, err)) > 0)
+		have += (size_t)got;
+	close(fd);
+	if (got >= 0 && have > KEY_FILE_MAX)
+		got = lerr_about(err, LADING_ERR_LIMIT, path, "larger than %d bytes: not an ed25519 host key",
+				 KEY_FILE_MAX);
+	if (got < 0) {
+		OPENSSL_cleanse(data, KEY_FILE_MAX + 1);
+		free(data);
+		return -1;
+	}
+	data[have] = '\0';
+	*text = data;
+	*len = have;
+	return 0;
+}
+
 /* Loads and checks the private key at path; *pem gets its text. */
 static int load_private(const char *path, unsigned char seed[SEED_LEN], unsigned char blob[BM_HOSTKEY_BLOB_LEN],
 			char **comment, char **pem, struct lerr *err)
 {
-	struct buf text = BUF_INIT(KEY_FILE_MAX);
+	char *text = NULL;
+	size_t text_len = 0;
 	unsigned char *data = NULL;
 	size_t data_len = 0;
 	int r = -1;
 
-	if (fs_read_file(path, &text, err) != 0) {
-		lerr_name(err, "%s", path);
+	if (read_secret(path, &text, &text_len, err) != 0)
 		goto out;
-	}
-	if (dearmor(path, text.data, text.len, &data, &data_len, err) != 0 ||
+	if (dearmor(path, text, text_len, &data, &data_len, err) != 0 ||
 	    parse_private(path, data, data_len, seed, blob, comment, err) != 0)
 		goto out;
-	*pem = xstrdup(text.data);
+	*pem = xstrdup(text);
 	r = 0;
 out:
 	if (data != NULL)
 		OPENSSL_cleanse(data, data_len);
 	free(data);
-	if (text.data != NULL)
-		OPENSSL_cleanse(text.data, text.len);
-	buf_free(&text);
+	if (text != NULL)
+		OPENSSL_cleanse(text, KEY_FILE_MAX + 1);
+	free(text);
 	return r;
 }
 

@@ -285,6 +285,15 @@ static void refuses_keys_sshd_could_not_use(void **state)
 		   0600);
 	refused(f, f->private_path, "truncated or damaged");
 
+	/* Empty, and too large to be a key. */
+	write_text(f->private_path, "", 0600);
+	refused(f, f->private_path, "not an OpenSSH private key");
+	text = xcalloc(1, 20000);
+	memset(text, 'A', 19999);
+	write_text(f->private_path, text, 0600);
+	refused(f, f->private_path, "larger than 16384 bytes");
+	free(text);
+
 	/* A .pub of another key. */
 	keygen(f, "-t ed25519 -N ''");
 	other_pub = read_text(f->public_path);
