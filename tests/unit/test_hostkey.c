@@ -74,6 +74,12 @@ static void run(const char *command)
 	free(quiet);
 }
 
+/* OpenSSH is the judge of the files; a machine without it skips those tests. */
+static int have_ssh_keygen(void)
+{
+	return system("command -v ssh-keygen >/dev/null 2>&1") == 0;
+}
+
 /* The first two words of a public key line (type and base64): what a key is, without its comment. */
 static char *key_words(const char *line)
 {
@@ -116,6 +122,8 @@ static void create_writes_a_key_openssh_reads_then_loads_it(void **state)
 	int created = -1;
 	char *text, *derived, *cmd, *want, *got;
 
+	if (!have_ssh_keygen())
+		skip();
 	if (bm_hostkey_load_or_create(f->node, "root@gpu-01", &key, &created, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(created, 1);
@@ -188,6 +196,8 @@ static void loads_a_key_written_by_ssh_keygen(void **state)
 	int created = -1;
 	char *cmd, *text;
 
+	if (!have_ssh_keygen())
+		skip();
 	assert_int_equal(fs_mkdir_p(f->node, &err), 0);
 	cmd = xasprintf("ssh-keygen -q -t ed25519 -N '' -C 'root@made-by-openssh' -f '%s'", f->private_path);
 	run(cmd);
@@ -252,6 +262,8 @@ static void refuses_keys_sshd_could_not_use(void **state)
 	struct lerr err = {0};
 	char *text, *other_pub;
 
+	if (!have_ssh_keygen())
+		skip();
 	assert_int_equal(fs_mkdir_p(f->node, &err), 0);
 	keygen(f, "-t ed25519 -N secret");
 	refused(f, f->private_path, "sshd needs an unencrypted host key");
