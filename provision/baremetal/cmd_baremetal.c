@@ -1,7 +1,8 @@
 /*
  * lading baremetal list|power|media|boot: the site's bare-metal nodes, their
  * power through the BMC (idempotent: a node already in the asked state is
- * left alone), their virtual CD/DVD drive, and the one-time boot override.
+ * left alone), their virtual CD/DVD drive, and the one-time boot override
+ * (image and up are in cmd_up.c).
  */
 #include "provision/baremetal/cmd_baremetal.h"
 
@@ -14,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/termsafe.h"
 #include "lib/xmalloc.h"
+#include "provision/baremetal/cmd_up.h"
 #include "provision/baremetal/run.h"
 #include "provision/baremetal/site.h"
 
@@ -95,7 +97,7 @@ static int in_groups(const struct bm_node *node, const char *name)
 }
 
 /* Operands name nodes or groups; none selects every node. Returns -1 after a usage error. */
-static int select_nodes(const struct cli *cli, size_t first, const struct bm_site *site, int *selected)
+int bm_select_nodes(const struct cli *cli, size_t first, const struct bm_site *site, int *selected)
 {
 	size_t i, j;
 
@@ -156,7 +158,7 @@ static int run_action(struct cli *cli, const struct options *opts, struct bm_run
 	}
 	selected = xcalloc(site->node_count + 1, sizeof(int));
 	status = 2;
-	if (select_nodes(cli, first, site, selected) != 0)
+	if (bm_select_nodes(cli, first, site, selected) != 0)
 		goto out;
 	run->site = site;
 	run->selected = selected;
@@ -325,7 +327,7 @@ static int baremetal_list(int argc, char **argv)
 	}
 	selected = xcalloc(site->node_count + 1, sizeof(int));
 	status = 2;
-	if (select_nodes(&cli, 0, site, selected) != 0)
+	if (bm_select_nodes(&cli, 0, site, selected) != 0)
 		goto out;
 	for (i = 0; i < site->node_count; i++)
 		if (selected[i])
@@ -343,6 +345,8 @@ static const struct cli_verb verbs[] = {
     {"power", baremetal_power, "power nodes on, off, cycle them, or show their power state"},
     {"media", baremetal_media, "insert an image URL into the nodes' virtual CD/DVD drive, or eject it"},
     {"boot", baremetal_boot_once, "boot nodes once from the network (pxe) or virtual media (cd) at their next start"},
+    {"image", baremetal_image, "build each node's live boot image: its host key, authorized key, address, registry CA"},
+    {"up", baremetal_up, "boot nodes from their image through the BMC, wait for SSH, write an inventory"},
     {NULL, NULL, NULL},
 };
 

@@ -148,6 +148,26 @@ static int media_eject(struct rf_client *c, struct bm_result *res, struct lerr *
 	return 0;
 }
 
+/* Power off, the one-time boot override, the image, power on: the node boots what lading chose. */
+static int up_boot(const struct bm_run *run, struct rf_client *c, struct bm_result *res, struct lerr *err)
+{
+	const char *target = run->media_url != NULL ? "Cd" : "Pxe";
+
+	if (strcmp(rf_power_state(c), "Off") != 0 && power_off(run, c, res, err) != 0)
+		return -1;
+	log_msg(run->lg, LOG_VERBOSE, "%s: boot once from %s (%s)", rf_system_path(c), target,
+		run->uefi ? "UEFI" : "Legacy");
+	if (rf_boot_once(c, target, run->uefi, err) != 0 ||
+	    (run->media_url != NULL && media_insert(run, c, res, err) != 0))
+		return -1;
+	if (!rf_reset_allowed(c, "On"))
+		return lerr_set(err, LADING_ERR_FORMAT, "the BMC offers no ResetType On");
+	if (reset_and_wait(run, c, res, "On", "On", err) != 0)
+		return -1;
+	res->action = target;
+	return 0;
+}
+
 static int act(const struct bm_run *run, struct rf_client *c, struct bm_result *res, struct lerr *err)
 {
 	const char *power = rf_power_state(c);
@@ -175,11 +195,13 @@ static int act(const struct bm_run *run, struct rf_client *c, struct bm_result *
 		return media_insert(run, c, res, err);
 	case BM_MEDIA_EJECT:
 		return media_eject(c, res, err);
+	case BM_UP_BOOT:
+		return up_boot(run, c, res, err);
 	}
 	return 0;
 }
 
-static int work_node(const struct bm_run *run, const struct bm_node *node, struct bm_result *res, struct lerr *err)
+int bm_node_work(const struct bm_run *run, const struct bm_node *node, struct bm_result *res, struct lerr *err)
 {
 	struct rf_opts opts;
 	struct rf_client *client = NULL;
@@ -226,7 +248,7 @@ static int node_job(void *job, size_t worker, void *ctx, struct lerr *unused)
 	(void)unused;
 	lerr_clear(&err);
 	res->done = 1;
-	if (work_node(run, node, res, &err) != 0) {
+	if (bm_node_work(run, node, res, &err) != 0) {
 		res->failed = 1;
 		res->status = "failed";
 		snprintf(res->error, sizeof(res->error), "%s", err.msg);

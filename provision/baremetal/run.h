@@ -21,6 +21,7 @@ enum bm_action {
 	BM_BOOT_ONCE,
 	BM_MEDIA_INSERT,
 	BM_MEDIA_EJECT,
+	BM_UP_BOOT, /* up's power part: off, boot once (Cd with media_url, else Pxe), media, on */
 };
 
 struct bm_result {
@@ -48,6 +49,9 @@ struct bm_run {
 	struct bm_result *results; /* one per site node, allocated by bm_run_nodes */
 	size_t failures;
 };
+
+/* The action on one node, on its own BMC connection (a thread may run several nodes in turn). */
+int bm_node_work(const struct bm_run *run, const struct bm_node *node, struct bm_result *res, struct lerr *err);
 
 /* Runs the action on every selected node. Fails only when nothing could start; per-node failures are counted. */
 int bm_run_nodes(struct bm_run *run, struct lerr *err);

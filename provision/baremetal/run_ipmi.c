@@ -87,6 +87,13 @@ static int act(struct ipmi_node *n, struct lerr *err)
 		n->res->changed = 1;
 		return ipmi_bmc_boot_once(
 		    &n->bmc, strcmp(run->boot_target, "Pxe") == 0 ? IPMI_BOOT_PXE : IPMI_BOOT_CDROM, run->uefi, err);
+	case BM_UP_BOOT:
+		/* The site's PXE service hands the node its image: IPMI cannot insert media. */
+		if (power_off(n, err) != 0 || ipmi_bmc_boot_once(&n->bmc, IPMI_BOOT_PXE, run->uefi, err) != 0 ||
+		    control_and_wait(n, IPMI_POWER_ON, "on", 1, err) != 0)
+			return -1;
+		n->res->action = "pxe";
+		return 0;
 	case BM_MEDIA_INSERT:
 	case BM_MEDIA_EJECT:
 		return lerr_set(err, LADING_ERR_USAGE,

@@ -18,11 +18,15 @@
 #define BM_PASSWORD_MAX_BYTES 1024u
 
 /* Keys a node may set, and the ones that may also be given beside `nodes:` as defaults. */
-static const char *const node_keys[] = {"name",	    "bmc",	    "protocol",	     "system", "user",
-					"user_env", "password_env", "password_file", "ca",     "address",
-					"mac",	    "groups",	    "vars",	     NULL};
-static const char *const section_keys[] = {"nodes",	   "protocol",	    "user", "user_env",
-					   "password_env", "password_file", "ca",   NULL};
+static const char *const node_keys[] = {"name",	    "bmc",	    "protocol",	      "system",	     "user",
+					"user_env", "password_env", "password_file",  "ca",	     "address",
+					"mac",	    "groups",	    "vars",	      "kernel",	     "initrd",
+					"isolinux", "iso",	    "authorized_key", "registry_ca", "boot_mode",
+					"network",  "prefix",	    "gateway",	      "dns",	     NULL};
+static const char *const section_keys[] = {
+    "nodes",   "protocol", "user", "user_env",	     "password_env", "password_file", "ca",	 "kernel",
+    "initrd",  "isolinux", "iso",  "authorized_key", "registry_ca",  "boot_mode",     "network", "prefix",
+    "gateway", "dns",	   NULL};
 
 void bm_site_free(struct bm_site *site)
 {
@@ -43,6 +47,14 @@ void bm_site_free(struct bm_site *site)
 		free(node->ca_file);
 		free(node->address);
 		free(node->mac);
+		free(node->kernel);
+		free(node->initrd);
+		free(node->isolinux);
+		free(node->iso);
+		free(node->authorized_key);
+		free(node->registry_ca);
+		free(node->gateway);
+		free(node->dns);
 		for (j = 0; j < node->group_count; j++)
 			free(node->groups[j]);
 		free(node->groups);
@@ -189,12 +201,12 @@ static int check_mac(const struct ynode *value, char *mac, struct lerr *err)
 	return 0;
 }
 
-static int check_address(const struct ynode *value, const char *address, struct lerr *err)
+static int check_address(const struct ynode *value, const char *key, const char *address, struct lerr *err)
 {
 	unsigned char addr[16];
 
 	if (inet_pton(AF_INET, address, addr) != 1 && inet_pton(AF_INET6, address, addr) != 1)
-		return ynode_error(value, err, LADING_ERR_USAGE, "address: '%s' is not an IPv4 or IPv6 address",
+		return ynode_error(value, err, LADING_ERR_USAGE, "%s: '%s' is not an IPv4 or IPv6 address", key,
 				   address);
 	return 0;
 }
@@ -266,6 +278,102 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 	return 0;
 }
 
+/* A word among choices (e.g. boot_mode: uefi|legacy): *flag is 1 for the first, 0 for the second. */
+static int read_choice(const struct ynode *entry, const struct ynode *section, const char *key, const char *yes,
+		       const char *no, int *flag, struct lerr *err)
+{
+	const struct ynode *value = lookup(entry, section, key);
+	const char *text;
+
+	*flag = 0;
+	if (value == NULL)
+		return 0;
+	if (ynode_string(value, key, &text, err) != 0)
+		return -1;
+	if (strcmp(text, yes) == 0)
+		*flag = 1;
+	else if (strcmp(text, no) != 0)
+		return ynode_error(value, err, LADING_ERR_USAGE, "%s: '%s' is not %s or %s", key, text, yes, no);
+	return 0;
+}
+
+/* dns: one address or a list of them, kept as one space-separated line. */
+static int read_dns(struct bm_node *node, const struct ynode *entry, const struct ynode *section, struct lerr *err)
+{
+	const struct ynode *value = lookup(entry, section, "dns");
+	struct buf line = BUF_INIT(0);
+	size_t i, count;
+
+	if (value == NULL)
+		return 0;
+	if (value->type == YNODE_MAP)
+		return ynode_error(value, err, LADING_ERR_USAGE, "dns: give an address or a list of them");
+	count = value->type == YNODE_SEQ ? value->count : 1;
+	for (i = 0; i < count; i++) {
+		const struct ynode *item = value->type == YNODE_SEQ ? value->items[i] : value;
+		const char *text;
+
+		if (ynode_string(item, "dns", &text, err) != 0 || check_address(item, "dns", text, err) != 0) {
+			buf_free(&line);
+			return -1;
+		}
+		buf_printf(&line, "%s%s", i > 0 ? " " : "", text);
+	}
+	if (line.len > 0)
+		node->dns = xstrndup(line.data, line.len);
+	buf_free(&line);
+	return 0;
+}
+
+/* The boot image's inputs and the node's network as the image configures it. */
+static int read_boot(struct bm_site *site, struct bm_node *node, const struct ynode *entry, const struct ynode *section,
+		     struct lerr *err)
+{
+	char **paths[] = {&node->kernel, &node->initrd,		&node->isolinux,
+			  &node->iso,	 &node->authorized_key, &node->registry_ca};
+	static const char *const path_keys[] = {"kernel", "initrd", "isolinux", "iso", "authorized_key", "registry_ca"};
+	const struct ynode *value;
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		if (field_text(entry, section, path_keys[i], paths[i], err) != 0)
+			return -1;
+		if (*paths[i] != NULL) {
+			char *full = relative_to_site(site->file, *paths[i]);
+
+			free(*paths[i]);
+			*paths[i] = full;
+		}
+	}
+	if (node->iso != NULL && (node->kernel != NULL || node->initrd != NULL))
+		return ynode_error(entry, err, LADING_ERR_USAGE,
+				   "node '%s': give either 'iso' (a ready image) or 'kernel' and 'initrd', not both",
+				   node->name);
+	if (read_choice(entry, section, "boot_mode", "uefi", "legacy", &node->uefi, err) != 0 ||
+	    read_choice(entry, section, "network", "dhcp", "static", &node->dhcp, err) != 0 ||
+	    field_text(entry, section, "gateway", &node->gateway, err) != 0 || read_dns(node, entry, section, err) != 0)
+		return -1;
+	if (node->gateway != NULL &&
+	    check_address(lookup(entry, section, "gateway"), "gateway", node->gateway, err) != 0)
+		return -1;
+	node->prefix = node->address != NULL && strchr(node->address, ':') != NULL ? 64 : 24;
+	if ((value = lookup(entry, section, "prefix")) != NULL) {
+		const char *text;
+		char *end = NULL;
+		long prefix;
+
+		if (ynode_string(value, "prefix", &text, err) != 0)
+			return -1;
+		prefix = strtol(text, &end, 10);
+		if (end == text || *end != '\0' || prefix < 1 || prefix > 128 ||
+		    (prefix > 32 && (node->address == NULL || strchr(node->address, ':') == NULL)))
+			return ynode_error(value, err, LADING_ERR_USAGE,
+					   "prefix: '%s' is not a prefix length (1-32 for IPv4, 1-128 for IPv6)", text);
+		node->prefix = (int)prefix;
+	}
+	return 0;
+}
+
 /* Credentials are named, never given: exactly one password source, a user name or where to find it. */
 static int check_credentials(struct bm_site *site, struct bm_node *node, const struct ynode *entry, struct lerr *err)
 {
@@ -331,7 +439,9 @@ static int parse_node(struct bm_site *site, const struct ynode *entry, const str
 		return ynode_error(entry, err, LADING_ERR_USAGE, "node '%s': missing required key 'bmc'", node->name);
 	if (check_bmc(lookup(entry, section, "bmc"), node->bmc, node->protocol, err) != 0 ||
 	    (node->mac != NULL && check_mac(ynode_get(entry, "mac"), node->mac, err) != 0) ||
-	    (node->address != NULL && check_address(ynode_get(entry, "address"), node->address, err) != 0))
+	    (node->address != NULL && check_address(ynode_get(entry, "address"), "address", node->address, err) != 0))
+		return -1;
+	if (read_boot(site, node, entry, section, err) != 0)
 		return -1;
 	return check_credentials(site, node, entry, err);
 }

@@ -39,7 +39,19 @@ struct bm_node {
 	size_t group_count;
 	struct bm_var *vars;
 	size_t var_count;
-	int line; /* site file line of its entry, for messages */
+	/* The boot image (lading baremetal image/up); paths resolved against the site file's directory. */
+	char *kernel;	      /* the live kernel (vmlinuz), or NULL */
+	char *initrd;	      /* the base initramfs the node's overlay is appended to, or NULL */
+	char *isolinux;	      /* directory with isolinux.bin and ldlinux.c32, for the ISO */
+	char *iso;	      /* a ready ISO to boot instead of one lading builds (the site's installer) */
+	char *authorized_key; /* public key file for root's authorized_keys in the image */
+	char *registry_ca;    /* the internal registry's CA (PEM) for the image's trust store, or NULL */
+	int uefi;	      /* boot_mode: uefi (1) or legacy (0, the default) */
+	int dhcp;	      /* network: dhcp (1) or static (0, the default) */
+	int prefix;	      /* static address's prefix length (default 24 for IPv4, 64 for IPv6) */
+	char *gateway;	      /* default route, or NULL */
+	char *dns;	      /* name servers separated by spaces, or NULL */
+	int line;	      /* site file line of its entry, for messages */
 };
 
 struct bm_site {

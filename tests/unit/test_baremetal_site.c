@@ -127,6 +127,63 @@ static void site_refuses_duplicates_and_empty_sections(void **state)
 	assert_non_null(strstr(err.msg, "colour"));
 }
 
+static void site_reads_the_boot_image_and_network(void **state)
+{
+	static const char text[] = "baremetal:\n"
+				   "  user: admin\n"
+				   "  password_env: BM_TEST_PASSWORD\n"
+				   "  kernel: live/vmlinuz\n"
+				   "  initrd: /srv/live/base.cpio.zst\n"
+				   "  isolinux: live/isolinux\n"
+				   "  authorized_key: keys/site.pub\n"
+				   "  boot_mode: uefi\n"
+				   "  dns: [10.0.0.53, 10.0.0.54]\n"
+				   "  nodes:\n"
+				   "    - {name: a, bmc: \"https://b\", address: 10.0.1.5, prefix: 16, gateway: 10.0.0.1}\n"
+				   "    - {name: b, bmc: \"https://b\", network: dhcp, boot_mode: legacy, dns: 10.9.9.9}\n"
+				   "    - {name: c, bmc: \"https://b\", address: \"2001:db8::5\", registry_ca: ca.pem}\n";
+	struct lerr err = {0};
+	struct bm_site *site = parse(text, &err);
+
+	(void)state;
+	assert_non_null(site);
+	assert_string_equal(site->nodes[0].kernel, "/srv/site/live/vmlinuz");
+	assert_string_equal(site->nodes[0].initrd, "/srv/live/base.cpio.zst");
+	assert_string_equal(site->nodes[0].isolinux, "/srv/site/live/isolinux");
+	assert_string_equal(site->nodes[0].authorized_key, "/srv/site/keys/site.pub");
+	assert_int_equal(site->nodes[0].uefi, 1);
+	assert_int_equal(site->nodes[0].dhcp, 0);
+	assert_int_equal(site->nodes[0].prefix, 16);
+	assert_string_equal(site->nodes[0].gateway, "10.0.0.1");
+	assert_string_equal(site->nodes[0].dns, "10.0.0.53 10.0.0.54");
+	assert_null(site->nodes[0].registry_ca);
+	assert_int_equal(site->nodes[1].uefi, 0);
+	assert_int_equal(site->nodes[1].dhcp, 1);
+	assert_string_equal(site->nodes[1].dns, "10.9.9.9");
+	assert_int_equal(site->nodes[2].prefix, 64);
+	assert_string_equal(site->nodes[2].registry_ca, "/srv/site/ca.pem");
+	bm_site_free(site);
+
+	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, boot_mode: bios}]\n",
+		     &err);
+	assert_null(site);
+	assert_non_null(strstr(err.msg, "boot_mode: 'bios' is not uefi or legacy"));
+	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, address: 10.0.0.1, "
+		     "prefix: 33}]\n",
+		     &err);
+	assert_null(site);
+	assert_non_null(strstr(err.msg, "prefix: '33' is not a prefix length"));
+	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, iso: x.iso, "
+		     "kernel: k}]\n",
+		     &err);
+	assert_null(site);
+	assert_non_null(strstr(err.msg, "give either 'iso'"));
+	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, dns: [nope]}]\n",
+		     &err);
+	assert_null(site);
+	assert_non_null(strstr(err.msg, "dns: 'nope' is not an IPv4 or IPv6 address"));
+}
+
 static void credentials_come_from_the_environment_or_a_file(void **state)
 {
 	struct lerr err = {0};
@@ -172,6 +229,7 @@ int main(void)
 	    cmocka_unit_test(site_reads_nodes_and_section_defaults),
 	    cmocka_unit_test(site_errors_name_the_field),
 	    cmocka_unit_test(site_refuses_duplicates_and_empty_sections),
+	    cmocka_unit_test(site_reads_the_boot_image_and_network),
 	    cmocka_unit_test(credentials_come_from_the_environment_or_a_file),
 	};
 	return cmocka_run_group_tests_name("baremetal_site", tests, NULL, NULL);
