@@ -9,10 +9,11 @@
 # with exactly its host key, with its hostname, containerd up and the CA in the bundle.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-qemu.sh"
+. "$TOP/scripts/lib-registry.sh"
 
 KTREE=${LADING_KERNEL_TREE:-/var/cache/lading/deb/linux-image-amd64}
 [ "$(id -u)" = 0 ] || skip_all "needs root (bridge, tap devices)"
-for tool in qemu-system-x86_64 bsdtar cpio zstd depmod ssh ssh-keygen; do
+for tool in qemu-system-x86_64 bsdtar cpio zstd depmod ssh ssh-keygen skopeo "$REGISTRY_BIN"; do
 	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 [ -x /bin/busybox ] || skip_all "busybox-static is not installed (scripts/deps)"
@@ -22,7 +23,7 @@ done
 for b in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc; do
 	[ -x $b ] || skip_all "$b is missing (scripts/deps)"
 done
-plan 9
+plan 11
 
 show_console() {
 	echo "# --- console of n1 (last 40 lines)"
@@ -107,6 +108,19 @@ is "the hostname is the node's" "$(node_ssh hostname 2>&1)" "n1"
 ok "containerd answers ctr version" node_ssh 'ctr version'
 ok "the registry CA is in the system bundle" node_ssh \
 	"grep -qF '$(sed -n 2p "$ov/usr/local/share/ca-certificates/lading-registry.crt")' /etc/ssl/certs/ca-certificates.crt"
+
+# --- containerd pulls (and unpacks: overlayfs on the tmpfs) from a registry on the bridge
+REG_PORT=$(free_port)
+mkdir -p "$TRASH/reg/storage"
+printf 'version: 0.1\nlog: {level: info}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp:\n  addr: %s:%s\n  secret: t0812\n' \
+	"$TRASH/reg/storage" "$QNET_IP" "$REG_PORT" >"$TRASH/reg/config.yml"
+"$REGISTRY_BIN" serve "$TRASH/reg/config.yml" >"$TRASH/registry.log" 2>&1 &
+at_exit "kill_pid $!"
+wait_for_port "$REG_PORT" "$QNET_IP" 20 || { echo "Bail out! registry on $QNET_IP did not start"; exit 1; }
+python3 "$TOP/scripts/mkimage.py" "$TRASH/layout" tiny:1 --layer 64k:live --gzip >/dev/null
+skopeo copy --quiet --dest-tls-verify=false "oci:$TRASH/layout:tiny:1" "docker://$QNET_IP:$REG_PORT/test/tiny:1"
+ok "ctr pulls and unpacks an image from the bridge" node_ssh "ctr images pull --plain-http $QNET_IP:$REG_PORT/test/tiny:1"
+ok "the image is unpacked in a snapshot" node_ssh "ctr images ls | grep -q test/tiny && ctr snapshots ls | grep -q Committed"
 ok "the console says ready" grep -q 'lading-live: ready: n1' "$TRASH/qemu-n1.console"
 [ "$test_failed" = 0 ] || show_console
 done_testing

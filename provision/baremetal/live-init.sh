@@ -34,7 +34,6 @@ mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
-echo /sbin/mdev >/proc/sys/kernel/hotplug 2>/dev/null
 say "kernel $(uname -r), file systems mounted"
 
 LADING_NODE="" LADING_MAC="" LADING_ADDRESS="" LADING_GATEWAY="" LADING_DNS=""
