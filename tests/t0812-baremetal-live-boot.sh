@@ -14,16 +14,16 @@
 KTREE=${LADING_KERNEL_TREE:-/var/cache/lading/deb/linux-image-amd64}
 [ "$(id -u)" = 0 ] || skip_all "needs root (bridge, tap devices)"
 for tool in qemu-system-x86_64 bsdtar cpio zstd depmod ssh ssh-keygen skopeo "$REGISTRY_BIN"; do
-	command -v $tool >/dev/null || skip_all "$tool is not installed (scripts/deps)"
+	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps)"
 done
 [ -x /bin/busybox ] || skip_all "busybox-static is not installed (scripts/deps)"
-[ -f /usr/lib/ISOLINUX/isolinux.bin ] && [ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ] ||
+{ [ -f /usr/lib/ISOLINUX/isolinux.bin ] && [ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ]; } ||
 	skip_all "isolinux or syslinux-common is not installed (scripts/deps)"
 [ -d "$KTREE/lib/modules" ] || skip_all "no kernel tree in $KTREE (scripts/deps extracts linux-image-amd64)"
 for b in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc; do
 	[ -x $b ] || skip_all "$b is missing (scripts/deps)"
 done
-plan 11
+plan 12
 
 show_console() {
 	echo "# --- console of n1 (last 40 lines)"
@@ -121,6 +121,14 @@ python3 "$TOP/scripts/mkimage.py" "$TRASH/layout" tiny:1 --layer 64k:live --gzip
 skopeo copy --quiet --dest-tls-verify=false "oci:$TRASH/layout:tiny:1" "docker://$QNET_IP:$REG_PORT/test/tiny:1"
 ok "ctr pulls and unpacks an image from the bridge" node_ssh "ctr images pull --plain-http $QNET_IP:$REG_PORT/test/tiny:1"
 ok "the image is unpacked in a snapshot" node_ssh "ctr images ls | grep -q test/tiny && ctr snapshots ls | grep -q Committed"
+# lading's service step without systemd (provision/steps_service.c): TERM the PID in
+# /run/containerd.pid, start the argv of /proc/PID/cmdline again, detached; with busybox.
+ok "containerd restarts from its pidfile, as lading's service step does" node_ssh '
+	p=/run/containerd.pid; pid=$(cat $p); argv=$(mktemp) && cp /proc/$pid/cmdline $argv && dir=$(readlink /proc/$pid/cwd) || exit 4
+	kill -TERM $pid; i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	cd "${dir:-/}" && xargs -0 sh -c "p=\$1; shift; setsid \"\$@\" </dev/null >>\"\$0\" 2>&1 & echo \$! >\"\$p\"" /var/log/containerd.log $p <$argv
+	rm -f $argv; i=0; while ! ctr version >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+	[ "$(cat $p)" != "$pid" ] && ctr images ls | grep -q test/tiny'
 ok "the console says ready" grep -q 'lading-live: ready: n1' "$TRASH/qemu-n1.console"
 [ "$test_failed" = 0 ] || show_console
 done_testing

@@ -38,6 +38,7 @@ say "kernel $(uname -r), file systems mounted"
 
 LADING_NODE="" LADING_MAC="" LADING_ADDRESS="" LADING_GATEWAY="" LADING_DNS=""
 if [ -f /etc/lading/node.env ]; then
+	# shellcheck disable=SC1091 # the node's, from the overlay
 	. /etc/lading/node.env
 else
 	fail "/etc/lading/node.env is missing: the overlay was not appended to the initrd"
@@ -110,12 +111,20 @@ EOF
 			fail "udhcpc on $nic"
 		fi
 	elif [ -n "$LADING_ADDRESS" ]; then
-		ip addr add "$LADING_ADDRESS" dev "$nic" && say "address $LADING_ADDRESS on $nic" || fail "ip addr add $LADING_ADDRESS dev $nic"
+		if ip addr add "$LADING_ADDRESS" dev "$nic"; then
+			say "address $LADING_ADDRESS on $nic"
+		else
+			fail "ip addr add $LADING_ADDRESS dev $nic"
+		fi
 	else
 		fail "LADING_ADDRESS is empty in /etc/lading/node.env"
 	fi
 	if [ -n "$LADING_GATEWAY" ]; then
-		ip route add default via "$LADING_GATEWAY" dev "$nic" && say "default route via $LADING_GATEWAY" || fail "ip route add default via $LADING_GATEWAY"
+		if ip route add default via "$LADING_GATEWAY" dev "$nic"; then
+			say "default route via $LADING_GATEWAY"
+		else
+			fail "ip route add default via $LADING_GATEWAY"
+		fi
 	fi
 fi
 if [ -n "$LADING_DNS" ]; then
