@@ -7,6 +7,8 @@
 # (isolinux) written by bsdtar with the libarchive options lading uses. One QEMU
 # machine (TCG) on a test bridge boots it from its cdrom; the node must answer SSH
 # with exactly its host key, with its hostname, containerd up and the CA in the bundle.
+# LIVE_ADDRESS=dhcp: the node takes its address from busybox udhcpd on the bridge
+# (a static lease for its MAC) instead of a static LADING_ADDRESS.
 . "$(dirname "$0")/test-lib.sh"
 . "$TOP/scripts/lib-qemu.sh"
 . "$TOP/scripts/lib-registry.sh"
@@ -48,7 +50,7 @@ install -m 0755 "$TOP/provision/baremetal/live-init.sh" "$ov/init"
 cat >"$ov/etc/lading/node.env" <<EOF
 LADING_NODE='n1'
 LADING_MAC='$MAC'
-LADING_ADDRESS='$ADDR/24'
+LADING_ADDRESS='$([ "${LIVE_ADDRESS:-}" = dhcp ] && echo dhcp || echo "$ADDR/24")'
 LADING_GATEWAY=''
 LADING_DNS='$QNET_IP'
 EOF
@@ -59,6 +61,14 @@ chmod 700 "$ov/root" "$ov/root/.ssh"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=lading-test-registry-ca \
 	-keyout "$TRASH/ca.key" -out "$ov/usr/local/share/ca-certificates/lading-registry.crt" 2>/dev/null
 (cd "$ov" && find . -mindepth 1 | sed 's|^\./||' | LC_ALL=C sort | cpio -o -H newc --owner 0:0 --reproducible --quiet) >"$TRASH/overlay.cpio"
+
+if [ "${LIVE_ADDRESS:-}" = dhcp ]; then
+	printf 'start %s\nend %s\ninterface %s\nlease_file %s\npidfile %s\noption subnet 255.255.255.0\noption dns %s\nstatic_lease %s %s\n' \
+		"$ADDR" "$ADDR" "$QNET_BRIDGE" "$TRASH/udhcpd.leases" "$TRASH/udhcpd.pid" "$QNET_IP" "$MAC" "$ADDR" >"$TRASH/udhcpd.conf"
+	: >"$TRASH/udhcpd.leases"
+	busybox udhcpd -f "$TRASH/udhcpd.conf" >"$TRASH/udhcpd.log" 2>&1 &
+	at_exit "kill_pid $!"
+fi
 
 # --- the ISO: isolinux, El Torito no-emulation, written by libarchive (bsdtar)
 iso=$TRASH/iso
