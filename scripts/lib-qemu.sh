@@ -5,8 +5,15 @@
 # first instruction) and -no-shutdown (a guest power-off stops it, the process
 # stays); "on" is system_reset + cont, "off" is stop. Paused TCG costs no CPU.
 #
-# qemu_start NAME: sets QEMU_QMP_<NAME> (the QMP socket) and QEMU_PID_<NAME>;
-#   killed at exit.
+# qemu_net_start: a bridge lqb<pid> in the root namespace, 198.18.X.1/24 with X
+#   picked under the lock lib-hosts.sh uses (its _hosts_pick_net when sourced, the same
+#   check otherwise), so it collides with no lib-hosts bridge of this or a parallel test;
+#   sets QNET_BRIDGE QNET_IP (198.18.X.1) QNET_NET (198.18.X). The bridge and the tap
+#   devices of the machines are deleted by name at exit.
+# qemu_start NAME [MAC]: sets QEMU_QMP_<NAME> (the QMP socket) and QEMU_PID_<NAME>;
+#   killed at exit. Memory ${QEMU_MEM:-128} MiB; the serial console (ttyS0) is logged to
+#   $TRASH/qemu-NAME.console (QEMU_CONSOLE_<NAME>). With QNET_BRIDGE set and a MAC,
+#   the machine has an e1000 NIC with that MAC on a tap device (lq<pid>t<N>) on the bridge.
 # qemu_qmp SOCKET COMMAND [JSON-ARGS]: runs one QMP command, prints its "return" as JSON
 #   (scripts/qmp.py).
 # qemu_power SOCKET: "on" when the machine runs, else "off" (QMP query-status).
@@ -16,16 +23,80 @@
 #   started), BMC_LOG_<NAME> (one line per request: METHOD PATH STATUS).
 #   $BMC_OPTS adds options of scripts/redfish-bmc.py (--no-sessions, --async-tasks).
 
+# Picks X like lib-hosts.sh's _hosts_pick_net (used when sourced); call under the lock.
+_qnet_pick() {
+	if command -v _hosts_pick_net >/dev/null 2>&1; then
+		_hosts_pick_net
+		return
+	fi
+	_qp_x=$(($$ % 250 + 2))
+	_qp_tries=0
+	while [ $_qp_tries -lt 250 ]; do
+		if ! ip -4 -o addr show | grep -q " 198\.18\.$_qp_x\." &&
+			! ip -4 route show table all | grep -q "198\.18\.$_qp_x\."; then
+			echo "$_qp_x"
+			return 0
+		fi
+		_qp_x=$((_qp_x % 250 + 2))
+		_qp_tries=$((_qp_tries + 1))
+	done
+	return 1
+}
+
+# Deletes the links this test made (or an earlier run with our PID left), by name.
+qemu_net_stop() {
+	for _qs_link in $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^lq$$t[0-9]*\$"); do
+		ip link del "$_qs_link" 2>/dev/null
+	done
+	ip link del "lqb$$" 2>/dev/null
+	return 0
+}
+
+qemu_net_start() {
+	QNET_BRIDGE=lqb$$
+	QNET_TAPS=0
+	qemu_net_stop
+	at_exit qemu_net_stop
+	exec 9>"${TMPDIR:-/tmp}/lading-hosts.lock"
+	flock -w 30 9 || { echo "# cannot lock the test network allocation" >&2; return 1; }
+	if ! _qn_x=$(_qnet_pick); then
+		exec 9>&-
+		echo "# no free 198.18.X.0/24 network" >&2
+		return 1
+	fi
+	QNET_NET=198.18.$_qn_x
+	QNET_IP=$QNET_NET.1
+	ip link add "$QNET_BRIDGE" type bridge &&
+		ip addr add "$QNET_IP/24" dev "$QNET_BRIDGE" &&
+		ip link set "$QNET_BRIDGE" up
+	_qn_rc=$?
+	exec 9>&-
+	return $_qn_rc
+}
+
 qemu_start() {
 	_qname=$1
+	_qmac=${2:-}
 	_qsock=$TRASH/qemu-$_qname.qmp
-	qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -S -no-shutdown -m 128 \
+	_qnet=""
+	if [ -n "${QNET_BRIDGE:-}" ] && [ -n "$_qmac" ]; then
+		QNET_TAPS=$((${QNET_TAPS:-0} + 1))
+		_qtap=lq$$t$QNET_TAPS
+		ip tuntap add dev "$_qtap" mode tap &&
+			ip link set "$_qtap" master "$QNET_BRIDGE" &&
+			ip link set "$_qtap" up || { echo "# qemu $_qname: cannot make tap $_qtap" >&2; return 1; }
+		_qnet="-netdev tap,id=net0,ifname=$_qtap,script=no,downscript=no -device e1000,netdev=net0,mac=$_qmac"
+	fi
+	: >"$TRASH/qemu-$_qname.console"
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -machine pc,accel=tcg -nodefaults -display none -S -no-shutdown -m "${QEMU_MEM:-128}" \
 		-name "$_qname" -drive if=none,id=cd0,media=cdrom,readonly=on \
-		-device ide-cd,drive=cd0,id=cd0dev,bootindex=1 \
+		-device ide-cd,drive=cd0,id=cd0dev,bootindex=1 $_qnet \
+		-serial "file:$TRASH/qemu-$_qname.console" \
 		-qmp "unix:$_qsock,server=on,wait=off" >"$TRASH/qemu-$_qname.log" 2>&1 &
 	_qpid=$!
 	at_exit "kill_pid $_qpid"
-	eval "QEMU_PID_$_qname=$_qpid QEMU_QMP_$_qname=$_qsock"
+	eval "QEMU_PID_$_qname=$_qpid QEMU_QMP_$_qname=$_qsock QEMU_CONSOLE_$_qname=$TRASH/qemu-$_qname.console"
 	_n=300
 	while [ ! -S "$_qsock" ] && [ $_n -gt 0 ]; do
 		kill -0 "$_qpid" 2>/dev/null || { echo "# qemu $_qname exited: $(tail -n 2 "$TRASH/qemu-$_qname.log")" >&2; return 1; }
