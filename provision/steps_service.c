@@ -54,8 +54,10 @@ static void restart_script(struct buf *cmd, const char *service, int reload, con
 	    cmd,
 	    "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then exec systemctl \"$a\" \"$n\"; fi\n"
 	    "if [ -x \"/etc/init.d/$n\" ] && command -v service >/dev/null; then exec service \"$n\" \"$a\"; fi\n"
-	    /* a zombie has stopped even though kill -0 still finds it */
-	    "alive() { kill -0 \"$1\" 2>/dev/null && ! sed 's/.*) //' \"/proc/$1/stat\" 2>/dev/null | grep -q '^Z'; }\n"
+	    /* a zombie has stopped even though kill -0 still finds it; one reaped between the two looks has too */
+	    "alive() { kill -0 \"$1\" 2>/dev/null && s=$(sed 's/.*) //' \"/proc/$1/stat\" 2>/dev/null) && [ -n \"$s\" "
+	    "] && "
+	    "[ \"${s#Z}\" = \"$s\" ]; }\n"
 	    "pid=$(cat \"$p\" 2>/dev/null)\n"
 	    "if [ -z \"$pid\" ] || ! alive \"$pid\"; then\n"
 	    "  echo \"cannot $a $n: no systemd, no /etc/init.d/$n, no running process in $p\" >&2; exit 3\n"

@@ -35,6 +35,7 @@ enum {
 	OPT_MEDIA_LISTEN,
 	OPT_MEDIA_URL,
 	OPT_PROVISION,
+	OPT_LOG_DIR,
 };
 
 struct up_options {
@@ -44,6 +45,7 @@ struct up_options {
 	const char *known_hosts;
 	const char *media_listen;
 	const char *media_url;
+	const char *log_dir;
 	long jobs, timeout_s, power_timeout_s;
 	int graceful, provision;
 };
@@ -73,6 +75,8 @@ static const struct cli_option up_options[] = {
      "seconds for the BMC to report the asked power state, 1-3600 (default 120)"},
     {"graceful", 0, NULL, OPT_GRACEFUL, "power a running node off with GracefulShutdown first"},
     {"provision", 0, NULL, OPT_PROVISION, "then apply the site's roles to the nodes up (lading provision apply)"},
+    {"log-dir", 0, "DIR", OPT_LOG_DIR,
+     "with --provision: per-run host logs go to DIR/<time>/<host>.log (default runs)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
@@ -108,6 +112,8 @@ static int parse_up_options(struct cli *cli, struct up_options *opts, struct log
 			opts->graceful = 1;
 		else if (c == OPT_PROVISION)
 			opts->provision = 1;
+		else if (c == OPT_LOG_DIR)
+			opts->log_dir = cli->arg;
 	}
 	if (c < 0 || cli->help)
 		return cli_finish(cli);
@@ -144,9 +150,14 @@ static int load_selected(struct cli *cli, const char *site_file, struct bm_site 
 	return bm_select_nodes(cli, 0, *site, *selected) != 0 ? 2 : -1;
 }
 
+/* One line per failed node; most messages already start with the node's name. */
 static void print_failure(const char *node, const char *message)
 {
-	fprintf(stderr, "lading: baremetal: %s: ", node);
+	size_t len = strlen(node);
+
+	fprintf(stderr, "lading: baremetal: ");
+	if (strncmp(message, node, len) != 0 || message[len] != ':')
+		fprintf(stderr, "%s: ", node);
 	termsafe_fputs(message, stderr);
 	fputc('\n', stderr);
 }
@@ -289,6 +300,10 @@ static int run_provision(const struct up_options *opts, const struct bm_up *up, 
 	argv[argc++] = (char *)known_hosts;
 	argv[argc++] = "--limit";
 	argv[argc++] = limit.data;
+	if (opts->log_dir != NULL) {
+		argv[argc++] = "--log-dir";
+		argv[argc++] = (char *)opts->log_dir;
+	}
 	if (lg->json)
 		argv[argc++] = "--json";
 	if (lg->level < LOG_WARN)

@@ -279,8 +279,7 @@ static int iso_write(const struct bm_node *node, const struct bm_image *img, str
 	if (archive_write_set_format_iso9660(a) != ARCHIVE_OK ||
 	    archive_write_set_options(a, "iso9660:volume-id=LADING,iso9660:boot=isolinux/isolinux.bin,"
 					 "iso9660:boot-catalog=isolinux/boot.cat,iso9660:boot-load-size=4,"
-					 "iso9660:boot-info-table,iso9660:boot-type=no-emulation") !=
-		ARCHIVE_OK ||
+					 "iso9660:boot-info-table,iso9660:boot-type=no-emulation") != ARCHIVE_OK ||
 	    archive_write_open_fd(a, out.fd) != ARCHIVE_OK) {
 		lerr_set(err, LADING_ERR_SYSTEM, "%s: cannot start the ISO: %s", node->name, archive_error_string(a));
 		goto out_abort;

@@ -129,19 +129,20 @@ static void site_refuses_duplicates_and_empty_sections(void **state)
 
 static void site_reads_the_boot_image_and_network(void **state)
 {
-	static const char text[] = "baremetal:\n"
-				   "  user: admin\n"
-				   "  password_env: BM_TEST_PASSWORD\n"
-				   "  kernel: live/vmlinuz\n"
-				   "  initrd: /srv/live/base.cpio.zst\n"
-				   "  isolinux: live/isolinux\n"
-				   "  authorized_key: keys/site.pub\n"
-				   "  boot_mode: uefi\n"
-				   "  dns: [10.0.0.53, 10.0.0.54]\n"
-				   "  nodes:\n"
-				   "    - {name: a, bmc: \"https://b\", address: 10.0.1.5, prefix: 16, gateway: 10.0.0.1}\n"
-				   "    - {name: b, bmc: \"https://b\", network: dhcp, boot_mode: legacy, dns: 10.9.9.9}\n"
-				   "    - {name: c, bmc: \"https://b\", address: \"2001:db8::5\", registry_ca: ca.pem}\n";
+	static const char text[] =
+	    "baremetal:\n"
+	    "  user: admin\n"
+	    "  password_env: BM_TEST_PASSWORD\n"
+	    "  kernel: live/vmlinuz\n"
+	    "  initrd: /srv/live/base.cpio.zst\n"
+	    "  isolinux: live/isolinux\n"
+	    "  authorized_key: keys/site.pub\n"
+	    "  boot_mode: uefi\n"
+	    "  dns: [10.0.0.53, 10.0.0.54]\n"
+	    "  nodes:\n"
+	    "    - {name: a, bmc: \"https://b\", address: 10.0.1.5, prefix: 16, gateway: 10.0.0.1}\n"
+	    "    - {name: b, bmc: \"https://b\", network: dhcp, boot_mode: legacy, dns: 10.9.9.9}\n"
+	    "    - {name: c, bmc: \"https://b\", address: \"2001:db8::5\", registry_ca: ca.pem}\n";
 	struct lerr err = {0};
 	struct bm_site *site = parse(text, &err);
 
@@ -164,8 +165,8 @@ static void site_reads_the_boot_image_and_network(void **state)
 	assert_string_equal(site->nodes[2].registry_ca, "/srv/site/ca.pem");
 	bm_site_free(site);
 
-	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, boot_mode: bios}]\n",
-		     &err);
+	site = parse(
+	    "baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, boot_mode: bios}]\n", &err);
 	assert_null(site);
 	assert_non_null(strstr(err.msg, "boot_mode: 'bios' is not uefi or legacy"));
 	site = parse("baremetal:\n  nodes: [{name: a, bmc: \"https://b\", user: u, password_env: P, address: 10.0.0.1, "
