@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/fsutil.h"
 #include "lib/log.h"
 #include "lib/termsafe.h"
 #include "lib/xmalloc.h"
@@ -214,23 +215,47 @@ out:
 	return status;
 }
 
-/* The media server when a selected node boots over Redfish, and the URL base its BMC is given. */
+/*
+ * The entry point of every IPMI node's network boot: the site's DHCP gives
+ * iPXE this URL, and it chains to the script of the MAC it booted from.
+ */
+static int publish_boot_ipxe(struct bm_up *up, const char *out_dir, const char *url, struct lerr *err)
+{
+	char *path = xasprintf("%s/boot.ipxe", out_dir);
+	char *script = xasprintf("#!ipxe\nchain %s/pxe-${mac:hexhyp}.ipxe\n", url);
+	int r = 0;
+
+	if (fs_mkdir_p(out_dir, err) != 0 || fs_write_file(path, script, strlen(script), 0644, err) != 0 ||
+	    bm_media_add(up->media, "/boot.ipxe", path, err) != 0)
+		r = -1;
+	free(path);
+	free(script);
+	return r;
+}
+
+/*
+ * The media server when a selected node needs it (the ISO a Redfish BMC
+ * inserts, the kernel and initrd an IPMI node loads over PXE), and its URL base.
+ */
 static int start_media(struct cli *cli, const struct up_options *opts, const struct bm_site *site, const int *selected,
-		       const struct logger *lg, struct bm_up *up, char **url)
+		       const char *out_dir, const struct logger *lg, struct bm_up *up, char **url)
 {
 	struct lerr err;
 	size_t i;
-	int needed = 0;
+	int needed = 0, pxe = 0;
 	char host[256];
 	const char *colon;
 
-	for (i = 0; i < site->node_count; i++)
-		needed |= selected[i] && site->nodes[i].protocol == BM_PROTOCOL_REDFISH;
+	for (i = 0; i < site->node_count; i++) {
+		needed |= selected[i];
+		pxe |= selected[i] && site->nodes[i].protocol == BM_PROTOCOL_IPMI;
+	}
 	if (!needed)
 		return 0;
 	if (opts->media_listen == NULL)
-		return cli_usage_error(cli, "redfish nodes boot an image lading serves to their BMC: give "
-					    "--media-listen ADDRESS:PORT on an address the BMCs reach");
+		return cli_usage_error(
+		    cli, "nodes boot images lading serves (the ISO to Redfish BMCs, kernel and initrd "
+			 "over PXE to IPMI nodes): give --media-listen ADDRESS:PORT on an address they reach");
 	colon = strrchr(opts->media_listen, ':');
 	snprintf(host, sizeof(host), "%.*s", colon != NULL ? (int)(colon - opts->media_listen) : 0, opts->media_listen);
 	if (opts->media_url == NULL && (host[0] == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "[::]") == 0))
@@ -251,7 +276,11 @@ static int start_media(struct cli *cli, const struct up_options *opts, const str
 	} else {
 		*url = xasprintf("http://%s:%d", host, bm_media_port(up->media));
 	}
-	log_msg(lg, LOG_VERBOSE, "images served to the BMCs at %s/", *url);
+	if (pxe && publish_boot_ipxe(up, out_dir, *url, &err) != 0) {
+		lerr_prefix(&err, "baremetal up");
+		return cli_fail(&err);
+	}
+	log_msg(lg, LOG_VERBOSE, "images served at %s/%s", *url, pxe ? " (PXE: boot.ipxe)" : "");
 	return 0;
 }
 
@@ -340,9 +369,9 @@ int baremetal_up(int argc, char **argv)
 	}
 	known_hosts =
 	    opts.known_hosts != NULL ? xstrdup(opts.known_hosts) : xasprintf("%s/.ssh/known_hosts", getenv("HOME"));
-	if ((status = start_media(&cli, &opts, site, selected, &lg, &up, &url)) != 0)
-		goto out;
 	out_dir = beside_site(opts.site_file, opts.images, "baremetal-images");
+	if ((status = start_media(&cli, &opts, site, selected, out_dir, &lg, &up, &url)) != 0)
+		goto out;
 	inventory = beside_site(opts.site_file, opts.inventory_out, "baremetal-inventory.yml");
 	up.site = site;
 	up.selected = selected;

@@ -145,10 +145,90 @@ static int bmc_step(const struct bm_up *up, const struct bm_node *node, enum bm_
 	return r;
 }
 
+/* A name nobody can guess: the images hold the node's private host key, and are served only during up. */
+static int secret_name(const struct bm_node *node, const char *suffix, char **out, struct lerr *err)
+{
+	unsigned char nonce[12];
+	char hex[sizeof(nonce) * 2 + 1];
+	size_t i;
+
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+		return lerr_set(err, LADING_ERR_SYSTEM, "%s: no random bytes for the image's URL", node->name);
+	for (i = 0; i < sizeof(nonce); i++)
+		snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+	*out = xasprintf("/%s-%s%s", node->name, hex, suffix);
+	return 0;
+}
+
+/* Redfish: the ISO goes into the virtual drive by URL. */
+static int publish_iso(const struct bm_up *up, const struct bm_node *node, const struct bm_image *img, char **url,
+		       struct lerr *err)
+{
+	char *path = NULL;
+	int r;
+
+	if (img->iso == NULL)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s: no ISO to boot: give 'isolinux' (lading builds one) or 'iso' in the site file",
+				node->name);
+	if (secret_name(node, ".iso", &path, err) != 0)
+		return -1;
+	r = bm_media_add(up->media, path, img->iso, err);
+	if (r == 0)
+		*url = xasprintf("%s%s", up->media_url, path);
+	free(path);
+	return r;
+}
+
+/*
+ * IPMI has no virtual media: the node boots from the network. The site's
+ * DHCP hands iPXE the URL of boot.ipxe, which chains to the script of the
+ * node's MAC (pxe-aa-bb-cc-dd-ee-ff.ipxe), which loads its kernel and initrd.
+ */
+static int publish_pxe(const struct bm_up *up, const struct bm_node *node, const struct bm_image *img, struct lerr *err)
+{
+	char *kernel = NULL, *initrd = NULL, *script = NULL, *script_path = NULL, *name = NULL;
+	int r = -1;
+
+	if (img->initrd == NULL || node->kernel == NULL)
+		return lerr_set(
+		    err, LADING_ERR_USAGE,
+		    "%s: an IPMI node boots the live kernel and initrd over PXE: give 'kernel' and 'initrd'",
+		    node->name);
+	if (node->mac == NULL)
+		return lerr_set(err, LADING_ERR_USAGE,
+				"%s: give 'mac': the node's PXE script is chosen by the MAC it boots from", node->name);
+	if (secret_name(node, "-vmlinuz", &kernel, err) != 0 || secret_name(node, "-initrd.img", &initrd, err) != 0)
+		goto out;
+	script = xasprintf("#!ipxe\n"
+			   "kernel %s%s initrd=initrd.img console=tty0 console=ttyS0,115200n8 panic=30\n"
+			   "initrd --name initrd.img %s%s\n"
+			   "boot\n",
+			   up->media_url, kernel, up->media_url, initrd);
+	script_path = xasprintf("%s/pxe.ipxe", img->dir);
+	name = xasprintf("/pxe-%s.ipxe", node->mac);
+	for (char *p = name; *p != '\0'; p++)
+		*p = *p == ':' ? '-' : *p;
+	if (fs_write_file(script_path, script, strlen(script), 0600, err) != 0 ||
+	    bm_media_add(up->media, kernel, node->kernel, err) != 0 ||
+	    bm_media_add(up->media, initrd, img->initrd, err) != 0 ||
+	    bm_media_add(up->media, name, script_path, err) != 0)
+		goto out;
+	log_msg(up->lg, LOG_VERBOSE, "%s: PXE script %s%s", node->name, up->media_url, name);
+	r = 0;
+out:
+	free(kernel);
+	free(initrd);
+	free(script);
+	free(script_path);
+	free(name);
+	return r;
+}
+
 static int up_node(const struct bm_up *up, const struct bm_node *node, struct bm_up_result *res, struct lerr *err)
 {
 	struct bm_image img;
-	char *url = NULL, *path = NULL;
+	char *url = NULL;
 	int r = -1;
 
 	if (node->address == NULL)
@@ -166,28 +246,9 @@ static int up_node(const struct bm_up *up, const struct bm_node *node, struct bm
 	}
 	log_msg(up->lg, LOG_VERBOSE, "%s: not up yet (%s): booting it", node->name, err->msg);
 	lerr_clear(err);
-	if (node->protocol == BM_PROTOCOL_REDFISH) {
-		if (img.iso == NULL) {
-			lerr_set(err, LADING_ERR_USAGE,
-				 "%s: no ISO to boot: give 'isolinux' (lading builds one) or 'iso' in the site file",
-				 node->name);
-			goto out;
-		}
-		/* The ISO holds the node's private host key: a name nobody can guess, served only during up. */
-		unsigned char nonce[12];
-		char hex[sizeof(nonce) * 2 + 1];
-
-		if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-			lerr_set(err, LADING_ERR_SYSTEM, "%s: no random bytes for the image's URL", node->name);
-			goto out;
-		}
-		for (size_t i = 0; i < sizeof(nonce); i++)
-			snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
-		path = xasprintf("/%s-%s.iso", node->name, hex);
-		if (bm_media_add(up->media, path, img.iso, err) != 0)
-			goto out;
-		url = xasprintf("%s%s", up->media_url, path);
-	}
+	if (node->protocol == BM_PROTOCOL_REDFISH ? publish_iso(up, node, &img, &url, err) != 0
+						  : publish_pxe(up, node, &img, err) != 0)
+		goto out;
 	log_msg(up->lg, LOG_INFO, "%s: booting %s", node->name, url != NULL ? url : "from the network (PXE)");
 	if (bmc_step(up, node, BM_UP_BOOT, url, err) != 0)
 		goto out;
@@ -207,7 +268,6 @@ static int up_node(const struct bm_up *up, const struct bm_node *node, struct bm
 	r = 0;
 out:
 	free(url);
-	free(path);
 	bm_image_free(&img);
 	return r;
 }
