@@ -2,7 +2,8 @@
 # End to end, bare metal in miniature: two blank QEMU machines (TCG) on a test
 # bridge behind a Redfish BMC (scripts/redfish-bmc.py). `lading baremetal up`
 # builds each node's live image (the Debian kernel extracted by scripts/deps, the
-# base from scripts/live-rootfs, the node's own host key), records the keys in
+# base from scripts/live-rootfs, both carried in a signed bundle and extracted;
+# the node's own host key), records the keys in
 # known_hosts, powers the nodes off, sets the one-time Cd boot, inserts the ISO
 # from its own media server, powers them on, waits for SSH with strict host keys,
 # ejects, writes the inventory and, with --provision, applies the registry-mirror
@@ -26,7 +27,7 @@ done
 for b in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc; do
 	[ -x $b ] || skip_all "$b is missing (scripts/deps)"
 done
-plan 27
+plan 28
 unset SSH_AUTH_SOCK
 export HOME=$TRASH/home
 mkdir -p "$HOME"
@@ -45,6 +46,18 @@ ok "live-rootfs builds the base image with containerd" \
 	nice "$TOP/scripts/live-rootfs" --kernel-tree "$KTREE" --with-containerd --level 3 \
 	-o "$live/base.img" --kernel-out "$live/vmlinuz"
 cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$live/isolinux/"
+# ... carried in a signed bundle as plain files, and extracted (verified) at the site.
+{
+	echo "name: site-live"
+	echo "files:"
+	for f in vmlinuz base.img isolinux/isolinux.bin isolinux/ldlinux.c32; do
+		echo "  - {url: \"file://$live/$f\", name: live/$f, sha256: $(sha256sum "$live/$f" | cut -d' ' -f1)}"
+	done
+} >"$TRASH/lading.yaml"
+"$LADING" key generate --unencrypted -o "$TRASH/k" >/dev/null
+ok "the live image travels in a signed bundle and is extracted at the site" sh -c "
+	'$LADING' bundle create -q -f '$TRASH/lading.yaml' -o '$TRASH/live.tar.zst' --sign '$TRASH/k.key' &&
+	'$LADING' bundle extract -q --pubkey '$TRASH/k.pub' -C '$TRASH/bundle' '$TRASH/live.tar.zst'"
 
 # --- the network, the internal registry (lading serve over TLS on the bridge), the BMC
 qemu_net_start || { echo "Bail out! no test bridge"; exit 1; }
@@ -87,9 +100,9 @@ baremetal:
   user: admin
   password_file: bmc.pass
   ca: bmc-ca.pem
-  kernel: live/vmlinuz
-  initrd: live/base.img
-  isolinux: live/isolinux
+  kernel: bundle/files/live/vmlinuz
+  initrd: bundle/files/live/base.img
+  isolinux: bundle/files/live/isolinux
   authorized_key: id_ed25519.pub
   registry_ca: ca.pem
   nodes:
