@@ -122,8 +122,10 @@ static void create_writes_a_key_openssh_reads_then_loads_it(void **state)
 	int created = -1;
 	char *text, *derived, *cmd, *want, *got;
 
-	if (!have_ssh_keygen())
-		skip();
+	if (!have_ssh_keygen()) {
+		print_message("# no ssh-keygen: not run\n");
+		return;
+	}
 	if (bm_hostkey_load_or_create(f->node, "root@gpu-01", &key, &created, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(created, 1);
@@ -175,12 +177,23 @@ static void sshd_accepts_the_created_key(void **state)
 	struct lerr err = {0};
 	char *cmd;
 
-	/* sshd -t insists on its privilege separation directory, which a build machine may lack. */
-	if (access("/usr/sbin/sshd", X_OK) != 0 || access("/run/sshd", F_OK) != 0)
-		skip();
+	/*
+	 * sshd -t insists on its privilege separation directory, which a build
+	 * machine may lack: as root it gets one in a private mount namespace.
+	 * (cmocka's skip() prints "not ok # SKIP", which prove counts as a failure.)
+	 */
+	if (access("/usr/sbin/sshd", X_OK) != 0 || (access("/run/sshd", F_OK) != 0 && geteuid() != 0)) {
+		print_message("# no sshd, or no /run/sshd and not root: sshd -t not run\n");
+		return;
+	}
 	if (bm_hostkey_load_or_create(f->node, "root@gpu-01", &key, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
-	cmd = xasprintf("/usr/sbin/sshd -t -f /dev/null -h '%s'", f->private_path);
+	if (access("/run/sshd", F_OK) == 0)
+		cmd = xasprintf("/usr/sbin/sshd -t -f /dev/null -h '%s'", f->private_path);
+	else
+		cmd = xasprintf("unshare -m sh -c 'mount -t tmpfs tmpfs /run && mkdir /run/sshd && "
+				"/usr/sbin/sshd -t -f /dev/null -h \"%s\"'",
+				f->private_path);
 	run(cmd);
 	free(cmd);
 	bm_hostkey_free(&key);
@@ -196,8 +209,10 @@ static void loads_a_key_written_by_ssh_keygen(void **state)
 	int created = -1;
 	char *cmd, *text;
 
-	if (!have_ssh_keygen())
-		skip();
+	if (!have_ssh_keygen()) {
+		print_message("# no ssh-keygen: not run\n");
+		return;
+	}
 	assert_int_equal(fs_mkdir_p(f->node, &err), 0);
 	cmd = xasprintf("ssh-keygen -q -t ed25519 -N '' -C 'root@made-by-openssh' -f '%s'", f->private_path);
 	run(cmd);
@@ -262,8 +277,10 @@ static void refuses_keys_sshd_could_not_use(void **state)
 	struct lerr err = {0};
 	char *text, *other_pub;
 
-	if (!have_ssh_keygen())
-		skip();
+	if (!have_ssh_keygen()) {
+		print_message("# no ssh-keygen: not run\n");
+		return;
+	}
 	assert_int_equal(fs_mkdir_p(f->node, &err), 0);
 	keygen(f, "-t ed25519 -N secret");
 	refused(f, f->private_path, "sshd needs an unencrypted host key");
