@@ -8,8 +8,8 @@ CC       ?= cc
 SRCDIRS  = lib images charts providers packages sign bundle/format bundle serve inventory provision/ssh provision/vsphere provision/baremetal provision
 PKGS     = libarchive libzstd libcurl yaml-0.1 openssl jansson libssh2 libxml-2.0 libmicrohttpd
 # IPMI BMCs (lading baremetal, protocol ipmi) through libfreeipmi. IPMI=0 builds without it: such a
-# lading names the missing library for every IPMI node (the static release binary, until FreeIPMI and
-# libgcrypt join its library set).
+# lading names the missing library for every IPMI node. The static release binary has IPMI (FreeIPMI,
+# libgcrypt and libgpg-error in scripts/release/deps/).
 IPMI     ?= 1
 ifeq ($(IPMI),1)
 PKGS     += libfreeipmi

@@ -3,17 +3,18 @@
 # then a stripped copy in $DIST. Make rebuilds only what changed.
 
 build_lading() {
-	# One object folder per checkout: make compares times, so two trees must not share one.
-	obj=$A/obj-$(printf '%s' "$top" | sha256sum | cut -c1-12)
+	cflags="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH${ARCH_CFLAGS:+ $ARCH_CFLAGS}"
+	# One object folder per checkout and flags: make compares times, not flags, so
+	# two trees (or an IPMI=0 build's objects) must not share one.
+	obj=$A/obj-$(printf '%s\n%s IPMI=1' "$top" "$cflags" | sha256sum | cut -c1-12)
 	mkdir -p "$A/bin" "$DIST" "$obj"
 	# The Makefile asks pkg-config for each library; --static adds what those link in turn.
 	printf '#!/bin/sh\nexec /usr/bin/pkg-config --static "$@"\n' >"$A/bin/pkg-config"
 	chmod 755 "$A/bin/pkg-config"
 	version=$(sed -n 's/^#define LADING_VERSION "\(.*\)"/\1/p' "$top/lib/version.h")
 	[ -n "$version" ] || die "no LADING_VERSION in $top/lib/version.h"
-	cflags="-O2 -ffunction-sections -fdata-sections $REPRO -ffile-prefix-map=$top=. -idirafter $KH${ARCH_CFLAGS:+ $ARCH_CFLAGS}"
-	# IPMI=0: FreeIPMI and libgcrypt are not in the release's library set yet (README "Release binary").
-	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" IPMI=0 \
+	# IPMI=1: libfreeipmi.pc asks (Requires.private) for libgcrypt and libgpg-error.
+	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" IPMI=1 \
 		CFLAGS="$cflags" LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
 		{
 			grep -E 'error|undefined' "$LOGS/lading.log" | head -n 20 >&2
