@@ -25,6 +25,7 @@
 #include "serve/modules.h"
 #include "serve/request.h"
 #include "serve/respond_entry.h"
+#include "serve/tls_front.h"
 
 /*
  * A connection with no traffic at all for this many seconds is closed (an
@@ -35,6 +36,7 @@
 struct serve_server {
 	struct MHD_Daemon *daemon;
 	struct serve_deadlines *deadlines;
+	struct tls_front *tls; /* accepts for the daemon when serving HTTPS; NULL for plain HTTP */
 	struct serve_server_opts opts;
 	atomic_uint in_flight; /* requests accepted and not yet completed (for the drain at stop) */
 };
@@ -365,24 +367,27 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 	struct serve_server *srv = xcalloc(1, sizeof(*srv));
 	/* epoll, not select: no FD_SETSIZE (1024) bound on the descriptors of connections */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls[] = {
-	    {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opts->tls_cert_pem},
-	    {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opts->tls_key_pem},
+	/* HTTPS: tls_front accepts and hands each decrypted connection over (tls_front.h says why) */
+	struct MHD_OptionItem listen[] = {
+	    {MHD_OPTION_LISTEN_SOCKET, opts->listen_fd, NULL},
 	    {MHD_OPTION_END, 0, NULL},
 	};
+	struct tls_front_opts front = {
+	    .listen_fd = opts->listen_fd,
+	    .cert_pem = opts->tls_cert_pem,
+	    .key_pem = opts->tls_key_pem,
+	    .handshake_timeout = opts->header_timeout,
+	    .max_connections = opts->max_connections,
+	    .max_per_client = opts->max_per_client,
+	    .lg = opts->lg,
+	};
 
-	if (opts->tls_cert_pem != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-		free(srv);
-		return lerr_set(err, LADING_ERR_USAGE,
-				"this lading's libmicrohttpd has no TLS (the static release binary): serve with "
-				"--plain-http behind a TLS proxy, or use a distribution build");
-	}
 	srv->opts = *opts;
 	atomic_init(&srv->in_flight, 0);
-	if (opts->tls_cert_pem != NULL)
-		flags |= MHD_USE_TLS;
-	else
-		tls[0].option = MHD_OPTION_END;
+	if (opts->tls_cert_pem != NULL) {
+		flags |= MHD_USE_NO_LISTEN_SOCKET;
+		listen[0].option = MHD_OPTION_END;
+	}
 	if (serve_deadlines_start(opts->header_timeout, opts->request_timeout, opts->lg, &srv->deadlines, err) != 0) {
 		free(srv);
 		return -1;
@@ -392,18 +397,24 @@ int serve_server_start(const struct serve_server_opts *opts, struct serve_server
 	 * one address holding max_per_client connections cannot crowd out others.
 	 */
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, opts->listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, opts->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	    MHD_OPTION_NOTIFY_CONNECTION, serve_deadlines_notify, srv->deadlines, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)SERVE_IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_client, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, (void *)opts->lg, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, listen, MHD_OPTION_THREAD_POOL_SIZE, opts->threads,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION, serve_deadlines_notify,
+	    srv->deadlines, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+	    opts->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_client,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, (void *)opts->lg,
+	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		serve_deadlines_stop(srv->deadlines);
 		free(srv);
 		return lerr_set(err, LADING_ERR_SYSTEM,
-				"cannot start the HTTP%s server (libmicrohttpd refused; run with -v for its reason)",
-				opts->tls_cert_pem ? "S" : "");
+				"cannot start the HTTP server (libmicrohttpd refused; run with -v for its reason)");
+	}
+	front.daemon = srv->daemon;
+	if (opts->tls_cert_pem != NULL && tls_front_start(&front, &srv->tls, err) != 0) {
+		MHD_stop_daemon(srv->daemon);
+		serve_deadlines_stop(srv->deadlines);
+		free(srv);
+		return -1;
 	}
 	*out = srv;
 	return 0;
@@ -418,12 +429,14 @@ void serve_server_stop(struct serve_server *srv, unsigned grace_seconds)
 	if (srv == NULL)
 		return;
 	/* Stop accepting; requests in flight may finish within the grace period. */
-	listen_fd = MHD_quiesce_daemon(srv->daemon);
+	tls_front_quiesce(srv->tls);
+	listen_fd = srv->tls != NULL ? MHD_INVALID_SOCKET : MHD_quiesce_daemon(srv->daemon);
 	while (atomic_load(&srv->in_flight) > 0 && waited < grace_seconds * 20) {
 		nanosleep(&tick, NULL);
 		waited++;
 	}
 	MHD_stop_daemon(srv->daemon);
+	tls_front_stop(srv->tls);	      /* MHD closed its ends of the pairs: every relay ends */
 	serve_deadlines_stop(srv->deadlines); /* every connection is closed now, so none is tracked */
 	/* MHD leaves a passed-in listening socket to its owner: close it only now (libmicrohttpd docs). */
 	close(listen_fd != MHD_INVALID_SOCKET ? listen_fd : srv->opts.listen_fd);

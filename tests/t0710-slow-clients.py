@@ -3,7 +3,8 @@
 addresses SRC..SRC+SOURCES-1 (loopback: all of 127.0.0.0/8 is local), sends the
 start of a request head, then one more byte of it on every connection every
 DRIBBLE seconds, never finishing it. Bytes keep flowing, so only an absolute
-head deadline, not an inactivity timeout, ends such a connection.
+head deadline, not an inactivity timeout, ends such a connection. With --tls,
+what is dribbled is a TLS ClientHello instead: a handshake that never ends.
 
 Runs until every connection was closed by the server or MAX_SECONDS passed.
 Writes READY (a file) once all are open; when the DONE file appears, counts
@@ -19,6 +20,7 @@ import os
 import resource
 import selectors
 import socket
+import ssl
 import sys
 import time
 
@@ -34,7 +36,13 @@ def main():
     ap.add_argument("--max-seconds", type=float, required=True)
     ap.add_argument("--ready")
     ap.add_argument("--done")
+    ap.add_argument("--tls", action="store_true")
     args = ap.parse_args()
+    head = b"GET /v2/ HTTP/1.1\r\nHost: slow\r\nX-Slow: "
+    first_bytes = len(head)
+    if args.tls:
+        head = client_hello()
+        first_bytes = 5  # the record header: the server waits for the rest
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < args.count + 64:
@@ -52,12 +60,12 @@ def main():
             s.settimeout(5)
             s.connect((args.host, args.port))
             s.setblocking(False)
-            s.send(b"GET /v2/ HTTP/1.1\r\nHost: slow\r\nX-Slow: ")
+            s.send(head[:first_bytes])
         except OSError:
             failed += 1
             s.close()
             continue
-        conns[s] = [time.monotonic(), None]
+        conns[s] = [time.monotonic(), None, first_bytes]
         sel.register(s, selectors.EVENT_READ)
     if args.ready:
         with open(args.ready, "w") as f:
@@ -89,8 +97,13 @@ def main():
         if now >= next_byte:
             next_byte = now + args.dribble
             for s in [s for s, v in conns.items() if v[1] is None]:
+                v = conns[s]
                 try:
-                    s.send(b"a")
+                    if v[2] < len(head):
+                        s.send(head[v[2]:v[2] + 1])
+                        v[2] += 1
+                    elif not args.tls:  # an HTTP head grows without end
+                        s.send(b"a")
                 except OSError:
                     close(s, now)
     closed = [v for v in conns.values() if v[1] is not None]
@@ -104,6 +117,20 @@ def main():
         "max_lifetime": round(max((v[1] - v[0] for v in closed), default=0), 1),
     }))
     return 0
+
+
+def client_hello():
+    """The first flight of a real TLS client (its ClientHello), as bytes."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="slow")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
 
 
 if __name__ == "__main__":

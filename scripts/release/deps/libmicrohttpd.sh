@@ -1,6 +1,6 @@
-# libmicrohttpd for `lading serve`. Its TLS needs GnuTLS (not OpenSSL), which
-# this build does not carry yet: --disable-https, so `serve --tls-*` reports
-# that the release binary serves plain HTTP only (README "Release binary").
+# libmicrohttpd for `lading serve`, plain HTTP only: its TLS would be GnuTLS,
+# and serve's HTTPS is lading's OpenSSL front end (serve/tls_front.c) handing
+# decrypted connections to it, so --disable-https.
 needs=""
 build() {
 	./configure ${CROSS_HOST:+--host=$CROSS_HOST} --prefix="$P" --disable-shared --enable-static --disable-https \
