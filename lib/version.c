@@ -47,8 +47,8 @@ int version_print(FILE *out)
 	fprintf(out, "libxml2 %s\n", LIBXML_DOTTED_VERSION);
 	fprintf(out, "libyaml %s\n", yaml_get_version_string());
 	fprintf(out, "jansson %s\n", jansson_version_str());
-	fprintf(out, "libmicrohttpd %s%s\n", MHD_get_version(),
-		MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES ? "" : " (no TLS)");
+	/* its own TLS (GnuTLS) is never used: serve's HTTPS is OpenSSL's (serve/tls_front.h) */
+	fprintf(out, "libmicrohttpd %s\n", MHD_get_version());
 #ifdef LADING_NO_IPMI
 	fprintf(out, "libfreeipmi none (built with IPMI=0: no IPMI BMCs)\n");
 #else
