@@ -39,7 +39,9 @@ int version_print(FILE *out)
 	/* Run-time versions where the library has them: the static build links its own copies. */
 	fprintf(out, "lading %s\n", LADING_VERSION);
 	fprintf(out, "commit %s\n", LADING_COMMIT);
-	fprintf(out, "libcurl %s (%s)\n", curl->version, curl->ssl_version != NULL ? curl->ssl_version : "no TLS");
+	fprintf(out, "libcurl %s (%s%s%s)\n", curl->version, curl->ssl_version != NULL ? curl->ssl_version : "no TLS",
+		curl->nghttp2_version != NULL ? ", nghttp2/" : ", no HTTP/2",
+		curl->nghttp2_version != NULL ? curl->nghttp2_version : "");
 	fprintf(out, "%s\n", OpenSSL_version(OPENSSL_VERSION));
 	fprintf(out, "libssh2 %s\n", libssh2_version(0));
 	fprintf(out, "%s\n", archive_version_details());
