@@ -39,6 +39,7 @@ struct bm_node {
 	size_t group_count;
 	struct bm_var *vars;
 	size_t var_count;
+	int ssh_port; /* vars' ansible_port (checked: 1-65535), else 22 */
 	/* The boot image (lading baremetal image/up); paths resolved against the site file's directory. */
 	char *kernel;	      /* the live kernel (vmlinuz), or NULL */
 	char *initrd;	      /* the base initramfs the node's overlay is appended to, or NULL */

@@ -68,13 +68,12 @@ static int ssh_check(const struct bm_up *up, const struct bm_node *node, int tim
 	struct ssh_target target;
 	struct ssh_opts opts;
 	struct ssh_conn *conn = NULL;
-	const char *port = node_var(node, "ansible_port");
 
 	memset(&target, 0, sizeof(target));
 	memset(&opts, 0, sizeof(opts));
 	target.name = node->name;
 	target.host = node->address;
-	target.port = port != NULL ? atoi(port) : 22;
+	target.port = node->ssh_port;
 	target.user = node_var(node, "ansible_user") != NULL ? node_var(node, "ansible_user") : "root";
 	target.key_file = node_var(node, "ansible_ssh_private_key_file"); /* NULL: the agent, then ~/.ssh/id_* */
 	opts.known_hosts = up->known_hosts;

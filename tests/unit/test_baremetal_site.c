@@ -185,6 +185,52 @@ static void site_reads_the_boot_image_and_network(void **state)
 	assert_non_null(strstr(err.msg, "dns: 'nope' is not an IPv4 or IPv6 address"));
 }
 
+/* Numbers in the site file are whole numbers in range, nothing else: no atoi's 0 for "abc", no sign, no space. */
+static void site_refuses_numbers_out_of_range(void **state)
+{
+	static const struct {
+		const char *keys;
+		const char *message;
+	} cases[] = {
+	    {"bmc: 'https://h', vars: {ansible_port: abc}", "n: ansible_port 'abc': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: '0'}", "n: ansible_port '0': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: '65536'}", "n: ansible_port '65536': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: '22x'}", "n: ansible_port '22x': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: '+22'}", "n: ansible_port '+22': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: ' 22'}", "n: ansible_port ' 22': not a port number (1-65535)"},
+	    {"bmc: 'https://h', vars: {ansible_port: '99999999999999999999'}",
+	     "n: ansible_port '99999999999999999999': not a port"},
+	    {"bmc: 'https://h', vars: {ansible_port: ''}", "n: ansible_port '': not a port number (1-65535)"},
+	    {"protocol: ipmi, bmc: 'h:+623'", "bmc: 'h:+623' is not HOST[:PORT] for IPMI"},
+	    {"protocol: ipmi, bmc: 'h: 623'", "bmc: 'h: 623' is not HOST[:PORT] for IPMI"},
+	    {"bmc: 'https://h', address: 10.0.0.1, prefix: '+24'", "prefix: '+24' is not a prefix length"},
+	    {"bmc: 'https://h', address: 10.0.0.1, prefix: ' 24'", "prefix: ' 24' is not a prefix length"},
+	};
+	struct bm_site *site;
+	struct lerr err = {0};
+	char text[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "baremetal:\n  nodes:\n    - {name: n, user: u, password_env: P, %s}\n",
+			 cases[i].keys);
+		if (parse(text, &err) != NULL)
+			fail_msg("case %zu (%s): accepted", i, cases[i].keys);
+		if (strstr(err.msg, cases[i].message) == NULL || strncmp(err.msg, "/srv/site/site.yaml:3:", 22) != 0)
+			fail_msg("case %zu: '%s' does not hold '%s'", i, err.msg, cases[i].message);
+		if (strchr(err.msg, '\n') != NULL)
+			fail_msg("case %zu: '%s' is more than one line", i, err.msg);
+	}
+	site = parse("baremetal:\n  user: u\n  password_env: P\n  nodes:\n    - {name: a, bmc: 'https://h', vars: "
+		     "{ansible_port: '2222'}}\n    - {name: b, bmc: 'https://h'}\n",
+		     &err);
+	assert_non_null(site);
+	assert_int_equal(site->nodes[0].ssh_port, 2222);
+	assert_int_equal(site->nodes[1].ssh_port, 22);
+	bm_site_free(site);
+}
+
 static void credentials_come_from_the_environment_or_a_file(void **state)
 {
 	struct lerr err = {0};
@@ -231,6 +277,7 @@ int main(void)
 	    cmocka_unit_test(site_errors_name_the_field),
 	    cmocka_unit_test(site_refuses_duplicates_and_empty_sections),
 	    cmocka_unit_test(site_reads_the_boot_image_and_network),
+	    cmocka_unit_test(site_refuses_numbers_out_of_range),
 	    cmocka_unit_test(credentials_come_from_the_environment_or_a_file),
 	};
 	return cmocka_run_group_tests_name("baremetal_site", tests, NULL, NULL);
