@@ -13,20 +13,12 @@
 /* How often a node's PowerState is read while waiting for it to change. */
 #define BM_POLL_MS 250
 
-static void pause_ms(long ms)
+void bm_pause_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -35,17 +27,17 @@ static double now_s(void)
  */
 static int wait_power(struct rf_client *c, const char *want, const char *reset_type, long timeout_s, struct lerr *err)
 {
-	double deadline = now_s() + (double)timeout_s;
+	double deadline = log_now() + (double)timeout_s;
 
 	for (;;) {
 		if (rf_refresh(c, err) != 0)
 			return -1;
 		if (strcmp(rf_power_state(c), want) == 0)
 			return 0;
-		if (now_s() >= deadline)
+		if (log_now() >= deadline)
 			return lerr_set(err, LADING_ERR_NETWORK, "PowerState is still '%s' %ld s after ResetType %s",
 					rf_power_state(c), timeout_s, reset_type);
-		pause_ms(BM_POLL_MS);
+		bm_pause_ms(BM_POLL_MS);
 	}
 }
 

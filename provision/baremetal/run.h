@@ -58,6 +58,9 @@ int bm_run_nodes(struct bm_run *run, struct lerr *err);
 
 void bm_run_free(struct bm_run *run);
 
+/* Sleeps ms milliseconds, whatever signals come: every poll of a BMC, a task monitor or SSH. */
+void bm_pause_ms(long ms);
+
 /*
  * One node of run whose BMC speaks IPMI (run_ipmi.c): the same actions and
  * outcomes in res as over Redfish, through chassis power and the one-time boot

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
@@ -86,14 +85,6 @@ static int ssh_check(const struct bm_up *up, const struct bm_node *node, int tim
 	return 0;
 }
 
-static void pause_s(long s)
-{
-	struct timespec ts = {s, 0};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 /* Until SSH answers or the deadline; a refused host key or login ends the wait at once. */
 static int wait_ssh(const struct bm_up *up, const struct bm_node *node, struct bm_up_result *res, struct lerr *err)
 {
@@ -117,7 +108,7 @@ static int wait_ssh(const struct bm_up *up, const struct bm_node *node, struct b
 			return lerr_set(err, LADING_ERR_NETWORK,
 					"%s: no SSH on %s %ld s after power-on (last: %s); see the node's console",
 					node->name, node->address, up->timeout_s, last.msg);
-		pause_s(UP_RETRY_S);
+		bm_pause_ms(UP_RETRY_S * 1000L);
 	}
 }
 
