@@ -8,7 +8,6 @@
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
-#include "lib/pool.h"
 #include "lib/xmalloc.h"
 #include "provision/baremetal/image.h"
 #include "provision/baremetal/run.h"
@@ -262,47 +261,27 @@ out:
 	return r;
 }
 
-static int up_job(void *job, size_t worker, void *ctx, struct lerr *unused)
+static int up_job(void *ctx, size_t index)
 {
 	struct bm_up *up = ctx;
-	size_t index = *(size_t *)job;
 	struct bm_up_result *res = &up->results[index];
 	struct lerr err;
 
-	(void)worker;
-	(void)unused;
 	lerr_clear(&err);
 	res->done = 1;
 	if (up_node(up, &up->site->nodes[index], res, &err) != 0) {
 		res->failed = 1;
 		res->status = "failed";
 		snprintf(res->error, sizeof(res->error), "%s", err.msg);
+		return -1;
 	}
 	return 0;
 }
 
 int bm_up_run(struct bm_up *up, struct lerr *err)
 {
-	struct pool_opts opts;
-	size_t *indexes = xcalloc(up->site->node_count + 1, sizeof(size_t));
-	size_t count = 0, i;
-	int r;
-
 	up->results = xcalloc(up->site->node_count + 1, sizeof(*up->results));
-	for (i = 0; i < up->site->node_count; i++)
-		if (up->selected[i])
-			indexes[count++] = i;
-	memset(&opts, 0, sizeof(opts));
-	opts.workers = (int)up->jobs;
-	opts.mode = POOL_KEEP_GOING;
-	opts.run = up_job;
-	opts.ctx = up;
-	r = pool_run_each(&opts, indexes, count, sizeof(size_t), err);
-	free(indexes);
-	up->failures = 0;
-	for (i = 0; i < up->site->node_count; i++)
-		up->failures += up->results[i].failed ? 1 : 0;
-	return r;
+	return bm_each_selected(up->site, up->selected, up->jobs, up_job, up, &up->failures, err);
 }
 
 /* A YAML double-quoted scalar: JSON's string syntax is one. */
