@@ -117,8 +117,7 @@ static int field_text(const struct ynode *entry, const struct ynode *section, co
 	return 0;
 }
 
-/* Digits only, in min..max: strtol alone takes a sign, leading space and trailing junk. */
-static int whole_number(const char *text, long min, long max, long *out)
+int bm_whole_number(const char *text, long min, long max, long *out)
 {
 	size_t len = strspn(text, "0123456789");
 	long value;
@@ -175,7 +174,7 @@ static int check_ipmi_bmc(const struct ynode *value, const char *bmc, struct ler
 	if (ok && host_len < strlen(bmc)) {
 		long port;
 
-		ok = whole_number(bmc + host_len + 1, 1, 65535, &port) == 0;
+		ok = bm_whole_number(bmc + host_len + 1, 1, 65535, &port) == 0;
 	}
 	if (!ok)
 		return ynode_error(value, err, LADING_ERR_USAGE, "bmc: '%s' is not HOST[:PORT] for IPMI", bmc);
@@ -289,7 +288,7 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
 					   "vars: '%s' holds control characters", key);
 		/* up logs in on this port: a typo must not become port 0 after the node was booted. */
-		if (strcmp(key, "ansible_port") == 0 && whole_number(text, 1, 65535, &port) != 0)
+		if (strcmp(key, "ansible_port") == 0 && bm_whole_number(text, 1, 65535, &port) != 0)
 			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
 					   "%s: ansible_port '%s': not a port number (1-65535)", node->name, text);
 		node->vars[node->var_count].name = xstrdup(key);
@@ -384,7 +383,7 @@ static int read_boot(struct bm_site *site, struct bm_node *node, const struct yn
 
 		if (ynode_string(value, "prefix", &text, err) != 0)
 			return -1;
-		if (whole_number(text, 1, 128, &prefix) != 0 ||
+		if (bm_whole_number(text, 1, 128, &prefix) != 0 ||
 		    (prefix > 32 && (node->address == NULL || strchr(node->address, ':') == NULL)))
 			return ynode_error(value, err, LADING_ERR_USAGE,
 					   "prefix: '%s' is not a prefix length (1-32 for IPv4, 1-128 for IPv6)", text);

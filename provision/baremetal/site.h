@@ -70,6 +70,12 @@ int bm_site_parse(const char *name, const char *text, size_t len, struct bm_site
 void bm_site_free(struct bm_site *site);
 
 /*
+ * text as a number when it is digits only (strtol and getaddrinfo also take a
+ * sign, leading space, trailing junk, and wrap), min..max: 0, else -1.
+ */
+int bm_whole_number(const char *text, long min, long max, long *out);
+
+/*
  * The node's user name and password, read now from the environment or the
  * password file (trailing newlines dropped). Both newly allocated; wipe the
  * password with OPENSSL_cleanse before freeing it. Fails naming the node and
