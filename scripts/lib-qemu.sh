@@ -5,9 +5,13 @@
 # first instruction) and -no-shutdown (a guest power-off stops it, the process
 # stays); "on" is system_reset + cont, "off" is stop. Paused TCG costs no CPU.
 #
+# live_require [iso] [containerd] [TOOL...]: skip_all unless root with QEMU, cpio, zstd,
+#   depmod, ssh, ssh-keygen, busybox-static and the kernel tree KTREE (set here:
+#   $LADING_KERNEL_TREE or scripts/deps' extraction); iso: isolinux too, containerd:
+#   containerd, ctr and runc; TOOL...: more commands.
 # qemu_net_start: a bridge lqb<pid> in the root namespace, 198.18.X.1/24 with X
-#   picked under the lock lib-hosts.sh uses (its _hosts_pick_net when sourced, the same
-#   check otherwise), so it collides with no lib-hosts bridge of this or a parallel test;
+#   picked by lib-hosts.sh's _hosts_pick_net under its lock (lib-hosts.sh is sourced
+#   here when it is not yet), so it collides with no lib-hosts bridge of this or a parallel test;
 #   sets QNET_BRIDGE QNET_IP (198.18.X.1) QNET_NET (198.18.X). The bridge and the tap
 #   devices of the machines are deleted by name at exit.
 # qemu_start NAME [MAC]: sets QEMU_QMP_<NAME> (the QMP socket) and QEMU_PID_<NAME>;
@@ -23,24 +27,30 @@
 #   started), BMC_LOG_<NAME> (one line per request: METHOD PATH STATUS).
 #   $BMC_OPTS adds options of scripts/redfish-bmc.py (--no-sessions, --async-tasks).
 
-# Picks X like lib-hosts.sh's _hosts_pick_net (used when sourced); call under the lock.
-_qnet_pick() {
-	if command -v _hosts_pick_net >/dev/null 2>&1; then
-		_hosts_pick_net
-		return
-	fi
-	_qp_x=$(($$ % 250 + 2))
-	_qp_tries=0
-	while [ $_qp_tries -lt 250 ]; do
-		if ! ip -4 -o addr show | grep -q " 198\.18\.$_qp_x\." &&
-			! ip -4 route show table all | grep -q "198\.18\.$_qp_x\."; then
-			echo "$_qp_x"
-			return 0
-		fi
-		_qp_x=$((_qp_x % 250 + 2))
-		_qp_tries=$((_qp_tries + 1))
+# The network is picked by lib-hosts.sh's own _hosts_pick_net, under its lock.
+command -v _hosts_pick_net >/dev/null 2>&1 || . "$TOP/scripts/lib-hosts.sh"
+
+# live_require [iso] [containerd] [TOOL...]: what booting the live system needs, else skip_all.
+live_require() {
+	KTREE=${LADING_KERNEL_TREE:-/var/cache/lading/deb/linux-image-amd64}
+	_lr_iso=0
+	_lr_containerd=0
+	[ "$(id -u)" = 0 ] || skip_all "needs root (bridge, tap devices)"
+	for _lr_tool in qemu-system-x86_64 cpio zstd depmod ssh ssh-keygen "$@"; do
+		case $_lr_tool in
+		iso) _lr_iso=1 ;;
+		containerd) _lr_containerd=1 ;;
+		*) command -v "$_lr_tool" >/dev/null || skip_all "$_lr_tool is not installed (scripts/deps)" ;;
+		esac
 	done
-	return 1
+	[ -x /bin/busybox ] || skip_all "busybox-static is not installed (scripts/deps)"
+	[ $_lr_iso = 0 ] || { [ -f /usr/lib/ISOLINUX/isolinux.bin ] && [ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ]; } ||
+		skip_all "isolinux or syslinux-common is not installed (scripts/deps)"
+	[ -d "$KTREE/lib/modules" ] || skip_all "no kernel tree in $KTREE (scripts/deps extracts linux-image-amd64)"
+	[ $_lr_containerd = 0 ] && return 0
+	for _lr_bin in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc; do
+		[ -x $_lr_bin ] || skip_all "$_lr_bin is missing (scripts/deps)"
+	done
 }
 
 # Deletes the links this test made (or an earlier run with our PID left), by name.
@@ -59,7 +69,7 @@ qemu_net_start() {
 	at_exit qemu_net_stop
 	exec 9>"${TMPDIR:-/tmp}/lading-hosts.lock"
 	flock -w 30 9 || { echo "# cannot lock the test network allocation" >&2; return 1; }
-	if ! _qn_x=$(_qnet_pick); then
+	if ! _qn_x=$(_hosts_pick_net); then
 		exec 9>&-
 		echo "# no free 198.18.X.0/24 network" >&2
 		return 1

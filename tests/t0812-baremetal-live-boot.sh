@@ -13,18 +13,7 @@
 . "$TOP/scripts/lib-qemu.sh"
 . "$TOP/scripts/lib-registry.sh"
 
-KTREE=${LADING_KERNEL_TREE:-/var/cache/lading/deb/linux-image-amd64}
-[ "$(id -u)" = 0 ] || skip_all "needs root (bridge, tap devices)"
-for tool in qemu-system-x86_64 bsdtar cpio zstd depmod ssh ssh-keygen skopeo "$REGISTRY_BIN"; do
-	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps)"
-done
-[ -x /bin/busybox ] || skip_all "busybox-static is not installed (scripts/deps)"
-{ [ -f /usr/lib/ISOLINUX/isolinux.bin ] && [ -f /usr/lib/syslinux/modules/bios/ldlinux.c32 ]; } ||
-	skip_all "isolinux or syslinux-common is not installed (scripts/deps)"
-[ -d "$KTREE/lib/modules" ] || skip_all "no kernel tree in $KTREE (scripts/deps extracts linux-image-amd64)"
-for b in /usr/bin/containerd /usr/bin/ctr /usr/sbin/runc; do
-	[ -x $b ] || skip_all "$b is missing (scripts/deps)"
-done
+live_require iso containerd bsdtar skopeo "$REGISTRY_BIN"
 plan 13
 
 show_console() {

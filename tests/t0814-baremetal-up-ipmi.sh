@@ -10,13 +10,7 @@
 . "$TOP/scripts/lib-qemu.sh"
 . "$TOP/scripts/lib-ipmi.sh"
 
-KTREE=${LADING_KERNEL_TREE:-/var/cache/lading/deb/linux-image-amd64}
-[ "$(id -u)" = 0 ] || skip_all "needs root (bridge, tap devices)"
-for tool in qemu-system-x86_64 ipmi_sim ipmitool cpio zstd depmod ssh ssh-keygen jq; do
-	command -v "$tool" >/dev/null || skip_all "$tool is not installed (scripts/deps)"
-done
-[ -x /bin/busybox ] || skip_all "busybox-static is not installed (scripts/deps)"
-[ -d "$KTREE/lib/modules" ] || skip_all "no kernel tree in $KTREE (scripts/deps extracts linux-image-amd64)"
+live_require ipmi_sim ipmitool jq
 "$LADING" --version | grep -q '^libfreeipmi [0-9]' || skip_all "lading was built without IPMI (make IPMI=0)"
 [ -f /usr/lib/ipxe/qemu/efi-e1000.rom ] || skip_all "QEMU's iPXE ROM is missing (ipxe-qemu)"
 plan 11

@@ -65,7 +65,7 @@ static int parse_options(struct cli *cli, struct options *opts, struct logger *l
 
 	opts->jobs = JOBS_DEFAULT;
 	opts->timeout_s = TIMEOUT_DEFAULT;
-	cli->summary = "Credentials come from the variables or files the site file names. See lading-baremetal(1).";
+	cli->summary = BM_CLI_SUMMARY;
 	while ((c = cli_next(cli)) > 0) {
 		if (c == OPT_SITE)
 			opts->site_file = cli->arg;
@@ -78,9 +78,14 @@ static int parse_options(struct cli *cli, struct options *opts, struct logger *l
 		else if (c == OPT_UEFI)
 			opts->uefi = 1;
 	}
-	if (c < 0 || cli->help)
+	return bm_options_end(cli, c, opts->site_file, lg);
+}
+
+int bm_options_end(struct cli *cli, int last, const char *site_file, struct logger *lg)
+{
+	if (last < 0 || cli->help)
 		return cli_finish(cli);
-	if (opts->site_file == NULL)
+	if (site_file == NULL)
 		return cli_usage_error(cli, "-s site.yaml is required");
 	cli_logger(cli, lg);
 	return -1;
@@ -97,7 +102,7 @@ static int in_groups(const struct bm_node *node, const char *name)
 }
 
 /* Operands name nodes or groups; none selects every node. Returns -1 after a usage error. */
-int bm_select_nodes(const struct cli *cli, size_t first, const struct bm_site *site, int *selected)
+static int select_nodes(const struct cli *cli, size_t first, const struct bm_site *site, int *selected)
 {
 	size_t i, j;
 
@@ -117,6 +122,18 @@ int bm_select_nodes(const struct cli *cli, size_t first, const struct bm_site *s
 		}
 	}
 	return 0;
+}
+
+int bm_load_selected(const struct cli *cli, const char *site_file, size_t first, struct bm_site **site, int **selected)
+{
+	struct lerr err;
+
+	if (bm_site_load(site_file, site, &err) != 0) {
+		lerr_prefix(&err, "baremetal");
+		return cli_fail(&err);
+	}
+	*selected = xcalloc((*site)->node_count + 1, sizeof(int));
+	return select_nodes(cli, first, *site, *selected) != 0 ? 2 : -1;
 }
 
 static void print_result(const struct bm_run *run, size_t i, int json)
@@ -152,13 +169,7 @@ static int run_action(struct cli *cli, const struct options *opts, struct bm_run
 	int *selected = NULL, status;
 	size_t i;
 
-	if (bm_site_load(opts->site_file, &site, &err) != 0) {
-		lerr_prefix(&err, "baremetal");
-		return cli_fail(&err);
-	}
-	selected = xcalloc(site->node_count + 1, sizeof(int));
-	status = 2;
-	if (bm_select_nodes(cli, first, site, selected) != 0)
+	if ((status = bm_load_selected(cli, opts->site_file, first, &site, &selected)) >= 0)
 		goto out;
 	run->site = site;
 	run->selected = selected;
@@ -311,23 +322,14 @@ static int baremetal_list(int argc, char **argv)
 	struct options opts = {NULL, 0, 0, 0, 0};
 	struct bm_site *site = NULL;
 	struct logger lg;
-	struct lerr err;
 	struct cli cli;
 	int *selected = NULL, status;
 	size_t i;
 
 	cli_init(&cli, "lading baremetal list", "-s site.yaml [options] [NODE|GROUP...]", list_options,
 		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
-	if ((status = parse_options(&cli, &opts, &lg)) >= 0)
-		goto out;
-	if (bm_site_load(opts.site_file, &site, &err) != 0) {
-		lerr_prefix(&err, "baremetal");
-		status = cli_fail(&err);
-		goto out;
-	}
-	selected = xcalloc(site->node_count + 1, sizeof(int));
-	status = 2;
-	if (bm_select_nodes(&cli, 0, site, selected) != 0)
+	if ((status = parse_options(&cli, &opts, &lg)) >= 0 ||
+	    (status = bm_load_selected(&cli, opts.site_file, 0, &site, &selected)) >= 0)
 		goto out;
 	for (i = 0; i < site->node_count; i++)
 		if (selected[i])

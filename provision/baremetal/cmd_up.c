@@ -89,7 +89,7 @@ static int parse_up_options(struct cli *cli, struct up_options *opts, struct log
 	opts->jobs = UP_JOBS_DEFAULT;
 	opts->timeout_s = UP_TIMEOUT_DEFAULT;
 	opts->power_timeout_s = UP_POWER_TIMEOUT_DEFAULT;
-	cli->summary = "Credentials come from the variables or files the site file names. See lading-baremetal(1).";
+	cli->summary = BM_CLI_SUMMARY;
 	while ((c = cli_next(cli)) > 0) {
 		if (c == OPT_SITE)
 			opts->site_file = cli->arg;
@@ -116,14 +116,11 @@ static int parse_up_options(struct cli *cli, struct up_options *opts, struct log
 		else if (c == OPT_LOG_DIR)
 			opts->log_dir = cli->arg;
 	}
-	if (c < 0 || cli->help)
-		return cli_finish(cli);
-	if (opts->site_file == NULL)
-		return cli_usage_error(cli, "-s site.yaml is required");
+	if ((status = bm_options_end(cli, c, opts->site_file, lg)) >= 0)
+		return status;
 	if (opts->media_url != NULL && strncmp(opts->media_url, "http://", 7) != 0 &&
 	    strncmp(opts->media_url, "https://", 8) != 0)
 		return cli_usage_error(cli, "--media-url '%s' is not an http:// or https:// URL", opts->media_url);
-	cli_logger(cli, lg);
 	return -1;
 }
 
@@ -137,18 +134,6 @@ static char *beside_site(const char *site_file, const char *given, const char *n
 	if (slash == NULL)
 		return xstrdup(name);
 	return xasprintf("%.*s/%s", (int)(slash - site_file), site_file, name);
-}
-
-static int load_selected(struct cli *cli, const char *site_file, struct bm_site **site, int **selected)
-{
-	struct lerr err;
-
-	if (bm_site_load(site_file, site, &err) != 0) {
-		lerr_prefix(&err, "baremetal");
-		return cli_fail(&err);
-	}
-	*selected = xcalloc((*site)->node_count + 1, sizeof(int));
-	return bm_select_nodes(cli, 0, *site, *selected) != 0 ? 2 : -1;
 }
 
 /* One line per failed node; most messages already start with the node's name. */
@@ -177,7 +162,7 @@ int baremetal_image(int argc, char **argv)
 	cli_init(&cli, "lading baremetal image", "-s site.yaml [options] [NODE|GROUP...]", image_options,
 		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	if ((status = parse_up_options(&cli, &opts, &lg)) >= 0 ||
-	    (status = load_selected(&cli, opts.site_file, &site, &selected)) >= 0)
+	    (status = bm_load_selected(&cli, opts.site_file, 0, &site, &selected)) >= 0)
 		goto out;
 	out_dir = beside_site(opts.site_file, opts.images, "baremetal-images");
 	for (i = 0; i < site->node_count; i++) {
@@ -361,7 +346,7 @@ int baremetal_up(int argc, char **argv)
 	cli_init(&cli, "lading baremetal up", "-s site.yaml [options] [NODE|GROUP...]", up_options,
 		 CLI_VERBOSE | CLI_QUIET | CLI_JSON, argc, argv);
 	if ((status = parse_up_options(&cli, &opts, &lg)) >= 0 ||
-	    (status = load_selected(&cli, opts.site_file, &site, &selected)) >= 0)
+	    (status = bm_load_selected(&cli, opts.site_file, 0, &site, &selected)) >= 0)
 		goto out;
 	if (opts.known_hosts == NULL && getenv("HOME") == NULL) {
 		status = cli_usage_error(&cli, "$HOME is not set: give --known-hosts FILE");

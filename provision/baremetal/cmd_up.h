@@ -8,8 +8,17 @@
 #include "lib/cli.h"
 #include "provision/baremetal/site.h"
 
-/* Operands from first on name nodes or groups; none selects every node. Returns -1 after a usage error. */
-int bm_select_nodes(const struct cli *cli, size_t first, const struct bm_site *site, int *selected);
+/*
+ * Loads site_file and selects the nodes or groups the operands from first on
+ * name (none: every node); *selected gets one flag per node. Returns -1 to go
+ * on, else the exit status after printing the error. The caller frees both.
+ */
+#define BM_CLI_SUMMARY "Credentials come from the variables or files the site file names. See lading-baremetal(1)."
+
+/* After the options (last: cli_next's last answer): -1 to go on, lg filled; else the exit status (help, no -s). */
+int bm_options_end(struct cli *cli, int last, const char *site_file, struct logger *lg);
+
+int bm_load_selected(const struct cli *cli, const char *site_file, size_t first, struct bm_site **site, int **selected);
 
 int baremetal_image(int argc, char **argv);
 int baremetal_up(int argc, char **argv);

@@ -127,9 +127,12 @@ static la_ssize_t overlay_write(struct archive *a, void *ctx, const void *data, 
 	return (la_ssize_t)len;
 }
 
-/* Entries carry owner 0 and mtime 0: the same inputs give the same bytes. */
-static int overlay_entry(struct archive *a, const char *path, mode_t type, mode_t perm, const void *data, size_t len,
-			 long ino, struct lerr *err)
+/*
+ * An entry from memory (a file, a directory, a link): owner 0 and mtime 0,
+ * so the same inputs give the same bytes. what names the archive in errors.
+ */
+static int mem_entry(struct archive *a, const char *what, const char *path, mode_t type, mode_t perm, const void *data,
+		     size_t len, long ino, struct lerr *err)
 {
 	struct archive_entry *entry = archive_entry_new();
 	int r = 0;
@@ -143,7 +146,7 @@ static int overlay_entry(struct archive *a, const char *path, mode_t type, mode_
 	archive_entry_set_mtime(entry, 0, 0);
 	if (archive_write_header(a, entry) != ARCHIVE_OK ||
 	    (type == AE_IFREG && len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len))
-		r = lerr_set(err, LADING_ERR_SYSTEM, "cannot write the node overlay entry '%s': %s", path,
+		r = lerr_set(err, LADING_ERR_SYSTEM, "cannot write the %s entry '%s': %s", what, path,
 			     archive_error_string(a));
 	archive_entry_free(entry);
 	return r;
@@ -171,8 +174,8 @@ static int overlay_build(const struct overlay_item *items, size_t count, struct 
 		return r;
 	}
 	for (i = 0; i < count && r == 0; i++)
-		r = overlay_entry(a, items[i].path, items[i].type, items[i].perm, items[i].data, items[i].len,
-				  (long)i + 1, err);
+		r = mem_entry(a, "node overlay", items[i].path, items[i].type, items[i].perm, items[i].data,
+			      items[i].len, (long)i + 1, err);
 	if (r == 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = lerr_set(err, LADING_ERR_SYSTEM, "cannot finish the node overlay: %s", archive_error_string(a));
 	archive_write_free(a);
@@ -241,23 +244,6 @@ static int iso_add_file(struct archive *a, const char *name, const char *path, s
 	return r;
 }
 
-static int iso_add_text(struct archive *a, const char *name, const char *text, struct lerr *err)
-{
-	struct archive_entry *entry = archive_entry_new();
-	size_t len = strlen(text);
-	int r = 0;
-
-	archive_entry_set_pathname(entry, name);
-	archive_entry_set_filetype(entry, AE_IFREG);
-	archive_entry_set_perm(entry, 0444);
-	archive_entry_set_size(entry, (la_int64_t)len);
-	archive_entry_set_mtime(entry, 0, 0);
-	if (archive_write_header(a, entry) != ARCHIVE_OK || archive_write_data(a, text, len) != (la_ssize_t)len)
-		r = lerr_set(err, LADING_ERR_SYSTEM, "ISO entry '%s': %s", name, archive_error_string(a));
-	archive_entry_free(entry);
-	return r;
-}
-
 /* El Torito no-emulation boot of isolinux.bin, which patches its boot info table (libarchive's iso9660 writer). */
 static int iso_write(const struct bm_node *node, const struct bm_image *img, struct lerr *err)
 {
@@ -286,7 +272,8 @@ static int iso_write(const struct bm_node *node, const struct bm_image *img, str
 	}
 	if (iso_add_file(a, "isolinux/isolinux.bin", bin, err) != 0 ||
 	    iso_add_file(a, "isolinux/ldlinux.c32", ldlinux, err) != 0 ||
-	    iso_add_text(a, "isolinux/isolinux.cfg", isolinux_cfg, err) != 0 ||
+	    mem_entry(a, "ISO", "isolinux/isolinux.cfg", AE_IFREG, 0444, isolinux_cfg, sizeof(isolinux_cfg) - 1, 0,
+		      err) != 0 ||
 	    iso_add_file(a, "boot/vmlinuz", node->kernel, err) != 0 ||
 	    iso_add_file(a, "boot/initrd.img", img->initrd, err) != 0) {
 		lerr_prefix(err, "%s", node->name);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lib/xmalloc.h"
+#include "provision/baremetal/site.h"
 
 /* A BMC reads an ISO over a few connections at most; a site has tens of nodes. */
 #define MEDIA_THREADS 4
@@ -411,10 +412,15 @@ static int open_listener(const char *address, int *fd, int *port, struct lerr *e
 	socklen_t bound_len = sizeof(bound);
 	char *host, *service;
 	int rc, on = 1, sock = -1, r = -1;
+	long port_number;
 
 	if (split_listen(address, &host, &service) != 0)
 		return lerr_set(err, LADING_ERR_USAGE, "cannot listen on %s: expected HOST:PORT or [IPv6]:PORT",
 				address);
+	if (bm_whole_number(service, 0, 65535, &port_number) != 0) {
+		lerr_set(err, LADING_ERR_USAGE, "cannot listen on %s: the port is not a number 0-65535", address);
+		goto out;
+	}
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;

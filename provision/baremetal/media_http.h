@@ -17,7 +17,7 @@ struct bm_media_server;
 
 /*
  * Starts serving on listen ("HOST:PORT", "[v6]:PORT", ":PORT" for every address;
- * PORT 0 = any free port) until bm_media_stop. lg (may be NULL) gets one
+ * PORT digits 0-65535, 0 = any free port) until bm_media_stop. lg (may be NULL) gets one
  * LOG_VERBOSE line per request and must outlive the server. Fills *out; fails
  * with "cannot listen on LISTEN: reason".
  */

@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/http.h"
 #include "lib/xmalloc.h"
 #include "provision/baremetal/internal.h"
+#include "provision/baremetal/run.h"
 
 /* Redfish documents are small; a BMC listing thousands of members still fits. */
 #define RF_REPLY_MAX (4u * 1024 * 1024)
@@ -157,14 +157,12 @@ static int wait_task(struct rf_client *c, struct rf_reply *reply, struct lerr *e
 	int polls, r = 0;
 
 	for (polls = 0; reply->status == 202; polls++) {
-		struct timespec pause = {0, RF_TASK_POLL_MS * 1000000L};
-
 		if (polls == RF_TASK_POLLS) {
 			r = lerr_set(err, LADING_ERR_NETWORK, "task monitor %s: still running after %d s", monitor,
 				     RF_TASK_POLLS * RF_TASK_POLL_MS / 1000);
 			break;
 		}
-		nanosleep(&pause, NULL);
+		bm_pause_ms(RF_TASK_POLL_MS);
 		rf_reply_free(reply);
 		if ((r = rf_call(c, "GET", monitor, NULL, NULL, reply, err)) != 0)
 			break;

@@ -13,20 +13,12 @@
 /* How often a node's PowerState is read while waiting for it to change. */
 #define BM_POLL_MS 250
 
-static void pause_ms(long ms)
+void bm_pause_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -35,17 +27,17 @@ static double now_s(void)
  */
 static int wait_power(struct rf_client *c, const char *want, const char *reset_type, long timeout_s, struct lerr *err)
 {
-	double deadline = now_s() + (double)timeout_s;
+	double deadline = log_now() + (double)timeout_s;
 
 	for (;;) {
 		if (rf_refresh(c, err) != 0)
 			return -1;
 		if (strcmp(rf_power_state(c), want) == 0)
 			return 0;
-		if (now_s() >= deadline)
+		if (log_now() >= deadline)
 			return lerr_set(err, LADING_ERR_NETWORK, "PowerState is still '%s' %ld s after ResetType %s",
 					rf_power_state(c), timeout_s, reset_type);
-		pause_ms(BM_POLL_MS);
+		bm_pause_ms(BM_POLL_MS);
 	}
 }
 
@@ -236,23 +228,63 @@ int bm_node_work(const struct bm_run *run, const struct bm_node *node, struct bm
 	return r;
 }
 
-static int node_job(void *job, size_t worker, void *ctx, struct lerr *unused)
+struct each {
+	bm_node_fn fn;
+	void *ctx;
+	int *failed; /* one flag per site node: each job writes its own */
+};
+
+static int each_job(void *job, size_t worker, void *ctx, struct lerr *unused)
+{
+	struct each *each = ctx;
+	size_t index = *(size_t *)job;
+
+	(void)worker;
+	(void)unused;
+	each->failed[index] = each->fn(each->ctx, index) != 0;
+	return 0;
+}
+
+int bm_each_selected(const struct bm_site *site, const int *selected, long jobs, bm_node_fn fn, void *ctx,
+		     size_t *failures, struct lerr *err)
+{
+	struct pool_opts opts;
+	struct each each = {fn, ctx, xcalloc(site->node_count + 1, sizeof(int))};
+	size_t *indexes = xcalloc(site->node_count + 1, sizeof(size_t));
+	size_t count = 0, i;
+	int r;
+
+	for (i = 0; i < site->node_count; i++)
+		if (selected[i])
+			indexes[count++] = i;
+	memset(&opts, 0, sizeof(opts));
+	opts.workers = (int)jobs;
+	opts.mode = POOL_KEEP_GOING;
+	opts.run = each_job;
+	opts.ctx = &each;
+	r = pool_run_each(&opts, indexes, count, sizeof(size_t), err);
+	*failures = 0;
+	for (i = 0; i < site->node_count; i++)
+		*failures += each.failed[i] ? 1 : 0;
+	free(indexes);
+	free(each.failed);
+	return r;
+}
+
+static int node_job(void *ctx, size_t index)
 {
 	struct bm_run *run = ctx;
-	size_t index = *(size_t *)job;
 	const struct bm_node *node = &run->site->nodes[index];
 	struct bm_result *res = &run->results[index];
 	struct lerr err;
 
-	(void)worker;
-	(void)unused;
 	lerr_clear(&err);
 	res->done = 1;
 	if (bm_node_work(run, node, res, &err) != 0) {
 		res->failed = 1;
 		res->status = "failed";
 		snprintf(res->error, sizeof(res->error), "%s", err.msg);
-		return 0;
+		return -1;
 	}
 	if (run->action == BM_POWER_STATUS)
 		res->status = strcmp(res->power, "On") == 0 ? "on" : strcmp(res->power, "Off") == 0 ? "off" : "unknown";
@@ -271,27 +303,8 @@ static int node_job(void *job, size_t worker, void *ctx, struct lerr *unused)
 
 int bm_run_nodes(struct bm_run *run, struct lerr *err)
 {
-	struct pool_opts opts;
-	size_t *indexes = xcalloc(run->site->node_count + 1, sizeof(size_t));
-	size_t count = 0, i;
-	int r;
-
 	run->results = xcalloc(run->site->node_count + 1, sizeof(*run->results));
-	for (i = 0; i < run->site->node_count; i++)
-		if (run->selected[i])
-			indexes[count++] = i;
-	memset(&opts, 0, sizeof(opts));
-	opts.workers = (int)run->jobs;
-	opts.mode = POOL_KEEP_GOING;
-	opts.run = node_job;
-	opts.ctx = run;
-	r = pool_run_each(&opts, indexes, count, sizeof(size_t), err);
-	free(indexes);
-	run->failures = 0;
-	for (i = 0; i < run->site->node_count; i++)
-		if (run->results[i].failed)
-			run->failures++;
-	return r;
+	return bm_each_selected(run->site, run->selected, run->jobs, node_job, run, &run->failures, err);
 }
 
 void bm_run_free(struct bm_run *run)

@@ -58,6 +58,20 @@ int bm_run_nodes(struct bm_run *run, struct lerr *err);
 
 void bm_run_free(struct bm_run *run);
 
+/* Work on node index of ctx's site (a pool thread); -1 when the node failed, its error kept by the callee. */
+typedef int (*bm_node_fn)(void *ctx, size_t index);
+
+/*
+ * fn on each selected node of site (selected: one flag per node), jobs at a
+ * time; one node failing never stops the others. Fails only when nothing could
+ * start; *failures counts the nodes whose fn returned -1.
+ */
+int bm_each_selected(const struct bm_site *site, const int *selected, long jobs, bm_node_fn fn, void *ctx,
+		     size_t *failures, struct lerr *err);
+
+/* Sleeps ms milliseconds, whatever signals come: every poll of a BMC, a task monitor or SSH. */
+void bm_pause_ms(long ms);
+
 /*
  * One node of run whose BMC speaks IPMI (run_ipmi.c): the same actions and
  * outcomes in res as over Redfish, through chassis power and the one-time boot

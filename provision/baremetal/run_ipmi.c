@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/xmalloc.h"
 #include "provision/baremetal/bmc_ipmi.h"
@@ -32,7 +31,6 @@ static int read_power(struct ipmi_node *n, struct lerr *err)
 static int control_and_wait(struct ipmi_node *n, enum ipmi_power_op op, const char *name, int want_on, struct lerr *err)
 {
 	double deadline = log_now() + (double)n->run->timeout_s;
-	struct timespec pause = {IPMI_POLL_MS / 1000, (IPMI_POLL_MS % 1000) * 1000000L};
 
 	log_msg(n->run->lg, LOG_VERBOSE, "%s: chassis control %s", n->bmc.what, name);
 	n->res->action = name;
@@ -47,7 +45,7 @@ static int control_and_wait(struct ipmi_node *n, enum ipmi_power_op op, const ch
 		if (log_now() >= deadline)
 			return lerr_set(err, LADING_ERR_NETWORK, "%s (ipmi): the chassis is still %s %ld s after %s",
 					n->bmc.what, n->on ? "on" : "off", n->run->timeout_s, name);
-		nanosleep(&pause, NULL);
+		bm_pause_ms(IPMI_POLL_MS);
 	}
 }
 

@@ -117,6 +117,20 @@ static int field_text(const struct ynode *entry, const struct ynode *section, co
 	return 0;
 }
 
+int bm_whole_number(const char *text, long min, long max, long *out)
+{
+	size_t len = strspn(text, "0123456789");
+	long value;
+
+	if (len == 0 || len > 9 || text[len] != '\0')
+		return -1;
+	value = strtol(text, NULL, 10);
+	if (value < min || value > max)
+		return -1;
+	*out = value;
+	return 0;
+}
+
 static char *relative_to_site(const char *site_file, const char *path)
 {
 	char *dir_copy, *joined;
@@ -158,10 +172,9 @@ static int check_ipmi_bmc(const struct ynode *value, const char *bmc, struct ler
 	for (i = 0; i < host_len && ok; i++)
 		ok = isalnum((unsigned char)bmc[i]) || strchr("-._", bmc[i]) != NULL;
 	if (ok && host_len < strlen(bmc)) {
-		char *end = NULL;
-		long port = strtol(bmc + host_len + 1, &end, 10);
+		long port;
 
-		ok = end != bmc + host_len + 1 && *end == '\0' && port > 0 && port < 65536;
+		ok = bm_whole_number(bmc + host_len + 1, 1, 65535, &port) == 0;
 	}
 	if (!ok)
 		return ynode_error(value, err, LADING_ERR_USAGE, "bmc: '%s' is not HOST[:PORT] for IPMI", bmc);
@@ -258,7 +271,9 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 {
 	const struct ynode *value = ynode_get(entry, "vars");
 	size_t i;
+	long port = 22;
 
+	node->ssh_port = (int)port;
 	if (value == NULL)
 		return 0;
 	if (ynode_expect(value, YNODE_MAP, "vars", err) != 0)
@@ -272,9 +287,14 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 		if (!printable(key) || !printable(text))
 			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
 					   "vars: '%s' holds control characters", key);
+		/* up logs in on this port: a typo must not become port 0 after the node was booted. */
+		if (strcmp(key, "ansible_port") == 0 && bm_whole_number(text, 1, 65535, &port) != 0)
+			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
+					   "%s: ansible_port '%s': not a port number (1-65535)", node->name, text);
 		node->vars[node->var_count].name = xstrdup(key);
 		node->vars[node->var_count++].value = xstrdup(text);
 	}
+	node->ssh_port = (int)port;
 	return 0;
 }
 
@@ -359,13 +379,11 @@ static int read_boot(struct bm_site *site, struct bm_node *node, const struct yn
 	node->prefix = node->address != NULL && strchr(node->address, ':') != NULL ? 64 : 24;
 	if ((value = lookup(entry, section, "prefix")) != NULL) {
 		const char *text;
-		char *end = NULL;
 		long prefix;
 
 		if (ynode_string(value, "prefix", &text, err) != 0)
 			return -1;
-		prefix = strtol(text, &end, 10);
-		if (end == text || *end != '\0' || prefix < 1 || prefix > 128 ||
+		if (bm_whole_number(text, 1, 128, &prefix) != 0 ||
 		    (prefix > 32 && (node->address == NULL || strchr(node->address, ':') == NULL)))
 			return ynode_error(value, err, LADING_ERR_USAGE,
 					   "prefix: '%s' is not a prefix length (1-32 for IPv4, 1-128 for IPv6)", text);

@@ -39,6 +39,7 @@ struct bm_node {
 	size_t group_count;
 	struct bm_var *vars;
 	size_t var_count;
+	int ssh_port; /* vars' ansible_port (checked: 1-65535), else 22 */
 	/* The boot image (lading baremetal image/up); paths resolved against the site file's directory. */
 	char *kernel;	      /* the live kernel (vmlinuz), or NULL */
 	char *initrd;	      /* the base initramfs the node's overlay is appended to, or NULL */
@@ -67,6 +68,12 @@ int bm_site_load(const char *path, struct bm_site **out, struct lerr *err);
 int bm_site_parse(const char *name, const char *text, size_t len, struct bm_site **out, struct lerr *err);
 
 void bm_site_free(struct bm_site *site);
+
+/*
+ * text as a number when it is digits only (strtol and getaddrinfo also take a
+ * sign, leading space, trailing junk, and wrap), min..max: 0, else -1.
+ */
+int bm_whole_number(const char *text, long min, long max, long *out);
 
 /*
  * The node's user name and password, read now from the environment or the

@@ -5,11 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lib/buf.h"
 #include "lib/fsutil.h"
-#include "lib/pool.h"
 #include "lib/xmalloc.h"
 #include "provision/baremetal/image.h"
 #include "provision/baremetal/run.h"
@@ -68,13 +66,12 @@ static int ssh_check(const struct bm_up *up, const struct bm_node *node, int tim
 	struct ssh_target target;
 	struct ssh_opts opts;
 	struct ssh_conn *conn = NULL;
-	const char *port = node_var(node, "ansible_port");
 
 	memset(&target, 0, sizeof(target));
 	memset(&opts, 0, sizeof(opts));
 	target.name = node->name;
 	target.host = node->address;
-	target.port = port != NULL ? atoi(port) : 22;
+	target.port = node->ssh_port;
 	target.user = node_var(node, "ansible_user") != NULL ? node_var(node, "ansible_user") : "root";
 	target.key_file = node_var(node, "ansible_ssh_private_key_file"); /* NULL: the agent, then ~/.ssh/id_* */
 	opts.known_hosts = up->known_hosts;
@@ -85,14 +82,6 @@ static int ssh_check(const struct bm_up *up, const struct bm_node *node, int tim
 		return -1;
 	ssh_conn_close(conn);
 	return 0;
-}
-
-static void pause_s(long s)
-{
-	struct timespec ts = {s, 0};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
 }
 
 /* Until SSH answers or the deadline; a refused host key or login ends the wait at once. */
@@ -118,7 +107,7 @@ static int wait_ssh(const struct bm_up *up, const struct bm_node *node, struct b
 			return lerr_set(err, LADING_ERR_NETWORK,
 					"%s: no SSH on %s %ld s after power-on (last: %s); see the node's console",
 					node->name, node->address, up->timeout_s, last.msg);
-		pause_s(UP_RETRY_S);
+		bm_pause_ms(UP_RETRY_S * 1000L);
 	}
 }
 
@@ -272,47 +261,27 @@ out:
 	return r;
 }
 
-static int up_job(void *job, size_t worker, void *ctx, struct lerr *unused)
+static int up_job(void *ctx, size_t index)
 {
 	struct bm_up *up = ctx;
-	size_t index = *(size_t *)job;
 	struct bm_up_result *res = &up->results[index];
 	struct lerr err;
 
-	(void)worker;
-	(void)unused;
 	lerr_clear(&err);
 	res->done = 1;
 	if (up_node(up, &up->site->nodes[index], res, &err) != 0) {
 		res->failed = 1;
 		res->status = "failed";
 		snprintf(res->error, sizeof(res->error), "%s", err.msg);
+		return -1;
 	}
 	return 0;
 }
 
 int bm_up_run(struct bm_up *up, struct lerr *err)
 {
-	struct pool_opts opts;
-	size_t *indexes = xcalloc(up->site->node_count + 1, sizeof(size_t));
-	size_t count = 0, i;
-	int r;
-
 	up->results = xcalloc(up->site->node_count + 1, sizeof(*up->results));
-	for (i = 0; i < up->site->node_count; i++)
-		if (up->selected[i])
-			indexes[count++] = i;
-	memset(&opts, 0, sizeof(opts));
-	opts.workers = (int)up->jobs;
-	opts.mode = POOL_KEEP_GOING;
-	opts.run = up_job;
-	opts.ctx = up;
-	r = pool_run_each(&opts, indexes, count, sizeof(size_t), err);
-	free(indexes);
-	up->failures = 0;
-	for (i = 0; i < up->site->node_count; i++)
-		up->failures += up->results[i].failed ? 1 : 0;
-	return r;
+	return bm_each_selected(up->site, up->selected, up->jobs, up_job, up, &up->failures, err);
 }
 
 /* A YAML double-quoted scalar: JSON's string syntax is one. */

@@ -74,7 +74,10 @@ static void site_reads_nodes_and_section_defaults(void **state)
 	bm_site_free(site);
 }
 
-/* One bad field each: the message names the file, line and column, and the field. */
+/* A node with what it needs, but for the key that follows. */
+#define NODE "{name: n, bmc: 'https://h', user: u, password_env: P, "
+
+/* One bad field each: the message, one line, names the file, line and column, and the field. */
 static void site_errors_name_the_field(void **state)
 {
 	static const struct {
@@ -94,6 +97,19 @@ static void site_errors_name_the_field(void **state)
 	    {"{name: 'a b', bmc: 'https://h', user: u, password_env: P}", "name: 'a b' is not a host name"},
 	    {"{bmc: 'https://h', user: u, password_env: P}", "missing required key 'name'"},
 	    {"{name: n, user: u, password_env: P}", "node 'n': missing required key 'bmc'"},
+	    /* numbers are digits in range: no atoi's 0 for "abc", no sign, no space, no overflow */
+	    {NODE "vars: {ansible_port: abc}}", "n: ansible_port 'abc': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: '0'}}", "n: ansible_port '0': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: '65536'}}", "n: ansible_port '65536': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: '22x'}}", "n: ansible_port '22x': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: '+22'}}", "n: ansible_port '+22': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: ' 22'}}", "n: ansible_port ' 22': not a port number (1-65535)"},
+	    {NODE "vars: {ansible_port: '99999999999999999999'}}", "n: ansible_port '99999999999999999999': not a"},
+	    {NODE "vars: {ansible_port: ''}}", "n: ansible_port '': not a port number (1-65535)"},
+	    {"{name: n, bmc: 'h:+623', protocol: ipmi, user: u, password_env: P}", "bmc: 'h:+623' is not HOST[:PORT]"},
+	    {"{name: n, bmc: 'h: 623', protocol: ipmi, user: u, password_env: P}", "bmc: 'h: 623' is not HOST[:PORT]"},
+	    {NODE "address: 10.0.0.1, prefix: '+24'}", "prefix: '+24' is not a prefix length"},
+	    {NODE "address: 10.0.0.1, prefix: ' 24'}", "prefix: ' 24' is not a prefix length"},
 	};
 	char text[512];
 	size_t i;
@@ -106,6 +122,7 @@ static void site_errors_name_the_field(void **state)
 		assert_null(parse(text, &err));
 		if (strstr(err.msg, cases[i].message) == NULL || strncmp(err.msg, "/srv/site/site.yaml:3:", 22) != 0)
 			fail_msg("case %zu: '%s' does not hold '%s'", i, err.msg, cases[i].message);
+		assert_null(strchr(err.msg, '\n'));
 		assert_int_equal(lerr_exit_code(&err), 2);
 	}
 }
@@ -185,6 +202,22 @@ static void site_reads_the_boot_image_and_network(void **state)
 	assert_non_null(strstr(err.msg, "dns: 'nope' is not an IPv4 or IPv6 address"));
 }
 
+/* ansible_port is up's SSH port: 22 unless given. */
+static void site_reads_the_ssh_port(void **state)
+{
+	struct lerr err = {0};
+	struct bm_site *site = parse("baremetal:\n  user: u\n  password_env: P\n  nodes:\n"
+				     "    - {name: a, bmc: 'https://h', vars: {ansible_port: '2222'}}\n"
+				     "    - {name: b, bmc: 'https://h'}\n",
+				     &err);
+
+	(void)state;
+	assert_non_null(site);
+	assert_int_equal(site->nodes[0].ssh_port, 2222);
+	assert_int_equal(site->nodes[1].ssh_port, 22);
+	bm_site_free(site);
+}
+
 static void credentials_come_from_the_environment_or_a_file(void **state)
 {
 	struct lerr err = {0};
@@ -231,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(site_errors_name_the_field),
 	    cmocka_unit_test(site_refuses_duplicates_and_empty_sections),
 	    cmocka_unit_test(site_reads_the_boot_image_and_network),
+	    cmocka_unit_test(site_reads_the_ssh_port),
 	    cmocka_unit_test(credentials_come_from_the_environment_or_a_file),
 	};
 	return cmocka_run_group_tests_name("baremetal_site", tests, NULL, NULL);
