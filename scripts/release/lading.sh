@@ -14,8 +14,12 @@ build_lading() {
 	version=$(sed -n 's/^#define LADING_VERSION "\(.*\)"/\1/p' "$top/lib/version.h")
 	[ -n "$version" ] || die "no LADING_VERSION in $top/lib/version.h"
 	# IPMI=1: libfreeipmi.pc asks (Requires.private) for libgcrypt and libgpg-error.
+	# musl gives a thread 128 KiB of stack unless the executable's PT_GNU_STACK
+	# asks for more (-z stack-size); glibc gives 8 MiB. libgcrypt's AES key
+	# set-up (RMCP+ in a worker thread) jumped past the guard page of 128 KiB
+	# and wrote into the heap: the same 8 MiB as a distribution build.
 	PATH="$A/bin:$PATH" make -C "$top" --no-print-directory -j"$JOBS" BUILD="$obj" CC="$CC" IPMI=1 \
-		CFLAGS="$cflags" LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
+		CFLAGS="$cflags" LDFLAGS="-static -Wl,--gc-sections -Wl,--build-id=sha1 -Wl,-z,stack-size=8388608" "$obj/lading" >"$LOGS/lading.log" 2>&1 ||
 		{
 			grep -E 'error|undefined' "$LOGS/lading.log" | head -n 20 >&2
 			die "building lading failed; full log: $LOGS/lading.log"
