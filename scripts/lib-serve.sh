@@ -74,6 +74,14 @@ serve_start() {
 		sed 's/^/# /' "$SERVE_LOG" >&2
 		return 1
 	fi
+	# The socket listens before the server threads start and the start line is
+	# written (slow under ASan): tests that read that line wait for it here.
+	for _ in $(seq 1 200); do
+		grep -qs ": serving '" "$SERVE_LOG" && return 0
+		grep -qs '"event":"listening"' "$SERVE_LOG.out" && return 0
+		sleep 0.1
+	done
+	echo "# lading serve listens but wrote no start line in 20 s" >&2
 }
 
 serve_stop() {
