@@ -37,8 +37,7 @@ struct tls_front {
 	int accepting; /* the accept thread runs (joined by quiesce) */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
-	unsigned live;	   /* connection threads running, under lock */
-	struct conn *open; /* their connections, under lock */
+	struct conn *open; /* the connection of each thread running, under lock */
 };
 
 struct conn {
@@ -306,6 +305,17 @@ out:
 	close(c->tcp);
 }
 
+/* Takes c out of front->open; under the lock. */
+static void conn_unlink(struct tls_front *front, struct conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		front->open = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
@@ -313,13 +323,7 @@ static void *conn_main(void *arg)
 
 	conn_serve(c);
 	pthread_mutex_lock(&front->lock);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		front->open = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	front->live--;
+	conn_unlink(front, c);
 	pthread_cond_broadcast(&front->idle);
 	pthread_mutex_unlock(&front->lock);
 	free(c);
@@ -361,14 +365,15 @@ static int same_address(const struct sockaddr_storage *a, const struct sockaddr_
 static const char *over_limit(struct tls_front *front, const struct conn *c)
 {
 	const struct conn *o;
-	unsigned same = 0;
+	unsigned all = 0, same = 0;
 
-	if (front->live >= front->max_connections)
+	for (o = front->open; o != NULL; o = o->next) {
+		all++;
+		same += same_address(&o->peer, &c->peer);
+	}
+	if (all >= front->max_connections)
 		return "--max-connections";
-	for (o = front->open; o != NULL; o = o->next)
-		if (same_address(&o->peer, &c->peer) && ++same >= front->max_per_client)
-			return "--max-conns-per-client";
-	return NULL;
+	return same >= front->max_per_client ? "--max-conns-per-client" : NULL;
 }
 
 /* Starts the thread of one accepted connection, or closes it past a limit. */
@@ -381,7 +386,6 @@ static void conn_start(struct tls_front *front, struct conn *c, const pthread_at
 	pthread_mutex_lock(&front->lock);
 	limit = over_limit(front, c);
 	if (limit == NULL) {
-		front->live++;
 		c->next = front->open;
 		if (front->open != NULL)
 			front->open->prev = c;
@@ -391,10 +395,7 @@ static void conn_start(struct tls_front *front, struct conn *c, const pthread_at
 			pthread_mutex_unlock(&front->lock);
 			return;
 		}
-		front->open = c->next;
-		if (c->next != NULL)
-			c->next->prev = NULL;
-		front->live--;
+		conn_unlink(front, c);
 		limit = "threads";
 	}
 	pthread_mutex_unlock(&front->lock);
@@ -507,7 +508,7 @@ void tls_front_stop(struct tls_front *front)
 	tls_front_quiesce(front);
 	signal_fd(front->stop_fd);
 	pthread_mutex_lock(&front->lock);
-	while (front->live > 0)
+	while (front->open != NULL)
 		pthread_cond_wait(&front->idle, &front->lock);
 	pthread_mutex_unlock(&front->lock);
 	close(front->quiesce_fd);
