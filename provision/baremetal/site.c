@@ -271,9 +271,9 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 {
 	const struct ynode *value = ynode_get(entry, "vars");
 	size_t i;
-	long port = 22;
+	long port;
 
-	node->ssh_port = (int)port;
+	node->ssh_port = 22;
 	if (value == NULL)
 		return 0;
 	if (ynode_expect(value, YNODE_MAP, "vars", err) != 0)
@@ -288,13 +288,16 @@ static int read_vars(struct bm_node *node, const struct ynode *entry, struct ler
 			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
 					   "vars: '%s' holds control characters", key);
 		/* up logs in on this port: a typo must not become port 0 after the node was booted. */
-		if (strcmp(key, "ansible_port") == 0 && bm_whole_number(text, 1, 65535, &port) != 0)
-			return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
-					   "%s: ansible_port '%s': not a port number (1-65535)", node->name, text);
+		if (strcmp(key, "ansible_port") == 0) {
+			if (bm_whole_number(text, 1, 65535, &port) != 0)
+				return ynode_error(value->pairs[i].value, err, LADING_ERR_USAGE,
+						   "%s: ansible_port '%s': not a port number (1-65535)", node->name,
+						   text);
+			node->ssh_port = (int)port;
+		}
 		node->vars[node->var_count].name = xstrdup(key);
 		node->vars[node->var_count++].value = xstrdup(text);
 	}
-	node->ssh_port = (int)port;
 	return 0;
 }
 
